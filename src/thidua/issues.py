@@ -1,0 +1,221 @@
+"""Problems are data: one `Issue` model and one `Report` collected across every stage of a run.
+
+Every kind of problem has a stable code, a severity and a Vietnamese message template that tells a
+non-technical user what to do. Stages call `report.add(code, ...)`; nothing stops at the first problem.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """Severity as the secretary reads it."""
+
+    ERROR = "lỗi"
+    WARNING = "cảnh báo"
+    NOTE = "ghi chú"
+
+
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
+
+# code: (severity, title, message template). Placeholders come from `Report.add(**params)`.
+CATALOG: dict[str, tuple[Severity, str, str]] = {
+    # files and sheets
+    "file-skipped-lock": (N, "Tệp khóa của Excel", "Bỏ qua tệp khóa tạm của Excel (tệp bắt đầu bằng ~$)."),
+    "file-skipped-type": (
+        N,
+        "Không phải bảng tính",
+        "Bỏ qua tệp không phải bảng tính ({ext}). Nếu đây là phiếu thi đua, hãy lưu lại dưới dạng .xlsx.",
+    ),
+    "file-unreadable": (
+        E,
+        "Không mở được tệp",
+        "Không mở được tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.",
+    ),
+    "file-not-template": (
+        E,
+        "Không phải mẫu thi đua",
+        "Không tìm thấy dòng tiêu đề của mẫu thi đua trong tệp. Hãy nhập số liệu vào mẫu do Ban thi đua phát "
+        "(thư mục input_templates) và gửi lại.",
+    ),
+    "file-empty": (W, "Tệp chưa có số liệu", "Tệp đúng mẫu nhưng chưa có dòng số liệu nào. Hãy điền rồi gửi lại."),
+    "sheet-missing-column": (
+        E,
+        "Thiếu cột bắt buộc",
+        "Trang tính thiếu cột bắt buộc “{column}”. Hãy dùng lại mẫu gốc, không xóa hoặc đổi tên cột này.",
+    ),
+    "template-other-school": (
+        W,
+        "Mẫu của trường khác",
+        "Mẫu ghi trường “{seen}”, không phải “{expected}”. Hãy kiểm tra người gửi có dùng đúng mẫu của trường.",
+    ),
+    "template-other-year": (
+        W,
+        "Mẫu của năm học khác",
+        "Mẫu dành cho năm học {seen}, không phải {expected}. Hãy dùng mẫu của năm học này.",
+    ),
+    "template-kind-mismatch": (
+        W,
+        "Loại mẫu không khớp",
+        "Thông tin mẫu ghi loại “{seen}” nhưng các cột là của “{expected}”; đã đọc theo các cột.",
+    ),
+    "header-renamed": (N, "Tiêu đề cột bị đổi", "Cột “{seen}” được hiểu là “{expected}”."),
+    # rows and cells
+    "required-missing": (E, "Thiếu thông tin bắt buộc", "Ô “{column}” không được để trống. Hãy điền {hint}."),
+    "choice-invalid": (
+        E,
+        "Giá trị không có trong danh sách",
+        "“{value}” không phải giá trị hợp lệ của cột “{column}”. Hãy chọn một trong: {choices}.",
+    ),
+    "mark-invalid": (
+        E,
+        "Đánh dấu không rõ",
+        "Cột “{column}” chỉ đánh dấu x khi có đăng ký, hoặc để trống khi không. Giá trị “{value}” không rõ nghĩa.",
+    ),
+    "date-invalid": (
+        E,
+        "Ngày không hợp lệ",
+        "“{value}” ở cột “{column}” không phải ngày hợp lệ. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 04/10/2021.",
+    ),
+    "person-unknown": (
+        E,
+        "Không có trong danh sách cán bộ",
+        "Không tìm thấy “{value}” trong danh sách CBGVNV của kế hoạch. {suggestion}",
+    ),
+    "person-ambiguous": (
+        E,
+        "Trùng tên, cần ngày sinh",
+        "Có {count} người tên “{value}” trong danh sách. Hãy điền đúng ngày sinh để phân biệt.",
+    ),
+    "person-birthdate-mismatch": (
+        W,
+        "Ngày sinh không khớp",
+        "Ngày sinh {seen} khác với danh sách CBGVNV ({expected}) của “{name}”. Hãy kiểm tra lại.",
+    ),
+    "person-not-teacher": (
+        W,
+        "Không phải giáo viên",
+        "“{name}” ({position}) không phải giáo viên nên không được tính vào chỉ tiêu “{target}”.",
+    ),
+    "level-below-target": (
+        N,
+        "Cấp thấp hơn chỉ tiêu",
+        "Sáng kiến ở cấp {level}; chỉ tiêu “{target}” tính từ cấp {target_level} trở lên.",
+    ),
+    "registration-replaced": (
+        N,
+        "Đăng ký được thay bằng bản mới",
+        "Đăng ký của “{name}” trong tệp này đã được thay bằng bản mới hơn trong tệp “{winner}”.",
+    ),
+    "result-duplicate": (N, "Kết quả trùng", "Dòng này trùng với dòng đã báo cáo trong “{first}”; chỉ tính một lần."),
+    "row-after-month": (
+        N,
+        "Ngày sau tháng báo cáo",
+        "Ngày {value} sau tháng {month}: dòng này chưa được tính trong tháng này.",
+    ),
+    "text-formula-like": (N, "Văn bản giống công thức", "Nội dung bắt đầu bằng “{start}” được ghi lại dưới dạng chữ."),
+    # the plan workbook
+    "plan-sheet-missing": (
+        E,
+        "Kế hoạch thiếu trang tính",
+        "Tệp kế hoạch thiếu trang “{sheet}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
+    ),
+    "plan-value-invalid": (E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
+    "plan-target-duplicate": (E, "Mã chỉ tiêu trùng", "Mã chỉ tiêu “{value}” xuất hiện hai lần. Mỗi mã chỉ dùng một lần."),
+    "plan-person-duplicate": (
+        W,
+        "Trùng tên trong danh sách",
+        "Danh sách có hai người tên “{value}”; hãy điền ngày sinh khác nhau để phân biệt.",
+    ),
+    "plan-base-roster": (
+        W,
+        "Cơ sở chỉ tiêu khác danh sách",
+        "Chỉ tiêu “{target}” lấy cơ sở {base} {unit}, nhưng danh sách CBGVNV có {actual}. Hãy kiểm tra kế hoạch.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in one place: stable code, severity, where, what was seen, what to do."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    value: str = ""
+    person: str = ""
+    team: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+
+class Report:
+    """Every issue of a run, in the order found."""
+
+    def __init__(self) -> None:
+        self._issues: list[Issue] = []
+
+    def add(
+        self,
+        code: str,
+        *,
+        file: str = "",
+        sheet: str = "",
+        cell: str = "",
+        value: object = "",
+        person: str = "",
+        team: str = "",
+        severity: Severity | None = None,
+        **params: object,
+    ) -> Issue:
+        default_severity, _title, template = CATALOG[code]
+        shown = "" if value is None else str(value)
+        message = template.format(value=shown, **params)
+        issue = Issue(code, severity or default_severity, message, file, sheet, cell, shown[:200], person, team)
+        self._issues.append(issue)
+        return issue
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        self._issues.extend(issues)
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self._issues)
+
+    def __len__(self) -> int:
+        return len(self._issues)
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(issue.severity for issue in self._issues)
+        return {"error": tally[E], "warning": tally[W], "note": tally[N]}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(issue.severity is E for issue in self._issues)
+
+    def flatten(self, *fields: str) -> list[list[str]]:
+        """Issues as rows of the named fields, handy for assertions: `flatten("code", "cell")`."""
+        return [[getattr(issue, f) if f != "severity" else issue.severity.value for f in fields] for issue in self]
+
+
+def title_of(code: str) -> str:
+    return CATALOG[code][1]
+
+
+def cell_ref(row: int, col: int) -> str:
+    """Excel reference from 0-based row and column: (11, 3) → 'D12'."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"

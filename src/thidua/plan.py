@@ -1,0 +1,376 @@
+"""The plan workbook (kehoach.xlsx): written from a `Plan`, read back into one with cell-precise checks.
+
+It is the source of truth: targets, rounds, collective titles and the roster are edited there, and every
+template, count and dashboard row follows from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from thidua import vocab
+from thidua.errors import PlanError
+from thidua.issues import Report, cell_ref
+from thidua.model import (
+    COUNT_BY,
+    SOURCE_COLLECTIVE,
+    SOURCE_CSTDCS,
+    SOURCE_LDTT,
+    SUBJECT_COLLECTIVE,
+    SUBJECT_PERSON,
+    CollectiveTitle,
+    Person,
+    Plan,
+    Round,
+    School,
+    Target,
+)
+from thidua.schema import Field
+from thidua.tables import find_header
+from thidua.text import clean, key
+from thidua.values import cell_text, is_blank, parse_date, parse_int
+
+PLAN_FILE = "kehoach.xlsx"
+SHEET_INFO = "Thông tin chung"
+SHEET_TARGETS = "Chỉ tiêu"
+SHEET_ROUNDS = "Đợt thi đua"
+SHEET_COLLECTIVE = "Tập thể"
+SHEET_ROSTER = "Danh sách CBGVNV"
+
+INFO_FIELDS = (Field("item", "Mục"), Field("value", "Giá trị", width=70))
+# Mục label → (School attribute, kind)
+INFO_ITEMS: dict[str, tuple[str, str]] = {
+    "Tên trường": ("name", "text"),
+    "Cơ quan chủ quản": ("parent_body", "text"),
+    "Tỉnh": ("province", "text"),
+    "Địa danh ghi ngày tháng": ("place", "text"),
+    "Năm học": ("school_year", "text"),
+    "Hạn nộp đăng ký": ("registration_deadline", "date"),
+    "Chức danh người ký": ("signatory_title", "text"),
+    "Người ký": ("signatory_name", "text"),
+    "Người lập biểu": ("preparer_name", "text"),
+    "Tên phong trào": ("movement", "text"),
+}
+TARGET_FIELDS = (
+    Field("code", "Mã", required=True, width=14),
+    Field("name", "Nội dung", required=True, width=60),
+    Field("subject", "Đối tượng", "choice", (SUBJECT_COLLECTIVE, SUBJECT_PERSON), width=11),
+    Field("target", "Chỉ tiêu", "int", width=9),
+    Field("base", "Cơ sở", "int", width=8),
+    Field("unit", "Đơn vị", width=9),
+    Field("source", "Nguồn", "choice", required=True, width=28, strict=False),
+    Field("level", "Cấp", "choice", vocab.LEVELS, width=9),
+    Field("count_by", "Đếm theo", "choice", COUNT_BY, width=11),
+    Field("counted_results", "Kết quả được tính", width=30),
+)
+ROUND_FIELDS = (
+    Field("name", "Đợt", required=True, width=10),
+    Field("start", "Từ ngày", "date", required=True, width=12),
+    Field("end", "Đến ngày", "date", required=True, width=12),
+    Field("focus", "Trọng tâm", width=90),
+)
+COLLECTIVE_FIELDS = (
+    Field("target_code", "Mã chỉ tiêu", required=True, width=14),
+    Field("unit", "Tập thể", width=28),
+    Field("title", "Danh hiệu / hình thức", width=48),
+    Field("registered", "Đăng ký", "choice", vocab.YES_NO.choices, width=9),
+    Field("result", "Kết quả", "choice", vocab.COLLECTIVE_RESULT.choices, width=11),
+    Field("decision", "Số quyết định", width=16),
+    Field("date", "Ngày", "date", width=12),
+)
+ROSTER_FIELDS = (
+    Field("stt", "STT", "int", width=5),
+    Field("name", "Họ và tên", required=True, width=26),
+    Field("birth_date", "Ngày sinh", "date", width=12),
+    Field("gender", "Giới tính", "choice", vocab.GENDER.choices, width=9),
+    Field("position", "Chức vụ", "choice", vocab.POSITIONS, width=20),
+    Field("team", "Tổ", width=14),
+    Field("recruited", "Ngày tuyển dụng", "date", width=14),
+    Field("note", "Ghi chú", width=30),
+)
+SHEETS: dict[str, tuple[Field, ...]] = {
+    SHEET_INFO: INFO_FIELDS,
+    SHEET_TARGETS: TARGET_FIELDS,
+    SHEET_ROUNDS: ROUND_FIELDS,
+    SHEET_COLLECTIVE: COLLECTIVE_FIELDS,
+    SHEET_ROSTER: ROSTER_FIELDS,
+}
+SOURCES = (SOURCE_LDTT, SOURCE_CSTDCS, SOURCE_COLLECTIVE, *vocab.ACTIVITY.choices)
+
+
+def plan_rows(plan: Plan) -> dict[str, list[list[Any]]]:
+    """The plan as rows per sheet (header excluded), in the order of the sheet's fields."""
+    s = plan.school
+    return {
+        SHEET_INFO: [[label, getattr(s, attr)] for label, (attr, _k) in INFO_ITEMS.items()],
+        SHEET_TARGETS: [
+            [t.code, t.name, t.subject, t.target, t.base, t.unit, t.source, t.level or "", t.count_by,
+             ", ".join(sorted(t.counted_results)) if t.counted_results else ""]
+            for t in plan.targets
+        ],
+        SHEET_ROUNDS: [[r.name, r.start, r.end, r.focus] for r in plan.rounds],
+        SHEET_COLLECTIVE: [
+            [c.target_code, c.unit, c.title, "Có" if c.registered else "Không", c.result or "", c.decision, c.date]
+            for c in plan.collectives
+        ],
+        SHEET_ROSTER: [
+            [p.stt, p.name, p.birth_date, p.gender, p.position, p.team, p.recruited, p.note] for p in plan.roster
+        ],
+    }
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    """Write the plan workbook (one sheet per table, header in row 1, dropdowns on closed columns)."""
+    from thidua.xlsx import new_workbook  # writing is only needed by init
+
+    with new_workbook(path) as wb:
+        bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                              "valign": "vcenter", "font_name": "Times New Roman"})
+        body = wb.add_format({"font_name": "Times New Roman", "valign": "top", "text_wrap": True})
+        date = wb.add_format({"font_name": "Times New Roman", "num_format": "dd/mm/yyyy", "valign": "top"})
+        rows_by_sheet = plan_rows(plan)
+        for sheet, fields in SHEETS.items():
+            ws = wb.add_worksheet(sheet)
+            ws.freeze_panes(1, 0)
+            for col, f in enumerate(fields):
+                ws.write_string(0, col, f.label, bold)
+                ws.set_column(col, col, f.width, date if f.kind == "date" else body)
+                if f.kind == "choice" and (f.choices or f.key == "source"):
+                    choices = list(f.choices) if f.choices else list(SOURCES)
+                    ws.data_validation(1, col, 500, col, {
+                        "validate": "list", "source": choices,
+                        "error_type": "stop" if f.strict else "information",
+                    })
+            for r, values in enumerate(rows_by_sheet[sheet], start=1):
+                for col, value in enumerate(values):
+                    write_plain(ws, r, col, value, date)
+            ws.set_landscape()
+            ws.set_paper(9)
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0)
+
+
+def write_plain(ws: Any, row: int, col: int, value: Any, date_format: Any) -> None:
+    """Write a value with its own type; text is always text (never a formula or link)."""
+    if value is None or value == "":
+        return
+    if isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), date_format)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value)
+    else:
+        ws.write_string(row, col, str(value))
+
+
+# --- reading -----------------------------------------------------------------------------------------------
+
+
+class _Sheet:
+    """One plan sheet's rows, with helpers that record cell-precise issues."""
+
+    def __init__(self, name: str, rows: list[list[Any]], fields: Sequence[Field], report: Report) -> None:
+        self.name, self.report = name, report
+        required = [f.key for f in fields if f.required]
+        header = find_header(rows, fields, required)
+        self.ok = header is not None
+        if header is None:
+            missing = ", ".join(f"“{f.label}”" for f in fields if f.required)
+            report.add("plan-value-invalid", file=PLAN_FILE, sheet=name, cell="A1",
+                       detail=f"không tìm thấy dòng tiêu đề có các cột {missing}")
+            self.columns: dict[str, int] = {}
+            self.rows: list[tuple[int, list[Any]]] = []
+            return
+        self.columns = header.columns
+        self.rows = [(i, r) for i, r in enumerate(rows) if i > header.row and any(not is_blank(v) for v in r)]
+
+    def raw(self, row: list[Any], key_: str) -> Any:
+        col = self.columns.get(key_)
+        return row[col] if col is not None and col < len(row) else None
+
+    def cell(self, index: int, key_: str) -> str:
+        return cell_ref(index, self.columns.get(key_, 0))
+
+    def problem(self, index: int, key_: str, value: Any, detail: str) -> None:
+        self.report.add("plan-value-invalid", file=PLAN_FILE, sheet=self.name, cell=self.cell(index, key_),
+                        value=cell_text(value), detail=detail)
+
+    def get(self, index: int, row: list[Any], key_: str, convert: Callable[[Any], Any], detail: str) -> Any:
+        value = self.raw(row, key_)
+        try:
+            return convert(value)
+        except ValueError:
+            self.problem(index, key_, value, detail)
+            return None
+
+    def text(self, row: list[Any], key_: str) -> str:
+        return cell_text(self.raw(row, key_))
+
+    def choice(self, index: int, row: list[Any], key_: str, voc: vocab.Vocabulary) -> str | None:
+        value = self.raw(row, key_)
+        if is_blank(value):
+            return None
+        found = voc.match(value)
+        if found is None:
+            self.problem(index, key_, value, f"hãy chọn một trong: {', '.join(voc.choices)}")
+        return found
+
+
+def read_plan(path: Path, report: Report) -> Plan:
+    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError."""
+    from thidua.read import open_workbook_rows  # the reader owns the spreadsheet library
+
+    try:
+        sheets = open_workbook_rows(path)
+    except OSError as exc:
+        raise PlanError(f"Không mở được tệp kế hoạch {path.name}: {exc.strerror or exc}. Hãy kiểm tra tệp.") from exc
+    except ValueError as exc:
+        raise PlanError(f"Tệp kế hoạch {path.name} bị hỏng hoặc không phải bảng tính ({exc}).") from exc
+    by_key = {key(name): rows for name, rows in sheets.items()}
+    parsed: dict[str, _Sheet] = {}
+    for name, fields in SHEETS.items():
+        rows = by_key.get(key(name))
+        if rows is None:
+            report.add("plan-sheet-missing", file=PLAN_FILE, sheet=name, sheet_name=name)
+            raise PlanError(f"Tệp kế hoạch {path.name} thiếu trang “{name}”. Hãy thêm trang đó hoặc tạo lại "
+                            "bằng lệnh: thidua init")
+        parsed[name] = _Sheet(name, rows, fields, report)
+    school = _read_school(parsed[SHEET_INFO])
+    targets = _read_targets(parsed[SHEET_TARGETS])
+    rounds = _read_rounds(parsed[SHEET_ROUNDS])
+    collectives = _read_collectives(parsed[SHEET_COLLECTIVE], {t.code for t in targets})
+    roster = _read_roster(parsed[SHEET_ROSTER])
+    for what, items in (("chỉ tiêu", targets), ("đợt thi đua", rounds), ("danh sách CBGVNV", roster)):
+        if not items:
+            raise PlanError(f"Tệp kế hoạch {path.name} chưa có {what} hợp lệ nào. Hãy điền rồi chạy lại.")
+    return Plan(school, tuple(targets), tuple(rounds), tuple(collectives), tuple(roster))
+
+
+def _read_school(sheet: _Sheet) -> School:
+    values: dict[str, Any] = {}
+    labels = {key(label): (label, spec) for label, spec in INFO_ITEMS.items()}
+    for index, row in sheet.rows:
+        found = labels.get(key(sheet.raw(row, "item")))
+        if found is None:
+            continue
+        _label, (attr, kind) = found
+        if kind == "date":
+            values[attr] = sheet.get(index, row, "value", parse_date, "cần một ngày dạng ngày/tháng/năm")
+        else:
+            values[attr] = sheet.text(row, "value")
+    needed = ("name", "school_year", "registration_deadline")
+    for attr in needed:
+        if not values.get(attr):
+            label = next(lbl for lbl, (a, _k) in INFO_ITEMS.items() if a == attr)
+            sheet.report.add("plan-value-invalid", file=PLAN_FILE, sheet=sheet.name, cell="B1",
+                             detail=f"thiếu mục “{label}”")
+    if not values.get("name") or not values.get("school_year") or not values.get("registration_deadline"):
+        raise PlanError(f"Trang “{sheet.name}” của tệp kế hoạch thiếu tên trường, năm học hoặc hạn nộp đăng ký.")
+    return School(**{k: v for k, v in values.items() if v not in (None, "")})
+
+
+def _read_targets(sheet: _Sheet) -> list[Target]:
+    subject_voc = vocab.Vocabulary("Đối tượng", (SUBJECT_COLLECTIVE, SUBJECT_PERSON))
+    count_voc = vocab.Vocabulary("Đếm theo", COUNT_BY, {"Người": ("Người", "Cá nhân"), "Sản phẩm": ("Bộ", "Tác phẩm")})
+    source_voc = vocab.Vocabulary("Nguồn", SOURCES, {SOURCE_LDTT: ("LĐTT",), SOURCE_CSTDCS: ("CSTĐCS",)})
+    targets: list[Target] = []
+    seen: set[str] = set()
+    for index, row in sheet.rows:
+        code = sheet.text(row, "code").upper()
+        if not code:
+            sheet.problem(index, "code", "", "mỗi chỉ tiêu cần một mã (ví dụ LDTT)")
+            continue
+        if code in seen:
+            sheet.report.add("plan-target-duplicate", file=PLAN_FILE, sheet=sheet.name,
+                             cell=sheet.cell(index, "code"), value=code)
+            continue
+        seen.add(code)
+        raw_source = sheet.raw(row, "source")
+        # A new activity type named by the plan is welcome: it becomes a new choice of "Nội dung".
+        source = source_voc.match(raw_source) or vocab.ACTIVITY.match(raw_source) or clean(raw_source)
+        if not source:
+            sheet.problem(index, "source", raw_source, "cần nguồn số liệu (danh hiệu, tập thể hoặc loại hoạt động)")
+            continue
+        number = sheet.get(index, row, "target", parse_int, "chỉ tiêu phải là số nguyên")
+        base = sheet.get(index, row, "base", parse_int, "cơ sở phải là số nguyên")
+        level = sheet.choice(index, row, "level", vocab.LEVEL)
+        subject = sheet.choice(index, row, "subject", subject_voc) or (
+            SUBJECT_COLLECTIVE if source == SOURCE_COLLECTIVE else SUBJECT_PERSON)
+        count_by = sheet.choice(index, row, "count_by", count_voc) or "Người"
+        counted = None
+        raw_results = sheet.text(row, "counted_results")
+        if raw_results:
+            matched = [vocab.RESULT.match(part) for part in raw_results.replace(";", ",").split(",")]
+            if any(m is None for m in matched):
+                sheet.problem(index, "counted_results", raw_results,
+                              f"mỗi kết quả phải là một trong: {', '.join(vocab.RESULT.choices)}")
+            counted = frozenset(m for m in matched if m)
+        targets.append(Target(code, sheet.text(row, "name"), subject, number, base, sheet.text(row, "unit"), source,
+                              level, count_by, counted))
+    return targets
+
+
+def _read_rounds(sheet: _Sheet) -> list[Round]:
+    rounds = []
+    for index, row in sheet.rows:
+        start = sheet.get(index, row, "start", parse_date, "cần ngày bắt đầu dạng ngày/tháng/năm")
+        end = sheet.get(index, row, "end", parse_date, "cần ngày kết thúc dạng ngày/tháng/năm")
+        if start is None or end is None:
+            if start is None and sheet.raw(row, "start") in (None, ""):
+                sheet.problem(index, "start", "", "cần ngày bắt đầu dạng ngày/tháng/năm")
+            if end is None and sheet.raw(row, "end") in (None, ""):
+                sheet.problem(index, "end", "", "cần ngày kết thúc dạng ngày/tháng/năm")
+            continue
+        if end < start:
+            sheet.problem(index, "end", end, "ngày kết thúc trước ngày bắt đầu")
+            continue
+        rounds.append(Round(sheet.text(row, "name"), start, end, sheet.text(row, "focus")))
+    return rounds
+
+
+def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:
+    items = []
+    for index, row in sheet.rows:
+        code = sheet.text(row, "target_code").upper()
+        if code not in codes:
+            sheet.problem(index, "target_code", code, "mã chỉ tiêu không có trong trang “Chỉ tiêu”")
+            continue
+        registered = sheet.choice(index, row, "registered", vocab.YES_NO)
+        result = sheet.choice(index, row, "result", vocab.COLLECTIVE_RESULT)
+        date = sheet.get(index, row, "date", parse_date, "cần ngày dạng ngày/tháng/năm")
+        items.append(CollectiveTitle(code, sheet.text(row, "unit"), sheet.text(row, "title"), registered == "Có",
+                                     result, sheet.text(row, "decision"), date))
+    return items
+
+
+def _read_roster(sheet: _Sheet) -> list[Person]:
+    people: list[Person] = []
+    names: dict[str, list[Person]] = {}
+    for index, row in sheet.rows:
+        name = sheet.text(row, "name")
+        if not name:
+            sheet.problem(index, "name", "", "thiếu họ và tên")
+            continue
+        stt = sheet.get(index, row, "stt", parse_int, "STT phải là số nguyên") or len(people) + 1
+        birth = sheet.get(index, row, "birth_date", parse_date, "cần ngày sinh dạng ngày/tháng/năm")
+        recruited = sheet.get(index, row, "recruited", parse_date, "cần ngày tuyển dụng dạng ngày/tháng/năm")
+        raw_position = sheet.raw(row, "position")
+        position = vocab.POSITION.match(raw_position) if not is_blank(raw_position) else vocab.TEACHER
+        if position is None:
+            sheet.problem(index, "position", raw_position,
+                          f"chức vụ chưa rõ; hãy chọn một trong: {', '.join(vocab.POSITIONS)}")
+            position = cell_text(raw_position)
+        gender = sheet.choice(index, row, "gender", vocab.GENDER) or ""
+        person = Person(stt, name, birth, gender, position, sheet.text(row, "team"), recruited,
+                        sheet.text(row, "note"))
+        same = names.setdefault(person.key, [])
+        if any(p.birth_date == birth for p in same):
+            sheet.report.add("plan-person-duplicate", file=PLAN_FILE, sheet=sheet.name,
+                             cell=sheet.cell(index, "birth_date"), value=name)
+        same.append(person)
+        people.append(person)
+    return people

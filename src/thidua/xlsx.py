@@ -1,0 +1,51 @@
+"""xlsxwriter helpers shared by every writer: injection-safe options, deterministic metadata, XML-safe text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from thidua.errors import ThiduaError
+
+# Characters XML 1.0 forbids; a control character in a submitted cell must not corrupt a written workbook.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EXCEL_CELL_LIMIT = 32767
+FIXED_CREATED = dt.datetime(2000, 1, 1)
+
+
+def safe_text(value: object) -> str:
+    """Text that can always be stored in a cell: forbidden characters replaced, Excel's length limit kept."""
+    text = _XML_ILLEGAL.sub("\ufffd", "" if value is None else str(value))
+    return text[:EXCEL_CELL_LIMIT]
+
+
+@contextmanager
+def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Any]:
+    """An xlsxwriter workbook that never turns text into formulas, links or numbers."""
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "dd/mm/yyyy",
+        },
+    )
+    wb.set_properties({"created": created or FIXED_CREATED, "author": "thidua", "company": ""})
+    try:
+        yield wb
+    finally:
+        try:
+            wb.close()
+        except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
+            raise ThiduaError(f"Không ghi được tệp {path.name}: {exc}. Hãy kiểm tra ổ đĩa còn chỗ trống.") from exc
+
+
+def as_datetime(value: dt.date) -> dt.datetime:
+    return dt.datetime(value.year, value.month, value.day)
