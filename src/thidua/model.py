@@ -230,5 +230,7 @@ class Submissions:
     results: list[ActivityResult] = field(default_factory=list)
     votes: list[Vote] = field(default_factory=list)
     files_read: list[str] = field(default_factory=list)
-    # roster keys of persons who sent at least one row, valid or not (for "who has not submitted")
-    submitted_by: set[tuple[str, dt.date | None]] = field(default_factory=set)
+    # persons who sent at least one registration row, valid or not (for "who has not submitted")
+    registered_by: set[Person] = field(default_factory=set)
+    # persons with at least one row left out for an error
+    with_errors: set[Person] = field(default_factory=set)
