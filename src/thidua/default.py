@@ -76,7 +76,8 @@ COLLECTIVES = (
                     "215/QĐ-UBND", D(2022, 5, 20)),
     CollectiveTitle("CD_VMXS", "Công đoàn trường", "Công đoàn vững mạnh xuất sắc – Giấy khen của LĐLĐ huyện", True,
                     "Đạt", "48/QĐ-LĐLĐ", D(2022, 5, 12)),
-    CollectiveTitle("DD_GK", "Liên đội trường", "Giấy khen của Đoàn xã, Hội đồng Đội", True, None, "", None),
+    CollectiveTitle("DD_GK", "Liên đội trường", "Giấy khen của Đoàn xã, Hội đồng Đội", True, "Đạt", "12/QĐ-HĐĐ",
+                    D(2022, 5, 26)),
 )
 
 _GV, _TPT, _HT, _PHT, _NV = "Giáo viên", "Tổng phụ trách Đội", "Hiệu trưởng", "Phó hiệu trưởng", "Nhân viên"

@@ -108,8 +108,8 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     ),
     "registration-replaced": (
         N,
-        "Đăng ký được thay bằng bản mới",
-        "Đăng ký của “{name}” trong tệp này đã được thay bằng bản mới hơn trong tệp “{winner}”.",
+        "Đã có bản mới hơn",
+        "Dòng của “{name}” ở đây không được tính vì đã có bản mới hơn trong tệp “{winner}”.",
     ),
     "result-duplicate": (N, "Kết quả trùng", "Dòng này trùng với dòng đã báo cáo trong “{first}”; chỉ tính một lần."),
     "row-after-month": (

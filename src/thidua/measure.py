@@ -176,6 +176,11 @@ def measure(plan: Plan, subs: Submissions, month: str, month_end: dt.date, repor
     regs = [r for r in subs.registrations if r.date is None or r.date <= month_end]
     results = [r for r in subs.results if r.date <= month_end]
     votes = [v for v in subs.votes if v.date is None or v.date <= month_end]
+    for later in [*subs.registrations, *subs.results, *subs.votes]:
+        if later.date is not None and later.date > month_end:
+            report.add("row-after-month", file=later.origin.file, sheet=later.origin.sheet,
+                       cell=later.origin.cell("date"), value=f"{later.date:%d/%m/%Y}", person=later.person.label,
+                       team=later.person.team, month=f"{month_end:%m/%Y}")
     final = month_end >= plan.year_end
     warned: set[tuple[str, Person]] = set()
     figures: list[TargetResult] = []

@@ -1,0 +1,98 @@
+"""The monthly batch: plan → read → validate → merge → measure → write, outputs moved into place atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from thidua.issues import Report
+from thidua.measure import MonthResult, measure
+from thidua.merge import merge
+from thidua.plan import read_plan
+from thidua.read import read_all
+from thidua.validate import validate
+from thidua.workspace import Workspace, parse_month
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a month's outputs live."""
+
+    folder: Path
+    dashboard: Path
+    submission: Path
+    issues: Path
+    summary: Path
+
+
+def output_names(folder: Path, month: str) -> Outputs:
+    return Outputs(folder, folder / f"tong-hop-thi-dua-{month}.xlsx", folder / f"bao-cao-pgd-{month}.xlsx",
+                   folder / f"danh-sach-loi-{month}.xlsx", folder / "summary.json")
+
+
+def compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:
+    """Read, validate, merge and measure a month; nothing is written."""
+    say = progress or (lambda _msg: None)
+    month, month_end = parse_month(month)
+    report = Report()
+    plan = read_plan(ws.plan_path, report)
+    say("Đang đọc các tệp đã nộp…")
+    ws.submissions.mkdir(parents=True, exist_ok=True)
+    sheets, files = read_all(ws.submissions, plan, report)
+    say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
+    valid = validate(sheets, plan, report)
+    subs = merge(valid, files, report)
+    return measure(plan, subs, month, month_end, report)
+
+
+@contextmanager
+def staged(final: Path) -> Iterator[Path]:
+    """Build a folder beside `final` and swap it in only when complete; on failure the old one stays."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(f".{final.name}.*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_month(ws: Workspace, result: MonthResult) -> Outputs:
+    """Write the month's dashboard, submission workbook, issue report and summary.json atomically."""
+    from thidua.summary import write_summary
+    from thidua.writers.dashboard import write_dashboard
+    from thidua.writers.issue_report import write_issue_report
+    from thidua.writers.submission import write_submission
+
+    final = ws.month_dir(result.month)
+    with staged(final) as tmp:
+        staging = output_names(tmp, result.month)
+        write_dashboard(result, staging.dashboard)
+        write_submission(result, staging.submission)
+        write_issue_report(result, staging.issues)
+        write_summary(result, staging.summary)
+    return output_names(final, result.month)
+
+
+def write_check(ws: Workspace, result: MonthResult) -> Path:
+    """Write only the issue report of a check, in its own folder so the month's outputs stay as they were."""
+    from thidua.writers.issue_report import write_issue_report
+
+    final = ws.output / f"kiem-tra-{result.month}"
+    with staged(final) as tmp:
+        write_issue_report(result, tmp / f"danh-sach-loi-{result.month}.xlsx")
+    return final / f"danh-sach-loi-{result.month}.xlsx"

@@ -1,0 +1,229 @@
+"""Validation: raw rows → typed records (registrations, activity results, votes), every problem an issue with
+its file, sheet and cell. Rows with errors are left out and their persons remembered for the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from thidua import schema, vocab
+from thidua.issues import Issue, Report, Severity, cell_ref
+from thidua.model import ActivityResult, Origin, Person, Plan, Registration, Vote
+from thidua.read import RawSheet
+from thidua.text import clean, fold, key
+from thidua.values import cell_text, is_blank, parse_date
+
+FORMULA_STARTS = ("=", "+", "@")
+
+
+class Roster:
+    """Finds roster members by name key, and birth date when names collide."""
+
+    def __init__(self, people: tuple[Person, ...]) -> None:
+        self.by_key: dict[str, list[Person]] = {}
+        for p in people:
+            self.by_key.setdefault(p.key, []).append(p)
+        self._folded = {fold(p.name): p.name for p in people}
+
+    def suggestions(self, name: str) -> str:
+        close = difflib.get_close_matches(fold(name), list(self._folded), n=3, cutoff=0.6)
+        if close:
+            names = ", ".join(f"“{self._folded[c]}”" for c in close)
+            return f"Có phải là {names}? Hãy sửa lại họ tên cho đúng danh sách."
+        return "Hãy kiểm tra chính tả, hoặc đề nghị Ban thi đua bổ sung người này vào danh sách CBGVNV."
+
+
+@dataclass
+class Validated:
+    """Records that passed validation, and who sent rows at all."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    results: list[ActivityResult] = field(default_factory=list)
+    votes: list[Vote] = field(default_factory=list)
+    registered_by: set[Person] = field(default_factory=set)
+    with_errors: set[Person] = field(default_factory=set)
+    mtimes: dict[str, float] = field(default_factory=dict)
+
+
+class _Row:
+    """One data row being validated: reads cells by field key and records issues at their cells."""
+
+    def __init__(self, sheet: RawSheet, index: int, cells: list[Any], report: Report, labels: dict[str, str]):
+        self.sheet, self.index, self.cells, self.report, self.labels = sheet, index, cells, report, labels
+        self.errors = 0
+        self.person: Person | None = None
+        self.origin = Origin(sheet.file, sheet.sheet, index, sheet.header.columns)
+
+    def raw(self, field_key: str) -> Any:
+        col = self.sheet.header.columns.get(field_key)
+        return self.cells[col] if col is not None and col < len(self.cells) else None
+
+    def add(self, code: str, field_key: str, value: Any = "", **params: Any) -> Issue:
+        issue = self.report.add(code, file=self.sheet.file, sheet=self.sheet.sheet, cell=self.origin.cell(field_key),
+                                value=cell_text(value), person=self.person.label if self.person else "",
+                                team=self.person.team if self.person else "", **params)
+        if issue.severity is Severity.ERROR:
+            self.errors += 1
+        return issue
+
+    def text(self, field_key: str) -> str:
+        value = self.raw(field_key)
+        shown = cell_text(value)
+        if shown.startswith(FORMULA_STARTS) and len(shown) > 1 and not shown[1:].strip().isdigit():
+            self.add("text-formula-like", field_key, shown, start=shown[0])
+        return shown
+
+    def required(self, field_key: str, hint: str) -> bool:
+        if is_blank(self.raw(field_key)):
+            self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
+            return False
+        return True
+
+    def choice(self, field_key: str, voc: vocab.Vocabulary, hint: str = "") -> str | None:
+        value = self.raw(field_key)
+        if is_blank(value):
+            if hint:
+                self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
+            return None
+        found = voc.match(value)
+        if found is None:
+            self.add("choice-invalid", field_key, value, column=self.labels[field_key],
+                     choices=", ".join(c for c in voc.choices if c))
+        return found
+
+    def date(self, field_key: str, hint: str = "") -> dt.date | None:
+        value = self.raw(field_key)
+        if is_blank(value):
+            if hint:
+                self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
+            return None
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.add("date-invalid", field_key, value, column=self.labels[field_key])
+            return None
+
+
+def _identify(row: _Row, roster: Roster) -> Person | None:
+    name_hint = "họ và tên đầy đủ, đúng như danh sách CBGVNV"
+    if not row.required("name", name_hint):
+        return None
+    name = clean(row.raw("name"))
+    birth = row.date("birth_date")
+    candidates = roster.by_key.get(key(name), [])
+    if not candidates:
+        row.add("person-unknown", "name", name, suggestion=roster.suggestions(name))
+        return None
+    if len(candidates) == 1:
+        person = candidates[0]
+        if birth and person.birth_date and birth != person.birth_date:
+            row.person = person
+            row.add("person-birthdate-mismatch", "birth_date", birth, seen=f"{birth:%d/%m/%Y}",
+                    expected=f"{person.birth_date:%d/%m/%Y}", name=person.name)
+        return person
+    same_birth = [p for p in candidates if birth and p.birth_date == birth]
+    if len(same_birth) == 1:
+        return same_birth[0]
+    row.add("person-ambiguous", "birth_date" if birth else "name", name, count=len(candidates))
+    return None
+
+
+def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
+    """Sheet-level checks: metadata, renamed headers, required columns. False when the sheet cannot be used."""
+    meta = sheet.meta
+    where = {"file": sheet.file, "sheet": sheet.sheet}
+    if meta.get("school") and key(meta["school"]) != key(plan.school.name):
+        report.add("template-other-school", **where, seen=meta["school"], expected=plan.school.name)
+    if meta.get("school_year") and fold(meta["school_year"]) != fold(plan.school.school_year):
+        report.add("template-other-year", **where, seen=meta["school_year"], expected=plan.school.school_year)
+    if meta.get("kind") and meta["kind"] != sheet.kind and meta["kind"] in schema.KIND_TITLES:
+        report.add("template-kind-mismatch", **where, seen=schema.KIND_TITLES[meta["kind"]],
+                   expected=schema.KIND_TITLES[sheet.kind])
+    for seen, expected, col in sheet.header.renamed:
+        report.add("header-renamed", **where, cell=cell_ref(sheet.header.row, col), seen=seen, expected=expected)
+    usable = True
+    for f in schema.fields_of(sheet.kind, plan):
+        if f.required and f.key not in sheet.header.columns:
+            report.add("sheet-missing-column", **where, cell=cell_ref(sheet.header.row, 0), column=f.label)
+            usable = False
+    if usable and not sheet.rows:
+        report.add("file-empty", **where)
+    return usable
+
+
+def validate(sheets: list[RawSheet], plan: Plan, report: Report) -> Validated:
+    """Turn every recognised sheet into records; all problems of all files are reported."""
+    roster = Roster(plan.roster)
+    out = Validated()
+    handlers: dict[str, Callable[[_Row, Plan, Validated], None]] = {
+        schema.REGISTRATION: _registration,
+        schema.ACTIVITY: _activity,
+        schema.VOTE: _vote,
+    }
+    for sheet in sheets:
+        out.mtimes[sheet.file] = sheet.mtime
+        if not _check_sheet(sheet, plan, report):
+            continue
+        labels = {f.key: f.label for f in schema.fields_of(sheet.kind, plan)}
+        for index, cells in sheet.rows:
+            row = _Row(sheet, index, cells, report, labels)
+            row.person = _identify(row, roster)
+            if row.person is not None and sheet.kind == schema.REGISTRATION:
+                out.registered_by.add(row.person)
+            handlers[sheet.kind](row, plan, out)
+            if row.errors and row.person is not None:
+                out.with_errors.add(row.person)
+    return out
+
+
+def _registration(row: _Row, plan: Plan, out: Validated) -> None:
+    title = row.choice("title", vocab.TITLE_REGISTERED, "danh hiệu đăng ký (Lao động tiên tiến, Chiến sĩ thi đua "
+                       "cơ sở hoặc Không đăng ký)")
+    reward = row.text("reward_form")
+    initiative = row.text("initiative")
+    level = row.choice("initiative_level", vocab.LEVEL_INITIATIVE,
+                       "cấp sáng kiến (Trường, Huyện hoặc Tỉnh)" if initiative else "")
+    teaching_aid = row.text("teaching_aid")
+    activities: set[str] = set()
+    for name in plan.activity_columns:
+        field_key = f"activity:{name}"
+        mark = vocab.read_mark(row.raw(field_key))
+        if mark is None:
+            row.add("mark-invalid", field_key, row.raw(field_key), column=name)
+        elif mark:
+            activities.add(name)
+    date = row.date("date")
+    note = row.text("note")
+    if row.errors or row.person is None or title is None:
+        return
+    out.registrations.append(Registration(row.person, title, reward, initiative, level, teaching_aid,
+                                          frozenset(activities), date, note, row.origin))
+
+
+def _activity(row: _Row, plan: Plan, out: Validated) -> None:
+    activity = row.choice("activity", plan.activity_vocabulary, "loại hoạt động (ví dụ Sáng kiến kinh nghiệm)")
+    product = row.text("product")
+    needs_level = activity in (vocab.SKKN, vocab.DDDH)
+    level = row.choice("level", vocab.LEVEL, "cấp (Trường, Huyện, Tỉnh hoặc Bộ)" if needs_level else "")
+    result = row.choice("result", vocab.RESULT, "kết quả (ví dụ Được công nhận, Đã thực hiện)")
+    date = row.date("date", "ngày đạt kết quả, dạng ngày/tháng/năm")
+    decision, note = row.text("decision"), row.text("note")
+    if row.errors or row.person is None or activity is None or result is None or date is None:
+        return
+    out.results.append(ActivityResult(row.person, activity, product, level, result, date, decision, note,
+                                      row.origin))
+
+
+def _vote(row: _Row, plan: Plan, out: Validated) -> None:
+    del plan
+    rating = row.choice("rating", vocab.RATING) or ""
+    discipline = row.choice("discipline", vocab.DISCIPLINE) or "Không"
+    title = row.choice("title", vocab.TITLE_VOTED, "danh hiệu đạt (Lao động tiên tiến, Chiến sĩ thi đua cơ sở "
+                       "hoặc Không)")
+    decision, date, note = row.text("decision"), row.date("date"), row.text("note")
+    if row.errors or row.person is None or title is None:
+        return
+    out.votes.append(Vote(row.person, rating, discipline, title, decision, date, note, row.origin))

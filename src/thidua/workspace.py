@@ -1,0 +1,101 @@
+"""A workspace folder: thidua.toml (settings), kehoach.xlsx (the plan), input_templates/, submissions/, output/.
+
+Settings hold what is not the plan: where files are, who receives the report, how to e-mail it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from thidua.errors import ThiduaError, UsageError
+
+SETTINGS_FILE = "thidua.toml"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+DEFAULT_SETTINGS = """\
+# Cấu hình thidua cho trường. Sửa bằng Notepad rồi lưu lại (mã hoá UTF-8).
+# Thông tin trường, chỉ tiêu, đợt thi đua và danh sách CBGVNV nằm trong tệp kế hoạch (kehoach.xlsx).
+
+[paths]
+plan = "kehoach.xlsx"            # tệp kế hoạch thi đua
+templates = "input_templates"    # nơi ghi các mẫu phát cho CBGVNV
+submissions = "submissions"      # nơi chép các tệp CBGVNV gửi về (có thể chia thư mục con)
+output = "output"                # nơi ghi kết quả từng tháng
+
+[recipient]
+name = "Phòng GD&ĐT huyện KonPLông"
+address = ""                     # địa chỉ cơ quan nhận báo cáo (tùy chọn)
+
+[email]
+to = []                          # ví dụ ["thidua@pgd.example.vn"]
+cc = []
+from = ""
+host = ""
+port = 587
+security = "starttls"            # starttls | ssl | none (none chỉ dùng cho máy chủ trên chính máy này)
+username = ""
+password_env = "THIDUA_SMTP_PASSWORD"   # tên biến môi trường chứa mật khẩu; không ghi mật khẩu vào đây
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths and settings of one workspace."""
+
+    root: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def _path(self, name: str, default: str) -> Path:
+        value = self.settings.get("paths", {}).get(name, default)
+        return (self.root / str(value)).resolve()
+
+    @property
+    def plan_path(self) -> Path:
+        return self._path("plan", "kehoach.xlsx")
+
+    @property
+    def templates(self) -> Path:
+        return self._path("templates", "input_templates")
+
+    @property
+    def submissions(self) -> Path:
+        return self._path("submissions", "submissions")
+
+    @property
+    def output(self) -> Path:
+        return self._path("output", "output")
+
+    def month_dir(self, month: str) -> Path:
+        return self.output / month
+
+
+def open_workspace(root: Path) -> Workspace:
+    """Load a workspace; a missing plan or broken settings is a usage error with what to do."""
+    root = root.resolve()
+    settings_path = root / SETTINGS_FILE
+    settings: dict[str, Any] = {}
+    if settings_path.exists():
+        try:
+            settings = tomllib.loads(settings_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ThiduaError(f"Tệp cấu hình {SETTINGS_FILE} viết sai cú pháp ({exc}). Hãy sửa lại tệp.") from exc
+    ws = Workspace(root, settings)
+    if not ws.plan_path.exists():
+        raise UsageError(f"Thư mục {root.name or root} chưa có tệp kế hoạch {ws.plan_path.name}. Hãy tạo thư mục "
+                         "làm việc bằng lệnh: thidua init <thư mục>, hoặc chỉ đúng thư mục bằng -w.")
+    return ws
+
+
+def parse_month(month: str) -> tuple[str, dt.date]:
+    """'2022-05' → ('2022-05', last day of May 2022)."""
+    m = _MONTH.match(month.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UsageError(f"Tháng “{month}” không đúng dạng NĂM-THÁNG, ví dụ 2021-10.")
+    year, mon = int(m.group(1)), int(m.group(2))
+    first_next = dt.date(year + mon // 12, mon % 12 + 1, 1)
+    return f"{year:04d}-{mon:02d}", first_next - dt.timedelta(days=1)
