@@ -14,8 +14,8 @@ import unicodedata
 _ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\n\v\f"), " ")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r" {2,}")
-# The five Vietnamese tone marks as combining characters (grave, acute, tilde, hook above, dot below).
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+# The five Vietnamese tone marks as combining characters, and the digit each becomes in a key.
+_TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -31,13 +31,11 @@ def clean(value: object) -> str:
 
 
 def _tone_free_word(word: str) -> str:
-    """Move the tone mark of one syllable to its end so old and new placement give one key."""
+    """Write a syllable's tone as a digit at its end, so old and new placement (hòa/hoà) give one key."""
     decomposed = unicodedata.normalize("NFD", word)
-    tones = [ch for ch in decomposed if ch in _TONES]
-    if not tones:
-        return unicodedata.normalize("NFC", decomposed)
+    tones = "".join(_TONES[ch] for ch in decomposed if ch in _TONES)
     base = "".join(ch for ch in decomposed if ch not in _TONES)
-    return unicodedata.normalize("NFC", base) + "".join(tones)
+    return unicodedata.normalize("NFC", base) + tones
 
 
 def key(value: object) -> str:

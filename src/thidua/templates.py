@@ -1,0 +1,412 @@
+"""The blank templates staff fill (SPEC 4.3), generated from the plan by `thidua templates`.
+
+Staff fill them and drop them into submissions/, where the reader recognises them by header and metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs
+
+from thidua import schema
+from thidua.model import Person, Plan
+from thidua.schema import Field
+from thidua.text import ascii_slug
+from thidua.text import key as text_key
+from thidua.xlsx import as_datetime, new_workbook, safe_text
+
+KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
+FONT = "Times New Roman"
+HEADER_ROW = 4  # 0-based: the header is row 5 of the sheet, data starts on row 6
+FIRST_DATA_ROW = HEADER_ROW + 1
+PER_PERSON_DIR = "ca-nhan"
+PER_PERSON_ROWS = 5  # the pre-filled row and four blank ones
+ACTIVITY_ROWS = 300
+MIN_PERSON_ROWS = 50
+CLOSED_KINDS = frozenset({"choice", "mark", "person"})
+# dates, not datetimes: xlsxwriter reads datetime(1900, 1, 1) as a bare time and writes 0
+DATE_MIN = dt.date(1900, 1, 1)
+DATE_MAX = dt.date(2100, 12, 31)
+HINT = "Điền từ dòng 6; không sửa dòng tiêu đề. Xem trang Hướng dẫn."
+SEND_BACK = "Gửi lại tệp cho Ban thi đua; có thể đổi tên tệp."
+PROTECT_OPTIONS = {
+    "select_locked_cells": True,
+    "select_unlocked_cells": True,
+    "format_columns": True,
+    "format_rows": True,
+    "autofilter": True,
+    "sort": True,
+}
+
+PURPOSE = {
+    schema.REGISTRATION: "Đăng ký danh hiệu thi đua, hình thức khen thưởng, sáng kiến kinh nghiệm, "
+    "đồ dùng dạy học và các hoạt động thi đua cá nhân của năm học {year}.",
+    schema.ACTIVITY: "Báo cáo kết quả các hoạt động thi đua (sáng kiến kinh nghiệm, đồ dùng dạy học, "
+    "tiết dạy, bài giảng, hội thi…) trong năm học {year}.",
+    schema.VOTE: "Ghi kết quả bình xét thi đua cuối năm học {year}: xếp loại, kỷ luật và danh hiệu đạt "
+    "của từng người.",
+}
+WHO = {
+    schema.REGISTRATION: "Mỗi cán bộ, giáo viên, nhân viên tự điền phiếu của mình (mỗi người một dòng), "
+    "hoặc tổ trưởng điền chung cho cả tổ.",
+    schema.ACTIVITY: "Cán bộ, giáo viên, nhân viên có kết quả trong tháng, hoặc tổ trưởng tổng hợp cho "
+    "cả tổ; mỗi kết quả một dòng.",
+    schema.VOTE: "Thư ký Hội đồng thi đua (hoặc tổ trưởng) điền sau cuộc họp bình xét; mỗi người một dòng.",
+}
+DEADLINE = {
+    schema.REGISTRATION: "Trước ngày {deadline}.",
+    schema.ACTIVITY: "Hằng tháng, trước khi Ban thi đua tổng hợp vào cuối tháng; gửi lại nhiều lần cũng "
+    "được, dòng trùng chỉ tính một lần.",
+    schema.VOTE: "Ngay sau cuộc họp bình xét cuối năm học.",
+}
+# What to enter in each column, by (kind, field key) first, then by field key alone.
+COLUMN_HELP = {
+    "stt": "Số thứ tự; có thể để trống.",
+    "name": "Họ và tên đầy đủ, có dấu, đúng như danh sách cán bộ, giáo viên, nhân viên của trường.",
+    "birth_date": "Ngày sinh (ngày/tháng/năm); cần để phân biệt người trùng họ tên.",
+    "position": "Chức vụ; để trống thì lấy theo danh sách của trường.",
+    "team": "Tổ chuyên môn; để trống thì lấy theo danh sách của trường.",
+    (schema.REGISTRATION, "title"): "Danh hiệu thi đua đăng ký; chọn “Không đăng ký” nếu không đăng ký "
+    "danh hiệu.",
+    "reward_form": "Hình thức khen thưởng đăng ký (nếu có).",
+    "initiative": "Tên sáng kiến kinh nghiệm đăng ký (nếu có).",
+    "initiative_level": "Cấp công nhận sáng kiến đăng ký; bắt buộc khi có tên sáng kiến.",
+    "teaching_aid": "Tên bộ đồ dùng dạy học dự thi (nếu có).",
+    (schema.REGISTRATION, "date"): "Ngày ghi phiếu đăng ký (ngày/tháng/năm).",
+    "note": "Ghi chú thêm (nếu có).",
+    "activity": "Loại hoạt động thi đua của kết quả.",
+    "product": "Tên sáng kiến, bộ đồ dùng dạy học, bài dạy hoặc sản phẩm.",
+    "level": "Cấp công nhận hoặc cấp dự thi; bắt buộc với Sáng kiến kinh nghiệm và Đồ dùng dạy học.",
+    "result": "Kết quả đạt được.",
+    (schema.ACTIVITY, "date"): "Ngày thực hiện hoặc ngày quyết định công nhận (ngày/tháng/năm).",
+    "decision": "Số quyết định công nhận (nếu có), ví dụ 215/QĐ-UBND.",
+    "rating": "Xếp loại cuối năm.",
+    "discipline": "Hình thức kỷ luật trong năm học; chọn “Không” nếu không bị kỷ luật.",
+    (schema.VOTE, "title"): "Danh hiệu thi đua được bình xét; chọn “Không” nếu không đạt danh hiệu.",
+    (schema.VOTE, "date"): "Ngày quyết định công nhận (ngày/tháng/năm).",
+}
+
+
+def _t(value: object) -> str:
+    """Cell text: XML-safe, within Excel's limit, NFC."""
+    return unicodedata.normalize("NFC", safe_text(value))
+
+
+@dataclass(frozen=True)
+class _Formats:
+    school: Any
+    title: Any
+    hint: Any
+    header: Any
+    column: Any  # locked default of the used columns, so cells outside the data rows are Times New Roman too
+    text: Any
+    mark: Any
+    number: Any
+    date: Any
+    help_label: Any
+    help_text: Any
+
+    def for_field(self, field: Field) -> Any:
+        return {"date": self.date, "int": self.number, "mark": self.mark}.get(field.kind, self.text)
+
+
+def _formats(wb: Any) -> _Formats:
+    def fmt(**props: Any) -> Any:
+        return wb.add_format({"font_name": FONT, "font_size": 12, **props})
+
+    # Open cells: unlocked (the only ones), bordered for printing; text columns stored as text ('@') so Excel
+    # does not turn a decision number or a name into a date or a number.
+    def cell(**props: Any) -> Any:
+        return fmt(locked=False, border=1, valign="top", **props)
+
+    return _Formats(
+        school=fmt(bold=True),
+        title=fmt(bold=True, font_size=14, align="center", valign="vcenter"),
+        hint=fmt(italic=True, font_color="#595959"),
+        header=fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center", valign="vcenter"),
+        column=fmt(),
+        text=cell(num_format="@", text_wrap=True),
+        mark=cell(num_format="@", align="center"),
+        number=cell(align="center"),
+        date=cell(num_format="dd/mm/yyyy", align="center"),
+        help_label=fmt(bold=True, valign="top", text_wrap=True),
+        help_text=fmt(valign="top", text_wrap=True),
+    )
+
+
+def write_templates(plan: Plan, folder: Path, per_person: bool = False) -> list[Path]:
+    """Write the three blank templates into `folder` (and, with `per_person`, one pre-filled registration per
+    roster member into `folder/ca-nhan/`); return the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for kind in KINDS:
+        path = folder / f"{schema.FILE_NAMES[kind]}.xlsx"
+        _write_atomically(path, plan, kind, open_rows(kind, plan), None)
+        written.append(path)
+    if per_person:
+        personal = folder / PER_PERSON_DIR
+        personal.mkdir(exist_ok=True)
+        for person in plan.roster:
+            path = personal / f"dang-ky-{person.stt:02d}-{ascii_slug(person.name)}.xlsx"
+            # Two roster rows with the same STT and name must not overwrite each other's file.
+            serial = 2
+            while path in written:
+                path = personal / f"dang-ky-{person.stt:02d}-{ascii_slug(person.name)}-{serial}.xlsx"
+                serial += 1
+            _write_atomically(path, plan, schema.REGISTRATION, PER_PERSON_ROWS, person)
+            written.append(path)
+    return written
+
+
+def open_rows(kind: str, plan: Plan) -> int:
+    """How many blank data rows a template offers."""
+    if kind == schema.ACTIVITY:
+        return ACTIVITY_ROWS
+    return max(len(plan.roster) + 10, MIN_PERSON_ROWS)
+
+
+def _write_atomically(path: Path, plan: Plan, kind: str, rows: int, person: Person | None) -> None:
+    """Write to a temporary name beside `path`, then rename: a failed run leaves the previous file intact."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with new_workbook(tmp) as wb:
+            _build(wb, plan, kind, rows, person)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _build(wb: Any, plan: Plan, kind: str, rows: int, person: Person | None) -> None:
+    fields = schema.fields_of(kind, plan)
+    fmt = _formats(wb)
+    data = wb.add_worksheet(schema.SHEET_NAMES[kind])
+    guide = wb.add_worksheet(schema.HELP_SHEET)
+    lists = wb.add_worksheet(schema.LISTS_SHEET)
+    meta = wb.add_worksheet(schema.META_SHEET)
+    sources = _write_lists(lists, fields, plan, fmt)
+    _write_data(data, fields, plan, kind, rows, person, sources, fmt)
+    _write_help(guide, fields, plan, kind, person, fmt)
+    _write_meta(wb, meta, plan, kind, person, fmt)
+    data.activate()
+    lists.hide()
+    meta.hide()
+
+
+def choices_of(field: Field, plan: Plan) -> tuple[str, ...]:
+    """The dropdown values of a closed field: its vocabulary, the roster names or the plan's teams."""
+    if field.kind == "person":
+        return tuple(dict.fromkeys(p.name for p in plan.roster if p.name))
+    if field.kind not in CLOSED_KINDS:
+        return ()
+    if field.key == schema.TEAM.key and not field.choices:
+        return tuple(sorted(plan.teams, key=text_key))
+    return field.choices
+
+
+def _write_lists(ws: Any, fields: tuple[Field, ...], plan: Plan, fmt: _Formats) -> dict[str, str]:
+    """One column per closed field on the hidden list sheet; returns each field's dropdown source range."""
+    sources: dict[str, str] = {}
+    col = 0
+    for field in fields:
+        values = choices_of(field, plan)
+        if not values:  # an empty range would be an invalid validation
+            continue
+        ws.set_column(col, col, max(field.width, 20), fmt.column)
+        ws.write_string(0, col, _t(field.label), fmt.column)
+        for row, value in enumerate(values, start=1):
+            ws.write_string(row, col, _t(value), fmt.column)
+        cells = xl_range_abs(1, col, len(values), col)
+        sources[field.key] = f"={quote_sheetname(schema.LISTS_SHEET)}!{cells}"
+        col += 1
+    ws.protect("", PROTECT_OPTIONS)
+    return sources
+
+
+def _validation(field: Field, source: str | None, example: str) -> dict[str, Any] | None:
+    if field.kind == "date":
+        return {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": DATE_MIN,
+            "maximum": DATE_MAX,
+            "input_title": "Ngày tháng",
+            "input_message": f"Nhập ngày theo ngày/tháng/năm, ví dụ {example}.",
+            "error_title": "Ngày không hợp lệ",
+            "error_message": f"Hãy nhập một ngày có thật theo ngày/tháng/năm, ví dụ {example}.",
+        }
+    if source is None:
+        return None
+    label = _t(field.label)
+    if field.strict:
+        return {
+            "validate": "list",
+            "source": source,
+            "error_type": "stop",
+            "error_title": "Giá trị không hợp lệ",
+            "error_message": f"Cột “{label}” chỉ nhận giá trị trong danh sách. Hãy bấm mũi tên để chọn.",
+        }
+    return {
+        "validate": "list",
+        "source": source,
+        "error_type": "information",
+        "error_title": "Giá trị ngoài danh sách",
+        "error_message": f"Giá trị này không có trong danh sách của cột “{label}”. "
+        "Bấm OK để giữ giá trị đã gõ.",
+    }
+
+
+def _write_data(
+    ws: Any,
+    fields: tuple[Field, ...],
+    plan: Plan,
+    kind: str,
+    rows: int,
+    person: Person | None,
+    sources: dict[str, str],
+    fmt: _Formats,
+) -> None:
+    last_col = len(fields) - 1
+    last_row = FIRST_DATA_ROW + rows - 1
+    example = f"{plan.school.registration_deadline:%d/%m/%Y}"
+    title = f"{schema.KIND_TITLES[kind].upper()} NĂM HỌC {plan.school.school_year}"
+    if person is not None:
+        hint = f"Dòng 6 đã điền sẵn cho {person.name}; kiểm tra rồi điền tiếp. {HINT}"
+    else:
+        hint = HINT
+
+    for col, field in enumerate(fields):
+        ws.set_column(col, col, field.width, fmt.column)
+    ws.write_string(0, 0, _t(plan.school.name), fmt.school)
+    if last_col > 0:
+        ws.merge_range(1, 0, 1, last_col, "", fmt.title)
+    ws.write_string(1, 0, _t(title), fmt.title)
+    ws.set_row(1, 21)
+    ws.write_string(2, 0, _t(hint), fmt.hint)
+    ws.set_row(HEADER_ROW, 48)
+
+    for col, field in enumerate(fields):
+        ws.write_string(HEADER_ROW, col, _t(field.label), fmt.header)
+        cell_format = fmt.for_field(field)
+        for row in range(FIRST_DATA_ROW, last_row + 1):
+            ws.write_blank(row, col, None, cell_format)
+        rule = _validation(field, sources.get(field.key), example)
+        if rule is not None:
+            ws.data_validation(FIRST_DATA_ROW, col, last_row, col, rule)
+    if person is not None:
+        _prefill(ws, fields, person, fmt)
+
+    ws.freeze_panes(FIRST_DATA_ROW, 0)
+    ws.autofilter(HEADER_ROW, 0, last_row, last_col)
+    ws.protect("", PROTECT_OPTIONS)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(HEADER_ROW)
+    ws.print_area(0, 0, last_row, last_col)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer("&CTrang &P/&N")
+
+
+def _prefill(ws: Any, fields: tuple[Field, ...], person: Person, fmt: _Formats) -> None:
+    """Write the person's roster facts into the first data row of a per-person registration."""
+    for col, field in enumerate(fields):
+        if not (field.prefill or field.key == schema.STT.key):
+            continue
+        value = getattr(person, field.key, None)
+        if isinstance(value, dt.date):
+            ws.write_datetime(FIRST_DATA_ROW, col, as_datetime(value), fmt.date)
+        elif isinstance(value, int):
+            ws.write_number(FIRST_DATA_ROW, col, value, fmt.number)
+        elif value:
+            ws.write_string(FIRST_DATA_ROW, col, _t(value), fmt.for_field(field))
+
+
+def help_lines(
+    fields: tuple[Field, ...], plan: Plan, kind: str, person: Person | None = None
+) -> list[tuple[str, str]]:
+    """The instructions sheet as (heading, text) lines, in Vietnamese."""
+    school = plan.school
+    sheet = schema.SHEET_NAMES[kind]
+    example = f"{school.registration_deadline:%d/%m/%Y}"
+    lines = [
+        ("Mẫu này dùng để", PURPOSE[kind].format(year=school.school_year)),
+        ("Người điền", WHO[kind]),
+        ("Hạn nộp", DEADLINE[kind].format(deadline=example)),
+        (
+            "Cách điền",
+            f"Điền từ dòng 6 của trang “{sheet}”. Không sửa dòng tiêu đề (dòng 5), không thêm, xoá "
+            "hay đổi tên cột. Ô có mũi tên: bấm để chọn trong danh sách.",
+        ),
+        ("Ngày tháng", f"Nhập ngày theo ngày/tháng/năm, ví dụ {example}."),
+    ]
+    if person is not None:
+        own = (
+            f"Phiếu này dành riêng cho {person.name}: dòng 6 đã điền sẵn họ tên, ngày sinh, chức vụ, tổ; "
+            "hãy kiểm tra và điền tiếp các cột còn lại."
+        )
+        lines.append(("Phiếu cá nhân", own))
+    lines.append(("Các cột", "Ý nghĩa và cách điền từng cột:"))
+    for col, field in enumerate(fields):
+        heading = f"{xl_col_to_name(col)}. {field.label}" + (" (bắt buộc)" if field.required else "")
+        lines.append((heading, _column_help(field, plan, kind)))
+    lines.append(("Gửi lại", SEND_BACK))
+    return lines
+
+
+def _column_help(field: Field, plan: Plan, kind: str) -> str:
+    if field.kind == "mark":
+        return f"Đăng ký tham gia “{field.label}”: đánh dấu x; để trống nếu không tham gia."
+    text = COLUMN_HELP.get((kind, field.key)) or COLUMN_HELP.get(field.key) or ""
+    values = choices_of(field, plan)
+    if field.kind == "person":
+        text += " Chọn trong danh sách hoặc gõ đủ họ tên."
+    elif values and field.strict:
+        text += " Chọn một trong các giá trị: " + "; ".join(values) + "."
+    elif values:
+        text += " Chọn trong danh sách (" + "; ".join(values) + ") hoặc ghi khác."
+    return text.strip()
+
+
+def _write_help(
+    ws: Any, fields: tuple[Field, ...], plan: Plan, kind: str, person: Person | None, fmt: _Formats
+) -> None:
+    ws.set_column(0, 0, 34, fmt.column)
+    ws.set_column(1, 1, 90, fmt.column)
+    ws.merge_range(0, 0, 0, 1, "", fmt.title)
+    ws.write_string(0, 0, _t(f"HƯỚNG DẪN ĐIỀN {schema.KIND_TITLES[kind].upper()}"), fmt.title)
+    ws.write_string(1, 0, _t(f"{plan.school.name} – năm học {plan.school.school_year}"), fmt.school)
+    row = 3
+    for heading, text in help_lines(fields, plan, kind, person):
+        ws.write_string(row, 0, _t(heading), fmt.help_label)
+        ws.write_string(row, 1, _t(text), fmt.help_text)
+        row += 1
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_footer("&CTrang &P/&N")
+
+
+def _write_meta(wb: Any, ws: Any, plan: Plan, kind: str, person: Person | None, fmt: _Formats) -> None:
+    """Kind, version, school and school year, on a hidden sheet and as custom properties, for the reader."""
+    pairs = [
+        ("kind", kind),
+        ("version", schema.TEMPLATE_VERSION),
+        ("school", plan.school.name),
+        ("school_year", plan.school.school_year),
+    ]
+    if person is not None:
+        pairs.append(("person", person.name))
+    for row, (key, value) in enumerate(pairs):
+        ws.write_string(row, 0, key, fmt.column)
+        ws.write_string(row, 1, _t(value), fmt.column)
+    ws.protect("", PROTECT_OPTIONS)
+    for key, value in pairs[:4]:
+        wb.set_custom_property(f"thidua_{key}", _t(value))

@@ -1,0 +1,151 @@
+"""Reading and validating real files: moved and renamed columns, other clients, messy values, identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from thidua.batch import compute
+from thidua.measure import MonthResult
+from thidua.workspace import Workspace
+
+from .conftest import D, Fill, act_row, libreoffice_convert, reg_row
+
+
+def figures(result: MonthResult) -> dict[str, tuple[int, int]]:
+    return {t.target.code: (t.registered, t.achieved) for t in result.targets}
+
+
+def issues(result: MonthResult, *fields: str) -> list[list[str]]:
+    return result.issues.flatten(*fields)
+
+
+def test_reordered_columns_pasted_into_another_workbook_are_read(empty_ws: Workspace) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Ghi chú"
+    ws = wb.create_sheet("Sheet1")
+    ws.append(["Danh sách đăng ký của tổ"])
+    ws.append([])
+    ws.append(["Ghi chú", "Danh hiệu đăng ký", "Ngày sinh", "Họ và tên", "Tên sáng kiến kinh nghiệm",
+               "Cấp sáng kiến", "Bài soạn video trực tuyến"])
+    ws.append(["", "CSTĐCS", dt.datetime(1985, 4, 5), "Phạm Thị Hoà", "Rèn đọc lớp 1", "Huyện", "x"])
+    ws.append(["", "Lao động tiên tiến", None, "Đinh Thị Mai", "", "", ""])
+    wb.save(empty_ws.submissions / "to-1 dan vao file khac.xlsx")
+    result = compute(empty_ws, "2021-10")
+    assert issues(result, "severity") == []
+    f = figures(result)
+    assert f["CSTDCS"] == (1, 0) and f["LDTT"] == (2, 0) and f["SKKN_HUYEN"] == (1, 0) and f["VIDEO_SO"] == (1, 0)
+
+
+def test_headers_without_accents_or_slightly_renamed_are_recognised(empty_ws: Workspace) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["STT", "Ho va ten", "Ngay sinh", "Danh hiệu đăng kí", "Ghi chu"])
+    ws.append([1, "Đinh Thị Mai", None, "LĐTT", ""])
+    wb.save(empty_ws.submissions / "khong dau.xlsx")
+    result = compute(empty_ws, "2021-10")
+    assert figures(result)["LDTT"] == (1, 0)
+    assert issues(result, "code", "cell") == [["header-renamed", "D1"]]
+
+
+def test_a_workbook_that_is_not_a_template_is_reported(empty_ws: Workspace) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["Mã hàng", "Số lượng"])
+    wb.save(empty_ws.submissions / "hoa-don.xlsx")
+    (empty_ws.submissions / "hong.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    result = compute(empty_ws, "2021-10")
+    assert issues(result, "code", "file", "severity") == [
+        ["file-not-template", "hoa-don.xlsx", "lỗi"], ["file-unreadable", "hong.xlsx", "lỗi"]]
+
+
+def test_lock_files_and_other_files_are_skipped_with_a_note(empty_ws: Workspace, fill: Fill) -> None:
+    fill("dang-ky", "sub/dir/a.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
+    (empty_ws.submissions / "sub" / "~$a.xlsx").write_bytes(b"\x00" * 165)
+    (empty_ws.submissions / "sub" / "anh.jpg").write_bytes(b"\xff\xd8\xff")
+    result = compute(empty_ws, "2021-10")
+    assert issues(result, "code", "file") == [["file-skipped-type", "sub/anh.jpg"],
+                                               ["file-skipped-lock", "sub/~$a.xlsx"]]
+    assert figures(result)["LDTT"] == (1, 0)
+
+
+def test_messy_values_are_matched_leniently_and_stored_canonically(empty_ws: Workspace, fill: Fill) -> None:
+    import unicodedata
+
+    fill("dang-ky", "messy.xlsx", [
+        reg_row("  PHẠM  THỊ HÒA ", "cstđcs", initiative="Rèn đọc", level="cấp huyện", marks=("Tiết học yêu thương",),
+                date="4/10/21"),
+        reg_row(unicodedata.normalize("NFD", "Đinh Thị Mai"), "lao dong tien tien", date="ngày 3 tháng 10 năm 2021"),
+        reg_row("Hồ Thị Thúy Kiều", "LDTT", marks=("Bài soạn video trực tuyến",), date=44470),
+    ])
+    result = compute(empty_ws, "2021-10")
+    assert issues(result, "code") == []
+    f = figures(result)
+    assert f["LDTT"] == (3, 0) and f["CSTDCS"] == (1, 0) and f["TIET_HOC_YT"] == (1, 0) and f["VIDEO_SO"] == (1, 0)
+    regs = {row.person.name: row.registration for row in result.persons if row.registration}
+    assert regs["Phạm Thị Hoà"].title == "Chiến sĩ thi đua cơ sở"
+    assert regs["Phạm Thị Hoà"].date == D(2021, 10, 4)
+    assert regs["Đinh Thị Mai"].date == D(2021, 10, 3)
+    assert regs["Hồ Thị Thuý Kiều"].date == D(2021, 10, 1)  # Excel serial 44470
+
+
+def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fill) -> None:
+    fill("dang-ky", "loi.xlsx", [
+        reg_row("Đinh Thị Mai", ""),
+        reg_row("Y Blưm", "LĐTT", initiative="Trò chơi học tập"),
+        reg_row("Trần Văn Quý", "LĐTT", marks=(), date="31/02/2021"),
+        reg_row("Tran Van Quy", "LĐTT"),
+        reg_row("A Thuận", "Anh hùng"),
+    ])
+    result = compute(empty_ws, "2021-10")
+    found = issues(result, "code", "cell", "severity")
+    assert found == [
+        ["required-missing", "F6", "lỗi"],
+        ["required-missing", "I7", "lỗi"],
+        ["date-invalid", "N8", "lỗi"],
+        ["person-unknown", "B9", "lỗi"],
+        ["choice-invalid", "F10", "lỗi"],
+    ]
+    unknown = next(i for i in result.issues if i.code == "person-unknown")
+    assert "Trần Văn Quý" in unknown.message and unknown.file == "loi.xlsx" and unknown.sheet == "Đăng ký"
+    assert figures(result)["LDTT"] == (0, 0)  # rows with errors are left out of the counts
+    assert {row.person.name for row in result.persons if row.has_errors} == {
+        "Đinh Thị Mai", "Y Blưm", "Trần Văn Quý", "A Thuận"}
+
+
+def test_namesakes_are_told_apart_by_birth_date(empty_ws: Workspace, fill: Fill) -> None:
+    fill("bao-cao", "hoa.xlsx", [
+        act_row("Nguyễn Thị Hoa", "Tiết học yêu thương", "T1", "", "Đã thực hiện", D(2021, 10, 5), D(1993, 3, 3)),
+        act_row("Nguyễn Thị Hoa", "Tiết học yêu thương", "T2", "", "Đã thực hiện", D(2021, 10, 6)),
+    ])
+    result = compute(empty_ws, "2021-10")
+    assert issues(result, "code", "cell") == [["person-ambiguous", "B7"]]
+    assert [r.person.team for row in result.persons for r in row.results] == ["Tổ 2–3"]
+
+
+def test_activity_rows_need_a_level_for_works_only(empty_ws: Workspace, fill: Fill) -> None:
+    fill("bao-cao", "bc.xlsx", [
+        act_row("Phạm Thị Hoà", "SKKN", "Rèn đọc", "", "Được công nhận", D(2021, 10, 5)),
+        act_row("Đinh Thị Mai", "Video", "Bài 1", "", "Đã nộp", "12/10/2021"),
+        act_row("Y Blưm", "ĐDDH", "Bộ thẻ", "huyện", "giải ba", D(2021, 10, 20)),
+    ])
+    result = compute(empty_ws, "2021-10")
+    assert issues(result, "code", "cell") == [["required-missing", "F6"]]
+    f = figures(result)
+    assert f["VIDEO_SO"] == (0, 1) and f["DDDH_HUYEN"] == (0, 1) and f["SKKN_HUYEN"] == (0, 0)
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xls", "xlsx:Calc MS Excel 2007 XML"])
+def test_files_resaved_by_libreoffice_give_the_same_figures(demo_ws: Workspace, fmt: str, tmp_path: Path) -> None:
+    before = figures(compute(demo_ws, "2022-05"))
+    sources = sorted(p for p in demo_ws.submissions.rglob("*.xlsx") if not p.name.startswith("~$"))
+    assert len({p.stem for p in sources}) == len(sources)  # one output folder for all
+    for src, converted in zip(sources, libreoffice_convert(sources, fmt, tmp_path / "lo"), strict=True):
+        src.unlink()
+        shutil.move(converted, src.with_suffix(converted.suffix))
+    after = compute(demo_ws, "2022-05")
+    assert figures(after) == before
+    assert after.issues.counts()["error"] == 0

@@ -1,0 +1,46 @@
+"""Text normalisation: keys ignore case, spacing, NFC/NFD and tone placement, and nothing else."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thidua.text import ascii_slug, clean, fold, key
+
+VIETNAMESE = st.text(
+    alphabet=st.sampled_from(list("aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐbcdghklmnpqrstvx hòáãảạềếễểệ\u00a0\u200b")), max_size=30
+)
+
+
+@given(VIETNAMESE)
+def test_key_is_invariant_under_nfc_and_nfd(text: str) -> None:
+    assert key(unicodedata.normalize("NFD", text)) == key(unicodedata.normalize("NFC", text))
+
+
+@given(VIETNAMESE)
+def test_clean_and_key_are_idempotent(text: str) -> None:
+    assert clean(clean(text)) == clean(text)
+    assert key(key(text)) == key(text)
+    assert unicodedata.is_normalized("NFC", clean(text))
+
+
+def test_tone_placement_old_and_new_give_one_key() -> None:
+    assert key("Phạm Thị Hòa") == key("Phạm Thị Hoà") == key("  PHẠM  THỊ HOÀ ")
+    assert key("Hồ Thị Thúy Kiều") == key("Hồ Thị Thuý Kiều")
+
+
+def test_key_keeps_letters_and_tones_that_make_a_different_name() -> None:
+    assert key("Mai Xuân Quí") != key("Mai Xuân Quý")
+    assert key("Nguyễn Thị Hà") != key("Nguyễn Thị Hạ")
+
+
+def test_clean_removes_odd_spaces_and_fixes_eth() -> None:
+    assert clean("\u00a0Nguy\u00ean\u200b  Văn\tA ") == "Nguyên Văn A"
+    assert clean("\u00d0inh Thị Mai") == "Đinh Thị Mai"
+
+
+def test_fold_and_slug() -> None:
+    assert fold("Đồ dùng  dạy học") == "do dung day hoc"
+    assert ascii_slug("Tổ 4–5") == "to-4-5"
