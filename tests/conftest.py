@@ -58,16 +58,40 @@ def fill(empty_ws: Workspace) -> Fill:
     return _do
 
 
-def reg_row(name: str, title: str, *, birth: object = None, initiative: str = "", level: str = "",
-            aid: str = "", marks: Sequence[str] = (), date: object = D(2021, 9, 30), note: str = "") -> list[Any]:
+def reg_row(
+    name: str,
+    title: str,
+    *,
+    birth: object = None,
+    initiative: str = "",
+    level: str = "",
+    aid: str = "",
+    marks: Sequence[str] = (),
+    date: object = D(2021, 9, 30),
+    note: str = "",
+) -> list[Any]:
     """A registration row in the default template's column order."""
     activity_cols = ("Tiết học yêu thương", "Bài soạn video trực tuyến", "Thiết kế bài giảng điện tử")
-    return [1, name, birth, "", "", title, "", initiative, level, aid,
-            *("x" if c in marks else "" for c in activity_cols), date, note]
+    return [
+        1,
+        name,
+        birth,
+        "",
+        "",
+        title,
+        "",
+        initiative,
+        level,
+        aid,
+        *("x" if c in marks else "" for c in activity_cols),
+        date,
+        note,
+    ]
 
 
-def act_row(name: str, activity: str, product: str, level: str, result: str, date: object,
-            birth: object = None) -> list[Any]:
+def act_row(
+    name: str, activity: str, product: str, level: str, result: str, date: object, birth: object = None
+) -> list[Any]:
     return [1, name, birth, activity, product, level, result, date, "", ""]
 
 
@@ -83,9 +107,19 @@ def libreoffice_convert(sources: Sequence[Path], fmt: str, outdir: Path) -> list
     outdir.mkdir(parents=True, exist_ok=True)
     profile = outdir / ".lo-profile"
     subprocess.run(
-        [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt, "--outdir",
-         str(outdir), *map(str, sources)],
-        check=True, capture_output=True, timeout=300,
+        [
+            exe,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     converted = [outdir / f"{src.stem}.{fmt.split(':')[0]}" for src in sources]
     missing = [p.name for p in converted if not p.exists()]

@@ -18,20 +18,28 @@ from thidua.model import ActivityResult, Origin, Person, Registration, Submissio
 
 D = dt.date
 P = {p.stt: p for p in PLAN.roster}
-O = Origin("x.xlsx", "Đăng ký", 5)
+ORIGIN = Origin("x.xlsx", "Đăng ký", 5)
 
 
-def reg(p: Person, title: str = vocab.LDTT, *, initiative: str = "", level: str | None = None, aid: str = "",
-        marks: frozenset[str] = frozenset(), date: dt.date | None = D(2021, 9, 30)) -> Registration:
-    return Registration(p, title, "", initiative, level, aid, marks, date, "", O)
+def reg(
+    p: Person,
+    title: str = vocab.LDTT,
+    *,
+    initiative: str = "",
+    level: str | None = None,
+    aid: str = "",
+    marks: frozenset[str] = frozenset(),
+    date: dt.date | None = D(2021, 9, 30),
+) -> Registration:
+    return Registration(p, title, "", initiative, level, aid, marks, date, "", ORIGIN)
 
 
 def res(p: Person, activity: str, product: str, level: str | None, result: str, date: dt.date) -> ActivityResult:
-    return ActivityResult(p, activity, product, level, result, date, "", "", O)
+    return ActivityResult(p, activity, product, level, result, date, "", "", ORIGIN)
 
 
 def vote(p: Person, title: str, date: dt.date | None = D(2022, 5, 25)) -> Vote:
-    return Vote(p, "Hoàn thành tốt nhiệm vụ", "Không", title, "", date, "", O)
+    return Vote(p, "Hoàn thành tốt nhiệm vụ", "Không", title, "", date, "", ORIGIN)
 
 
 def run(subs: Submissions, month: str = "2022-05", end: dt.date = D(2022, 5, 31)) -> MonthResult:
@@ -44,11 +52,13 @@ def fig(result: MonthResult, code: str) -> tuple[int, int]:
 
 
 def test_level_target_counts_items_at_that_level_or_higher() -> None:
-    subs = Submissions(results=[
-        res(P[4], vocab.SKKN, "A", "Tỉnh", "Được công nhận", D(2022, 3, 1)),
-        res(P[5], vocab.SKKN, "B", "Huyện", "Đạt giải", D(2022, 3, 1)),
-        res(P[6], vocab.SKKN, "C", "Trường", "Được công nhận", D(2022, 3, 1)),
-    ])
+    subs = Submissions(
+        results=[
+            res(P[4], vocab.SKKN, "A", "Tỉnh", "Được công nhận", D(2022, 3, 1)),
+            res(P[5], vocab.SKKN, "B", "Huyện", "Đạt giải", D(2022, 3, 1)),
+            res(P[6], vocab.SKKN, "C", "Trường", "Được công nhận", D(2022, 3, 1)),
+        ]
+    )
     result = run(subs)
     assert fig(result, "SKKN_HUYEN")[1] == 2
     assert fig(result, "SKKN_TINH")[1] == 1
@@ -56,21 +66,27 @@ def test_level_target_counts_items_at_that_level_or_higher() -> None:
 
 def test_works_count_once_per_normalised_title_whatever_the_coauthors() -> None:
     subs = Submissions(
-        registrations=[reg(P[20], initiative="Ứng dụng CNTT trong dạy học", level="Huyện"),
-                       reg(P[21], initiative="  ứng dụng  cntt trong dạy học ", level="Huyện")],
-        results=[res(P[20], vocab.SKKN, "Ứng dụng CNTT trong dạy học", "Huyện", "Được công nhận", D(2022, 3, 1)),
-                 res(P[21], vocab.SKKN, "ỨNG DỤNG CNTT TRONG DẠY HỌC", "Huyện", "Được công nhận", D(2022, 3, 1))],
+        registrations=[
+            reg(P[20], initiative="Ứng dụng CNTT trong dạy học", level="Huyện"),
+            reg(P[21], initiative="  ứng dụng  cntt trong dạy học ", level="Huyện"),
+        ],
+        results=[
+            res(P[20], vocab.SKKN, "Ứng dụng CNTT trong dạy học", "Huyện", "Được công nhận", D(2022, 3, 1)),
+            res(P[21], vocab.SKKN, "ỨNG DỤNG CNTT TRONG DẠY HỌC", "Huyện", "Được công nhận", D(2022, 3, 1)),
+        ],
     )
     assert fig(run(subs), "SKKN_HUYEN") == (1, 1)
 
 
 def test_failed_initiative_and_merely_submitted_teaching_aid_do_not_count() -> None:
-    subs = Submissions(results=[
-        res(P[2], vocab.SKKN, "A", "Huyện", "Không đạt", D(2022, 3, 1)),
-        res(P[6], vocab.DDDH, "Bộ 1", "Huyện", "Đã nộp", D(2021, 12, 1)),
-        res(P[9], vocab.DDDH, "Bộ 2", "Huyện", "Đã dự thi", D(2021, 12, 1)),
-        res(P[16], vocab.DDDH, "Bộ 3", "Huyện", "Không đạt", D(2021, 12, 1)),
-    ])
+    subs = Submissions(
+        results=[
+            res(P[2], vocab.SKKN, "A", "Huyện", "Không đạt", D(2022, 3, 1)),
+            res(P[6], vocab.DDDH, "Bộ 1", "Huyện", "Đã nộp", D(2021, 12, 1)),
+            res(P[9], vocab.DDDH, "Bộ 2", "Huyện", "Đã dự thi", D(2021, 12, 1)),
+            res(P[16], vocab.DDDH, "Bộ 3", "Huyện", "Không đạt", D(2021, 12, 1)),
+        ]
+    )
     result = run(subs)
     assert fig(result, "SKKN_HUYEN")[1] == 0
     assert fig(result, "DDDH_HUYEN")[1] == 1
@@ -82,8 +98,10 @@ def test_named_teaching_aid_counts_as_registered_for_the_contest() -> None:
 
 
 def test_cstdcs_counts_for_ldtt_too() -> None:
-    subs = Submissions(registrations=[reg(P[1], vocab.CSTDCS), reg(P[2]), reg(P[3], vocab.NO_TITLE)],
-                       votes=[vote(P[1], vocab.CSTDCS), vote(P[2], vocab.LDTT), vote(P[3], "Không")])
+    subs = Submissions(
+        registrations=[reg(P[1], vocab.CSTDCS), reg(P[2]), reg(P[3], vocab.NO_TITLE)],
+        votes=[vote(P[1], vocab.CSTDCS), vote(P[2], vocab.LDTT), vote(P[3], "Không")],
+    )
     result = run(subs)
     assert fig(result, "CSTDCS") == (1, 1)
     assert fig(result, "LDTT") == (2, 2)
@@ -99,20 +117,24 @@ def test_rows_dated_after_the_month_do_not_count_yet() -> None:
 
 
 def test_participation_counts_every_teacher_with_a_row_whatever_the_result() -> None:
-    subs = Submissions(results=[
-        res(P[4], "Bài soạn video trực tuyến", "V1", "Tỉnh", "Đã nộp", D(2021, 10, 1)),
-        res(P[4], "Bài soạn video trực tuyến", "V2", "Tỉnh", "Không đạt", D(2021, 11, 1)),
-        res(P[8], "Bài soạn video trực tuyến", "V3", None, "Không đạt", D(2021, 11, 1)),
-        res(P[30], "Bài soạn video trực tuyến", "V4", None, "Đã thực hiện", D(2021, 11, 1)),  # not a teacher
-    ])
+    subs = Submissions(
+        results=[
+            res(P[4], "Bài soạn video trực tuyến", "V1", "Tỉnh", "Đã nộp", D(2021, 10, 1)),
+            res(P[4], "Bài soạn video trực tuyến", "V2", "Tỉnh", "Không đạt", D(2021, 11, 1)),
+            res(P[8], "Bài soạn video trực tuyến", "V3", None, "Không đạt", D(2021, 11, 1)),
+            res(P[30], "Bài soạn video trực tuyến", "V4", None, "Đã thực hiện", D(2021, 11, 1)),  # not a teacher
+        ]
+    )
     result = run(subs)
     assert fig(result, "VIDEO_SO")[1] == 2
     assert [i.code for i in result.issues] == ["person-not-teacher"]
 
 
 def test_ratios_are_exact_and_status_follows_the_year() -> None:
-    subs = Submissions(registrations=[reg(P[i]) for i in range(2, 26)],
-                       votes=[vote(P[i], vocab.LDTT, D(2022, 3, 1)) for i in range(2, 18)])
+    subs = Submissions(
+        registrations=[reg(P[i]) for i in range(2, 26)],
+        votes=[vote(P[i], vocab.LDTT, D(2022, 3, 1)) for i in range(2, 18)],
+    )
     before = run(subs, "2022-03", D(2022, 3, 31))
     ldtt = next(t for t in before.targets if t.target.code == "LDTT")
     assert (ldtt.registered, ldtt.achieved) == (24, 16)
@@ -138,9 +160,13 @@ def test_a_zero_or_missing_target_gives_no_ratio() -> None:
 def test_counting_follows_targets_added_to_the_plan() -> None:
     extra = Target("THAO_GIANG", "Thao giảng", "Cá nhân", 10, None, "lượt", "Thao giảng", None, "Lượt")
     plan = dataclasses.replace(PLAN, targets=(*PLAN.targets, extra))
-    subs = Submissions(results=[res(P[3], "Thao giảng", "T1", None, "Đạt", D(2021, 11, 1)),
-                                res(P[3], "Thao giảng", "T2", None, "Đạt", D(2021, 11, 2)),
-                                res(P[5], "Thao giảng", "T3", None, "Đạt", D(2021, 11, 3))])
+    subs = Submissions(
+        results=[
+            res(P[3], "Thao giảng", "T1", None, "Đạt", D(2021, 11, 1)),
+            res(P[3], "Thao giảng", "T2", None, "Đạt", D(2021, 11, 2)),
+            res(P[5], "Thao giảng", "T3", None, "Đạt", D(2021, 11, 3)),
+        ]
+    )
     result = measure(plan, subs, "2021-11", D(2021, 11, 30), Report())
     assert fig(result, "THAO_GIANG") == (0, 3)
 
@@ -151,9 +177,16 @@ def test_ratio_never_divides_by_zero(numerator: int, denominator: int | None) ->
     assert value is None if not denominator else value == Fraction(numerator, denominator)
 
 
-@pytest.mark.parametrize(("target", "registered", "achieved", "final", "status"), [
-    (6, 0, 7, False, "Vượt"), (6, 0, 6, True, "Đạt"), (6, 6, 2, False, "Đủ đăng ký"),
-    (6, 5, 2, False, "Thiếu đăng ký"), (6, 9, 2, True, "Không đạt"), (None, 3, 3, False, "—"),
-])
+@pytest.mark.parametrize(
+    ("target", "registered", "achieved", "final", "status"),
+    [
+        (6, 0, 7, False, "Vượt"),
+        (6, 0, 6, True, "Đạt"),
+        (6, 6, 2, False, "Đủ đăng ký"),
+        (6, 5, 2, False, "Thiếu đăng ký"),
+        (6, 9, 2, True, "Không đạt"),
+        (None, 3, 3, False, "—"),
+    ],
+)
 def test_status(target: int | None, registered: int, achieved: int, final: bool, status: str) -> None:
     assert status_of(target, registered, achieved, final) == status

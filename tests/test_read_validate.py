@@ -30,8 +30,17 @@ def test_reordered_columns_pasted_into_another_workbook_are_read(empty_ws: Works
     ws = wb.create_sheet("Sheet1")
     ws.append(["Danh sách đăng ký của tổ"])
     ws.append([])
-    ws.append(["Ghi chú", "Danh hiệu đăng ký", "Ngày sinh", "Họ và tên", "Tên sáng kiến kinh nghiệm",
-               "Cấp sáng kiến", "Bài soạn video trực tuyến"])
+    ws.append(
+        [
+            "Ghi chú",
+            "Danh hiệu đăng ký",
+            "Ngày sinh",
+            "Họ và tên",
+            "Tên sáng kiến kinh nghiệm",
+            "Cấp sáng kiến",
+            "Bài soạn video trực tuyến",
+        ]
+    )
     ws.append(["", "CSTĐCS", dt.datetime(1985, 4, 5), "Phạm Thị Hoà", "Rèn đọc lớp 1", "Huyện", "x"])
     ws.append(["", "Lao động tiên tiến", None, "Đinh Thị Mai", "", "", ""])
     wb.save(empty_ws.submissions / "to-1 dan vao file khac.xlsx")
@@ -59,7 +68,9 @@ def test_a_workbook_that_is_not_a_template_is_reported(empty_ws: Workspace) -> N
     (empty_ws.submissions / "hong.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     result = compute(empty_ws, "2021-10")
     assert issues(result, "code", "file", "severity") == [
-        ["file-not-template", "hoa-don.xlsx", "lỗi"], ["file-unreadable", "hong.xlsx", "lỗi"]]
+        ["file-not-template", "hoa-don.xlsx", "lỗi"],
+        ["file-unreadable", "hong.xlsx", "lỗi"],
+    ]
 
 
 def test_lock_files_and_other_files_are_skipped_with_a_note(empty_ws: Workspace, fill: Fill) -> None:
@@ -67,20 +78,34 @@ def test_lock_files_and_other_files_are_skipped_with_a_note(empty_ws: Workspace,
     (empty_ws.submissions / "sub" / "~$a.xlsx").write_bytes(b"\x00" * 165)
     (empty_ws.submissions / "sub" / "anh.jpg").write_bytes(b"\xff\xd8\xff")
     result = compute(empty_ws, "2021-10")
-    assert issues(result, "code", "file") == [["file-skipped-type", "sub/anh.jpg"],
-                                               ["file-skipped-lock", "sub/~$a.xlsx"]]
+    assert issues(result, "code", "file") == [
+        ["file-skipped-type", "sub/anh.jpg"],
+        ["file-skipped-lock", "sub/~$a.xlsx"],
+    ]
     assert figures(result)["LDTT"] == (1, 0)
 
 
 def test_messy_values_are_matched_leniently_and_stored_canonically(empty_ws: Workspace, fill: Fill) -> None:
     import unicodedata
 
-    fill("dang-ky", "messy.xlsx", [
-        reg_row("  PHẠM  THỊ HÒA ", "cstđcs", initiative="Rèn đọc", level="cấp huyện", marks=("Tiết học yêu thương",),
-                date="4/10/21"),
-        reg_row(unicodedata.normalize("NFD", "Đinh Thị Mai"), "lao dong tien tien", date="ngày 3 tháng 10 năm 2021"),
-        reg_row("Hồ Thị Thúy Kiều", "LDTT", marks=("Bài soạn video trực tuyến",), date=44470),
-    ])
+    fill(
+        "dang-ky",
+        "messy.xlsx",
+        [
+            reg_row(
+                "  PHẠM  THỊ HÒA ",
+                "cstđcs",
+                initiative="Rèn đọc",
+                level="cấp huyện",
+                marks=("Tiết học yêu thương",),
+                date="4/10/21",
+            ),
+            reg_row(
+                unicodedata.normalize("NFD", "Đinh Thị Mai"), "lao dong tien tien", date="ngày 3 tháng 10 năm 2021"
+            ),
+            reg_row("Hồ Thị Thúy Kiều", "LDTT", marks=("Bài soạn video trực tuyến",), date=44470),
+        ],
+    )
     result = compute(empty_ws, "2021-10")
     assert issues(result, "code") == []
     f = figures(result)
@@ -93,13 +118,17 @@ def test_messy_values_are_matched_leniently_and_stored_canonically(empty_ws: Wor
 
 
 def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fill) -> None:
-    fill("dang-ky", "loi.xlsx", [
-        reg_row("Đinh Thị Mai", ""),
-        reg_row("Y Blưm", "LĐTT", initiative="Trò chơi học tập"),
-        reg_row("Trần Văn Quý", "LĐTT", marks=(), date="31/02/2021"),
-        reg_row("Tran Van Quy", "LĐTT"),
-        reg_row("A Thuận", "Anh hùng"),
-    ])
+    fill(
+        "dang-ky",
+        "loi.xlsx",
+        [
+            reg_row("Đinh Thị Mai", ""),
+            reg_row("Y Blưm", "LĐTT", initiative="Trò chơi học tập"),
+            reg_row("Trần Văn Quý", "LĐTT", marks=(), date="31/02/2021"),
+            reg_row("Tran Van Quy", "LĐTT"),
+            reg_row("A Thuận", "Anh hùng"),
+        ],
+    )
     result = compute(empty_ws, "2021-10")
     found = issues(result, "code", "cell", "severity")
     assert found == [
@@ -113,25 +142,37 @@ def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fi
     assert "Trần Văn Quý" in unknown.message and unknown.file == "loi.xlsx" and unknown.sheet == "Đăng ký"
     assert figures(result)["LDTT"] == (0, 0)  # rows with errors are left out of the counts
     assert {row.person.name for row in result.persons if row.has_errors} == {
-        "Đinh Thị Mai", "Y Blưm", "Trần Văn Quý", "A Thuận"}
+        "Đinh Thị Mai",
+        "Y Blưm",
+        "Trần Văn Quý",
+        "A Thuận",
+    }
 
 
 def test_namesakes_are_told_apart_by_birth_date(empty_ws: Workspace, fill: Fill) -> None:
-    fill("bao-cao", "hoa.xlsx", [
-        act_row("Nguyễn Thị Hoa", "Tiết học yêu thương", "T1", "", "Đã thực hiện", D(2021, 10, 5), D(1993, 3, 3)),
-        act_row("Nguyễn Thị Hoa", "Tiết học yêu thương", "T2", "", "Đã thực hiện", D(2021, 10, 6)),
-    ])
+    fill(
+        "bao-cao",
+        "hoa.xlsx",
+        [
+            act_row("Nguyễn Thị Hoa", "Tiết học yêu thương", "T1", "", "Đã thực hiện", D(2021, 10, 5), D(1993, 3, 3)),
+            act_row("Nguyễn Thị Hoa", "Tiết học yêu thương", "T2", "", "Đã thực hiện", D(2021, 10, 6)),
+        ],
+    )
     result = compute(empty_ws, "2021-10")
     assert issues(result, "code", "cell") == [["person-ambiguous", "B7"]]
     assert [r.person.team for row in result.persons for r in row.results] == ["Tổ 2–3"]
 
 
 def test_activity_rows_need_a_level_for_works_only(empty_ws: Workspace, fill: Fill) -> None:
-    fill("bao-cao", "bc.xlsx", [
-        act_row("Phạm Thị Hoà", "SKKN", "Rèn đọc", "", "Được công nhận", D(2021, 10, 5)),
-        act_row("Đinh Thị Mai", "Video", "Bài 1", "", "Đã nộp", "12/10/2021"),
-        act_row("Y Blưm", "ĐDDH", "Bộ thẻ", "huyện", "giải ba", D(2021, 10, 20)),
-    ])
+    fill(
+        "bao-cao",
+        "bc.xlsx",
+        [
+            act_row("Phạm Thị Hoà", "SKKN", "Rèn đọc", "", "Được công nhận", D(2021, 10, 5)),
+            act_row("Đinh Thị Mai", "Video", "Bài 1", "", "Đã nộp", "12/10/2021"),
+            act_row("Y Blưm", "ĐDDH", "Bộ thẻ", "huyện", "giải ba", D(2021, 10, 20)),
+        ],
+    )
     result = compute(empty_ws, "2021-10")
     assert issues(result, "code", "cell") == [["required-missing", "F6"]]
     f = figures(result)

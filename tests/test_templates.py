@@ -89,12 +89,8 @@ def test_header_row_is_the_schema_labels_under_a_title_block(folder: Path, kind:
     assert "dòng 6" in ws["A3"].value
 
 
-@pytest.mark.parametrize(
-    ("kind", "rows"), [(schema.REGISTRATION, 50), (schema.ACTIVITY, 300), (schema.VOTE, 50)]
-)
-def test_open_rows_are_blank_and_unlocked_while_the_header_is_locked(
-    folder: Path, kind: str, rows: int
-) -> None:
+@pytest.mark.parametrize(("kind", "rows"), [(schema.REGISTRATION, 50), (schema.ACTIVITY, 300), (schema.VOTE, 50)])
+def test_open_rows_are_blank_and_unlocked_while_the_header_is_locked(folder: Path, kind: str, rows: int) -> None:
     ws = load(folder, kind).worksheets[0]
     last = DATA + rows - 1
     assert all(c.value is None for row in ws.iter_rows(min_row=DATA) for c in row)
@@ -137,9 +133,7 @@ def test_registration_has_a_column_per_person_counted_activity(folder: Path) -> 
 
 
 def test_targets_are_data_a_new_target_adds_a_column_and_a_removed_one_drops_it(tmp_path: Path) -> None:
-    extra = Target(
-        "THAO_GIANG", "Tham gia thao giảng", "Cá nhân", 10, 26, "GV", "Thao giảng", None, COUNT_PERSONS
-    )
+    extra = Target("THAO_GIANG", "Tham gia thao giảng", "Cá nhân", 10, 26, "GV", "Thao giảng", None, COUNT_PERSONS)
     write_templates(with_targets((*PLAN.targets, extra)), tmp_path / "more")
     labels = header(load(tmp_path / "more", schema.REGISTRATION).worksheets[0])
     assert labels.index("Thao giảng") == labels.index("Thiết kế bài giảng điện tử") + 1
@@ -182,9 +176,7 @@ def test_open_vocabularies_only_inform(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_closed_field_has_a_range_dropdown_and_every_date_field_a_date_rule(
-    folder: Path, kind: str
-) -> None:
+def test_every_closed_field_has_a_range_dropdown_and_every_date_field_a_date_rule(folder: Path, kind: str) -> None:
     wb = load(folder, kind)
     ws = wb.worksheets[0]
     for col, field in enumerate(schema.fields_of(kind, PLAN), start=1):
@@ -253,9 +245,7 @@ def test_print_setup_is_a4_one_page_wide_with_repeated_header(folder: Path, kind
 
 
 def help_text(wb: Any) -> str:
-    return "\n".join(
-        " ".join(str(v) for v in row if v) for row in wb[schema.HELP_SHEET].iter_rows(values_only=True)
-    )
+    return "\n".join(" ".join(str(v) for v in row if v) for row in wb[schema.HELP_SHEET].iter_rows(values_only=True))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -283,9 +273,7 @@ def test_registration_help_gives_deadline_and_marks(folder: Path) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_all_text_is_nfc(folder: Path, kind: str) -> None:
     wb = load(folder, kind)
-    texts = [
-        c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)
-    ]
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert len(texts) > 20
     assert all(unicodedata.is_normalized("NFC", t) for t in texts)
 
@@ -324,9 +312,7 @@ def test_same_plan_gives_same_contents_and_replaces_files(tmp_path: Path) -> Non
     first = [cell_contents(p) for p in write_templates(PLAN, tmp_path / "a")]
     second = [cell_contents(p) for p in write_templates(PLAN, tmp_path / "a")]
     assert first == second
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
-        f"{schema.FILE_NAMES[k]}.xlsx" for k in KINDS
-    )
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(f"{schema.FILE_NAMES[k]}.xlsx" for k in KINDS)
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(
@@ -346,10 +332,7 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(
         write_templates(PLAN, tmp_path)
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert after.keys() == before.keys()
-    assert (
-        after[template_path(tmp_path, schema.ACTIVITY).name]
-        == before[template_path(tmp_path, schema.ACTIVITY).name]
-    )
+    assert after[template_path(tmp_path, schema.ACTIVITY).name] == before[template_path(tmp_path, schema.ACTIVITY).name]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

@@ -32,8 +32,13 @@ class Outputs:
 
 
 def output_names(folder: Path, month: str) -> Outputs:
-    return Outputs(folder, folder / f"tong-hop-thi-dua-{month}.xlsx", folder / f"bao-cao-pgd-{month}.xlsx",
-                   folder / f"danh-sach-loi-{month}.xlsx", folder / "summary.json")
+    return Outputs(
+        folder,
+        folder / f"tong-hop-thi-dua-{month}.xlsx",
+        folder / f"bao-cao-pgd-{month}.xlsx",
+        folder / f"danh-sach-loi-{month}.xlsx",
+        folder / "summary.json",
+    )
 
 
 def compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:

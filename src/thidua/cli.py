@@ -22,8 +22,12 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def workspace_option(func: F) -> F:
     return click.option(
-        "-w", "--workspace", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-        show_default="thư mục hiện tại", help="Thư mục làm việc (có tệp kehoach.xlsx).",
+        "-w",
+        "--workspace",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default="thư mục hiện tại",
+        help="Thư mục làm việc (có tệp kehoach.xlsx).",
     )(func)
 
 
@@ -43,8 +47,12 @@ def friendly(func: F) -> F:
         except Exception:  # the last guard: log the details, show one sentence
             log = Path(tempfile.gettempdir()) / "thidua-loi.log"
             log.write_text(traceback.format_exc(), encoding="utf-8")
-            click.secho("Lỗi: thidua gặp sự cố ngoài dự kiến; kết quả cũ vẫn được giữ nguyên. Hãy gửi tệp "
-                        f"nhật ký {log} cho người hỗ trợ kỹ thuật.", fg="red", err=True)
+            click.secho(
+                "Lỗi: thidua gặp sự cố ngoài dự kiến; kết quả cũ vẫn được giữ nguyên. Hãy gửi tệp "
+                f"nhật ký {log} cho người hỗ trợ kỹ thuật.",
+                fg="red",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -216,8 +224,12 @@ def _print_targets(result: Any) -> None:
         rows.append((t.target.code, number, str(t.registered), str(t.achieved), shown, t.status))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
-        click.echo("  ".join(cell.ljust(w) if c in (0, 5) else cell.rjust(w)
-                             for c, (cell, w) in enumerate(zip(row, widths, strict=True))))
+        click.echo(
+            "  ".join(
+                cell.ljust(w) if c in (0, 5) else cell.rjust(w)
+                for c, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if i == 0:
             click.echo("  ".join("-" * w for w in widths))
 

@@ -40,44 +40,113 @@ SCHOOL = School(
 )
 
 TARGETS = (
-    Target("TT_LDTT", "Nhà trường đạt “Tập thể lao động tiên tiến”", SUBJECT_COLLECTIVE, 1, None, "tập thể",
-           SOURCE_COLLECTIVE, None, COUNT_ENTRIES),
-    Target("CD_VMXS", "Công đoàn vững mạnh xuất sắc, được LĐLĐ huyện tặng giấy khen", SUBJECT_COLLECTIVE, 1, None,
-           "tập thể", SOURCE_COLLECTIVE, None, COUNT_ENTRIES),
-    Target("DD_GK", "Đoàn, Đội được Đoàn xã, Hội đồng Đội tặng giấy khen", SUBJECT_COLLECTIVE, 1, None, "tập thể",
-           SOURCE_COLLECTIVE, None, COUNT_ENTRIES),
+    Target(
+        "TT_LDTT",
+        "Nhà trường đạt “Tập thể lao động tiên tiến”",
+        SUBJECT_COLLECTIVE,
+        1,
+        None,
+        "tập thể",
+        SOURCE_COLLECTIVE,
+        None,
+        COUNT_ENTRIES,
+    ),
+    Target(
+        "CD_VMXS",
+        "Công đoàn vững mạnh xuất sắc, được LĐLĐ huyện tặng giấy khen",
+        SUBJECT_COLLECTIVE,
+        1,
+        None,
+        "tập thể",
+        SOURCE_COLLECTIVE,
+        None,
+        COUNT_ENTRIES,
+    ),
+    Target(
+        "DD_GK",
+        "Đoàn, Đội được Đoàn xã, Hội đồng Đội tặng giấy khen",
+        SUBJECT_COLLECTIVE,
+        1,
+        None,
+        "tập thể",
+        SOURCE_COLLECTIVE,
+        None,
+        COUNT_ENTRIES,
+    ),
     Target("SKKN_HUYEN", "SKKN cấp huyện", SUBJECT_PERSON, 6, None, "SKKN", SKKN, "Huyện", COUNT_WORKS),
     Target("SKKN_TINH", "SKKN cấp tỉnh", SUBJECT_PERSON, 1, None, "SKKN", SKKN, "Tỉnh", COUNT_WORKS),
-    Target("DDDH_HUYEN", "ĐDDH tham gia dự thi cấp huyện", SUBJECT_PERSON, 3, None, "bộ", DDDH, "Huyện",
-           COUNT_WORKS),
-    Target("TIET_HOC_YT", "Tham gia tiết học yêu thương", SUBJECT_PERSON, 6, 26, "GV", "Tiết học yêu thương", None,
-           COUNT_PERSONS),
-    Target("VIDEO_SO", "Tham gia bài soạn video trực tuyến của Sở GD-ĐT tỉnh Kon Tum", SUBJECT_PERSON, 9, 26, "GV",
-           "Bài soạn video trực tuyến", None, COUNT_PERSONS),
-    Target("BGDT_BO", "Tham gia Hội thi thiết kế bài giảng điện tử cấp Bộ", SUBJECT_PERSON, 3, 9, "GV",
-           "Thiết kế bài giảng điện tử", None, COUNT_PERSONS),
-    Target("CSTDCS", "Chiến sĩ thi đua cấp cơ sở", SUBJECT_PERSON, 4, None, "đ/c", SOURCE_CSTDCS, None,
-           COUNT_PERSONS),
+    Target("DDDH_HUYEN", "ĐDDH tham gia dự thi cấp huyện", SUBJECT_PERSON, 3, None, "bộ", DDDH, "Huyện", COUNT_WORKS),
+    Target(
+        "TIET_HOC_YT",
+        "Tham gia tiết học yêu thương",
+        SUBJECT_PERSON,
+        6,
+        26,
+        "GV",
+        "Tiết học yêu thương",
+        None,
+        COUNT_PERSONS,
+    ),
+    Target(
+        "VIDEO_SO",
+        "Tham gia bài soạn video trực tuyến của Sở GD-ĐT tỉnh Kon Tum",
+        SUBJECT_PERSON,
+        9,
+        26,
+        "GV",
+        "Bài soạn video trực tuyến",
+        None,
+        COUNT_PERSONS,
+    ),
+    Target(
+        "BGDT_BO",
+        "Tham gia Hội thi thiết kế bài giảng điện tử cấp Bộ",
+        SUBJECT_PERSON,
+        3,
+        9,
+        "GV",
+        "Thiết kế bài giảng điện tử",
+        None,
+        COUNT_PERSONS,
+    ),
+    Target("CSTDCS", "Chiến sĩ thi đua cấp cơ sở", SUBJECT_PERSON, 4, None, "đ/c", SOURCE_CSTDCS, None, COUNT_PERSONS),
     Target("LDTT", "Lao động tiên tiến", SUBJECT_PERSON, 24, 32, "đ/c", SOURCE_LDTT, None, COUNT_PERSONS),
 )
 
 ROUNDS = (
-    Round("Đợt 1", D(2021, 9, 1), D(2022, 1, 15),
-          "Từ đầu năm học đến kết thúc học kỳ I; lập thành tích chào mừng ngày Nhà giáo Việt Nam 20/11."),
-    Round("Đợt 2", D(2022, 1, 16), D(2022, 5, 31),
-          "Từ đầu học kỳ II đến hết năm; lập thành tích kỷ niệm ngày thành lập Đảng Cộng sản Việt Nam (03/02), "
-          "ngày giải phóng miền Nam thống nhất đất nước 30/4, ngày Quốc tế lao động 1/5, ngày sinh Chủ tịch "
-          "Hồ Chí Minh (19/5) và phấn đấu hoàn thành xuất sắc nhiệm vụ năm học 2021–2022."),
+    Round(
+        "Đợt 1",
+        D(2021, 9, 1),
+        D(2022, 1, 15),
+        "Từ đầu năm học đến kết thúc học kỳ I; lập thành tích chào mừng ngày Nhà giáo Việt Nam 20/11.",
+    ),
+    Round(
+        "Đợt 2",
+        D(2022, 1, 16),
+        D(2022, 5, 31),
+        "Từ đầu học kỳ II đến hết năm; lập thành tích kỷ niệm ngày thành lập Đảng Cộng sản Việt Nam (03/02), "
+        "ngày giải phóng miền Nam thống nhất đất nước 30/4, ngày Quốc tế lao động 1/5, ngày sinh Chủ tịch "
+        "Hồ Chí Minh (19/5) và phấn đấu hoàn thành xuất sắc nhiệm vụ năm học 2021–2022.",
+    ),
 )
 
 # The collective titles of the seed (3.1); results are the fictitious demo outcome of the year.
 COLLECTIVES = (
-    CollectiveTitle("TT_LDTT", "Trường Tiểu học Măng Đen", "Tập thể lao động tiên tiến", True, "Đạt",
-                    "215/QĐ-UBND", D(2022, 5, 20)),
-    CollectiveTitle("CD_VMXS", "Công đoàn trường", "Công đoàn vững mạnh xuất sắc – Giấy khen của LĐLĐ huyện", True,
-                    "Đạt", "48/QĐ-LĐLĐ", D(2022, 5, 12)),
-    CollectiveTitle("DD_GK", "Liên đội trường", "Giấy khen của Đoàn xã, Hội đồng Đội", True, "Đạt", "12/QĐ-HĐĐ",
-                    D(2022, 5, 26)),
+    CollectiveTitle(
+        "TT_LDTT", "Trường Tiểu học Măng Đen", "Tập thể lao động tiên tiến", True, "Đạt", "215/QĐ-UBND", D(2022, 5, 20)
+    ),
+    CollectiveTitle(
+        "CD_VMXS",
+        "Công đoàn trường",
+        "Công đoàn vững mạnh xuất sắc – Giấy khen của LĐLĐ huyện",
+        True,
+        "Đạt",
+        "48/QĐ-LĐLĐ",
+        D(2022, 5, 12),
+    ),
+    CollectiveTitle(
+        "DD_GK", "Liên đội trường", "Giấy khen của Đoàn xã, Hội đồng Đội", True, "Đạt", "12/QĐ-HĐĐ", D(2022, 5, 26)
+    ),
 )
 
 _GV, _TPT, _HT, _PHT, _NV = "Giáo viên", "Tổng phụ trách Đội", "Hiệu trưởng", "Phó hiệu trưởng", "Nhân viên"

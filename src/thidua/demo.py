@@ -39,12 +39,17 @@ REGISTRATIONS: dict[int, tuple[str, str, str, str, tuple[str, ...], dt.date]] = 
     10: (_LDTT, "", "", "", (), D(2021, 10, 1)),
     11: (_CS, "Sử dụng trò chơi học tập trong môn Toán lớp 2", "Huyện", "", (_VID,), D(2021, 9, 28)),
     12: (_LDTT, "", "", "", (_YT,), D(2021, 9, 28)),
-    13: (_LDTT, "Giáo dục kỹ năng sống cho học sinh dân tộc thiểu số qua hoạt động ngoài giờ", "Trường", "",
-         (_VID,), D(2021, 9, 28)),
+    13: (
+        _LDTT,
+        "Giáo dục kỹ năng sống cho học sinh dân tộc thiểu số qua hoạt động ngoài giờ",
+        "Trường",
+        "",
+        (_VID,),
+        D(2021, 9, 28),
+    ),
     14: (_LDTT, "", "", "", (_YT,), D(2021, 9, 28)),
     16: (_LDTT, "", "", "Bộ đồ dùng học Toán hình học lớp 3", (), D(2021, 9, 28)),
-    17: (_LDTT, "Dạy học Tin học lớp 3 theo định hướng phát triển năng lực", "Huyện", "", (_VID, _BG),
-         D(2021, 9, 28)),
+    17: (_LDTT, "Dạy học Tin học lớp 3 theo định hướng phát triển năng lực", "Huyện", "", (_VID, _BG), D(2021, 9, 28)),
     18: (_LDTT, "", "", "Bộ đồ dùng học toán  hình học lớp 3", (_VID,), D(2021, 9, 28)),
     19: (_LDTT, "", "", "", (_YT,), D(2021, 9, 28)),
     20: (_CS, "Ứng dụng công nghệ thông tin trong dạy học Tiếng Việt lớp 4", "Tỉnh", "", (_BG,), D(2021, 10, 1)),
@@ -125,12 +130,26 @@ def _fill(template: Path, target: Path, rows: Sequence[Sequence[Any]], first_row
     wb.save(target)
 
 
-def _registration_row(p: Person, stt: int, *, name: str | None = None, title: str | None = None,
-                      date: object = None) -> list[Any]:
+def _registration_row(
+    p: Person, stt: int, *, name: str | None = None, title: str | None = None, date: object = None
+) -> list[Any]:
     t, initiative, level, aid, marks, when = REGISTRATIONS[p.stt]
     reward = "Giấy khen của Chủ tịch UBND huyện" if t == _CS else ""
-    return [stt, name or p.name, p.birth_date, p.position, p.team, title or t, reward, initiative, level, aid,
-            *("x" if m in marks else "" for m in PLAN.activity_columns), date or when, ""]
+    return [
+        stt,
+        name or p.name,
+        p.birth_date,
+        p.position,
+        p.team,
+        title or t,
+        reward,
+        initiative,
+        level,
+        aid,
+        *("x" if m in marks else "" for m in PLAN.activity_columns),
+        date or when,
+        "",
+    ]
 
 
 def write_demo_submissions(folder: Path) -> list[Path]:
@@ -152,11 +171,13 @@ def write_demo_submissions(folder: Path) -> list[Path]:
         # Tổ 1 and the office: one file per person, named as people do.
         for p in PLAN.roster:
             if p.team in ("Tổ 1", "Tổ văn phòng") and p.stt in REGISTRATIONS:
-                fill(reg, f"dang-ky/{ascii_slug(p.team)}/DK thi dua - {p.stt:02d}.xlsx",
-                     [_registration_row(p, 1)])
+                fill(reg, f"dang-ky/{ascii_slug(p.team)}/DK thi dua - {p.stt:02d}.xlsx", [_registration_row(p, 1)])
         # Trần Văn Quý first sent "Không đăng ký", then a newer LĐTT registration: the newer one wins.
-        fill(reg, "dang-ky/to-1/DK thi dua - 08 (ban dau).xlsx",
-             [_registration_row(P[8], 1, title=_NO, date=D(2021, 9, 25))])
+        fill(
+            reg,
+            "dang-ky/to-1/DK thi dua - 08 (ban dau).xlsx",
+            [_registration_row(P[8], 1, title=_NO, date=D(2021, 9, 25))],
+        )
         # Tổ 2–3: one team file; Y Nhung (15) has not registered.
         team23 = [p for p in PLAN.roster if p.team == "Tổ 2–3" and p.stt in REGISTRATIONS]
         fill(reg, "dang-ky/DK thi dua To 2-3.xlsx", [_registration_row(p, i) for i, p in enumerate(team23, 1)])
@@ -175,13 +196,15 @@ def write_demo_submissions(folder: Path) -> list[Path]:
         for stt, activity, product, level, result, date, decision in RESULTS:
             p = P[stt]
             by_team.setdefault(p.team, []).append(
-                [0, p.name, p.birth_date, activity, product, level, result, date, decision, ""])
+                [0, p.name, p.birth_date, activity, product, level, result, date, decision, ""]
+            )
         for team, rows in by_team.items():
             for i, row in enumerate(rows, 1):
                 row[0] = i
             fill(act, f"bao-cao/Bao cao ket qua {ascii_slug(team)}.xlsx", rows)
-        fill(act, "bao-cao/Bo sung thang 3 - Pham Thi Le Thuy.xlsx",
-             [r for r in by_team["Tổ 2–3"] if r[1] == P[14].name])
+        fill(
+            act, "bao-cao/Bo sung thang 3 - Pham Thi Le Thuy.xlsx", [r for r in by_team["Tổ 2–3"] if r[1] == P[14].name]
+        )
         # The year-end vote, entered by the secretary after the board's meeting.
         fill(vote, "binh-xet/Ket qua binh xet cuoi nam.xlsx", _vote_rows())
     # What else lands in the folder: Excel's lock file of an open workbook and a note from a team.

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Severity as the secretary reads it."""
 
     ERROR = "lỗi"
@@ -125,7 +125,11 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Tệp kế hoạch thiếu trang “{sheet}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
     ),
     "plan-value-invalid": (E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
-    "plan-target-duplicate": (E, "Mã chỉ tiêu trùng", "Mã chỉ tiêu “{value}” xuất hiện hai lần. Mỗi mã chỉ dùng một lần."),
+    "plan-target-duplicate": (
+        E,
+        "Mã chỉ tiêu trùng",
+        "Mã chỉ tiêu “{value}” xuất hiện hai lần. Mỗi mã chỉ dùng một lần.",
+    ),
     "plan-person-duplicate": (
         W,
         "Trùng tên trong danh sách",

@@ -166,8 +166,14 @@ def _eligible(target: Target, person: Person, report: Report, warned: set[tuple[
         return True
     if (target.code, person) not in warned:
         warned.add((target.code, person))
-        report.add("person-not-teacher", person=person.label, team=person.team, name=person.label,
-                   position=person.position, target=target.name)
+        report.add(
+            "person-not-teacher",
+            person=person.label,
+            team=person.team,
+            name=person.label,
+            position=person.position,
+            target=target.name,
+        )
     return False
 
 
@@ -176,22 +182,39 @@ def measure(plan: Plan, subs: Submissions, month: str, month_end: dt.date, repor
     regs = [r for r in subs.registrations if r.date is None or r.date <= month_end]
     results = [r for r in subs.results if r.date <= month_end]
     votes = [v for v in subs.votes if v.date is None or v.date <= month_end]
-    for later in [*subs.registrations, *subs.results, *subs.votes]:
+    dated: list[Registration | ActivityResult | Vote] = [*subs.registrations, *subs.results, *subs.votes]
+    for later in dated:
         if later.date is not None and later.date > month_end:
-            report.add("row-after-month", file=later.origin.file, sheet=later.origin.sheet,
-                       cell=later.origin.cell("date"), value=f"{later.date:%d/%m/%Y}", person=later.person.label,
-                       team=later.person.team, month=f"{month_end:%m/%Y}")
+            report.add(
+                "row-after-month",
+                file=later.origin.file,
+                sheet=later.origin.sheet,
+                cell=later.origin.cell("date"),
+                value=f"{later.date:%d/%m/%Y}",
+                person=later.person.label,
+                team=later.person.team,
+                month=f"{month_end:%m/%Y}",
+            )
     final = month_end >= plan.year_end
     warned: set[tuple[str, Person]] = set()
     figures: list[TargetResult] = []
     for t in plan.targets:
         registered, achieved = _count(t, plan, regs, results, votes, month_end, report, warned)
-        figures.append(TargetResult(t, registered, achieved, ratio(registered, t.target), ratio(achieved, t.target),
-                                    ratio(achieved, t.base) if t.is_share else None,
-                                    status_of(t.target, registered, achieved, final)))
+        figures.append(
+            TargetResult(
+                t,
+                registered,
+                achieved,
+                ratio(registered, t.target),
+                ratio(achieved, t.target),
+                ratio(achieved, t.base) if t.is_share else None,
+                status_of(t.target, registered, achieved, final),
+            )
+        )
     persons = _person_rows(plan, regs, results, votes, subs)
-    return MonthResult(plan, month, month_end, figures, persons, _team_rows(plan, persons), report,
-                       sorted(subs.files_read))
+    return MonthResult(
+        plan, month, month_end, figures, persons, _team_rows(plan, persons), report, sorted(subs.files_read)
+    )
 
 
 def _count(
@@ -240,8 +263,14 @@ def _person_rows(
     for r in results:
         results_of.setdefault(r.person, []).append(r)
     return [
-        PersonRow(p, reg_of.get(p), tuple(sorted(results_of.get(p, []), key=lambda r: (r.date, r.activity))),
-                  vote_of.get(p), p in subs.registered_by, p in subs.with_errors)
+        PersonRow(
+            p,
+            reg_of.get(p),
+            tuple(sorted(results_of.get(p, []), key=lambda r: (r.date, r.activity))),
+            vote_of.get(p),
+            p in subs.registered_by,
+            p in subs.with_errors,
+        )
         for p in plan.roster
     ]
 
@@ -251,15 +280,17 @@ def _team_rows(plan: Plan, persons: list[PersonRow]) -> list[TeamRow]:
     for team in plan.teams:
         members = [row for row in persons if row.person.team == team]
         regs = [row.registration for row in members if row.registration]
-        rows.append(TeamRow(
-            team,
-            len(members),
-            len(regs),
-            sum(r.title in TITLES_FOR_LDTT for r in regs),
-            sum(r.title == vocab.CSTDCS for r in regs),
-            sum(bool(r.initiative) for r in regs),
-            sum(len(row.results) for row in members),
-            sum(bool(row.vote and row.vote.title in TITLES_FOR_LDTT) for row in members),
-            sum(not row.submitted for row in members),
-        ))
+        rows.append(
+            TeamRow(
+                team,
+                len(members),
+                len(regs),
+                sum(r.title in TITLES_FOR_LDTT for r in regs),
+                sum(r.title == vocab.CSTDCS for r in regs),
+                sum(bool(r.initiative) for r in regs),
+                sum(len(row.results) for row in members),
+                sum(bool(row.vote and row.vote.title in TITLES_FOR_LDTT) for row in members),
+                sum(not row.submitted for row in members),
+            )
+        )
     return rows

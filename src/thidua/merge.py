@@ -13,9 +13,7 @@ from thidua.validate import Validated
 R = TypeVar("R", Registration, Vote)
 
 
-def _newest_key(
-    date: dt.date | None, file: str, row: int, mtimes: dict[str, float]
-) -> tuple[dt.date, float, str, int]:
+def _newest_key(date: dt.date | None, file: str, row: int, mtimes: dict[str, float]) -> tuple[dt.date, float, str, int]:
     """Later date first, then the later file (modification time, then name), then the lower row."""
     return (date or dt.date.min, mtimes.get(file, 0.0), file, row)
 
@@ -43,9 +41,17 @@ def _newest_per_person(records: list[R], mtimes: dict[str, float], report: Repor
         winner = mine[-1]
         winners.append(winner)
         for loser in mine[:-1]:
-            report.add("registration-replaced", file=loser.origin.file, sheet=loser.origin.sheet,
-                       cell=loser.origin.cell("name"), value=person.name, person=person.label, team=person.team,
-                       name=person.label, winner=f"{winner.origin.file} (dòng {winner.origin.row + 1})")
+            report.add(
+                "registration-replaced",
+                file=loser.origin.file,
+                sheet=loser.origin.sheet,
+                cell=loser.origin.cell("name"),
+                value=person.name,
+                person=person.label,
+                team=person.team,
+                name=person.label,
+                winner=f"{winner.origin.file} (dòng {winner.origin.row + 1})",
+            )
     return sorted(winners, key=lambda r: r.person.stt)
 
 
@@ -56,7 +62,14 @@ def _distinct_results(results: list[ActivityResult], report: Report) -> list[Act
         if first is None:
             seen[r.identity] = r
             continue
-        report.add("result-duplicate", file=r.origin.file, sheet=r.origin.sheet, cell=r.origin.cell("activity"),
-                   value=r.product or r.activity, person=r.person.label, team=r.person.team,
-                   first=f"{first.origin.file} (dòng {first.origin.row + 1})")
+        report.add(
+            "result-duplicate",
+            file=r.origin.file,
+            sheet=r.origin.sheet,
+            cell=r.origin.cell("activity"),
+            value=r.product or r.activity,
+            person=r.person.label,
+            team=r.person.team,
+            first=f"{first.origin.file} (dòng {first.origin.row + 1})",
+        )
     return list(seen.values())

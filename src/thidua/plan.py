@@ -107,8 +107,18 @@ def plan_rows(plan: Plan) -> dict[str, list[list[Any]]]:
     return {
         SHEET_INFO: [[label, getattr(s, attr)] for label, (attr, _k) in INFO_ITEMS.items()],
         SHEET_TARGETS: [
-            [t.code, t.name, t.subject, t.target, t.base, t.unit, t.source, t.level or "", t.count_by,
-             ", ".join(sorted(t.counted_results)) if t.counted_results else ""]
+            [
+                t.code,
+                t.name,
+                t.subject,
+                t.target,
+                t.base,
+                t.unit,
+                t.source,
+                t.level or "",
+                t.count_by,
+                ", ".join(sorted(t.counted_results)) if t.counted_results else "",
+            ]
             for t in plan.targets
         ],
         SHEET_ROUNDS: [[r.name, r.start, r.end, r.focus] for r in plan.rounds],
@@ -127,8 +137,16 @@ def write_plan(plan: Plan, path: Path) -> None:
     from thidua.xlsx import new_workbook  # writing is only needed by init
 
     with new_workbook(path) as wb:
-        bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                              "valign": "vcenter", "font_name": "Times New Roman"})
+        bold = wb.add_format(
+            {
+                "bold": True,
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "text_wrap": True,
+                "valign": "vcenter",
+                "font_name": "Times New Roman",
+            }
+        )
         body = wb.add_format({"font_name": "Times New Roman", "valign": "top", "text_wrap": True})
         date = wb.add_format({"font_name": "Times New Roman", "num_format": "dd/mm/yyyy", "valign": "top"})
         rows_by_sheet = plan_rows(plan)
@@ -140,10 +158,17 @@ def write_plan(plan: Plan, path: Path) -> None:
                 ws.set_column(col, col, f.width, date if f.kind == "date" else body)
                 if f.kind == "choice" and (f.choices or f.key == "source"):
                     choices = list(f.choices) if f.choices else list(SOURCES)
-                    ws.data_validation(1, col, 500, col, {
-                        "validate": "list", "source": choices,
-                        "error_type": "stop" if f.strict else "information",
-                    })
+                    ws.data_validation(
+                        1,
+                        col,
+                        500,
+                        col,
+                        {
+                            "validate": "list",
+                            "source": choices,
+                            "error_type": "stop" if f.strict else "information",
+                        },
+                    )
             for r, values in enumerate(rows_by_sheet[sheet], start=1):
                 for col, value in enumerate(values):
                     write_plain(ws, r, col, value, date)
@@ -180,8 +205,13 @@ class _Sheet:
         self.ok = header is not None
         if header is None:
             missing = ", ".join(f"“{f.label}”" for f in fields if f.required)
-            report.add("plan-value-invalid", file=PLAN_FILE, sheet=name, cell="A1",
-                       detail=f"không tìm thấy dòng tiêu đề có các cột {missing}")
+            report.add(
+                "plan-value-invalid",
+                file=PLAN_FILE,
+                sheet=name,
+                cell="A1",
+                detail=f"không tìm thấy dòng tiêu đề có các cột {missing}",
+            )
             self.columns: dict[str, int] = {}
             self.rows: list[tuple[int, list[Any]]] = []
             return
@@ -196,8 +226,14 @@ class _Sheet:
         return cell_ref(index, self.columns.get(key_, 0))
 
     def problem(self, index: int, key_: str, value: Any, detail: str) -> None:
-        self.report.add("plan-value-invalid", file=PLAN_FILE, sheet=self.name, cell=self.cell(index, key_),
-                        value=cell_text(value), detail=detail)
+        self.report.add(
+            "plan-value-invalid",
+            file=PLAN_FILE,
+            sheet=self.name,
+            cell=self.cell(index, key_),
+            value=cell_text(value),
+            detail=detail,
+        )
 
     def get(self, index: int, row: list[Any], key_: str, convert: Callable[[Any], Any], detail: str) -> Any:
         value = self.raw(row, key_)
@@ -236,8 +272,9 @@ def read_plan(path: Path, report: Report) -> Plan:
         rows = by_key.get(key(name))
         if rows is None:
             report.add("plan-sheet-missing", file=PLAN_FILE, sheet=name, sheet_name=name)
-            raise PlanError(f"Tệp kế hoạch {path.name} thiếu trang “{name}”. Hãy thêm trang đó hoặc tạo lại "
-                            "bằng lệnh: thidua init")
+            raise PlanError(
+                f"Tệp kế hoạch {path.name} thiếu trang “{name}”. Hãy thêm trang đó hoặc tạo lại bằng lệnh: thidua init"
+            )
         parsed[name] = _Sheet(name, rows, fields, report)
     school = _read_school(parsed[SHEET_INFO])
     targets = _read_targets(parsed[SHEET_TARGETS])
@@ -266,8 +303,9 @@ def _read_school(sheet: _Sheet) -> School:
     for attr in needed:
         if not values.get(attr):
             label = next(lbl for lbl, (a, _k) in INFO_ITEMS.items() if a == attr)
-            sheet.report.add("plan-value-invalid", file=PLAN_FILE, sheet=sheet.name, cell="B1",
-                             detail=f"thiếu mục “{label}”")
+            sheet.report.add(
+                "plan-value-invalid", file=PLAN_FILE, sheet=sheet.name, cell="B1", detail=f"thiếu mục “{label}”"
+            )
     if not values.get("name") or not values.get("school_year") or not values.get("registration_deadline"):
         raise PlanError(f"Trang “{sheet.name}” của tệp kế hoạch thiếu tên trường, năm học hoặc hạn nộp đăng ký.")
     return School(**{k: v for k, v in values.items() if v not in (None, "")})
@@ -285,8 +323,9 @@ def _read_targets(sheet: _Sheet) -> list[Target]:
             sheet.problem(index, "code", "", "mỗi chỉ tiêu cần một mã (ví dụ LDTT)")
             continue
         if code in seen:
-            sheet.report.add("plan-target-duplicate", file=PLAN_FILE, sheet=sheet.name,
-                             cell=sheet.cell(index, "code"), value=code)
+            sheet.report.add(
+                "plan-target-duplicate", file=PLAN_FILE, sheet=sheet.name, cell=sheet.cell(index, "code"), value=code
+            )
             continue
         seen.add(code)
         raw_source = sheet.raw(row, "source")
@@ -299,18 +338,35 @@ def _read_targets(sheet: _Sheet) -> list[Target]:
         base = sheet.get(index, row, "base", parse_int, "cơ sở phải là số nguyên")
         level = sheet.choice(index, row, "level", vocab.LEVEL)
         subject = sheet.choice(index, row, "subject", subject_voc) or (
-            SUBJECT_COLLECTIVE if source == SOURCE_COLLECTIVE else SUBJECT_PERSON)
+            SUBJECT_COLLECTIVE if source == SOURCE_COLLECTIVE else SUBJECT_PERSON
+        )
         count_by = sheet.choice(index, row, "count_by", count_voc) or "Người"
         counted = None
         raw_results = sheet.text(row, "counted_results")
         if raw_results:
             matched = [vocab.RESULT.match(part) for part in raw_results.replace(";", ",").split(",")]
             if any(m is None for m in matched):
-                sheet.problem(index, "counted_results", raw_results,
-                              f"mỗi kết quả phải là một trong: {', '.join(vocab.RESULT.choices)}")
+                sheet.problem(
+                    index,
+                    "counted_results",
+                    raw_results,
+                    f"mỗi kết quả phải là một trong: {', '.join(vocab.RESULT.choices)}",
+                )
             counted = frozenset(m for m in matched if m)
-        targets.append(Target(code, sheet.text(row, "name"), subject, number, base, sheet.text(row, "unit"), source,
-                              level, count_by, counted))
+        targets.append(
+            Target(
+                code,
+                sheet.text(row, "name"),
+                subject,
+                number,
+                base,
+                sheet.text(row, "unit"),
+                source,
+                level,
+                count_by,
+                counted,
+            )
+        )
     return targets
 
 
@@ -342,8 +398,17 @@ def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:
         registered = sheet.choice(index, row, "registered", vocab.YES_NO)
         result = sheet.choice(index, row, "result", vocab.COLLECTIVE_RESULT)
         date = sheet.get(index, row, "date", parse_date, "cần ngày dạng ngày/tháng/năm")
-        items.append(CollectiveTitle(code, sheet.text(row, "unit"), sheet.text(row, "title"), registered == "Có",
-                                     result, sheet.text(row, "decision"), date))
+        items.append(
+            CollectiveTitle(
+                code,
+                sheet.text(row, "unit"),
+                sheet.text(row, "title"),
+                registered == "Có",
+                result,
+                sheet.text(row, "decision"),
+                date,
+            )
+        )
     return items
 
 
@@ -361,16 +426,21 @@ def _read_roster(sheet: _Sheet) -> list[Person]:
         raw_position = sheet.raw(row, "position")
         position = vocab.POSITION.match(raw_position) if not is_blank(raw_position) else vocab.TEACHER
         if position is None:
-            sheet.problem(index, "position", raw_position,
-                          f"chức vụ chưa rõ; hãy chọn một trong: {', '.join(vocab.POSITIONS)}")
+            sheet.problem(
+                index, "position", raw_position, f"chức vụ chưa rõ; hãy chọn một trong: {', '.join(vocab.POSITIONS)}"
+            )
             position = cell_text(raw_position)
         gender = sheet.choice(index, row, "gender", vocab.GENDER) or ""
-        person = Person(stt, name, birth, gender, position, sheet.text(row, "team"), recruited,
-                        sheet.text(row, "note"))
+        person = Person(stt, name, birth, gender, position, sheet.text(row, "team"), recruited, sheet.text(row, "note"))
         same = names.setdefault(person.key, [])
         if any(p.birth_date == birth for p in same):
-            sheet.report.add("plan-person-duplicate", file=PLAN_FILE, sheet=sheet.name,
-                             cell=sheet.cell(index, "birth_date"), value=name)
+            sheet.report.add(
+                "plan-person-duplicate",
+                file=PLAN_FILE,
+                sheet=sheet.name,
+                cell=sheet.cell(index, "birth_date"),
+                value=name,
+            )
         same.append(person)
         people.append(person)
     return people

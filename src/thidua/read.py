@@ -65,8 +65,9 @@ def open_workbook_rows(path: Path) -> dict[str, list[list[Any]]]:
     except calamine.CalamineError as exc:
         raise ValueError(_reason(exc)) from exc
     try:
-        return {name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                for name in workbook.sheet_names}
+        return {
+            name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in workbook.sheet_names
+        }
     except calamine.CalamineError as exc:
         raise ValueError(_reason(exc)) from exc
     finally:

@@ -43,12 +43,22 @@ class Field:
 
 
 STT = Field("stt", "STT", "int", width=5, aliases=("Số TT", "TT", "Số thứ tự"))
-NAME = Field("name", "Họ và tên", "person", required=True, width=26, aliases=("Họ tên", "Tên", "Họ và tên CBGVNV"),
-             prefill=True, strict=False)
-BIRTH = Field("birth_date", "Ngày sinh", "date", width=12, aliases=("Ngày tháng năm sinh", "Sinh ngày", "NS"),
-              prefill=True)
-POSITION = Field("position", "Chức vụ", "choice", vocab.POSITIONS, width=18, aliases=("Chức vụ/Công việc",),
-                 prefill=True)
+NAME = Field(
+    "name",
+    "Họ và tên",
+    "person",
+    required=True,
+    width=26,
+    aliases=("Họ tên", "Tên", "Họ và tên CBGVNV"),
+    prefill=True,
+    strict=False,
+)
+BIRTH = Field(
+    "birth_date", "Ngày sinh", "date", width=12, aliases=("Ngày tháng năm sinh", "Sinh ngày", "NS"), prefill=True
+)
+POSITION = Field(
+    "position", "Chức vụ", "choice", vocab.POSITIONS, width=18, aliases=("Chức vụ/Công việc",), prefill=True
+)
 TEAM = Field("team", "Tổ", "choice", width=14, aliases=("Tổ chuyên môn", "Tổ CM", "Bộ phận"), prefill=True)
 NOTE = Field("note", "Ghi chú", width=20)
 DECISION = Field("decision", "Số quyết định", width=16, aliases=("Số QĐ", "Quyết định", "QĐ số"))
@@ -65,16 +75,44 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
         BIRTH,
         POSITION,
         TEAM,
-        Field("title", "Danh hiệu đăng ký", "choice", vocab.TITLE_REGISTERED.choices, required=True, width=22,
-              aliases=("Đăng ký danh hiệu", "Danh hiệu thi đua đăng ký", "Danh hiệu")),
-        Field("reward_form", "Hình thức khen thưởng đăng ký", "choice", vocab.REWARD_FORMS, width=28, strict=False,
-              aliases=("Hình thức khen thưởng", "Khen thưởng đăng ký")),
-        Field("initiative", "Tên sáng kiến kinh nghiệm", width=34,
-              aliases=("Tên sáng kiến", "Tên SKKN", "Sáng kiến kinh nghiệm", "SKKN")),
-        Field("initiative_level", "Cấp sáng kiến", "choice", ("Trường", "Huyện", "Tỉnh"), width=11,
-              aliases=("Cấp SKKN", "Cấp công nhận")),
-        Field("teaching_aid", "Đồ dùng dạy học dự thi", width=28,
-              aliases=("Đồ dùng dạy học", "ĐDDH dự thi", "ĐDDH", "Tên đồ dùng dạy học")),
+        Field(
+            "title",
+            "Danh hiệu đăng ký",
+            "choice",
+            vocab.TITLE_REGISTERED.choices,
+            required=True,
+            width=22,
+            aliases=("Đăng ký danh hiệu", "Danh hiệu thi đua đăng ký", "Danh hiệu"),
+        ),
+        Field(
+            "reward_form",
+            "Hình thức khen thưởng đăng ký",
+            "choice",
+            vocab.REWARD_FORMS,
+            width=28,
+            strict=False,
+            aliases=("Hình thức khen thưởng", "Khen thưởng đăng ký"),
+        ),
+        Field(
+            "initiative",
+            "Tên sáng kiến kinh nghiệm",
+            width=34,
+            aliases=("Tên sáng kiến", "Tên SKKN", "Sáng kiến kinh nghiệm", "SKKN"),
+        ),
+        Field(
+            "initiative_level",
+            "Cấp sáng kiến",
+            "choice",
+            ("Trường", "Huyện", "Tỉnh"),
+            width=11,
+            aliases=("Cấp SKKN", "Cấp công nhận"),
+        ),
+        Field(
+            "teaching_aid",
+            "Đồ dùng dạy học dự thi",
+            width=28,
+            aliases=("Đồ dùng dạy học", "ĐDDH dự thi", "ĐDDH", "Tên đồ dùng dạy học"),
+        ),
         *marks,
         Field("date", "Ngày đăng ký", "date", width=12, aliases=("Ngày ĐK", "Ngày")),
         NOTE,
@@ -86,12 +124,20 @@ def activity_fields(plan: Plan) -> tuple[Field, ...]:
         STT,
         NAME,
         BIRTH,
-        Field("activity", "Nội dung", "choice", plan.activity_vocabulary.choices, required=True, width=26,
-              aliases=("Nội dung thi đua", "Hoạt động", "Loại")),
+        Field(
+            "activity",
+            "Nội dung",
+            "choice",
+            plan.activity_vocabulary.choices,
+            required=True,
+            width=26,
+            aliases=("Nội dung thi đua", "Hoạt động", "Loại"),
+        ),
         Field("product", "Tên sản phẩm", width=34, aliases=("Tên sáng kiến/sản phẩm", "Sản phẩm", "Tên bài")),
         Field("level", "Cấp", "choice", vocab.LEVELS, width=9, aliases=("Cấp công nhận", "Cấp độ")),
-        Field("result", "Kết quả", "choice", vocab.RESULT.choices, required=True, width=16,
-              aliases=("Kết quả đạt được",)),
+        Field(
+            "result", "Kết quả", "choice", vocab.RESULT.choices, required=True, width=16, aliases=("Kết quả đạt được",)
+        ),
         Field("date", "Ngày", "date", required=True, width=12, aliases=DATE.aliases),
         DECISION,
         NOTE,
@@ -106,8 +152,15 @@ def vote_fields(plan: Plan) -> tuple[Field, ...]:
         BIRTH,
         Field("rating", "Xếp loại", "choice", vocab.RATINGS, width=28, aliases=("Xếp loại cuối năm", "Đánh giá")),
         Field("discipline", "Kỷ luật", "choice", vocab.DISCIPLINES, width=14, aliases=("Hình thức kỷ luật",)),
-        Field("title", "Danh hiệu đạt", "choice", vocab.TITLE_VOTED.choices, required=True, width=22,
-              aliases=("Danh hiệu được công nhận", "Danh hiệu thi đua đạt", "Kết quả bình xét")),
+        Field(
+            "title",
+            "Danh hiệu đạt",
+            "choice",
+            vocab.TITLE_VOTED.choices,
+            required=True,
+            width=22,
+            aliases=("Danh hiệu được công nhận", "Danh hiệu thi đua đạt", "Kết quả bình xét"),
+        ),
         DECISION,
         DATE,
         NOTE,

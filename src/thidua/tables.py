@@ -18,9 +18,12 @@ FUZZY_CUTOFF = 0.86
 
 
 class Labelled(Protocol):
-    key: str
-    label: str
-    aliases: tuple[str, ...]
+    @property
+    def key(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
 
 
 @dataclass

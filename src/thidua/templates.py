@@ -49,8 +49,7 @@ PURPOSE = {
     "đồ dùng dạy học và các hoạt động thi đua cá nhân của năm học {year}.",
     schema.ACTIVITY: "Báo cáo kết quả các hoạt động thi đua (sáng kiến kinh nghiệm, đồ dùng dạy học, "
     "tiết dạy, bài giảng, hội thi…) trong năm học {year}.",
-    schema.VOTE: "Ghi kết quả bình xét thi đua cuối năm học {year}: xếp loại, kỷ luật và danh hiệu đạt "
-    "của từng người.",
+    schema.VOTE: "Ghi kết quả bình xét thi đua cuối năm học {year}: xếp loại, kỷ luật và danh hiệu đạt của từng người.",
 }
 WHO = {
     schema.REGISTRATION: "Mỗi cán bộ, giáo viên, nhân viên tự điền phiếu của mình (mỗi người một dòng), "
@@ -72,8 +71,7 @@ COLUMN_HELP = {
     "birth_date": "Ngày sinh (ngày/tháng/năm); cần để phân biệt người trùng họ tên.",
     "position": "Chức vụ; để trống thì lấy theo danh sách của trường.",
     "team": "Tổ chuyên môn; để trống thì lấy theo danh sách của trường.",
-    (schema.REGISTRATION, "title"): "Danh hiệu thi đua đăng ký; chọn “Không đăng ký” nếu không đăng ký "
-    "danh hiệu.",
+    (schema.REGISTRATION, "title"): "Danh hiệu thi đua đăng ký; chọn “Không đăng ký” nếu không đăng ký danh hiệu.",
     "reward_form": "Hình thức khen thưởng đăng ký (nếu có).",
     "initiative": "Tên sáng kiến kinh nghiệm đăng ký (nếu có).",
     "initiative_level": "Cấp công nhận sáng kiến đăng ký; bắt buộc khi có tên sáng kiến.",
@@ -257,8 +255,7 @@ def _validation(field: Field, source: str | None, example: str) -> dict[str, Any
         "source": source,
         "error_type": "information",
         "error_title": "Giá trị ngoài danh sách",
-        "error_message": f"Giá trị này không có trong danh sách của cột “{label}”. "
-        "Bấm OK để giữ giá trị đã gõ.",
+        "error_message": f"Giá trị này không có trong danh sách của cột “{label}”. Bấm OK để giữ giá trị đã gõ.",
     }
 
 
@@ -276,7 +273,7 @@ def _write_data(
     last_row = FIRST_DATA_ROW + rows - 1
     example = f"{plan.school.registration_deadline:%d/%m/%Y}"
     title = f"{schema.KIND_TITLES[kind].upper()} NĂM HỌC {plan.school.school_year}"
-    if person is not None:
+    if person is not None:  # noqa: SIM108 - two sentences read better than one long ternary
         hint = f"Dòng 6 đã điền sẵn cho {person.name}; kiểm tra rồi điền tiếp. {HINT}"
     else:
         hint = HINT
@@ -328,9 +325,7 @@ def _prefill(ws: Any, fields: tuple[Field, ...], person: Person, fmt: _Formats) 
             ws.write_string(FIRST_DATA_ROW, col, _t(value), fmt.for_field(field))
 
 
-def help_lines(
-    fields: tuple[Field, ...], plan: Plan, kind: str, person: Person | None = None
-) -> list[tuple[str, str]]:
+def help_lines(fields: tuple[Field, ...], plan: Plan, kind: str, person: Person | None = None) -> list[tuple[str, str]]:
     """The instructions sheet as (heading, text) lines, in Vietnamese."""
     school = plan.school
     sheet = schema.SHEET_NAMES[kind]

@@ -62,9 +62,16 @@ class _Row:
         return self.cells[col] if col is not None and col < len(self.cells) else None
 
     def add(self, code: str, field_key: str, value: Any = "", **params: Any) -> Issue:
-        issue = self.report.add(code, file=self.sheet.file, sheet=self.sheet.sheet, cell=self.origin.cell(field_key),
-                                value=cell_text(value), person=self.person.label if self.person else "",
-                                team=self.person.team if self.person else "", **params)
+        issue = self.report.add(
+            code,
+            file=self.sheet.file,
+            sheet=self.sheet.sheet,
+            cell=self.origin.cell(field_key),
+            value=cell_text(value),
+            person=self.person.label if self.person else "",
+            team=self.person.team if self.person else "",
+            **params,
+        )
         if issue.severity is Severity.ERROR:
             self.errors += 1
         return issue
@@ -90,8 +97,13 @@ class _Row:
             return None
         found = voc.match(value)
         if found is None:
-            self.add("choice-invalid", field_key, value, column=self.labels[field_key],
-                     choices=", ".join(c for c in voc.choices if c))
+            self.add(
+                "choice-invalid",
+                field_key,
+                value,
+                column=self.labels[field_key],
+                choices=", ".join(c for c in voc.choices if c),
+            )
         return found
 
     def date(self, field_key: str, hint: str = "") -> dt.date | None:
@@ -121,8 +133,14 @@ def _identify(row: _Row, roster: Roster) -> Person | None:
         person = candidates[0]
         if birth and person.birth_date and birth != person.birth_date:
             row.person = person
-            row.add("person-birthdate-mismatch", "birth_date", birth, seen=f"{birth:%d/%m/%Y}",
-                    expected=f"{person.birth_date:%d/%m/%Y}", name=person.name)
+            row.add(
+                "person-birthdate-mismatch",
+                "birth_date",
+                birth,
+                seen=f"{birth:%d/%m/%Y}",
+                expected=f"{person.birth_date:%d/%m/%Y}",
+                name=person.name,
+            )
         return person
     same_birth = [p for p in candidates if birth and p.birth_date == birth]
     if len(same_birth) == 1:
@@ -134,23 +152,34 @@ def _identify(row: _Row, roster: Roster) -> Person | None:
 def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
     """Sheet-level checks: metadata, renamed headers, required columns. False when the sheet cannot be used."""
     meta = sheet.meta
-    where = {"file": sheet.file, "sheet": sheet.sheet}
+    file, name = sheet.file, sheet.sheet
     if meta.get("school") and key(meta["school"]) != key(plan.school.name):
-        report.add("template-other-school", **where, seen=meta["school"], expected=plan.school.name)
+        report.add("template-other-school", file=file, sheet=name, seen=meta["school"], expected=plan.school.name)
     if meta.get("school_year") and fold(meta["school_year"]) != fold(plan.school.school_year):
-        report.add("template-other-year", **where, seen=meta["school_year"], expected=plan.school.school_year)
+        report.add(
+            "template-other-year", file=file, sheet=name, seen=meta["school_year"], expected=plan.school.school_year
+        )
     if meta.get("kind") and meta["kind"] != sheet.kind and meta["kind"] in schema.KIND_TITLES:
-        report.add("template-kind-mismatch", **where, seen=schema.KIND_TITLES[meta["kind"]],
-                   expected=schema.KIND_TITLES[sheet.kind])
+        report.add(
+            "template-kind-mismatch",
+            file=file,
+            sheet=name,
+            seen=schema.KIND_TITLES[meta["kind"]],
+            expected=schema.KIND_TITLES[sheet.kind],
+        )
     for seen, expected, col in sheet.header.renamed:
-        report.add("header-renamed", **where, cell=cell_ref(sheet.header.row, col), seen=seen, expected=expected)
+        report.add(
+            "header-renamed", file=file, sheet=name, cell=cell_ref(sheet.header.row, col), seen=seen, expected=expected
+        )
     usable = True
     for f in schema.fields_of(sheet.kind, plan):
         if f.required and f.key not in sheet.header.columns:
-            report.add("sheet-missing-column", **where, cell=cell_ref(sheet.header.row, 0), column=f.label)
+            report.add(
+                "sheet-missing-column", file=file, sheet=name, cell=cell_ref(sheet.header.row, 0), column=f.label
+            )
             usable = False
     if usable and not sheet.rows:
-        report.add("file-empty", **where)
+        report.add("file-empty", file=file, sheet=name)
     return usable
 
 
@@ -180,12 +209,16 @@ def validate(sheets: list[RawSheet], plan: Plan, report: Report) -> Validated:
 
 
 def _registration(row: _Row, plan: Plan, out: Validated) -> None:
-    title = row.choice("title", vocab.TITLE_REGISTERED, "danh hiệu đăng ký (Lao động tiên tiến, Chiến sĩ thi đua "
-                       "cơ sở hoặc Không đăng ký)")
+    title = row.choice(
+        "title",
+        vocab.TITLE_REGISTERED,
+        "danh hiệu đăng ký (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không đăng ký)",
+    )
     reward = row.text("reward_form")
     initiative = row.text("initiative")
-    level = row.choice("initiative_level", vocab.LEVEL_INITIATIVE,
-                       "cấp sáng kiến (Trường, Huyện hoặc Tỉnh)" if initiative else "")
+    level = row.choice(
+        "initiative_level", vocab.LEVEL_INITIATIVE, "cấp sáng kiến (Trường, Huyện hoặc Tỉnh)" if initiative else ""
+    )
     teaching_aid = row.text("teaching_aid")
     activities: set[str] = set()
     for name in plan.activity_columns:
@@ -199,8 +232,11 @@ def _registration(row: _Row, plan: Plan, out: Validated) -> None:
     note = row.text("note")
     if row.errors or row.person is None or title is None:
         return
-    out.registrations.append(Registration(row.person, title, reward, initiative, level, teaching_aid,
-                                          frozenset(activities), date, note, row.origin))
+    out.registrations.append(
+        Registration(
+            row.person, title, reward, initiative, level, teaching_aid, frozenset(activities), date, note, row.origin
+        )
+    )
 
 
 def _activity(row: _Row, plan: Plan, out: Validated) -> None:
@@ -213,16 +249,16 @@ def _activity(row: _Row, plan: Plan, out: Validated) -> None:
     decision, note = row.text("decision"), row.text("note")
     if row.errors or row.person is None or activity is None or result is None or date is None:
         return
-    out.results.append(ActivityResult(row.person, activity, product, level, result, date, decision, note,
-                                      row.origin))
+    out.results.append(ActivityResult(row.person, activity, product, level, result, date, decision, note, row.origin))
 
 
 def _vote(row: _Row, plan: Plan, out: Validated) -> None:
     del plan
     rating = row.choice("rating", vocab.RATING) or ""
     discipline = row.choice("discipline", vocab.DISCIPLINE) or "Không"
-    title = row.choice("title", vocab.TITLE_VOTED, "danh hiệu đạt (Lao động tiên tiến, Chiến sĩ thi đua cơ sở "
-                       "hoặc Không)")
+    title = row.choice(
+        "title", vocab.TITLE_VOTED, "danh hiệu đạt (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không)"
+    )
     decision, date, note = row.text("decision"), row.date("date"), row.text("note")
     if row.errors or row.person is None or title is None:
         return

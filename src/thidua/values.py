@@ -36,15 +36,10 @@ def parse_date(value: object) -> dt.date | None:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(value)
     text = clean(value)
-    for pattern, order in ((_DMY, "dmy"), (_YMD, "ymd")):
-        m = pattern.match(text)
-        if m:
-            break
-    else:
-        m = _WORDS.match(fold(text))
-        order = "dmy"
-        if not m:
-            raise ValueError(value)
+    order = "ymd" if _YMD.match(text) else "dmy"
+    m = _DMY.match(text) or _YMD.match(text) or _WORDS.match(fold(text))
+    if not m:
+        raise ValueError(value)
     a, b, c = (int(g) for g in m.groups())
     day, month, year = (a, b, c) if order == "dmy" else (c, b, a)
     if year < 100:

@@ -86,8 +86,10 @@ def open_workspace(root: Path) -> Workspace:
             raise ThiduaError(f"Tệp cấu hình {SETTINGS_FILE} viết sai cú pháp ({exc}). Hãy sửa lại tệp.") from exc
     ws = Workspace(root, settings)
     if not ws.plan_path.exists():
-        raise UsageError(f"Thư mục {root.name or root} chưa có tệp kế hoạch {ws.plan_path.name}. Hãy tạo thư mục "
-                         "làm việc bằng lệnh: thidua init <thư mục>, hoặc chỉ đúng thư mục bằng -w.")
+        raise UsageError(
+            f"Thư mục {root.name or root} chưa có tệp kế hoạch {ws.plan_path.name}. Hãy tạo thư mục "
+            "làm việc bằng lệnh: thidua init <thư mục>, hoặc chỉ đúng thư mục bằng -w."
+        )
     return ws
 
 
