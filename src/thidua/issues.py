@@ -122,7 +122,7 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     "plan-sheet-missing": (
         E,
         "Kế hoạch thiếu trang tính",
-        "Tệp kế hoạch thiếu trang “{sheet}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
+        "Tệp kế hoạch thiếu trang “{sheet_name}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
     ),
     "plan-value-invalid": (E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
     "plan-target-duplicate": (

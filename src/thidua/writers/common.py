@@ -1,0 +1,262 @@
+"""Presentation helpers shared by the writers: Times New Roman formats, safe cell writes, percent and date
+display, and the A4 page set-up every sheet gets. No figures are computed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from thidua.issues import Severity
+from thidua.xlsx import as_datetime, safe_text
+
+FONT = "Times New Roman"
+PERCENT = "0.0%"
+DATE = "dd/mm/yyyy"
+DASH = "—"
+PAPER_A4 = 9
+DEFAULT_WIDTH = 8.43
+HEADER_BG = "#DDEBF7"
+ERROR_BG = "#FFC7CE"
+WARNING_BG = "#FFEB9C"
+GOOD_BG = "#C6EFCE"
+GOOD_FG = "#006100"
+WARNING_FG = "#9C5700"
+ERROR_FG = "#9C0006"
+NO_ISSUES = "Không có lỗi nào."
+
+# xlsxwriter ships no type information
+Workbook = Any
+Worksheet = Any
+Format = Any
+
+
+class Styles:
+    """Cached Times New Roman formats of one workbook: `styles(bold=True, border=1)` returns the same
+    Format object for the same properties, so a workbook holds each style once."""
+
+    def __init__(self, workbook: Workbook, size: int = 12) -> None:
+        self._workbook = workbook
+        self._size = size
+        self._cache: dict[tuple[tuple[str, object], ...], Format] = {}
+
+    def __call__(self, **props: object) -> Format:
+        merged: dict[str, object] = {"font_name": FONT, "font_size": self._size, "valign": "vcenter"}
+        merged.update(props)
+        key = tuple(sorted(merged.items()))
+        if key not in self._cache:
+            self._cache[key] = self._workbook.add_format(merged)
+        return self._cache[key]
+
+    # The table formats every writer uses.
+    @property
+    def header(self) -> Format:
+        return self(bold=True, border=1, align="center", text_wrap=True, bg_color=HEADER_BG)
+
+    def cell(self, **props: object) -> Format:
+        return self(border=1, text_wrap=True, **props)
+
+    @property
+    def text(self) -> Format:
+        return self.cell()
+
+    @property
+    def center(self) -> Format:
+        return self.cell(align="center")
+
+    @property
+    def number(self) -> Format:
+        return self.cell(align="center", num_format="0")
+
+    @property
+    def percent(self) -> Format:
+        return self.cell(align="center", num_format=PERCENT)
+
+    @property
+    def date(self) -> Format:
+        return self.cell(align="center", num_format=DATE)
+
+    @property
+    def total_label(self) -> Format:
+        return self.cell(bold=True, align="center")
+
+    @property
+    def total_number(self) -> Format:
+        return self.cell(bold=True, align="center", num_format="0")
+
+
+class FittedSheet:
+    """An xlsxwriter worksheet that gives rows holding wrapped text the height they need. Excel grows such
+    rows when it opens a file, LibreOffice does not, and a printed form must show every line.
+
+    Everything else is passed through to the worksheet; `fit_rows` applies the heights (page_setup calls it).
+    """
+
+    def __init__(self, worksheet: Worksheet) -> None:
+        self._ws = worksheet
+        self._widths: dict[int, float] = {}
+        self._spans: dict[tuple[int, int], int] = {}  # (row, first column) of a one-row merge → last column
+        self._heights: dict[int, float] = {}  # heights set explicitly: a minimum
+        self._texts: list[tuple[int, int, str, Format]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ws, name)
+
+    def set_column(self, first_col: int, last_col: int, width: float | None = None, *args: Any) -> Any:
+        for col in range(first_col, last_col + 1):
+            self._widths[col] = DEFAULT_WIDTH if width is None else width
+        return self._ws.set_column(first_col, last_col, width, *args)
+
+    def set_row(self, row: int, height: float | None = None, *args: Any) -> Any:
+        if height is not None:
+            self._heights[row] = height
+        return self._ws.set_row(row, height, *args)
+
+    def merge_range(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, data: Any, cell_format: Format | None = None
+    ) -> Any:
+        if first_row == last_row:
+            self._spans[(first_row, first_col)] = last_col
+        return self._ws.merge_range(first_row, first_col, last_row, last_col, data, cell_format)
+
+    def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> Any:
+        if cell_format is not None and cell_format.text_wrap:
+            self._texts.append((row, col, string, cell_format))
+        return self._ws.write_string(row, col, string, cell_format)
+
+    def fit_rows(self) -> None:
+        needed: dict[int, float] = {}
+        for row, col, text, fmt in self._texts:
+            last = self._spans.get((row, col), col)
+            width = sum(self._widths.get(c, DEFAULT_WIDTH) for c in range(col, last + 1))
+            size = float(fmt.font_size)
+            # Column width is in characters of the default font (7 px each, plus 5 px of padding); Vietnamese
+            # text in Times New Roman averages about 0.55 px per point of font size per character, bold more.
+            per_line = max(1, int((width * 7 + 5) / (size * (0.62 if fmt.bold else 0.56))))
+            lines = wrapped_lines(text, per_line)
+            if lines > 1:  # a one-line row keeps the height the application gives it
+                needed[row] = max(needed.get(row, 0.0), lines * size * 1.2 + 3)
+        for row, height in sorted(needed.items()):
+            if height > self._heights.get(row, 0.0):
+                self._ws.set_row(row, round(height, 2))
+
+
+def wrapped_lines(text: str, per_line: int) -> int:
+    """How many lines `text` takes when wrapped at word boundaries into lines of `per_line` characters."""
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+                continue
+            if used:  # the word starts a new line
+                lines += 1
+            full, rest = divmod(len(word), per_line)  # a word longer than a line breaks over several
+            lines += full - (0 if rest else 1) if full else 0
+            used = rest or per_line
+    return lines
+
+
+def add_sheet(workbook: Workbook, name: str) -> FittedSheet:
+    return FittedSheet(workbook.add_worksheet(name))
+
+
+def vn(value: object) -> str:
+    """Cell-safe NFC text for anything shown to the user."""
+    return unicodedata.normalize("NFC", safe_text(value))
+
+
+def upper(value: object) -> str:
+    """Vietnamese capitals (Phòng GD&ĐT → PHÒNG GD&ĐT), kept NFC."""
+    return unicodedata.normalize("NFC", vn(value).upper())
+
+
+def write_text(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None = None) -> None:
+    """Write text as text, never as a formula, link or number, whatever it starts with. Empty text is a
+    blank cell, so that COUNTA totals do not count it."""
+    text = vn(value)
+    if text:
+        ws.write_string(row, col, text, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
+
+
+def write_count(ws: Worksheet, row: int, col: int, value: int | None, fmt: Format | None = None) -> None:
+    """A whole number, or an empty bordered cell when there is none."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_number(row, col, value, fmt)
+
+
+def write_ratio(ws: Worksheet, row: int, col: int, ratio: Fraction | None, fmt: Format, dash_fmt: Format) -> None:
+    """An exact ratio shown as a percent (rounded by the format only), or "—" when there is no ratio."""
+    if ratio is None:
+        ws.write_string(row, col, DASH, dash_fmt)
+    else:
+        ws.write_number(row, col, float(ratio), fmt)
+
+
+def write_date(ws: Worksheet, row: int, col: int, value: dt.date | None, fmt: Format) -> None:
+    """A real date (dd/mm/yyyy), or an empty bordered cell."""
+    if value is None:
+        ws.write_blank(row, col, None, fmt)
+    else:
+        ws.write_datetime(row, col, as_datetime(value), fmt)
+
+
+def merge_text(ws: Worksheet, row: int, first_col: int, last_col: int, value: object, fmt: Format) -> None:
+    """Merge one row over columns and put text in it (merge_range alone would guess the type)."""
+    if last_col > first_col:
+        ws.merge_range(row, first_col, row, last_col, "", fmt)
+    write_text(ws, row, first_col, value, fmt)
+
+
+def write_header(ws: Worksheet, row: int, columns: Sequence[tuple[str, float]], fmt: Format) -> None:
+    """Header labels in `row` and each column's width."""
+    for col, (label, width) in enumerate(columns):
+        write_text(ws, row, col, label, fmt)
+        ws.set_column(col, col, width)
+
+
+def month_label(month: str) -> str:
+    """'2022-05' → '05/2022'."""
+    year, _, mm = month.partition("-")
+    return f"{mm}/{year}"
+
+
+def page_setup(
+    ws: Worksheet,
+    header_row: int,
+    last_row: int,
+    last_col: int,
+    *,
+    landscape: bool = False,
+    header_rows: int = 1,
+) -> None:
+    """A4, one page wide, header rows repeated on every page, print area over what was written; rows with
+    wrapped text get their height (`ws` is a FittedSheet)."""
+    ws.fit_rows()
+    ws.set_paper(PAPER_A4)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=0.6, right=0.6, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row, header_row + header_rows - 1)
+    ws.print_area(0, 0, max(last_row, header_row), last_col)
+    ws.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
+
+
+def severity_style(styles: Styles, severity: Severity, **props: object) -> Format:
+    """Issue rows: errors light red, warnings light yellow, notes plain."""
+    fill = {Severity.ERROR: ERROR_BG, Severity.WARNING: WARNING_BG}.get(severity)
+    if fill is None:
+        return styles.cell(**props)
+    return styles.cell(bg_color=fill, **props)

@@ -1,0 +1,404 @@
+"""Dashboard workbook for the principal: the month's `MonthResult` laid out as overview (with chart and
+conditional formatting), per team, per person, who has not submitted, and every issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from thidua.issues import Issue
+from thidua.measure import (
+    STATUS_EXCEEDED,
+    STATUS_MET,
+    STATUS_MISSED,
+    STATUS_ON_TRACK,
+    STATUS_SHORT,
+    MonthResult,
+    PersonRow,
+    TeamRow,
+)
+from thidua.model import ActivityResult, Plan, Registration
+from thidua.writers.common import (
+    DATE,
+    ERROR_BG,
+    ERROR_FG,
+    GOOD_BG,
+    GOOD_FG,
+    NO_ISSUES,
+    WARNING_BG,
+    WARNING_FG,
+    Styles,
+    Workbook,
+    Worksheet,
+    add_sheet,
+    merge_text,
+    month_label,
+    page_setup,
+    severity_style,
+    upper,
+    write_count,
+    write_date,
+    write_header,
+    write_ratio,
+    write_text,
+)
+from thidua.xlsx import new_workbook
+
+SHEET_OVERVIEW = "Tổng quan"
+SHEET_TEAMS = "Theo tổ"
+SHEET_PERSONS = "Theo cá nhân"
+SHEET_MISSING = "Chưa nộp"
+SHEET_ISSUES = "Lỗi và cảnh báo"
+
+NOT_SUBMITTED = "Chưa nộp"
+HAS_ERRORS = "Có lỗi"
+ALL_SUBMITTED = "Tất cả đã nộp đăng ký."
+
+OVERVIEW_COLUMNS = (
+    ("STT", 5),
+    ("Mã", 14),
+    ("Chỉ tiêu", 46),
+    ("Đối tượng", 10),
+    ("Số chỉ tiêu", 9),
+    ("Cơ sở", 8),
+    ("Đăng ký", 9),
+    ("Đạt được", 9),
+    ("Tỷ lệ đăng ký", 10),
+    ("Tỷ lệ đạt", 10),
+    ("Tỷ lệ trên cơ sở", 10),
+    ("Tình trạng", 14),
+)
+COL_CODE, COL_TARGET, COL_REGISTERED, COL_ACHIEVED, COL_ACHIEVED_RATIO, COL_STATUS = 1, 4, 6, 7, 9, 11
+OVERVIEW_HEADER_ROW = 10
+
+TEAM_COLUMNS = (
+    ("Tổ", 16),
+    ("Số người", 9),
+    ("Đã đăng ký", 10),
+    ("Đăng ký LĐTT (gồm CSTĐCS)", 14),
+    ("Đăng ký CSTĐCS", 11),
+    ("Sáng kiến đăng ký", 11),
+    ("Kết quả báo cáo", 11),
+    ("Đạt LĐTT (bình xét)", 11),
+    ("Chưa nộp", 9),
+)
+PERSON_COLUMNS = (
+    ("STT", 5),
+    ("Họ và tên", 24),
+    ("Ngày sinh", 11),
+    ("Chức vụ", 16),
+    ("Tổ", 12),
+    ("Danh hiệu đăng ký", 16),
+    ("Sáng kiến", 28),
+    ("Cấp sáng kiến", 9),
+    ("ĐDDH", 22),
+    ("Hoạt động đăng ký", 28),
+    ("Số kết quả báo cáo", 10),
+    ("Kết quả nổi bật", 44),
+    ("Xếp loại", 18),
+    ("Danh hiệu đạt", 16),
+)
+MISSING_COLUMNS = (("STT", 5), ("Họ và tên", 26), ("Ngày sinh", 12), ("Chức vụ", 20), ("Tổ", 16))
+ISSUE_COLUMNS = (
+    ("STT", 5),
+    ("Mức độ", 10),
+    ("Mã lỗi", 20),
+    ("Tệp", 24),
+    ("Trang tính", 14),
+    ("Ô", 7),
+    ("Giá trị", 22),
+    ("Người", 22),
+    ("Nội dung", 60),
+)
+TABLE_HEADER_ROW = 2  # sheets other than the overview: title, blank, header
+
+
+def write_dashboard(result: MonthResult, path: Path) -> None:
+    """Write the dashboard workbook of `result` to `path`."""
+    with new_workbook(path) as wb:
+        styles = Styles(wb, size=11)
+        _overview(wb, add_sheet(wb, SHEET_OVERVIEW), styles, result)
+        _teams(add_sheet(wb, SHEET_TEAMS), styles, result)
+        _persons(add_sheet(wb, SHEET_PERSONS), styles, result)
+        _missing(add_sheet(wb, SHEET_MISSING), styles, result)
+        _issues(add_sheet(wb, SHEET_ISSUES), styles, list(result.issues))
+
+
+def _title(ws: Worksheet, styles: Styles, result: MonthResult, title: str, last_col: int) -> None:
+    merge_text(
+        ws,
+        0,
+        0,
+        last_col,
+        f"{title} – THÁNG {month_label(result.month)}",
+        styles(bold=True, font_size=14, align="center"),
+    )
+
+
+def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    school = result.plan.school
+    last_col = len(OVERVIEW_COLUMNS) - 1
+    merge_text(ws, 0, 0, last_col, upper(school.name), styles(bold=True, font_size=13, align="center"))
+    merge_text(ws, 1, 0, last_col, "TỔNG HỢP PHONG TRÀO THI ĐUA", styles(bold=True, font_size=16, align="center"))
+    merge_text(
+        ws,
+        2,
+        0,
+        last_col,
+        f"Tháng {month_label(result.month)}",
+        styles(bold=True, italic=True, font_size=12, align="center"),
+    )
+    counts = result.issues.counts()
+    label, value = styles(bold=True), styles(align="left")
+    info: list[tuple[str, str | int | dt.date]] = [
+        ("Năm học", school.school_year),
+        ("Số liệu tính đến", result.month_end),
+        ("Số tệp đã đọc", len(result.files_read)),
+        ("Số lỗi", counts["error"]),
+        ("Số cảnh báo", counts["warning"]),
+    ]
+    for i, (name, shown) in enumerate(info, start=4):
+        merge_text(ws, i, 0, 1, name, label)
+        if isinstance(shown, dt.date):
+            write_date(ws, i, 2, shown, styles(align="left", num_format=DATE))
+        elif isinstance(shown, int):
+            ws.write_number(i, 2, shown, styles(align="left", num_format="0"))
+        else:
+            write_text(ws, i, 2, shown, value)
+
+    header = OVERVIEW_HEADER_ROW
+    write_header(ws, header, OVERVIEW_COLUMNS, styles.header)
+    ws.set_row(header, 32)
+    for i, t in enumerate(result.targets):
+        row = header + 1 + i
+        ws.write_number(row, 0, i + 1, styles.number)
+        write_text(ws, row, COL_CODE, t.target.code, styles.text)
+        write_text(ws, row, 2, t.target.name, styles.text)
+        write_text(ws, row, 3, t.target.subject, styles.center)
+        write_count(ws, row, COL_TARGET, t.target.target, styles.number)
+        write_count(ws, row, 5, t.target.base, styles.number)
+        write_count(ws, row, COL_REGISTERED, t.registered, styles.number)
+        write_count(ws, row, COL_ACHIEVED, t.achieved, styles.number)
+        write_ratio(ws, row, 8, t.registered_ratio, styles.percent, styles.center)
+        write_ratio(ws, row, COL_ACHIEVED_RATIO, t.achieved_ratio, styles.percent, styles.center)
+        write_ratio(ws, row, 10, t.base_ratio, styles.percent, styles.center)
+        write_text(ws, row, COL_STATUS, t.status, styles.center)
+    first, last = header + 1, header + len(result.targets)
+    if result.targets:
+        _overview_highlights(ws, styles, first, last)
+        _overview_chart(wb, ws, first, last)
+    # The chart sits under the table: about 18 rows high.
+    page_setup(ws, header, last + (20 if result.targets else 0), last_col, landscape=True)
+
+
+def _overview_highlights(ws: Worksheet, styles: Styles, first: int, last: int) -> None:
+    ws.conditional_format(
+        first,
+        COL_ACHIEVED_RATIO,
+        last,
+        COL_ACHIEVED_RATIO,
+        {
+            "type": "3_color_scale",
+            "min_type": "num",
+            "min_value": 0,
+            "min_color": "#F8696B",
+            "mid_type": "num",
+            "mid_value": 0.5,
+            "mid_color": "#FFEB84",
+            "max_type": "num",
+            "max_value": 1,
+            "max_color": "#63BE7B",
+        },
+    )
+    good = styles(bg_color=GOOD_BG, font_color=GOOD_FG)
+    pending = styles(bg_color=WARNING_BG, font_color=WARNING_FG)
+    bad = styles(bg_color=ERROR_BG, font_color=ERROR_FG)
+    for status, fmt in (
+        (STATUS_MET, good),
+        (STATUS_EXCEEDED, good),
+        (STATUS_ON_TRACK, pending),
+        (STATUS_SHORT, bad),
+        (STATUS_MISSED, bad),
+    ):
+        ws.conditional_format(
+            first,
+            COL_STATUS,
+            last,
+            COL_STATUS,
+            {"type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt},
+        )
+
+
+def _overview_chart(wb: Workbook, ws: Worksheet, first: int, last: int) -> None:
+    chart = wb.add_chart({"type": "column"})
+    font = {"name": "Times New Roman"}
+    for col, colour in ((COL_TARGET, "#5B9BD5"), (COL_REGISTERED, "#FFC000"), (COL_ACHIEVED, "#70AD47")):
+        chart.add_series(
+            {
+                "name": [SHEET_OVERVIEW, OVERVIEW_HEADER_ROW, col],
+                "categories": [SHEET_OVERVIEW, first, COL_CODE, last, COL_CODE],
+                "values": [SHEET_OVERVIEW, first, col, last, col],
+                "fill": {"color": colour},
+                "data_labels": {"value": True, "font": {**font, "size": 8}},
+            }
+        )
+    chart.set_title({"name": "Chỉ tiêu, đăng ký và kết quả đạt được", "name_font": {**font, "size": 12}})
+    chart.set_x_axis({"name": "Mã chỉ tiêu", "num_font": {**font, "rotation": -45}, "name_font": font})
+    chart.set_y_axis({"name": "Số lượng", "num_font": font, "name_font": font, "min": 0})
+    chart.set_legend({"position": "bottom", "font": font})
+    chart.set_size({"width": 980, "height": 360})
+    ws.insert_chart(last + 2, 1, chart)
+
+
+def _teams(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    last_col = len(TEAM_COLUMNS) - 1
+    _title(ws, styles, result, "TỔNG HỢP THEO TỔ", last_col)
+    header = TABLE_HEADER_ROW
+    write_header(ws, header, TEAM_COLUMNS, styles.header)
+    rows = [_team_figures(team) for team in result.teams]
+    for i, (team, figures) in enumerate(zip(result.teams, rows, strict=True)):
+        row = header + 1 + i
+        write_text(ws, row, 0, team.team, styles.text)
+        for col, n in enumerate(figures, start=1):
+            ws.write_number(row, col, n, styles.number)
+    total = header + 1 + len(rows)
+    write_text(ws, total, 0, "Tổng cộng", styles.total_label)
+    # Live totals for whoever edits the sheet, with the value cached for readers that do not recalculate.
+    for col, cached in enumerate((sum(column) for column in zip(*rows, strict=True)), start=1):
+        formula = f"=SUM({xl_rowcol_to_cell(header + 1, col)}:{xl_rowcol_to_cell(total - 1, col)})"
+        ws.write_formula(total, col, formula, styles.total_number, cached)
+    if not rows:
+        for col in range(1, last_col + 1):
+            ws.write_number(total, col, 0, styles.total_number)
+    ws.freeze_panes(header + 1, 1)
+    page_setup(ws, header, total, last_col, landscape=False)
+
+
+def _team_figures(team: TeamRow) -> tuple[int, ...]:
+    """A team's figures in the order of TEAM_COLUMNS after "Tổ"."""
+    return (
+        team.members,
+        team.registered,
+        team.registered_ldtt,
+        team.registered_cstdcs,
+        team.initiatives,
+        team.results,
+        team.voted_ldtt,
+        team.not_submitted,
+    )
+
+
+def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    last_col = len(PERSON_COLUMNS) - 1
+    _title(ws, styles, result, "TỔNG HỢP THEO CÁ NHÂN", last_col)
+    header = TABLE_HEADER_ROW
+    write_header(ws, header, PERSON_COLUMNS, styles.header)
+    for i, row_data in enumerate(result.persons):
+        row = header + 1 + i
+        p, reg, vote = row_data.person, row_data.registration, row_data.vote
+        ws.write_number(row, 0, i + 1, styles.number)
+        write_text(ws, row, 1, p.name, styles.text)
+        write_date(ws, row, 2, p.birth_date, styles.date)
+        write_text(ws, row, 3, p.position, styles.text)
+        write_text(ws, row, 4, p.team, styles.text)
+        write_text(ws, row, 5, registered_title(row_data), styles.text)
+        write_text(ws, row, 6, reg.initiative if reg else "", styles.text)
+        write_text(ws, row, 7, (reg.initiative_level or "") if reg and reg.initiative else "", styles.center)
+        write_text(ws, row, 8, reg.teaching_aid if reg else "", styles.text)
+        write_text(ws, row, 9, "; ".join(registered_activities(reg, result.plan)) if reg else "", styles.text)
+        ws.write_number(row, 10, len(row_data.results), styles.number)
+        write_text(ws, row, 11, "; ".join(describe_result(r) for r in row_data.results), styles.text)
+        write_text(ws, row, 12, vote.rating if vote else "", styles.text)
+        write_text(ws, row, 13, vote.title if vote else "", styles.text)
+    last = header + len(result.persons)
+    if result.persons:
+        flagged = ((NOT_SUBMITTED, WARNING_BG, WARNING_FG), (HAS_ERRORS, ERROR_BG, ERROR_FG))
+        for shown, fill, colour in flagged:
+            ws.conditional_format(
+                header + 1,
+                5,
+                last,
+                5,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{shown}"',
+                    "format": styles(bg_color=fill, font_color=colour),
+                },
+            )
+        ws.autofilter(header, 0, last, last_col)
+    ws.freeze_panes(header + 1, 2)
+    page_setup(ws, header, last, last_col, landscape=True)
+
+
+def registered_title(row: PersonRow) -> str:
+    """What the person column "Danh hiệu đăng ký" shows."""
+    if row.registration is not None:
+        return row.registration.title
+    if not row.submitted:
+        return NOT_SUBMITTED
+    return HAS_ERRORS if row.has_errors else ""
+
+
+def registered_activities(reg: Registration, plan: Plan) -> list[str]:
+    """Registered activities in the plan's column order (a frozenset has no stable order of its own)."""
+    known = [a for a in plan.activity_columns if a in reg.activities]
+    return known + sorted(a for a in reg.activities if a not in plan.activity_columns)
+
+
+def describe_result(r: ActivityResult) -> str:
+    """'Sáng kiến kinh nghiệm “Tên” – Huyện – Được công nhận'."""
+    head = f"{r.activity} “{r.product}”" if r.product else r.activity
+    return " – ".join(part for part in (head, r.level or "", r.result) if part)
+
+
+def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    last_col = len(MISSING_COLUMNS) - 1
+    _title(ws, styles, result, "DANH SÁCH CHƯA NỘP ĐĂNG KÝ", last_col)
+    header = TABLE_HEADER_ROW
+    write_header(ws, header, MISSING_COLUMNS, styles.header)
+    people = result.not_submitted
+    for i, p in enumerate(people):
+        row = header + 1 + i
+        ws.write_number(row, 0, i + 1, styles.number)
+        write_text(ws, row, 1, p.name, styles.text)
+        write_date(ws, row, 2, p.birth_date, styles.date)
+        write_text(ws, row, 3, p.position, styles.text)
+        write_text(ws, row, 4, p.team, styles.text)
+    if not people:
+        merge_text(ws, header + 1, 0, last_col, ALL_SUBMITTED, styles.cell(italic=True, align="center"))
+    last = header + max(len(people), 1)
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, header, last, last_col, landscape=False)
+
+
+def _issues(ws: Worksheet, styles: Styles, issues: list[Issue]) -> None:
+    last_col = len(ISSUE_COLUMNS) - 1
+    merge_text(ws, 0, 0, last_col, "LỖI VÀ CẢNH BÁO", styles(bold=True, font_size=14, align="center"))
+    header = TABLE_HEADER_ROW
+    write_header(ws, header, ISSUE_COLUMNS, styles.header)
+    for i, issue in enumerate(issues):
+        row = header + 1 + i
+        text = severity_style(styles, issue.severity)
+        center = severity_style(styles, issue.severity, align="center")
+        ws.write_number(row, 0, i + 1, severity_style(styles, issue.severity, align="center", num_format="0"))
+        values = (
+            issue.severity.value,
+            issue.code,
+            issue.file,
+            issue.sheet,
+            issue.cell,
+            issue.value,
+            issue.person,
+            issue.message,
+        )
+        for col, shown in enumerate(values, start=1):
+            write_text(ws, row, col, shown, center if col in (1, 5) else text)
+    if not issues:
+        merge_text(ws, header + 1, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
+    last = header + max(len(issues), 1)
+    ws.autofilter(header, 0, last, last_col)
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, header, last, last_col, landscape=True)

@@ -1,0 +1,146 @@
+"""Issue report workbook for the board's secretary: every issue of the run, counted per severity and per
+file, then listed file by file with what to do about it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from thidua.issues import CATALOG, Issue, Severity, title_of
+from thidua.measure import MonthResult
+from thidua.writers.common import (
+    NO_ISSUES,
+    Styles,
+    Worksheet,
+    add_sheet,
+    merge_text,
+    month_label,
+    page_setup,
+    severity_style,
+    upper,
+    write_header,
+    write_text,
+)
+from thidua.xlsx import new_workbook
+
+SHEET_SUMMARY = "Tổng hợp"
+SHEET_DETAILS = "Chi tiết"
+NO_FILE = "(Chung, không gắn với tệp nào)"
+SEVERITY_LABELS = ((Severity.ERROR, "Lỗi"), (Severity.WARNING, "Cảnh báo"), (Severity.NOTE, "Ghi chú"))
+
+DETAIL_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("STT", 5),
+    ("Tệp", 24),
+    ("Trang tính", 14),
+    ("Ô", 7),
+    ("Người", 22),
+    ("Tổ", 11),
+    ("Mức độ", 10),
+    ("Mã lỗi", 20),
+    ("Vấn đề", 26),
+    ("Cần làm gì", 60),
+    ("Giá trị", 22),
+)
+FILE_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("Tệp", 40),
+    ("Lỗi", 11),
+    ("Cảnh báo", 11),
+    ("Ghi chú", 11),
+    ("Tổng", 11),
+)
+SEVERITY_HEADER_ROW = 4
+DETAIL_HEADER_ROW = 2
+
+
+def write_issue_report(result: MonthResult, path: Path) -> None:
+    """Write the issue report of `result` to `path`."""
+    issues = list(result.issues)
+    with new_workbook(path) as wb:
+        styles = Styles(wb, size=11)
+        _summary(add_sheet(wb, SHEET_SUMMARY), styles, result, issues)
+        _details(add_sheet(wb, SHEET_DETAILS), styles, result, issues)
+
+
+def in_reading_order(issues: list[Issue]) -> list[Issue]:
+    """Issues by file, then sheet; within a sheet, in the order found (the sort is stable)."""
+    return sorted(issues, key=lambda issue: (issue.file, issue.sheet))
+
+
+def _title(ws: Worksheet, styles: Styles, result: MonthResult, last_col: int) -> None:
+    merge_text(
+        ws,
+        0,
+        0,
+        last_col,
+        f"BÁO CÁO LỖI VÀ CẢNH BÁO – THÁNG {month_label(result.month)}",
+        styles(bold=True, font_size=14, align="center"),
+    )
+    merge_text(ws, 1, 0, last_col, upper(result.plan.school.name), styles(bold=True, align="center"))
+
+
+def _summary(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue]) -> None:
+    last_col = 4
+    _title(ws, styles, result, last_col)
+    files_read = f"Số tệp đã đọc: {len(result.files_read)}"
+    merge_text(ws, 2, 0, last_col, files_read, styles(italic=True, align="center"))
+    by_severity = Counter(issue.severity for issue in issues)
+    row = SEVERITY_HEADER_ROW
+    write_header(ws, row, (("Mức độ", 40), ("Số lượng", 11)), styles.header)
+    for severity, label in SEVERITY_LABELS:
+        row += 1
+        write_text(ws, row, 0, label, severity_style(styles, severity))
+        ws.write_number(row, 1, by_severity[severity], severity_style(styles, severity, align="center"))
+    row += 1
+    write_text(ws, row, 0, "Tổng cộng", styles.total_label)
+    ws.write_number(row, 1, len(issues), styles.total_number)
+
+    files_header = row + 2
+    write_header(ws, files_header, FILE_COLUMNS, styles.header)
+    by_file: dict[str, Counter[Severity]] = {}
+    for issue in issues:
+        by_file.setdefault(issue.file, Counter())[issue.severity] += 1
+    row = files_header
+    for file in sorted(by_file):
+        row += 1
+        tally = by_file[file]
+        write_text(ws, row, 0, file or NO_FILE, styles.text)
+        for col, (severity, _label) in enumerate(SEVERITY_LABELS, start=1):
+            ws.write_number(row, col, tally[severity], styles.number)
+        ws.write_number(row, 4, sum(tally.values()), styles.number)
+    if not by_file:
+        row += 1
+        merge_text(ws, row, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
+    page_setup(ws, files_header, row, last_col, landscape=False)
+
+
+def _details(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue]) -> None:
+    last_col = len(DETAIL_COLUMNS) - 1
+    _title(ws, styles, result, last_col)
+    header = DETAIL_HEADER_ROW
+    write_header(ws, header, DETAIL_COLUMNS, styles.header)
+    for i, issue in enumerate(in_reading_order(issues)):
+        row = header + 1 + i
+        text = severity_style(styles, issue.severity)
+        center = severity_style(styles, issue.severity, align="center")
+        ws.write_number(row, 0, i + 1, severity_style(styles, issue.severity, align="center", num_format="0"))
+        problem = title_of(issue.code) if issue.code in CATALOG else issue.code
+        values = (
+            issue.file,
+            issue.sheet,
+            issue.cell,
+            issue.person,
+            issue.team,
+            issue.severity.value,
+            issue.code,
+            problem,
+            issue.message,
+            issue.value,
+        )
+        for col, shown in enumerate(values, start=1):
+            write_text(ws, row, col, shown, center if col in (3, 6) else text)
+    if not issues:
+        merge_text(ws, header + 1, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
+    last = header + max(len(issues), 1)
+    ws.autofilter(header, 0, last, last_col)
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, header, last, last_col, landscape=True)

@@ -1,0 +1,153 @@
+"""The commands, end to end through click on real workspaces: exact figures, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from thidua.batch import compute
+from thidua.cli import main
+from thidua.summary import summary_of
+from thidua.workspace import Workspace
+
+from .conftest import Fill, reg_row
+
+# Hand-counted from the demo submissions (see src/thidua/demo.py for who did what).
+EXPECTED_2022_05 = {
+    "TT_LDTT": (1, 1),
+    "CD_VMXS": (1, 1),
+    "DD_GK": (1, 1),
+    "SKKN_HUYEN": (7, 6),  # 8 initiatives named, one only at school level; 20 and 21 co-authored one
+    "SKKN_TINH": (2, 2),
+    "DDDH_HUYEN": (4, 3),  # 5 registrations, two co-authors of one set; the sa bàn only entered at school level
+    "TIET_HOC_YT": (7, 6),  # the 7th lesson is dated June
+    "VIDEO_SO": (10, 8),
+    "BGDT_BO": (3, 3),
+    "CSTDCS": (5, 4),
+    "LDTT": (28, 27),  # CSTĐCS count for LĐTT
+}
+EXPECTED_2021_10 = {
+    **EXPECTED_2022_05,
+    "TT_LDTT": (1, 0),
+    "CD_VMXS": (1, 0),
+    "DD_GK": (1, 0),
+    "SKKN_HUYEN": (7, 0),
+    "SKKN_TINH": (2, 0),
+    "DDDH_HUYEN": (4, 0),
+    "TIET_HOC_YT": (7, 0),
+    "VIDEO_SO": (10, 2),
+    "BGDT_BO": (3, 0),
+    "CSTDCS": (5, 0),
+    "LDTT": (28, 0),
+}
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("month", "expected"), [("2022-05", EXPECTED_2022_05), ("2021-10", EXPECTED_2021_10)])
+def test_run_json_gives_exact_figures(demo_ws: Workspace, month: str, expected: dict[str, tuple[int, int]]) -> None:
+    code, out, _err = invoke("run", "-w", str(demo_ws.root), "--month", month, "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert {t["code"]: (t["registered"], t["achieved"]) for t in summary["targets"]} == expected
+    assert summary["school"] == "Trường Tiểu học Măng Đen" and summary["school_year"] == "2021–2022"
+    assert summary["month"] == month and summary["issues"]["error"] == 0
+    assert json.loads((demo_ws.root / "output" / month / "summary.json").read_text(encoding="utf-8")) == summary
+
+
+def test_json_output_equals_the_library_result(demo_ws: Workspace) -> None:
+    _code, out, _err = invoke("run", "-w", str(demo_ws.root), "--month", "2022-05", "--json")
+    assert json.loads(out) == json.loads(json.dumps(summary_of(compute(demo_ws, "2022-05")), ensure_ascii=False))
+
+
+def test_run_prints_a_table_and_writes_every_output(demo_ws: Workspace) -> None:
+    code, out, _err = invoke("run", "-w", str(demo_ws.root), "--month", "2022-05")
+    assert code == 0
+    assert "LDTT" in out and "Vượt" in out and "0 lỗi" in out
+    folder = demo_ws.root / "output" / "2022-05"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [
+        "bao-cao-pgd-2022-05.xlsx",
+        "danh-sach-loi-2022-05.xlsx",
+        "summary.json",
+        "tong-hop-thi-dua-2022-05.xlsx",
+    ]
+    assert all(name.isascii() for name in names)
+
+
+def _cells(path: Path) -> dict[str, list[list[object]]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+
+
+def test_same_inputs_give_the_same_cell_contents(demo_ws: Workspace) -> None:
+    invoke("run", "-w", str(demo_ws.root), "--month", "2022-05")
+    folder = demo_ws.root / "output" / "2022-05"
+    first = {p.name: _cells(p) for p in folder.glob("*.xlsx")}
+    invoke("run", "-w", str(demo_ws.root), "--month", "2022-05")
+    assert {p.name: _cells(p) for p in folder.glob("*.xlsx")} == first
+
+
+def test_errors_give_exit_1_with_outputs_still_written(empty_ws: Workspace, fill: Fill) -> None:
+    fill("dang-ky", "a.xlsx", [reg_row("Trần Văn Quy", "LĐTT"), reg_row("Phạm Thị Hoà", "LĐTT")])
+    code, out, _err = invoke("run", "-w", str(empty_ws.root), "--month", "2021-10", "--json")
+    assert code == 1
+    summary = json.loads(out)
+    assert summary["issues"]["error"] == 1
+    assert {t["code"]: t["registered"] for t in summary["targets"]}["LDTT"] == 1
+    assert (empty_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.xlsx").exists()
+
+
+def test_check_reports_errors_with_exit_1(empty_ws: Workspace, fill: Fill) -> None:
+    fill("dang-ky", "a.xlsx", [reg_row("Phạm Thị Hoà", "Anh hùng lao động")])
+    code, out, _err = invoke("check", "-w", str(empty_ws.root), "--month", "2021-10")
+    assert code == 1
+    assert "1 lỗi" in out
+    assert (empty_ws.root / "output" / "kiem-tra-2021-10" / "danh-sach-loi-2021-10.xlsx").exists()
+    assert not (empty_ws.root / "output" / "2021-10").exists()
+
+
+def test_check_on_clean_demo_exits_0(demo_ws: Workspace) -> None:
+    code, out, _err = invoke("check", "-w", str(demo_ws.root), "--month", "2022-05")
+    assert code == 0 and "0 lỗi" in out
+
+
+def test_missing_workspace_is_a_usage_error_in_vietnamese(tmp_path: Path) -> None:
+    code, _out, err = invoke("run", "-w", str(tmp_path), "--month", "2021-10")
+    assert code == 2
+    assert "chưa có tệp kế hoạch" in err and "thidua init" in err and "Traceback" not in err
+
+
+def test_bad_month_is_a_usage_error(demo_ws: Workspace) -> None:
+    code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", "10/2021")
+    assert code == 2 and "NĂM-THÁNG" in err
+
+
+def test_init_refuses_to_overwrite_a_plan(demo_ws: Workspace) -> None:
+    code, _out, err = invoke("init", str(demo_ws.root))
+    assert code == 2 and "không ghi đè" in err
+
+
+def test_demo_command_runs_the_whole_path_twice(tmp_path: Path) -> None:
+    target = tmp_path / "thu-nghiem"
+    code, out, _err = invoke("demo", str(target))
+    assert code == 0, out
+    assert (target / "output" / "2022-05" / "summary.json").exists()
+    assert "Vượt" in out
+    code, out, _err = invoke("demo", str(target))
+    assert code == 0 and "Dùng lại" in out
+
+
+@pytest.mark.parametrize("command", ["init", "templates", "check", "run", "demo"])
+def test_every_command_has_vietnamese_help_with_an_example(command: str) -> None:
+    code, out, _err = invoke(command, "--help")
+    assert code == 0
+    assert "Ví dụ" in out and f"thidua {command}" in out

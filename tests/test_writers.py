@@ -1,0 +1,496 @@
+"""Writers: the dashboard, the submission workbook for PGD and the issue report, read back with openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from thidua import default, vocab
+from thidua.issues import Report
+from thidua.measure import MonthResult, measure
+from thidua.model import ActivityResult, Origin, Person, Registration, Submissions, Vote
+from thidua.writers.dashboard import write_dashboard
+from thidua.writers.issue_report import write_issue_report
+from thidua.writers.submission import write_submission
+
+D = dt.date
+PLAN = default.PLAN
+ROSTER = PLAN.roster
+HT, PHT, HOA, HOA2, MAI, ANH, LINH = ROSTER[0], ROSTER[1], ROSTER[3], ROSTER[4], ROSTER[5], ROSTER[10], ROSTER[19]
+LINK = '=HYPERLINK("http://x")'
+AT_SUM = "@SUM(A1)"
+ORIGIN = Origin("a.xlsx", "Đăng ký", 5)
+TIET, VIDEO, BGDT = "Tiết học yêu thương", "Bài soạn video trực tuyến", "Thiết kế bài giảng điện tử"
+
+
+def _reg(
+    person: Person,
+    title: str,
+    initiative: str = "",
+    level: str | None = None,
+    aid: str = "",
+    activities: tuple[str, ...] = (),
+    reward: str = "",
+    note: str = "",
+) -> Registration:
+    return Registration(
+        person, title, reward, initiative, level, aid, frozenset(activities), D(2021, 10, 1), note, ORIGIN
+    )
+
+
+def _res(person: Person, activity: str, product: str, level: str | None, result: str, date: dt.date) -> ActivityResult:
+    origin = Origin("b.xlsx", "Báo cáo", 6)
+    return ActivityResult(person, activity, product, level, result, date, "12/QĐ-PGD", "", origin)
+
+
+def _submissions() -> Submissions:
+    regs = [
+        _reg(HOA, vocab.CSTDCS, LINK, "Huyện", AT_SUM, (TIET, VIDEO), "Giấy khen của Chủ tịch UBND huyện"),
+        _reg(HOA2, vocab.LDTT, "Dạy học tích cực môn Toán", "Tỉnh", "", (BGDT, TIET), note="=1+1"),
+        _reg(MAI, vocab.LDTT, "", None, "Bộ chữ cái ghép vần", (VIDEO,)),
+        _reg(PHT, vocab.LDTT, "", None, "", (TIET,)),  # not a teacher: a warning from measuring
+        _reg(ANH, vocab.NO_TITLE),
+    ]
+    results = [
+        _res(HOA, vocab.SKKN, LINK, "Huyện", vocab.RESULT_RECOGNISED, D(2022, 3, 10)),
+        _res(HOA, vocab.DDDH, AT_SUM, "Huyện", vocab.RESULT_ENTERED, D(2022, 4, 2)),
+        _res(HOA, TIET, "", None, vocab.RESULT_DONE, D(2021, 11, 18)),
+        _res(HOA2, vocab.SKKN, "Dạy học tích cực môn Toán", "Tỉnh", vocab.RESULT_PRIZE, D(2022, 5, 5)),
+        _res(MAI, VIDEO, "Bài 5", None, vocab.RESULT_SUBMITTED, D(2022, 2, 1)),
+    ]
+    votes = [
+        Vote(HOA, vocab.RATINGS[0], "Không", vocab.CSTDCS, "20/QĐ", D(2022, 5, 25), "", ORIGIN),
+        Vote(HOA2, vocab.RATINGS[1], "Không", vocab.LDTT, "20/QĐ", D(2022, 5, 25), "", ORIGIN),
+    ]
+    return Submissions(regs, results, votes, ["b.xlsx", "a.xlsx", "c.xlsx"], {HOA, HOA2, MAI, PHT, ANH, LINH}, {LINH})
+
+
+def _report() -> Report:
+    report = Report()
+    report.add(
+        "person-unknown",
+        file="c.xlsx",
+        sheet="Đăng ký",
+        cell="B7",
+        value="Nguyễn Văn Ann",
+        suggestion="Có phải “Nguyễn Văn Thắng”?",
+    )
+    report.add(
+        "required-missing",
+        file="a.xlsx",
+        sheet="Đăng ký",
+        cell="F9",
+        person=LINH.label,
+        team=LINH.team,
+        column="Danh hiệu đăng ký",
+        hint="danh hiệu đăng ký",
+    )
+    report.add("text-formula-like", file="a.xlsx", sheet="Báo cáo", cell="E3", value=AT_SUM, start="@")
+    report.add("text-formula-like", file="a.xlsx", sheet="Đăng ký", cell="H6", value=LINK, start="=")
+    return report
+
+
+@pytest.fixture(scope="module")
+def result() -> MonthResult:
+    return measure(PLAN, _submissions(), "2022-05", D(2022, 5, 31), _report())
+
+
+@pytest.fixture(scope="module")
+def october() -> MonthResult:
+    """The registration month: the date line carries the registration deadline, not the month's end."""
+    return measure(PLAN, _submissions(), "2021-10", D(2021, 10, 31), Report())
+
+
+@pytest.fixture(scope="module")
+def written(result: MonthResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("out")
+    paths = {
+        "dashboard": folder / "dashboard.xlsx",
+        "submission": folder / "nop-pgd.xlsx",
+        "issues": folder / "loi.xlsx",
+    }
+    write_dashboard(result, paths["dashboard"])
+    write_submission(result, paths["submission"])
+    write_issue_report(result, paths["issues"])
+    return paths
+
+
+def _cells(ws: Worksheet) -> Iterator[openpyxl.cell.cell.Cell]:
+    for row in ws.iter_rows():
+        yield from (c for c in row if c.value is not None)
+
+
+def _find(ws: Worksheet, value: object) -> openpyxl.cell.cell.Cell:
+    for cell in _cells(ws):
+        if cell.value == value:
+            return cell
+    raise AssertionError(f"{value!r} not found on {ws.title}")
+
+
+def _table(ws: Worksheet, first_label: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    """Header labels and data rows of the table whose header starts with `first_label`."""
+    top = _find(ws, first_label)
+    header = [c.value for c in ws[top.row] if c.value is not None]
+    rows = []
+    for values in ws.iter_rows(min_row=top.row + 1, max_col=len(header), values_only=True):
+        if all(v is None for v in values):
+            break
+        rows.append(values)
+    return header, rows
+
+
+def _col(header: list[str], label: str) -> int:
+    return header.index(label)
+
+
+# ----- dashboard
+
+
+def test_overview_rows_are_the_targets(written: dict[str, Path], result: MonthResult) -> None:
+    ws = openpyxl.load_workbook(written["dashboard"])["Tổng quan"]
+    header, rows = _table(ws, "STT")
+    assert header == [
+        "STT",
+        "Mã",
+        "Chỉ tiêu",
+        "Đối tượng",
+        "Số chỉ tiêu",
+        "Cơ sở",
+        "Đăng ký",
+        "Đạt được",
+        "Tỷ lệ đăng ký",
+        "Tỷ lệ đạt",
+        "Tỷ lệ trên cơ sở",
+        "Tình trạng",
+    ]
+    assert [r[1] for r in rows] == [t.target.code for t in result.targets]
+    assert [r[2] for r in rows] == [t.target.name for t in result.targets]
+    assert [(r[6], r[7]) for r in rows] == [(t.registered, t.achieved) for t in result.targets]
+    assert [r[11] for r in rows] == [t.status for t in result.targets]
+    by_code = {r[1]: r for r in rows}
+    # the figures are the month's real ones, not zeros: SKKN at Huyện and above, CSTĐCS implies LĐTT
+    assert by_code["SKKN_HUYEN"][6:8] == (2, 2)
+    assert by_code["LDTT"][6:8] == (4, 2)
+    assert by_code["LDTT"][11] == "Không đạt"  # the year is over in 2022-05
+    assert by_code["TT_LDTT"][11] == "Đạt"
+    assert by_code["SKKN_TINH"][9] == pytest.approx(1.0)
+    assert by_code["LDTT"][10] == pytest.approx(2 / 32)
+    assert by_code["SKKN_HUYEN"][10] == "—"  # not a share target: no ratio on the base
+
+
+def test_overview_title_block_and_formats(written: dict[str, Path], result: MonthResult) -> None:
+    ws = openpyxl.load_workbook(written["dashboard"])["Tổng quan"]
+    values = [c.value for c in _cells(ws)]
+    assert "TRƯỜNG TIỂU HỌC MĂNG ĐEN" in values
+    assert "TỔNG HỢP PHONG TRÀO THI ĐUA" in values
+    assert "Tháng 05/2022" in values
+    assert "2021–2022" in values
+    assert ws.cell(_find(ws, "Số tệp đã đọc").row, 3).value == 3
+    as_of = ws.cell(_find(ws, "Số liệu tính đến").row, 3)
+    assert as_of.value == dt.datetime(2022, 5, 31) and as_of.number_format == "dd/mm/yyyy"
+    assert ws.cell(_find(ws, "Số lỗi").row, 3).value == result.issues.counts()["error"] == 2
+    assert ws.cell(_find(ws, "Số cảnh báo").row, 3).value == result.issues.counts()["warning"] >= 1
+    ratio = ws.cell(_find(ws, "SKKN_TINH").row, 10)
+    assert ratio.number_format == "0.0%"
+    assert _find(ws, "Mã").font.name == "Times New Roman"
+
+
+def test_overview_chart_and_conditional_formatting(written: dict[str, Path]) -> None:
+    ws = openpyxl.load_workbook(written["dashboard"])["Tổng quan"]
+    assert len(ws._charts) == 1
+    chart = ws._charts[0]
+    assert chart.tagname == "barChart" and chart.type == "col"
+    assert len(chart.series) == 3
+    rules = {str(rng.sqref): [r.type for r in rng.rules] for rng in ws.conditional_formatting}
+    status = _find(ws, "Tình trạng").column_letter
+    ratio = _find(ws, "Tỷ lệ đạt").column_letter
+    assert any(k.startswith(ratio) and "colorScale" in v for k, v in rules.items())
+    status_rules = [r for rng in ws.conditional_formatting if str(rng.sqref).startswith(status) for r in rng.rules]
+    assert {r.formula[0] for r in status_rules} == {'"Đạt"', '"Vượt"', '"Đủ đăng ký"', '"Thiếu đăng ký"', '"Không đạt"'}
+
+
+def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result: MonthResult) -> None:
+    wb = openpyxl.load_workbook(written["dashboard"])
+    header, rows = _table(wb["Theo tổ"], "Tổ")
+    assert [r[0] for r in rows] == [t.team for t in result.teams] + ["Tổng cộng"]
+    assert rows[-1][1] == f"=SUM(B4:B{3 + len(result.teams)})"
+    cached = openpyxl.load_workbook(written["dashboard"], data_only=True)["Theo tổ"]
+    _, cached_rows = _table(cached, "Tổ")
+    assert cached_rows[-1][1:] == tuple(sum(col) for col in zip(*[r[1:] for r in cached_rows[:-1]], strict=True))
+    assert cached_rows[-1][1] == 32
+
+    header, rows = _table(wb["Theo cá nhân"], "STT")
+    assert len(rows) == len(result.persons) == 32
+    title = {r[1]: r[_col(header, "Danh hiệu đăng ký")] for r in rows}
+    assert title[HOA.name] in (vocab.CSTDCS, vocab.LDTT)
+    assert title[LINH.name] == "Có lỗi"
+    assert title[HT.name] == "Chưa nộp"
+    hoa = next(r for r in rows if r[2] == dt.datetime(1985, 4, 5))
+    assert hoa[_col(header, "Hoạt động đăng ký")] == f"{TIET}; {VIDEO}"
+    assert hoa[_col(header, "Số kết quả báo cáo")] == 3
+    assert hoa[_col(header, "Xếp loại")] == vocab.RATINGS[0]
+    assert hoa[_col(header, "Danh hiệu đạt")] == vocab.CSTDCS
+    assert "Sáng kiến kinh nghiệm" in str(hoa[_col(header, "Kết quả nổi bật")])
+    # LibreOffice does not grow rows with wrapped text: the writer sets the height the text needs
+    persons = wb["Theo cá nhân"]
+    hoa_row = _find(persons, AT_SUM).row
+    assert persons.row_dimensions[hoa_row].height >= 3 * 11
+    assert persons.row_dimensions[hoa_row + 5].height is None  # a one-line row keeps the default
+
+    _, rows = _table(wb["Chưa nộp"], "STT")
+    assert [r[1] for r in rows] == [p.name for p in result.not_submitted]
+    assert len(rows) == 32 - 6
+
+    ws = wb["Lỗi và cảnh báo"]
+    header, rows = _table(ws, "STT")
+    assert [(r[1], r[2], r[3], r[5]) for r in rows] == [
+        (i.severity.value, i.code, i.file or None, i.cell or None) for i in result.issues
+    ]
+    assert ws.auto_filter.ref
+
+
+def test_dashboard_everyone_submitted_and_no_issues(tmp_path: Path) -> None:
+    subs = Submissions(registered_by=set(ROSTER))
+    path = tmp_path / "d.xlsx"
+    write_dashboard(measure(PLAN, subs, "2021-10", D(2021, 10, 31), Report()), path)
+    wb = openpyxl.load_workbook(path)
+    assert _find(wb["Chưa nộp"], "Tất cả đã nộp đăng ký.")
+    assert _find(wb["Lỗi và cảnh báo"], "Không có lỗi nào.")
+
+
+# ----- injection strings stay text everywhere
+
+
+@pytest.mark.parametrize("name", ["dashboard", "submission", "issues"])
+def test_injection_strings_are_text(written: dict[str, Path], name: str) -> None:
+    wb = openpyxl.load_workbook(written[name])
+    seen = {LINK: 0, AT_SUM: 0}
+    for ws in wb.worksheets:
+        for cell in _cells(ws):
+            if cell.value in seen:
+                assert cell.data_type == "s", (ws.title, cell.coordinate)
+                seen[cell.value] += 1
+            assert not (isinstance(cell.value, str) and "HYPERLINK" in cell.value and cell.data_type == "f")
+        assert not ws._hyperlinks
+    assert seen[LINK] and seen[AT_SUM]
+
+
+# ----- submission workbook
+
+
+def test_submission_official_layout(written: dict[str, Path]) -> None:
+    wb = openpyxl.load_workbook(written["submission"])
+    assert wb.sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng"]
+    for ws in wb.worksheets:
+        merged = {str(r): ws[str(r).split(":")[0]].value for r in ws.merged_cells.ranges}
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in merged.values()
+        assert "Độc lập - Tự do - Hạnh phúc" in merged.values()
+        assert "PHÒNG GD&ĐT HUYỆN KONPLÔNG" in merged.values()
+        assert "TRƯỜNG TIỂU HỌC MĂNG ĐEN" in merged.values()
+        assert "Măng Đen, ngày 31 tháng 05 năm 2022" in merged.values()
+        national = _find(ws, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+        assert national.font.b and national.font.name == "Times New Roman"
+        assert _find(ws, "TRƯỜNG TIỂU HỌC MĂNG ĐEN").font.b
+        assert _find(ws, "Măng Đen, ngày 31 tháng 05 năm 2022").font.i
+        stt = _find(ws, "STT")
+        assert national.row < stt.row
+        assert national.column > _find(ws, "PHÒNG GD&ĐT HUYỆN KONPLÔNG").column
+        for cell in ws[stt.row]:
+            if cell.value is not None:
+                assert cell.font.name == "Times New Roman" and cell.font.b
+        assert ws.page_setup.paperSize == 9
+        # fitToWidth 1 is the file format's default, so it is written as an absent attribute
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == f"${stt.row}:${stt.row}"
+        assert ws.print_area
+        assert ws.print_options.horizontalCentered
+        values = [c.value for c in _cells(ws)]
+        for text in (
+            "NGƯỜI LẬP BIỂU",
+            "HIỆU TRƯỞNG",
+            "Trần Thị Mỹ Linh",
+            "Võ Thị Thanh Hương",
+            "Nơi nhận:",
+            "- Lưu VT.",
+            "Tổng cộng",
+        ):
+            assert text in values, (ws.title, text)
+        assert _find(ws, "Võ Thị Thanh Hương").row > _find(ws, "Tổng cộng").row
+    assert _find(wb["Đăng ký cá nhân"], "BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC 2021–2022")
+    assert _find(wb["Đăng ký tập thể"], "BẢNG ĐĂNG KÝ DANH HIỆU THI ĐUA TẬP THỂ NĂM HỌC 2021–2022")
+    assert _find(wb["Kết quả tháng"], "BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU THI ĐUA THÁNG 05/2022")
+
+
+def test_submission_individual_rows_and_totals(written: dict[str, Path], result: MonthResult) -> None:
+    ws = openpyxl.load_workbook(written["submission"])["Đăng ký cá nhân"]
+    header, rows = _table(ws, "STT")
+    assert header == [
+        "STT",
+        "Họ và tên",
+        "Ngày sinh",
+        "Chức vụ",
+        "Tổ",
+        "Danh hiệu đăng ký",
+        "Hình thức khen thưởng",
+        "Tên sáng kiến kinh nghiệm",
+        "Cấp",
+        "Đồ dùng dạy học",
+        TIET,
+        VIDEO,
+        BGDT,
+        "Ghi chú",
+    ]
+    data, total, among = rows[:-2], rows[-2], rows[-1]
+    registered = [r.person for r in result.persons if r.registration is not None]
+    assert [r[1] for r in data] == [p.name for p in registered]  # roster order
+    assert [r[0] for r in data] == list(range(1, len(registered) + 1))
+    hoa = data[[p.name for p in registered].index(HOA.name)]
+    assert hoa[5:11] == (vocab.CSTDCS, "Giấy khen của Chủ tịch UBND huyện", LINK, "Huyện", AT_SUM, "x")
+    assert hoa[11:13] == ("x", None)
+    assert total[0] == "Tổng cộng" and among[0] == f"Trong đó: {vocab.CSTDCS}"
+    first, last = _find(ws, "STT").row + 1, _find(ws, "STT").row + len(data)
+    assert total[_col(header, TIET)] == f'=COUNTIF($K${first}:$K${last},"x")'
+    cached = openpyxl.load_workbook(written["submission"], data_only=True)["Đăng ký cá nhân"]
+    _, rows = _table(cached, "STT")
+    total, among = rows[-2], rows[-1]
+    assert total[2] == 5  # people registering
+    assert total[5] == 4  # LĐTT, CSTĐCS included
+    assert among[5] == 1  # CSTĐCS
+    assert total[6] == 1 and total[7] == 2 and total[9] == 2
+    assert total[10:13] == (3, 2, 1)
+
+
+def test_submission_collective_and_results(written: dict[str, Path], result: MonthResult) -> None:
+    wb = openpyxl.load_workbook(written["submission"], data_only=True)
+    header, rows = _table(wb["Đăng ký tập thể"], "STT")
+    assert header == ["STT", "Tập thể", "Danh hiệu / hình thức", "Đăng ký", "Kết quả", "Số quyết định", "Ngày"]
+    assert [r[1:4] for r in rows[:-1]] == [(c.unit, c.title, "Có") for c in PLAN.collectives]
+    assert rows[-1][0] == "Tổng cộng"
+    assert rows[-1][3:5] == (
+        sum(c.registered for c in PLAN.collectives),
+        sum(c.result == "Đạt" for c in PLAN.collectives),
+    )
+    assert rows[0][6] == dt.datetime(2022, 5, 20)
+    assert wb["Đăng ký tập thể"].cell(_find(wb["Đăng ký tập thể"], "STT").row + 1, 7).number_format == "dd/mm/yyyy"
+
+    header, rows = _table(wb["Kết quả tháng"], "STT")
+    assert header == ["STT", "Mã", "Chỉ tiêu", "Số chỉ tiêu", "Cơ sở", "Đăng ký", "Đạt được", "Tỷ lệ đạt", "Tình trạng"]
+    data = rows[:-1]
+    assert [r[1] for r in data] == [t.target.code for t in result.targets]
+    assert [(r[5], r[6], r[8]) for r in data] == [(t.registered, t.achieved, t.status) for t in result.targets]
+    assert rows[-1][2] == len(result.targets)
+    assert rows[-1][8] == sum(t.status in ("Đạt", "Vượt") for t in result.targets)
+
+
+def test_submission_date_line_in_registration_month(october: MonthResult, tmp_path: Path) -> None:
+    path = tmp_path / "nop.xlsx"
+    write_submission(october, path)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert _find(ws, "Măng Đen, ngày 04 tháng 10 năm 2021")
+    assert _find(wb["Kết quả tháng"], "BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU THI ĐUA THÁNG 10/2021")
+
+
+def test_writers_are_deterministic(result: MonthResult, tmp_path: Path) -> None:
+    for writer in (write_dashboard, write_submission, write_issue_report):
+        first, second = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
+        writer(result, first)
+        writer(result, second)
+        assert first.read_bytes() == second.read_bytes()
+
+
+# ----- issue report
+
+
+def test_issue_report(written: dict[str, Path], result: MonthResult) -> None:
+    wb = openpyxl.load_workbook(written["issues"])
+    assert wb.sheetnames == ["Tổng hợp", "Chi tiết"]
+    ws = wb["Chi tiết"]
+    header, rows = _table(ws, "STT")
+    assert header == [
+        "STT",
+        "Tệp",
+        "Trang tính",
+        "Ô",
+        "Người",
+        "Tổ",
+        "Mức độ",
+        "Mã lỗi",
+        "Vấn đề",
+        "Cần làm gì",
+        "Giá trị",
+    ]
+    issues = list(result.issues)
+    assert len(rows) == len(issues)
+    expected = sorted(issues, key=lambda i: (i.file, i.sheet))
+    assert [(r[1], r[2], r[3], r[7], r[9]) for r in rows] == [
+        (i.file or None, i.sheet or None, i.cell or None, i.code, i.message) for i in expected
+    ]
+    unknown = next(r for r in rows if r[7] == "person-unknown")
+    assert unknown[8] == "Không có trong danh sách cán bộ"
+    assert "Nguyễn Văn Thắng" in str(unknown[9]) and unknown[10] == "Nguyễn Văn Ann"
+    missing = next(r for r in rows if r[7] == "required-missing")
+    assert missing[4] == LINH.label and missing[5] == LINH.team
+    assert "Danh hiệu đăng ký" in str(missing[9])
+    # within a.xlsx / Đăng ký the order found is kept
+    in_a = [r[3] for r in rows if r[1] == "a.xlsx" and r[2] == "Đăng ký"]
+    assert in_a == ["F9", "H6"]
+    top = _find(ws, "STT").row
+    error_row = top + 1 + [r[6] for r in rows].index("lỗi")
+    warning_row = top + 1 + [r[6] for r in rows].index("cảnh báo")
+    assert ws.cell(error_row, 2).fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws.cell(warning_row, 2).fill.fgColor.rgb.endswith("FFEB9C")
+    assert ws.auto_filter.ref
+    assert ws.freeze_panes == f"A{top + 1}"
+
+    summary = wb["Tổng hợp"]
+    counts = result.issues.counts()
+    for label, key in (("Lỗi", "error"), ("Cảnh báo", "warning"), ("Ghi chú", "note")):
+        assert summary.cell(_find(summary, label).row, 2).value == counts[key]
+    _, files = _table(summary, "Tệp")
+    assert [r[0] for r in files] == sorted({i.file or "(Chung, không gắn với tệp nào)" for i in issues})
+    a_row = next(r for r in files if r[0] == "a.xlsx")
+    assert a_row[1:] == (1, 0, 2, 3)
+
+
+def test_issue_report_without_issues(tmp_path: Path) -> None:
+    path = tmp_path / "loi.xlsx"
+    write_issue_report(measure(PLAN, Submissions(), "2021-10", D(2021, 10, 31), Report()), path)
+    _, rows = _table(openpyxl.load_workbook(path)["Chi tiết"], "STT")
+    assert rows == [("Không có lỗi nào.", *([None] * 10))]
+
+
+# ----- real clients
+
+
+def test_libreoffice_converts_every_workbook(written: dict[str, Path], tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = (tmp_path / "profile").as_uri()
+    for path in written.values():
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path),
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        pdf = tmp_path / f"{path.stem}.pdf"
+        assert pdf.exists() and pdf.stat().st_size > 1000
