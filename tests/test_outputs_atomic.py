@@ -1,0 +1,69 @@
+"""Outputs are swapped in only when complete; template metadata from another school or year is flagged."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from thidua import schema
+from thidua.batch import compute
+from thidua.cli import main
+from thidua.default import PLAN
+from thidua.demo import _fill
+from thidua.templates import write_templates
+from thidua.workspace import Workspace
+
+from .conftest import libreoffice_convert, reg_row
+
+
+def test_a_failed_run_leaves_the_previous_outputs_intact(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
+    folder = demo_ws.root / "output" / "2022-05"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("thidua.writers.issue_report.write_issue_report", disk_full)
+    result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
+    assert result.exit_code == 1
+    assert "kết quả cũ vẫn được giữ nguyên" in result.stderr and "Traceback" not in result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_inputs_are_never_modified_by_a_run(demo_ws: Workspace) -> None:
+    files = sorted(p for p in demo_ws.submissions.rglob("*") if p.is_file())
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+    assert CliRunner().invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+
+
+def test_a_template_of_another_school_and_year_is_flagged(empty_ws: Workspace, tmp_path: Path) -> None:
+    other = dataclasses.replace(
+        PLAN, school=dataclasses.replace(PLAN.school, name="Trường Tiểu học Đăk Long", school_year="2022–2023")
+    )
+    write_templates(other, tmp_path / "other")
+    template = tmp_path / "other" / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
+    _fill(template, empty_ws.submissions / "mau-cu.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
+    result = compute(empty_ws, "2021-10")
+    assert result.issues.flatten("code", "file", "severity") == [
+        ["template-other-school", "mau-cu.xlsx", "cảnh báo"],
+        ["template-other-year", "mau-cu.xlsx", "cảnh báo"],
+    ]
+    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 1
+
+
+def test_macro_enabled_workbooks_are_read(demo_ws: Workspace, tmp_path: Path) -> None:
+    src = demo_ws.submissions / "dang-ky" / "DK thi dua To 2-3.xlsx"
+    (converted,) = libreoffice_convert([src], "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "lo")
+    before = {t.target.code: t.registered for t in compute(demo_ws, "2022-05").targets}
+    src.unlink()
+    converted.rename(src.with_suffix(".xlsm"))
+    after = compute(demo_ws, "2022-05")
+    assert {t.target.code: t.registered for t in after.targets} == before
+    assert "dang-ky/DK thi dua To 2-3.xlsm" in after.files_read
