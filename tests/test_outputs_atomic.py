@@ -51,7 +51,7 @@ def test_a_template_of_another_school_and_year_is_flagged(empty_ws: Workspace, t
     template = tmp_path / "other" / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
     _fill(template, empty_ws.submissions / "mau-cu.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
     result = compute(empty_ws, "2021-10")
-    assert result.issues.flatten("code", "file", "severity") == [
+    assert [row for row in result.issues.flatten("code", "file", "severity") if row[1] != "kehoach.xlsx"] == [
         ["template-other-school", "mau-cu.xlsx", "cảnh báo"],
         ["template-other-year", "mau-cu.xlsx", "cảnh báo"],
     ]

@@ -10,7 +10,9 @@ import openpyxl
 import pytest
 
 from thidua.batch import compute
+from thidua.issues import Issue
 from thidua.measure import MonthResult
+from thidua.plan import PLAN_FILE
 from thidua.workspace import Workspace
 
 from .conftest import D, Fill, act_row, libreoffice_convert, reg_row
@@ -20,8 +22,13 @@ def figures(result: MonthResult) -> dict[str, tuple[int, int]]:
     return {t.target.code: (t.registered, t.achieved) for t in result.targets}
 
 
+def submission_issues(result: MonthResult) -> list[Issue]:
+    """Issues about the submitted files (the default plan's own rule findings are tested elsewhere)."""
+    return [i for i in result.issues if i.file != PLAN_FILE]
+
+
 def issues(result: MonthResult, *fields: str) -> list[list[str]]:
-    return result.issues.flatten(*fields)
+    return [[getattr(i, f) if f != "severity" else i.severity.value for f in fields] for i in submission_issues(result)]
 
 
 def test_reordered_columns_pasted_into_another_workbook_are_read(empty_ws: Workspace) -> None:
@@ -111,10 +118,10 @@ def test_messy_values_are_matched_leniently_and_stored_canonically(empty_ws: Wor
     f = figures(result)
     assert f["LDTT"] == (3, 0) and f["CSTDCS"] == (1, 0) and f["TIET_HOC_YT"] == (1, 0) and f["VIDEO_SO"] == (1, 0)
     regs = {row.person.name: row.registration for row in result.persons if row.registration}
-    assert regs["Phạm Thị Hoà"].title == "Chiến sĩ thi đua cơ sở"
-    assert regs["Phạm Thị Hoà"].date == D(2021, 10, 4)
+    assert regs["Phạm Thị Hòa"].title == "Chiến sĩ thi đua cơ sở"
+    assert regs["Phạm Thị Hòa"].date == D(2021, 10, 4)
     assert regs["Đinh Thị Mai"].date == D(2021, 10, 3)
-    assert regs["Hồ Thị Thuý Kiều"].date == D(2021, 10, 1)  # Excel serial 44470
+    assert regs["Hồ Thị Thúy Kiều"].date == D(2021, 10, 1)  # Excel serial 44470
 
 
 def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fill) -> None:
@@ -138,7 +145,7 @@ def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fi
         ["person-unknown", "B9", "lỗi"],
         ["choice-invalid", "F10", "lỗi"],
     ]
-    unknown = next(i for i in result.issues if i.code == "person-unknown")
+    unknown = next(i for i in submission_issues(result) if i.code == "person-unknown")
     assert "Trần Văn Quý" in unknown.message and unknown.file == "loi.xlsx" and unknown.sheet == "Đăng ký"
     assert figures(result)["LDTT"] == (0, 0)  # rows with errors are left out of the counts
     assert {row.person.name for row in result.persons if row.has_errors} == {
@@ -190,3 +197,63 @@ def test_files_resaved_by_libreoffice_give_the_same_figures(demo_ws: Workspace, 
     after = compute(demo_ws, "2022-05")
     assert figures(after) == before
     assert after.issues.counts()["error"] == 0
+
+
+def test_dates_outside_the_school_year_warn_and_name_the_us_swap(empty_ws: Workspace, fill: Fill) -> None:
+    fill(
+        "dang-ky",
+        "my.xlsx",
+        [
+            reg_row("Đinh Thị Mai", "LĐTT", date=D(2021, 4, 10)),  # typed 10/04 in US-locale Excel: 4 October
+            reg_row("Y Blưm", "LĐTT", date=D(2019, 9, 30)),
+        ],
+    )
+    result = compute(empty_ws, "2021-10")
+    found = [(i.code, i.cell, i.severity.value) for i in submission_issues(result)]
+    assert found == [("date-outside-year", "N6", "cảnh báo"), ("date-outside-year", "N7", "cảnh báo")]
+    first, second = (i.message for i in submission_issues(result))
+    assert "04/10/2021" in first and "đảo ngày và tháng" in first
+    assert "đảo" not in second
+    assert figures(result)["LDTT"] == (2, 0)  # a warning never drops the row
+
+
+def test_serial_dates_of_a_1904_workbook(empty_ws: Workspace) -> None:
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["Họ và tên", "Danh hiệu đăng ký", "Ngày đăng ký"])
+    ws.append(["Đinh Thị Mai", "LĐTT", 43011])  # an unformatted serial: 04/10/2021 counted from 1904
+    ws.append(["Y Blưm", "LĐTT", dt.datetime(2021, 10, 3)])
+    ws["C3"].number_format = "dd/mm/yyyy"
+    wb.save(empty_ws.submissions / "mac.xlsx")
+    result = compute(empty_ws, "2021-10")
+    dates = {row.person.name: row.registration.date for row in result.persons if row.registration}
+    assert dates == {"Đinh Thị Mai": D(2021, 10, 4), "Y Blưm": D(2021, 10, 3)}
+
+
+def test_i_and_y_spellings_are_suggested_not_merged(empty_ws: Workspace, fill: Fill) -> None:
+    fill("dang-ky", "q.xlsx", [reg_row("Mai Xuân Quý", "LĐTT"), reg_row("Trần Văn Quí", "LĐTT")])
+    result = compute(empty_ws, "2021-10")
+    messages = [i.message for i in result.issues if i.code == "person-unknown"]
+    assert len(messages) == 2
+    assert "“Mai Xuân Quí”" in messages[0] and "“Trần Văn Quý”" in messages[1]
+    assert figures(result)["LDTT"] == (0, 0)
+
+
+def test_a_newer_registration_replaces_the_older_and_the_report_says_which_won(empty_ws: Workspace, fill: Fill) -> None:
+    old = fill("dang-ky", "lan-1.xlsx", [reg_row("Đinh Thị Mai", "CSTĐCS", date=D(2021, 9, 28))])
+    fill("dang-ky", "lan-2.xlsx", [reg_row("Đinh Thị Mai", "LĐTT", date=D(2021, 10, 2))])
+    same_day = fill("dang-ky", "a-truoc.xlsx", [reg_row("Y Blưm", "LĐTT")])
+    fill("dang-ky", "b-sau.xlsx", [reg_row("Y Blưm", "CSTĐCS", initiative="Trò chơi", level="Trường")])
+    import os
+
+    os.utime(same_day, (1_600_000_000, 1_600_000_000))  # the same date: the file saved later wins
+    del old
+    result = compute(empty_ws, "2021-10")
+    replaced = [(i.file, i.message) for i in result.issues if i.code == "registration-replaced"]
+    assert [f for f, _m in replaced] == ["a-truoc.xlsx", "lan-1.xlsx"]
+    assert "lan-2.xlsx" in replaced[1][1] and "b-sau.xlsx" in replaced[0][1]
+    f = figures(result)
+    assert f["CSTDCS"] == (1, 0) and f["LDTT"] == (2, 0)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thidua.text import ascii_slug, clean, fold, key
+from thidua.text import ascii_slug, clean, fold, key, name_sort_key, place_tone, tidy
 
 VIETNAMESE = st.text(
     alphabet=st.sampled_from(list("aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐbcdghklmnpqrstvx hòáãảạềếễểệ\u00a0\u200b")), max_size=30
@@ -44,3 +45,46 @@ def test_clean_removes_odd_spaces_and_fixes_eth() -> None:
 def test_fold_and_slug() -> None:
     assert fold("Đồ dùng  dạy học") == "do dung day hoc"
     assert ascii_slug("Tổ 4–5") == "to-4-5"
+
+
+@given(VIETNAMESE)
+def test_tidy_is_idempotent_and_nfd_invariant(text: str) -> None:
+    for style in ("old", "new"):
+        once = tidy(text, style)
+        assert tidy(once, style) == once
+        assert tidy(unicodedata.normalize("NFD", text), style) == once
+        assert key(once) == key(text)  # repair never changes what a text matches
+
+
+@pytest.mark.parametrize(
+    ("word", "old", "new"),
+    [
+        ("hoà", "hòa", "hoà"),
+        ("Thuý", "Thúy", "Thuý"),
+        ("khoẻ", "khỏe", "khoẻ"),
+        ("hoàn", "hoàn", "hoàn"),
+        ("quý", "quý", "quý"),
+        ("giữa", "giữa", "giữa"),
+        ("người", "người", "người"),
+        ("ngoài", "ngoài", "ngoài"),
+        ("khuỷu", "khuỷu", "khuỷu"),
+        ("HOÀ", "HÒA", "HOÀ"),
+        ("Thuỳ", "Thùy", "Thuỳ"),
+    ],
+)
+def test_one_tone_placement_style(word: str, old: str, new: str) -> None:
+    assert place_tone(word, "old") == old
+    assert place_tone(word, "new") == new
+
+
+def test_names_sort_the_vietnamese_way() -> None:
+    names = ["Nguyễn Văn Thắng", "Trần Thị Ánh", "Lê Văn Ăn", "Lê Văn Anh", "Trần Văn Đức", "Lê Văn Dũng", "Y Blưm"]
+    assert sorted(names, key=name_sort_key) == [
+        "Lê Văn Anh",
+        "Trần Thị Ánh",
+        "Lê Văn Ăn",
+        "Y Blưm",
+        "Lê Văn Dũng",
+        "Trần Văn Đức",
+        "Nguyễn Văn Thắng",
+    ]

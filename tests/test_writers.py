@@ -16,8 +16,9 @@ from thidua import default, vocab
 from thidua.issues import Report
 from thidua.measure import MonthResult, measure
 from thidua.model import ActivityResult, Origin, Person, Registration, Submissions, Vote
+from thidua.text import name_sort_key
 from thidua.writers.dashboard import write_dashboard
-from thidua.writers.issue_report import write_issue_report
+from thidua.writers.issue_report import in_reading_order, person_order, write_issue_report
 from thidua.writers.submission import write_submission
 
 D = dt.date
@@ -412,7 +413,8 @@ def test_writers_are_deterministic(result: MonthResult, tmp_path: Path) -> None:
 
 def test_issue_report(written: dict[str, Path], result: MonthResult) -> None:
     wb = openpyxl.load_workbook(written["issues"])
-    assert wb.sheetnames == ["Tổng hợp", "Chi tiết"]
+    teams_with_issues = sorted({i.team for i in result.issues if i.team}, key=name_sort_key)
+    assert wb.sheetnames == ["Tổng hợp", "Chi tiết", "Theo người", *teams_with_issues]
     ws = wb["Chi tiết"]
     header, rows = _table(ws, "STT")
     assert header == [
@@ -430,7 +432,7 @@ def test_issue_report(written: dict[str, Path], result: MonthResult) -> None:
     ]
     issues = list(result.issues)
     assert len(rows) == len(issues)
-    expected = sorted(issues, key=lambda i: (i.file, i.sheet))
+    expected = in_reading_order(issues, person_order(result.plan))
     assert [(r[1], r[2], r[3], r[7], r[9]) for r in rows] == [
         (i.file or None, i.sheet or None, i.cell or None, i.code, i.message) for i in expected
     ]
@@ -440,9 +442,16 @@ def test_issue_report(written: dict[str, Path], result: MonthResult) -> None:
     missing = next(r for r in rows if r[7] == "required-missing")
     assert missing[4] == LINH.label and missing[5] == LINH.team
     assert "Danh hiệu đăng ký" in str(missing[9])
-    # within a.xlsx / Đăng ký the order found is kept
-    in_a = [r[3] for r in rows if r[1] == "a.xlsx" and r[2] == "Đăng ký"]
-    assert in_a == ["F9", "H6"]
+    # within a file: issues naming no person first, then persons in Vietnamese name order
+    assert [r[3] for r in rows if r[1] == "a.xlsx" and r[2] == "Đăng ký"] == ["H6", "F9"]
+    # one sheet per team, for its leader, holding exactly that team's issues
+    for team in teams_with_issues:
+        _h, team_rows = _table(wb[team], "STT")
+        assert [(r[4], r[7]) for r in team_rows] == [(i.person, i.code) for i in expected if i.team == team]
+    # one row per person, in Vietnamese name order
+    _h, person_rows = _table(wb["Theo người"], "STT")
+    labels = [r[1] for r in person_rows]
+    assert labels == sorted({i.person for i in issues if i.person}, key=person_order(result.plan))
     top = _find(ws, "STT").row
     error_row = top + 1 + [r[6] for r in rows].index("lỗi")
     warning_row = top + 1 + [r[6] for r in rows].index("cảnh báo")

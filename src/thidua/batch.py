@@ -12,8 +12,10 @@ from pathlib import Path
 from thidua.issues import Report
 from thidua.measure import MonthResult, measure
 from thidua.merge import merge
-from thidua.plan import read_plan
+from thidua.plan import PLAN_FILE, read_plan
 from thidua.read import read_all
+from thidua.repair import repair_sheets
+from thidua.rules import apply_rules, choose_pack
 from thidua.validate import validate
 from thidua.workspace import Workspace, parse_month
 
@@ -46,14 +48,21 @@ def compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mont
     say = progress or (lambda _msg: None)
     month, month_end = parse_month(month)
     report = Report()
-    plan = read_plan(ws.plan_path, report)
+    plan = read_plan(ws.plan_path, report, ws.tone_style)
     say("Đang đọc các tệp đã nộp…")
     ws.submissions.mkdir(parents=True, exist_ok=True)
     sheets, files = read_all(ws.submissions, plan, report)
     say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
+    sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
     valid = validate(sheets, plan, report)
     subs = merge(valid, files, report)
-    return measure(plan, subs, month, month_end, report)
+    result = measure(plan, subs, month, month_end, report)
+    pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)
+    if pack is None:
+        report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year)
+    else:
+        apply_rules(result, pack, report)
+    return result
 
 
 @contextmanager
@@ -81,6 +90,7 @@ def write_month(ws: Workspace, result: MonthResult) -> Outputs:
     from thidua.summary import write_summary
     from thidua.writers.dashboard import write_dashboard
     from thidua.writers.issue_report import write_issue_report
+    from thidua.writers.return_copies import FOLDER, write_return_copies
     from thidua.writers.submission import write_submission
 
     final = ws.month_dir(result.month)
@@ -90,6 +100,7 @@ def write_month(ws: Workspace, result: MonthResult) -> Outputs:
         write_submission(result, staging.submission)
         write_issue_report(result, staging.issues)
         write_summary(result, staging.summary)
+        write_return_copies(result, ws.submissions, tmp / FOLDER)
     return output_names(final, result.month)
 
 

@@ -81,6 +81,17 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Ngày không hợp lệ",
         "“{value}” ở cột “{column}” không phải ngày hợp lệ. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 04/10/2021.",
     ),
+    "date-outside-year": (
+        W,
+        "Ngày ngoài năm học",
+        "Ngày {value} ở cột “{column}” nằm ngoài năm học ({start} – {end}).{swap} Nếu ngày đúng, bỏ qua cảnh báo này.",
+    ),
+    "text-legacy-converted": (
+        N,
+        "Chữ gõ bằng bảng mã cũ",
+        "Ô này gõ bằng bảng mã {encoding} (nhận ra từ {evidence}); đã chuyển sang Unicode thành “{converted}”. "
+        "Lần sau hãy gõ bằng bảng mã Unicode (phông Times New Roman).",
+    ),
     "person-unknown": (
         E,
         "Không có trong danh sách cán bộ",
@@ -138,7 +149,59 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     "plan-base-roster": (
         W,
         "Cơ sở chỉ tiêu khác danh sách",
-        "Chỉ tiêu “{target}” lấy cơ sở {base} {unit}, nhưng danh sách CBGVNV có {actual}. Hãy kiểm tra kế hoạch.",
+        "Chỉ tiêu “{target}” lấy cơ sở {base} {unit}, nhưng danh sách CBGVNV có {actual}. Hãy kiểm tra kế hoạch "
+        "({source}).",
+    ),
+    # rules of the school year: warnings for the board, the counts are unchanged
+    "rule-cstdcs-initiative": (
+        W,
+        "CSTĐCS chưa có sáng kiến",
+        "Ở bước {stage}, “{name}” là Chiến sĩ thi đua cơ sở nhưng chưa có sáng kiến được công nhận; danh hiệu này "
+        "cần đạt Lao động tiên tiến và có sáng kiến ({source}). Hãy bổ sung sáng kiến hoặc xem lại danh hiệu.",
+    ),
+    "rule-cstdcs-share": (
+        W,
+        "Quá tỷ lệ CSTĐCS",
+        "Theo {stage}: {cstdcs} Chiến sĩ thi đua cơ sở trên {ldtt} Lao động tiên tiến, vượt mức tối đa {share} "
+        "(được {allowed} người) theo {source}. Hãy xem lại số đăng ký hoặc đề nghị.",
+    ),
+    "rule-collective-share": (
+        W,
+        "Tập thể chưa đủ tỷ lệ LĐTT",
+        "“{title}” cần trên {share} cá nhân đạt Lao động tiên tiến ({source}); theo {stage} hiện có "
+        "{ldtt}/{members} người.",
+    ),
+    "rule-collective-discipline": (
+        W,
+        "Tập thể có người bị kỷ luật",
+        "“{title}” không được có cá nhân bị kỷ luật từ cảnh cáo trở lên ({source}); hiện có: {names}.",
+    ),
+    "rule-ldtt-discipline": (
+        W,
+        "Bị kỷ luật, không đủ điều kiện LĐTT",
+        "“{name}” bị kỷ luật “{discipline}” nên không đủ điều kiện Lao động tiên tiến ({source}). "
+        "Hãy xem lại kết quả bình xét.",
+    ),
+    "rule-ldtt-rating": (
+        W,
+        "Xếp loại chưa đủ cho LĐTT",
+        "“{name}” xếp loại “{rating}”, thấp hơn mức “{minimum}” cần có để đạt Lao động tiên tiến ({source}).",
+    ),
+    "rule-ldtt-recruited": (
+        W,
+        "Chưa đủ thời gian công tác cho LĐTT",
+        "“{name}” tuyển dụng ngày {recruited}, đến {when} chưa đủ {months} tháng công tác nên chưa được xét Lao "
+        "động tiên tiến ({source}; bước {stage}).",
+    ),
+    "rule-late-registration": (
+        W,
+        "Đăng ký sau hạn",
+        "Đăng ký ngày {value}, sau hạn nộp {deadline} ({source}). Ban thi đua quyết định có nhận hay không.",
+    ),
+    "rule-pack-missing": (
+        N,
+        "Chưa có bộ quy định cho năm học",
+        "thidua chưa có bộ quy định thi đua cho năm học {value}; các quy định không được kiểm tra.",
     ),
 }
 

@@ -30,7 +30,7 @@ from thidua.model import (
 )
 from thidua.schema import Field
 from thidua.tables import find_header
-from thidua.text import clean, key
+from thidua.text import clean, key, tidy
 from thidua.values import cell_text, is_blank, parse_date, parse_int
 
 PLAN_FILE = "kehoach.xlsx"
@@ -198,8 +198,10 @@ def write_plain(ws: Any, row: int, col: int, value: Any, date_format: Any) -> No
 class _Sheet:
     """One plan sheet's rows, with helpers that record cell-precise issues."""
 
-    def __init__(self, name: str, rows: list[list[Any]], fields: Sequence[Field], report: Report) -> None:
-        self.name, self.report = name, report
+    def __init__(
+        self, name: str, rows: list[list[Any]], fields: Sequence[Field], report: Report, style: str = "old"
+    ) -> None:
+        self.name, self.report, self.style = name, report, style
         required = [f.key for f in fields if f.required]
         header = find_header(rows, fields, required)
         self.ok = header is not None
@@ -244,7 +246,7 @@ class _Sheet:
             return None
 
     def text(self, row: list[Any], key_: str) -> str:
-        return cell_text(self.raw(row, key_))
+        return tidy(cell_text(self.raw(row, key_)), self.style)
 
     def choice(self, index: int, row: list[Any], key_: str, voc: vocab.Vocabulary) -> str | None:
         value = self.raw(row, key_)
@@ -256,7 +258,7 @@ class _Sheet:
         return found
 
 
-def read_plan(path: Path, report: Report) -> Plan:
+def read_plan(path: Path, report: Report, style: str = "old") -> Plan:
     """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError."""
     from thidua.read import open_workbook_rows  # the reader owns the spreadsheet library
 
@@ -275,7 +277,7 @@ def read_plan(path: Path, report: Report) -> Plan:
             raise PlanError(
                 f"Tệp kế hoạch {path.name} thiếu trang “{name}”. Hãy thêm trang đó hoặc tạo lại bằng lệnh: thidua init"
             )
-        parsed[name] = _Sheet(name, rows, fields, report)
+        parsed[name] = _Sheet(name, rows, fields, report, style)
     school = _read_school(parsed[SHEET_INFO])
     targets = _read_targets(parsed[SHEET_TARGETS])
     rounds = _read_rounds(parsed[SHEET_ROUNDS])

@@ -4,6 +4,8 @@ template kind by its header labels and hand the raw rows on. Reading validates n
 from __future__ import annotations
 
 import os
+import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,7 @@ class RawSheet:
     rows: list[tuple[int, list[Any]]]  # (0-based row index in the sheet, cells)
     meta: dict[str, str] = field(default_factory=dict)
     mtime: float = 0.0
+    date1904: bool = False
 
 
 def discover(folder: Path, report: Report) -> list[Path]:
@@ -84,6 +87,20 @@ def _reason(exc: BaseException) -> str:
     return "định dạng không đọc được"
 
 
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
+
+
+def uses_1904_dates(path: Path) -> bool:
+    """True when an xlsx/xlsm workbook counts dates from 1904 (read from xl/workbook.xml, bounded)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("xl/workbook.xml") as part:
+            return bool(_DATE1904.search(part.read(1 << 16)))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
 def read_meta(rows: list[list[Any]]) -> dict[str, str]:
     """Key/value metadata written by `thidua templates` on the hidden _thidua sheet."""
     return {cell_text(r[0]): cell_text(r[1]) for r in rows if len(r) >= 2 and not is_blank(r[0])}
@@ -114,6 +131,7 @@ def read_submission(path: Path, rel: str, plan: Plan, report: Report) -> list[Ra
         report.add("file-unreadable", file=rel, reason=exc.strerror or "không đọc được tệp")
         return []
     meta: dict[str, str] = {}
+    date1904 = uses_1904_dates(path)
     for name, rows in sheets.items():
         if key(name) == key(schema.META_SHEET):
             meta = read_meta(rows)
@@ -131,7 +149,7 @@ def read_submission(path: Path, rel: str, plan: Plan, report: Report) -> list[Ra
             for index, row in enumerate(rows)
             if index > header.row and any(not is_blank(v) for c, v in enumerate(row) if c != stt_col)
         ]
-        found.append(RawSheet(rel, name, kind, header, body, meta, mtime))
+        found.append(RawSheet(rel, name, kind, header, body, meta, mtime, date1904))
     if not found:
         report.add("file-not-template", file=rel)
     return found

@@ -54,3 +54,85 @@ def fold(value: object) -> str:
 def ascii_slug(value: object) -> str:
     """ASCII file-name part from Vietnamese text: 'Nguyễn Văn A' → 'nguyen-van-a'."""
     return "-".join(fold(value).split()) or "x"
+
+
+# --- tone placement ------------------------------------------------------------------------------------------
+# Vowels as base letters after removing the tone (NFD without tone marks, recomposed).
+_VOWELS = frozenset("aăâeêioôơuưy")
+_MARKED = frozenset("ăâêôơư")  # a vowel with a hat, breve or horn takes the tone
+_ENDINGS_OLD = ("oa", "oe", "uy")  # old style: hòa, hòe, thúy (tone on the first); new style: hoà, hoè, thuý
+_TONE_CHARS = {v: k for k, v in _TONES.items()}
+
+
+def _split_tone(word: str) -> tuple[str, str]:
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = "".join(ch for ch in decomposed if ch in _TONES)
+    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
+    return base, tone
+
+
+def _tone_index(base: str, style: str) -> int | None:
+    """Index in `base` of the vowel carrying the tone, by the rules of Vietnamese orthography."""
+    lower = base.lower()
+    start = 0
+    if lower.startswith("qu") or (lower.startswith("gi") and len(lower) > 2 and lower[2] in _VOWELS):
+        start = 2  # the u of qu and the i of gi belong to the onset
+    first = next((i for i in range(start, len(lower)) if lower[i] in _VOWELS), None)
+    if first is None:
+        return len(lower) - 1 if lower.startswith("gi") else None
+    end = first
+    while end < len(lower) and lower[end] in _VOWELS:
+        end += 1
+    nucleus = lower[first:end]
+    marked = [i for i, ch in enumerate(nucleus) if ch in _MARKED]
+    if marked:
+        return first + marked[-1]  # ươ → ơ; uô → ô; iê → ê
+    if len(nucleus) == 1:
+        return first
+    if len(nucleus) == 3:
+        return first + 1
+    closed = end < len(lower)  # a final consonant follows
+    if closed or (style == "new" and nucleus in _ENDINGS_OLD):
+        return first + 1
+    return first
+
+
+def place_tone(word: str, style: str = "old") -> str:
+    """Put a syllable's tone mark where the chosen style wants it ('old': hòa, thúy; 'new': hoà, thuý)."""
+    base, tone = _split_tone(word)
+    if len(tone) != 1 or not base.isalpha():
+        return unicodedata.normalize("NFC", word)
+    index = _tone_index(base, style)
+    if index is None:
+        return unicodedata.normalize("NFC", word)
+    return unicodedata.normalize("NFC", base[: index + 1] + tone + base[index + 1 :])
+
+
+def tidy(value: object, style: str = "old") -> str:
+    """Display text repaired for storage: `clean`, then one tone-placement style for every syllable."""
+    text = clean(value)
+    if style not in ("old", "new") or text.isascii():
+        return text
+    return _WORD.sub(lambda m: place_tone(m.group(0), style), text)
+
+
+# --- Vietnamese collation ------------------------------------------------------------------------------------
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
+_TONE_RANK = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # ngang huyền hỏi ngã sắc nặng
+
+
+def _word_sort_key(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    base, tone = _split_tone(word.lower())
+    letters = tuple(_ORDER.get(ch, 100 + ord(ch)) for ch in base)
+    return letters, (_TONE_RANK.get(tone[:1], 0),)
+
+
+def name_sort_key(name: str) -> tuple[object, ...]:
+    """Sort Vietnamese names the Vietnamese way: given name, then middle names, then family name;
+    letters in the Vietnamese alphabet (a ă â … đ …), tones in dictionary order."""
+    words = clean(name).split()
+    if not words:
+        return ()
+    ordered = [words[-1], *words[1:-1], words[0]] if len(words) > 1 else words
+    return tuple(_word_sort_key(w) for w in ordered)

@@ -17,6 +17,8 @@ from thidua.text import clean, fold, key
 from thidua.values import cell_text, is_blank, parse_date
 
 FORMULA_STARTS = ("=", "+", "@")
+# Decisions and votes may be dated in the summer after the last round; later than this is suspicious.
+AFTER_YEAR_GRACE = dt.timedelta(days=92)
 
 
 class Roster:
@@ -51,8 +53,11 @@ class Validated:
 class _Row:
     """One data row being validated: reads cells by field key and records issues at their cells."""
 
-    def __init__(self, sheet: RawSheet, index: int, cells: list[Any], report: Report, labels: dict[str, str]):
+    def __init__(
+        self, sheet: RawSheet, index: int, cells: list[Any], report: Report, labels: dict[str, str], plan: Plan
+    ):
         self.sheet, self.index, self.cells, self.report, self.labels = sheet, index, cells, report, labels
+        self.year = (plan.year_start, plan.year_end + AFTER_YEAR_GRACE)
         self.errors = 0
         self.person: Person | None = None
         self.origin = Origin(sheet.file, sheet.sheet, index, sheet.header.columns)
@@ -106,17 +111,42 @@ class _Row:
             )
         return found
 
-    def date(self, field_key: str, hint: str = "") -> dt.date | None:
+    def date(self, field_key: str, hint: str = "", in_year: bool = True) -> dt.date | None:
         value = self.raw(field_key)
         if is_blank(value):
             if hint:
                 self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
             return None
         try:
-            return parse_date(value)
+            found = parse_date(value, self.sheet.date1904)
         except ValueError:
             self.add("date-invalid", field_key, value, column=self.labels[field_key])
             return None
+        if found is not None and in_year:
+            self._check_year(field_key, found)
+        return found
+
+    def _check_year(self, field_key: str, found: dt.date) -> None:
+        start, end = self.year
+        if start <= found <= end:
+            return
+        swap = ""
+        if found.day <= 12 and found.day != found.month:
+            swapped = dt.date(found.year, found.day, found.month)
+            if start <= swapped <= end:
+                swap = (
+                    f" Có thể Excel kiểu Mỹ đã đảo ngày và tháng: nếu đúng là {swapped:%d/%m/%Y}, "
+                    "hãy nhập lại theo dạng ngày/tháng/năm."
+                )
+        self.add(
+            "date-outside-year",
+            field_key,
+            f"{found:%d/%m/%Y}",
+            column=self.labels[field_key],
+            start=f"{start:%d/%m/%Y}",
+            end=f"{self.year[1] - AFTER_YEAR_GRACE:%d/%m/%Y}",
+            swap=swap,
+        )
 
 
 def _identify(row: _Row, roster: Roster) -> Person | None:
@@ -124,7 +154,7 @@ def _identify(row: _Row, roster: Roster) -> Person | None:
     if not row.required("name", name_hint):
         return None
     name = clean(row.raw("name"))
-    birth = row.date("birth_date")
+    birth = row.date("birth_date", in_year=False)
     candidates = roster.by_key.get(key(name), [])
     if not candidates:
         row.add("person-unknown", "name", name, suggestion=roster.suggestions(name))
@@ -198,7 +228,7 @@ def validate(sheets: list[RawSheet], plan: Plan, report: Report) -> Validated:
             continue
         labels = {f.key: f.label for f in schema.fields_of(sheet.kind, plan)}
         for index, cells in sheet.rows:
-            row = _Row(sheet, index, cells, report, labels)
+            row = _Row(sheet, index, cells, report, labels, plan)
             row.person = _identify(row, roster)
             if row.person is not None and sheet.kind == schema.REGISTRATION:
                 out.registered_by.add(row.person)

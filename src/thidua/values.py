@@ -8,6 +8,7 @@ import re
 from thidua.text import clean, fold
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]00:00(?::00)?)?$")
 _WORDS = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{2}|\d{4})$")
@@ -17,9 +18,11 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and clean(value) == "")
 
 
-def parse_date(value: object) -> dt.date | None:
+def parse_date(value: object, date1904: bool = False) -> dt.date | None:
     """A date from a cell: real dates, Excel serials, dd/mm/yyyy, d/m/yy, yyyy-mm-dd, "ngày 4 tháng 10 năm 2021".
 
+    `date1904`: the workbook counts serial numbers from 1904 (old Mac Excel); calamine already converts cells
+    formatted as dates, so this matters only for serials in unformatted cells.
     Returns None for a blank cell; raises ValueError for anything that is not a possible date.
     """
     if is_blank(value):
@@ -33,7 +36,7 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, int | float):
         # An Excel serial number in a cell without a date format (1900 date system).
         if 1 <= value < 2958466 and float(value).is_integer():
-            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return (_EXCEL_EPOCH_1904 if date1904 else _EXCEL_EPOCH) + dt.timedelta(days=int(value))
         raise ValueError(value)
     text = clean(value)
     order = "ymd" if _YMD.match(text) else "dmy"

@@ -27,6 +27,9 @@ templates = "input_templates"    # nơi ghi các mẫu phát cho CBGVNV
 submissions = "submissions"      # nơi chép các tệp CBGVNV gửi về (có thể chia thư mục con)
 output = "output"                # nơi ghi kết quả từng tháng
 
+[text]
+tone_style = "old"               # cách đặt dấu thanh: "old" (hòa, thúy), "new" (hoà, thuý) hoặc "keep" (giữ nguyên)
+
 [recipient]
 name = "Phòng GD&ĐT huyện KonPLông"
 address = ""                     # địa chỉ cơ quan nhận báo cáo (tùy chọn)
@@ -69,6 +72,14 @@ class Workspace:
     @property
     def output(self) -> Path:
         return self._path("output", "output")
+
+    @property
+    def tone_style(self) -> str:
+        """'old' (hòa, thúy — as in official documents), 'new' (hoà, thuý) or 'keep'."""
+        style = str(self.settings.get("text", {}).get("tone_style", "old"))
+        if style not in ("old", "new", "keep"):
+            raise ThiduaError(f"Mục [text] tone_style trong {SETTINGS_FILE} phải là \"old\", \"new\" hoặc \"keep\".")
+        return style
 
     def month_dir(self, month: str) -> Path:
         return self.output / month

@@ -51,6 +51,8 @@ SHEET_TEAMS = "Theo tổ"
 SHEET_PERSONS = "Theo cá nhân"
 SHEET_MISSING = "Chưa nộp"
 SHEET_ISSUES = "Lỗi và cảnh báo"
+SHEET_RULES = "Kiểm tra quy định"
+NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
 
 NOT_SUBMITTED = "Chưa nộp"
 HAS_ERRORS = "Có lỗi"
@@ -123,7 +125,10 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
         _teams(add_sheet(wb, SHEET_TEAMS), styles, result)
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result)
         _missing(add_sheet(wb, SHEET_MISSING), styles, result)
-        _issues(add_sheet(wb, SHEET_ISSUES), styles, list(result.issues))
+        _issues(
+            add_sheet(wb, SHEET_RULES), styles, rule_findings(result), "KIỂM TRA QUY ĐỊNH THI ĐUA", NO_RULE_FINDINGS
+        )
+        _issues(add_sheet(wb, SHEET_ISSUES), styles, list(result.issues), "LỖI VÀ CẢNH BÁO", NO_ISSUES)
 
 
 def _title(ws: Worksheet, styles: Styles, result: MonthResult, title: str, last_col: int) -> None:
@@ -374,9 +379,14 @@ def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     page_setup(ws, header, last, last_col, landscape=False)
 
 
-def _issues(ws: Worksheet, styles: Styles, issues: list[Issue]) -> None:
+def rule_findings(result: MonthResult) -> list[Issue]:
+    """The findings of the rules of the year (and of the plan's own sanity), for the board to act on."""
+    return [i for i in result.issues if i.code.startswith("rule-") or i.code == "plan-base-roster"]
+
+
+def _issues(ws: Worksheet, styles: Styles, issues: list[Issue], title: str, empty: str) -> None:
     last_col = len(ISSUE_COLUMNS) - 1
-    merge_text(ws, 0, 0, last_col, "LỖI VÀ CẢNH BÁO", styles(bold=True, font_size=14, align="center"))
+    merge_text(ws, 0, 0, last_col, title, styles(bold=True, font_size=14, align="center"))
     header = TABLE_HEADER_ROW
     write_header(ws, header, ISSUE_COLUMNS, styles.header)
     for i, issue in enumerate(issues):
@@ -397,7 +407,7 @@ def _issues(ws: Worksheet, styles: Styles, issues: list[Issue]) -> None:
         for col, shown in enumerate(values, start=1):
             write_text(ws, row, col, shown, center if col in (1, 5) else text)
     if not issues:
-        merge_text(ws, header + 1, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
+        merge_text(ws, header + 1, 0, last_col, empty, styles.cell(italic=True, align="center"))
     last = header + max(len(issues), 1)
     ws.autofilter(header, 0, last, last_col)
     ws.freeze_panes(header + 1, 0)

@@ -1,13 +1,17 @@
 """Issue report workbook for the board's secretary: every issue of the run, counted per severity and per
-file, then listed file by file with what to do about it."""
+file, listed file by file and person by person with what to do, then one sheet per team for its leader.
+Names are in Vietnamese order (given name, middle names, family name)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from thidua.issues import CATALOG, Issue, Severity, title_of
 from thidua.measure import MonthResult
+from thidua.model import Plan
+from thidua.text import name_sort_key
 from thidua.writers.common import (
     NO_ISSUES,
     Styles,
@@ -25,6 +29,16 @@ from thidua.xlsx import new_workbook
 
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_DETAILS = "Chi tiết"
+SHEET_PERSONS = "Theo người"
+PERSON_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("STT", 5),
+    ("Họ và tên", 28),
+    ("Tổ", 12),
+    ("Lỗi", 8),
+    ("Cảnh báo", 10),
+    ("Ghi chú", 9),
+    ("Các tệp cần xem", 60),
+)
 NO_FILE = "(Chung, không gắn với tệp nào)"
 SEVERITY_LABELS = ((Severity.ERROR, "Lỗi"), (Severity.WARNING, "Cảnh báo"), (Severity.NOTE, "Ghi chú"))
 
@@ -54,19 +68,44 @@ DETAIL_HEADER_ROW = 2
 
 def write_issue_report(result: MonthResult, path: Path) -> None:
     """Write the issue report of `result` to `path`."""
-    issues = list(result.issues)
+    issues = in_reading_order(list(result.issues), person_order(result.plan))
     with new_workbook(path) as wb:
         styles = Styles(wb, size=11)
         _summary(add_sheet(wb, SHEET_SUMMARY), styles, result, issues)
-        _details(add_sheet(wb, SHEET_DETAILS), styles, result, issues)
+        _details(add_sheet(wb, SHEET_DETAILS), styles, result, issues, SHEET_DETAILS)
+        _persons(add_sheet(wb, SHEET_PERSONS), styles, result, issues)
+        for team in sorted(result.plan.teams, key=name_sort_key):
+            mine = [issue for issue in issues if issue.team == team]
+            if mine:
+                _details(add_sheet(wb, _sheet_name(team)), styles, result, mine, team)
 
 
-def in_reading_order(issues: list[Issue]) -> list[Issue]:
-    """Issues by file, then sheet; within a sheet, in the order found (the sort is stable)."""
-    return sorted(issues, key=lambda issue: (issue.file, issue.sheet))
+def _sheet_name(team: str) -> str:
+    """A valid, distinct sheet name for a team (Excel forbids some characters and allows 31)."""
+    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in team).strip("'")
+    return cleaned[:31] or "Tổ"
 
 
-def _title(ws: Worksheet, styles: Styles, result: MonthResult, last_col: int) -> None:
+def person_order(plan: Plan) -> Callable[[str], tuple[object, ...]]:
+    """Sort key for an issue's person label: Vietnamese name order, then birth date; no person comes first."""
+    people = {p.label: p for p in plan.roster}
+
+    def order(label: str) -> tuple[object, ...]:
+        person = people.get(label)
+        if person is None:
+            return ((), label)
+        return (name_sort_key(person.name), person.birth_date.isoformat() if person.birth_date else "")
+
+    return order
+
+
+def in_reading_order(issues: list[Issue], order: Callable[[str], tuple[object, ...]] | None = None) -> list[Issue]:
+    """Issues by file, then person (Vietnamese order), then sheet; otherwise in the order found (stable sort)."""
+    by_person = order or (lambda label: (label,))
+    return sorted(issues, key=lambda issue: (issue.file, by_person(issue.person), issue.sheet))
+
+
+def _title(ws: Worksheet, styles: Styles, result: MonthResult, last_col: int, team: str = "") -> None:
     merge_text(
         ws,
         0,
@@ -75,7 +114,8 @@ def _title(ws: Worksheet, styles: Styles, result: MonthResult, last_col: int) ->
         f"BÁO CÁO LỖI VÀ CẢNH BÁO – THÁNG {month_label(result.month)}",
         styles(bold=True, font_size=14, align="center"),
     )
-    merge_text(ws, 1, 0, last_col, upper(result.plan.school.name), styles(bold=True, align="center"))
+    second = upper(result.plan.school.name) + (f" – {team.upper()}" if team else "")
+    merge_text(ws, 1, 0, last_col, second, styles(bold=True, align="center"))
 
 
 def _summary(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue]) -> None:
@@ -113,12 +153,45 @@ def _summary(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Is
     page_setup(ws, files_header, row, last_col, landscape=False)
 
 
-def _details(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue]) -> None:
-    last_col = len(DETAIL_COLUMNS) - 1
+def _persons(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue]) -> None:
+    """One row per person with issues, in Vietnamese name order: what each must look at."""
+    last_col = len(PERSON_COLUMNS) - 1
     _title(ws, styles, result, last_col)
     header = DETAIL_HEADER_ROW
+    write_header(ws, header, PERSON_COLUMNS, styles.header)
+    order = person_order(result.plan)
+    tallies: dict[str, Counter[Severity]] = {}
+    files: dict[str, list[str]] = {}
+    teams: dict[str, str] = {}
+    for issue in issues:
+        if not issue.person:
+            continue
+        tallies.setdefault(issue.person, Counter())[issue.severity] += 1
+        seen = files.setdefault(issue.person, [])
+        if issue.file and issue.file not in seen:
+            seen.append(issue.file)
+        teams[issue.person] = issue.team
+    for i, label in enumerate(sorted(tallies, key=order)):
+        row = header + 1 + i
+        ws.write_number(row, 0, i + 1, styles.number)
+        write_text(ws, row, 1, label, styles.text)
+        write_text(ws, row, 2, teams[label], styles.text)
+        for col, (severity, _label) in enumerate(SEVERITY_LABELS, start=3):
+            ws.write_number(row, col, tallies[label][severity], styles.number)
+        write_text(ws, row, 6, "; ".join(files[label]), styles.text)
+    if not tallies:
+        merge_text(ws, header + 1, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
+    last = header + max(len(tallies), 1)
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, header, last, last_col, landscape=True)
+
+
+def _details(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue], heading: str) -> None:
+    last_col = len(DETAIL_COLUMNS) - 1
+    _title(ws, styles, result, last_col, "" if heading == SHEET_DETAILS else heading)
+    header = DETAIL_HEADER_ROW
     write_header(ws, header, DETAIL_COLUMNS, styles.header)
-    for i, issue in enumerate(in_reading_order(issues)):
+    for i, issue in enumerate(issues):
         row = header + 1 + i
         text = severity_style(styles, issue.severity)
         center = severity_style(styles, issue.severity, align="center")

@@ -1,0 +1,355 @@
+"""Legacy fonts: every letter and tone round-trips through an encoder written here from the published tables,
+real phrases are found and repaired, and Unicode Vietnamese, ASCII and European text are never touched."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thidua.legacy import TCVN3, VNI, detect, encoding_of_font, repair, to_unicode
+
+TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, huyền, sắc, hỏi, ngã, nặng
+VOWELS = "aăâeêioôơuưy"
+CONSONANTS = "bcdđfghjklmnpqrstvwxz"
+
+
+def toned(letter: str, tone: int) -> str:
+    return unicodedata.normalize("NFC", letter + TONES[tone])
+
+
+# --- an independent encoder for each table ------------------------------------------------------------------
+# TCVN3 as the cp1252 glyphs its bytes show, read off the TCVN3 column of the published comparison table.
+#                  none huyền sắc hỏi ngã nặng
+TCVN3_GLYPHS = {
+    "a": "aµ¸¶·¹",
+    "ă": "¨»¾¼½Æ",
+    "â": "©ÇÊÈÉË",
+    "e": "eÌÐÎÏÑ",
+    "ê": "ªÒÕÓÔÖ",
+    "i": "i×ÝØÜÞ",
+    "o": "oßãáâä",
+    "ô": "«åèæçé",
+    "ơ": "¬êíëìî",
+    "u": "uïóñòô",
+    "ư": "\u00adõøö÷ù",
+    "y": "yúýûüþ",
+}
+TCVN3_SINGLE = {"đ": "®", "Ă": "¡", "Â": "¢", "Ê": "£", "Ô": "¤", "Ơ": "¥", "Ư": "¦", "Đ": "§"}
+TCVN3_CODE = {toned(v, t): glyphs[t] for v, glyphs in TCVN3_GLYPHS.items() for t in range(6)} | TCVN3_SINGLE
+
+
+def tcvn3(text: str) -> str:
+    """Legacy TCVN3 text as Excel shows it; raises KeyError for a capital VN3 lacks (those need an H font)."""
+    return "".join(ch if ch.isascii() else TCVN3_CODE[ch] for ch in unicodedata.normalize("NFC", text))
+
+
+VNI_TONE = "øùûõï"  # after the base letter: huyền sắc hỏi ngã nặng
+VNI_HAT = "âàáåãä"  # â ê ô with tone none..nặng
+VNI_BREVE = "êèéúüë"  # ă with tone none..nặng
+VNI_I = "iìíæóò"  # i with tone none..nặng: single bytes
+
+
+def vni(text: str) -> str:
+    """Legacy VNI-Windows text as Excel shows it, written from the VNI key layout: base letter, then one mark."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isascii():
+            out.append(ch)
+            continue
+        lower = ch.lower()
+        decomposed = unicodedata.normalize("NFD", lower)
+        base, marks = decomposed[0], decomposed[1:]
+        tone = next((TONES.index(m) for m in marks if m in TONES[1:]), 0)
+        if lower == "đ":
+            legacy = "ñ"
+        elif base == "i":
+            legacy = VNI_I[tone]
+        elif base == "y" and tone == 5:
+            legacy = "î"
+        elif "\u031b" in marks:  # horn: ơ ư are single bytes, the tone follows
+            legacy = {"o": "ô", "u": "ö"}[base] + ("" if tone == 0 else VNI_TONE[tone - 1])
+        elif "\u0302" in marks:
+            legacy = base + VNI_HAT[tone]
+        elif "\u0306" in marks:
+            legacy = base + VNI_BREVE[tone]
+        else:
+            legacy = base + VNI_TONE[tone - 1]
+        out.append(legacy.upper() if ch.isupper() else legacy)
+    return "".join(out)
+
+
+# --- every letter, every tone, both cases -------------------------------------------------------------------
+LETTERS = [toned(v, t) for v in VOWELS for t in range(6)]
+
+
+@pytest.mark.parametrize("letter", LETTERS)
+def test_tcvn3_round_trips_every_toned_vowel(letter: str) -> None:
+    assert to_unicode(tcvn3(letter), TCVN3) == letter
+    capital = letter.upper()
+    if capital in TCVN3_CODE or capital.isascii():  # VN3 has Ă Â Ê Ô Ơ Ư untoned, and ASCII
+        assert to_unicode(tcvn3(capital), TCVN3) == capital
+    else:  # typed with the lower-case code in a .VnTimeH font
+        with pytest.raises(KeyError):
+            tcvn3(capital)
+        assert to_unicode(tcvn3(letter), TCVN3, capitals=True) == capital
+
+
+@pytest.mark.parametrize("letter", LETTERS)
+def test_vni_round_trips_every_toned_vowel(letter: str) -> None:
+    assert to_unicode(vni(letter), VNI) == letter
+    assert to_unicode(vni(letter.upper()), VNI) == letter.upper()
+    assert to_unicode(vni("b" + letter + "n"), VNI) == "b" + letter + "n"  # inside a word too
+
+
+@pytest.mark.parametrize("letter", list(CONSONANTS) + [c.upper() for c in CONSONANTS])
+@pytest.mark.parametrize("encoding", [TCVN3, VNI])
+def test_consonants_round_trip(letter: str, encoding: str) -> None:
+    legacy = tcvn3(letter) if encoding == TCVN3 else vni(letter)
+    assert to_unicode(legacy, encoding) == letter
+    assert to_unicode(legacy, encoding, capitals=True) == letter.upper()
+
+
+def test_every_tcvn3_letter_in_one_string_and_as_capitals() -> None:
+    text = "".join(LETTERS) + "đ"
+    assert to_unicode(tcvn3(text), TCVN3) == text
+    assert to_unicode(tcvn3(text), TCVN3, capitals=True) == text.upper()
+    assert to_unicode(vni(text.upper()), VNI) == text.upper()
+
+
+@pytest.mark.parametrize(
+    ("legacy", "encoding", "expected"),
+    [  # as such cells look in Excel, independent of both encoders above
+        ("NguyÔn V¨n Th¾ng", TCVN3, "Nguyễn Văn Thắng"),
+        ("Tr\u00adêng TiÓu häc M¨ng §en", TCVN3, "Trường Tiểu học Măng Đen"),
+        ("§Æng ThÞ Ngäc ¸nh", TCVN3, "Đặng Thị Ngọc ánh"),
+        ("Nguyeãn Vaên Thaéng", VNI, "Nguyễn Văn Thắng"),
+        ("Tröôøng Tieåu hoïc Maêng Ñen", VNI, "Trường Tiểu học Măng Đen"),
+        ("Ñaëng Thò Ngoïc AÙnh", VNI, "Đặng Thị Ngọc Ánh"),
+        ("NGUYEÃN THÒ THUYÙ KIEÀU", VNI, "NGUYỄN THỊ THUÝ KIỀU"),
+        ("Quyõ, kyû, Mî", VNI, "Quỹ, kỷ, Mỵ"),
+    ],
+)
+def test_published_examples(legacy: str, encoding: str, expected: str) -> None:
+    assert to_unicode(legacy, encoding) == expected
+    assert to_unicode(unicodedata.normalize("NFD", legacy), encoding) == expected
+
+
+def test_tcvn3_h_font_gives_capitals() -> None:
+    assert to_unicode("nguyÔn v¨n th¾ng", TCVN3, capitals=True) == "NGUYỄN VĂN THẮNG"
+
+
+def test_bytes_0x80_to_0x9f_read_the_same_as_cp1252_or_latin1() -> None:
+    cp1252, latin1 = "NguyÔn V¨n Th¾ng – Tr\u00adêng TiÓu häc", "NguyÔn V¨n Th¾ng \x96 Tr\u00adêng TiÓu häc"
+    assert to_unicode(cp1252, TCVN3) == "Nguyễn Văn Thắng – Trường Tiểu học"
+    assert to_unicode(latin1, TCVN3) == "Nguyễn Văn Thắng \x96 Trường Tiểu học"
+    assert detect(cp1252) == detect(latin1) == TCVN3
+    assert detect("Nguyeãn Vaên Thaéng “Tröôøng”") == detect("Nguyeãn Vaên Thaéng \x93Tröôøng\x94") == VNI
+
+
+def test_unknown_encoding_is_a_program_error() -> None:
+    with pytest.raises(ValueError, match="VISCII"):
+        to_unicode("x", "VISCII")
+
+
+# --- detection and repair of real phrases -------------------------------------------------------------------
+PHRASES = [
+    "Nguyễn Văn Thắng",
+    "Trường Tiểu học Măng Đen",
+    "Lao động tiên tiến",
+    "Chiến sĩ thi đua cơ sở",
+    "Sáng kiến kinh nghiệm",
+    "Đồ dùng dạy học",
+    "Hoàn thành tốt nhiệm vụ",
+]
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+@pytest.mark.parametrize(("encoding", "encode", "font"), [(TCVN3, tcvn3, ".VnTime"), (VNI, vni, "VNI-Times")])
+def test_phrases_are_detected_and_repaired(phrase: str, encoding: str, encode: Callable[[str], str], font: str) -> None:
+    legacy = encode(phrase)
+    assert legacy != phrase
+    assert detect(legacy) == encoding
+    assert repair(legacy) == (phrase, encoding)
+    assert repair(legacy, font) == (phrase, encoding)
+    other = ".VnArial" if encoding == VNI else "VNI-Helve"
+    assert repair(legacy, other)[0] != phrase  # the font wins over detection: tables really differ
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_h_font_phrases_become_capitals(phrase: str) -> None:
+    assert repair(tcvn3(phrase.lower()), ".VnTimeH") == (phrase.upper(), TCVN3)
+    assert repair(tcvn3(phrase.lower()), ".VnArialH") == (phrase.upper(), TCVN3)
+
+
+@pytest.mark.parametrize(
+    ("font", "expected"),
+    [
+        (".VnTime", (TCVN3, False)),
+        (".VnArial", (TCVN3, False)),
+        (".VNTIME", (TCVN3, False)),
+        (".VnTimeH", (TCVN3, True)),
+        (".VnArialH", (TCVN3, True)),
+        (".vnarial narrowh", (TCVN3, True)),
+        ("VNI-Times", (VNI, False)),
+        ("vni-helve", (VNI, False)),
+        ("VNI-Aptima", (VNI, False)),
+        ("Times New Roman", None),
+        ("Arial", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_encoding_of_font(font: str | None, expected: tuple[str, bool] | None) -> None:
+    assert encoding_of_font(font) == expected
+
+
+@pytest.mark.parametrize("text", ["Lop 1", "Nguyen Van A", "123", "", "Lop 1A - THCS"])
+@pytest.mark.parametrize("font", [".VnTime", ".VnTimeH", "VNI-Times"])
+def test_ascii_in_a_legacy_font_is_left_alone(text: str, font: str) -> None:
+    assert repair(text, font) == (text, None)
+
+
+@pytest.mark.parametrize("text", ["Nguyễn Thị Thuý Kiều", "Lê Thành Tâm", "Cà phê Tây Nguyên", "Hồ Chí Minh"])
+def test_unicode_typed_into_a_legacy_font_cell_is_left_alone(text: str) -> None:
+    assert repair(text, ".VnTime") == (text, None)
+    assert repair(text, "VNI-Times") == (text, None)
+
+
+# --- never flag normal text ---------------------------------------------------------------------------------
+NORMAL = [
+    "Nguyễn Thị Thuý Kiều",
+    "Nguyễn Thị Thúy Kiều",
+    "Đặng Thị Ngọc Ánh",
+    "Y Blưm",
+    "Lê Thành Tâm",
+    "Lê Hà",
+    "Hòa Bình",
+    "Hoà Bình",
+    "Cà phê Tây Nguyên",
+    "Toàn Khoá Hoãn",
+    "Giàng A Páo",
+    "Lò Văn Á",
+    "Bùi Tú Tài",
+    "Võ Thị Sáu",
+    "Phạm Minh Chính",
+    "NGUYỄN VĂN AN",
+    "LÊ THÀNH TÂM",
+    "HOÀNG TOÀN",
+    "CÔ GIÁO TÂM",
+    "TRƯỜNG THCS KIM ĐỒNG",
+    "Hồ Chí Minh",
+    "Kon Tum",
+    "Đắk Lắk",
+    "H'Hen Niê",
+    "Áo dài",
+    "Sữa tươi Vinamilk 180ml",
+    "Bánh mì Hà Nội",
+    "Giáo viên dạy giỏi cấp trường",
+    "Tổ Toán – Tin",
+    "Hoàn thành xuất sắc nhiệm vụ",
+    "Quý Quí Thuý Thúy Uyên Khuê Xuân",
+    "Khá",
+    "Tốt",
+    "Ô",
+    "Ủa",
+    "Lớp 5A",
+    "Lop 1",
+    "Nguyen Van A",
+    "THCS",
+    "2024-2025",
+    "",
+    "Hello world",
+    "The quick brown fox jumps over the lazy dog",
+    "café",
+    "naïve",
+    "Où est la gare où",
+    "déjà vu",
+    "Crème brûlée à la carte",
+    "Noël",
+    "Loïc",
+    "Raphaël",
+    "Señor José",
+    "São Paulo",
+    "Müller",
+    "Ångström",
+    "Côte d'Ivoire",
+    "Hôtel Résumé",
+    "Zoë",
+    "Voilà",
+    "Ça va",
+    "Pokémon",
+    "5 µm to 10 µm",
+    "© 2024 ACME®",
+    "½ ½ ½ ½",
+    "§ 3 ¶ 2",
+]
+
+
+@pytest.mark.parametrize("text", NORMAL + [unicodedata.normalize("NFD", t) for t in NORMAL])
+def test_normal_text_is_never_flagged(text: str) -> None:
+    assert detect(text) is None
+    assert repair(text) == (text, None)
+
+
+# Syllables built from the Vietnamese inventory: onset + rhyme + tone (stops take only sắc or nặng).
+ONSETS = ["", "b", "ch", "d", "đ", "h", "kh", "l", "m", "n", "nh", "ph", "r", "s", "t", "th", "tr", "v", "x"]
+BACK_ONSETS = [*ONSETS, "c", "g", "ng", "gi"]  # before a o u ...
+FRONT_ONSETS = [*ONSETS, "k", "gh", "ngh"]  # before e ê i
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+BACK_RHYMES = words(
+    "a ai am an ang anh ao au ay ăm ăn ăng âm ân âng âu ây o oi om on ong ô ôi ôm ôn ông ơ ơi ơm ơn u ua ui um un"
+    " ung ư ưa ưi ưng ưu ươi ươm ương uôi uôn uông oa oai oan oang oanh oay oe uân uy uyên"
+)
+FRONT_RHYMES = words("e em en eo ê êm ên ênh êu i ia im in inh iu iêm iên iêng iêu")
+STOP_RHYMES = words("ac ach ap at ăc ăp ăt âc âp ât oc op ot ôc ôt ơt uc up ut ưc ưt ươc ươt uôc uôt oat oac uât uyêt")
+FRONT_STOPS = words("ec ep et êch êt ich ip it iêc iêp iêt")
+QU_RHYMES = words("a an ang anh ân ê y yên ynh")
+
+
+@st.composite
+def syllables(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["back", "front", "stop", "front stop", "qu"]))
+    if kind == "qu":
+        onset, rhyme = "qu", draw(st.sampled_from(QU_RHYMES))
+    else:
+        onsets = FRONT_ONSETS if kind.startswith("front") else BACK_ONSETS
+        rhymes = {"back": BACK_RHYMES, "front": FRONT_RHYMES, "stop": STOP_RHYMES, "front stop": FRONT_STOPS}[kind]
+        onset, rhyme = draw(st.sampled_from(onsets)), draw(st.sampled_from(rhymes))
+    if onset == "gi" and rhyme[0] == "i":
+        onset = "g"
+    tone = draw(st.sampled_from([2, 5] if "stop" in kind else range(6)))
+    vowels = [i for i, ch in enumerate(rhyme) if unicodedata.normalize("NFD", ch)[0] in "aeiouy"]
+    at = draw(st.sampled_from(vowels)) if vowels else None  # any vowel: old and new tone placement
+    if at is not None:
+        rhyme = rhyme[: at + 1] + TONES[tone] + rhyme[at + 1 :]
+    word = unicodedata.normalize("NFC", onset + rhyme)
+    return draw(st.sampled_from([word, word.capitalize(), word.upper()]))
+
+
+vietnamese_text = st.lists(syllables(), min_size=1, max_size=10).map(" ".join)
+
+
+@settings(max_examples=400)
+@given(vietnamese_text)
+def test_unicode_vietnamese_is_never_flagged(text: str) -> None:
+    assert detect(text) is None
+    assert repair(text) == (text, None)
+    assert detect(unicodedata.normalize("NFD", text)) is None
+
+
+@settings(max_examples=200)
+@given(st.lists(syllables(), min_size=1, max_size=8).map(" ".join))
+def test_repair_is_idempotent_on_repaired_legacy(text: str) -> None:
+    legacy = vni(text)
+    repaired, _ = repair(legacy, "VNI-Times")
+    assert repaired == unicodedata.normalize("NFC", text)
+    assert repair(repaired) == (repaired, None)
