@@ -166,9 +166,10 @@ class _Checker:
     def cstdcs_share(self, p: Params) -> None:
         share, rounding = float(p["max_share"]), str(p.get("rounding", "floor"))
         targets = {t.target.kind: t.target.target for t in self.result.targets if t.target.kind in ("ldtt", "cstdcs")}
-        counts = []
-        if targets.get("ldtt") is not None and targets.get("cstdcs") is not None:
-            counts.append(("chỉ tiêu kế hoạch", targets["cstdcs"], targets["ldtt"]))
+        counts: list[tuple[str, int, int]] = []
+        planned_cstdcs, planned_ldtt = targets.get("cstdcs"), targets.get("ldtt")
+        if planned_cstdcs is not None and planned_ldtt is not None:
+            counts.append(("chỉ tiêu kế hoạch", planned_cstdcs, planned_ldtt))
         if self.regs:
             counts.append(
                 (
