@@ -62,7 +62,7 @@ REGISTRATIONS: dict[int, tuple[str, str, str, str, tuple[str, ...], dt.date]] = 
     27: (_NO, "", "", "", (), D(2021, 10, 1)),
     28: (_LDTT, "", "", "", (_VID,), D(2021, 10, 1)),
     29: (_LDTT, "", "", "", (), D(2021, 9, 30)),
-    30: (_LDTT, "", "", "", (), D(2021, 9, 30)),
+    30: (_LDTT, "", "", "", (), D(2021, 10, 6)),  # after the deadline of 04/10: a late registration
     32: (_NO, "", "", "", (), D(2021, 9, 30)),
 }
 # (stt, activity, product, level, result, date, decision)

@@ -17,6 +17,7 @@ Sources of the tables:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -169,6 +170,7 @@ _RHYME_TABLE = """
     uân uâng uât uây uê uêch uênh uơ uy uya uych uyên uyêt uynh uyt uyu
 """
 _RHYMES = frozenset(_RHYME_TABLE.split())
+_VOWELS = frozenset("aăâeêioôơuưy")
 _TONE_OF = {mark: tone for tone, mark in enumerate(_TONE_MARKS) if mark}
 _STOPS = ("c", "ch", "p", "t", "k")  # a syllable ending in a stop takes only sắc or nặng
 
@@ -187,47 +189,89 @@ def _onset_fits(onset: str, rhyme: str) -> bool:
     return not (onset == "gi" and first in "iy")
 
 
+def _tone_places(rhyme: str) -> set[int]:
+    """Where a rhyme carries its tone: on the marked vowel (ơ of ươ), else the middle of three vowels, the second of
+    two before a final consonant, the first of two at the end (mùa, ái); oa, oe, uy take old or new style."""
+    vowels = [i for i, ch in enumerate(rhyme) if ch in _VOWELS]
+    marked = [i for i in vowels if rhyme[i] in "ăâêôơư"]
+    if rhyme in ("oa", "oe", "uy"):
+        return {0, 1}  # hòa/hoà, hòe/hoè, thúy/thuý
+    if marked:
+        return {marked[-1]}
+    if len(vowels) == 1 or (len(vowels) == 2 and vowels[-1] == len(rhyme) - 1):
+        return {vowels[0]}
+    return {vowels[1]}
+
+
 def _is_syllable(word: str, strict: bool = True) -> bool:
-    """True if `word` (any case, NFC or NFD) is one Vietnamese syllable; `strict` also checks spelling and tone."""
+    """True if `word` (any case, NFC or NFD) is one Vietnamese syllable with its tone in place; `strict` also
+    checks spelling conventions (k/c, gh/g, ngh/ng) and that stop finals take only sắc or nặng."""
     decomposed = unicodedata.normalize("NFD", word.lower().replace("ð", "đ"))
-    tone, previous, letters = 0, "", []
+    tone, place, letters = 0, -1, list[str]()
     for ch in decomposed:
         if ch in _TONE_OF:
-            if tone or previous not in "aeiouy":
+            if tone or not letters:
                 return False
-            tone = _TONE_OF[ch]
-        else:
+            tone, place = _TONE_OF[ch], len(letters) - 1
+        elif not unicodedata.combining(ch):
             letters.append(ch)
-            previous = previous if unicodedata.combining(ch) else ch
-    base = unicodedata.normalize("NFC", "".join(letters))
+        else:
+            letters[-1:] = [unicodedata.normalize("NFC", letters[-1] + ch)] if letters else [ch]
+    base = "".join(letters)
     if strict and base.endswith(_STOPS) and tone not in (0, _SAC, _NANG):
         return False
     return any(
         base.startswith(onset)
         and (rhyme := base[len(onset) :]) in _RHYMES
         and (not strict or _onset_fits(onset, rhyme))
+        and (not tone or place - len(onset) in _tone_places(rhyme))
         for onset in _ONSETS
     )
 
 
 # --- Detection ----------------------------------------------------------------------------------------------
-_MIN_EVIDENCE = 8  # characters in the distinct words that conversion turns into Vietnamese ...
-_MIN_WORD_EVIDENCE = 6  # ... or in one such word ("Tr­êng", "Nguyeãn")
+# Evidence needed: characters in the distinct words conversion turns into Vietnamese (striking ones count twice),
+_MIN_EVIDENCE = 8
+_MIN_WORD_EVIDENCE = 6  # or in one such word, two fewer if striking ("Tr­êng", "Nguyeãn", "Khaù", "To¸n")
+
+
+# Vowel + VNI mark pairs that French, Spanish, Portuguese or Catalan spell too (où, Loïc, aún, Chloé): no sign.
+_EUROPEAN_PAIRS = frozenset(["où", "oû", "oï", "aï", "uï", "aî", "oî", "aë", "oë", "uë", "aé", "oé", "ué", "eé"])
+_EUROPEAN_PAIRS |= {"oè", "uè", "uà", "eô", "aú", "eú", "uá", "uó"}
+_VNI_MARKS = frozenset(_VNI_TONE + _VNI_HAT + _VNI_BREVE + (_VNI_TONE + _VNI_HAT + _VNI_BREVE).upper())
+# TCVN3 bytes that show as symbols, not letters (µ and ª count: no word is spelt with them).
+_TCVN3_SYMBOLS = frozenset(ch for ch in _LEGACY_LETTERS[TCVN3] if not unicodedata.category(ch).startswith("L")) | {
+    "µ",
+    "ª",
+}
+
+
+def _striking(word: str, encoding: str) -> bool:
+    """True for legacy spellings no other text produces: "Kh¸", "ThÞ", "NguyÔn" (TCVN3); "Leâ", "Lôùp" (VNI)."""
+    pairs = list(itertools.pairwise(word))
+    if encoding == TCVN3:
+        symbol_inside = len(word) > 1 and any(ch in _TCVN3_SYMBOLS for ch in word)
+        return symbol_inside or any(a.islower() and b.isupper() and not b.isascii() for a, b in pairs)
+    return any(
+        (not a.isascii() and not b.isascii())
+        or (a.lower() in "aeouy" and b in _VNI_MARKS and (a + b).lower() not in _EUROPEAN_PAIRS)
+        for a, b in pairs
+    )
 
 
 def _consistent_case(word: str) -> bool:
     return word.islower() or word.isupper() or word.istitle()
 
 
-def _evidence(view: str, encoding: str) -> int:
-    """Weigh the words of a latin-1 view: words gained, or 0 when the evidence is too thin or contradicted.
+def _weigh(view: str, encoding: str) -> tuple[list[str], int, int, int]:
+    """Weigh the words of a latin-1 view: (words gained, number lost, number counted, number valid when converted).
 
     A word *gains* when it is not Vietnamese as it stands, not even misspelt, but is a well-formed syllable in
     consistent case after conversion; it is *lost* when conversion leaves it no syllable while changing it or
-    leaving a byte unexplained.
+    leaving a byte unexplained. Initials and acronyms (THCS) are not counted.
     """
-    gained = lost = counted = valid = 0
-    gains: set[str] = set()
+    gained: list[str] = []
+    lost = counted = valid = 0
     for word in _WORD[encoding].findall(view):
         converted, unexplained = _convert(word, word, encoding)
         ok = _is_syllable(converted) and not unexplained
@@ -235,16 +279,22 @@ def _evidence(view: str, encoding: str) -> int:
             if not ok:
                 lost += 1
             elif not _is_syllable(word, strict=False) and _consistent_case(converted):
-                gained += 1
-                gains.add(word.lower())
-        if len(converted) > 1 and not (word.isascii() and word.isupper()):  # skip initials and acronyms (THCS)
+                gained.append(word.lower())
+        if len(converted) > 1 and not (word.isascii() and word.isupper()):
             counted += 1
             valid += ok
+    return gained, lost, counted, valid
+
+
+def _confidence(encoding: str, gained: list[str], lost: int, counted: int, valid: int) -> int:
+    """Number of words gained if they make a convincing case for `encoding`, else 0."""
+    weights = {word: len(word) * (2 if _striking(word, encoding) else 1) for word in gained}
+    longest = max((len(word) + (2 if _striking(word, encoding) else 0) for word in gained), default=0)
     # Short gains ("où", "Loïc") happen in French; real legacy text soon piles up more.
-    thin = sum(map(len, gains)) < _MIN_EVIDENCE and max(map(len, gains), default=0) < _MIN_WORD_EVIDENCE
-    if thin or gained * 4 < counted or lost * 4 > gained or valid < 0.6 * counted:
+    thin = sum(weights.values()) < _MIN_EVIDENCE and longest < _MIN_WORD_EVIDENCE
+    if thin or len(gained) * 4 < counted or lost * 4 > len(gained) or valid < 0.6 * counted:
         return 0
-    return gained
+    return len(gained)
 
 
 def detect(text: str) -> str | None:
@@ -252,17 +302,20 @@ def detect(text: str) -> str | None:
 
     Evidence: the text holds only characters a legacy byte can become; words that are not Vietnamese as they stand
     become well-formed syllables when converted (a quarter of the words at least, eight characters' worth or one
-    word of six); conversion breaks almost no word and leaves most words valid. Unicode Vietnamese is Vietnamese as
-    it stands, so it never gains. When both encodings qualify, the one with more gains wins; a tie gives None.
+    word of six); conversion breaks almost no word and leaves most words valid. A word that would gain under both
+    encodings ("Nhuû": TCVN3 Nhuỷ, VNI Nhủ) counts for neither. Unicode Vietnamese is Vietnamese as it stands, so
+    it never gains. When both encodings qualify, the one with more gains wins; a tie gives None.
     """
     text = unicodedata.normalize("NFC", text)
     if text.isascii() or not _is_legacy_repertoire(text):
         return None
     view = text.translate(_AS_LATIN1)
+    weighed = {encoding: _weigh(view, encoding) for encoding in _TABLES}
+    shared = set(weighed[TCVN3][0]) & set(weighed[VNI][0])
     scores = {}
-    for encoding in _TABLES:
-        if gained := _evidence(view, encoding):
-            scores[encoding] = gained
+    for encoding, (gained, lost, counted, valid) in weighed.items():
+        if score := _confidence(encoding, [w for w in gained if w not in shared], lost, counted, valid):
+            scores[encoding] = score
     if not scores:
         return None
     best = max(scores.values())
