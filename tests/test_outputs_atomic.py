@@ -23,7 +23,7 @@ def test_a_failed_run_leaves_the_previous_outputs_intact(demo_ws: Workspace, mon
     runner = CliRunner()
     assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
     folder = demo_ws.root / "output" / "2022-05"
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
     def disk_full(*_args: object) -> None:
         raise OSError(28, "No space left on device")
@@ -32,7 +32,7 @@ def test_a_failed_run_leaves_the_previous_outputs_intact(demo_ws: Workspace, mon
     result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
     assert result.exit_code == 1
     assert "kết quả cũ vẫn được giữ nguyên" in result.stderr and "Traceback" not in result.stderr
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
     assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
 
 

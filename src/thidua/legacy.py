@@ -232,7 +232,8 @@ def _is_syllable(word: str, strict: bool = True) -> bool:
 # --- Detection ----------------------------------------------------------------------------------------------
 # Evidence needed: characters in the distinct words conversion turns into Vietnamese (striking ones count twice),
 _MIN_EVIDENCE = 8
-_MIN_WORD_EVIDENCE = 6  # or in one such word, two fewer if striking ("Tr­êng", "Nguyeãn", "Khaù", "To¸n")
+_MIN_WORD_EVIDENCE = 6  # or in one such word ("Tr­êng", "Nguyeãn"), fewer if striking ("Khaù", "Kh¸")
+_STRIKING_BONUS = {TCVN3: 3, VNI: 2}  # a symbol inside a word says more than a VNI mark pair
 
 
 # Vowel + VNI mark pairs that French, Spanish, Portuguese or Catalan spell too (où, Loïc, aún, Chloé): no sign.
@@ -289,7 +290,8 @@ def _weigh(view: str, encoding: str) -> tuple[list[str], int, int, int]:
 def _confidence(encoding: str, gained: list[str], lost: int, counted: int, valid: int) -> int:
     """Number of words gained if they make a convincing case for `encoding`, else 0."""
     weights = {word: len(word) * (2 if _striking(word, encoding) else 1) for word in gained}
-    longest = max((len(word) + (2 if _striking(word, encoding) else 0) for word in gained), default=0)
+    bonus = _STRIKING_BONUS[encoding]
+    longest = max((len(word) + (bonus if _striking(word, encoding) else 0) for word in gained), default=0)
     # Short gains ("où", "Loïc") happen in French; real legacy text soon piles up more.
     thin = sum(weights.values()) < _MIN_EVIDENCE and longest < _MIN_WORD_EVIDENCE
     if thin or len(gained) * 4 < counted or lost * 4 > len(gained) or valid < 0.6 * counted:
