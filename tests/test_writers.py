@@ -170,8 +170,12 @@ def test_overview_rows_are_the_targets(written: dict[str, Path], result: MonthRe
         "Tỷ lệ đạt",
         "Tỷ lệ trên cơ sở",
         "Tình trạng",
+        "Thay đổi so với tháng trước",
+        "Dự báo",
     ]
     assert [r[1] for r in rows] == [t.target.code for t in result.targets]
+    assert [r[13] for r in rows] == [t.projection for t in result.targets]
+    assert all(r[12] == "—" for r in rows)  # no history: no change to show
     assert [r[2] for r in rows] == [t.target.name for t in result.targets]
     assert [(r[6], r[7]) for r in rows] == [(t.registered, t.achieved) for t in result.targets]
     assert [r[11] for r in rows] == [t.status for t in result.targets]

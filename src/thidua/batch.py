@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from thidua.issues import Report
-from thidua.measure import MonthResult, measure
+from thidua.measure import MonthResult, attach_history, measure
 from thidua.merge import merge
 from thidua.plan import PLAN_FILE, read_plan
 from thidua.read import read_all
@@ -19,7 +19,15 @@ from thidua.rules import apply_rules, choose_pack
 from thidua.validate import validate
 from thidua.workspace import Workspace, parse_month
 
-Progress = Callable[[str], None]
+
+class Progress:
+    """Where a batch reports what it is doing; the default says nothing (for tests and pipes)."""
+
+    def say(self, message: str) -> None:
+        del message
+
+    def files(self, done: int, total: int) -> None:
+        del done, total
 
 
 @dataclass(frozen=True)
@@ -45,14 +53,14 @@ def output_names(folder: Path, month: str) -> Outputs:
 
 def compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:
     """Read, validate, merge and measure a month; nothing is written."""
-    say = progress or (lambda _msg: None)
+    progress = progress or Progress()
     month, month_end = parse_month(month)
     report = Report()
     plan = read_plan(ws.plan_path, report, ws.tone_style)
-    say("Đang đọc các tệp đã nộp…")
+    progress.say("Đang đọc các tệp đã nộp…")
     ws.submissions.mkdir(parents=True, exist_ok=True)
-    sheets, files = read_all(ws.submissions, plan, report)
-    say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
+    sheets, files = read_all(ws.submissions, plan, report, progress.files)
+    progress.say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
     sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
     valid = validate(sheets, plan, report)
     subs = merge(valid, files, report)
@@ -102,6 +110,19 @@ def write_month(ws: Workspace, result: MonthResult) -> Outputs:
         write_summary(result, staging.summary)
         write_return_copies(result, ws.submissions, tmp / FOLDER)
     return output_names(final, result.month)
+
+
+def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs]:
+    """The monthly batch: compute, compare with the history, write every output, then record the month."""
+    from thidua.history import record_month, target_history
+
+    progress = progress or Progress()
+    result = compute(ws, month, progress)
+    attach_history(result, target_history(ws.history_path, result.month))
+    progress.say("Đang ghi kết quả…")
+    outputs = write_month(ws, result)
+    record_month(ws.history_path, result)
+    return result, outputs
 
 
 def write_check(ws: Workspace, result: MonthResult) -> Path:

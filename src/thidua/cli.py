@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import tempfile
 import traceback
@@ -41,6 +42,10 @@ def friendly(func: F) -> F:
         except ThiduaError as exc:
             click.secho(f"Lỗi: {exc.message}", fg="red", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader of our output went away (| head): nothing more to say to it.
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("Đã dừng theo yêu cầu; kết quả cũ vẫn được giữ nguyên.", err=True)
             sys.exit(130)
@@ -58,11 +63,22 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _progress(json_mode: bool = False) -> Callable[[str], None]:
-    """Progress lines on a terminal, silence otherwise (and always off stdout when printing JSON)."""
-    if not sys.stderr.isatty():
-        return lambda _msg: None
-    return lambda msg: click.echo(msg, err=True)
+def _progress() -> Any:
+    """Progress on a terminal (on stderr, so --json stays clean); silence when output is not a terminal."""
+    from thidua.batch import Progress
+
+    class Terminal(Progress):
+        def say(self, message: str) -> None:
+            click.echo(message, err=True)
+
+        def files(self, done: int, total: int) -> None:
+            if total >= 20 and (done % max(1, total // 50) == 0 or done == total):
+                end = "\n" if done == total else ""
+                click.echo(f"\r  {done}/{total} tệp ({done * 100 // total}%)", err=True, nl=False)
+                if end:
+                    click.echo("", err=True)
+
+    return Terminal() if sys.stderr.isatty() else Progress()
 
 
 @click.group(context_settings=CONTEXT)
@@ -174,6 +190,66 @@ def run(workspace: Path, month: str, as_json: bool) -> None:
 
 
 @main.command(context_settings=CONTEXT)
+@workspace_option
+@click.option("--month", "-m", metavar="YYYY-MM", required=True, help="Tháng có báo cáo cần gửi.")
+@click.option("--dry-run", is_flag=True, help="Chỉ ghi thư ra tệp .eml để xem trước, không gửi.")
+@click.option("--force", is_flag=True, help="Vẫn gửi dù số liệu tháng còn lỗi.")
+@friendly
+def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
+    """Gửi báo cáo tháng (bao-cao-pgd-YYYY-MM.xlsx) cho Phòng GD&ĐT qua e-mail.
+
+    Cấu hình ở mục [email] của thidua.toml; mật khẩu lấy từ biến môi trường ghi ở password_env.
+    Thư luôn được ghi thêm ra tệp .eml cạnh báo cáo. Tháng còn lỗi không được gửi, trừ khi có --force.
+
+    \b
+    Ví dụ:
+      thidua send --month 2021-10 --dry-run
+      thidua send --month 2021-10 -w thidua-2021-2022
+    """
+    from thidua.outbox import send_month
+    from thidua.workspace import open_workspace
+
+    outcome = send_month(open_workspace(workspace), month, dry_run=dry_run, force=force)
+    click.echo(outcome.message)
+    sys.exit(outcome.exit_code)
+
+
+@main.command(context_settings=CONTEXT)
+@workspace_option
+@friendly
+def history(workspace: Path) -> None:
+    """Xem các tháng đã tổng hợp và các lần gửi báo cáo.
+
+    \b
+    Ví dụ:
+      thidua history
+      thidua history -w thidua-2021-2022
+    """
+    from thidua import history as store
+    from thidua.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    months = store.months(ws.history_path)
+    if not months:
+        click.echo("Chưa có tháng nào được tổng hợp. Hãy chạy: thidua run --month YYYY-MM")
+        return
+    _table(
+        ("Tháng", "Ghi lúc (UTC)", "Số tệp", "Lỗi", "Cảnh báo"),
+        [(m.month, m.recorded_at, str(m.files), str(m.errors), str(m.warnings)) for m in months],
+        right=(2, 3, 4),
+    )
+    sent = store.sends(ws.history_path)
+    click.echo("")
+    if not sent:
+        click.echo("Chưa gửi báo cáo nào.")
+        return
+    _table(
+        ("Tháng", "Lúc (UTC)", "Gửi đến", "Kết quả", "Message-ID"),
+        [(s.month, s.attempted_at, s.recipients, s.status, s.message_id) for s in sent],
+    )
+
+
+@main.command(context_settings=CONTEXT)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=Path("thidua-demo"))
 @friendly
 def demo(directory: Path) -> None:
@@ -198,13 +274,10 @@ def demo(directory: Path) -> None:
 
 
 def _run_month(ws: Any, month: str, as_json: bool) -> int:
-    from thidua.batch import compute, write_month
+    from thidua.batch import run_month
     from thidua.summary import summary_of
 
-    progress = _progress(as_json)
-    result = compute(ws, month, progress)
-    progress("Đang ghi kết quả…")
-    outputs = write_month(ws, result)
+    result, outputs = run_month(ws, month, _progress())
     if as_json:
         click.echo(json.dumps(summary_of(result), ensure_ascii=False, indent=2))
     else:
@@ -216,22 +289,27 @@ def _run_month(ws: Any, month: str, as_json: bool) -> int:
     return 1 if result.issues.has_errors else 0
 
 
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[int, ...] = ()) -> None:
+    """A plain text table: header, rule, rows; columns in `right` aligned right."""
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for i, row in enumerate((header, *rows)):
+        click.echo(
+            "  ".join(
+                cell.rjust(w) if c in right else cell.ljust(w)
+                for c, (cell, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+        if i == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
 def _print_targets(result: Any) -> None:
-    rows = [("Mã", "Chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng")]
+    rows = []
     for t in result.targets:
         shown = "—" if t.achieved_ratio is None else f"{float(t.achieved_ratio):.0%}"
         number = "—" if t.target.target is None else str(t.target.target)
         rows.append((t.target.code, number, str(t.registered), str(t.achieved), shown, t.status))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for i, row in enumerate(rows):
-        click.echo(
-            "  ".join(
-                cell.ljust(w) if c in (0, 5) else cell.rjust(w)
-                for c, (cell, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-        if i == 0:
-            click.echo("  ".join("-" * w for w in widths))
+    _table(("Mã", "Chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng"), rows, right=(1, 2, 3, 4))
 
 
 def _print_issue_counts(counts: dict[str, int], files: int) -> None:

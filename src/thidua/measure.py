@@ -3,6 +3,7 @@ views of the month. Pure: takes the plan and the merged records, returns a `Mont
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from thidua.model import (
     Person,
     Plan,
     Registration,
+    Round,
     Submissions,
     Target,
     Vote,
@@ -43,6 +45,28 @@ class TargetResult:
     achieved_ratio: Fraction | None
     base_ratio: Fraction | None
     status: str
+    projection: str = ""
+    change: int | None = None  # achieved minus the previous recorded month's achieved
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """What was achieved within one round (đợt): results dated inside it, up to the end of the month."""
+
+    round: Round
+    state: str  # Chưa bắt đầu | Đang diễn ra | Đã kết thúc
+    achieved: dict[str, int]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One recorded month of one target, for the per-month sheet and its chart."""
+
+    month: str
+    code: str
+    achieved: int
+    target: int | None
+    achieved_ratio: Fraction | None
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,12 @@ class MonthResult:
     teams: list[TeamRow]
     issues: Report
     files_read: list[str] = field(default_factory=list)
+    file_digests: dict[str, str] = field(default_factory=dict)
+    rounds: list[RoundResult] = field(default_factory=list)
+    # from the history: the last month recorded before this one, and every recorded month up to this one
+    previous_month: str | None = None
+    previous: dict[str, tuple[int, int]] = field(default_factory=dict)  # code → (registered, achieved)
+    trend: list[TrendPoint] = field(default_factory=list)
 
     @property
     def not_submitted(self) -> list[Person]:
@@ -118,6 +148,40 @@ def status_of(target: int | None, registered: int, achieved: int, final: bool) -
     if final:
         return STATUS_MISSED
     return STATUS_ON_TRACK if registered >= target else STATUS_SHORT
+
+
+def projection_of(target: int | None, registered: int, achieved: int, final: bool) -> str:
+    """Whether the registrations made can still reach the target."""
+    if target is None:
+        return STATUS_NONE
+    if achieved >= target:
+        return "Đã đạt"
+    if final:
+        return "Không đạt"
+    if registered >= target:
+        return "Có thể đạt nếu thực hiện đủ như đăng ký"
+    return f"Không thể đạt với số đăng ký hiện có (thiếu {target - registered})"
+
+
+def attach_history(result: MonthResult, past: dict[str, dict[str, tuple[int, int]]]) -> MonthResult:
+    """The month with its history: the previous recorded month and the trend up to this month."""
+    earlier = sorted(m for m in past if m < result.month)
+    result.previous_month = earlier[-1] if earlier else None
+    result.previous = past[earlier[-1]] if earlier else {}
+    result.targets = [
+        dataclasses.replace(t, change=t.achieved - result.previous[t.target.code][1])
+        if t.target.code in result.previous
+        else t
+        for t in result.targets
+    ]
+    goals = {t.target.code: t.target.target for t in result.targets}
+    result.trend = [
+        TrendPoint(month, code, achieved, goals[code], ratio(achieved, goals[code]))
+        for month in earlier
+        for code, (_registered, achieved) in past[month].items()
+        if code in goals
+    ] + [TrendPoint(result.month, t.target.code, t.achieved, t.target.target, t.achieved_ratio) for t in result.targets]
+    return result
 
 
 def counted_results(target: Target) -> frozenset[str] | None:
@@ -199,7 +263,7 @@ def measure(plan: Plan, subs: Submissions, month: str, month_end: dt.date, repor
     warned: set[tuple[str, Person]] = set()
     figures: list[TargetResult] = []
     for t in plan.targets:
-        registered, achieved = _count(t, plan, regs, results, votes, month_end, report, warned)
+        registered, achieved = _count(t, plan, regs, results, votes, (dt.date.min, month_end), report, warned)
         figures.append(
             TargetResult(
                 t,
@@ -209,12 +273,44 @@ def measure(plan: Plan, subs: Submissions, month: str, month_end: dt.date, repor
                 ratio(achieved, t.target),
                 ratio(achieved, t.base) if t.is_share else None,
                 status_of(t.target, registered, achieved, final),
+                projection_of(t.target, registered, achieved, final),
             )
         )
+    rounds = [_round(plan, r, regs, results, votes, month_end, report, warned) for r in plan.rounds]
     persons = _person_rows(plan, regs, results, votes, subs)
     return MonthResult(
-        plan, month, month_end, figures, persons, _team_rows(plan, persons), report, sorted(subs.files_read)
+        plan,
+        month,
+        month_end,
+        figures,
+        persons,
+        _team_rows(plan, persons),
+        report,
+        sorted(subs.files_read),
+        dict(subs.file_digests),
+        rounds,
     )
+
+
+def _round(
+    plan: Plan,
+    rnd: Round,
+    regs: list[Registration],
+    results: list[ActivityResult],
+    votes: list[Vote],
+    month_end: dt.date,
+    report: Report,
+    warned: set[tuple[str, Person]],
+) -> RoundResult:
+    if month_end < rnd.start:
+        return RoundResult(rnd, "Chưa bắt đầu", {t.code: 0 for t in plan.targets})
+    end = min(rnd.end, month_end)
+    last = rnd.end == plan.year_end
+    inside = [r for r in results if rnd.start <= r.date <= end]
+    # An undated vote belongs to the year-end vote, hence to the last round.
+    voted = [v for v in votes if (v.date is None and last) or (v.date is not None and rnd.start <= v.date <= end)]
+    achieved = {t.code: _count(t, plan, regs, inside, voted, (rnd.start, end), report, warned)[1] for t in plan.targets}
+    return RoundResult(rnd, "Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc", achieved)
 
 
 def _count(
@@ -223,13 +319,19 @@ def _count(
     regs: list[Registration],
     results: list[ActivityResult],
     votes: list[Vote],
-    month_end: dt.date,
+    window: tuple[dt.date, dt.date],
     report: Report,
     warned: set[tuple[str, Person]],
 ) -> tuple[int, int]:
+    """(registered, achieved) of one target. Collective results count when dated inside `window`; an undated
+    one counts in the whole year and in its last round."""
     if t.kind == "collective":
+        start, end = window
+        undated_ok = start < plan.year_start or end >= plan.year_end
         mine = [c for c in plan.collectives if c.target_code == t.code]
-        achieved = [c for c in mine if c.result == "Đạt" and (c.date is None or c.date <= month_end)]
+        achieved = [
+            c for c in mine if c.result == "Đạt" and (start <= c.date <= end if c.date is not None else undated_ok)
+        ]
         return sum(c.registered for c in mine), len(achieved)
     if t.kind in ("ldtt", "cstdcs"):
         titles = TITLES_FOR_LDTT if t.kind == "ldtt" else frozenset({vocab.CSTDCS})

@@ -18,14 +18,15 @@ def _newest_key(date: dt.date | None, file: str, row: int, mtimes: dict[str, flo
     return (date or dt.date.min, mtimes.get(file, 0.0), file, row)
 
 
-def merge(valid: Validated, files_read: list[str], report: Report) -> Submissions:
+def merge(valid: Validated, files_read: dict[str, str], report: Report) -> Submissions:
     registrations = _newest_per_person(valid.registrations, valid.mtimes, report)
     votes = _newest_per_person(valid.votes, valid.mtimes, report)
     return Submissions(
         registrations=registrations,
         results=_distinct_results(valid.results, report),
         votes=votes,
-        files_read=files_read,
+        files_read=sorted(files_read),
+        file_digests=files_read,
         registered_by=valid.registered_by,
         with_errors=valid.with_errors,
     )

@@ -234,3 +234,4 @@ class Submissions:
     registered_by: set[Person] = field(default_factory=set)
     # persons with at least one row left out for an error
     with_errors: set[Person] = field(default_factory=set)
+    file_digests: dict[str, str] = field(default_factory=dict)  # SHA-256 of each file read, for the history

@@ -3,10 +3,12 @@ template kind by its header labels and hand the raw rows on. Reading validates n
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +63,14 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield path
 
 
-def open_workbook_rows(path: Path) -> dict[str, list[list[Any]]]:
-    """All sheets of a workbook as rows of Python values, with absolute coordinates (row 0 is row 1)."""
+def open_workbook_rows(source: Path | bytes) -> dict[str, list[list[Any]]]:
+    """All sheets of a workbook (a path, or its bytes already read) as rows of Python values, with absolute
+    coordinates (row 0 is row 1)."""
     try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        if isinstance(source, bytes):
+            workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
+        else:
+            workbook = calamine.CalamineWorkbook.from_path(str(source))
     except calamine.CalamineError as exc:
         raise ValueError(_reason(exc)) from exc
     try:
@@ -90,12 +96,12 @@ def _reason(exc: BaseException) -> str:
 _DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
 
 
-def uses_1904_dates(path: Path) -> bool:
+def uses_1904_dates(data: bytes) -> bool:
     """True when an xlsx/xlsm workbook counts dates from 1904 (read from xl/workbook.xml, bounded)."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if not data.startswith(b"PK"):
         return False
     try:
-        with zipfile.ZipFile(path) as archive, archive.open("xl/workbook.xml") as part:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("xl/workbook.xml") as part:
             return bool(_DATE1904.search(part.read(1 << 16)))
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
@@ -119,19 +125,23 @@ def recognise(rows: list[list[Any]], plan: Plan, hint: str | None = None) -> tup
     return (best[1], best[2]) if best else None
 
 
-def read_submission(path: Path, rel: str, plan: Plan, report: Report) -> list[RawSheet]:
-    """Open one file once and return its recognised sheets; problems become issues, never exceptions."""
+def read_submission(path: Path, rel: str, plan: Plan, report: Report) -> tuple[list[RawSheet], str]:
+    """Read one file once (its bytes, hashed for the history) and return its recognised sheets and its SHA-256;
+    problems become issues, never exceptions."""
+    digest = ""
     try:
-        sheets = open_workbook_rows(path)
         mtime = path.stat().st_mtime
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        sheets = open_workbook_rows(data)
     except ValueError as exc:
         report.add("file-unreadable", file=rel, reason=str(exc))
-        return []
+        return [], digest
     except OSError as exc:
         report.add("file-unreadable", file=rel, reason=exc.strerror or "không đọc được tệp")
-        return []
+        return [], digest
     meta: dict[str, str] = {}
-    date1904 = uses_1904_dates(path)
+    date1904 = uses_1904_dates(data)
     for name, rows in sheets.items():
         if key(name) == key(schema.META_SHEET):
             meta = read_meta(rows)
@@ -152,15 +162,21 @@ def read_submission(path: Path, rel: str, plan: Plan, report: Report) -> list[Ra
         found.append(RawSheet(rel, name, kind, header, body, meta, mtime, date1904))
     if not found:
         report.add("file-not-template", file=rel)
-    return found
+    return found, digest
 
 
-def read_all(folder: Path, plan: Plan, report: Report) -> tuple[list[RawSheet], list[str]]:
-    """Read every submission under `folder`: the recognised sheets and the files read."""
+def read_all(
+    folder: Path, plan: Plan, report: Report, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[RawSheet], dict[str, str]]:
+    """Read every submission under `folder`: the recognised sheets, and each file read with its SHA-256.
+    `progress(done, total)` is called after each file."""
     sheets: list[RawSheet] = []
-    files: list[str] = []
-    for path in discover(folder, report):
+    files: dict[str, str] = {}
+    paths = discover(folder, report)
+    for done, path in enumerate(paths, start=1):
         rel = path.relative_to(folder).as_posix()
-        files.append(rel)
-        sheets.extend(read_submission(path, rel, plan, report))
+        found, files[rel] = read_submission(path, rel, plan, report)
+        sheets.extend(found)
+        if progress is not None:
+            progress(done, len(paths))
     return sheets, files

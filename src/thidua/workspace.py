@@ -81,6 +81,12 @@ class Workspace:
             raise ThiduaError(f"Mục [text] tone_style trong {SETTINGS_FILE} phải là \"old\", \"new\" hoặc \"keep\".")
         return style
 
+    @property
+    def history_path(self) -> Path:
+        from thidua.history import DB_FILE
+
+        return self.root / DB_FILE
+
     def month_dir(self, month: str) -> Path:
         return self.output / month
 

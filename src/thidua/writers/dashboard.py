@@ -17,6 +17,7 @@ from thidua.measure import (
     STATUS_SHORT,
     MonthResult,
     PersonRow,
+    TargetResult,
     TeamRow,
 )
 from thidua.model import ActivityResult, Plan, Registration
@@ -52,6 +53,8 @@ SHEET_PERSONS = "Theo cá nhân"
 SHEET_MISSING = "Chưa nộp"
 SHEET_ISSUES = "Lỗi và cảnh báo"
 SHEET_RULES = "Kiểm tra quy định"
+SHEET_MONTHS = "Theo tháng"
+SHEET_ROUNDS = "Theo đợt"
 NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
 
 NOT_SUBMITTED = "Chưa nộp"
@@ -71,6 +74,8 @@ OVERVIEW_COLUMNS = (
     ("Tỷ lệ đạt", 10),
     ("Tỷ lệ trên cơ sở", 10),
     ("Tình trạng", 14),
+    ("Thay đổi so với tháng trước", 12),
+    ("Dự báo", 34),
 )
 COL_CODE, COL_TARGET, COL_REGISTERED, COL_ACHIEVED, COL_ACHIEVED_RATIO, COL_STATUS = 1, 4, 6, 7, 9, 11
 OVERVIEW_HEADER_ROW = 10
@@ -122,6 +127,8 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
     with new_workbook(path) as wb:
         styles = Styles(wb, size=11)
         _overview(wb, add_sheet(wb, SHEET_OVERVIEW), styles, result)
+        _months(wb, add_sheet(wb, SHEET_MONTHS), styles, result)
+        _rounds(add_sheet(wb, SHEET_ROUNDS), styles, result)
         _teams(add_sheet(wb, SHEET_TEAMS), styles, result)
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result)
         _missing(add_sheet(wb, SHEET_MISSING), styles, result)
@@ -190,6 +197,11 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
         write_ratio(ws, row, COL_ACHIEVED_RATIO, t.achieved_ratio, styles.percent, styles.center)
         write_ratio(ws, row, 10, t.base_ratio, styles.percent, styles.center)
         write_text(ws, row, COL_STATUS, t.status, styles.center)
+        if t.change is None:
+            write_text(ws, row, 12, "—", styles.center)
+        else:
+            ws.write_number(row, 12, t.change, styles(align="center", border=1, num_format="+0;-0;0"))
+        write_text(ws, row, 13, t.projection, styles.text)
     first, last = header + 1, header + len(result.targets)
     if result.targets:
         _overview_highlights(ws, styles, first, last)
@@ -255,6 +267,84 @@ def _overview_chart(wb: Workbook, ws: Worksheet, first: int, last: int) -> None:
     chart.set_legend({"position": "bottom", "font": font})
     chart.set_size({"width": 980, "height": 360})
     ws.insert_chart(last + 2, 1, chart)
+
+
+def main_targets(result: MonthResult) -> list[TargetResult]:
+    """Targets charted month by month: the individual ones with a number to reach."""
+    return [t for t in result.targets if t.target.subject != "Tập thể" and t.target.target]
+
+
+def _months(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    """Achieved against target, month by month, from the history; a line chart of the share reached."""
+    targets = main_targets(result)
+    last_col = len(targets)
+    _title(ws, styles, result, "DIỄN BIẾN THEO THÁNG (TỶ LỆ ĐẠT SO VỚI CHỈ TIÊU)", max(last_col, 4))
+    header = TABLE_HEADER_ROW
+    write_header(ws, header, (("Tháng", 10), *((t.target.code, 13) for t in targets)), styles.header)
+    months = sorted({p.month for p in result.trend})
+    points = {(p.month, p.code): p for p in result.trend}
+    for i, month in enumerate(months):
+        row = header + 1 + i
+        write_text(ws, row, 0, month_label(month), styles.center)
+        for col, t in enumerate(targets, start=1):
+            point = points.get((month, t.target.code))
+            write_ratio(ws, row, col, point.achieved_ratio if point else None, styles.percent, styles.center)
+    last = header + max(len(months), 1)
+    if months and targets:
+        chart = wb.add_chart({"type": "line"})
+        font = {"name": "Times New Roman"}
+        for col in range(1, last_col + 1):
+            chart.add_series(
+                {
+                    "name": [SHEET_MONTHS, header, col],
+                    "categories": [SHEET_MONTHS, header + 1, 0, last, 0],
+                    "values": [SHEET_MONTHS, header + 1, col, last, col],
+                    "marker": {"type": "circle", "size": 5},
+                }
+            )
+        chart.set_title({"name": "Tỷ lệ đạt so với chỉ tiêu (100% = đạt chỉ tiêu)", "name_font": {**font, "size": 12}})
+        chart.set_x_axis({"name": "Tháng", "num_font": font, "name_font": font})
+        chart.set_y_axis(
+            {"num_format": "0%", "min": 0, "num_font": font, "name_font": font, "major_gridlines": {"visible": True}}
+        )
+        chart.set_legend({"position": "bottom", "font": font})
+        chart.set_size({"width": 900, "height": 360})
+        ws.insert_chart(last + 2, 0, chart)
+    ws.freeze_panes(header + 1, 1)
+    page_setup(ws, header, last + 20, max(last_col, 4), landscape=True)
+
+
+def _rounds(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    """Each round (đợt) with its dates, state and focus, and what was achieved inside it."""
+    rounds = result.rounds
+    last_col = 3 + len(rounds)
+    _title(ws, styles, result, "KẾT QUẢ THEO ĐỢT THI ĐUA", last_col)
+    row = TABLE_HEADER_ROW
+    write_header(ws, row, (("Đợt", 10), ("Thời gian", 24), ("Tình trạng", 14), ("Trọng tâm", 90)), styles.header)
+    for rr in rounds:
+        row += 1
+        write_text(ws, row, 0, rr.round.name, styles.center)
+        write_text(ws, row, 1, f"{rr.round.start:%d/%m/%Y} – {rr.round.end:%d/%m/%Y}", styles.center)
+        write_text(ws, row, 2, rr.state, styles.center)
+        merge_text(ws, row, 3, last_col, rr.round.focus, styles.text)
+    header = row + 2
+    columns = (("STT", 5), ("Mã", 14), ("Chỉ tiêu", 46), ("Số chỉ tiêu", 10))
+    write_header(
+        ws,
+        header,
+        (*columns, *((f"Đạt trong {rr.round.name}", 12) for rr in rounds), ("Cả năm đến nay", 12)),
+        styles.header,
+    )
+    for i, t in enumerate(result.targets):
+        r = header + 1 + i
+        ws.write_number(r, 0, i + 1, styles.number)
+        write_text(ws, r, 1, t.target.code, styles.text)
+        write_text(ws, r, 2, t.target.name, styles.text)
+        write_count(ws, r, 3, t.target.target, styles.number)
+        for col, rr in enumerate(rounds, start=4):
+            write_count(ws, r, col, rr.achieved.get(t.target.code, 0), styles.number)
+        write_count(ws, r, 4 + len(rounds), t.achieved, styles.number)
+    page_setup(ws, header, header + max(len(result.targets), 1), 4 + len(rounds), landscape=True)
 
 
 def _teams(ws: Worksheet, styles: Styles, result: MonthResult) -> None:

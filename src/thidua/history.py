@@ -1,0 +1,173 @@
+"""Monthly history in an embedded SQLite database of the workspace: one snapshot per month (targets, persons,
+issue counts, the files read with their content hashes) and every e-mail attempt. Re-running a month replaces
+its snapshot in one transaction. No ORM: a handful of tables, a schema version in PRAGMA user_version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from thidua.errors import ThiduaError
+from thidua.measure import MonthResult
+
+DB_FILE = "thidua-lich-su.sqlite"
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS months (
+    month TEXT PRIMARY KEY, school TEXT NOT NULL, school_year TEXT NOT NULL, as_of TEXT NOT NULL,
+    recorded_at TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, notes INTEGER NOT NULL,
+    files INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS targets (
+    month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, position INTEGER NOT NULL,
+    code TEXT NOT NULL, name TEXT NOT NULL, target INTEGER, base INTEGER, registered INTEGER NOT NULL,
+    achieved INTEGER NOT NULL, status TEXT NOT NULL, PRIMARY KEY (month, code)
+);
+CREATE TABLE IF NOT EXISTS persons (
+    month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, stt INTEGER NOT NULL, name TEXT NOT NULL,
+    birth_date TEXT, team TEXT, registered_title TEXT, initiative TEXT, results INTEGER NOT NULL,
+    voted_title TEXT, submitted INTEGER NOT NULL, PRIMARY KEY (month, stt)
+);
+CREATE TABLE IF NOT EXISTS files (
+    month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+    PRIMARY KEY (month, path)
+);
+CREATE TABLE IF NOT EXISTS sends (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, month TEXT NOT NULL, attempted_at TEXT NOT NULL,
+    recipients TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL
+);
+"""
+SENT = "đã gửi"
+FAILED = "thất bại"
+
+
+@dataclass(frozen=True)
+class MonthRecord:
+    month: str
+    recorded_at: str
+    errors: int
+    warnings: int
+    files: int
+
+
+@dataclass(frozen=True)
+class SendRecord:
+    month: str
+    attempted_at: str
+    recipients: str
+    message_id: str
+    status: str
+    detail: str
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """Open (creating if needed) the history database and check its schema version."""
+    try:
+        conn = sqlite3.connect(path, timeout=10)
+    except sqlite3.Error as exc:
+        raise ThiduaError(f"Không mở được sổ lịch sử {path.name}: {exc}.") from exc
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ThiduaError(
+                f"Sổ lịch sử {path.name} được tạo bởi phiên bản thidua mới hơn (lược đồ {version}). "
+                "Hãy cập nhật thidua."
+            )
+        if version < SCHEMA_VERSION:
+            with conn:
+                conn.executescript(SCHEMA)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        yield conn
+    except sqlite3.DatabaseError as exc:
+        raise ThiduaError(f"Sổ lịch sử {path.name} bị hỏng ({exc}). Hãy đổi tên tệp đó rồi chạy lại.") from exc
+    finally:
+        conn.close()
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def record_month(path: Path, result: MonthResult) -> None:
+    """Replace the month's snapshot in one transaction."""
+    counts = result.issues.counts()
+    with connect(path) as conn, conn:
+        conn.execute("DELETE FROM months WHERE month = ?", (result.month,))
+        conn.execute(
+            "INSERT INTO months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (result.month, result.plan.school.name, result.plan.school.school_year, result.month_end.isoformat(),
+             now(), counts["error"], counts["warning"], counts["note"], len(result.files_read)),
+        )
+        conn.executemany(
+            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(result.month, i, t.target.code, t.target.name, t.target.target, t.target.base, t.registered,
+              t.achieved, t.status) for i, t in enumerate(result.targets)],
+        )
+        conn.executemany(
+            "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(result.month, row.person.stt, row.person.name,
+              row.person.birth_date.isoformat() if row.person.birth_date else None, row.person.team,
+              row.registration.title if row.registration else None,
+              row.registration.initiative if row.registration else None, len(row.results),
+              row.vote.title if row.vote else None, int(row.submitted)) for row in result.persons],
+        )
+        conn.executemany(
+            "INSERT INTO files VALUES (?, ?, ?)",
+            [(result.month, name, digest) for name, digest in sorted(result.file_digests.items())],
+        )
+
+
+def target_history(path: Path, before_or_at: str) -> dict[str, dict[str, tuple[int, int]]]:
+    """month → code → (registered, achieved), for the recorded months up to `before_or_at`."""
+    if not path.exists():
+        return {}
+    with connect(path) as conn:
+        rows = conn.execute(
+            "SELECT month, code, registered, achieved FROM targets WHERE month <= ? ORDER BY month, position",
+            (before_or_at,),
+        ).fetchall()
+    history: dict[str, dict[str, tuple[int, int]]] = {}
+    for month, code, registered, achieved in rows:
+        history.setdefault(month, {})[code] = (registered, achieved)
+    return history
+
+
+def month_errors(path: Path, month: str) -> int | None:
+    """Errors found by the recorded run of `month`, or None when the month was never run."""
+    if not path.exists():
+        return None
+    with connect(path) as conn:
+        row = conn.execute("SELECT errors FROM months WHERE month = ?", (month,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def record_send(path: Path, month: str, recipients: str, message_id: str, status: str, detail: str) -> None:
+    with connect(path) as conn, conn:
+        conn.execute(
+            "INSERT INTO sends (month, attempted_at, recipients, message_id, status, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (month, now(), recipients, message_id, status, detail),
+        )
+
+
+def months(path: Path) -> list[MonthRecord]:
+    if not path.exists():
+        return []
+    with connect(path) as conn:
+        rows = conn.execute("SELECT month, recorded_at, errors, warnings, files FROM months ORDER BY month")
+        return [MonthRecord(*row) for row in rows.fetchall()]
+
+
+def sends(path: Path) -> list[SendRecord]:
+    if not path.exists():
+        return []
+    with connect(path) as conn:
+        rows = conn.execute(
+            "SELECT month, attempted_at, recipients, message_id, status, detail FROM sends ORDER BY id"
+        ).fetchall()
+        return [SendRecord(*row) for row in rows]

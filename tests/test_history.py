@@ -1,0 +1,69 @@
+"""Monthly history: snapshots in SQLite, replaced on re-run, read back by the dashboard and `thidua history`."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from thidua.cli import main
+from thidua.errors import ThiduaError
+from thidua.history import connect
+from thidua.workspace import Workspace
+
+
+def run(ws: Workspace, month: str) -> None:
+    result = CliRunner().invoke(main, ["run", "-w", str(ws.root), "--month", month])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_months_are_recorded_and_compared(demo_ws: Workspace) -> None:
+    run(demo_ws, "2021-12")
+    run(demo_ws, "2022-05")
+    db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("SELECT month, errors FROM months ORDER BY month").fetchall() == [("2021-12", 0), ("2022-05", 0)]
+    achieved = dict(db.execute("SELECT code, achieved FROM targets WHERE month = '2021-12'").fetchall())
+    assert achieved["VIDEO_SO"] == 4 and achieved["TIET_HOC_YT"] == 4 and achieved["LDTT"] == 0
+    files = dict(db.execute("SELECT path, sha256 FROM files WHERE month = '2022-05'").fetchall())
+    path = "binh-xet/Ket qua binh xet cuoi nam.xlsx"
+    assert files[path] == hashlib.sha256((demo_ws.submissions / path).read_bytes()).hexdigest()
+    assert db.execute("SELECT count(*) FROM persons WHERE month = '2022-05'").fetchone() == (32,)
+
+    wb = openpyxl.load_workbook(demo_ws.root / "output" / "2022-05" / "tong-hop-thi-dua-2022-05.xlsx")
+    overview = wb["Tổng quan"]
+    header = [c.value for c in overview[11]]
+    change = header.index("Thay đổi so với tháng trước")
+    rows = {r[1]: r for r in overview.iter_rows(min_row=12, max_row=22, values_only=True)}
+    assert rows["VIDEO_SO"][change] == 8 - 4 and rows["LDTT"][change] == 27
+    months = [r[0] for r in wb["Theo tháng"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert months == ["12/2021", "05/2022"]
+    assert wb["Theo tháng"]._charts, "a native line chart"
+
+
+def test_rerunning_a_month_replaces_its_snapshot(demo_ws: Workspace) -> None:
+    run(demo_ws, "2022-05")
+    (demo_ws.submissions / "binh-xet" / "Ket qua binh xet cuoi nam.xlsx").unlink()
+    run(demo_ws, "2022-05")
+    db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
+    assert db.execute("SELECT count(*) FROM months").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM targets").fetchone() == (11,)
+    assert db.execute("SELECT achieved FROM targets WHERE code = 'LDTT'").fetchone() == (0,)
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "h.sqlite"
+    sqlite3.connect(path).execute("PRAGMA user_version = 99")
+    with pytest.raises(ThiduaError, match="phiên bản thidua mới hơn"), connect(path):
+        pass
+
+
+def test_history_command_lists_months(demo_ws: Workspace) -> None:
+    runner = CliRunner()
+    assert "Chưa có tháng nào" in runner.invoke(main, ["history", "-w", str(demo_ws.root)]).stdout
+    run(demo_ws, "2021-10")
+    out = runner.invoke(main, ["history", "-w", str(demo_ws.root)]).stdout
+    assert "2021-10" in out and "Chưa gửi báo cáo nào." in out
