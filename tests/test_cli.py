@@ -154,3 +154,15 @@ def test_every_command_has_vietnamese_help_with_an_example(command: str) -> None
     code, out, _err = invoke(command, "--help")
     assert code == 0
     assert "Ví dụ" in out and f"thidua {command}" in out
+
+
+def test_usage_errors_are_vietnamese_with_exit_2() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "thidua", "run"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert "Lỗi cách gõ lệnh: Thiếu tùy chọn '--month'" in done.stderr
+    assert "Xem hướng dẫn: thidua run --help" in done.stderr and "Traceback" not in done.stderr

@@ -81,7 +81,47 @@ def _progress() -> Any:
     return Terminal() if sys.stderr.isatty() else Progress()
 
 
-@click.group(context_settings=CONTEXT)
+# click's own usage messages, in the words a school secretary reads (click keeps them English).
+_CLICK_PHRASES = (
+    ("Missing option", "Thiếu tùy chọn"),
+    ("Missing argument", "Thiếu tham số"),
+    ("No such option", "Không có tùy chọn"),
+    ("No such command", "Không có lệnh"),
+    ("Did you mean", "Có phải ý bạn là"),
+    ("Invalid value for", "Giá trị không hợp lệ cho"),
+    ("Got unexpected extra argument", "Thừa tham số"),
+    ("Got unexpected extra arguments", "Thừa các tham số"),
+    ("requires an argument", "cần một giá trị"),
+    ("does not exist", "không tồn tại"),
+    ("is a file", "là một tệp, không phải thư mục"),
+)
+
+
+class VietnameseGroup(click.Group):
+    """Report usage errors in Vietnamese, with the command to get help, and exit with code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Đã dừng.", err=True)
+            sys.exit(130)
+        except click.UsageError as exc:
+            message = exc.format_message()
+            for english, vietnamese in _CLICK_PHRASES:
+                message = message.replace(english, vietnamese)
+            command = exc.ctx.command_path if exc.ctx is not None else "thidua"
+            click.secho(f"Lỗi cách gõ lệnh: {message}", fg="red", err=True)
+            click.echo(f"Xem hướng dẫn: {command} --help", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.secho(f"Lỗi: {exc.format_message()}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=VietnameseGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", message="thidua %(version)s")
 def main() -> None:
     """thidua — tổng hợp phong trào thi đua của nhà trường từ các tệp Excel.
