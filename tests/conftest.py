@@ -16,6 +16,8 @@ from thidua.demo import _fill
 from thidua.scaffold import create_workspace
 from thidua.workspace import Workspace
 
+from .test_mailer import certificate, serve, server_tls  # noqa: F401 - SMTP fixtures shared with test_send
+
 D = dt.date
 
 

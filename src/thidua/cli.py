@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -100,9 +100,10 @@ _CLICK_PHRASES = (
 class VietnameseGroup(click.Group):
     """Report usage errors in Vietnamese, with the command to get help, and exit with code 2."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # always non-standalone: we report errors ourselves
+        kwargs["standalone_mode"] = False
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
@@ -329,7 +330,7 @@ def _run_month(ws: Any, month: str, as_json: bool) -> int:
     return 1 if result.issues.has_errors else 0
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[int, ...] = ()) -> None:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tuple[int, ...] = ()) -> None:
     """A plain text table: header, rule, rows; columns in `right` aligned right."""
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for i, row in enumerate((header, *rows)):

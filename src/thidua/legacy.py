@@ -267,9 +267,9 @@ def _consistent_case(word: str) -> bool:
 def _weigh(view: str, encoding: str) -> tuple[list[str], int, int, int]:
     """Weigh the words of a latin-1 view: (words gained, number lost, number counted, number valid when converted).
 
-    A word *gains* when it is not Vietnamese as it stands, not even misspelt, but is a well-formed syllable in
-    consistent case after conversion; it is *lost* when conversion leaves it no syllable while changing it or
-    leaving a byte unexplained. Initials and acronyms (THCS) are not counted.
+    A word *gains* when it is not Vietnamese as it stands (not even misspelt; or cased like "ThÞ") but is a
+    well-formed syllable in consistent case after conversion; it is *lost* when conversion leaves it no syllable
+    while changing it or leaving a byte unexplained. Initials and acronyms (THCS) are not counted.
     """
     gained: list[str] = []
     lost = counted = valid = 0
@@ -279,8 +279,8 @@ def _weigh(view: str, encoding: str) -> tuple[list[str], int, int, int]:
         if converted != word or unexplained:
             if not ok:
                 lost += 1
-            elif not _is_syllable(word, strict=False) and _consistent_case(converted):
-                gained.append(word.lower())
+            elif _consistent_case(converted) and not (_consistent_case(word) and _is_syllable(word, strict=False)):
+                gained.append(word)
         if len(converted) > 1 and not (word.isascii() and word.isupper()):
             counted += 1
             valid += ok
@@ -289,7 +289,7 @@ def _weigh(view: str, encoding: str) -> tuple[list[str], int, int, int]:
 
 def _confidence(encoding: str, gained: list[str], lost: int, counted: int, valid: int) -> int:
     """Number of words gained if they make a convincing case for `encoding`, else 0."""
-    weights = {word: len(word) * (2 if _striking(word, encoding) else 1) for word in gained}
+    weights = {word.lower(): len(word) * (2 if _striking(word, encoding) else 1) for word in gained}
     bonus = _STRIKING_BONUS[encoding]
     longest = max((len(word) + (bonus if _striking(word, encoding) else 0) for word in gained), default=0)
     # Short gains ("où", "Loïc") happen in French; real legacy text soon piles up more.
@@ -313,10 +313,10 @@ def detect(text: str) -> str | None:
         return None
     view = text.translate(_AS_LATIN1)
     weighed = {encoding: _weigh(view, encoding) for encoding in _TABLES}
-    shared = set(weighed[TCVN3][0]) & set(weighed[VNI][0])
+    shared = {w.lower() for w in weighed[TCVN3][0]} & {w.lower() for w in weighed[VNI][0]}
     scores = {}
     for encoding, (gained, lost, counted, valid) in weighed.items():
-        if score := _confidence(encoding, [w for w in gained if w not in shared], lost, counted, valid):
+        if score := _confidence(encoding, [w for w in gained if w.lower() not in shared], lost, counted, valid):
             scores[encoding] = score
     if not scores:
         return None

@@ -1,0 +1,126 @@
+"""`thidua send` end to end: a real SMTP server on 127.0.0.1 receives the month's workbook; refusals,
+failures and the history of sends."""
+
+from __future__ import annotations
+
+import email
+import io
+import sqlite3
+import ssl
+from collections.abc import Callable
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from thidua.cli import main
+from thidua.workspace import Workspace
+
+from .conftest import Fill, reg_row
+from .test_mailer import LOOPBACK, PASSWORD, USER, Inbox, authenticator, free_port
+
+Serve = Callable[..., tuple[Inbox, int]]
+
+
+def configure(ws: Workspace, port: int, cafile: Path | None = None) -> None:
+    security = "starttls" if cafile else "none"
+    extra = (
+        f'cafile = "{cafile.as_posix()}"\nusername = "{USER}"\npassword_env = "THIDUA_TEST_PASSWORD"\n'
+        if cafile
+        else ""
+    )
+    settings = ws.root / "thidua.toml"
+    text = settings.read_text(encoding="utf-8")
+    text = text[: text.index("[email]")] + (
+        '[email]\nto = ["thidua@pgd.example.vn"]\ncc = ["hieutruong@thmangden.example.vn"]\n'
+        f'from = "thuky@thmangden.example.vn"\nhost = "{LOOPBACK}"\nport = {port}\nsecurity = "{security}"\n'
+        f"timeout = 5\n{extra}"
+    )
+    settings.write_text(text, encoding="utf-8")
+
+
+def invoke(ws: Workspace, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, [*args, "-w", str(ws.root)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def sends(ws: Workspace) -> list[tuple[str, str, str]]:
+    db = sqlite3.connect(ws.root / "thidua-lich-su.sqlite")
+    return db.execute("SELECT month, status, message_id FROM sends ORDER BY id").fetchall()
+
+
+def test_the_month_is_sent_over_starttls_with_login(
+    demo_ws: Workspace,
+    serve: Serve,
+    server_tls: ssl.SSLContext,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox, port = serve(
+        tls_context=server_tls, require_starttls=True, authenticator=authenticator, auth_require_tls=True
+    )
+    configure(demo_ws, port, cafile=certificate[0])
+    monkeypatch.setenv("THIDUA_TEST_PASSWORD", PASSWORD)
+    assert invoke(demo_ws, "run", "--month", "2022-05")[0] == 0
+    code, out, err = invoke(demo_ws, "send", "--month", "2022-05")
+    assert code == 0, err
+    envelope, message = inbox.only()
+    assert sorted(envelope.rcpt_tos) == ["hieutruong@thmangden.example.vn", "thidua@pgd.example.vn"]
+    assert "05/2022" in message["Subject"] and "Trường Tiểu học Măng Đen" in message["Subject"]
+    body = message.get_body(("plain",))
+    assert body is not None and body.get_content().startswith("Kính gửi: Phòng GD&ĐT huyện KonPLông")
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "bao-cao-pgd-2022-05.xlsx"
+    assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    workbook = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
+    assert "Kết quả tháng" in workbook.sheetnames
+    eml = demo_ws.root / "output" / "2022-05" / "bao-cao-pgd-2022-05.eml"
+    assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Message-ID"] == message["Message-ID"]
+    assert sends(demo_ws) == [("2022-05", "đã gửi", message["Message-ID"])]
+    for text in (
+        eml.read_bytes().decode("ascii", "replace"),
+        out,
+        err,
+        (demo_ws.root / "thidua-lich-su.sqlite").read_bytes().decode("latin-1"),
+    ):
+        assert PASSWORD not in text
+    assert "2022-05" in invoke(demo_ws, "history")[1] and "đã gửi" in invoke(demo_ws, "history")[1]
+
+
+def test_a_month_with_errors_is_refused_unless_forced(empty_ws: Workspace, fill: Fill, serve: Serve) -> None:
+    inbox, port = serve()
+    configure(empty_ws, port)
+    fill("dang-ky", "a.xlsx", [reg_row("Người Lạ", "LĐTT")])
+    assert invoke(empty_ws, "run", "--month", "2021-10")[0] == 1
+    code, out, _err = invoke(empty_ws, "send", "--month", "2021-10")
+    assert code == 1 and "còn 1 lỗi" in out and "--force" in out
+    assert inbox.envelopes == []
+    assert (empty_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.eml").exists()
+    code, _out, _err = invoke(empty_ws, "send", "--month", "2021-10", "--force")
+    assert code == 0 and len(inbox.envelopes) == 1
+    assert [status for _m, status, _id in sends(empty_ws)] == ["không gửi", "đã gửi"]
+
+
+def test_dry_run_writes_the_eml_and_sends_nothing(demo_ws: Workspace, serve: Serve) -> None:
+    inbox, port = serve()
+    configure(demo_ws, port)
+    invoke(demo_ws, "run", "--month", "2021-10")
+    code, out, _err = invoke(demo_ws, "send", "--month", "2021-10", "--dry-run")
+    assert code == 0 and "chưa gửi" in out
+    assert inbox.envelopes == [] and sends(demo_ws) == []
+    assert (demo_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.eml").stat().st_size > 5000
+
+
+def test_a_dead_server_is_a_clear_failure_never_recorded_as_sent(demo_ws: Workspace) -> None:
+    configure(demo_ws, free_port())  # nothing listens there
+    invoke(demo_ws, "run", "--month", "2021-10")
+    code, _out, err = invoke(demo_ws, "send", "--month", "2021-10")
+    assert code == 1 and err.startswith("Lỗi: ") and f"{LOOPBACK}:" in err and "Traceback" not in err
+    assert [status for _m, status, _id in sends(demo_ws)] == ["thất bại"]
+
+
+def test_sending_a_month_never_run_says_what_to_do(demo_ws: Workspace) -> None:
+    code, _out, err = invoke(demo_ws, "send", "--month", "2021-11")
+    assert code == 2 and "thidua run --month 2021-11" in err
