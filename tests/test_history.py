@@ -67,3 +67,32 @@ def test_history_command_lists_months(demo_ws: Workspace) -> None:
     run(demo_ws, "2021-10")
     out = runner.invoke(main, ["history", "-w", str(demo_ws.root)]).stdout
     assert "2021-10" in out and "Chưa gửi báo cáo nào." in out
+
+
+def test_progress_shows_on_a_terminal_and_stays_quiet_otherwise(demo_ws: Workspace) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "thidua", "run", "-w", str(demo_ws.root), "--month", "2022-05"]
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert piped.returncode == 0 and piped.stderr == ""
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=slave, timeout=120, check=False)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert done.returncode == 0
+    text = seen.decode("utf-8")
+    assert "Đang đọc các tệp đã nộp" in text and "21/21 tệp (100%)" in text and "Đang ghi kết quả" in text
