@@ -101,21 +101,52 @@ def record_month(path: Path, result: MonthResult) -> None:
         conn.execute("DELETE FROM months WHERE month = ?", (result.month,))
         conn.execute(
             "INSERT INTO months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (result.month, result.plan.school.name, result.plan.school.school_year, result.month_end.isoformat(),
-             now(), counts["error"], counts["warning"], counts["note"], len(result.files_read)),
+            (
+                result.month,
+                result.plan.school.name,
+                result.plan.school.school_year,
+                result.month_end.isoformat(),
+                now(),
+                counts["error"],
+                counts["warning"],
+                counts["note"],
+                len(result.files_read),
+            ),
         )
         conn.executemany(
             "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(result.month, i, t.target.code, t.target.name, t.target.target, t.target.base, t.registered,
-              t.achieved, t.status) for i, t in enumerate(result.targets)],
+            [
+                (
+                    result.month,
+                    i,
+                    t.target.code,
+                    t.target.name,
+                    t.target.target,
+                    t.target.base,
+                    t.registered,
+                    t.achieved,
+                    t.status,
+                )
+                for i, t in enumerate(result.targets)
+            ],
         )
         conn.executemany(
             "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(result.month, row.person.stt, row.person.name,
-              row.person.birth_date.isoformat() if row.person.birth_date else None, row.person.team,
-              row.registration.title if row.registration else None,
-              row.registration.initiative if row.registration else None, len(row.results),
-              row.vote.title if row.vote else None, int(row.submitted)) for row in result.persons],
+            [
+                (
+                    result.month,
+                    row.person.stt,
+                    row.person.name,
+                    row.person.birth_date.isoformat() if row.person.birth_date else None,
+                    row.person.team,
+                    row.registration.title if row.registration else None,
+                    row.registration.initiative if row.registration else None,
+                    len(row.results),
+                    row.vote.title if row.vote else None,
+                    int(row.submitted),
+                )
+                for row in result.persons
+            ],
         )
         conn.executemany(
             "INSERT INTO files VALUES (?, ?, ?)",

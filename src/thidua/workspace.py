@@ -78,7 +78,7 @@ class Workspace:
         """'old' (hòa, thúy — as in official documents), 'new' (hoà, thuý) or 'keep'."""
         style = str(self.settings.get("text", {}).get("tone_style", "old"))
         if style not in ("old", "new", "keep"):
-            raise ThiduaError(f"Mục [text] tone_style trong {SETTINGS_FILE} phải là \"old\", \"new\" hoặc \"keep\".")
+            raise ThiduaError(f'Mục [text] tone_style trong {SETTINGS_FILE} phải là "old", "new" hoặc "keep".')
         return style
 
     @property
