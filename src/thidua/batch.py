@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from thidua.guard import Limits
 from thidua.issues import Report
 from thidua.measure import MonthResult, attach_history, measure
 from thidua.merge import merge
@@ -59,7 +60,7 @@ def compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mont
     plan = read_plan(ws.plan_path, report, ws.tone_style)
     progress.say("Đang đọc các tệp đã nộp…")
     ws.submissions.mkdir(parents=True, exist_ok=True)
-    sheets, files = read_all(ws.submissions, plan, report, progress.files)
+    sheets, files = read_all(ws.submissions, plan, report, progress.files, Limits.from_settings(ws.settings))
     progress.say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
     sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
     valid = validate(sheets, plan, report)

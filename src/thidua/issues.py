@@ -36,6 +36,74 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Không mở được tệp",
         "Không mở được tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.",
     ),
+    "file-empty-bytes": (E, "Tệp rỗng", "Tệp rỗng (0 byte), không có nội dung. Hãy gửi lại tệp đã điền."),
+    "file-too-large": (
+        E,
+        "Tệp quá lớn",
+        "Tệp nặng {size} MB, vượt giới hạn {limit} MB nên không được đọc. Hãy xóa hình ảnh hoặc trang thừa rồi "
+        "gửi lại (giới hạn chỉnh ở mục [limits] của thidua.toml).",
+    ),
+    "file-zip-bomb": (
+        E,
+        "Tệp nén bất thường",
+        "Tệp khai báo giải nén ra {inflated} MB (tỷ lệ nén {ratio}:1), vượt giới hạn an toàn nên không được mở. "
+        "Hãy nhờ người gửi mở bằng Excel, lưu lại rồi gửi lại.",
+    ),
+    "file-xml-entity": (
+        E,
+        "Tệp chứa khai báo XML nguy hiểm",
+        "Tệp chứa khai báo DOCTYPE/ENTITY không có trong tệp Excel thông thường nên không được mở. Hãy nhờ người "
+        "gửi mở bằng Excel, lưu lại rồi gửi lại.",
+    ),
+    "file-encrypted": (
+        E,
+        "Tệp có mật khẩu",
+        "Tệp được đặt mật khẩu nên không đọc được (thidua không dò mật khẩu). Hãy nhờ người gửi gỡ mật khẩu "
+        "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại.",
+    ),
+    "file-renamed-text": (
+        E,
+        "Không phải tệp Excel thật",
+        "Tệp thật ra là {what} được đổi đuôi thành {ext}. Hãy mở bằng Excel rồi lưu lại dạng Sổ làm việc Excel "
+        "(.xlsx) và gửi lại.",
+    ),
+    "file-macro": (N, "Tệp có macro", "Tệp có macro (VBA); thidua chỉ đọc giá trị các ô, không chạy macro."),
+    "folder-named-like-file": (
+        N,
+        "Thư mục có tên giống tệp",
+        "Đây là một thư mục có tên giống tệp bảng tính; thidua đọc các tệp bên trong thư mục.",
+    ),
+    "sheet-too-many-rows": (
+        E,
+        "Trang tính quá nhiều dòng",
+        "Trang tính có {rows} dòng, vượt giới hạn {limit} dòng nên không được đọc. Hãy xóa các dòng thừa rồi gửi lại.",
+    ),
+    "sheet-hidden": (
+        W,
+        "Trang tính bị ẩn",
+        "Trang tính này đang bị ẩn nhưng có số liệu theo mẫu; số liệu vẫn được tính. Nếu là bản cũ, hãy xóa trang.",
+    ),
+    "rows-hidden": (
+        W,
+        "Dòng bị ẩn",
+        "Các dòng {rows} đang bị ẩn nhưng vẫn được đọc và tính. Hãy hiện các dòng đó để kiểm tra lại.",
+    ),
+    "cells-merged": (
+        N,
+        "Ô gộp trong vùng số liệu",
+        "Các vùng ô gộp {ranges}: giá trị của ô đầu tiên được dùng cho cả vùng. Nên bỏ gộp ô trong vùng số liệu.",
+    ),
+    "formula-uncalculated": (
+        W,
+        "Công thức chưa được tính",
+        "Ô có công thức nhưng chưa có giá trị đã tính nên được coi là trống. Hãy mở tệp bằng Excel, lưu lại rồi "
+        "gửi lại.",
+    ),
+    "formula-cached": (
+        N,
+        "Có ô công thức",
+        "Trang tính có {count} ô công thức; thidua dùng giá trị Excel đã tính, không chạy công thức.",
+    ),
     "file-not-template": (
         E,
         "Không phải mẫu thi đua",

@@ -26,7 +26,7 @@ VNI = "VNI"
 
 # Every table lists tones in this order: none, huyền, sắc, hỏi, ngã, nặng.
 _TONE_MARKS = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-_HUYEN, _SAC, _HOI, _NGA, _NANG = 1, 2, 3, 4, 5
+_SAC, _NANG = 2, 5
 
 # --- TCVN3 (TCVN 5712:1993, VN3) ----------------------------------------------------------------------------
 # Byte of each lower-case vowel with tone:  none  huyền  sắc  hỏi   ngã   nặng
@@ -44,8 +44,8 @@ _TCVN3_VOWELS: dict[str, tuple[int, ...]] = {
     "ư": (0xAD, 0xF5, 0xF8, 0xF6, 0xF7, 0xF9),
     "y": (0x79, 0xFA, 0xFD, 0xFB, 0xFC, 0xFE),
 }
-# đ, the only capitals VN3 has (untoned), and the no-break space.
-_TCVN3_OTHERS = {0xAE: "đ", 0xA1: "Ă", 0xA2: "Â", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư", 0xA7: "Đ", 0xA0: "\u00a0"}
+# The no-break space, the only capitals VN3 has (untoned), and đ.
+_TCVN3_OTHERS = {0xA0: "\u00a0", 0xA1: "Ă", 0xA2: "Â", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư", 0xA7: "Đ", 0xAE: "đ"}
 
 # --- VNI-Windows --------------------------------------------------------------------------------------------
 # Mark bytes after a base letter (lower case; capitals use the upper-case glyphs Ø Ù Û Õ Ï, Â À Á Å Ã Ä, ...).
@@ -148,7 +148,10 @@ def encoding_of_font(font_name: str | None) -> tuple[str, bool] | None:
 
 
 def to_unicode(text: str, encoding: str, capitals: bool = False) -> str:
-    """Convert legacy mojibake to NFC Unicode; `capitals` for text drawn by a TCVN3 "H" font."""
+    """Convert legacy mojibake to NFC Unicode; `capitals` for text drawn by a TCVN3 "H" font.
+
+    Characters the encoding does not define (digits, punctuation, real Unicode letters) are kept as they are.
+    """
     if encoding not in _TABLES:
         raise ValueError(f"unknown legacy encoding {encoding!r}")
     text = unicodedata.normalize("NFC", text)
@@ -182,11 +185,15 @@ def _onset_fits(onset: str, rhyme: str) -> bool:
         return first in "eêiy"
     if onset in ("gh", "ngh"):
         return first in "eêi"
-    if onset in ("c", "ng", "g"):
-        return first not in ("eêiy" if onset != "g" else "eêy")  # g + i is "gì"
+    if onset in ("c", "ng"):
+        return first not in "eêiy"
+    if onset == "g":
+        return first not in "eêy"  # g + i is "gì"
     if onset == "qu":
         return first not in "uưo"
-    return not (onset == "gi" and first in "iy")
+    if onset == "gi":
+        return first not in "iy"
+    return True
 
 
 def _tone_places(rhyme: str) -> set[int]:
@@ -230,10 +237,12 @@ def _is_syllable(word: str, strict: bool = True) -> bool:
 
 
 # --- Detection ----------------------------------------------------------------------------------------------
-# Evidence needed: characters in the distinct words conversion turns into Vietnamese (striking ones count twice),
+# Evidence needed: characters in the distinct words that conversion turns into Vietnamese, striking ones twice ...
 _MIN_EVIDENCE = 8
-_MIN_WORD_EVIDENCE = 6  # or in one such word ("Tr­êng", "Nguyeãn"), fewer if striking ("Khaù", "Kh¸")
-_STRIKING_BONUS = {TCVN3: 3, VNI: 2}  # a symbol inside a word says more than a VNI mark pair
+# ... or in a single such word ("Tr­êng", "Nguyeãn"), fewer if striking ("Khaù", "Kh¸"): a symbol inside a word
+# says more than a VNI mark pair.
+_MIN_WORD_EVIDENCE = 6
+_STRIKING_BONUS = {TCVN3: 3, VNI: 2}
 
 
 # Vowel + VNI mark pairs that French, Spanish, Portuguese or Catalan spell too (où, Loïc, aún, Chloé): no sign.
@@ -241,10 +250,7 @@ _EUROPEAN_PAIRS = frozenset(["où", "oû", "oï", "aï", "uï", "aî", "oî", "a
 _EUROPEAN_PAIRS |= {"oè", "uè", "uà", "eô", "aú", "eú", "uá", "uó"}
 _VNI_MARKS = frozenset(_VNI_TONE + _VNI_HAT + _VNI_BREVE + (_VNI_TONE + _VNI_HAT + _VNI_BREVE).upper())
 # TCVN3 bytes that show as symbols, not letters (µ and ª count: no word is spelt with them).
-_TCVN3_SYMBOLS = frozenset(ch for ch in _LEGACY_LETTERS[TCVN3] if not unicodedata.category(ch).startswith("L")) | {
-    "µ",
-    "ª",
-}
+_TCVN3_SYMBOLS = frozenset("µª").union(ch for ch in _LEGACY_LETTERS[TCVN3] if unicodedata.category(ch)[0] != "L")
 
 
 def _striking(word: str, encoding: str) -> bool:

@@ -15,8 +15,8 @@ from typing import Any
 
 import python_calamine as calamine
 
-from thidua import schema
-from thidua.issues import Report
+from thidua import guard, schema
+from thidua.issues import Report, cell_ref
 from thidua.model import Plan
 from thidua.tables import HeaderMatch, find_header
 from thidua.text import key
@@ -43,7 +43,7 @@ class RawSheet:
 def discover(folder: Path, report: Report) -> list[Path]:
     """Every spreadsheet under `folder` (any depth, sorted); lock files and other files noted and skipped."""
     found: list[Path] = []
-    for path in sorted(_walk(folder)):
+    for path in sorted(_walk(folder, report)):
         rel = path.relative_to(folder).as_posix()
         if path.name.startswith("~$") or path.name.startswith(".~lock"):
             report.add("file-skipped-lock", file=rel)
@@ -54,18 +54,31 @@ def discover(folder: Path, report: Report) -> list[Path]:
     return found
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, report: Report | None = None) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in dirs:
+            if report is not None and Path(d).suffix.lower() in SPREADSHEET_SUFFIXES:
+                report.add("folder-named-like-file", file=(Path(root) / d).relative_to(folder).as_posix())
         for name in files:
             path = Path(root) / name
             if path.is_file():
                 yield path
 
 
-def open_workbook_rows(source: Path | bytes) -> dict[str, list[list[Any]]]:
-    """All sheets of a workbook (a path, or its bytes already read) as rows of Python values, with absolute
-    coordinates (row 0 is row 1)."""
+@dataclass
+class SheetData:
+    """One sheet as calamine read it: rows with absolute coordinates, merged ranges, visibility."""
+
+    rows: list[list[Any]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    visible: bool = True
+
+
+def load_sheets(
+    source: Path | bytes, skip: frozenset[str] = frozenset(), nrows: int | None = None
+) -> dict[str, SheetData]:
+    """Every sheet of a workbook (a path, or its bytes already read), except `skip`; at most `nrows` rows each."""
     try:
         if isinstance(source, bytes):
             workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
@@ -74,13 +87,46 @@ def open_workbook_rows(source: Path | bytes) -> dict[str, list[list[Any]]]:
     except calamine.CalamineError as exc:
         raise ValueError(_reason(exc)) from exc
     try:
-        return {
-            name: workbook.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in workbook.sheet_names
-        }
+        visible = {m.name: m.visible == calamine.SheetVisibleEnum.Visible for m in workbook.sheets_metadata}
+        sheets: dict[str, SheetData] = {}
+        for name in workbook.sheet_names:
+            if name in skip:
+                continue
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
+            sheets[name] = SheetData(rows, list(sheet.merged_cell_ranges or []), visible.get(name, True))
+        return sheets
     except calamine.CalamineError as exc:
         raise ValueError(_reason(exc)) from exc
     finally:
         workbook.close()
+
+
+def open_workbook_rows(source: Path | bytes) -> dict[str, list[list[Any]]]:
+    """All sheets of a workbook as rows of Python values, with absolute coordinates (row 0 is row 1)."""
+    return {name: sheet.rows for name, sheet in load_sheets(source).items()}
+
+
+def _fill_merged(sheet: SheetData) -> None:
+    """Give every cell of a merged range the value of its first cell, as the reader of the sheet sees it."""
+    for (r1, c1), (r2, c2) in sheet.merged:
+        if r1 >= len(sheet.rows) or c1 >= len(sheet.rows[r1]):
+            continue
+        value = sheet.rows[r1][c1]
+        for r in range(r1, min(r2, len(sheet.rows) - 1) + 1):
+            row = sheet.rows[r]
+            for c in range(c1, min(c2, len(row) - 1) + 1):
+                row[c] = value
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "tệp đã bị xóa hoặc chuyển đi trong lúc đang đọc"
+    if isinstance(exc, PermissionError):
+        return "không có quyền đọc tệp (có thể tệp đang mở ở máy khác)"
+    if isinstance(exc, IsADirectoryError):
+        return "đây là thư mục, không phải tệp"
+    return "lỗi đọc đĩa"
 
 
 def _reason(exc: BaseException) -> str:
@@ -125,48 +171,93 @@ def recognise(rows: list[list[Any]], plan: Plan, hint: str | None = None) -> tup
     return (best[1], best[2]) if best else None
 
 
-def read_submission(path: Path, rel: str, plan: Plan, report: Report) -> tuple[list[RawSheet], str]:
-    """Read one file once (its bytes, hashed for the history) and return its recognised sheets and its SHA-256;
-    problems become issues, never exceptions."""
+def read_submission(
+    path: Path, rel: str, plan: Plan, report: Report, limits: guard.Limits | None = None
+) -> tuple[list[RawSheet], str]:
+    """Read one file once (its bytes, hashed for the history), guard it, and return its recognised sheets and
+    its SHA-256. Problems become issues, never exceptions."""
+    limits = limits or guard.Limits()
     digest = ""
     try:
-        mtime = path.stat().st_mtime
+        stat = path.stat()
+        guard.check_size(stat.st_size, limits)  # before reading a byte
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        sheets = open_workbook_rows(data)
+        seen = guard.inspect(data, path.suffix.lower(), limits)
+        sheets = load_sheets(data, frozenset(seen.too_long), limits.max_rows + 1)
+    except guard.Refused as refused:
+        report.add(refused.code, file=rel, **refused.params)
+        return [], digest
     except ValueError as exc:
         report.add("file-unreadable", file=rel, reason=str(exc))
         return [], digest
     except OSError as exc:
-        report.add("file-unreadable", file=rel, reason=exc.strerror or "không đọc được tệp")
+        report.add("file-unreadable", file=rel, reason=_os_reason(exc))
         return [], digest
+    if seen.macros:
+        report.add("file-macro", file=rel)
+    for name, declared in seen.too_long.items():
+        report.add("sheet-too-many-rows", file=rel, sheet=name, rows=f"{declared:,}", limit=f"{limits.max_rows:,}")
     meta: dict[str, str] = {}
     date1904 = uses_1904_dates(data)
-    for name, rows in sheets.items():
+    for name, sheet in sheets.items():
         if key(name) == key(schema.META_SHEET):
-            meta = read_meta(rows)
+            meta = read_meta(sheet.rows)
     found: list[RawSheet] = []
-    for name, rows in sheets.items():
+    for name, sheet in sheets.items():
         if key(name) in _SKIPPED_SHEETS:
             continue
-        recognised = recognise(rows, plan, meta.get("kind"))
+        if len(sheet.rows) > limits.max_rows:
+            report.add(
+                "sheet-too-many-rows", file=rel, sheet=name, rows=f"> {limits.max_rows:,}", limit=f"{limits.max_rows:,}"
+            )
+            continue
+        recognised = recognise(sheet.rows, plan, meta.get("kind"))
         if recognised is None:
             continue
         kind, header = recognised
+        _note_sheet(rel, name, sheet, header.row, seen, report)
+        rows = sheet.rows
         stt_col = header.columns.get("stt")
         body = [
             (index, row)
             for index, row in enumerate(rows)
             if index > header.row and any(not is_blank(v) for c, v in enumerate(row) if c != stt_col)
         ]
-        found.append(RawSheet(rel, name, kind, header, body, meta, mtime, date1904))
+        found.append(RawSheet(rel, name, kind, header, body, meta, stat.st_mtime, date1904))
     if not found:
         report.add("file-not-template", file=rel)
     return found, digest
 
 
+def _note_sheet(rel: str, name: str, sheet: SheetData, header_row: int, seen: guard.Inspection, report: Report) -> None:
+    """Issues about how a recognised sheet is built: hidden, merged cells over data, hidden rows, formulas."""
+    if not sheet.visible:
+        report.add("sheet-hidden", file=rel, sheet=name)
+    over_data = [m for m in sheet.merged if m[1][0] > header_row]
+    if over_data:
+        _fill_merged(sheet)
+        shown = ", ".join(f"{cell_ref(*a)}:{cell_ref(*b)}" for a, b in over_data[:5])
+        report.add("cells-merged", file=rel, sheet=name, cell=cell_ref(*over_data[0][0]), ranges=shown)
+    hidden = [r for r in seen.hidden_rows.get(name, []) if r - 1 > header_row]
+    if hidden:
+        shown = ", ".join(map(str, hidden[:10])) + ("…" if len(hidden) > 10 else "")
+        report.add("rows-hidden", file=rel, sheet=name, cell=f"{hidden[0]}:{hidden[0]}", rows=shown)
+    formulas = seen.formulas.get(name, [])
+    for cell, has_value in formulas:
+        if not has_value:
+            report.add("formula-uncalculated", file=rel, sheet=name, cell=cell)
+    computed = sum(has_value for _cell, has_value in formulas)
+    if computed:
+        report.add("formula-cached", file=rel, sheet=name, count=computed)
+
+
 def read_all(
-    folder: Path, plan: Plan, report: Report, progress: Callable[[int, int], None] | None = None
+    folder: Path,
+    plan: Plan,
+    report: Report,
+    progress: Callable[[int, int], None] | None = None,
+    limits: guard.Limits | None = None,
 ) -> tuple[list[RawSheet], dict[str, str]]:
     """Read every submission under `folder`: the recognised sheets, and each file read with its SHA-256.
     `progress(done, total)` is called after each file."""
@@ -175,7 +266,7 @@ def read_all(
     paths = discover(folder, report)
     for done, path in enumerate(paths, start=1):
         rel = path.relative_to(folder).as_posix()
-        found, files[rel] = read_submission(path, rel, plan, report)
+        found, files[rel] = read_submission(path, rel, plan, report, limits)
         sheets.extend(found)
         if progress is not None:
             progress(done, len(paths))

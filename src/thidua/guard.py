@@ -1,0 +1,184 @@
+"""Untrusted files, checked before any parser sees them: size, what the bytes really are (a renamed CSV or
+web page, an encrypted workbook), the zip archive's declared sizes and compression ratios (a zip bomb is
+refused from its central directory, without inflating it), XML DOCTYPE/ENTITY declarations, macros, formulas
+without a computed value, hidden rows and over-long sheets. Guarding reads; it never writes or executes."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from thidua.errors import ThiduaError
+
+MB = 1 << 20
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_PROLOG = 4096  # a DOCTYPE can only stand before the root element
+_SHEET_TAG = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_SHEET_TAG_ALT = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_REL_TAG = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL_TAG_ALT = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+_FORMULA = re.compile(rb"<f[\s>/]")
+_REF = re.compile(rb'\br="([A-Z]+\d+)"')
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds, configurable in the [limits] table of thidua.toml."""
+
+    max_file_mb: float = 50
+    max_inflated_mb: float = 512
+    max_ratio: float = 100
+    max_rows: int = 50_000
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Limits:
+        table = settings.get("limits", {})
+        values: dict[str, Any] = {}
+        for name, default in cls().__dict__.items():
+            raw = table.get(name, default)
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+                raise ThiduaError(f"Mục [limits] {name} trong thidua.toml phải là một số dương (mặc định {default}).")
+            values[name] = type(default)(raw)
+        return cls(**values)
+
+
+class Refused(Exception):
+    """A file that must not be parsed: the issue code and its message parameters."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params: dict[str, Any] = params
+
+
+@dataclass
+class Inspection:
+    """What the guard learned about a file that may be parsed."""
+
+    macros: bool = False
+    formulas: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # sheet → (cell, has value)
+    hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet → 1-based rows
+    too_long: dict[str, int] = field(default_factory=dict)  # sheet → declared rows, over the limit
+
+
+def check_size(size: int, limits: Limits) -> None:
+    if size == 0:
+        raise Refused("file-empty-bytes")
+    if size > limits.max_file_mb * MB:
+        raise Refused("file-too-large", size=f"{size / MB:.0f}", limit=f"{limits.max_file_mb:g}")
+
+
+def inspect(data: bytes, suffix: str, limits: Limits) -> Inspection:
+    """Refuse what must not be parsed; describe the rest."""
+    check_size(len(data), limits)
+    if data.startswith(_OLE):
+        if _ENCRYPTED in data:
+            raise Refused("file-encrypted")
+        return Inspection()  # a legacy .xls: calamine reads it, and reports its own password protection
+    if data.startswith(b"PK"):
+        return _inspect_zip(data, limits)
+    what = _text_kind(data[:2048])
+    if what:
+        raise Refused("file-renamed-text", what=what, ext=suffix or "không đuôi")
+    return Inspection()  # unknown bytes: the reader's own error names the file
+
+
+def _text_kind(head: bytes) -> str:
+    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sample.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")):
+        return "trang web (HTML)"
+    if sample.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "bảng tính XML 2003"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("cp1258")
+        except UnicodeDecodeError:
+            return ""
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    if text and printable / len(text) > 0.97 and any(sep in text for sep in (",", ";", "\t")):
+        return "tệp văn bản CSV"
+    return ""
+
+
+def _inspect_zip(data: bytes, limits: Limits) -> Inspection:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Refused("file-unreadable", reason="tệp bị hỏng hoặc bị cắt cụt (không phải tệp nén hợp lệ)") from exc
+    with archive:
+        inflated = sum(info.file_size for info in infos)
+        packed = max(1, sum(info.compress_size for info in infos))
+        worst = max((info.file_size / max(1, info.compress_size) for info in infos), default=0.0)
+        if inflated > limits.max_inflated_mb * MB or (inflated > 10 * MB and worst > limits.max_ratio):
+            raise Refused(
+                "file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}"
+            )
+        names = {info.filename for info in infos}
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                with archive.open(info) as part:
+                    head = part.read(_PROLOG)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise Refused("file-xml-entity")
+        found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+        for sheet, member in _sheet_parts(archive, names).items():
+            _inspect_sheet(archive.read(member), sheet, limits, found)
+        return found
+
+
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Sheet name → worksheet part, from xl/workbook.xml and its relationships."""
+    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+        return {}
+    book = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    ids = {m[1]: m[0] for m in _SHEET_TAG.findall(book)} | {m[0]: m[1] for m in _SHEET_TAG_ALT.findall(book)}
+    targets = {m[0]: m[1] for m in _REL_TAG.findall(rels)} | {m[1]: m[0] for m in _REL_TAG_ALT.findall(rels)}
+    parts: dict[str, str] = {}
+    for rid, name in ids.items():
+        target = targets.get(rid)
+        if target is None:
+            continue
+        path = target.decode().lstrip("/")
+        path = path if path.startswith("xl/") else f"xl/{path}"
+        if path in names:
+            parts[_unescape(name)] = path
+    return parts
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return text
+
+
+def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
+    dimension = _DIMENSION.search(xml[:_PROLOG])
+    if dimension and dimension.group(1) and int(dimension.group(1)) > limits.max_rows:
+        found.too_long[sheet] = int(dimension.group(1))
+        return
+    hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)]
+    if hidden:
+        found.hidden_rows[sheet] = hidden
+    cells = []
+    for match in _FORMULA.finditer(xml):  # linear: from each formula back to its cell's opening tag
+        start = xml.rfind(b"<c ", 0, match.start())
+        end = xml.find(b"</c>", match.start())
+        if start == -1 or end == -1:
+            continue
+        ref = _REF.search(xml, start, xml.find(b">", start))
+        if ref:
+            body = xml[match.start() : end]
+            cells.append((ref.group(1).decode(), b"<v>" in body and b"<v></v>" not in body))
+    if cells:
+        found.formulas[sheet] = cells
