@@ -67,3 +67,17 @@ def test_macro_enabled_workbooks_are_read(demo_ws: Workspace, tmp_path: Path) ->
     after = compute(demo_ws, "2022-05")
     assert {t.target.code: t.registered for t in after.targets} == before
     assert "dang-ky/DK thi dua To 2-3.xlsm" in after.files_read
+
+
+def test_outputs_left_between_the_two_renames_of_a_killed_run_come_back(tmp_path: Path) -> None:
+    from thidua.batch import staged
+
+    final = tmp_path / "2022-05"
+    previous = tmp_path / ".2022-05.old-999999999"  # a pid that cannot be alive
+    previous.mkdir()
+    (previous / "summary.json").write_text("{}", encoding="utf-8")
+    (tmp_path / ".2022-05.tmp-999999999").mkdir()  # the killed run's half-written folder
+    with pytest.raises(RuntimeError), staged(final):
+        raise RuntimeError("this run fails too")
+    assert (final / "summary.json").read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2022-05"]

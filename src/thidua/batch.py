@@ -74,12 +74,30 @@ def compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mont
     return result
 
 
+def _running(pid: str) -> bool:
+    """Whether a staging folder still belongs to a live batch (another run of the same month)."""
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def staged(final: Path) -> Iterator[Path]:
     """Build a folder beside `final` and swap it in only when complete; on failure the old one stays."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    for stale in final.parent.glob(f".{final.name}.*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed
+    for stale in sorted(final.parent.glob(f".{final.name}.*")):
+        if _running(stale.name.rsplit("-", 1)[-1]):
+            continue
+        if ".old-" in stale.name and not final.exists():
+            stale.rename(final)  # killed between the two renames: the previous outputs come back
+        else:
+            shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     tmp.mkdir()
     try:
