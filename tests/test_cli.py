@@ -149,11 +149,14 @@ def test_demo_command_runs_the_whole_path_twice(tmp_path: Path) -> None:
     assert code == 0 and "Dùng lại" in out
 
 
-@pytest.mark.parametrize("command", ["init", "templates", "check", "run", "demo"])
+@pytest.mark.parametrize("command", ["init", "templates", "check", "run", "send", "history", "demo"])
 def test_every_command_has_vietnamese_help_with_an_example(command: str) -> None:
     code, out, _err = invoke(command, "--help")
     assert code == 0
     assert "Ví dụ" in out and f"thidua {command}" in out
+    assert "Cách dùng:" in out and "Tùy chọn:" in out and "Xem hướng dẫn này rồi thoát." in out
+    for english in ("Usage:", "Options:", "Show this message", "[default:", "[required]", "DIRECTORY"):
+        assert english not in out
 
 
 def test_usage_errors_are_vietnamese_with_exit_2() -> None:

@@ -97,8 +97,54 @@ _CLICK_PHRASES = (
 )
 
 
+class VietnameseFormatter(click.HelpFormatter):
+    """click's help scaffolding (usage line, section headings) in Vietnamese."""
+
+    HEADINGS = {"Options": "Tùy chọn", "Commands": "Lệnh", "Arguments": "Tham số"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        args = args.replace("[OPTIONS]", "[TÙY CHỌN]").replace("COMMAND [ARGS]...", "LỆNH [THAM SỐ]...")
+        args = args.replace("DIRECTORY", "THƯ_MỤC")
+        super().write_usage(prog, args, prefix="Cách dùng: ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self.HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        words = (("[required]", "[bắt buộc]"), ("DIRECTORY", "THƯ_MỤC"), ("[default: ", "[mặc định: "))
+        translated = []
+        for term, text in rows:
+            for english, vietnamese in words:
+                term, text = term.replace(english, vietnamese), text.replace(english, vietnamese)
+            translated.append((term, text))
+        super().write_dl(translated, col_max, col_spacing)
+
+
+class VietnameseContext(click.Context):
+    formatter_class = VietnameseFormatter
+
+
+class VietnameseCommand(click.Command):
+    context_class = VietnameseContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Xem hướng dẫn này rồi thoát."
+        return option
+
+
 class VietnameseGroup(click.Group):
     """Report usage errors in Vietnamese, with the command to get help, and exit with code 2."""
+
+    context_class = VietnameseContext
+    command_class = VietnameseCommand
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Xem hướng dẫn này rồi thoát."
+        return option
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # always non-standalone: we report errors ourselves
         kwargs["standalone_mode"] = False
@@ -123,7 +169,7 @@ class VietnameseGroup(click.Group):
 
 
 @click.group(cls=VietnameseGroup, context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", message="thidua %(version)s")
+@click.version_option(__version__, "-V", "--version", message="thidua %(version)s", help="Xem phiên bản rồi thoát.")
 def main() -> None:
     """thidua — tổng hợp phong trào thi đua của nhà trường từ các tệp Excel.
 
@@ -133,6 +179,7 @@ def main() -> None:
       2. chép các tệp nhận được vào thư mục submissions/
       3. thidua run --month 2021-10
       4. mở thư mục output/2021-10/
+      5. thidua send --month 2021-10   gửi báo cáo cho Phòng GD&ĐT
 
     Thử ngay với số liệu mẫu: thidua demo
     """
