@@ -8,9 +8,9 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -100,7 +100,7 @@ _CLICK_PHRASES = (
 class VietnameseFormatter(click.HelpFormatter):
     """click's help scaffolding (usage line, section headings) in Vietnamese."""
 
-    HEADINGS = {"Options": "Tùy chọn", "Commands": "Lệnh", "Arguments": "Tham số"}
+    HEADINGS: ClassVar[dict[str, str]] = {"Options": "Tùy chọn", "Commands": "Lệnh", "Arguments": "Tham số"}
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         args = args.replace("[OPTIONS]", "[TÙY CHỌN]").replace("COMMAND [ARGS]...", "LỆNH [THAM SỐ]...")
@@ -110,7 +110,7 @@ class VietnameseFormatter(click.HelpFormatter):
     def write_heading(self, heading: str) -> None:
         super().write_heading(self.HEADINGS.get(heading, heading))
 
-    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         words = (("[required]", "[bắt buộc]"), ("DIRECTORY", "THƯ_MỤC"), ("[default: ", "[mặc định: "))
         translated = []
         for term, text in rows:
