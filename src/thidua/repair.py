@@ -24,6 +24,7 @@ _VIETNAMESE_LATIN1 = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌ
 _CP1252_EXTRA = frozenset("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ")
 
 
+@lru_cache(maxsize=1 << 16)
 def _suspicious(text: str) -> bool:
     if text.isascii():
         return False

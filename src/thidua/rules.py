@@ -262,8 +262,9 @@ class _Checker:
                     source=p["source"],
                 )
             self._recruited(vote.person, vote.origin, vote.date or self.plan.year_end, months, "bình xét", p)
+        voted = {v.person for v in self.votes}
         for reg in self.regs:
-            if reg.title in TITLES_FOR_LDTT and reg.person not in {v.person for v in self.votes}:
+            if reg.title in TITLES_FOR_LDTT and reg.person not in voted:
                 self._recruited(reg.person, reg.origin, self.plan.year_end, months, "đăng ký", p)
 
     def _recruited(self, person: Person, origin: Any, when: dt.date, months: int, stage: str, p: Params) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from thidua.text import fold
@@ -40,42 +41,50 @@ class HeaderMatch:
         return (len(self.columns), self.exact)
 
 
+@lru_cache(maxsize=256)
+def _labels(fields: tuple[Labelled, ...]) -> tuple[dict[str, str], dict[str, str], tuple[tuple[str, str], ...]]:
+    """Folded main labels → key, folded aliases → key (first field wins), and (key, folded label) in order."""
+    main: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for f in fields:
+        main.setdefault(fold(f.label), f.key)
+        for alias in f.aliases:
+            aliases.setdefault(fold(alias), f.key)
+    return main, aliases, tuple((f.key, fold(f.label)) for f in fields)
+
+
 def match_row(cells: Sequence[object], fields: Sequence[Labelled]) -> HeaderMatch | None:
     """Match one row's cells against the fields' labels: exact (folded) first, then close spellings."""
     folded = [fold(c) if isinstance(c, str) else "" for c in cells]
-    wanted: dict[str, str] = {}
-    for f in fields:
-        for variant in (f.label, *f.aliases):
-            wanted.setdefault(fold(variant), f.key)
+    main, aliases, ordered = _labels(tuple(fields))
     columns: dict[str, int] = {}
     used: set[int] = set()
     # Exact matches on the main label beat alias matches ("Ngày" is an alias of "Ngày đăng ký").
-    for prefer_label in (True, False):
+    for table in (main, aliases):
         for col, text in enumerate(folded):
             if not text or col in used:
                 continue
-            for f in fields:
-                if f.key in columns:
-                    continue
-                names = (f.label,) if prefer_label else f.aliases
-                if text in {fold(n) for n in names}:
-                    columns[f.key] = col
-                    used.add(col)
-                    break
+            found = table.get(text)
+            if found is not None and found not in columns:
+                columns[found] = col
+                used.add(col)
     exact = len(columns)
     if exact == 0:
         return None
     renamed: list[tuple[str, str, int]] = []
-    for f in fields:
-        if f.key in columns:
+    labels = {f.key: f.label for f in fields}
+    for field_key, label in ordered:
+        if field_key in columns:
             continue
         candidates = {folded[c]: c for c in range(len(folded)) if folded[c] and c not in used}
-        close = difflib.get_close_matches(fold(f.label), list(candidates), n=1, cutoff=FUZZY_CUTOFF)
+        if not candidates:
+            break
+        close = difflib.get_close_matches(label, list(candidates), n=1, cutoff=FUZZY_CUTOFF)
         if close:
             col = candidates[close[0]]
-            columns[f.key] = col
+            columns[field_key] = col
             used.add(col)
-            renamed.append((str(cells[col]), f.label, col))
+            renamed.append((str(cells[col]), labels[field_key], col))
     return HeaderMatch(0, columns, exact, renamed)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Spaces that arrive from web pages, chat apps and Word: non-breaking, thin, ideographic, zero-width.
 _ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\r\n\v\f"), " ")
@@ -19,15 +20,20 @@ _TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def clean(value: object) -> str:
-    """Return tidy display text: NFC, odd and zero-width spaces removed, spacing collapsed, Ð fixed."""
-    if value is None:
-        return ""
-    text = str(value).translate(_ZERO_WIDTH).translate(_ODD_SPACES)
+@lru_cache(maxsize=1 << 16)
+def _clean_text(text: str) -> str:
+    text = text.translate(_ZERO_WIDTH).translate(_ODD_SPACES)
     # Icelandic eth (U+00D0) is a common look-alike for Vietnamese Đ (U+0110) in legacy conversions.
     text = text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
     text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def clean(value: object) -> str:
+    """Return tidy display text: NFC, odd and zero-width spaces removed, spacing collapsed, Ð fixed."""
+    if value is None:
+        return ""
+    return _clean_text(value if isinstance(value, str) else str(value))
 
 
 def _tone_free_word(word: str) -> str:
@@ -38,14 +44,23 @@ def _tone_free_word(word: str) -> str:
     return unicodedata.normalize("NFC", base) + tones
 
 
+@lru_cache(maxsize=1 << 16)
+def _key_text(text: str) -> str:
+    return " ".join(_tone_free_word(w) for w in _WORD.findall(clean(text).lower()))
+
+
 def key(value: object) -> str:
     """Matching key: case, spacing, NFC/NFD and tone placement do not matter; letters and tones do."""
-    text = clean(value).lower()
-    return " ".join(_tone_free_word(w) for w in _WORD.findall(text))
+    return _key_text(value if isinstance(value, str) else clean(value))
 
 
 def fold(value: object) -> str:
     """Accent-free lower-case key (đ → d), punctuation dropped: the most lenient comparison."""
+    return _fold_text(value if isinstance(value, str) else clean(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_text(value: str) -> str:
     text = unicodedata.normalize("NFD", clean(value).lower().replace("đ", "d"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_WORD.findall(text))
