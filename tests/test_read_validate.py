@@ -257,3 +257,17 @@ def test_a_newer_registration_replaces_the_older_and_the_report_says_which_won(e
     assert "lan-2.xlsx" in replaced[1][1] and "b-sau.xlsx" in replaced[0][1]
     f = figures(result)
     assert f["CSTDCS"] == (1, 0) and f["LDTT"] == (2, 0)
+
+
+def test_reading_on_several_cores_gives_the_same_result(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import thidua.read
+
+    monkeypatch.setattr(thidua.read, "PARALLEL_FROM", 10_000)
+    alone = compute(demo_ws, "2022-05")
+    monkeypatch.setattr(thidua.read, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(thidua.read.os, "cpu_count", lambda: 2)
+    pooled = compute(demo_ws, "2022-05")
+    assert figures(pooled) == figures(alone)
+    fields = ("code", "file", "sheet", "cell", "message")
+    assert pooled.issues.flatten(*fields) == alone.issues.flatten(*fields)
+    assert pooled.file_digests == alone.file_digests

@@ -16,7 +16,7 @@ from typing import Any
 import python_calamine as calamine
 
 from thidua import guard, schema
-from thidua.issues import Report, cell_ref
+from thidua.issues import Issue, Report, cell_ref
 from thidua.model import Plan
 from thidua.tables import HeaderMatch, find_header
 from thidua.text import key
@@ -264,10 +264,44 @@ def read_all(
     sheets: list[RawSheet] = []
     files: dict[str, str] = {}
     paths = discover(folder, report)
-    for done, path in enumerate(paths, start=1):
-        rel = path.relative_to(folder).as_posix()
-        found, files[rel] = read_submission(path, rel, plan, report, limits)
+    jobs = [(path, path.relative_to(folder).as_posix()) for path in paths]
+    for done, (rel, found, digest, issues) in enumerate(_read_jobs(jobs, plan, limits), start=1):
+        files[rel] = digest
         sheets.extend(found)
+        report.extend(issues)
         if progress is not None:
             progress(done, len(paths))
     return sheets, files
+
+
+PARALLEL_FROM = 48  # files; below this a process pool costs more than it saves
+_WORKER_PLAN: Plan | None = None
+_WORKER_LIMITS: guard.Limits | None = None
+
+
+def _init_worker(plan: Plan, limits: guard.Limits | None) -> None:
+    global _WORKER_PLAN, _WORKER_LIMITS
+    _WORKER_PLAN, _WORKER_LIMITS = plan, limits
+
+
+def _read_one(job: tuple[Path, str]) -> tuple[str, list[RawSheet], str, list[Issue]]:
+    path, rel = job
+    assert _WORKER_PLAN is not None
+    local = Report()
+    found, digest = read_submission(path, rel, _WORKER_PLAN, local, _WORKER_LIMITS)
+    return rel, found, digest, list(local)
+
+
+def _read_jobs(
+    jobs: list[tuple[Path, str]], plan: Plan, limits: guard.Limits | None
+) -> Iterator[tuple[str, list[RawSheet], str, list[Issue]]]:
+    """Read files in order, on every core when there are many: each file is still opened exactly once."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        _init_worker(plan, limits)
+        yield from map(_read_one, jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(plan, limits)) as pool:
+        yield from pool.map(_read_one, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
