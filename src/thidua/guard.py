@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,25 +115,61 @@ def _inspect_zip(data: bytes, limits: Limits) -> Inspection:
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise Refused("file-unreadable", reason="tệp bị hỏng hoặc bị cắt cụt (không phải tệp nén hợp lệ)") from exc
-    with archive:
-        inflated = sum(info.file_size for info in infos)
-        packed = max(1, sum(info.compress_size for info in infos))
-        worst = max((info.file_size / max(1, info.compress_size) for info in infos), default=0.0)
-        if inflated > limits.max_inflated_mb * MB or (inflated > 10 * MB and worst > limits.max_ratio):
-            raise Refused(
-                "file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}"
-            )
-        names = {info.filename for info in infos}
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels", ".vml")):
-                with archive.open(info) as part:
-                    head = part.read(_PROLOG)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+    try:
+        with archive:
+            return _inspect_members(archive, infos, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
+        # A member that does not inflate, or whose checksum is wrong: the archive is damaged.
+        raise Refused("file-unreadable", reason="tệp bị hỏng (một phần nội dung không giải nén được)") from exc
+
+
+def _inspect_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: Limits) -> Inspection:
+    inflated = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    worst = max((info.file_size / max(1, info.compress_size) for info in infos), default=0.0)
+    if inflated > limits.max_inflated_mb * MB or (inflated > 10 * MB and worst > limits.max_ratio):
+        raise Refused("file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}")
+    names = {info.filename for info in infos}
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels", ".vml")):
+            with archive.open(info) as part:
+                if _declares_doctype(part):
                     raise Refused("file-xml-entity")
-        found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
-        for sheet, member in _sheet_parts(archive, names).items():
-            _inspect_sheet(archive.read(member), sheet, limits, found)
-        return found
+    found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+    for sheet, member in _sheet_parts(archive, names).items():
+        _inspect_sheet(archive.read(member), sheet, limits, found)
+    return found
+
+
+def _declares_doctype(part: io.BufferedIOBase | Any) -> bool:
+    """Whether an XML part declares a DOCTYPE (or entities) before its root element, however long the
+    comments and processing instructions that precede it."""
+    buffer = part.read(_PROLOG)
+    pos = 0
+    while True:
+        while pos < len(buffer) and buffer[pos : pos + 1] in (b" ", b"\t", b"\r", b"\n", b"\xef", b"\xbb", b"\xbf"):
+            pos += 1
+        if pos >= len(buffer):
+            more = part.read(_PROLOG)
+            if not more:
+                return False
+            buffer, pos = buffer[pos:] + more, 0
+            continue
+        if buffer.startswith((b"<!DOCTYPE", b"<!ENTITY"), pos):
+            return True
+        closing = {b"<?": b"?>", b"<!--": b"-->"}
+        opener = next((o for o in closing if buffer.startswith(o, pos)), None)
+        if opener is None:
+            return b"<!DOCTYPE" in buffer[pos:] or b"<!ENTITY" in buffer[pos:]  # the root element begins here
+        end = buffer.find(closing[opener], pos + len(opener))
+        while end == -1:
+            more = part.read(_PROLOG * 16)
+            if not more:
+                return False
+            buffer = buffer[pos:] + more
+            pos = 0
+            end = buffer.find(closing[opener], len(opener))
+        pos = end + len(closing[opener])
 
 
 def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:

@@ -62,8 +62,8 @@ def _walk(folder: Path, report: Report | None = None) -> Iterator[Path]:
                 report.add("folder-named-like-file", file=(Path(root) / d).relative_to(folder).as_posix())
         for name in files:
             path = Path(root) / name
-            if path.is_file():
-                yield path
+            if path.is_file() or (path.is_symlink() and not path.exists()):
+                yield path  # a broken link is read, and reported as a file that vanished
 
 
 @dataclass
@@ -288,7 +288,14 @@ def _read_one(job: tuple[Path, str]) -> tuple[str, list[RawSheet], str, list[Iss
     path, rel = job
     assert _WORKER_PLAN is not None
     local = Report()
-    found, digest = read_submission(path, rel, _WORKER_PLAN, local, _WORKER_LIMITS)
+    try:
+        found, digest = read_submission(path, rel, _WORKER_PLAN, local, _WORKER_LIMITS)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        local = Report()
+        local.add("file-unreadable", file=rel, reason=f"tệp bị hỏng theo cách chưa gặp ({type(exc).__name__})")
+        return rel, [], "", list(local)
     return rel, found, digest, list(local)
 
 

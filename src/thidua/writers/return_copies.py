@@ -4,8 +4,11 @@ The original is only ever read; a workbook openpyxl cannot edit (.xls, .ods) is 
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,13 +41,46 @@ def copy_name(rel: str) -> str:
     return ascii_slug(path.with_suffix("").as_posix().replace("/", " ")) + suffix
 
 
+# Files the reader refused or could not open: there is nothing to annotate, and opening them again with another
+# parser would undo the guard (a zip bomb inflated, a huge sheet loaded). The issue report names them.
+NOT_COPIED = frozenset(
+    {
+        "file-unreadable",
+        "file-empty-bytes",
+        "file-too-large",
+        "file-zip-bomb",
+        "file-xml-entity",
+        "file-encrypted",
+        "file-renamed-text",
+        "file-not-template",
+        "sheet-too-many-rows",
+    }
+)
+# What openpyxl may raise on a damaged workbook that calamine still read.
+_OPEN_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    EOFError,
+    IndexError,
+    SyntaxError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
 def files_to_return(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
-    """Errors and warnings grouped by the submitted file they point into (notes need no action)."""
+    """Errors and warnings grouped by the submitted file they point into (notes need no action); files the
+    reader refused are left out."""
     grouped: dict[str, list[Issue]] = {}
+    refused: set[str] = set()
     for issue in issues:
+        if issue.code in NOT_COPIED:
+            refused.add(issue.file)
         if issue.file and issue.severity in FILLS:
             grouped.setdefault(issue.file, []).append(issue)
-    return grouped
+    return {file: found for file, found in grouped.items() if file not in refused}
 
 
 def write_return_copies(result: MonthResult, submissions: Path, folder: Path) -> list[Path]:
@@ -60,7 +96,7 @@ def write_return_copies(result: MonthResult, submissions: Path, folder: Path) ->
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
             try:
                 workbook = _open_copy(source)
-            except (OSError, ValueError, KeyError, TypeError, EOFError, IndexError):
+            except _OPEN_ERRORS:
                 workbook = None  # unreadable by openpyxl: the issue report alone must do
             if workbook is None:
                 continue
@@ -75,7 +111,8 @@ def write_return_copies(result: MonthResult, submissions: Path, folder: Path) ->
 def _open_copy(source: Path) -> Workbook | None:
     suffix = source.suffix.lower()
     if suffix in EDITABLE:
-        return openpyxl.load_workbook(source, keep_vba=suffix == ".xlsm", rich_text=False)
+        with source.open("rb") as handle:  # closed even when openpyxl fails half way
+            return openpyxl.load_workbook(io.BytesIO(handle.read()), keep_vba=suffix == ".xlsm", rich_text=False)
     from thidua.read import open_workbook_rows
 
     try:
