@@ -30,6 +30,12 @@ output = "output"                # nơi ghi kết quả từng tháng
 [text]
 tone_style = "old"               # cách đặt dấu thanh: "old" (hòa, thúy), "new" (hoà, thuý) hoặc "keep" (giữ nguyên)
 
+[limits]                         # giới hạn an toàn khi đọc tệp nhận được
+max_file_mb = 50                 # dung lượng tối đa một tệp (MB)
+max_inflated_mb = 512            # dung lượng tối đa khi giải nén một tệp .xlsx/.ods (MB)
+max_ratio = 100                  # tỷ lệ nén tối đa (chống "bom nén")
+max_rows = 50000                 # số dòng tối đa một trang tính
+
 [recipient]
 name = "Phòng GD&ĐT huyện KonPLông"
 address = ""                     # địa chỉ cơ quan nhận báo cáo (tùy chọn)
