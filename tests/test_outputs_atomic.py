@@ -81,3 +81,30 @@ def test_outputs_left_between_the_two_renames_of_a_killed_run_come_back(tmp_path
         raise RuntimeError("this run fails too")
     assert (final / "summary.json").read_text(encoding="utf-8") == "{}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2022-05"]
+
+
+def _cells(path: Path) -> dict[str, list[list[object]]]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+
+
+def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import thidua.batch
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
+    folder = demo_ws.root / "output" / "2022-05"
+    alone = {p.name: _cells(p) for p in folder.glob("*.xlsx")}
+    monkeypatch.setattr(thidua.batch, "PARALLEL_WRITE_FROM", 1)
+    assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
+    assert {p.name: _cells(p) for p in folder.glob("*.xlsx")} == alone
+
+    def broken(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("thidua.writers.submission.write_submission", broken)
+    result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
+    assert result.exit_code == 1 and "Không ghi được bao-cao-pgd-2022-05.xlsx" in result.stderr
+    assert {p.name: _cells(p) for p in folder.glob("*.xlsx")} == alone

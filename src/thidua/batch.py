@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from thidua.errors import ThiduaError
 from thidua.guard import Limits
 from thidua.issues import Report
 from thidua.measure import MonthResult, attach_history, measure
@@ -123,12 +124,58 @@ def write_month(ws: Workspace, result: MonthResult) -> Outputs:
     final = ws.month_dir(result.month)
     with staged(final) as tmp:
         staging = output_names(tmp, result.month)
-        write_dashboard(result, staging.dashboard)
-        write_submission(result, staging.submission)
-        write_issue_report(result, staging.issues)
-        write_summary(result, staging.summary)
-        write_return_copies(result, ws.submissions, tmp / FOLDER)
+        big: list[tuple[Writer, Path]] = [(write_dashboard, staging.dashboard), (write_submission, staging.submission)]
+        with _in_parallel(result, big):
+            write_issue_report(result, staging.issues)
+            write_summary(result, staging.summary)
+            write_return_copies(result, ws.submissions, tmp / FOLDER)
     return output_names(final, result.month)
+
+
+Writer = Callable[[MonthResult, Path], None]
+PARALLEL_WRITE_FROM = 2000  # persons; a school's month is written in one process
+_WRITING: MonthResult | None = None
+
+
+@contextmanager
+def _in_parallel(result: MonthResult, jobs: list[tuple[Writer, Path]]) -> Iterator[None]:
+    """Run the big writers in forked processes (they see `result` without copying it) while the caller writes
+    the rest; any failure fails the whole write, so nothing half-written is ever swapped in."""
+    import multiprocessing
+
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if len(result.persons) < PARALLEL_WRITE_FROM or (os.cpu_count() or 1) < 2 or not forkable:
+        for writer, path in jobs:
+            writer(result, path)
+        yield
+        return
+    global _WRITING
+    _WRITING = result
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_write_in_child, args=(writer, path)) for writer, path in jobs]
+    for worker in workers:
+        worker.start()
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.join()
+        _WRITING = None
+    failed = [path.name for (_writer, path), worker in zip(jobs, workers, strict=True) if worker.exitcode != 0]
+    if failed:
+        raise ThiduaError(f"Không ghi được {', '.join(failed)}; kết quả cũ vẫn được giữ nguyên. Hãy chạy lại.")
+
+
+def _write_in_child(writer: Writer, path: Path) -> None:
+    assert _WRITING is not None
+    try:
+        writer(_WRITING, path)
+    except BaseException:
+        import tempfile
+        import traceback
+
+        (Path(tempfile.gettempdir()) / "thidua-loi.log").write_text(traceback.format_exc(), encoding="utf-8")
+        os._exit(1)
 
 
 def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs]:

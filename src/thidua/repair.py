@@ -35,11 +35,6 @@ def _suspicious(text: str) -> bool:
     return legacy.detect(text) is not None
 
 
-@lru_cache(maxsize=65536)
-def _tidy(text: str, style: str) -> str:
-    return tidy(text, style)
-
-
 def cell_fonts(path: Path, sheet: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
     """Font names of some cells of an xlsx/xlsm sheet (0-based row, column); empty for other formats."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -79,7 +74,7 @@ def repair_sheets(sheets: list[RawSheet], folder: Path, report: Report, style: s
                 if isinstance(value, str) and value:
                     if _suspicious(value):
                         suspects[(index, col)] = value
-                    fixed.append(_tidy(value, style))
+                    fixed.append(tidy(value, style))
                 else:
                     fixed.append(value)
             rows.append((index, fixed))
@@ -104,7 +99,7 @@ def _convert_legacy(
         converted, encoding = legacy.repair(original, font)
         if encoding is None:
             continue
-        by_index[index][col] = _tidy(converted, style)
+        by_index[index][col] = tidy(converted, style)
         report.add(
             "text-legacy-converted",
             file=sheet.file,

@@ -125,6 +125,11 @@ def place_tone(word: str, style: str = "old") -> str:
 
 def tidy(value: object, style: str = "old") -> str:
     """Display text repaired for storage: `clean`, then one tone-placement style for every syllable."""
+    return _tidy_text(value if isinstance(value, str) else clean(value), style)
+
+
+@lru_cache(maxsize=1 << 16)
+def _tidy_text(value: str, style: str) -> str:
     text = clean(value)
     if style not in ("old", "new") or text.isascii():
         return text
