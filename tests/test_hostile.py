@@ -579,7 +579,9 @@ def test_the_row_limit_is_configurable(empty_ws: Workspace) -> None:
     hostile.huge_sheet(path, rows=150)
     assert "sheet-too-many-rows" not in {i.code for i in compute(empty_ws, MONTH).issues}
     settings = empty_ws.root / "thidua.toml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\n[limits]\nmax_rows = 100\n", encoding="utf-8")
+    text = settings.read_text(encoding="utf-8")
+    assert "max_rows = 50000" in text  # the workspace's settings name the limit
+    settings.write_text(text.replace("max_rows = 50000", "max_rows = 100"), encoding="utf-8")
     result = invoke("check", "--month", MONTH, "-w", str(empty_ws.root))
     assert result.exit_code == 1
     rows = issue_rows(empty_ws.output / f"kiem-tra-{MONTH}" / f"danh-sach-loi-{MONTH}.xlsx")

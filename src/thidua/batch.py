@@ -53,8 +53,28 @@ def output_names(folder: Path, month: str) -> Outputs:
     )
 
 
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """The batch builds millions of long-lived objects and no cycles worth collecting: pausing the cyclic
+    collector saves it from walking them again and again (about a third of validating at province scale)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:
     """Read, validate, merge and measure a month; nothing is written."""
+    with _no_gc_pauses():
+        return _compute(ws, month, progress)
+
+
+def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:
     progress = progress or Progress()
     month, month_end = parse_month(month)
     report = Report()

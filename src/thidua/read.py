@@ -24,6 +24,7 @@ from thidua.values import cell_text, is_blank
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
 _SKIPPED_SHEETS = frozenset(key(n) for n in (schema.META_SHEET, schema.LISTS_SHEET, schema.HELP_SHEET))
+_NOT_DATA = frozenset(key(n) for n in (schema.LISTS_SHEET, schema.HELP_SHEET))  # never parsed
 
 
 @dataclass
@@ -76,9 +77,13 @@ class SheetData:
 
 
 def load_sheets(
-    source: Path | bytes, skip: frozenset[str] = frozenset(), nrows: int | None = None
+    source: Path | bytes,
+    skip: frozenset[str] = frozenset(),
+    nrows: int | None = None,
+    skip_keys: frozenset[str] = frozenset(),
 ) -> dict[str, SheetData]:
-    """Every sheet of a workbook (a path, or its bytes already read), except `skip`; at most `nrows` rows each."""
+    """Every sheet of a workbook (a path, or its bytes already read), except those named in `skip` or whose
+    name's key is in `skip_keys`; at most `nrows` rows each."""
     try:
         if isinstance(source, bytes):
             workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
@@ -90,7 +95,7 @@ def load_sheets(
         visible = {m.name: m.visible == calamine.SheetVisibleEnum.Visible for m in workbook.sheets_metadata}
         sheets: dict[str, SheetData] = {}
         for name in workbook.sheet_names:
-            if name in skip:
+            if name in skip or (skip_keys and key(name) in skip_keys):
                 continue
             sheet = workbook.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
@@ -184,7 +189,7 @@ def read_submission(
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         seen = guard.inspect(data, path.suffix.lower(), limits)
-        sheets = load_sheets(data, frozenset(seen.too_long), limits.max_rows + 1)
+        sheets = load_sheets(data, frozenset(seen.too_long), limits.max_rows + 1, _NOT_DATA)
     except guard.Refused as refused:
         report.add(refused.code, file=rel, **refused.params)
         return [], digest

@@ -20,7 +20,7 @@ _TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _clean_text(text: str) -> str:
     text = text.translate(_ZERO_WIDTH).translate(_ODD_SPACES)
     # Icelandic eth (U+00D0) is a common look-alike for Vietnamese Đ (U+0110) in legacy conversions.
@@ -44,7 +44,7 @@ def _tone_free_word(word: str) -> str:
     return unicodedata.normalize("NFC", base) + tones
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _key_text(text: str) -> str:
     return " ".join(_tone_free_word(w) for w in _WORD.findall(clean(text).lower()))
 
@@ -59,7 +59,7 @@ def fold(value: object) -> str:
     return _fold_text(value if isinstance(value, str) else clean(value))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _fold_text(value: str) -> str:
     text = unicodedata.normalize("NFD", clean(value).lower().replace("đ", "d"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -128,7 +128,7 @@ def tidy(value: object, style: str = "old") -> str:
     return _tidy_text(value if isinstance(value, str) else clean(value), style)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _tidy_text(value: str, style: str) -> str:
     text = clean(value)
     if style not in ("old", "new") or text.isascii():

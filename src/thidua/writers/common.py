@@ -7,6 +7,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from thidua.issues import Severity
@@ -51,38 +52,38 @@ class Styles:
         return self._cache[key]
 
     # The table formats every writer uses.
-    @property
+    @cached_property
     def header(self) -> Format:
         return self(bold=True, border=1, align="center", text_wrap=True, bg_color=HEADER_BG)
 
     def cell(self, **props: object) -> Format:
         return self(border=1, text_wrap=True, **props)
 
-    @property
+    @cached_property
     def text(self) -> Format:
         return self.cell()
 
-    @property
+    @cached_property
     def center(self) -> Format:
         return self.cell(align="center")
 
-    @property
+    @cached_property
     def number(self) -> Format:
         return self.cell(align="center", num_format="0")
 
-    @property
+    @cached_property
     def percent(self) -> Format:
         return self.cell(align="center", num_format=PERCENT)
 
-    @property
+    @cached_property
     def date(self) -> Format:
         return self.cell(align="center", num_format=DATE)
 
-    @property
+    @cached_property
     def total_label(self) -> Format:
         return self.cell(bold=True, align="center")
 
-    @property
+    @cached_property
     def total_number(self) -> Format:
         return self.cell(bold=True, align="center", num_format="0")
 
