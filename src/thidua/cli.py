@@ -124,7 +124,9 @@ class VietnameseContext(click.Context):
     formatter_class = VietnameseFormatter
 
 
-class VietnameseCommand(click.Command):
+class VietnameseHelp(click.Command):
+    """The --help option described in Vietnamese."""
+
     context_class = VietnameseContext
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
@@ -134,17 +136,10 @@ class VietnameseCommand(click.Command):
         return option
 
 
-class VietnameseGroup(click.Group):
+class VietnameseGroup(VietnameseHelp, click.Group):
     """Report usage errors in Vietnamese, with the command to get help, and exit with code 2."""
 
-    context_class = VietnameseContext
-    command_class = VietnameseCommand
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Xem hướng dẫn này rồi thoát."
-        return option
+    command_class = VietnameseHelp
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # always non-standalone: we report errors ourselves
         kwargs["standalone_mode"] = False
