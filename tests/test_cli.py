@@ -49,6 +49,7 @@ EXPECTED_2021_10 = {
 def invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.output
+    assert "sự cố ngoài dự kiến" not in result.stderr and "Traceback" not in result.stderr, result.stderr
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -169,3 +170,8 @@ def test_usage_errors_are_vietnamese_with_exit_2() -> None:
     assert done.returncode == 2
     assert "Lỗi cách gõ lệnh: Thiếu tùy chọn '--month'" in done.stderr
     assert "Xem hướng dẫn: thidua run --help" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_extra_arguments_are_named_in_vietnamese(tmp_path: Path) -> None:
+    code, _out, err = invoke("init", str(tmp_path / "a"), "b", "c")
+    assert code == 2 and "Thừa các tham số" in err and "sốs" not in err

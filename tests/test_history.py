@@ -96,3 +96,13 @@ def test_progress_shows_on_a_terminal_and_stays_quiet_otherwise(demo_ws: Workspa
     assert done.returncode == 0
     text = seen.decode("utf-8")
     assert "Đang đọc các tệp đã nộp" in text and "21/21 tệp (100%)" in text and "Đang ghi kết quả" in text
+
+
+def test_a_roster_with_a_repeated_stt_is_recorded(demo_ws: Workspace) -> None:
+    path = demo_ws.plan_path
+    wb = openpyxl.load_workbook(path)
+    wb["Danh sách CBGVNV"]["A3"] = 1  # two people numbered 1
+    wb.save(path)
+    run(demo_ws, "2022-05")
+    db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
+    assert db.execute("SELECT count(*), count(DISTINCT position) FROM persons").fetchone() == (32, 32)

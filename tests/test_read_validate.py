@@ -271,3 +271,61 @@ def test_reading_on_several_cores_gives_the_same_result(demo_ws: Workspace, monk
     fields = ("code", "file", "sheet", "cell", "message")
     assert pooled.issues.flatten(*fields) == alone.issues.flatten(*fields)
     assert pooled.file_digests == alone.file_digests
+
+
+def test_a_later_resubmission_does_not_hide_the_registration_of_an_earlier_month(
+    empty_ws: Workspace, fill: Fill
+) -> None:
+    fill("dang-ky", "lan-1.xlsx", [reg_row("Đinh Thị Mai", "LĐTT", date=D(2021, 10, 1))])
+    fill(
+        "dang-ky",
+        "lan-2.xlsx",
+        [reg_row("Đinh Thị Mai", "CSTĐCS", initiative="Rèn đọc", level="Huyện", date=D(2021, 11, 5))],
+    )
+    october = compute(empty_ws, "2021-10")
+    assert figures(october)["LDTT"] == (1, 0) and figures(october)["CSTDCS"] == (0, 0)
+    assert "registration-replaced" not in {i.code for i in october.issues}
+    november = compute(empty_ws, "2021-11")
+    assert figures(november)["LDTT"] == (1, 0) and figures(november)["CSTDCS"] == (1, 0)
+    assert [i.file for i in november.issues if i.code == "registration-replaced"] == ["lan-1.xlsx"]
+
+
+def test_namesakes_reporting_the_same_lesson_count_twice(empty_ws: Workspace, fill: Fill) -> None:
+    fill(
+        "bao-cao",
+        "hoa.xlsx",
+        [
+            act_row(
+                "Nguyễn Thị Hoa",
+                "Tiết học yêu thương",
+                "Tiết Toán",
+                "",
+                "Đã thực hiện",
+                D(2021, 11, 20),
+                D(1987, 6, 14),
+            ),
+            act_row(
+                "Nguyễn Thị Hoa", "Tiết học yêu thương", "Tiết Toán", "", "Đã thực hiện", D(2021, 11, 20), D(1993, 3, 3)
+            ),
+        ],
+    )
+    result = compute(empty_ws, "2021-11")
+    assert figures(result)["TIET_HOC_YT"] == (0, 2)
+    assert "result-duplicate" not in {i.code for i in result.issues}
+
+
+def test_a_style_openpyxl_cannot_read_does_not_stop_the_batch(empty_ws: Workspace, fill: Fill) -> None:
+    import zipfile
+
+    from .test_legacy import tcvn3
+
+    path = fill("dang-ky", "kieu-la.xlsx", [reg_row(tcvn3("Phan Thị Lệ Thủy"), "LĐTT")])
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/styles.xml"] = parts["xl/styles.xml"].replace(b'<sz val="', b'<sz val="twelve', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    result = compute(empty_ws, "2021-10")
+    assert figures(result)["LDTT"] == (1, 0)
+    assert [i.code for i in submission_issues(result)] == ["text-legacy-converted"]

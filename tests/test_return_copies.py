@@ -19,6 +19,8 @@ RED = "FFFFC7CE"
 def run(ws: Workspace, month: str = "2021-11") -> Path:
     result = CliRunner().invoke(main, ["run", "-w", str(ws.root), "--month", month])
     assert result.exit_code in (0, 1), result.output
+    assert "sự cố ngoài dự kiến" not in result.stderr  # exit 1 must mean data problems, not a crash
+    assert (ws.root / "output" / month / "summary.json").exists()
     return ws.root / "output" / month / "tra-lai"
 
 
@@ -80,3 +82,12 @@ def test_return_copies_open_in_libreoffice(empty_ws: Workspace, fill: Fill, tmp_
     fill("dang-ky", "a.xlsx", [reg_row("Trần Văn Quy", "LĐTT")])
     (pdf,) = libreoffice_convert([run(empty_ws) / "a.xlsx"], "pdf", tmp_path / "pdf")
     assert pdf.stat().st_size > 1000
+
+
+def test_names_that_read_alike_get_distinct_copies(empty_ws: Workspace, fill: Fill) -> None:
+    fill("dang-ky", "Hoà.xlsx", [reg_row("Trần Văn Quy", "LĐTT")])
+    fill("dang-ky", "Hoa.xlsx", [reg_row("Người Lạ", "LĐTT")])
+    folder = run(empty_ws)
+    assert sorted(p.name for p in folder.iterdir()) == ["hoa-2.xlsx", "hoa.xlsx"]
+    names = {openpyxl.load_workbook(p)["Đăng ký"]["B6"].value for p in folder.iterdir()}
+    assert names == {"Trần Văn Quy", "Người Lạ"}

@@ -507,3 +507,14 @@ def test_libreoffice_converts_every_workbook(written: dict[str, Path], tmp_path:
         )
         pdf = tmp_path / f"{path.stem}.pdf"
         assert pdf.exists() and pdf.stat().st_size > 1000
+
+
+def test_team_sheet_names_stay_distinct() -> None:
+    from thidua.writers.issue_report import _sheet_name
+
+    used = {"tổng hợp", "chi tiết", "theo người"}
+    first = _sheet_name("Tổ chuyên môn khối lớp Hai và Ba", used)
+    second = _sheet_name("Tổ chuyên môn khối lớp Hai và Bốn", used)
+    clash = _sheet_name("Tổng hợp", used)
+    assert len({first.casefold(), second.casefold(), clash.casefold()}) == 3
+    assert all(len(n) <= 31 for n in (first, second, clash)) and clash == "Tổng hợp (2)"

@@ -85,7 +85,7 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     progress.say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
     sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
     valid = validate(sheets, plan, report)
-    subs = merge(valid, files, report)
+    subs = merge(valid, files, report, month_end)
     result = measure(plan, subs, month, month_end, report)
     pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)
     if pack is None:

@@ -28,9 +28,9 @@ CREATE TABLE IF NOT EXISTS targets (
     achieved INTEGER NOT NULL, status TEXT NOT NULL, PRIMARY KEY (month, code)
 );
 CREATE TABLE IF NOT EXISTS persons (
-    month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, stt INTEGER NOT NULL, name TEXT NOT NULL,
-    birth_date TEXT, team TEXT, registered_title TEXT, initiative TEXT, results INTEGER NOT NULL,
-    voted_title TEXT, submitted INTEGER NOT NULL, PRIMARY KEY (month, stt)
+    month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, position INTEGER NOT NULL,
+    stt INTEGER NOT NULL, name TEXT NOT NULL, birth_date TEXT, team TEXT, registered_title TEXT, initiative TEXT,
+    results INTEGER NOT NULL, voted_title TEXT, submitted INTEGER NOT NULL, PRIMARY KEY (month, position)
 );
 CREATE TABLE IF NOT EXISTS files (
     month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, path TEXT NOT NULL, sha256 TEXT NOT NULL,
@@ -70,7 +70,7 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         conn = sqlite3.connect(path, timeout=10)
     except sqlite3.Error as exc:
-        raise ThiduaError(f"Không mở được sổ lịch sử {path.name}: {exc}.") from exc
+        raise ThiduaError(f"Không mở được sổ lịch sử {path.name}. Hãy kiểm tra thư mục làm việc cho phép ghi.") from exc
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -84,8 +84,12 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
                 conn.executescript(SCHEMA)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         yield conn
+    except sqlite3.IntegrityError as exc:
+        raise ThiduaError(f"Không ghi được sổ lịch sử {path.name}: số liệu trùng lặp. Hãy báo người hỗ trợ.") from exc
     except sqlite3.DatabaseError as exc:
-        raise ThiduaError(f"Sổ lịch sử {path.name} bị hỏng ({exc}). Hãy đổi tên tệp đó rồi chạy lại.") from exc
+        raise ThiduaError(
+            f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại."
+        ) from exc
     finally:
         conn.close()
 
@@ -131,10 +135,11 @@ def record_month(path: Path, result: MonthResult) -> None:
             ],
         )
         conn.executemany(
-            "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     result.month,
+                    position,
                     row.person.stt,
                     row.person.name,
                     row.person.birth_date.isoformat() if row.person.birth_date else None,
@@ -145,7 +150,7 @@ def record_month(path: Path, result: MonthResult) -> None:
                     row.vote.title if row.vote else None,
                     int(row.submitted),
                 )
-                for row in result.persons
+                for position, row in enumerate(result.persons)
             ],
         )
         conn.executemany(

@@ -18,9 +18,13 @@ def _newest_key(date: dt.date | None, file: str, row: int, mtimes: dict[str, flo
     return (date or dt.date.min, mtimes.get(file, 0.0), file, row)
 
 
-def merge(valid: Validated, files_read: dict[str, str], report: Report) -> Submissions:
-    registrations = _newest_per_person(valid.registrations, valid.mtimes, report)
-    votes = _newest_per_person(valid.votes, valid.mtimes, report)
+def merge(
+    valid: Validated, files_read: dict[str, str], report: Report, month_end: dt.date | None = None
+) -> Submissions:
+    """One registration and one vote per person as of `month_end`: the newest dated within the month wins; rows
+    dated later are kept aside (measuring notes them and does not count them yet)."""
+    registrations = _as_of(valid.registrations, month_end, valid.mtimes, report)
+    votes = _as_of(valid.votes, month_end, valid.mtimes, report)
     return Submissions(
         registrations=registrations,
         results=_distinct_results(valid.results, report),
@@ -30,6 +34,14 @@ def merge(valid: Validated, files_read: dict[str, str], report: Report) -> Submi
         registered_by=valid.registered_by,
         with_errors=valid.with_errors,
     )
+
+
+def _as_of(records: list[R], month_end: dt.date | None, mtimes: dict[str, float], report: Report) -> list[R]:
+    if month_end is None:
+        return _newest_per_person(records, mtimes, report)
+    current = [r for r in records if r.date is None or r.date <= month_end]
+    later = [r for r in records if r.date is not None and r.date > month_end]
+    return _newest_per_person(current, mtimes, report) + later
 
 
 def _newest_per_person(records: list[R], mtimes: dict[str, float], report: Report) -> list[R]:

@@ -203,9 +203,9 @@ class ActivityResult:
     origin: Origin
 
     @property
-    def identity(self) -> tuple[str, str, str, str | None, str, dt.date]:
-        """What makes two rows the same report (a row reported twice counts once)."""
-        return (self.person.key, self.activity, text.key(self.product), self.level, self.result, self.date)
+    def identity(self) -> tuple[Person, str, str, str | None, str, dt.date]:
+        """What makes two rows the same report (a row reported twice counts once); namesakes stay apart."""
+        return (self.person, self.activity, text.key(self.product), self.level, self.result, self.date)
 
 
 @dataclass(frozen=True)

@@ -299,7 +299,8 @@ def _read_one(job: tuple[Path, str]) -> tuple[str, list[RawSheet], str, list[Iss
         raise
     except BaseException as exc:
         local = Report()
-        local.add("file-unreadable", file=rel, reason=f"tệp bị hỏng theo cách chưa gặp ({type(exc).__name__})")
+        del exc
+        local.add("file-unreadable", file=rel, reason="tệp bị hỏng theo cách thidua chưa nhận ra")
         return rel, [], "", list(local)
     return rel, found, digest, list(local)
 

@@ -35,6 +35,10 @@ def _suspicious(text: str) -> bool:
     return legacy.detect(text) is not None
 
 
+# What openpyxl may raise on a workbook calamine read without trouble (a style it does not understand…).
+_OPENPYXL_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError, EOFError, SyntaxError)
+
+
 def cell_fonts(path: Path, sheet: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
     """Font names of some cells of an xlsx/xlsm sheet (0-based row, column); empty for other formats."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -57,7 +61,7 @@ def cell_fonts(path: Path, sheet: str, cells: Iterable[tuple[int, int]]) -> dict
                         fonts[(r, col - 1)] = str(cell.font.name)
         finally:
             wb.close()
-    except (OSError, KeyError, ValueError):
+    except _OPENPYXL_ERRORS:
         return {}  # font evidence is a bonus: without it the characters decide
     return fonts
 

@@ -105,8 +105,17 @@ def open_workspace(root: Path) -> Workspace:
     if settings_path.exists():
         try:
             settings = tomllib.loads(settings_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ThiduaError(f"Tệp cấu hình {SETTINGS_FILE} viết sai cú pháp ({exc}). Hãy sửa lại tệp.") from exc
+        except tomllib.TOMLDecodeError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            where = f" ở dòng {line.group(1)}" if line else ""
+            raise ThiduaError(
+                f"Tệp cấu hình {SETTINGS_FILE} viết sai cú pháp{where}. Hãy mở bằng Notepad, sửa dòng đó (chữ phải "
+                'đặt trong dấu ngoặc kép "…") rồi lưu lại.'
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise ThiduaError(
+                f"Tệp cấu hình {SETTINGS_FILE} không lưu bằng mã UTF-8. Hãy lưu lại với mã UTF-8."
+            ) from exc
     ws = Workspace(root, settings)
     if not ws.plan_path.exists():
         raise UsageError(

@@ -44,7 +44,9 @@ def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Any
         try:
             wb.close()
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
-            raise ThiduaError(f"Không ghi được tệp {path.name}: {exc}. Hãy kiểm tra ổ đĩa còn chỗ trống.") from exc
+            raise ThiduaError(
+                f"Không ghi được tệp {path.name}. Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục output cho phép ghi."
+            ) from exc
 
 
 def as_datetime(value: dt.date) -> dt.datetime:

@@ -74,16 +74,24 @@ def write_issue_report(result: MonthResult, path: Path) -> None:
         _summary(add_sheet(wb, SHEET_SUMMARY), styles, result, issues)
         _details(add_sheet(wb, SHEET_DETAILS), styles, result, issues, SHEET_DETAILS)
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result, issues)
+        used = {SHEET_SUMMARY.casefold(), SHEET_DETAILS.casefold(), SHEET_PERSONS.casefold()}
         for team in sorted(result.plan.teams, key=name_sort_key):
             mine = [issue for issue in issues if issue.team == team]
             if mine:
-                _details(add_sheet(wb, _sheet_name(team)), styles, result, mine, team)
+                _details(add_sheet(wb, _sheet_name(team, used)), styles, result, mine, team)
 
 
-def _sheet_name(team: str) -> str:
-    """A valid, distinct sheet name for a team (Excel forbids some characters and allows 31)."""
-    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in team).strip("'")
-    return cleaned[:31] or "Tổ"
+def _sheet_name(team: str, used: set[str]) -> str:
+    """A valid sheet name for a team, distinct from every name in `used` (Excel forbids some characters,
+    allows 31 and ignores case); the name is added to `used`."""
+    cleaned = "".join("-" if ch in "[]:*?/\\" else ch for ch in team).strip("'")[:31] or "Tổ"
+    name, number = cleaned, 1
+    while name.casefold() in used:
+        number += 1
+        suffix = f" ({number})"
+        name = cleaned[: 31 - len(suffix)] + suffix
+    used.add(name.casefold())
+    return name
 
 
 def person_order(plan: Plan) -> Callable[[str], tuple[object, ...]]:

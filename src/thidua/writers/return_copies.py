@@ -70,6 +70,17 @@ _OPEN_ERRORS = (
 )
 
 
+def _unique(name: str, taken: set[str]) -> str:
+    """'hoa.xlsx', then 'hoa-2.xlsx' …: two submitted names that read alike never share a copy."""
+    stem, dot, suffix = name.rpartition(".")
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}-{number}{dot}{suffix}"
+    taken.add(candidate)
+    return candidate
+
+
 def files_to_return(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
     """Errors and warnings grouped by the submitted file they point into (notes need no action); files the
     reader refused are left out."""
@@ -86,12 +97,13 @@ def files_to_return(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
 def write_return_copies(result: MonthResult, submissions: Path, folder: Path) -> list[Path]:
     """Write one annotated copy per submitted file with errors or warnings; return the copies written."""
     written: list[Path] = []
+    taken: set[str] = set()
     for rel, issues in sorted(files_to_return(result.issues).items()):
         source = submissions / rel
         if not source.is_file():
             continue  # plan-level findings or a file that vanished: listed in the issue report only
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / copy_name(rel)
+        target = folder / _unique(copy_name(rel), taken)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
             try:
