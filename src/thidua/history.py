@@ -174,15 +174,6 @@ def target_history(path: Path, before_or_at: str) -> dict[str, dict[str, tuple[i
     return history
 
 
-def month_errors(path: Path, month: str) -> int | None:
-    """Errors found by the recorded run of `month`, or None when the month was never run."""
-    if not path.exists():
-        return None
-    with connect(path) as conn:
-        row = conn.execute("SELECT errors FROM months WHERE month = ?", (month,)).fetchone()
-    return None if row is None else int(row[0])
-
-
 def record_send(path: Path, month: str, recipients: str, message_id: str, status: str, detail: str) -> None:
     with connect(path) as conn, conn:
         conn.execute(

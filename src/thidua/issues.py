@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -180,11 +180,6 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Không phải giáo viên",
         "“{name}” ({position}) không phải giáo viên nên không được tính vào chỉ tiêu “{target}”.",
     ),
-    "level-below-target": (
-        N,
-        "Cấp thấp hơn chỉ tiêu",
-        "Sáng kiến ở cấp {level}; chỉ tiêu “{target}” tính từ cấp {target_level} trở lên.",
-    ),
     "registration-replaced": (
         N,
         "Đã có bản mới hơn",
@@ -224,8 +219,8 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     "rule-cstdcs-initiative": (
         W,
         "CSTĐCS chưa có sáng kiến",
-        "Ở bước {stage}, “{name}” là Chiến sĩ thi đua cơ sở nhưng chưa có sáng kiến được công nhận; danh hiệu này "
-        "cần đạt Lao động tiên tiến và có sáng kiến ({source}). Hãy bổ sung sáng kiến hoặc xem lại danh hiệu.",
+        "Ở bước {stage}, “{name}” là Chiến sĩ thi đua cơ sở nhưng {missing}; danh hiệu này cần đạt Lao động tiên "
+        "tiến và có sáng kiến được công nhận ({source}). Hãy bổ sung sáng kiến hoặc xem lại danh hiệu.",
     ),
     "rule-cstdcs-share": (
         W,
@@ -287,11 +282,6 @@ class Issue:
     value: str = ""
     person: str = ""
     team: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        return data
 
 
 class Report:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from thidua.errors import ThiduaError
+from thidua.workspace import month_label
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SECURITY_MODES = ("starttls", "ssl", "none")
@@ -40,7 +41,6 @@ _ADDRESS = re.compile(
 )
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST = re.compile(r"[A-Za-z0-9._:-]+")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def mail_settings(settings: dict[str, Any]) -> MailSettings:
     if "password" in table:
         # Never echo the value: it is most likely the real password.
         raise ThiduaError(
-            f"Không ghi mật khẩu vào thidua.toml: hãy xoá dòng password trong mục {_TABLE}, đặt mật khẩu vào biến môi "
+            f"Không ghi mật khẩu vào thidua.toml: hãy xóa dòng password trong mục {_TABLE}, đặt mật khẩu vào biến môi "
             f"trường và ghi tên biến đó vào password_env."
         )
 
@@ -100,7 +100,7 @@ def mail_settings(settings: dict[str, Any]) -> MailSettings:
         )
     if security == "none" and not _is_loopback(host):
         raise ThiduaError(
-            f'Mục {_TABLE} security = "none" (không mã hoá) chỉ dùng được với máy chủ trên chính máy này '
+            f'Mục {_TABLE} security = "none" (không mã hóa) chỉ dùng được với máy chủ trên chính máy này '
             f'(127.0.0.1 hoặc localhost); với máy chủ “{host}” hãy đặt security = "starttls" hoặc "ssl".'
         )
 
@@ -215,12 +215,6 @@ def _nfc(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-def _month_label(month: str) -> str:
-    """'2022-05' → '05/2022'."""
-    found = _MONTH.fullmatch(month)
-    return f"{found.group(2)}/{found.group(1)}" if found else month
-
-
 def _header_address(address: str, display_name: str = "") -> Address:
     name, addr = parseaddr(address)
     local, _, domain = addr.rpartition("@")
@@ -229,13 +223,13 @@ def _header_address(address: str, display_name: str = "") -> Address:
 
 def subject_of(summary: dict[str, Any]) -> str:
     """'Báo cáo phong trào thi đua tháng 05/2022 – Trường Tiểu học Măng Đen'."""
-    return _nfc(f"Báo cáo phong trào thi đua tháng {_month_label(str(summary['month']))} – {summary['school']}")
+    return _nfc(f"Báo cáo phong trào thi đua tháng {month_label(str(summary['month']))} – {summary['school']}")
 
 
 def body_of(summary: dict[str, Any], recipient_name: str, attachment_name: str) -> str:
     """The letter: greeting, the month's key figures and issue counts, closing."""
     school = summary["school"]
-    month = _month_label(str(summary["month"]))
+    month = month_label(str(summary["month"]))
     as_of = str(summary.get("as_of") or "")
     as_of_text = ""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
@@ -386,7 +380,7 @@ def send(message: EmailMessage, mail: MailSettings, password: str | None) -> str
         ) from exc
     except ssl.SSLError as exc:
         raise ThiduaError(
-            f"Không thiết lập được kết nối mã hoá TLS với máy chủ {where} ({exc.reason or exc}); hãy kiểm tra "
+            f"Không thiết lập được kết nối mã hóa TLS với máy chủ {where} ({exc.reason or exc}); hãy kiểm tra "
             f'security và port ("ssl" với cổng 465, "starttls" với cổng 587).'
         ) from exc
     except TimeoutError as exc:

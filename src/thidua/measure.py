@@ -127,11 +127,6 @@ class MonthResult:
             return deadline
         return self.month_end
 
-    @property
-    def is_final(self) -> bool:
-        """True once the school year is over: pending targets are then missed."""
-        return self.month_end >= self.plan.year_end
-
 
 def ratio(numerator: int, denominator: int | None) -> Fraction | None:
     """Exact ratio; a zero or missing denominator gives no ratio rather than an error."""

@@ -141,6 +141,7 @@ class _Checker:
                     "initiative",
                     reg.title,
                     stage="đăng ký",
+                    missing="chưa ghi tên sáng kiến",
                     source=p["source"],
                 )
         recognised = {
@@ -160,6 +161,7 @@ class _Checker:
                     "title",
                     vote.title,
                     stage="bình xét",
+                    missing="báo cáo kết quả chưa có sáng kiến nào được công nhận",
                     source=p["source"],
                 )
 

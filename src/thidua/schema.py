@@ -173,5 +173,3 @@ def fields_of(kind: str, plan: Plan) -> tuple[Field, ...]:
 
 # Columns whose presence identifies the kind of a sheet when its header is recognised.
 IDENTIFYING = {REGISTRATION: ("name", "title"), ACTIVITY: ("name", "activity", "result"), VOTE: ("name", "title")}
-# The label that tells a registration's "title" from a vote's "title".
-TITLE_LABEL = {REGISTRATION: "Danh hiệu đăng ký", VOTE: "Danh hiệu đạt"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ from thidua.model import Person, Plan
 from thidua.schema import Field
 from thidua.text import ascii_slug
 from thidua.text import key as text_key
-from thidua.xlsx import as_datetime, new_workbook, safe_text
+from thidua.writers.common import vn
+from thidua.xlsx import as_datetime, new_workbook
 
 KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
 FONT = "Times New Roman"
@@ -89,11 +89,6 @@ COLUMN_HELP = {
     (schema.VOTE, "title"): "Danh hiệu thi đua được bình xét; chọn “Không” nếu không đạt danh hiệu.",
     (schema.VOTE, "date"): "Ngày quyết định công nhận (ngày/tháng/năm).",
 }
-
-
-def _t(value: object) -> str:
-    """Cell text: XML-safe, within Excel's limit, NFC."""
-    return unicodedata.normalize("NFC", safe_text(value))
 
 
 @dataclass(frozen=True)
@@ -217,9 +212,9 @@ def _write_lists(ws: Any, fields: tuple[Field, ...], plan: Plan, fmt: _Formats) 
         if not values:  # an empty range would be an invalid validation
             continue
         ws.set_column(col, col, max(field.width, 20), fmt.column)
-        ws.write_string(0, col, _t(field.label), fmt.column)
+        ws.write_string(0, col, vn(field.label), fmt.column)
         for row, value in enumerate(values, start=1):
-            ws.write_string(row, col, _t(value), fmt.column)
+            ws.write_string(row, col, vn(value), fmt.column)
         cells = xl_range_abs(1, col, len(values), col)
         sources[field.key] = f"={quote_sheetname(schema.LISTS_SHEET)}!{cells}"
         col += 1
@@ -241,7 +236,7 @@ def _validation(field: Field, source: str | None, example: str) -> dict[str, Any
         }
     if source is None:
         return None
-    label = _t(field.label)
+    label = vn(field.label)
     if field.strict:
         return {
             "validate": "list",
@@ -280,16 +275,16 @@ def _write_data(
 
     for col, field in enumerate(fields):
         ws.set_column(col, col, field.width, fmt.column)
-    ws.write_string(0, 0, _t(plan.school.name), fmt.school)
+    ws.write_string(0, 0, vn(plan.school.name), fmt.school)
     if last_col > 0:
         ws.merge_range(1, 0, 1, last_col, "", fmt.title)
-    ws.write_string(1, 0, _t(title), fmt.title)
+    ws.write_string(1, 0, vn(title), fmt.title)
     ws.set_row(1, 21)
-    ws.write_string(2, 0, _t(hint), fmt.hint)
+    ws.write_string(2, 0, vn(hint), fmt.hint)
     ws.set_row(HEADER_ROW, 48)
 
     for col, field in enumerate(fields):
-        ws.write_string(HEADER_ROW, col, _t(field.label), fmt.header)
+        ws.write_string(HEADER_ROW, col, vn(field.label), fmt.header)
         cell_format = fmt.for_field(field)
         for row in range(FIRST_DATA_ROW, last_row + 1):
             ws.write_blank(row, col, None, cell_format)
@@ -322,7 +317,7 @@ def _prefill(ws: Any, fields: tuple[Field, ...], person: Person, fmt: _Formats) 
         elif isinstance(value, int):
             ws.write_number(FIRST_DATA_ROW, col, value, fmt.number)
         elif value:
-            ws.write_string(FIRST_DATA_ROW, col, _t(value), fmt.for_field(field))
+            ws.write_string(FIRST_DATA_ROW, col, vn(value), fmt.for_field(field))
 
 
 def help_lines(fields: tuple[Field, ...], plan: Plan, kind: str, person: Person | None = None) -> list[tuple[str, str]]:
@@ -336,7 +331,7 @@ def help_lines(fields: tuple[Field, ...], plan: Plan, kind: str, person: Person 
         ("Hạn nộp", DEADLINE[kind].format(deadline=example)),
         (
             "Cách điền",
-            f"Điền từ dòng 6 của trang “{sheet}”. Không sửa dòng tiêu đề (dòng 5), không thêm, xoá "
+            f"Điền từ dòng 6 của trang “{sheet}”. Không sửa dòng tiêu đề (dòng 5), không thêm, xóa "
             "hay đổi tên cột. Ô có mũi tên: bấm để chọn trong danh sách.",
         ),
         ("Ngày tháng", f"Nhập ngày theo ngày/tháng/năm, ví dụ {example}."),
@@ -375,12 +370,12 @@ def _write_help(
     ws.set_column(0, 0, 34, fmt.column)
     ws.set_column(1, 1, 90, fmt.column)
     ws.merge_range(0, 0, 0, 1, "", fmt.title)
-    ws.write_string(0, 0, _t(f"HƯỚNG DẪN ĐIỀN {schema.KIND_TITLES[kind].upper()}"), fmt.title)
-    ws.write_string(1, 0, _t(f"{plan.school.name} – năm học {plan.school.school_year}"), fmt.school)
+    ws.write_string(0, 0, vn(f"HƯỚNG DẪN ĐIỀN {schema.KIND_TITLES[kind].upper()}"), fmt.title)
+    ws.write_string(1, 0, vn(f"{plan.school.name} – năm học {plan.school.school_year}"), fmt.school)
     row = 3
     for heading, text in help_lines(fields, plan, kind, person):
-        ws.write_string(row, 0, _t(heading), fmt.help_label)
-        ws.write_string(row, 1, _t(text), fmt.help_text)
+        ws.write_string(row, 0, vn(heading), fmt.help_label)
+        ws.write_string(row, 1, vn(text), fmt.help_text)
         row += 1
     ws.set_paper(9)
     ws.set_portrait()
@@ -401,7 +396,7 @@ def _write_meta(wb: Any, ws: Any, plan: Plan, kind: str, person: Person | None, 
         pairs.append(("person", person.name))
     for row, (key, value) in enumerate(pairs):
         ws.write_string(row, 0, key, fmt.column)
-        ws.write_string(row, 1, _t(value), fmt.column)
+        ws.write_string(row, 1, vn(value), fmt.column)
     ws.protect("", PROTECT_OPTIONS)
     for key, value in pairs[:4]:
-        wb.set_custom_property(f"thidua_{key}", _t(value))
+        wb.set_custom_property(f"thidua_{key}", vn(value))

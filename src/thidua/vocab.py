@@ -180,7 +180,6 @@ POSITION = Vocabulary(
     },
 )
 TEACHING_POSITIONS = frozenset({TEACHER, "Tổng phụ trách Đội"})
-MANAGEMENT_POSITIONS = frozenset({"Hiệu trưởng", "Phó hiệu trưởng"})
 
 GENDER = Vocabulary("Giới tính", ("Nam", "Nữ"), {"Nữ": ("Nu", "F", "Female"), "Nam": ("M", "Male")})
 

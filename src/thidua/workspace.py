@@ -18,7 +18,7 @@ SETTINGS_FILE = "thidua.toml"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 DEFAULT_SETTINGS = """\
-# Cấu hình thidua cho trường. Sửa bằng Notepad rồi lưu lại (mã hoá UTF-8).
+# Cấu hình thidua cho trường. Sửa bằng Notepad rồi lưu lại (mã hóa UTF-8).
 # Thông tin trường, chỉ tiêu, đợt thi đua và danh sách CBGVNV nằm trong tệp kế hoạch (kehoach.xlsx).
 
 [paths]
@@ -123,6 +123,12 @@ def open_workspace(root: Path) -> Workspace:
             "làm việc bằng lệnh: thidua init <thư mục>, hoặc chỉ đúng thư mục bằng -w."
         )
     return ws
+
+
+def month_label(month: str) -> str:
+    """'2022-05' → '05/2022' (anything else is shown as it is)."""
+    found = _MONTH.match(month)
+    return f"{found.group(2)}/{found.group(1)}" if found else month
 
 
 def parse_month(month: str) -> tuple[str, dt.date]:

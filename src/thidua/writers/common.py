@@ -224,12 +224,6 @@ def write_header(ws: Worksheet, row: int, columns: Sequence[tuple[str, float]], 
         ws.set_column(col, col, width)
 
 
-def month_label(month: str) -> str:
-    """'2022-05' → '05/2022'."""
-    year, _, mm = month.partition("-")
-    return f"{mm}/{year}"
-
-
 def page_setup(
     ws: Worksheet,
     header_row: int,

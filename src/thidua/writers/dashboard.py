@@ -21,6 +21,7 @@ from thidua.measure import (
     TeamRow,
 )
 from thidua.model import ActivityResult, Plan, Registration
+from thidua.workspace import month_label
 from thidua.writers.common import (
     DATE,
     ERROR_BG,
@@ -35,7 +36,6 @@ from thidua.writers.common import (
     Worksheet,
     add_sheet,
     merge_text,
-    month_label,
     page_setup,
     severity_style,
     upper,

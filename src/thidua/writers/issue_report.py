@@ -12,13 +12,13 @@ from thidua.issues import CATALOG, Issue, Severity, title_of
 from thidua.measure import MonthResult
 from thidua.model import Plan
 from thidua.text import name_sort_key
+from thidua.workspace import month_label
 from thidua.writers.common import (
     NO_ISSUES,
     Styles,
     Worksheet,
     add_sheet,
     merge_text,
-    month_label,
     page_setup,
     severity_style,
     upper,

@@ -12,11 +12,11 @@ from xlsxwriter.utility import xl_range_abs
 
 from thidua import vocab
 from thidua.measure import STATUS_EXCEEDED, STATUS_MET, MonthResult
+from thidua.workspace import month_label
 from thidua.writers.common import (
     Styles,
     Worksheet,
     add_sheet,
-    month_label,
     page_setup,
     upper,
     write_count,
