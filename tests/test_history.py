@@ -24,7 +24,7 @@ def test_two_months_are_recorded_and_compared(demo_ws: Workspace) -> None:
     run(demo_ws, "2021-12")
     run(demo_ws, "2022-05")
     db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("PRAGMA user_version").fetchone() == (2,)
     assert db.execute("SELECT month, errors FROM months ORDER BY month").fetchall() == [("2021-12", 0), ("2022-05", 0)]
     achieved = dict(db.execute("SELECT code, achieved FROM targets WHERE month = '2021-12'").fetchall())
     assert achieved["VIDEO_SO"] == 4 and achieved["TIET_HOC_YT"] == 4 and achieved["LDTT"] == 0
@@ -106,3 +106,25 @@ def test_a_roster_with_a_repeated_stt_is_recorded(demo_ws: Workspace) -> None:
     run(demo_ws, "2022-05")
     db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
     assert db.execute("SELECT count(*), count(DISTINCT position) FROM persons").fetchone() == (32, 32)
+
+
+def test_a_version_1_history_is_migrated_keeping_its_months(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "h.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE months (month TEXT PRIMARY KEY, school TEXT NOT NULL, school_year TEXT NOT NULL, as_of TEXT "
+        "NOT NULL, recorded_at TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, notes INTEGER NOT "
+        "NULL, files INTEGER NOT NULL);"
+        "CREATE TABLE persons (month TEXT NOT NULL, stt INTEGER NOT NULL, name TEXT NOT NULL, birth_date TEXT, "
+        "team TEXT, registered_title TEXT, initiative TEXT, results INTEGER NOT NULL, voted_title TEXT, "
+        "submitted INTEGER NOT NULL, PRIMARY KEY (month, stt));"
+        "INSERT INTO months VALUES ('2021-10', 'T', '2021–2022', '2021-10-31', 'x', 0, 0, 0, 3);"
+        "INSERT INTO persons VALUES ('2021-10', 7, 'B', NULL, 'Tổ 1', 'Lao động tiên tiến', '', 0, NULL, 1);"
+        "INSERT INTO persons VALUES ('2021-10', 3, 'A', NULL, 'Tổ 1', NULL, '', 0, NULL, 0);"
+        "PRAGMA user_version = 1;"
+    )
+    old.close()
+    with connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        rows = conn.execute("SELECT position, stt, name FROM persons ORDER BY position").fetchall()
+    assert rows == [(0, 3, "A"), (1, 7, "B")]

@@ -15,7 +15,7 @@ from thidua.errors import ThiduaError
 from thidua.measure import MonthResult
 
 DB_FILE = "thidua-lich-su.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS months (
     month TEXT PRIMARY KEY, school TEXT NOT NULL, school_year TEXT NOT NULL, as_of TEXT NOT NULL,
@@ -41,6 +41,20 @@ CREATE TABLE IF NOT EXISTS sends (
     recipients TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL
 );
 """
+# Version 1 keyed persons by STT, which a roster may repeat; version 2 keys them by roster position.
+MIGRATIONS = {
+    1: """
+ALTER TABLE persons RENAME TO persons_v1;
+CREATE TABLE persons (
+    month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE, position INTEGER NOT NULL,
+    stt INTEGER NOT NULL, name TEXT NOT NULL, birth_date TEXT, team TEXT, registered_title TEXT, initiative TEXT,
+    results INTEGER NOT NULL, voted_title TEXT, submitted INTEGER NOT NULL, PRIMARY KEY (month, position)
+);
+INSERT INTO persons SELECT month, ROW_NUMBER() OVER (PARTITION BY month ORDER BY stt) - 1, stt, name, birth_date,
+    team, registered_title, initiative, results, voted_title, submitted FROM persons_v1;
+DROP TABLE persons_v1;
+""",
+}
 SENT = "đã gửi"
 FAILED = "thất bại"
 
@@ -79,10 +93,12 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
                 f"Sổ lịch sử {path.name} được tạo bởi phiên bản thidua mới hơn (lược đồ {version}). "
                 "Hãy cập nhật thidua."
             )
-        if version < SCHEMA_VERSION:
-            with conn:
-                conn.executescript(SCHEMA)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version == 0:
+            conn.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        while 0 < version < SCHEMA_VERSION:
+            # Each step and its new version number land together or not at all.
+            conn.executescript(f"BEGIN; {MIGRATIONS[version]} PRAGMA user_version = {version + 1}; COMMIT;")
+            version += 1
         yield conn
     except sqlite3.IntegrityError as exc:
         raise ThiduaError(f"Không ghi được sổ lịch sử {path.name}: số liệu trùng lặp. Hãy báo người hỗ trợ.") from exc
