@@ -10,7 +10,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
-from thidua.issues import Severity
+from thidua.issues import CATALOG, Issue, Severity, title_of
 from thidua.xlsx import as_datetime, safe_text
 
 FONT = "Times New Roman"
@@ -255,3 +255,39 @@ def severity_style(styles: Styles, severity: Severity, **props: object) -> Forma
     if fill is None:
         return styles.cell(**props)
     return styles.cell(bg_color=fill, **props)
+
+
+def issue_field(issue: Issue, name: str) -> str:
+    """What an issue table shows in a column: an Issue attribute, its severity in words, or its problem title."""
+    if name == "severity":
+        return issue.severity.value
+    if name == "problem":
+        return title_of(issue.code) if issue.code in CATALOG else issue.code
+    return str(getattr(issue, name))
+
+
+def write_issue_table(
+    ws: Worksheet,
+    styles: Styles,
+    header: int,
+    issues: Sequence[Issue],
+    fields: Sequence[str],
+    centered: frozenset[str],
+    empty: str,
+) -> None:
+    """Rows of issues under a header already written at `header`: STT, then `fields`; rows coloured by severity,
+    a line saying `empty` when there is none; filter, frozen header and A4 set-up."""
+    last_col = len(fields)
+    for i, issue in enumerate(issues):
+        row = header + 1 + i
+        text = severity_style(styles, issue.severity)
+        center = severity_style(styles, issue.severity, align="center")
+        ws.write_number(row, 0, i + 1, severity_style(styles, issue.severity, align="center", num_format="0"))
+        for col, name in enumerate(fields, start=1):
+            write_text(ws, row, col, issue_field(issue, name), center if name in centered else text)
+    if not issues:
+        merge_text(ws, header + 1, 0, last_col, empty, styles.cell(italic=True, align="center"))
+    last = header + max(len(issues), 1)
+    ws.autofilter(header, 0, last, last_col)
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, header, last, last_col, landscape=True)

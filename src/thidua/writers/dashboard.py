@@ -37,11 +37,11 @@ from thidua.writers.common import (
     add_sheet,
     merge_text,
     page_setup,
-    severity_style,
     upper,
     write_count,
     write_date,
     write_header,
+    write_issue_table,
     write_ratio,
     write_text,
 )
@@ -479,26 +479,5 @@ def _issues(ws: Worksheet, styles: Styles, issues: list[Issue], title: str, empt
     merge_text(ws, 0, 0, last_col, title, styles(bold=True, font_size=14, align="center"))
     header = TABLE_HEADER_ROW
     write_header(ws, header, ISSUE_COLUMNS, styles.header)
-    for i, issue in enumerate(issues):
-        row = header + 1 + i
-        text = severity_style(styles, issue.severity)
-        center = severity_style(styles, issue.severity, align="center")
-        ws.write_number(row, 0, i + 1, severity_style(styles, issue.severity, align="center", num_format="0"))
-        values = (
-            issue.severity.value,
-            issue.code,
-            issue.file,
-            issue.sheet,
-            issue.cell,
-            issue.value,
-            issue.person,
-            issue.message,
-        )
-        for col, shown in enumerate(values, start=1):
-            write_text(ws, row, col, shown, center if col in (1, 5) else text)
-    if not issues:
-        merge_text(ws, header + 1, 0, last_col, empty, styles.cell(italic=True, align="center"))
-    last = header + max(len(issues), 1)
-    ws.autofilter(header, 0, last, last_col)
-    ws.freeze_panes(header + 1, 0)
-    page_setup(ws, header, last, last_col, landscape=True)
+    fields = ("severity", "code", "file", "sheet", "cell", "value", "person", "message")
+    write_issue_table(ws, styles, header, issues, fields, frozenset({"severity", "cell"}), empty)

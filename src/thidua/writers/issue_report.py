@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from thidua.issues import CATALOG, Issue, Severity, title_of
+from thidua.issues import Issue, Severity
 from thidua.measure import MonthResult
 from thidua.model import Plan
 from thidua.text import name_sort_key
@@ -23,6 +23,7 @@ from thidua.writers.common import (
     severity_style,
     upper,
     write_header,
+    write_issue_table,
     write_text,
 )
 from thidua.xlsx import new_workbook
@@ -199,29 +200,5 @@ def _details(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Is
     _title(ws, styles, result, last_col, "" if heading == SHEET_DETAILS else heading)
     header = DETAIL_HEADER_ROW
     write_header(ws, header, DETAIL_COLUMNS, styles.header)
-    for i, issue in enumerate(issues):
-        row = header + 1 + i
-        text = severity_style(styles, issue.severity)
-        center = severity_style(styles, issue.severity, align="center")
-        ws.write_number(row, 0, i + 1, severity_style(styles, issue.severity, align="center", num_format="0"))
-        problem = title_of(issue.code) if issue.code in CATALOG else issue.code
-        values = (
-            issue.file,
-            issue.sheet,
-            issue.cell,
-            issue.person,
-            issue.team,
-            issue.severity.value,
-            issue.code,
-            problem,
-            issue.message,
-            issue.value,
-        )
-        for col, shown in enumerate(values, start=1):
-            write_text(ws, row, col, shown, center if col in (3, 6) else text)
-    if not issues:
-        merge_text(ws, header + 1, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
-    last = header + max(len(issues), 1)
-    ws.autofilter(header, 0, last, last_col)
-    ws.freeze_panes(header + 1, 0)
-    page_setup(ws, header, last, last_col, landscape=True)
+    fields = ("file", "sheet", "cell", "person", "team", "severity", "code", "problem", "message", "value")
+    write_issue_table(ws, styles, header, issues, fields, frozenset({"cell", "severity"}), NO_ISSUES)
