@@ -286,57 +286,31 @@ def submitted(root: Path) -> list[Path]:
 
 
 def stage_batch(root: Path) -> dict[str, Any]:
-    """The monthly batch in-process, in the order of batch.compute and batch.run_month, timed stage by stage."""
-    from thidua.batch import write_month
-    from thidua.guard import Limits
-    from thidua.history import record_month, target_history
-    from thidua.issues import Report
-    from thidua.measure import attach_history, measure
-    from thidua.merge import merge
-    from thidua.plan import PLAN_FILE, read_plan
-    from thidua.read import read_all
-    from thidua.repair import repair_sheets
-    from thidua.rules import apply_rules, choose_pack
-    from thidua.validate import validate
-    from thidua.workspace import open_workspace, parse_month
+    """The monthly batch in-process, exactly as `thidua run` does it (batch.run_month), timed stage by stage
+    through the batch's own stage hook."""
+    from thidua.batch import Progress, run_month
+    from thidua.workspace import open_workspace
 
     stages: dict[str, dict[str, float]] = {}
-    clock = [time.perf_counter()]
+    workers: list[float] = []
 
-    def done(stage: str) -> None:
-        # the peak is the process's so far (cumulative): a stage's own peak would need a process per stage
-        stages[stage] = {"seconds": time.perf_counter() - clock[0], "peak_mib": peak_mib()}
-        clock[0] = time.perf_counter()
+    class Timing(Progress):
+        def __init__(self) -> None:
+            self.clock = time.perf_counter()
 
-    ws = open_workspace(root)
-    month, month_end = parse_month(MONTH)
-    report = Report()
-    plan = read_plan(ws.plan_path, report, ws.tone_style)
-    done("plan (read_plan)")
-    sheets, files = read_all(ws.submissions, plan, report, None, Limits.from_settings(ws.settings))
-    done("read (read_all)")
-    workers = peak_mib(resource.RUSAGE_CHILDREN)  # read_all may read on a process pool: its largest worker
-    sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
-    valid = validate(sheets, plan, report)
-    done("repair + validate")
-    subs = merge(valid, files, report)
-    result = measure(plan, subs, month, month_end, report)
-    pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)
-    if pack is None:
-        report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year)
-    else:
-        apply_rules(result, pack, report)
-    done("merge + measure + rules")
-    attach_history(result, target_history(ws.history_path, result.month))
-    done("history look-up (target_history)")
-    write_month(ws, result)
-    done("write (write_month)")
-    record_month(ws.history_path, result)
-    done("history (record_month)")
+        def stage(self, name: str) -> None:
+            # the peak is the process's so far (cumulative): a stage's own peak would need a process per stage
+            stages[name] = {"seconds": time.perf_counter() - self.clock, "peak_mib": peak_mib()}
+            if name.startswith("read"):
+                workers.append(peak_mib(resource.RUSAGE_CHILDREN))  # read_all may use a pool: its largest worker
+            self.clock = time.perf_counter()
+
+    result, _outputs = run_month(open_workspace(root), MONTH, Timing())
+    report = result.issues
     ldtt = next(t.registered for t in result.targets if t.target.code == "LDTT")
     return {
         "stages": stages,
-        "read_workers_peak_mib": workers,
+        "read_workers_peak_mib": workers[0] if workers else 0.0,
         "files_read": len(result.files_read),
         "ldtt_registered": ldtt,
         **report.counts(),

@@ -108,3 +108,25 @@ def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monk
     result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
     assert result.exit_code == 1 and "Không ghi được bao-cao-pgd-2022-05.xlsx" in result.stderr
     assert {p.name: _cells(p) for p in folder.glob("*.xlsx")} == alone
+
+
+def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:
+    from thidua.batch import Progress, run_month
+
+    seen: list[str] = []
+
+    class Record(Progress):
+        def stage(self, name: str) -> None:
+            seen.append(name)
+
+    result, _outputs = run_month(demo_ws, "2022-05", Record())
+    assert seen == [
+        "plan (read_plan)",
+        "read (read_all)",
+        "repair + validate",
+        "merge + measure + rules",
+        "history look-up (target_history)",
+        "write (write_month)",
+        "history (record_month)",
+    ]
+    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 28

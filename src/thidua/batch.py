@@ -31,6 +31,10 @@ class Progress:
     def files(self, done: int, total: int) -> None:
         del done, total
 
+    def stage(self, name: str) -> None:
+        """A stage of the batch has just finished (the benchmark times them)."""
+        del name
+
 
 @dataclass(frozen=True)
 class Outputs:
@@ -79,12 +83,15 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     month, month_end = parse_month(month)
     report = Report()
     plan = read_plan(ws.plan_path, report, ws.tone_style)
+    progress.stage("plan (read_plan)")
     progress.say("Đang đọc các tệp đã nộp…")
     ws.submissions.mkdir(parents=True, exist_ok=True)
     sheets, files = read_all(ws.submissions, plan, report, progress.files, Limits.from_settings(ws.settings))
+    progress.stage("read (read_all)")
     progress.say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
     sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
     valid = validate(sheets, plan, report)
+    progress.stage("repair + validate")
     subs = merge(valid, files, report, month_end)
     result = measure(plan, subs, month, month_end, report)
     pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)
@@ -92,6 +99,7 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
         report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year)
     else:
         apply_rules(result, pack, report)
+    progress.stage("merge + measure + rules")
     return result
 
 
@@ -205,9 +213,12 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
     progress = progress or Progress()
     result = compute(ws, month, progress)
     attach_history(result, target_history(ws.history_path, result.month))
+    progress.stage("history look-up (target_history)")
     progress.say("Đang ghi kết quả…")
     outputs = write_month(ws, result)
+    progress.stage("write (write_month)")
     record_month(ws.history_path, result)
+    progress.stage("history (record_month)")
     return result, outputs
 
 
