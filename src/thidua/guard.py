@@ -25,6 +25,7 @@ _REL_TAG_ALT = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="
 _DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
 _HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
 
 
@@ -63,6 +64,7 @@ class Inspection:
     """What the guard learned about a file that may be parsed."""
 
     macros: bool = False
+    date1904: bool = False  # serial dates count from 1904 (old Mac Excel)
     formulas: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # sheet → (cell, has value)
     hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet → 1-based rows
     too_long: dict[str, int] = field(default_factory=dict)  # sheet → declared rows, over the limit
@@ -136,7 +138,9 @@ def _inspect_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], lim
                 if _declares_doctype(part):
                     raise Refused("file-xml-entity")
     found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
-    for sheet, member in _sheet_parts(archive, names).items():
+    book = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
+    found.date1904 = bool(_DATE1904.search(book))
+    for sheet, member in _sheet_parts(archive, names, book).items():
         _inspect_sheet(archive.read(member), sheet, limits, found)
     return found
 
@@ -172,11 +176,10 @@ def _declares_doctype(part: io.BufferedIOBase | Any) -> bool:
         pos = end + len(closing[opener])
 
 
-def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    """Sheet name → worksheet part, from xl/workbook.xml and its relationships."""
-    if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+def _sheet_parts(archive: zipfile.ZipFile, names: set[str], book: bytes) -> dict[str, str]:
+    """Sheet name → worksheet part, from xl/workbook.xml (`book`) and its relationships."""
+    if not book or "xl/_rels/workbook.xml.rels" not in names:
         return {}
-    book = archive.read("xl/workbook.xml")
     rels = archive.read("xl/_rels/workbook.xml.rels")
     ids = {m[1]: m[0] for m in _SHEET_TAG.findall(book)} | {m[0]: m[1] for m in _SHEET_TAG_ALT.findall(book)}
     targets = {m[0]: m[1] for m in _REL_TAG.findall(rels)} | {m[1]: m[0] for m in _REL_TAG_ALT.findall(rels)}

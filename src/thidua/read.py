@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,20 +142,6 @@ def _reason(exc: BaseException) -> str:
     return "định dạng không đọc được"
 
 
-_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
-
-
-def uses_1904_dates(data: bytes) -> bool:
-    """True when an xlsx/xlsm workbook counts dates from 1904 (read from xl/workbook.xml, bounded)."""
-    if not data.startswith(b"PK"):
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("xl/workbook.xml") as part:
-            return bool(_DATE1904.search(part.read(1 << 16)))
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-
-
 def read_meta(rows: list[list[Any]]) -> dict[str, str]:
     """Key/value metadata written by `thidua templates` on the hidden _thidua sheet."""
     return {cell_text(r[0]): cell_text(r[1]) for r in rows if len(r) >= 2 and not is_blank(r[0])}
@@ -204,7 +188,6 @@ def read_submission(
     for name, declared in seen.too_long.items():
         report.add("sheet-too-many-rows", file=rel, sheet=name, rows=f"{declared:,}", limit=f"{limits.max_rows:,}")
     meta: dict[str, str] = {}
-    date1904 = uses_1904_dates(data)
     for name, sheet in sheets.items():
         if key(name) == key(schema.META_SHEET):
             meta = read_meta(sheet.rows)
@@ -229,7 +212,7 @@ def read_submission(
             for index, row in enumerate(rows)
             if index > header.row and any(not is_blank(v) for c, v in enumerate(row) if c != stt_col)
         ]
-        found.append(RawSheet(rel, name, kind, header, body, meta, stat.st_mtime, date1904))
+        found.append(RawSheet(rel, name, kind, header, body, meta, stat.st_mtime, seen.date1904))
     if not found:
         report.add("file-not-template", file=rel)
     return found, digest
