@@ -329,3 +329,35 @@ def test_a_style_openpyxl_cannot_read_does_not_stop_the_batch(empty_ws: Workspac
     result = compute(empty_ws, "2021-10")
     assert figures(result)["LDTT"] == (1, 0)
     assert [i.code for i in submission_issues(result)] == ["text-legacy-converted"]
+
+
+def test_header_matches_are_cached_but_each_sheet_keeps_its_own_spelling() -> None:
+    from thidua import default, schema
+    from thidua.tables import match_row
+
+    fields = schema.registration_fields(default.PLAN)
+    written = ["STT", "Họ và tên", "Ngày sinh", "Danh hiệu đăng kí"]
+    shouted = ["stt", "HỌ VÀ TÊN", "ngày sinh", "DANH HIỆU ĐĂNG KÍ"]  # folds to the same row: one cache entry
+    first, second = match_row(written, fields), match_row(shouted, fields)
+    assert first is not None and second is not None
+    assert first.columns == second.columns == {"stt": 0, "name": 1, "birth_date": 2, "title": 3}
+    assert [r[0] for r in first.renamed] == ["Danh hiệu đăng kí"]
+    assert [r[0] for r in second.renamed] == ["DANH HIỆU ĐĂNG KÍ"]
+    first.columns["title"] = 99  # a caller changing its match does not change the next sheet's
+    again = match_row(written, fields)
+    assert again is not None and again.columns["title"] == 3
+
+
+def test_the_header_search_stops_at_a_perfect_header_and_picks_the_same_row_as_a_full_scan() -> None:
+    from thidua import default, read, schema
+    from thidua.tables import HEADER_SCAN_ROWS, FoldedRows, find_header
+
+    fields = schema.registration_fields(default.PLAN)
+    labels = [f.label for f in fields]
+    partial = labels[:4]
+    rows: list[list[object]] = [["Tiêu đề"], partial, ["Nguyễn Văn A", "x"], labels, ["Trần Thị B"], labels]
+    rows += [[f"dòng {i}"] for i in range(HEADER_SCAN_ROWS)]
+    found = find_header(rows, fields, schema.IDENTIFYING[schema.REGISTRATION], FoldedRows(rows))
+    assert found is not None and found.row == 3 and len(found.columns) == len(fields)
+    recognised = read.recognise(rows, default.PLAN, hint=schema.VOTE)  # the hint only breaks ties
+    assert recognised is not None and recognised[0] == schema.REGISTRATION and recognised[1].row == 3

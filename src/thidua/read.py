@@ -16,7 +16,7 @@ import python_calamine as calamine
 from thidua import guard, schema
 from thidua.issues import Issue, Report, cell_ref
 from thidua.model import Plan
-from thidua.tables import HeaderMatch, find_header
+from thidua.tables import FoldedRows, HeaderMatch, best_possible, find_header
 from thidua.text import key
 from thidua.values import cell_text, is_blank
 
@@ -142,6 +142,10 @@ def _reason(exc: BaseException) -> str:
     return "định dạng không đọc được"
 
 
+def _never_parsed(sheet: str) -> bool:
+    return key(sheet) in _NOT_DATA
+
+
 def read_meta(rows: list[list[Any]]) -> dict[str, str]:
     """Key/value metadata written by `thidua templates` on the hidden _thidua sheet."""
     return {cell_text(r[0]): cell_text(r[1]) for r in rows if len(r) >= 2 and not is_blank(r[0])}
@@ -150,8 +154,13 @@ def read_meta(rows: list[list[Any]]) -> dict[str, str]:
 def recognise(rows: list[list[Any]], plan: Plan, hint: str | None = None) -> tuple[str, HeaderMatch] | None:
     """The template kind and header of a sheet, judged by its header labels (the metadata only breaks ties)."""
     best: tuple[tuple[int, int, int], str, HeaderMatch] | None = None
-    for kind in (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE):
-        header = find_header(rows, schema.fields_of(kind, plan), schema.IDENTIFYING[kind])
+    folded = FoldedRows(rows)
+    kinds = sorted((schema.REGISTRATION, schema.ACTIVITY, schema.VOTE), key=lambda k: k != hint)  # hint first
+    for kind in kinds:
+        fields = schema.fields_of(kind, plan)
+        if best is not None and (*best_possible(fields), int(kind == hint)) <= best[0]:
+            continue  # even a perfect header of this kind would not win
+        header = find_header(rows, fields, schema.IDENTIFYING[kind], folded)
         if header is None:
             continue
         score = (*header.score, int(kind == hint))
@@ -172,7 +181,7 @@ def read_submission(
         guard.check_size(stat.st_size, limits)  # before reading a byte
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        seen = guard.inspect(data, path.suffix.lower(), limits)
+        seen = guard.inspect(data, path.suffix.lower(), limits, _never_parsed)
         sheets = load_sheets(data, frozenset(seen.too_long), limits.max_rows + 1, _NOT_DATA)
     except guard.Refused as refused:
         report.add(refused.code, file=rel, **refused.params)

@@ -36,6 +36,7 @@ def clean(value: object) -> str:
     return _clean_text(value if isinstance(value, str) else str(value))
 
 
+@lru_cache(maxsize=1 << 16)  # syllables repeat: a few thousand cover every name
 def _tone_free_word(word: str) -> str:
     """Write a syllable's tone as a digit at its end, so old and new placement (hòa/hoà) give one key."""
     decomposed = unicodedata.normalize("NFD", word)
@@ -112,6 +113,7 @@ def _tone_index(base: str, style: str) -> int | None:
     return first
 
 
+@lru_cache(maxsize=1 << 16)
 def place_tone(word: str, style: str = "old") -> str:
     """Put a syllable's tone mark where the chosen style wants it ('old': hòa, thúy; 'new': hoà, thuý)."""
     base, tone = _split_tone(word)
