@@ -196,7 +196,7 @@ def _inspect_members(archive: _Archive, limits: Limits, unparsed: Callable[[str]
     names = set(archive.infos)
     book = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
     rels = archive.read(_BOOK_RELS) if book and _BOOK_RELS in names else b""
-    sheets = _sheet_parts(names, book, rels)
+    sheets = sheet_parts(names, book, rels)
     whole = {"xl/workbook.xml": book, _BOOK_RELS: rels}
     for sheet, member in sheets.items():
         if not unparsed(sheet):  # a sheet thidua never parses is only checked for declarations
@@ -241,7 +241,7 @@ def _declares_doctype(head: bytes, whole: Callable[[], bytes]) -> bool:
         pos = end + len(closing)
 
 
-def _sheet_parts(names: set[str], book: bytes, rels: bytes) -> dict[str, str]:
+def sheet_parts(names: set[str], book: bytes, rels: bytes) -> dict[str, str]:
     """Sheet name → worksheet part, from xl/workbook.xml (`book`) and its relationships (`rels`)."""
     if not book or not rels:
         return {}

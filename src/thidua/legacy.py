@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 TCVN3 = "TCVN3"
 VNI = "VNI"
@@ -210,6 +211,7 @@ def _tone_places(rhyme: str) -> set[int]:
     return {vowels[1]}
 
 
+@lru_cache(maxsize=1 << 16)  # syllables repeat from cell to cell
 def _is_syllable(word: str, strict: bool = True) -> bool:
     """True if `word` (any case, NFC or NFD) is one Vietnamese syllable with its tone in place; `strict` also
     checks spelling conventions (k/c, gh/g, ngh/ng) and that stop finals take only sắc or nặng."""

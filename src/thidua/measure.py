@@ -207,6 +207,19 @@ def promises(reg: Registration) -> Iterable[tuple[str, str, str | None]]:
         yield vocab.DDDH, reg.teaching_aid, None
 
 
+Promised = dict[str, list[tuple[Person, str, str | None]]]
+
+
+def promised_by_activity(regs: list[Registration]) -> Promised:
+    """What `regs` promise, grouped by activity type: (person, work title, level); built once per month, asked
+    by every target in every round."""
+    grouped: Promised = {}
+    for r in regs:
+        for activity, title, level in promises(r):
+            grouped.setdefault(activity, []).append((r.person, title, level))
+    return grouped
+
+
 def _tally(target: Target, items: Iterable[tuple[Person, str]]) -> int:
     """Count (person, work title) items the way the target says: persons, distinct works or entries."""
     items = list(items)
@@ -256,9 +269,10 @@ def measure(plan: Plan, subs: Submissions, month: str, month_end: dt.date, repor
             )
     final = month_end >= plan.year_end
     warned: set[tuple[str, Person]] = set()
+    promised = promised_by_activity(regs)
     figures: list[TargetResult] = []
     for t in plan.targets:
-        registered, achieved = _count(t, plan, regs, results, votes, (dt.date.min, month_end), report, warned)
+        registered, achieved = _count(t, plan, regs, promised, results, votes, (dt.date.min, month_end), report, warned)
         figures.append(
             TargetResult(
                 t,
@@ -271,7 +285,7 @@ def measure(plan: Plan, subs: Submissions, month: str, month_end: dt.date, repor
                 projection_of(t.target, registered, achieved, final),
             )
         )
-    rounds = [_round(plan, r, regs, results, votes, month_end, report, warned) for r in plan.rounds]
+    rounds = [_round(plan, r, regs, promised, results, votes, month_end, report, warned) for r in plan.rounds]
     persons = _person_rows(plan, regs, results, votes, subs)
     return MonthResult(
         plan,
@@ -291,6 +305,7 @@ def _round(
     plan: Plan,
     rnd: Round,
     regs: list[Registration],
+    promised: Promised,
     results: list[ActivityResult],
     votes: list[Vote],
     month_end: dt.date,
@@ -304,7 +319,8 @@ def _round(
     inside = [r for r in results if rnd.start <= r.date <= end]
     # An undated vote belongs to the year-end vote, hence to the last round.
     voted = [v for v in votes if (v.date is None and last) or (v.date is not None and rnd.start <= v.date <= end)]
-    achieved = {t.code: _count(t, plan, regs, inside, voted, (rnd.start, end), report, warned)[1] for t in plan.targets}
+    window = (rnd.start, end)
+    achieved = {t.code: _count(t, plan, regs, promised, inside, voted, window, report, warned)[1] for t in plan.targets}
     return RoundResult(rnd, "Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc", achieved)
 
 
@@ -312,6 +328,7 @@ def _count(
     t: Target,
     plan: Plan,
     regs: list[Registration],
+    promised: Promised,
     results: list[ActivityResult],
     votes: list[Vote],
     window: tuple[dt.date, dt.date],
@@ -335,10 +352,9 @@ def _count(
         return _tally(t, reg_items), _tally(t, ach_items)
     accepted = counted_results(t)
     reg_items = [
-        (r.person, title)
-        for r in regs
-        for activity, title, level in promises(r)
-        if activity == t.source and _level_ok(t, level) and _eligible(t, r.person, report, warned)
+        (person, title)
+        for person, title, level in promised.get(t.source, ())
+        if _level_ok(t, level) and _eligible(t, person, report, warned)
     ]
     ach_items = [
         (r.person, r.product)

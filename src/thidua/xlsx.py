@@ -12,6 +12,7 @@ from typing import Any
 import xlsxwriter
 
 from thidua.errors import ThiduaError
+from thidua.rowstream import RowStream, splice
 
 # Characters XML 1.0 forbids; a control character in a submitted cell must not corrupt a written workbook.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -25,10 +26,24 @@ def safe_text(value: object) -> str:
     return text[:EXCEL_CELL_LIMIT]
 
 
+class Book(xlsxwriter.Workbook):
+    """An xlsxwriter workbook that also holds the large tables of its sheets as row streams, spliced into the
+    package when it is saved."""
+
+    def __init__(self, filename: str, options: dict[str, Any]) -> None:
+        super().__init__(filename, options)
+        self.streams: list[RowStream] = []
+
+    def stream(self, sheet: str, first_row: int) -> RowStream:
+        rows = RowStream(sheet, first_row)
+        self.streams.append(rows)
+        return rows
+
+
 @contextmanager
-def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Any]:
+def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Book]:
     """An xlsxwriter workbook that never turns text into formulas, links or numbers."""
-    wb = xlsxwriter.Workbook(
+    wb = Book(
         str(path),
         {
             "strings_to_formulas": False,
@@ -43,6 +58,7 @@ def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Any
     finally:
         try:
             wb.close()
+            splice(path, wb.streams)
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
             raise ThiduaError(
                 f"Không ghi được tệp {path.name}. Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục output cho phép ghi."

@@ -11,7 +11,8 @@ from functools import cached_property
 from typing import Any
 
 from thidua.issues import CATALOG, Issue, Severity, title_of
-from thidua.xlsx import as_datetime, safe_text
+from thidua.rowstream import RowStream
+from thidua.xlsx import Book, as_datetime, safe_text
 
 FONT = "Times New Roman"
 PERCENT = "0.0%"
@@ -95,12 +96,14 @@ class FittedSheet:
     Everything else is passed through to the worksheet; `fit_rows` applies the heights (page_setup calls it).
     """
 
-    def __init__(self, worksheet: Worksheet) -> None:
+    def __init__(self, worksheet: Worksheet, book: Book | None = None) -> None:
         self._ws = worksheet
+        self._book = book
         self._widths: dict[int, float] = {}
         self._spans: dict[tuple[int, int], int] = {}  # (row, first column) of a one-row merge → last column
         self._heights: dict[int, float] = {}  # heights set explicitly: a minimum
         self._texts: list[tuple[int, int, str, Format]] = []
+        self._capacity: dict[tuple[int, int, int], int] = {}  # (id(format), first, last column) → line length
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ws, name)
@@ -108,6 +111,7 @@ class FittedSheet:
     def set_column(self, first_col: int, last_col: int, width: float | None = None, *args: Any) -> Any:
         for col in range(first_col, last_col + 1):
             self._widths[col] = DEFAULT_WIDTH if width is None else width
+        self._capacity.clear()
         return self._ws.set_column(first_col, last_col, width, *args)
 
     def set_row(self, row: int, height: float | None = None, *args: Any) -> Any:
@@ -131,17 +135,64 @@ class FittedSheet:
         needed: dict[int, float] = {}
         for row, col, text, fmt in self._texts:
             last = self._spans.get((row, col), col)
-            width = sum(self._widths.get(c, DEFAULT_WIDTH) for c in range(col, last + 1))
-            size = float(fmt.font_size)
-            # Column width is in characters of the default font (7 px each, plus 5 px of padding); Vietnamese
-            # text in Times New Roman averages about 0.55 px per point of font size per character, bold more.
-            per_line = max(1, int((width * 7 + 5) / (size * (0.62 if fmt.bold else 0.56))))
-            lines = wrapped_lines(text, per_line)
-            if lines > 1:  # a one-line row keeps the height the application gives it
-                needed[row] = max(needed.get(row, 0.0), lines * size * 1.2 + 3)
+            height = self.text_height(text, fmt, col, last)
+            if height:
+                needed[row] = max(needed.get(row, 0.0), height)
         for row, height in sorted(needed.items()):
             if height > self._heights.get(row, 0.0):
                 self._ws.set_row(row, round(height, 2))
+
+    def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
+        """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line
+        row keeps the height the application gives it)."""
+        per_line = self._per_line(fmt, col, col if last is None else last)
+        if len(text) <= per_line and "\n" not in text:
+            return 0.0
+        lines = wrapped_lines(text, per_line)
+        return lines * float(fmt.font_size) * 1.2 + 3 if lines > 1 else 0.0
+
+    def _per_line(self, fmt: Format, col: int, last: int) -> int:
+        found = self._capacity.get((id(fmt), col, last))
+        if found is None:
+            width = sum(self._widths.get(c, DEFAULT_WIDTH) for c in range(col, last + 1))
+            # Column width is in characters of the default font (7 px each, plus 5 px of padding); Vietnamese
+            # text in Times New Roman averages about 0.55 px per point of font size per character, bold more.
+            found = max(1, int((width * 7 + 5) / (float(fmt.font_size) * (0.62 if fmt.bold else 0.56))))
+            self._capacity[(id(fmt), col, last)] = found
+        return found
+
+    def table(self, first_row: int) -> TableRows:
+        """The body of a table starting at `first_row`, written row by row in order (see `TableRows`)."""
+        if self._book is None:
+            raise ValueError("a table body needs the sheet's workbook")
+        return TableRows(self, self._book.stream(self._ws.name, first_row))
+
+
+class TableRows:
+    """The rows of a large table, written in order and in constant memory (`thidua.rowstream`), each row given
+    the height its wrapped text needs. Column widths must be set before the first row."""
+
+    def __init__(self, sheet: FittedSheet, stream: RowStream) -> None:
+        self._sheet = sheet
+        self._stream = stream
+
+    def add(self, cells: Sequence[tuple[object, Format]]) -> int:
+        """Write the next row: (value, format) per column from A; text is made cell-safe here, "" and None
+        are blank cells. Returns the row's 0-based number."""
+        height = 0.0
+        shown: list[tuple[object, Format]] = []
+        for col, (value, fmt) in enumerate(cells):
+            if isinstance(value, str):
+                value = vn(value)
+                if value and fmt is not None and fmt.text_wrap:
+                    height = max(height, self._sheet.text_height(value, fmt, col))
+            shown.append((value, fmt))
+        return self._stream.add(shown, round(height, 2) or None)
+
+    @property
+    def last_row(self) -> int:
+        """The last row written, or the row above the table when none was."""
+        return self._stream.last_row
 
 
 def wrapped_lines(text: str, per_line: int) -> int:
@@ -163,7 +214,7 @@ def wrapped_lines(text: str, per_line: int) -> int:
 
 
 def add_sheet(workbook: Workbook, name: str) -> FittedSheet:
-    return FittedSheet(workbook.add_worksheet(name))
+    return FittedSheet(workbook.add_worksheet(name), workbook if isinstance(workbook, Book) else None)
 
 
 def vn(value: object) -> str:
@@ -278,13 +329,12 @@ def write_issue_table(
     """Rows of issues under a header already written at `header`: STT, then `fields`; rows coloured by severity,
     a line saying `empty` when there is none; filter, frozen header and A4 set-up."""
     last_col = len(fields)
+    table = ws.table(header + 1)
     for i, issue in enumerate(issues):
-        row = header + 1 + i
         text = severity_style(styles, issue.severity)
         center = severity_style(styles, issue.severity, align="center")
-        ws.write_number(row, 0, i + 1, severity_style(styles, issue.severity, align="center", num_format="0"))
-        for col, name in enumerate(fields, start=1):
-            write_text(ws, row, col, issue_field(issue, name), center if name in centered else text)
+        number = severity_style(styles, issue.severity, align="center", num_format="0")
+        table.add([(i + 1, number), *((issue_field(issue, n), center if n in centered else text) for n in fields)])
     if not issues:
         merge_text(ws, header + 1, 0, last_col, empty, styles.cell(italic=True, align="center"))
     last = header + max(len(issues), 1)

@@ -390,23 +390,28 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     _title(ws, styles, result, "TỔNG HỢP THEO CÁ NHÂN", last_col)
     header = TABLE_HEADER_ROW
     write_header(ws, header, PERSON_COLUMNS, styles.header)
+    table = ws.table(header + 1)
+    number, text, center, date = styles.number, styles.text, styles.center, styles.date
     for i, row_data in enumerate(result.persons):
-        row = header + 1 + i
         p, reg, vote = row_data.person, row_data.registration, row_data.vote
-        ws.write_number(row, 0, i + 1, styles.number)
-        write_text(ws, row, 1, p.name, styles.text)
-        write_date(ws, row, 2, p.birth_date, styles.date)
-        write_text(ws, row, 3, p.position, styles.text)
-        write_text(ws, row, 4, p.team, styles.text)
-        write_text(ws, row, 5, registered_title(row_data), styles.text)
-        write_text(ws, row, 6, reg.initiative if reg else "", styles.text)
-        write_text(ws, row, 7, (reg.initiative_level or "") if reg and reg.initiative else "", styles.center)
-        write_text(ws, row, 8, reg.teaching_aid if reg else "", styles.text)
-        write_text(ws, row, 9, "; ".join(registered_activities(reg, result.plan)) if reg else "", styles.text)
-        ws.write_number(row, 10, len(row_data.results), styles.number)
-        write_text(ws, row, 11, "; ".join(describe_result(r) for r in row_data.results), styles.text)
-        write_text(ws, row, 12, vote.rating if vote else "", styles.text)
-        write_text(ws, row, 13, vote.title if vote else "", styles.text)
+        table.add(
+            [
+                (i + 1, number),
+                (p.name, text),
+                (p.birth_date, date),
+                (p.position, text),
+                (p.team, text),
+                (registered_title(row_data), text),
+                (reg.initiative if reg else "", text),
+                ((reg.initiative_level or "") if reg and reg.initiative else "", center),
+                (reg.teaching_aid if reg else "", text),
+                ("; ".join(registered_activities(reg, result.plan)) if reg else "", text),
+                (len(row_data.results), number),
+                ("; ".join(describe_result(r) for r in row_data.results), text),
+                (vote.rating if vote else "", text),
+                (vote.title if vote else "", text),
+            ]
+        )
     last = header + len(result.persons)
     if result.persons:
         flagged = ((NOT_SUBMITTED, WARNING_BG, WARNING_FG), (HAS_ERRORS, ERROR_BG, ERROR_FG))

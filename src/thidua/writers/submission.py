@@ -14,6 +14,7 @@ from thidua import vocab
 from thidua.measure import STATUS_EXCEEDED, STATUS_MET, MonthResult
 from thidua.workspace import month_label
 from thidua.writers.common import (
+    Format,
     Styles,
     Worksheet,
     add_sheet,
@@ -201,19 +202,24 @@ def _persons(sheet: _Sheet, result: MonthResult) -> None:
     rows = [(r.person, r.registration) for r in result.persons if r.registration is not None]
     first = HEADER_ROW + 1
     activity_col = len(PERSON_COLUMNS)
+    table = ws.table(first)
+    activities = plan.activity_columns
     for i, (p, reg) in enumerate(rows):
-        row = first + i
-        ws.write_number(row, 0, i + 1, st.number)
-        write_text(ws, row, 1, p.name, st.text)
-        write_date(ws, row, 2, p.birth_date, st.date)
-        shown = (p.position, p.team, reg.title, reg.reward_form, reg.initiative)
-        for col, value in enumerate(shown, start=3):
-            write_text(ws, row, col, value, st.text)
-        write_text(ws, row, 8, (reg.initiative_level or "") if reg.initiative else "", st.center)
-        write_text(ws, row, 9, reg.teaching_aid, st.text)
-        for j, activity in enumerate(plan.activity_columns):
-            write_text(ws, row, activity_col + j, MARK if activity in reg.activities else "", st.center)
-        write_text(ws, row, sheet.last_col, reg.note, st.text)
+        cells: list[tuple[object, Format]] = [
+            (i + 1, st.number),
+            (p.name, st.text),
+            (p.birth_date, st.date),
+            (p.position, st.text),
+            (p.team, st.text),
+            (reg.title, st.text),
+            (reg.reward_form, st.text),
+            (reg.initiative, st.text),
+            ((reg.initiative_level or "") if reg.initiative else "", st.center),
+            (reg.teaching_aid, st.text),
+        ]
+        cells += [(MARK if activity in reg.activities else "", st.center) for activity in activities]
+        cells.append((reg.note, st.text))
+        table.add(cells)
     regs = [reg for _, reg in rows]
     total, among = first + len(rows), first + len(rows) + 1
     _blank_row(sheet, total)

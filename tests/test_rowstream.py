@@ -1,0 +1,113 @@
+"""Table bodies streamed as worksheet XML (thidua.rowstream): the same workbook as xlsxwriter's cell by cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from thidua.read import load_sheets
+from thidua.writers.common import Styles, add_sheet, write_date, write_text
+from thidua.xlsx import new_workbook
+
+ROWS: list[tuple[Any, ...]] = [
+    (1, "Nguyễn Thị Hoa", dt.date(1985, 3, 4), "Tổ 1", 2.5),
+    (2, "  khoảng trắng đầu và cuối  ", None, "A & B <c> \"d\" 'e'", 0.125),
+    (3, "Một dòng rất dài " * 12, dt.date(2021, 10, 4), "", -7),
+    (4, "=1+1 @x +y -z", dt.date(1900, 3, 1), "x", 1e-9),
+]
+
+
+def _write(path: Path, streamed: bool) -> None:
+    """Title and header by xlsxwriter, then ROWS (streamed or cell by cell), then a total row under them."""
+    with new_workbook(path) as wb:
+        styles = Styles(wb, size=12)
+        ws = add_sheet(wb, "Bảng")
+        write_text(ws, 0, 0, "TIÊU ĐỀ", styles(bold=True))
+        for col, width in enumerate((5, 20, 12, 10, 9)):
+            ws.set_column(col, col, width)
+            write_text(ws, 2, col, f"Cột {col}", styles.header)
+        fmts = (styles.number, styles.text, styles.date, styles.center, styles.percent)
+        table = ws.table(3) if streamed else None
+        for i, values in enumerate(ROWS):
+            if table is not None:
+                table.add(list(zip(values, fmts, strict=True)))
+                continue
+            row = 3 + i
+            for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
+                if isinstance(value, str):
+                    write_text(ws, row, col, value, fmt)
+                elif isinstance(value, dt.date) or value is None:
+                    write_date(ws, row, col, value, fmt)
+                else:
+                    ws.write_number(row, col, value, fmt)
+        ws.write_formula(3 + len(ROWS), 0, "=COUNTA(B4:B7)", styles.total_number, len(ROWS))
+        ws.fit_rows()
+        empty = add_sheet(wb, "Trống")  # a sheet whose whole content is a streamed table
+        empty.set_column(0, 0, 10)
+        if streamed:
+            empty.table(0).add([("chỉ một ô", styles.text)])
+        else:
+            write_text(empty, 0, 0, "chỉ một ô", styles.text)
+
+
+def _cells(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    wb = openpyxl.load_workbook(path)
+    seen: dict[str, list[tuple[Any, ...]]] = {}
+    for ws in wb.worksheets:
+        seen[ws.title] = [
+            (
+                c.coordinate,
+                c.value,
+                c.data_type,
+                c.number_format,
+                c.font.name,
+                c.font.b,
+                c.border.left.style,
+                c.alignment.horizontal,
+                c.alignment.wrap_text,
+                c.fill.fgColor.rgb,
+            )
+            for row in ws.iter_rows()
+            for c in row
+        ]
+        seen[ws.title + " heights"] = [
+            (r, d.height) for r, d in sorted(ws.row_dimensions.items()) if d.height is not None
+        ]
+        seen[ws.title + " size"] = [(ws.dimensions, ws.max_row, ws.max_column)]
+    return seen
+
+
+def test_a_streamed_table_reads_back_exactly_as_one_written_cell_by_cell(tmp_path: Path) -> None:
+    _write(tmp_path / "streamed.xlsx", streamed=True)
+    _write(tmp_path / "cells.xlsx", streamed=False)
+    streamed, cells = _cells(tmp_path / "streamed.xlsx"), _cells(tmp_path / "cells.xlsx")
+    assert streamed == cells
+    assert streamed["Bảng heights"], "the long text's row got its height"
+    assert load_sheets(tmp_path / "streamed.xlsx").keys() == load_sheets(tmp_path / "cells.xlsx").keys()
+    for name, sheet in load_sheets(tmp_path / "streamed.xlsx").items():
+        assert sheet.rows == load_sheets(tmp_path / "cells.xlsx")[name].rows
+
+
+def test_the_streamed_rows_sit_in_row_order_inside_sheet_data(tmp_path: Path) -> None:
+    _write(tmp_path / "streamed.xlsx", streamed=True)
+    with zipfile.ZipFile(tmp_path / "streamed.xlsx") as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        assert archive.testzip() is None
+    numbers = [int(part.split('"')[0]) for part in xml.split('<row r="')[1:]]
+    assert numbers == [1, 3, 4, 5, 6, 7, 8]
+    assert '<dimension ref="A1:E8"/>' in xml
+    assert "<f>" in xml and 't="inlineStr"' in xml
+
+
+def test_a_row_written_twice_is_a_programming_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="also written by xlsxwriter"), new_workbook(tmp_path / "x.xlsx") as wb:
+        styles = Styles(wb)
+        ws = add_sheet(wb, "Bảng")
+        ws.table(2).add([("a", styles.text)])
+        write_text(ws, 2, 3, "b", styles.text)
+    assert not list(tmp_path.glob(".x.xlsx.rows-*")), "no temporary package left behind"
