@@ -93,13 +93,25 @@ def _cells(path: Path) -> dict[str, list[list[object]]]:
 def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     import thidua.batch
 
+    from thidua import default, schema
+
+    from thidua.demo import _fill
+
+    from .conftest import D, reg_row
+
+    template = demo_ws.templates / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
+    for i, person in enumerate(default.PLAN.roster[-2:]):  # two more files to return: a date out of the year
+        rows = [reg_row(person.name, "Lao động tiên tiến", birth=person.birth_date, date=D(2019, 9, 30))]
+        _fill(template, demo_ws.submissions / f"them-{i}.xlsx", rows)
     runner = CliRunner()
     assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
     folder = demo_ws.root / "output" / "2022-05"
-    alone = {p.name: _cells(p) for p in folder.glob("*.xlsx")}
+    alone = {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")}
+    assert sum(name.startswith("tra-lai/") for name in alone) >= 2, "the demo month has return copies to split"
     monkeypatch.setattr(thidua.batch, "PARALLEL_WRITE_FROM", 1)
+    monkeypatch.setattr(thidua.batch, "PARALLEL_COPIES_FROM", 1)  # the copies split over the cores too
     assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 0
-    assert {p.name: _cells(p) for p in folder.glob("*.xlsx")} == alone
+    assert {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")} == alone
 
     def broken(*_args: object) -> None:
         raise OSError(28, "No space left on device")
@@ -107,7 +119,7 @@ def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monk
     monkeypatch.setattr("thidua.writers.submission.write_submission", broken)
     result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
     assert result.exit_code == 1 and "Không ghi được bao-cao-pgd-2022-05.xlsx" in result.stderr
-    assert {p.name: _cells(p) for p in folder.glob("*.xlsx")} == alone
+    assert {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")} == alone
 
 
 def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -142,45 +143,53 @@ def staged(final: Path) -> Iterator[Path]:
 
 
 def write_month(ws: Workspace, result: MonthResult) -> Outputs:
-    """Write the month's dashboard, submission workbook, issue report and summary.json atomically."""
+    """Write the month's dashboard, submission workbook, issue report, summary.json and return copies
+    atomically; at province scale the big workbooks and the return copies are written on every core."""
     from thidua.summary import write_summary
     from thidua.writers.dashboard import write_dashboard
     from thidua.writers.issue_report import write_issue_report
-    from thidua.writers.return_copies import FOLDER, write_return_copies
+    from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
     from thidua.writers.submission import write_submission
 
     final = ws.month_dir(result.month)
     with staged(final) as tmp:
         staging = output_names(tmp, result.month)
-        big: list[tuple[Writer, Path]] = [(write_dashboard, staging.dashboard), (write_submission, staging.submission)]
-        with _in_parallel(result, big):
+        copies = copies_to_write(result, ws.submissions)
+        parts = max(1, min(os.cpu_count() or 1, len(copies) // PARALLEL_COPIES_FROM))
+        jobs: list[tuple[str, Callable[[], object]]] = [
+            (staging.dashboard.name, lambda: write_dashboard(result, staging.dashboard)),
+            (staging.submission.name, lambda: write_submission(result, staging.submission)),
+            *(
+                (FOLDER, functools.partial(write_copies, copies[i::parts], ws.submissions, tmp / FOLDER))
+                for i in range(parts)
+            ),
+        ]
+        parallel = len(result.persons) >= PARALLEL_WRITE_FROM or parts > 1
+        with _in_parallel(jobs, parallel):
             write_issue_report(result, staging.issues)
             write_summary(result, staging.summary)
-            write_return_copies(result, ws.submissions, tmp / FOLDER)
     return output_names(final, result.month)
 
 
-Writer = Callable[[MonthResult, Path], None]
 PARALLEL_WRITE_FROM = 2000  # persons; a school's month is written in one process
-_WRITING: MonthResult | None = None
+PARALLEL_COPIES_FROM = 8  # return copies per process
 
 
 @contextmanager
-def _in_parallel(result: MonthResult, jobs: list[tuple[Writer, Path]]) -> Iterator[None]:
-    """Run the big writers in forked processes (they see `result` without copying it) while the caller writes
-    the rest; any failure fails the whole write, so nothing half-written is ever swapped in."""
+def _in_parallel(jobs: list[tuple[str, Callable[[], object]]], parallel: bool = True) -> Iterator[None]:
+    """Run `jobs` in forked processes (they see the month's result without copying it) while the caller writes
+    the rest; any failure fails the whole write, so nothing half-written is ever swapped in. When not `parallel`,
+    without fork or with one core, the jobs run here, one after another."""
     import multiprocessing
 
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    if len(result.persons) < PARALLEL_WRITE_FROM or (os.cpu_count() or 1) < 2 or not forkable:
-        for writer, path in jobs:
-            writer(result, path)
+    if not parallel or (os.cpu_count() or 1) < 2 or not forkable:
+        for _name, job in jobs:
+            job()
         yield
         return
-    global _WRITING
-    _WRITING = result
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_write_in_child, args=(writer, path)) for writer, path in jobs]
+    workers = [context.Process(target=_run_in_child, args=(job,)) for _name, job in jobs]
     for worker in workers:
         worker.start()
     try:
@@ -188,16 +197,14 @@ def _in_parallel(result: MonthResult, jobs: list[tuple[Writer, Path]]) -> Iterat
     finally:
         for worker in workers:
             worker.join()
-        _WRITING = None
-    failed = [path.name for (_writer, path), worker in zip(jobs, workers, strict=True) if worker.exitcode != 0]
+    failed = sorted({name for (name, _job), worker in zip(jobs, workers, strict=True) if worker.exitcode != 0})
     if failed:
         raise ThiduaError(f"Không ghi được {', '.join(failed)}; kết quả cũ vẫn được giữ nguyên. Hãy chạy lại.")
 
 
-def _write_in_child(writer: Writer, path: Path) -> None:
-    assert _WRITING is not None
+def _run_in_child(job: Callable[[], object]) -> None:
     try:
-        writer(_WRITING, path)
+        job()
     except BaseException:
         import tempfile
         import traceback

@@ -10,6 +10,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,27 +95,47 @@ def files_to_return(issues: Iterable[Issue]) -> dict[str, list[Issue]]:
     return {file: found for file, found in grouped.items() if file not in refused}
 
 
-def write_return_copies(result: MonthResult, submissions: Path, folder: Path) -> list[Path]:
-    """Write one annotated copy per submitted file with errors or warnings; return the copies written."""
-    written: list[Path] = []
+@dataclass(frozen=True)
+class ReturnCopy:
+    """One copy to write: the submitted file (relative path), its issues and the copy's file name."""
+
+    rel: str
+    issues: list[Issue]
+    name: str
+
+
+def copies_to_write(result: MonthResult, submissions: Path) -> list[ReturnCopy]:
+    """The return copies of a month, each with its own ASCII name, in the order of the submitted paths."""
+    planned: list[ReturnCopy] = []
     taken: set[str] = set()
     for rel, issues in sorted(files_to_return(result.issues).items()):
-        source = submissions / rel
-        if not source.is_file():
-            continue  # plan-level findings or a file that vanished: listed in the issue report only
+        if (submissions / rel).is_file():  # else plan-level findings or a file that vanished: issue report only
+            planned.append(ReturnCopy(rel, issues, _unique(copy_name(rel), taken)))
+    return planned
+
+
+def write_return_copies(result: MonthResult, submissions: Path, folder: Path) -> list[Path]:
+    """Write one annotated copy per submitted file with errors or warnings; return the copies written."""
+    return write_copies(copies_to_write(result, submissions), submissions, folder)
+
+
+def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) -> list[Path]:
+    """Write the given return copies into `folder`; return those written (openpyxl cannot open every file)."""
+    written: list[Path] = []
+    for copy in copies:
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / _unique(copy_name(rel), taken)
+        target = folder / copy.name
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
             try:
-                workbook = _open_copy(source)
+                workbook = _open_copy(submissions / copy.rel)
             except _OPEN_ERRORS:
                 workbook = None  # unreadable by openpyxl: the issue report alone must do
             if workbook is None:
                 continue
             _formulas_as_text(workbook)
-            _annotate(workbook, issues)
-            _add_fix_sheet(workbook, rel, issues)
+            _annotate(workbook, copy.issues)
+            _add_fix_sheet(workbook, copy.rel, copy.issues)
             workbook.save(target)
         written.append(target)
     return written
