@@ -92,9 +92,7 @@ def _cells(path: Path) -> dict[str, list[list[object]]]:
 
 def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     import thidua.batch
-
     from thidua import default, schema
-
     from thidua.demo import _fill
 
     from .conftest import D, reg_row
