@@ -16,7 +16,7 @@ from thidua.issues import Report
 from thidua.measure import MonthResult, attach_history, measure
 from thidua.merge import merge
 from thidua.plan import PLAN_FILE, read_plan
-from thidua.read import read_all
+from thidua.read import Reading
 from thidua.repair import repair_sheets
 from thidua.rules import apply_rules, choose_pack
 from thidua.validate import validate
@@ -83,11 +83,13 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     progress = progress or Progress()
     month, month_end = parse_month(month)
     report = Report()
-    plan = read_plan(ws.plan_path, report, ws.tone_style)
-    progress.stage("plan (read_plan)")
-    progress.say("Đang đọc các tệp đã nộp…")
+    limits = Limits.from_settings(ws.settings)
     ws.submissions.mkdir(parents=True, exist_ok=True)
-    sheets, files = read_all(ws.submissions, plan, report, progress.files, Limits.from_settings(ws.settings))
+    progress.say("Đang đọc các tệp đã nộp…")
+    with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
+        plan = read_plan(ws.plan_path, report, ws.tone_style)
+        progress.stage("plan (read_plan)")
+        sheets, files = reading.finish(plan, report, progress.files)
     progress.stage("read (read_all)")
     progress.say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
     sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
@@ -152,7 +154,7 @@ def write_month(ws: Workspace, result: MonthResult) -> Outputs:
     from thidua.writers.submission import write_submission
 
     final = ws.month_dir(result.month)
-    with staged(final) as tmp:
+    with staged(final) as tmp, _no_gc_pauses():
         staging = output_names(tmp, result.month)
         copies = copies_to_write(result, ws.submissions)
         parts = max(1, min(os.cpu_count() or 1, len(copies) // PARALLEL_COPIES_FROM))
@@ -188,8 +190,11 @@ def _in_parallel(jobs: list[tuple[str, Callable[[], object]]], parallel: bool = 
             job()
         yield
         return
+    import gc
+
+    gc.freeze()  # the month's objects are never collected in a child: it does not touch (and copy) their pages
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_run_in_child, args=(job,)) for _name, job in jobs]
+    workers = [context.Process(target=_run_in_child, args=(job, os.getpid())) for _name, job in jobs]
     for worker in workers:
         worker.start()
     try:
@@ -197,13 +202,29 @@ def _in_parallel(jobs: list[tuple[str, Callable[[], object]]], parallel: bool = 
     finally:
         for worker in workers:
             worker.join()
+        gc.unfreeze()
     failed = sorted({name for (name, _job), worker in zip(jobs, workers, strict=True) if worker.exitcode != 0})
     if failed:
         raise ThiduaError(f"Không ghi được {', '.join(failed)}; kết quả cũ vẫn được giữ nguyên. Hãy chạy lại.")
 
 
-def _run_in_child(job: Callable[[], object]) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this forked writer when the batch dies: a killed run must not leave writers filling a
+    staging folder that the next run removes (elsewhere the writers finish on their own)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+
+def _run_in_child(job: Callable[[], object], parent: int) -> None:
     try:
+        _die_with_parent(parent)
         job()
     except BaseException:
         import tempfile

@@ -169,11 +169,21 @@ def recognise(rows: list[list[Any]], plan: Plan, hint: str | None = None) -> tup
     return (best[1], best[2]) if best else None
 
 
-def read_submission(
-    path: Path, rel: str, plan: Plan, report: Report, limits: guard.Limits | None = None
-) -> tuple[list[RawSheet], str]:
-    """Read one file once (its bytes, hashed for the history), guard it, and return its recognised sheets and
-    its SHA-256. Problems become issues, never exceptions."""
+@dataclass
+class Loaded:
+    """One submitted file as the guard and calamine left it: every data sheet, what the guard saw, its mtime."""
+
+    sheets: dict[str, SheetData]
+    seen: guard.Inspection
+    mtime: float
+
+
+def load_submission(
+    path: Path, rel: str, report: Report, limits: guard.Limits | None = None
+) -> tuple[Loaded | None, str]:
+    """Read one file once (its bytes, hashed for the history), guard it and parse its sheets; returns None when
+    it was refused or cannot be read (the issue says why), and its SHA-256. Needs no plan, so files can be
+    loaded while the plan is still being read."""
     limits = limits or guard.Limits()
     digest = ""
     try:
@@ -185,13 +195,22 @@ def read_submission(
         sheets = load_sheets(data, frozenset(seen.too_long), limits.max_rows + 1, _NOT_DATA)
     except guard.Refused as refused:
         report.add(refused.code, file=rel, **refused.params)
-        return [], digest
+        return None, digest
     except ValueError as exc:
         report.add("file-unreadable", file=rel, reason=str(exc))
-        return [], digest
+        return None, digest
     except OSError as exc:
         report.add("file-unreadable", file=rel, reason=_os_reason(exc))
-        return [], digest
+        return None, digest
+    return Loaded(sheets, seen, stat.st_mtime), digest
+
+
+def recognise_sheets(
+    loaded: Loaded, rel: str, plan: Plan, report: Report, limits: guard.Limits | None = None
+) -> list[RawSheet]:
+    """The sheets of a loaded file that match a template of `plan`, with the issues of how they are built."""
+    limits = limits or guard.Limits()
+    seen, sheets = loaded.seen, loaded.sheets
     if seen.macros:
         report.add("file-macro", file=rel)
     for name, declared in seen.too_long.items():
@@ -221,10 +240,18 @@ def read_submission(
             for index, row in enumerate(rows)
             if index > header.row and any(not is_blank(v) for c, v in enumerate(row) if c != stt_col)
         ]
-        found.append(RawSheet(rel, name, kind, header, body, meta, stat.st_mtime, seen.date1904))
+        found.append(RawSheet(rel, name, kind, header, body, meta, loaded.mtime, seen.date1904))
     if not found:
         report.add("file-not-template", file=rel)
-    return found, digest
+    return found
+
+
+def read_submission(
+    path: Path, rel: str, plan: Plan, report: Report, limits: guard.Limits | None = None
+) -> tuple[list[RawSheet], str]:
+    """Read one file: its recognised sheets and its SHA-256. Problems become issues, never exceptions."""
+    loaded, digest = load_submission(path, rel, report, limits)
+    return (recognise_sheets(loaded, rel, plan, report, limits) if loaded is not None else []), digest
 
 
 def _note_sheet(rel: str, name: str, sheet: SheetData, header_row: int, seen: guard.Inspection, report: Report) -> None:
@@ -258,55 +285,94 @@ def read_all(
 ) -> tuple[list[RawSheet], dict[str, str]]:
     """Read every submission under `folder`: the recognised sheets, and each file read with its SHA-256.
     `progress(done, total)` is called after each file."""
-    sheets: list[RawSheet] = []
-    files: dict[str, str] = {}
-    paths = discover(folder, report)
-    jobs = [(path, path.relative_to(folder).as_posix()) for path in paths]
-    for done, (rel, found, digest, issues) in enumerate(_read_jobs(jobs, plan, limits), start=1):
-        files[rel] = digest
-        sheets.extend(found)
-        report.extend(issues)
-        if progress is not None:
-            progress(done, len(paths))
-    return sheets, files
+    with Reading(folder, limits) as reading:
+        return reading.finish(plan, report, progress)
 
 
 PARALLEL_FROM = 48  # files; below this a process pool costs more than it saves
-_WORKER_PLAN: Plan | None = None
+_UNKNOWN_DAMAGE = "tệp bị hỏng theo cách thidua chưa nhận ra"
 _WORKER_LIMITS: guard.Limits | None = None
+Job = tuple[Path, str]
+Done = tuple[str, "Loaded | None", str, list[Issue]]
 
 
-def _init_worker(plan: Plan, limits: guard.Limits | None) -> None:
-    global _WORKER_PLAN, _WORKER_LIMITS
-    _WORKER_PLAN, _WORKER_LIMITS = plan, limits
+class Reading:
+    """Submissions being read: started at once (on every core when there are many files, each file opened
+    exactly once), while the caller reads the plan; `finish(plan, …)` recognises the sheets in file order.
+
+    Use as a context manager: leaving it stops the workers, whatever happened in between."""
+
+    def __init__(self, folder: Path, limits: guard.Limits | None = None) -> None:
+        self._report = Report()  # discovery issues, added to the batch's report by finish()
+        self._limits = limits
+        paths = discover(folder, self._report)
+        self._jobs: list[Job] = [(path, path.relative_to(folder).as_posix()) for path in paths]
+        self._pool: Any = None
+        self._results: Iterator[Done]
+        workers = min(os.cpu_count() or 1, 8)
+        if len(self._jobs) < PARALLEL_FROM or workers < 2:
+            _init_worker(limits)
+            self._results = map(_load_one, self._jobs)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(limits,))
+        chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
+        self._results = self._pool.map(_load_one, self._jobs, chunksize=chunk)
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def finish(
+        self, plan: Plan, report: Report, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[list[RawSheet], dict[str, str]]:
+        report.extend(self._report)
+        sheets: list[RawSheet] = []
+        files: dict[str, str] = {}
+        for done, (rel, loaded, digest, issues) in enumerate(self._results, start=1):
+            files[rel] = digest
+            report.extend(issues)
+            if loaded is not None:
+                sheets.extend(_recognise_guarded(loaded, rel, plan, report, self._limits))
+            if progress is not None:
+                progress(done, len(self._jobs))
+        return sheets, files
 
 
-def _read_one(job: tuple[Path, str]) -> tuple[str, list[RawSheet], str, list[Issue]]:
+def _init_worker(limits: guard.Limits | None) -> None:
+    global _WORKER_LIMITS
+    _WORKER_LIMITS = limits
+
+
+def _load_one(job: Job) -> Done:
     path, rel = job
-    assert _WORKER_PLAN is not None
     local = Report()
     try:
-        found, digest = read_submission(path, rel, _WORKER_PLAN, local, _WORKER_LIMITS)
+        loaded, digest = load_submission(path, rel, local, _WORKER_LIMITS)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:
+    except BaseException:  # a parser failure nobody foresaw stops this file only
         local = Report()
-        del exc
-        local.add("file-unreadable", file=rel, reason="tệp bị hỏng theo cách thidua chưa nhận ra")
-        return rel, [], "", list(local)
-    return rel, found, digest, list(local)
+        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)
+        return rel, None, "", list(local)
+    return rel, loaded, digest, list(local)
 
 
-def _read_jobs(
-    jobs: list[tuple[Path, str]], plan: Plan, limits: guard.Limits | None
-) -> Iterator[tuple[str, list[RawSheet], str, list[Issue]]]:
-    """Read files in order, on every core when there are many: each file is still opened exactly once."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < PARALLEL_FROM or workers < 2:
-        _init_worker(plan, limits)
-        yield from map(_read_one, jobs)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(plan, limits)) as pool:
-        yield from pool.map(_read_one, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
+def _recognise_guarded(
+    loaded: Loaded, rel: str, plan: Plan, report: Report, limits: guard.Limits | None
+) -> list[RawSheet]:
+    local = Report()
+    try:
+        found = recognise_sheets(loaded, rel, plan, local, limits)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # as in _load_one: the file is reported, the batch goes on
+        local = Report()
+        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)
+        found = []
+    report.extend(local)
+    return found

@@ -7,7 +7,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from thidua.issues import CATALOG, Issue, Severity, title_of
@@ -219,6 +219,13 @@ def add_sheet(workbook: Workbook, name: str) -> FittedSheet:
 
 def vn(value: object) -> str:
     """Cell-safe NFC text for anything shown to the user."""
+    if isinstance(value, str) and len(value) <= 40:
+        return _vn_short(value)
+    return unicodedata.normalize("NFC", safe_text(value))
+
+
+@lru_cache(maxsize=1 << 14)  # titles, positions, teams and marks repeat on every row of a table
+def _vn_short(value: str) -> str:
     return unicodedata.normalize("NFC", safe_text(value))
 
 

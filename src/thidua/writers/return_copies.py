@@ -123,7 +123,7 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
     """Write the given return copies into `folder`; return those written (openpyxl cannot open every file)."""
     written: list[Path] = []
     for copy in copies:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)  # inside the batch's staging folder, never re-created once removed
         target = folder / copy.name
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
