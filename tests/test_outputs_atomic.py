@@ -132,8 +132,7 @@ def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:
     result, _outputs = run_month(demo_ws, "2022-05", Record())
     assert seen == [
         "plan (read_plan)",
-        "read (read_all)",
-        "repair + validate",
+        "read + repair + validate",
         "merge + measure + rules",
         "history look-up (target_history)",
         "write (write_month)",

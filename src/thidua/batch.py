@@ -16,10 +16,10 @@ from thidua.issues import Report
 from thidua.measure import MonthResult, attach_history, measure
 from thidua.merge import merge
 from thidua.plan import PLAN_FILE, read_plan
-from thidua.read import Reading
+from thidua.read import RawSheet, Reading
 from thidua.repair import repair_sheets
 from thidua.rules import apply_rules, choose_pack
-from thidua.validate import validate
+from thidua.validate import Validator
 from thidua.workspace import Workspace, parse_month
 
 
@@ -86,15 +86,22 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     limits = Limits.from_settings(ws.settings)
     ws.submissions.mkdir(parents=True, exist_ok=True)
     progress.say("Đang đọc các tệp đã nộp…")
+    repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
         plan = read_plan(ws.plan_path, report, ws.tone_style)
         progress.stage("plan (read_plan)")
-        sheets, files = reading.finish(plan, report, progress.files)
-    progress.stage("read (read_all)")
-    progress.say(f"Đã đọc {len(files)} tệp; đang kiểm tra và tổng hợp…")
-    sheets = repair_sheets(sheets, ws.submissions, report, ws.tone_style)
-    valid = validate(sheets, plan, report)
-    progress.stage("repair + validate")
+        validator = Validator(plan, checked)
+
+        def check(found: list[RawSheet]) -> None:  # each file repaired and validated as soon as it is read
+            for sheet in repair_sheets(found, ws.submissions, repaired, ws.tone_style):
+                validator.add(sheet)
+
+        _sheets, files = reading.finish(plan, report, progress.files, check)
+    report.extend(repaired)
+    report.extend(checked)
+    valid = validator.result
+    progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
+    progress.stage("read + repair + validate")
     subs = merge(valid, files, report, month_end)
     result = measure(plan, subs, month, month_end, report)
     pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)

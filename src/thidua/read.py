@@ -328,8 +328,14 @@ class Reading:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
     def finish(
-        self, plan: Plan, report: Report, progress: Callable[[int, int], None] | None = None
+        self,
+        plan: Plan,
+        report: Report,
+        progress: Callable[[int, int], None] | None = None,
+        each: Callable[[list[RawSheet]], object] | None = None,
     ) -> tuple[list[RawSheet], dict[str, str]]:
+        """Every file's recognised sheets, in file order, and each file's SHA-256. `each(sheets)` is called
+        with one file's sheets as soon as it is read (the next stages run while the workers go on reading)."""
         report.extend(self._report)
         sheets: list[RawSheet] = []
         files: dict[str, str] = {}
@@ -337,7 +343,10 @@ class Reading:
             files[rel] = digest
             report.extend(issues)
             if loaded is not None:
-                sheets.extend(_recognise_guarded(loaded, rel, plan, report, self._limits))
+                found = _recognise_guarded(loaded, rel, plan, report, self._limits)
+                sheets.extend(found)
+                if each is not None and found:
+                    each(found)
             if progress is not None:
                 progress(done, len(self._jobs))
         return sheets, files

@@ -215,27 +215,40 @@ def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
 
 def validate(sheets: list[RawSheet], plan: Plan, report: Report) -> Validated:
     """Turn every recognised sheet into records; all problems of all files are reported."""
-    roster = Roster(plan.roster)
-    out = Validated()
-    handlers: dict[str, Callable[[_Row, Plan, Validated], None]] = {
-        schema.REGISTRATION: _registration,
-        schema.ACTIVITY: _activity,
-        schema.VOTE: _vote,
-    }
+    validator = Validator(plan, report)
     for sheet in sheets:
+        validator.add(sheet)
+    return validator.result
+
+
+class Validator:
+    """Sheets turned into records one at a time, as their files are read; `result` holds all of them."""
+
+    def __init__(self, plan: Plan, report: Report) -> None:
+        self._plan, self._report = plan, report
+        self._roster = Roster(plan.roster)
+        self.result = Validated()
+        self._handlers: dict[str, Callable[[_Row, Plan, Validated], None]] = {
+            schema.REGISTRATION: _registration,
+            schema.ACTIVITY: _activity,
+            schema.VOTE: _vote,
+        }
+
+    def add(self, sheet: RawSheet) -> None:
+        plan, report, out = self._plan, self._report, self.result
         out.mtimes[sheet.file] = sheet.mtime
         if not _check_sheet(sheet, plan, report):
-            continue
+            return
         labels = {f.key: f.label for f in schema.fields_of(sheet.kind, plan)}
+        handler = self._handlers[sheet.kind]
         for index, cells in sheet.rows:
             row = _Row(sheet, index, cells, report, labels, plan)
-            row.person = _identify(row, roster)
+            row.person = _identify(row, self._roster)
             if row.person is not None and sheet.kind == schema.REGISTRATION:
                 out.registered_by.add(row.person)
-            handlers[sheet.kind](row, plan, out)
+            handler(row, plan, out)
             if row.errors and row.person is not None:
                 out.with_errors.add(row.person)
-    return out
 
 
 def _registration(row: _Row, plan: Plan, out: Validated) -> None:
