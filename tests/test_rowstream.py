@@ -111,3 +111,13 @@ def test_a_row_written_twice_is_a_programming_error(tmp_path: Path) -> None:
         ws.table(2).add([("a", styles.text)])
         write_text(ws, 2, 3, "b", styles.text)
     assert not list(tmp_path.glob(".x.xlsx.rows-*")), "no temporary package left behind"
+
+
+def test_a_date_excel_cannot_count_is_shown_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "x.xlsx"
+    with new_workbook(path) as wb:
+        styles = Styles(wb)
+        add_sheet(wb, "Bảng").table(0).add([(dt.date(1899, 5, 17), styles.date), (dt.date(1985, 3, 4), styles.date)])
+    ws = openpyxl.load_workbook(path)["Bảng"]
+    assert ws["A1"].value == "17/05/1899"
+    assert ws["B1"].value == dt.datetime(1985, 3, 4)

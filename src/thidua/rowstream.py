@@ -108,9 +108,10 @@ class RowStream:
                 inline = _inline_cached(value) if len(value) <= 40 else _inline(value)
                 parts.append(f'<c r="{ref}"{style} t="inlineStr">{inline}</c>')
             elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-                if value < _FIRST_SERIAL_DATE:
-                    raise ValueError(f"date before 1 March 1900 in a table: {value}")
-                parts.append(f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>')
+                if value < _FIRST_SERIAL_DATE:  # no serial number in Excel's 1900 system: shown as text
+                    parts.append(f'<c r="{ref}"{style} t="inlineStr">{_inline(f"{value:%d/%m/%Y}")}</c>')
+                else:
+                    parts.append(f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>')
             elif isinstance(value, int) and not isinstance(value, bool):
                 parts.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
             elif isinstance(value, float):
