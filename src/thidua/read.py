@@ -246,14 +246,6 @@ def recognise_sheets(
     return found
 
 
-def read_submission(
-    path: Path, rel: str, plan: Plan, report: Report, limits: guard.Limits | None = None
-) -> tuple[list[RawSheet], str]:
-    """Read one file: its recognised sheets and its SHA-256. Problems become issues, never exceptions."""
-    loaded, digest = load_submission(path, rel, report, limits)
-    return (recognise_sheets(loaded, rel, plan, report, limits) if loaded is not None else []), digest
-
-
 def _note_sheet(rel: str, name: str, sheet: SheetData, header_row: int, seen: guard.Inspection, report: Report) -> None:
     """Issues about how a recognised sheet is built: hidden, merged cells over data, hidden rows, formulas."""
     if not sheet.visible:

@@ -164,7 +164,7 @@ class RowStream:
         last_col = found.group(3) or first_col
         last_row = int(found.group(4) or first_row)
         top = min(first_row, self.first_row + 1)
-        left = min(_letters_to_col(first_col), 0)
+        left = 0  # the table starts in column A
         bottom = max(last_row, self.last_row + 1)
         right = max(_letters_to_col(last_col), self.last_col)
         return f'<dimension ref="{column_letters(left)}{top}:{column_letters(right)}{bottom}"/>'.encode()

@@ -213,14 +213,6 @@ def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
     return usable
 
 
-def validate(sheets: list[RawSheet], plan: Plan, report: Report) -> Validated:
-    """Turn every recognised sheet into records; all problems of all files are reported."""
-    validator = Validator(plan, report)
-    for sheet in sheets:
-        validator.add(sheet)
-    return validator.result
-
-
 class Validator:
     """Sheets turned into records one at a time, as their files are read; `result` holds all of them."""
 

@@ -114,11 +114,6 @@ def copies_to_write(result: MonthResult, submissions: Path) -> list[ReturnCopy]:
     return planned
 
 
-def write_return_copies(result: MonthResult, submissions: Path, folder: Path) -> list[Path]:
-    """Write one annotated copy per submitted file with errors or warnings; return the copies written."""
-    return write_copies(copies_to_write(result, submissions), submissions, folder)
-
-
 def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) -> list[Path]:
     """Write the given return copies into `folder`; return those written (openpyxl cannot open every file)."""
     written: list[Path] = []
