@@ -1,6 +1,8 @@
 """Return copies (tra-lai/): for each submitted file with errors or warnings, a copy with the bad cells
 filled in a warning colour and a Vietnamese comment on each, plus a first sheet listing what to fix.
-The original is only ever read; a workbook openpyxl cannot edit (.xls, .ods) is rebuilt from its values."""
+The original is only ever read. An .xlsx/.xlsm copy is made by editing the package (xlsx_patch: fast, keeps
+everything the file holds); what those edits do not handle goes through openpyxl, and a workbook openpyxl
+cannot edit (.xls, .ods) is rebuilt from its values."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from openpyxl.workbook.workbook import Workbook
 from thidua.issues import Issue, Severity, title_of
 from thidua.measure import MonthResult
 from thidua.text import ascii_slug
+from thidua.writers import xlsx_patch
 from thidua.xlsx import safe_text
 
 FOLDER = "tra-lai"
@@ -33,6 +36,18 @@ FILLS = {
     Severity.WARNING: PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C"),
 }
 EDITABLE = frozenset({".xlsx", ".xlsm"})
+FIX_HEAD = ("Trang tính", "Ô", "Mức độ", "Vấn đề", "Cần làm gì")
+FIX_WIDTHS = (16, 8, 10, 28, 90)
+TAB_COLOR = "FFFF0000"
+TITLE_FONT = ("Times New Roman", 12)
+HEAD_FONT = ("Times New Roman", 11)
+LOOK = xlsx_patch.Look(
+    error_fill=FILLS[Severity.ERROR].fgColor.rgb,
+    warning_fill=FILLS[Severity.WARNING].fgColor.rgb,
+    title_font=TITLE_FONT,
+    head_font=HEAD_FONT,
+    author="Ban thi đua",
+)
 
 
 def copy_name(rel: str) -> str:
@@ -120,27 +135,80 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
     for copy in copies:
         folder.mkdir(exist_ok=True)  # inside the batch's staging folder, never re-created once removed
         target = folder / copy.name
+        source = submissions / copy.rel
+        try:
+            data = source.read_bytes()
+        except OSError:
+            continue  # gone since it was read: the issue report alone must do
+        if source.suffix.lower() in EDITABLE:
+            try:
+                target.write_bytes(xlsx_patch.annotate(data, _marks(copy.issues), _fix_sheet(copy), LOOK))
+            except xlsx_patch.Unsupported:
+                pass  # formulas, comments already there, unusual XML: openpyxl makes this copy below
+            else:
+                written.append(target)
+                continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
             try:
-                workbook = _open_copy(submissions / copy.rel)
+                workbook = _open_copy(source, data)
             except _OPEN_ERRORS:
                 workbook = None  # unreadable by openpyxl: the issue report alone must do
             if workbook is None:
                 continue
             _formulas_as_text(workbook)
             _annotate(workbook, copy.issues)
-            _add_fix_sheet(workbook, copy.rel, copy.issues)
+            _add_fix_sheet(workbook, copy)
             workbook.save(target)
         written.append(target)
     return written
 
 
-def _open_copy(source: Path) -> Workbook | None:
+def _marks(issues: list[Issue]) -> dict[str, dict[str, xlsx_patch.Mark]]:
+    """Sheet → cell → fill and comment, as `_annotate` gives them through openpyxl."""
+    notes: dict[str, dict[str, list[Issue]]] = {}
+    for issue in issues:
+        if issue.sheet and _CELL.match(issue.cell):
+            notes.setdefault(issue.sheet, {}).setdefault(issue.cell, []).append(issue)
+    return {
+        sheet: {
+            cell: xlsx_patch.Mark(
+                any(found.severity is Severity.ERROR for found in found_here),
+                safe_text("\n\n".join(_note(found) for found in found_here)),
+            )
+            for cell, found_here in cells.items()
+        }
+        for sheet, cells in notes.items()
+    }
+
+
+def _note(issue: Issue) -> str:
+    return f"{title_of(issue.code)}: {issue.message}"
+
+
+def _fix_rows(copy: ReturnCopy) -> list[tuple[str, list[str]] | None]:
+    """The fix sheet's rows (None for a blank one), each with its style: 'title', 'head' or 'plain'."""
+    return [
+        ("title", [f"Tệp “{copy.rel}” cần sửa các chỗ sau rồi gửi lại cho Ban thi đua."]),
+        ("plain", ["Ô tô màu đỏ là lỗi (chưa được tính), màu vàng là cảnh báo."]),
+        None,
+        ("head", list(FIX_HEAD)),
+        *(
+            ("plain", [issue.sheet, issue.cell, issue.severity.value, title_of(issue.code), issue.message])
+            for issue in copy.issues
+        ),
+    ]
+
+
+def _fix_sheet(copy: ReturnCopy) -> xlsx_patch.FixSheet:
+    rows = [None if row is None else (row[0], [safe_text(text) for text in row[1]]) for row in _fix_rows(copy)]
+    return xlsx_patch.FixSheet(FIX_SHEET, rows, FIX_WIDTHS, TAB_COLOR)
+
+
+def _open_copy(source: Path, data: bytes) -> Workbook | None:
     suffix = source.suffix.lower()
     if suffix in EDITABLE:
-        with source.open("rb") as handle:  # closed even when openpyxl fails half way
-            return openpyxl.load_workbook(io.BytesIO(handle.read()), keep_vba=suffix == ".xlsm", rich_text=False)
+        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=suffix == ".xlsm", rich_text=False)
     from thidua.read import open_workbook_rows
 
     try:
@@ -177,6 +245,11 @@ def _formulas_as_text(workbook: Workbook) -> None:
 
 
 def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
+    for ws in workbook.worksheets:  # a copy sent back: last time's notes give way to this time's
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == LOOK.author:
+                    cell.comment = None
     for issue in issues:
         if not issue.sheet or issue.sheet not in workbook.sheetnames or not _CELL.match(issue.cell):
             continue
@@ -185,29 +258,29 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
             continue  # a merged cell's hidden part cannot carry a comment
         if cell.fill is None or cell.fill.fgColor.rgb != FILLS[Severity.ERROR].fgColor.rgb:
             cell.fill = FILLS[issue.severity]
-        note = f"{title_of(issue.code)}: {issue.message}"
+        note = _note(issue)
         previous = cell.comment.text + "\n\n" if cell.comment is not None else ""
-        comment = Comment(safe_text(previous + note), "Ban thi đua")
+        comment = Comment(safe_text(previous + note), LOOK.author)
         comment.width, comment.height = 320, 160
         cell.comment = comment
 
 
-def _add_fix_sheet(workbook: Workbook, rel: str, issues: list[Issue]) -> None:
+def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy) -> None:
+    if FIX_SHEET in workbook.sheetnames:  # a copy sent back: its old list goes
+        del workbook[FIX_SHEET]
     ws = workbook.create_sheet(FIX_SHEET, 0)
-    ws.sheet_properties.tabColor = "FF0000"
-    _set_value(ws.cell(row=1, column=1), f"Tệp “{rel}” cần sửa các chỗ sau rồi gửi lại cho Ban thi đua.")
-    ws.cell(row=1, column=1).font = Font(bold=True, name="Times New Roman", size=12)
-    _set_value(ws.cell(row=2, column=1), "Ô tô màu đỏ là lỗi (chưa được tính), màu vàng là cảnh báo.")
-    for col, label in enumerate(("Trang tính", "Ô", "Mức độ", "Vấn đề", "Cần làm gì"), start=1):
-        cell = ws.cell(row=4, column=col)
-        _set_value(cell, label)
-        cell.font = Font(bold=True, name="Times New Roman")
-    for r, issue in enumerate(issues, start=5):
-        for col, value in enumerate(
-            (issue.sheet, issue.cell, issue.severity.value, title_of(issue.code), issue.message), start=1
-        ):
-            _set_value(ws.cell(row=r, column=col), value)
-    for letter, width in zip("ABCDE", (16, 8, 10, 28, 90), strict=True):
+    ws.sheet_properties.tabColor = TAB_COLOR
+    fonts = {"title": TITLE_FONT, "head": HEAD_FONT}
+    for r, row in enumerate(_fix_rows(copy), start=1):
+        if row is None:
+            continue
+        style, texts = row
+        for col, text in enumerate(texts, start=1):
+            cell = ws.cell(row=r, column=col)
+            _set_value(cell, text)
+            if style in fonts:
+                cell.font = Font(bold=True, name=fonts[style][0], size=fonts[style][1])
+    for letter, width in zip("ABCDE", FIX_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE

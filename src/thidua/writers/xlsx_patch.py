@@ -1,0 +1,675 @@
+"""A return copy of an .xlsx/.xlsm file made by editing its package, not by loading it into openpyxl.
+
+Loading a workbook into openpyxl and saving it again costs about 40 ms for a 20-row template and drops what
+openpyxl does not model; a province office may return hundreds of files a month. A copy needs only a few
+edits, so they are made on the package's XML text, and every other part is copied as it came:
+- styles.xml gets the two warning fills, a clone of each flagged cell's cell format with that fill, and the
+  fonts of the fix sheet;
+- each flagged worksheet gets its cells' style index changed (a missing cell or row is added), a comments part,
+  the VML drawing that shows the comments, and a <legacyDrawing> pointing at it;
+- a new first sheet lists what to fix; the workbook's sheet list, local defined names and active tab follow.
+
+Anything outside what these edits are sure to handle (formulas, which a copy turns into text; comments already
+there; a calculation chain; prefixed or strict-namespace XML; parts not in UTF-8) raises `Unsupported`, and the
+caller makes the copy with openpyxl instead. Part names and XML structure follow ECMA-376 Part 1 (SpreadsheetML:
+worksheet child order, comments, legacy VML drawing) and Part 2 (Open Packaging Conventions: content types,
+relationships).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from posixpath import dirname, normpath
+from posixpath import join as join_path
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_REL_WORKSHEET = f"{OFFICE_REL}/worksheet"
+_REL_STYLES = f"{OFFICE_REL}/styles"
+_REL_COMMENTS = f"{OFFICE_REL}/comments"
+_REL_VML = f"{OFFICE_REL}/vmlDrawing"
+_CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+_CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+_TYPES = "[Content_Types].xml"
+_BOOK = "xl/workbook.xml"
+_BOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+# Worksheet children that must come after <legacyDrawing> (ECMA-376 Part 1, CT_Worksheet sequence).
+_AFTER_LEGACY_DRAWING = frozenset(
+    {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"}
+)
+_FORMULA = re.compile(r"<f[\s>/]")
+_TAG = re.compile(r"""<(/?)([\w.:-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>|<!--.*?-->|<\?.*?\?>""", re.S)
+_SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(?:/>|>(.*?)</sheetData>)", re.S)
+_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+_CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_REF = re.compile(r'\sr="([A-Z]{1,3})(\d+)"')
+_ROW_NUMBER = re.compile(r'\sr="(\d+)"')
+_STYLE = re.compile(r'\ss="(\d+)"')
+_SPANS = re.compile(r'\sspans="[^"]*"')
+_XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
+_COL = re.compile(r"<col\b[^>]*>")
+_MERGE = re.compile(r'<mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+_RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
+_RID = re.compile(r'\bId="rId(\d+)"')
+
+
+class Unsupported(Exception):
+    """The package holds something these edits do not handle; the copy is made another way."""
+
+
+@dataclass
+class Mark:
+    """What one flagged cell gets: a fill (error wins over warning) and its comment's text."""
+
+    error: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class FixSheet:
+    """The first sheet of a copy: its name, its rows (None for a blank row; each row a list of texts) with the
+    style of each row ('title', 'head' or 'plain'), the column widths and the tab colour."""
+
+    name: str
+    rows: Sequence[tuple[str, Sequence[str]] | None]
+    widths: Sequence[float]
+    tab_color: str
+
+
+@dataclass(frozen=True)
+class Look:
+    """Fills and fonts the copy adds, as ARGB colours and font descriptions."""
+
+    error_fill: str
+    warning_fill: str
+    title_font: tuple[str, float]  # bold (name, size)
+    head_font: tuple[str, float]
+    author: str
+
+
+def annotate(data: bytes, marks: dict[str, dict[str, Mark]], fix: FixSheet, look: Look) -> bytes:
+    """The package `data` with `marks` (sheet → cell reference → mark) applied and `fix` added as its first,
+    active sheet. Raises Unsupported when the package is outside what these edits handle."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            return _Package(source).annotate(marks, fix, look)
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, UnicodeDecodeError) as error:
+        raise Unsupported(str(error)) from error
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _col_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _col_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _root_tag(xml: str, name: str) -> str:
+    """The root element's start tag, which must be `name` without a namespace prefix."""
+    first = re.search(r"<[A-Za-z_]", xml)
+    match = re.compile(rf"<{name}[\s>/][^>]*>").match(xml, first.start()) if first else None
+    if match is None:
+        raise Unsupported(f"the root element is not <{name}>")
+    return match.group(0)
+
+
+def _declares(tag: str, prefix: str, uri: str) -> bool:
+    attr = "xmlns" if not prefix else f"xmlns:{prefix}"
+    found = re.search(rf'\s{attr}="([^"]*)"', tag)
+    if found is None:
+        return False
+    if found.group(1) != uri:
+        raise Unsupported(f"{attr} is bound to {found.group(1)}")
+    return True
+
+
+def _set_attr(tag: str, name: str, value: str) -> str:
+    """A start tag with attribute `name` set to `value` (replaced or added before the closing bracket)."""
+    pattern = re.compile(rf'\s{name}="[^"]*"')
+    if pattern.search(tag):
+        return pattern.sub(f' {name}="{value}"', tag, count=1)
+    end = len(tag) - (2 if tag.endswith("/>") else 1)
+    return f'{tag[:end]} {name}="{value}"{tag[end:]}'
+
+
+class _Package:
+    def __init__(self, source: zipfile.ZipFile) -> None:
+        self.source = source
+        self.infos = source.infolist()
+        self.names = {info.filename for info in self.infos}
+        if len(self.names) != len(self.infos):
+            raise Unsupported("duplicate part names")
+        self.changed: dict[str, str] = {}
+        self.added: dict[str, str] = {}
+
+    def text(self, name: str) -> str:
+        if name in self.changed:
+            return self.changed[name]
+        return self.source.read(name).decode("utf-8")
+
+    def fresh(self, pattern: str) -> tuple[int, str]:
+        """The first unused part name of `pattern` ('xl/comments{}.xml'), and its number."""
+        number = 1
+        while pattern.format(number) in self.names or pattern.format(number) in self.added:
+            number += 1
+        return number, pattern.format(number)
+
+    # --- the whole copy -------------------------------------------------------------------------------------
+
+    def annotate(self, marks: dict[str, dict[str, Mark]], fix: FixSheet, look: Look) -> bytes:
+        if not {_TYPES, _BOOK, _BOOK_RELS} <= self.names:
+            raise Unsupported("not a plain SpreadsheetML package")
+        if any(name.startswith("xl/calcChain") for name in self.names):
+            raise Unsupported("a calculation chain")
+        book_rels = _Rels(_BOOK_RELS, self.text(_BOOK_RELS))
+        sheets = self._sheets(book_rels)
+        for part in sheets.values():
+            if _FORMULA.search(self.text(part)):
+                raise Unsupported("formulas")  # a copy shows every formula as text: openpyxl does that
+        styles_part = book_rels.target_of_type(_REL_STYLES)
+        if styles_part is None or styles_part not in self.names:
+            raise Unsupported("no styles part")
+        styles = _Styles(self.text(styles_part), look)
+        types = self.text(_TYPES)
+        _root_tag(types, "Types")
+        for sheet, cells in marks.items():
+            flagged = sheets.get(sheet)
+            if flagged is not None and cells:
+                types = self._mark_sheet(flagged, cells, styles, types, look)
+        for part in sheets.values():  # the fix sheet is the one selected when the copy opens
+            xml = self.text(part)
+            unselected = re.sub(r'(<sheetView\b[^>]*?)\stabSelected="(?:1|true)"', r"\1", xml)
+            if unselected != xml:
+                self.changed[part] = unselected
+        _, fix_part = self.fresh("xl/worksheets/sheet{}.xml")
+        self.added[fix_part] = _fix_sheet_xml(fix, styles)
+        types = _add_override(types, fix_part, _CT_WORKSHEET)
+        rid = book_rels.add(_REL_WORKSHEET, fix_part)
+        self.changed[_BOOK_RELS] = book_rels.xml
+        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix.name, rid)
+        self.changed[styles_part] = styles.xml()
+        self.changed[_TYPES] = types
+        return self._write()
+
+    def _sheets(self, book_rels: _Rels) -> dict[str, str]:
+        """Sheet name → worksheet part (chart sheets and the like are left out)."""
+        book = self.text(_BOOK)
+        tag = _root_tag(book, "workbook")
+        if not _declares(tag, "", MAIN) or not _declares(tag, "r", OFFICE_REL):
+            raise Unsupported("workbook.xml does not use the usual namespaces")
+        sheets: dict[str, str] = {}
+        for element in re.finditer(r"<sheet\b[^>]*>", book):
+            name = re.search(r'\sname="([^"]*)"', element.group(0))
+            rid = re.search(r'\sr:id="([^"]*)"', element.group(0))
+            if name is None or rid is None:
+                raise Unsupported("a sheet without name or r:id")
+            target, kind = book_rels.targets.get(rid.group(1), ("", ""))
+            if kind == _REL_WORKSHEET and target in self.names:
+                sheets[_unescape(name.group(1))] = target
+        return sheets
+
+    # --- one flagged worksheet ------------------------------------------------------------------------------
+
+    def _mark_sheet(self, part: str, cells: dict[str, Mark], styles: _Styles, types: str, look: Look) -> str:
+        xml = self.text(part)
+        root = _root_tag(xml, "worksheet")
+        if not _declares(root, "", MAIN):
+            raise Unsupported("worksheet not in the main namespace")
+        rels_part = join_path(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels")
+        rels = _Rels(rels_part, self.text(rels_part)) if rels_part in self.names else _Rels.empty(rels_part)
+        if "<legacyDrawing" in xml or rels.target_of_type(_REL_COMMENTS) or rels.target_of_type(_REL_VML):
+            raise Unsupported("the sheet already has comments or VML drawings")
+        hidden = _merged_hidden(xml)
+        shown = {ref: mark for ref, mark in cells.items() if ref not in hidden}
+        if not shown:
+            return types
+        xml = _restyle_cells(xml, shown, styles, _column_styles(xml))
+        number, comments_part = self.fresh("xl/comments{}.xml")
+        _, vml_part = self.fresh("xl/drawings/vmlDrawing{}.vml")
+        self.added[comments_part] = _comments_xml(shown, look.author)
+        self.added[vml_part] = _vml_xml(shown, number)
+        rels.add(_REL_COMMENTS, comments_part)
+        vml_id = rels.add(_REL_VML, vml_part)
+        (self.changed if rels_part in self.names else self.added)[rels_part] = rels.xml
+        if not _declares(root, "r", OFFICE_REL):
+            xml = xml.replace(root, _set_attr(root, "xmlns:r", OFFICE_REL), 1)
+        self.changed[part] = _insert_legacy_drawing(xml, vml_id)
+        types = _add_override(types, comments_part, _CT_COMMENTS)
+        if not re.search(r'<Default\b[^>]*\bExtension="vml"', types, re.I):
+            types = _add_default(types, "vml", _CT_VML)
+        return types
+
+    # --- the new package ------------------------------------------------------------------------------------
+
+    def _write(self) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+            for info in self.infos:
+                text = self.changed.get(info.filename)
+                data = self.source.read(info) if text is None else text.encode("utf-8")
+                copy = zipfile.ZipInfo(info.filename, info.date_time)
+                copy.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(copy, data)
+            for name, text in self.added.items():
+                target.writestr(name, text.encode("utf-8"))
+        return out.getvalue()
+
+
+def _unescape(text: str) -> str:
+    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return text
+
+
+class _Rels:
+    """A relationships part: Id → (resolved target part, type), and new relationships appended."""
+
+    def __init__(self, part: str, xml: str) -> None:
+        self.part = part
+        self.xml = xml
+        _root_tag(xml, "Relationships")
+        base = dirname(dirname(part))  # xl/_rels/workbook.xml.rels → targets relative to xl/
+        self.base = base
+        self.targets: dict[str, tuple[str, str]] = {}
+        self.numbers = {0}
+        for tag in _RELATIONSHIP.findall(xml):
+            rid = re.search(r'\sId="([^"]*)"', tag)
+            target = re.search(r'\sTarget="([^"]*)"', tag)
+            kind = re.search(r'\sType="([^"]*)"', tag)
+            if rid is None or target is None or kind is None:
+                raise Unsupported(f"a relationship without Id, Type or Target in {part}")
+            external = re.search(r'\sTargetMode="External"', tag) is not None
+            self.targets[rid.group(1)] = ("" if external else self.resolve(target.group(1)), kind.group(1))
+            number = _RID.search(tag)
+            if number:
+                self.numbers.add(int(number.group(1)))
+
+    @classmethod
+    def empty(cls, part: str) -> _Rels:
+        return cls(
+            part,
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>',
+        )
+
+    def resolve(self, target: str) -> str:
+        target = _unescape(target)
+        if target.startswith("/"):
+            return target[1:]
+        return normpath(join_path(self.base, target))
+
+    def target_of_type(self, kind: str) -> str | None:
+        return next((target for target, found in self.targets.values() if found == kind), None)
+
+    def add(self, kind: str, target_part: str) -> str:
+        rid = f"rId{max(self.numbers) + 1}"
+        self.numbers.add(max(self.numbers) + 1)
+        relative = _relative(self.base, target_part)
+        element = f'<Relationship Id="{rid}" Type="{kind}" Target="{_escape(relative)}"/>'
+        if "</Relationships>" not in self.xml:  # <Relationships .../> with no children
+            self.xml = re.sub(
+                r"<Relationships\b([^>]*?)\s*/>", rf"<Relationships\1>{element}</Relationships>", self.xml
+            )
+        else:
+            self.xml = self.xml.replace("</Relationships>", element + "</Relationships>", 1)
+        self.targets[rid] = (target_part, kind)
+        return rid
+
+
+def _relative(base: str, part: str) -> str:
+    """The path of `part` relative to the folder `base` ('xl/worksheets', 'xl/comments1.xml' → '../comments1.xml')."""
+    base_parts = [p for p in base.split("/") if p]
+    target_parts = part.split("/")
+    common = 0
+    while common < min(len(base_parts), len(target_parts) - 1) and base_parts[common] == target_parts[common]:
+        common += 1
+    return "/".join([".."] * (len(base_parts) - common) + target_parts[common:])
+
+
+def _add_override(types: str, part: str, content_type: str) -> str:
+    return types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>', 1)
+
+
+def _add_default(types: str, extension: str, content_type: str) -> str:
+    root = _root_tag(types, "Types")
+    return types.replace(root, f'{root}<Default Extension="{extension}" ContentType="{content_type}"/>', 1)
+
+
+# --- styles -------------------------------------------------------------------------------------------------
+
+
+class _Styles:
+    """styles.xml with the copy's fills, fonts and cell formats appended; clones are made once per format."""
+
+    def __init__(self, xml: str, look: Look) -> None:
+        _root_tag(xml, "styleSheet")
+        self.source = xml
+        self.fonts = self._block("fonts", "font")
+        self.fills = self._block("fills", "fill")
+        self.xfs = self._block("cellXfs", "xf")
+        self.xf_elements = _XF.findall(self.xfs[1])
+        if not self.xf_elements:
+            raise Unsupported("no cell formats")
+        self.new_fonts: list[str] = []
+        self.new_fills: list[str] = []
+        self.new_xfs: list[str] = []
+        self.clones: dict[tuple[int, bool], int] = {}
+        error_fill = self._add_fill(look.error_fill)
+        warning_fill = self._add_fill(look.warning_fill)
+        self.fill_of = {True: error_fill, False: warning_fill}
+        self.title = self._font_format(*look.title_font)
+        self.head = self._font_format(*look.head_font)
+
+    def _block(self, name: str, child: str) -> tuple[re.Match[str], str, int]:
+        match = re.search(rf"<{name}\b[^>]*?(?:/>|>(.*?)</{name}>)", self.source, re.S)
+        if match is None:
+            raise Unsupported(f"styles.xml has no <{name}>")
+        inner = match.group(1) or ""
+        count = len(re.findall(rf"<{child}[\s>/]", inner))
+        return match, inner, count
+
+    def _add_fill(self, argb: str) -> int:
+        self.new_fills.append(
+            f'<fill><patternFill patternType="solid"><fgColor rgb="{argb}"/><bgColor rgb="{argb}"/>'
+            "</patternFill></fill>"
+        )
+        return self.fills[2] + len(self.new_fills) - 1
+
+    def _font_format(self, name: str, size: float) -> int:
+        self.new_fonts.append(f'<font><b/><sz val="{size:g}"/><name val="{_escape(name)}"/></font>')
+        font_id = self.fonts[2] + len(self.new_fonts) - 1
+        base = self.xf_elements[0]
+        start = re.match(r"<xf\b[^>]*?/?>", base)
+        assert start is not None
+        tag = _set_attr(_set_attr(start.group(0), "fontId", str(font_id)), "applyFont", "1")
+        self.new_xfs.append(tag + base[start.end() :])
+        return len(self.xf_elements) + len(self.new_xfs) - 1
+
+    def flagged(self, style: int, error: bool) -> int:
+        """The cell format `style` with the error or warning fill."""
+        key = (style, error)
+        if key not in self.clones:
+            if style >= len(self.xf_elements):
+                raise Unsupported(f"a cell uses format {style}, which styles.xml does not have")
+            base = self.xf_elements[style]
+            start = re.match(r"<xf\b[^>]*?/?>", base)
+            assert start is not None
+            tag = _set_attr(_set_attr(start.group(0), "fillId", str(self.fill_of[error])), "applyFill", "1")
+            self.new_xfs.append(tag + base[start.end() :])
+            self.clones[key] = len(self.xf_elements) + len(self.new_xfs) - 1
+        return self.clones[key]
+
+    def xml(self) -> str:
+        # Later blocks first, so the earlier match positions stay valid.
+        blocks = sorted(
+            [
+                (self.fonts, self.new_fonts, "fonts"),
+                (self.fills, self.new_fills, "fills"),
+                (self.xfs, self.new_xfs, "cellXfs"),
+            ],
+            key=lambda item: item[0][0].start(),
+            reverse=True,
+        )
+        xml = self.source
+        for (match, inner, count), added, name in blocks:
+            start_tag = re.match(rf"<{name}\b[^>]*?/?>", match.group(0))
+            assert start_tag is not None
+            tag = start_tag.group(0).removesuffix("/>").removesuffix(">")
+            tag = _set_attr(tag + ">", "count", str(count + len(added)))
+            xml = xml[: match.start()] + tag + inner + "".join(added) + f"</{name}>" + xml[match.end() :]
+        return xml
+
+
+# --- worksheet edits ----------------------------------------------------------------------------------------
+
+
+def _merged_hidden(xml: str) -> set[str]:
+    """Cells covered by a merged range other than its first: they cannot carry a comment or a fill of their own."""
+    hidden: set[str] = set()
+    for first_col, first_row, last_col, last_row in _MERGE.findall(xml):
+        c1, c2, r1, r2 = _col_number(first_col), _col_number(last_col), int(first_row), int(last_row)
+        if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
+            raise Unsupported("a very large merged range")
+        hidden.update(
+            f"{_col_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
+        )
+    return hidden
+
+
+def _column_styles(xml: str) -> Callable[[int], int]:
+    """The default format of each column, from <cols> (a cell added to an empty spot takes it, as in Excel)."""
+    ranges: list[tuple[int, int, int]] = []
+    for tag in _COL.findall(xml):
+        low, high, style = (re.search(rf'\s{name}="(\d+)"', tag) for name in ("min", "max", "style"))
+        if low and high and style:
+            ranges.append((int(low.group(1)), int(high.group(1)), int(style.group(1))))
+
+    def style_of(col: int) -> int:
+        return next((style for low, high, style in ranges if low <= col <= high), 0)
+
+    return style_of
+
+
+def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
+    data = _SHEET_DATA.search(xml)
+    if data is None:
+        raise Unsupported("no <sheetData>")
+    wanted: dict[int, dict[int, Mark]] = {}
+    for ref, mark in marks.items():
+        letters, number = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
+        wanted.setdefault(int(number), {})[_col_number(letters)] = mark
+    body = data.group(1) or ""
+    pos = 0
+    pieces: list[str] = []
+    for match in _ROW.finditer(body):
+        number = _ROW_NUMBER.search(match.group(0)[: match.group(0).find(">")])
+        if number is None:
+            raise Unsupported("a row without its number")
+        row = int(number.group(1))
+        for missing in sorted(r for r in wanted if r < row):
+            pieces.append(body[pos : match.start()])
+            pos = match.start()
+            pieces.append(_new_row(missing, wanted.pop(missing), styles, column_style))
+        pieces.append(body[pos : match.start()])
+        pos = match.end()
+        cells = wanted.pop(row, None)
+        pieces.append(match.group(0) if cells is None else _restyle_row(match.group(0), cells, styles, column_style))
+    pieces.append(body[pos:])
+    for missing in sorted(wanted):
+        pieces.append(_new_row(missing, wanted[missing], styles, column_style))
+    return xml[: data.start()] + "<sheetData>" + "".join(pieces) + "</sheetData>" + xml[data.end() :]
+
+
+def _new_row(row: int, cells: dict[int, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
+    inner = "".join(
+        f'<c r="{_col_letters(col)}{row}" s="{styles.flagged(column_style(col), mark.error)}"/>'
+        for col, mark in sorted(cells.items())
+    )
+    return f'<row r="{row}">{inner}</row>'
+
+
+def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
+    start_tag = row_xml[: row_xml.find(">") + 1]
+    if start_tag.endswith("/>"):
+        open_tag, body, closing = start_tag[:-2] + ">", "", "</row>"
+    else:
+        open_tag, body, closing = start_tag, row_xml[len(start_tag) : -len("</row>")], "</row>"
+    pieces: list[str] = []
+    pos = 0
+    pending = dict(cells)
+    added = False
+    for match in _CELL.finditer(body):
+        cell = match.group(0)
+        tag_end = cell.find(">") + 1
+        tag = cell[:tag_end]
+        ref = _REF.search(tag)
+        if ref is None:
+            raise Unsupported("a cell without its reference")
+        col = _col_number(ref.group(1))
+        for missing in sorted(c for c in pending if c < col):
+            pieces.append(body[pos : match.start()])
+            pos = match.start()
+            pieces.append(_new_cell(missing, ref.group(2), pending.pop(missing), styles, column_style))
+            added = True
+        mark = pending.pop(col, None)
+        if mark is not None:
+            current = _STYLE.search(tag)
+            style = styles.flagged(int(current.group(1)) if current else 0, mark.error)
+            pieces.append(body[pos : match.start()])
+            pieces.append(_set_attr(tag, "s", str(style)) + cell[tag_end:])
+            pos = match.end()
+    pieces.append(body[pos:])
+    row_number = _ROW_NUMBER.search(open_tag)
+    assert row_number is not None
+    for missing in sorted(pending):
+        pieces.append(_new_cell(missing, row_number.group(1), pending[missing], styles, column_style))
+        added = True
+    if added:
+        open_tag = _SPANS.sub("", open_tag)  # spans are an optional hint; a stale one is worse than none
+    return open_tag + "".join(pieces) + closing
+
+
+def _new_cell(col: int, row: str, mark: Mark, styles: _Styles, column_style: Callable[[int], int]) -> str:
+    return f'<c r="{_col_letters(col)}{row}" s="{styles.flagged(column_style(col), mark.error)}"/>'
+
+
+def _insert_legacy_drawing(xml: str, rid: str) -> str:
+    """<legacyDrawing r:id=…/> placed where the worksheet's child sequence wants it."""
+    element = f'<legacyDrawing r:id="{rid}"/>'
+    data = _SHEET_DATA.search(xml)
+    if data is None:
+        raise Unsupported("no <sheetData>")
+    depth = 1
+    for tag in _TAG.finditer(xml, data.end()):
+        name = tag.group(2)
+        if name is None:
+            continue  # comment or processing instruction
+        if tag.group(1):  # closing tag
+            depth -= 1
+            if depth == 0:
+                return xml[: tag.start()] + element + xml[tag.start() :]
+            continue
+        if depth == 1 and name in _AFTER_LEGACY_DRAWING:
+            return xml[: tag.start()] + element + xml[tag.start() :]
+        if not tag.group(4):
+            depth += 1
+    raise Unsupported("the worksheet does not end")
+
+
+# --- new parts ----------------------------------------------------------------------------------------------
+
+
+def _text_element(text: str) -> str:
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return f"<t{space}>{_escape(text)}</t>"
+
+
+def _comments_xml(marks: dict[str, Mark], author: str) -> str:
+    comments = "".join(
+        f'<comment ref="{ref}" authorId="0"><text>{_text_element(mark.text)}</text></comment>'
+        for ref, mark in marks.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<comments xmlns="{MAIN}"><authors><author>{_escape(author)}</author></authors>'
+        f"<commentList>{comments}</commentList></comments>"
+    )
+
+
+def _vml_xml(marks: dict[str, Mark], number: int) -> str:
+    shapes = []
+    for index, ref in enumerate(marks):
+        letters, row_text = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
+        col, row = _col_number(letters) - 1, int(row_text) - 1
+        shapes.append(
+            f'<v:shape id="_x0000_s{number * 1024 + index + 1}" type="#_x0000_t202" '
+            'style="position:absolute;margin-left:80pt;margin-top:2pt;width:240pt;height:120pt;'
+            f'z-index:{index + 1};visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+            '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
+            '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{col + 1}, 15, {row}, 2, {col + 4}, 15, {row + 7}, 16</x:Anchor>"
+            f"<x:AutoFill>False</x:AutoFill><x:Row>{row}</x:Row><x:Column>{col}</x:Column></x:ClientData>"
+            "</v:shape>"
+        )
+    return (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+        f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{number}"/></o:shapelayout>'
+        '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+        '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+        + "".join(shapes)
+        + "</xml>"
+    )
+
+
+def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
+    style_of = {"title": styles.title, "head": styles.head, "plain": 0}
+    rows = []
+    last_col = 1
+    for number, row in enumerate(fix.rows, start=1):
+        if row is None:
+            continue
+        kind, texts = row
+        cells = []
+        for col, text in enumerate(texts, start=1):
+            if not text:
+                continue
+            last_col = max(last_col, col)
+            style = style_of[kind]
+            attr = f' s="{style}"' if style else ""
+            cells.append(f'<c r="{_col_letters(col)}{number}"{attr} t="inlineStr"><is>{_text_element(text)}</is></c>')
+        rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>' for i, width in enumerate(fix.widths, start=1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
+        f'<sheetPr><tabColor rgb="{fix.tab_color}"/><pageSetUpPr fitToPage="1"/></sheetPr>'
+        f'<dimension ref="A1:{_col_letters(last_col)}{len(fix.rows)}"/>'
+        '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
+        f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        "</worksheet>"
+    )
+
+
+def _book_with_first_sheet(book: str, name: str, rid: str) -> str:
+    """workbook.xml with the fix sheet first: local defined names move one place, the fix sheet is active."""
+    taken = {_unescape(found).casefold() for found in re.findall(r'<sheet\b[^>]*?\sname="([^"]*)"', book)}
+    if name.casefold() in taken:
+        raise Unsupported("a copy sent back with its fix sheet")
+    ids = [int(found) for found in re.findall(r'<sheet\b[^>]*?\ssheetId="(\d+)"', book)]
+    element = f'<sheet name="{_escape(name)}" sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'
+    opened = re.search(r"<sheets\b[^>]*>", book)
+    if opened is None or opened.group(0).endswith("/>"):
+        raise Unsupported("no sheet list")
+    book = book[: opened.end()] + element + book[opened.end() :]
+    book = re.sub(r'(\slocalSheetId=")(\d+)"', lambda m: f'{m.group(1)}{int(m.group(2)) + 1}"', book)
+
+    def first_tab(match: re.Match[str]) -> str:
+        tag = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", match.group(0))
+        return _set_attr(tag, "activeTab", "0")
+
+    return re.sub(r"<workbookView\b[^>]*>", first_tab, book)
