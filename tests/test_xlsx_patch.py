@@ -173,6 +173,7 @@ def check_package(data: bytes) -> None:
     """Every XML part parses, every part has a content type, every internal relationship points at a part,
     and every worksheet keeps the schema's child order."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert package.testzip() is None  # every member inflates to its recorded size and checksum
         names = package.namelist()
         assert len(names) == len(set(names))
         types = ElementTree.fromstring(package.read("[Content_Types].xml"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -46,7 +47,7 @@ _AFTER_LEGACY_DRAWING = frozenset(
 )
 _FORMULA = re.compile(r"<f[\s>/]")
 _TAG = re.compile(r"""<(/?)([\w.:-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>|<!--.*?-->|<\?.*?\?>""", re.S)
-_SHEET_DATA = re.compile(r"<sheetData\b[^>]*?(?:/>|>(.*?)</sheetData>)", re.S)
+_SHEET_DATA_OPEN = re.compile(r"<sheetData\b[^>]*>")
 _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _REF = re.compile(r'\sr="([A-Z]{1,3})(\d+)"')
@@ -99,8 +100,8 @@ def annotate(data: bytes, marks: dict[str, dict[str, Mark]], fix: FixSheet, look
     active sheet. Raises Unsupported when the package is outside what these edits handle."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as source:
-            return _Package(source).annotate(marks, fix, look)
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, UnicodeDecodeError) as error:
+            return _Package(source, data).annotate(marks, fix, look)
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, UnicodeDecodeError, struct.error) as error:
         raise Unsupported(str(error)) from error
 
 
@@ -152,8 +153,9 @@ def _set_attr(tag: str, name: str, value: str) -> str:
 
 
 class _Package:
-    def __init__(self, source: zipfile.ZipFile) -> None:
+    def __init__(self, source: zipfile.ZipFile, data: bytes) -> None:
         self.source = source
+        self.data = data
         self.infos = source.infolist()
         self.names = {info.filename for info in self.infos}
         if len(self.names) != len(self.infos):
@@ -261,17 +263,105 @@ class _Package:
     # --- the new package ------------------------------------------------------------------------------------
 
     def _write(self) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
-            for info in self.infos:
-                text = self.changed.get(info.filename)
-                data = self.source.read(info) if text is None else text.encode("utf-8")
-                copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(copy, data)
-            for name, text in self.added.items():
-                target.writestr(name, text.encode("utf-8"))
-        return out.getvalue()
+        """The new package: unchanged parts copied as they are compressed (big lists and shared strings are
+        never inflated and deflated again), changed and added parts deflated."""
+        zipped = _Zip()
+        for info in self.infos:
+            text = self.changed.get(info.filename)
+            if text is None:
+                zipped.copy(info, self._raw(info))
+            else:
+                zipped.add(info.filename, text.encode("utf-8"), info.date_time)
+        for name, text in self.added.items():
+            zipped.add(name, text.encode("utf-8"), _NOW)
+        return zipped.close()
+
+    def _raw(self, info: zipfile.ZipInfo) -> bytes:
+        """A member's bytes as stored in the package (APPNOTE 4.3.7: local header, name, extra, data)."""
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise Unsupported("an encrypted or unusually compressed part")
+        header = _LOCAL.unpack_from(self.data, info.header_offset)
+        if header[0] != b"PK\x03\x04":
+            raise Unsupported("a bad local header")
+        start = info.header_offset + _LOCAL.size + header[9] + header[10]
+        raw = self.data[start : start + info.compress_size]
+        if len(raw) != info.compress_size:
+            raise Unsupported("a part cut short")
+        return raw
+
+
+# Zip records (PKWARE APPNOTE.TXT 6.3: 4.3.7 local file header, 4.3.12 central directory header, 4.3.16 end of
+# central directory record); no zip64: a return copy is far below 4 GiB.
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+_NOW = (1980, 1, 1, 0, 0, 0)
+_UTF8_NAME = 0x800
+
+
+class _Zip:
+    """A zip archive built in memory from members given compressed (copied) or whole (deflated here)."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.central = bytearray()
+        self.count = 0
+
+    def copy(self, info: zipfile.ZipInfo, raw: bytes) -> None:
+        self._member(info.filename, info.compress_type, info.CRC, raw, info.file_size, info.date_time)
+
+    def add(self, name: str, data: bytes, date_time: tuple[int, int, int, int, int, int]) -> None:
+        packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+        raw = packer.compress(data) + packer.flush()
+        self._member(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), raw, len(data), date_time)
+
+    def _member(
+        self, name: str, method: int, crc: int, raw: bytes, size: int, date_time: tuple[int, int, int, int, int, int]
+    ) -> None:
+        encoded = name.encode("utf-8")
+        flags = _UTF8_NAME if not name.isascii() else 0
+        year, month, day, hour, minute, second = date_time
+        if year < 1980:
+            year, month, day, hour, minute, second = _NOW
+        dos_time = hour << 11 | minute << 5 | second // 2
+        dos_date = (year - 1980) << 9 | month << 5 | day
+        offset = len(self.out)
+        if max(offset, len(raw), size) >= 0xFFFFFFFF or self.count >= 0xFFFF:
+            raise Unsupported("too large for a plain zip")
+        self.out += _LOCAL.pack(
+            b"PK\x03\x04", 20, flags, method, dos_time, dos_date, crc, len(raw), size, len(encoded), 0
+        )
+        self.out += encoded
+        self.out += raw
+        self.central += _CENTRAL.pack(
+            b"PK\x01\x02",
+            20,
+            20,
+            flags,
+            method,
+            dos_time,
+            dos_date,
+            crc,
+            len(raw),
+            size,
+            len(encoded),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
+        self.central += encoded
+        self.count += 1
+
+    def close(self) -> bytes:
+        start = len(self.out)
+        if start >= 0xFFFFFFFF:
+            raise Unsupported("too large for a plain zip")
+        self.out += self.central
+        self.out += _END.pack(b"PK\x05\x06", 0, 0, self.count, self.count, len(self.central), start, 0)
+        return bytes(self.out)
 
 
 def _unescape(text: str) -> str:
@@ -469,15 +559,43 @@ def _column_styles(xml: str) -> Callable[[int], int]:
     return style_of
 
 
-def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
-    data = _SHEET_DATA.search(xml)
-    if data is None:
+def _sheet_data(xml: str) -> tuple[int, int, int, int]:
+    """Where <sheetData> opens, where its rows begin and end, and where it closes."""
+    opened = _SHEET_DATA_OPEN.search(xml)
+    if opened is None:
         raise Unsupported("no <sheetData>")
+    if opened.group(0).endswith("/>"):
+        return opened.start(), opened.end(), opened.end(), opened.end()
+    closed = xml.find("</sheetData>", opened.end())
+    if closed == -1:
+        raise Unsupported("<sheetData> does not end")
+    return opened.start(), opened.end(), closed, closed + len("</sheetData>")
+
+
+def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
+    start, body_start, body_end, end = _sheet_data(xml)
     wanted: dict[int, dict[int, Mark]] = {}
     for ref, mark in marks.items():
         letters, number = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
         wanted.setdefault(int(number), {})[_col_number(letters)] = mark
-    body = data.group(1) or ""
+    # Usually every flagged row is there, its number the first attribute (as every client writes it): each row
+    # is found directly, so a sheet with thousands of blank template rows costs no more than a short one.
+    edits: list[tuple[int, int, str]] = []
+    for row, cells in sorted(wanted.items()):
+        found = xml.find(f'<row r="{row}"', body_start, body_end)
+        if found == -1:
+            break
+        tag_end = xml.find(">", found) + 1
+        row_end = tag_end if xml[tag_end - 2] == "/" else xml.find("</row>", tag_end) + len("</row>")
+        edits.append((found, row_end, _restyle_row(xml[found:row_end], cells, styles, column_style)))
+    else:
+        kept: list[str] = []
+        pos = 0
+        for found, row_end, replacement in edits:
+            kept += (xml[pos:found], replacement)
+            pos = row_end
+        return "".join(kept) + xml[pos:]
+    body = xml[body_start:body_end]  # a row to add: every row is read to find its place
     pos = 0
     pieces: list[str] = []
     for match in _ROW.finditer(body):
@@ -491,12 +609,12 @@ def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_sty
             pieces.append(_new_row(missing, wanted.pop(missing), styles, column_style))
         pieces.append(body[pos : match.start()])
         pos = match.end()
-        cells = wanted.pop(row, None)
-        pieces.append(match.group(0) if cells is None else _restyle_row(match.group(0), cells, styles, column_style))
+        here = wanted.pop(row, None)
+        pieces.append(match.group(0) if here is None else _restyle_row(match.group(0), here, styles, column_style))
     pieces.append(body[pos:])
     for missing in sorted(wanted):
         pieces.append(_new_row(missing, wanted[missing], styles, column_style))
-    return xml[: data.start()] + "<sheetData>" + "".join(pieces) + "</sheetData>" + xml[data.end() :]
+    return xml[:start] + "<sheetData>" + "".join(pieces) + "</sheetData>" + xml[end:]
 
 
 def _new_row(row: int, cells: dict[int, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
@@ -508,6 +626,18 @@ def _new_row(row: int, cells: dict[int, Mark], styles: _Styles, column_style: Ca
 
 
 def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
+    number = _ROW_NUMBER.search(row_xml[: row_xml.find(">")])
+    if number is None:
+        raise Unsupported("a row without its number")
+    places = [(row_xml.find(f'<c r="{_col_letters(col)}{number.group(1)}"'), mark) for col, mark in cells.items()]
+    if all(found != -1 for found, _mark in places):  # every flagged cell is there: restyle them in place
+        for found, mark in sorted(places, key=lambda place: place[0], reverse=True):
+            tag_end = row_xml.find(">", found) + 1
+            tag = row_xml[found:tag_end]
+            current = _STYLE.search(tag)
+            style = styles.flagged(int(current.group(1)) if current else 0, mark.error)
+            row_xml = row_xml[:found] + _set_attr(tag, "s", str(style)) + row_xml[tag_end:]
+        return row_xml
     start_tag = row_xml[: row_xml.find(">") + 1]
     if start_tag.endswith("/>"):
         open_tag, body, closing = start_tag[:-2] + ">", "", "</row>"
@@ -530,10 +660,10 @@ def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_s
             pos = match.start()
             pieces.append(_new_cell(missing, ref.group(2), pending.pop(missing), styles, column_style))
             added = True
-        mark = pending.pop(col, None)
-        if mark is not None:
+        flagged = pending.pop(col, None)
+        if flagged is not None:
             current = _STYLE.search(tag)
-            style = styles.flagged(int(current.group(1)) if current else 0, mark.error)
+            style = styles.flagged(int(current.group(1)) if current else 0, flagged.error)
             pieces.append(body[pos : match.start()])
             pieces.append(_set_attr(tag, "s", str(style)) + cell[tag_end:])
             pos = match.end()
@@ -555,11 +685,8 @@ def _new_cell(col: int, row: str, mark: Mark, styles: _Styles, column_style: Cal
 def _insert_legacy_drawing(xml: str, rid: str) -> str:
     """<legacyDrawing r:id=…/> placed where the worksheet's child sequence wants it."""
     element = f'<legacyDrawing r:id="{rid}"/>'
-    data = _SHEET_DATA.search(xml)
-    if data is None:
-        raise Unsupported("no <sheetData>")
     depth = 1
-    for tag in _TAG.finditer(xml, data.end()):
+    for tag in _TAG.finditer(xml, _sheet_data(xml)[3]):
         name = tag.group(2)
         if name is None:
             continue  # comment or processing instruction
