@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from thidua import default, schema, vocab
 from thidua.model import COUNT_PERSONS, Plan, Target
-from thidua.templates import write_templates
+from thidua.templates import FRAMED_ROWS, write_templates
 
 KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
 PLAN = default.PLAN
@@ -276,6 +276,47 @@ def test_all_text_is_nfc(folder: Path, kind: str) -> None:
     texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert len(texts) > 20
     assert all(unicodedata.is_normalized("NFC", t) for t in texts)
+
+
+def test_a_province_sized_roster_gets_a_framed_table_over_open_columns(tmp_path: Path) -> None:
+    """Past FRAMED_ROWS the template writes no more blank cells (a 20,000-person roster would put 300,000 in
+    every file): the columns below the frame are open and validated, the title rows stay locked."""
+    people = tuple(dataclasses.replace(person, name=f"{person.name} {n}") for n in range(15) for person in PLAN.roster)
+    plan = dataclasses.replace(PLAN, roster=people)
+    write_templates(plan, tmp_path)
+    ws = load(tmp_path, schema.REGISTRATION).worksheets[0]
+    framed = DATA + FRAMED_ROWS - 1
+    wanted = DATA + len(people) + 10 - 1
+    assert len(people) + 10 > FRAMED_ROWS
+    assert ws.max_row == framed and ws[f"B{framed}"].border.left.style == "thin"
+    assert not ws[f"B{framed}"].protection.locked
+    assert not ws.column_dimensions["B"].protection.locked  # typing goes on below the frame
+    assert ws.column_dimensions["N"].number_format == "dd/mm/yyyy"
+    assert all(ws[f"{c}{r}"].protection.locked for r in (1, 3, 4) for c in "ABCO") and ws["C5"].protection.locked
+    assert str(validation_at(ws, "B6").sqref) == f"B6:B{wanted}"
+    assert not ws.print_area  # a capped sheet prints what is filled, not thousands of empty rows
+    assert template_path(tmp_path, schema.REGISTRATION).stat().st_size < 60_000
+
+
+def test_rows_typed_below_the_frame_are_read_and_counted(tmp_path: Path) -> None:
+    from thidua.batch import compute
+    from thidua.plan import write_plan
+    from thidua.scaffold import create_workspace
+
+    people = tuple(dataclasses.replace(person, name=f"{person.name} {n}") for n in range(15) for person in PLAN.roster)
+    plan = dataclasses.replace(PLAN, roster=people)
+    ws = create_workspace(tmp_path / "ws")
+    write_plan(plan, ws.plan_path)
+    write_templates(plan, ws.templates)
+    wb = load(ws.templates, schema.REGISTRATION)
+    sheet = wb.worksheets[0]
+    below = DATA + FRAMED_ROWS + 20
+    for row, person in ((DATA, people[0]), (below, people[-1])):
+        sheet[f"B{row}"], sheet[f"F{row}"], sheet[f"N{row}"] = person.name, "Lao động tiên tiến", dt.date(2021, 9, 30)
+    wb.save(ws.submissions / "dk.xlsx")
+    result = compute(ws, "2021-10")
+    registered = {row.person.name for row in result.persons if row.submitted}
+    assert registered == {people[0].name, people[-1].name}
 
 
 def test_per_person_files_are_prefilled_from_the_roster(tmp_path: Path) -> None:

@@ -29,6 +29,10 @@ PER_PERSON_DIR = "ca-nhan"
 PER_PERSON_ROWS = 5  # the pre-filled row and four blank ones
 ACTIVITY_ROWS = 300
 MIN_PERSON_ROWS = 50
+# Bordered blank rows written cell by cell. A plan with a province-sized roster would otherwise give every file
+# hundreds of thousands of blank cells (9 MB of sheet XML at 20,000 people) that every reader must parse; past
+# this many rows the columns themselves are left open, so typing goes on below the frame, validated the same.
+FRAMED_ROWS = 300
 CLOSED_KINDS = frozenset({"choice", "mark", "person"})
 # dates, not datetimes: xlsxwriter reads datetime(1900, 1, 1) as a bare time and writes 0
 DATE_MIN = dt.date(1900, 1, 1)
@@ -98,6 +102,7 @@ class _Formats:
     hint: Any
     header: Any
     column: Any  # locked default of the used columns, so cells outside the data rows are Times New Roman too
+    open_columns: dict[str, Any]  # unlocked, unbordered defaults by field kind: the rows below a capped frame
     text: Any
     mark: Any
     number: Any
@@ -124,6 +129,12 @@ def _formats(wb: Any) -> _Formats:
         hint=fmt(italic=True, font_color="#595959"),
         header=fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center", valign="vcenter"),
         column=fmt(),
+        open_columns={
+            "text": fmt(locked=False, valign="top", num_format="@", text_wrap=True),
+            "mark": fmt(locked=False, valign="top", num_format="@", align="center"),
+            "int": fmt(locked=False, valign="top", align="center"),
+            "date": fmt(locked=False, valign="top", num_format="dd/mm/yyyy", align="center"),
+        },
         text=cell(num_format="@", text_wrap=True),
         mark=cell(num_format="@", align="center"),
         number=cell(align="center"),
@@ -273,8 +284,15 @@ def _write_data(
     else:
         hint = HINT
 
+    framed_last = FIRST_DATA_ROW + min(rows, FRAMED_ROWS) - 1
+    capped = framed_last < last_row
     for col, field in enumerate(fields):
-        ws.set_column(col, col, field.width, fmt.column)
+        column = fmt.open_columns.get(field.kind, fmt.open_columns["text"]) if capped else fmt.column
+        ws.set_column(col, col, field.width, column)
+    if capped:  # the columns are open: the title rows' empty cells stay locked
+        for row in range(HEADER_ROW):
+            for col in range(last_col + 1):
+                ws.write_blank(row, col, None, fmt.column)
     ws.write_string(0, 0, vn(plan.school.name), fmt.school)
     if last_col > 0:
         ws.merge_range(1, 0, 1, last_col, "", fmt.title)
@@ -286,7 +304,7 @@ def _write_data(
     for col, field in enumerate(fields):
         ws.write_string(HEADER_ROW, col, vn(field.label), fmt.header)
         cell_format = fmt.for_field(field)
-        for row in range(FIRST_DATA_ROW, last_row + 1):
+        for row in range(FIRST_DATA_ROW, framed_last + 1):
             ws.write_blank(row, col, None, cell_format)
         rule = _validation(field, sources.get(field.key), example)
         if rule is not None:
@@ -301,7 +319,8 @@ def _write_data(
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(HEADER_ROW)
-    ws.print_area(0, 0, last_row, last_col)
+    if not capped:  # a capped sheet prints what is filled, not thousands of empty rows
+        ws.print_area(0, 0, last_row, last_col)
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.set_footer("&CTrang &P/&N")
 
