@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from thidua.guard import sheet_parts
 
@@ -46,6 +46,10 @@ def column_letters(col: int) -> str:
         col, rest = divmod(col - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+_KNOWN_COLUMNS = 64
+_LETTERS = [column_letters(col) for col in range(_KNOWN_COLUMNS)]
 
 
 def _letters_to_col(letters: bytes) -> int:
@@ -98,32 +102,48 @@ class RowStream:
             parts = [f'<row r="{number}" ht="{height:g}" customHeight="1">']
         else:
             parts = [f'<row r="{number}">']
-        for col, (value, fmt) in enumerate(cells):
-            ref = column_letters(col) + number
-            style = self._style(fmt)
-            if value is None or value == "":
+        styles = self._styles
+        for col, (value, fmt) in enumerate(cells):  # the hottest loop of a province-sized month: kept flat
+            if fmt is None:
+                style = ""
+            else:
+                known = styles.get(id(fmt))
+                style = known[1] if known is not None else self._style(fmt)
+            ref = (_LETTERS[col] if col < _KNOWN_COLUMNS else column_letters(col)) + number
+            kind = value.__class__
+            if kind is str and value:
+                text = cast(str, value)
+                inline = _inline_cached(text) if len(text) <= 40 else _inline(text)
+                parts.append(f'<c r="{ref}"{style} t="inlineStr">{inline}</c>')
+            elif value is None or value == "":
                 if style:
                     parts.append(f'<c r="{ref}"{style}/>')
-            elif isinstance(value, str):
-                inline = _inline_cached(value) if len(value) <= 40 else _inline(value)
-                parts.append(f'<c r="{ref}"{style} t="inlineStr">{inline}</c>')
-            elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-                if value < _FIRST_SERIAL_DATE:  # no serial number in Excel's 1900 system: shown as text
-                    parts.append(f'<c r="{ref}"{style} t="inlineStr">{_inline(f"{value:%d/%m/%Y}")}</c>')
-                else:
-                    parts.append(f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>')
-            elif isinstance(value, int) and not isinstance(value, bool):
+            elif kind is int:
                 parts.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
-            elif isinstance(value, float):
-                parts.append(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
             else:
-                raise TypeError(f"unsupported cell value {type(value).__name__}")
+                parts.append(self._other(ref, style, value))
         parts.append("</row>")
-        self.last_col = max(self.last_col, len(cells) - 1)
+        if len(cells) > self.last_col + 1:
+            self.last_col = len(cells) - 1
         self._pending.append("".join(parts))
         if len(self._pending) >= _FLUSH_ROWS:
             self._flush()
         return self.last_row
+
+    @staticmethod
+    def _other(ref: str, style: str, value: object) -> str:
+        """A cell of any other kind: text subclasses, dates, whole and decimal numbers."""
+        if isinstance(value, str):
+            return f'<c r="{ref}"{style} t="inlineStr">{_inline(value)}</c>'
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            if value < _FIRST_SERIAL_DATE:  # no serial number in Excel's 1900 system: shown as text
+                return f'<c r="{ref}"{style} t="inlineStr">{_inline(f"{value:%d/%m/%Y}")}</c>'
+            return f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>'
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f'<c r="{ref}"{style}><v>{value}</v></c>'
+        if isinstance(value, float):
+            return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+        raise TypeError(f"unsupported cell value {type(value).__name__}")
 
     def _flush(self) -> None:
         if self._pending:

@@ -144,12 +144,14 @@ _ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
 _TONE_RANK = {"": 0, "\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # ngang huyền hỏi ngã sắc nặng
 
 
+@lru_cache(maxsize=1 << 16)  # names are made of few distinct words
 def _word_sort_key(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     base, tone = _split_tone(word.lower())
     letters = tuple(_ORDER.get(ch, 100 + ord(ch)) for ch in base)
     return letters, (_TONE_RANK.get(tone[:1], 0),)
 
 
+@lru_cache(maxsize=1 << 16)  # every writer sorts the same roster
 def name_sort_key(name: str) -> tuple[object, ...]:
     """Sort Vietnamese names the Vietnamese way: given name, then middle names, then family name;
     letters in the Vietnamese alphabet (a ă â … đ …), tones in dictionary order."""

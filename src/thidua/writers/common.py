@@ -145,13 +145,14 @@ class FittedSheet:
     def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
         """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line
         row keeps the height the application gives it)."""
-        per_line = self._per_line(fmt, col, col if last is None else last)
+        per_line = self.per_line(fmt, col, col if last is None else last)
         if len(text) <= per_line and "\n" not in text:
             return 0.0
         lines = wrapped_lines(text, per_line)
         return lines * float(fmt.font_size) * 1.2 + 3 if lines > 1 else 0.0
 
-    def _per_line(self, fmt: Format, col: int, last: int) -> int:
+    def per_line(self, fmt: Format, col: int, last: int) -> int:
+        """How many characters of `fmt` fit on one line of columns col..last."""
         found = self._capacity.get((id(fmt), col, last))
         if found is None:
             width = sum(self._widths.get(c, DEFAULT_WIDTH) for c in range(col, last + 1))
@@ -175,17 +176,25 @@ class TableRows:
     def __init__(self, sheet: FittedSheet, stream: RowStream) -> None:
         self._sheet = sheet
         self._stream = stream
+        self._capacity: dict[tuple[int, int], int] = {}  # (id(format), column) → characters per line
 
     def add(self, cells: Sequence[tuple[object, Format]]) -> int:
         """Write the next row: (value, format) per column from A; text is made cell-safe here, "" and None
         are blank cells. Returns the row's 0-based number."""
         height = 0.0
         shown: list[tuple[object, Format]] = []
+        capacity = self._capacity
         for col, (value, fmt) in enumerate(cells):
-            if isinstance(value, str):
+            if value.__class__ is str or isinstance(value, str):
                 value = vn(value)
                 if value and fmt is not None and fmt.text_wrap:
-                    height = max(height, self._sheet.text_height(value, fmt, col))
+                    per_line = capacity.get((id(fmt), col))
+                    if per_line is None:
+                        per_line = capacity[(id(fmt), col)] = self._sheet.per_line(fmt, col, col)
+                    if len(value) > per_line or "\n" in value:
+                        lines = wrapped_lines(value, per_line)
+                        if lines > 1:
+                            height = max(height, lines * float(fmt.font_size) * 1.2 + 3)
             shown.append((value, fmt))
         return self._stream.add(shown, round(height, 2) or None)
 
@@ -195,6 +204,7 @@ class TableRows:
         return self._stream.last_row
 
 
+@lru_cache(maxsize=1 << 15)  # the team sheets of the issue report list the same messages again
 def wrapped_lines(text: str, per_line: int) -> int:
     """How many lines `text` takes when wrapped at word boundaries into lines of `per_line` characters."""
     lines = 0
@@ -337,11 +347,19 @@ def write_issue_table(
     a line saying `empty` when there is none; filter, frozen header and A4 set-up."""
     last_col = len(fields)
     table = ws.table(header + 1)
+    looks = {  # per severity: the number's format, then each field's
+        severity: (
+            severity_style(styles, severity, align="center", num_format="0"),
+            [
+                severity_style(styles, severity, align="center") if n in centered else severity_style(styles, severity)
+                for n in fields
+            ],
+        )
+        for severity in Severity
+    }
     for i, issue in enumerate(issues):
-        text = severity_style(styles, issue.severity)
-        center = severity_style(styles, issue.severity, align="center")
-        number = severity_style(styles, issue.severity, align="center", num_format="0")
-        table.add([(i + 1, number), *((issue_field(issue, n), center if n in centered else text) for n in fields)])
+        number, formats = looks[issue.severity]
+        table.add([(i + 1, number), *zip([issue_field(issue, n) for n in fields], formats, strict=True)])
     if not issues:
         merge_text(ws, header + 1, 0, last_col, empty, styles.cell(italic=True, align="center"))
     last = header + max(len(issues), 1)

@@ -180,14 +180,11 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Is
         if issue.file and issue.file not in seen:
             seen.append(issue.file)
         teams[issue.person] = issue.team
+    table = ws.table(header + 1)
     for i, label in enumerate(sorted(tallies, key=order)):
-        row = header + 1 + i
-        ws.write_number(row, 0, i + 1, styles.number)
-        write_text(ws, row, 1, label, styles.text)
-        write_text(ws, row, 2, teams[label], styles.text)
-        for col, (severity, _label) in enumerate(SEVERITY_LABELS, start=3):
-            ws.write_number(row, col, tallies[label][severity], styles.number)
-        write_text(ws, row, 6, "; ".join(files[label]), styles.text)
+        counts = [(tallies[label][severity], styles.number) for severity, _label in SEVERITY_LABELS]
+        named = [(i + 1, styles.number), (label, styles.text), (teams[label], styles.text)]
+        table.add([*named, *counts, ("; ".join(files[label]), styles.text)])
     if not tallies:
         merge_text(ws, header + 1, 0, last_col, NO_ISSUES, styles.cell(italic=True, align="center"))
     last = header + max(len(tallies), 1)
