@@ -25,6 +25,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from posixpath import dirname, normpath
 from posixpath import join as join_path
 
@@ -45,7 +46,7 @@ _BOOK_RELS = "xl/_rels/workbook.xml.rels"
 _AFTER_LEGACY_DRAWING = frozenset(
     {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"}
 )
-_FORMULA = re.compile(r"<f[\s>/]")
+_FORMULA = re.compile(rb"<f[\s>/]")
 _TAG = re.compile(r"""<(/?)([\w.:-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>|<!--.*?-->|<\?.*?\?>""", re.S)
 _SHEET_DATA_OPEN = re.compile(r"<sheetData\b[^>]*>")
 _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
@@ -59,6 +60,7 @@ _COL = re.compile(r"<col\b[^>]*>")
 _MERGE = re.compile(r'<mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
 _RID = re.compile(r'\bId="rId(\d+)"')
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
 
 class Unsupported(Exception):
@@ -105,6 +107,10 @@ def annotate(data: bytes, marks: dict[str, dict[str, Mark]], fix: FixSheet, look
         raise Unsupported(str(error)) from error
 
 
+def _inflate(raw: bytes, limit: int) -> bytes:
+    return zlib.decompressobj(-15).decompress(raw, limit)
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -143,9 +149,14 @@ def _declares(tag: str, prefix: str, uri: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=32)
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf'\s{name}="[^"]*"')
+
+
 def _set_attr(tag: str, name: str, value: str) -> str:
     """A start tag with attribute `name` set to `value` (replaced or added before the closing bracket)."""
-    pattern = re.compile(rf'\s{name}="[^"]*"')
+    pattern = _attr_pattern(name)
     if pattern.search(tag):
         return pattern.sub(f' {name}="{value}"', tag, count=1)
     end = len(tag) - (2 if tag.endswith("/>") else 1)
@@ -157,7 +168,9 @@ class _Package:
         self.source = source
         self.data = data
         self.infos = source.infolist()
-        self.names = {info.filename for info in self.infos}
+        self.by_name = {info.filename: info for info in self.infos}
+        self.names = set(self.by_name)
+        self.inflated: dict[str, bytes] = {}
         if len(self.names) != len(self.infos):
             raise Unsupported("duplicate part names")
         self.changed: dict[str, str] = {}
@@ -166,7 +179,19 @@ class _Package:
     def text(self, name: str) -> str:
         if name in self.changed:
             return self.changed[name]
-        return self.source.read(name).decode("utf-8")
+        return self.content(name).decode("utf-8")
+
+    def content(self, name: str) -> bytes:
+        """A part as it came, inflated once (never past its declared size)."""
+        found = self.inflated.get(name)
+        if found is None:
+            info = self.by_name[name]
+            raw = self._raw(info)
+            found = raw if info.compress_type == zipfile.ZIP_STORED else _inflate(raw, info.file_size + 1)
+            if len(found) != info.file_size:
+                raise Unsupported(f"{name} does not inflate to its declared size")
+            self.inflated[name] = found
+        return found
 
     def fresh(self, pattern: str) -> tuple[int, str]:
         """The first unused part name of `pattern` ('xl/comments{}.xml'), and its number."""
@@ -185,7 +210,7 @@ class _Package:
         book_rels = _Rels(_BOOK_RELS, self.text(_BOOK_RELS))
         sheets = self._sheets(book_rels)
         for part in sheets.values():
-            if _FORMULA.search(self.text(part)):
+            if _FORMULA.search(self.content(part)):
                 raise Unsupported("formulas")  # a copy shows every formula as text: openpyxl does that
         styles_part = book_rels.target_of_type(_REL_STYLES)
         if styles_part is None or styles_part not in self.names:
@@ -198,6 +223,8 @@ class _Package:
             if flagged is not None and cells:
                 types = self._mark_sheet(flagged, cells, styles, types, look)
         for part in sheets.values():  # the fix sheet is the one selected when the copy opens
+            if part not in self.changed and b"tabSelected" not in self.content(part):
+                continue
             xml = self.text(part)
             unselected = re.sub(r'(<sheetView\b[^>]*?)\stabSelected="(?:1|true)"', r"\1", xml)
             if unselected != xml:
@@ -370,28 +397,42 @@ def _unescape(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=64)  # files made from one template share their relationship parts
+def _parse_rels(base: str, xml: str) -> tuple[dict[str, tuple[str, str]], frozenset[int]]:
+    """Id → (target part, type) of a relationships part whose targets are relative to `base`, and the
+    numbers of its rId… ids."""
+    _root_tag(xml, "Relationships")
+    targets: dict[str, tuple[str, str]] = {}
+    numbers = {0}
+    for tag in _RELATIONSHIP.findall(xml):
+        attrs = dict(_ATTR.findall(tag))
+        rid, target, kind = attrs.get("Id"), attrs.get("Target"), attrs.get("Type")
+        if rid is None or target is None or kind is None:
+            raise Unsupported("a relationship without Id, Type or Target")
+        targets[rid] = ("" if attrs.get("TargetMode") == "External" else _resolve(base, target), kind)
+        number = _RID.search(tag)
+        if number:
+            numbers.add(int(number.group(1)))
+    return targets, frozenset(numbers)
+
+
+def _resolve(base: str, target: str) -> str:
+    target = _unescape(target)
+    if target.startswith("/"):
+        return target[1:]
+    return normpath(join_path(base, target))
+
+
 class _Rels:
     """A relationships part: Id → (resolved target part, type), and new relationships appended."""
 
     def __init__(self, part: str, xml: str) -> None:
         self.part = part
         self.xml = xml
-        _root_tag(xml, "Relationships")
-        base = dirname(dirname(part))  # xl/_rels/workbook.xml.rels → targets relative to xl/
-        self.base = base
-        self.targets: dict[str, tuple[str, str]] = {}
-        self.numbers = {0}
-        for tag in _RELATIONSHIP.findall(xml):
-            rid = re.search(r'\sId="([^"]*)"', tag)
-            target = re.search(r'\sTarget="([^"]*)"', tag)
-            kind = re.search(r'\sType="([^"]*)"', tag)
-            if rid is None or target is None or kind is None:
-                raise Unsupported(f"a relationship without Id, Type or Target in {part}")
-            external = re.search(r'\sTargetMode="External"', tag) is not None
-            self.targets[rid.group(1)] = ("" if external else self.resolve(target.group(1)), kind.group(1))
-            number = _RID.search(tag)
-            if number:
-                self.numbers.add(int(number.group(1)))
+        self.base = dirname(dirname(part))  # xl/_rels/workbook.xml.rels → targets relative to xl/
+        targets, numbers = _parse_rels(self.base, xml)
+        self.targets = dict(targets)
+        self.numbers = set(numbers)
 
     @classmethod
     def empty(cls, part: str) -> _Rels:
@@ -400,12 +441,6 @@ class _Rels:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>',
         )
-
-    def resolve(self, target: str) -> str:
-        target = _unescape(target)
-        if target.startswith("/"):
-            return target[1:]
-        return normpath(join_path(self.base, target))
 
     def target_of_type(self, kind: str) -> str | None:
         return next((target for target, found in self.targets.values() if found == kind), None)
@@ -546,14 +581,17 @@ def _merged_hidden(xml: str) -> set[str]:
 
 
 def _column_styles(xml: str) -> Callable[[int], int]:
-    """The default format of each column, from <cols> (a cell added to an empty spot takes it, as in Excel)."""
+    """The default format of each column, from <cols> (a cell added to an empty spot takes it, as in Excel);
+    read only when a cell has to be added."""
     ranges: list[tuple[int, int, int]] = []
-    for tag in _COL.findall(xml):
-        low, high, style = (re.search(rf'\s{name}="(\d+)"', tag) for name in ("min", "max", "style"))
-        if low and high and style:
-            ranges.append((int(low.group(1)), int(high.group(1)), int(style.group(1))))
 
     def style_of(col: int) -> int:
+        if not ranges:
+            for tag in _COL.findall(xml):
+                attrs = dict(_ATTR.findall(tag))
+                if {"min", "max", "style"} <= attrs.keys():
+                    ranges.append((int(attrs["min"]), int(attrs["max"]), int(attrs["style"])))
+            ranges.append((0, 0, 0))  # read once, even when no column has a format
         return next((style for low, high, style in ranges if low <= col <= high), 0)
 
     return style_of
@@ -782,6 +820,7 @@ def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
     )
 
 
+@lru_cache(maxsize=64)
 def _book_with_first_sheet(book: str, name: str, rid: str) -> str:
     """workbook.xml with the fix sheet first: local defined names move one place, the fix sheet is active."""
     taken = {_unescape(found).casefold() for found in re.findall(r'<sheet\b[^>]*?\sname="([^"]*)"', book)}
