@@ -210,8 +210,10 @@ def check_layout(plan: Plan, cells: list[list[Any]], generated: Path) -> None:
             raise SystemExit(f"generated sheet {name!r} differs from the openpyxl-filled template")
 
 
-def prepare(work: Path, files: int, jobs: int) -> tuple[Path, dict[str, Any]]:
-    """The workspace of `files` generated files (cached in work/ws-<files>), and what it holds."""
+def prepare(work: Path, files: int, jobs: int, late_every: int = 25) -> tuple[Path, dict[str, Any]]:
+    """The workspace of `files` generated files (cached in work/ws-<files>), and what it holds. One file in
+    `late_every` registers its first person after the deadline (a warning, so a return copy); with
+    `late_every=1` every file comes back (work/ws-<files>-returned)."""
     from thidua import default, schema, templates
     from thidua.plan import write_plan
     from thidua.workspace import DEFAULT_SETTINGS
@@ -219,7 +221,7 @@ def prepare(work: Path, files: int, jobs: int) -> tuple[Path, dict[str, Any]]:
     if schema.SHEET_NAMES[schema.REGISTRATION] != SHEET:
         raise SystemExit(f"the registration sheet is now {schema.SHEET_NAMES[schema.REGISTRATION]!r}; update SHEET")
 
-    root = work / f"ws-{files}"
+    root = work / (f"ws-{files}" if late_every == 25 else f"ws-{files}-returned")
     marker = root / MARKER
     if marker.exists():
         facts = json.loads(marker.read_text(encoding="utf-8"))
@@ -241,7 +243,7 @@ def prepare(work: Path, files: int, jobs: int) -> tuple[Path, dict[str, Any]]:
     for i in range(files):
         people = roster[i * STAFF_PER_FILE : (i + 1) * STAFF_PER_FILE]
         team_plan = file_plan(plan, people)
-        rows = [registration_row(p, plan, late=(i % 25 == 0 and n == 0), rng=rng) for n, p in enumerate(people)]
+        rows = [registration_row(p, plan, late=(i % late_every == 0 and n == 0), rng=rng) for n, p in enumerate(people)]
         ldtt += sum(r["title"] in LDTT_SPELLINGS or r["title"] in CSTDCS_SPELLINGS for r in rows)
         path = root / "submissions" / "dang-ky" / f"nhom-{i // 1000:02d}" / f"DK thi dua {i + 1:05d}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -258,7 +260,7 @@ def prepare(work: Path, files: int, jobs: int) -> tuple[Path, dict[str, Any]]:
         "files": files,
         "rows": files * STAFF_PER_FILE,
         "ldtt_rows": ldtt,
-        "late_rows": len(range(0, files, 25)),
+        "late_rows": len(range(0, files, late_every)),
         "bytes": sum(Path(p).stat().st_size for p, _, _ in work_items),
         "generated_in_s": round(time.perf_counter() - started, 1),
     }
@@ -371,6 +373,7 @@ def stage_cli(root: Path) -> dict[str, Any]:
         "exit_code": run.returncode,
         "files_read": summary["files_read"],
         "ldtt_registered": ldtt,
+        "return_copies": len(list((root / "output" / MONTH / "tra-lai").glob("*.xlsx"))),
     }
 
 
@@ -441,6 +444,7 @@ def bench(root: Path, facts: dict[str, Any]) -> dict[str, Any]:
         "read_workers_peak_mib": round(batch["read_workers_peak_mib"], 1),
         "issues": {k: batch[k] for k in ("error", "warning", "note")},
         "cli_exit_code": cli["exit_code"],
+        "return_copies": cli["return_copies"],
         "ldtt_check": {**counted, "ok": ok},
     }
 
@@ -504,7 +508,11 @@ def render(results: dict[str, Any]) -> str:
     parts.append(markdown([school["row"]]) + f"\n\nCLI exit code {school['exit_code']}.")
     for run in results["runs"]:
         size = f"{run['bytes'] / 1024 / 1024:.1f} MiB"
-        parts.append(f"### N = {run['files']} files ({run['rows']} registration rows, {size})\n")
+        returned = run["return_copies"]
+        every = ", every file returned with a late registration" if returned == run["files"] else ""
+        parts.append(
+            f"### N = {run['files']} files ({run['rows']} registration rows, {size}{every}; {returned} return copies)\n"
+        )
         workers = run["read_workers_peak_mib"]
         parts.append(
             markdown(run["table"])
@@ -537,13 +545,18 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     parser.add_argument("--work", type=Path, default=Path("bench-work"), help="work folder (default ./bench-work)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes for file generation")
+    parser.add_argument(
+        "--returned",
+        action="store_true",
+        help="also run 1,000 files that each carry a warning, so that every file gets a return copy",
+    )
     parser.add_argument("--stage", choices=[*STAGES, "prepare"], help=argparse.SUPPRESS)
     parser.add_argument("--ws", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:  # internal: one part, in this fresh process
         if args.stage == "prepare":
-            root, found = prepare(args.ws, args.files[0], args.jobs)
+            root, found = prepare(args.ws, args.files[0], args.jobs, 1 if args.returned else 25)
             found["root"] = str(root)
         else:
             found = STAGES[args.stage](args.ws)
@@ -570,6 +583,9 @@ def main() -> int:
     }
     for files in [10] if args.quick else args.files:
         facts = in_subprocess("prepare", work, "--files", str(files), "--jobs", str(args.jobs))
+        results["runs"].append(bench(Path(facts["root"]), facts))
+    if args.returned:
+        facts = in_subprocess("prepare", work, "--files", "1000", "--jobs", str(args.jobs), "--returned")
         results["runs"].append(bench(Path(facts["root"]), facts))
     print(render(results))
     if args.out:
