@@ -291,3 +291,17 @@ def test_not_a_spreadsheet_package_is_unsupported() -> None:
         package.writestr("[Content_Types].xml", "<Types/>")
     with pytest.raises(xlsx_patch.Unsupported):
         xlsx_patch.annotate(out.getvalue(), {}, fix, return_copies.LOOK)
+
+
+def test_a_file_libreoffice_saved_is_patched_too(empty_ws: Workspace, fill: Fill, tmp_path: Path) -> None:
+    """Another client's package (LibreOffice writes its own parts, ids and order): the edits apply to it."""
+    source = submitted(fill)
+    (resaved,) = libreoffice_convert([source], "xlsx", tmp_path / "lo")
+    marks = {SHEET: {"B7": xlsx_patch.Mark(True, "lỗi B7"), "N6": xlsx_patch.Mark(False, "cảnh báo N6")}}
+    fix = return_copies._fix_sheet(ReturnCopy("lo.xlsx", ISSUES, "lo.xlsx"))
+    data = xlsx_patch.annotate(resaved.read_bytes(), marks, fix, return_copies.LOOK)
+    check_package(data)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[:2] == [FIX_SHEET, SHEET] and wb.active.title == FIX_SHEET
+    assert wb[SHEET]["B7"].fill.fgColor.rgb == RED and wb[SHEET]["B7"].comment.text == "lỗi B7"
+    assert wb[SHEET]["N6"].fill.fgColor.rgb == YELLOW and wb[SHEET]["B7"].value == "Trần Văn Quy"
