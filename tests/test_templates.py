@@ -295,6 +295,8 @@ def test_a_province_sized_roster_gets_a_framed_table_over_open_columns(tmp_path:
     assert all(ws[f"{c}{r}"].protection.locked for r in (1, 3, 4) for c in "ABCO") and ws["C5"].protection.locked
     assert str(validation_at(ws, "B6").sqref) == f"B6:B{wanted}"
     assert not ws.print_area  # a capped sheet prints what is filled, not thousands of empty rows
+    help_texts = [c.value for row in load(tmp_path, schema.REGISTRATION)["Hướng dẫn"].iter_rows() for c in row]
+    assert any(isinstance(t, str) and f"kẻ sẵn {FRAMED_ROWS} dòng" in t for t in help_texts)
     assert template_path(tmp_path, schema.REGISTRATION).stat().st_size < 60_000
 
 

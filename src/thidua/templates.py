@@ -355,6 +355,12 @@ def help_lines(fields: tuple[Field, ...], plan: Plan, kind: str, person: Person 
         ),
         ("Ngày tháng", f"Nhập ngày theo ngày/tháng/năm, ví dụ {example}."),
     ]
+    if person is None and open_rows(kind, plan) > FRAMED_ROWS:
+        more = (
+            f"Bảng kẻ sẵn {FRAMED_ROWS} dòng; nếu cần thêm, cứ điền tiếp vào các dòng ngay bên dưới "
+            "(vẫn có danh sách chọn), không để trống dòng xen giữa."
+        )
+        lines.append(("Nhiều người", more))
     if person is not None:
         own = (
             f"Phiếu này dành riêng cho {person.name}: dòng 6 đã điền sẵn họ tên, ngày sinh, chức vụ, tổ; "
