@@ -17,7 +17,7 @@ from thidua.issues import Report
 from thidua.measure import MonthResult, measure
 from thidua.model import ActivityResult, Origin, Person, Registration, Submissions, Vote
 from thidua.text import name_sort_key
-from thidua.writers.dashboard import write_dashboard
+from thidua.writers.dashboard import RULES_ELSEWHERE, rule_findings, write_dashboard
 from thidua.writers.issue_report import in_reading_order, person_order, write_issue_report
 from thidua.writers.submission import write_submission
 
@@ -94,6 +94,17 @@ def _report() -> Report:
         hint="danh hiệu đăng ký",
     )
     report.add("text-formula-like", file="a.xlsx", sheet="Báo cáo", cell="E3", value=AT_SUM, start="@")
+    report.add(
+        "rule-late-registration",
+        file="r.xlsx",
+        sheet="Đăng ký",
+        cell="N6",
+        person=LINH.label,
+        team=LINH.team,
+        value="06/10/2021",
+        deadline="04/10/2021",
+        source="kế hoạch",
+    )
     report.add("text-formula-like", file="a.xlsx", sheet="Đăng ký", cell="H6", value=LINK, start="=")
     return report
 
@@ -255,9 +266,14 @@ def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result
 
     ws = wb["Lỗi và cảnh báo"]
     header, rows = _table(ws, "STT")
+    rules = rule_findings(result)
+    assert rules  # the rule findings have their own sheet and are not listed twice
     assert [(r[1], r[2], r[3], r[5]) for r in rows] == [
-        (i.severity.value, i.code, i.file or None, i.cell or None) for i in result.issues
+        (i.severity.value, i.code, i.file or None, i.cell or None) for i in result.issues if i not in rules
     ]
+    _, rule_rows = _table(wb["Kiểm tra quy định"], "STT")
+    assert [r[2] for r in rule_rows] == [i.code for i in rules]
+    assert _find(ws, RULES_ELSEWHERE)
     assert ws.auto_filter.ref
 
 

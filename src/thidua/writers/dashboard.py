@@ -53,6 +53,7 @@ SHEET_PERSONS = "Theo cá nhân"
 SHEET_MISSING = "Chưa nộp"
 SHEET_ISSUES = "Lỗi và cảnh báo"
 SHEET_RULES = "Kiểm tra quy định"
+RULES_ELSEWHERE = f"Các phát hiện về quy định thi đua được liệt kê ở trang “{SHEET_RULES}”."
 SHEET_MONTHS = "Theo tháng"
 SHEET_ROUNDS = "Theo đợt"
 NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
@@ -135,7 +136,11 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
         _issues(
             add_sheet(wb, SHEET_RULES), styles, rule_findings(result), "KIỂM TRA QUY ĐỊNH THI ĐUA", NO_RULE_FINDINGS
         )
-        _issues(add_sheet(wb, SHEET_ISSUES), styles, list(result.issues), "LỖI VÀ CẢNH BÁO", NO_ISSUES)
+        rules = set(map(id, rule_findings(result)))  # on their own sheet just before: listed once
+        others = [issue for issue in result.issues if id(issue) not in rules]
+        sheet = add_sheet(wb, SHEET_ISSUES)
+        _issues(sheet, styles, others, "LỖI VÀ CẢNH BÁO", NO_ISSUES)
+        merge_text(sheet, 1, 0, len(ISSUE_COLUMNS) - 1, RULES_ELSEWHERE, styles(italic=True, align="center"))
 
 
 def _title(ws: Worksheet, styles: Styles, result: MonthResult, title: str, last_col: int) -> None:

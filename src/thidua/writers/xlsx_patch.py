@@ -338,8 +338,9 @@ class _Zip:
         self._member(info.filename, info.compress_type, info.CRC, raw, info.file_size, info.date_time)
 
     def add(self, name: str, data: bytes, date_time: tuple[int, int, int, int, int, int]) -> None:
-        packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-        raw = packer.compress(data) + packer.flush()
+        # The window just covers the part: most parts are small, and a full 32 KiB window costs more to set
+        # up than to fill (any raw deflate stream with a window up to 32 KiB inflates in every reader).
+        raw = zlib.compress(data, 1, wbits=-min(15, max(9, len(data).bit_length())))
         self._member(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), raw, len(data), date_time)
 
     def _member(
