@@ -88,3 +88,11 @@ def test_names_sort_the_vietnamese_way() -> None:
         "Trần Văn Đức",
         "Nguyễn Văn Thắng",
     ]
+
+
+def test_cell_text_never_carries_what_xml_forbids() -> None:
+    from thidua.xlsx import safe_text
+
+    assert safe_text("a\x00b\x0bc\ud800d\ufffe") == "a\ufffdb\ufffdc\ufffdd\ufffd"  # a lone surrogate too
+    assert safe_text("Trần Văn Quý\n\tx") == "Trần Văn Quý\n\tx"
+    safe_text("\ud83d").encode("utf-8")  # would raise UnicodeEncodeError if kept

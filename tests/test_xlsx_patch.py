@@ -305,3 +305,110 @@ def test_a_file_libreoffice_saved_is_patched_too(empty_ws: Workspace, fill: Fill
     assert wb.sheetnames[:2] == [FIX_SHEET, SHEET] and wb.active.title == FIX_SHEET
     assert wb[SHEET]["B7"].fill.fgColor.rgb == RED and wb[SHEET]["B7"].comment.text == "lỗi B7"
     assert wb[SHEET]["N6"].fill.fgColor.rgb == YELLOW and wb[SHEET]["B7"].value == "Trần Văn Quy"
+
+
+# --- packages other clients write: built by hand, each with one oddity the edits must respect -------------------
+
+STYLES = (
+    f'<styleSheet xmlns="{MAIN[1:-1]}"><fonts count="1"><font><sz val="11"/><name val="Arial"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+    '</fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" '
+    'fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf fontId="0" fillId="0" borderId="0"/>'
+    '<xf fontId="0" fillId="0" borderId="0" numFmtId="14" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+
+
+def hand_made(sheet_data: str, *, sheet_name: str = SHEET, styles: str = STYLES, extra_types: str = "") -> bytes:
+    """A minimal workbook of one sheet named `sheet_name` whose <sheetData> holds `sheet_data`."""
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{extra_types}</Types>",
+        "_rels/.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{MAIN[1:-1]}" xmlns:r="{rel}"><sheets>'
+        f'<sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": "<Relationships "
+        'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+        "xl/styles.xml": styles,
+        "xl/worksheets/sheet1.xml": f"<worksheet xmlns='{MAIN[1:-1]}'><sheetData>{sheet_data}</sheetData>"
+        "<pageMargins left='0.7' right='0.7' top='0.75' bottom='0.75' header='0.3' footer='0.3'/></worksheet>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, text in parts.items():
+            package.writestr(name, text)
+    return out.getvalue()
+
+
+def patched(data: bytes, marks: dict[str, xlsx_patch.Mark], sheet: str = SHEET) -> bytes:
+    fix = return_copies._fix_sheet(ReturnCopy("x.xlsx", [], "x.xlsx"))
+    result = xlsx_patch.annotate(data, {sheet: marks}, fix, return_copies.LOOK)
+    check_package(result)
+    return result
+
+
+def sheet_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return package.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_rows_stored_out_of_order_are_each_written_once() -> None:
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r}</t></is></c></row>' for r in (60, 1, 6, 61))
+    data = patched(hand_made(rows), {"A6": xlsx_patch.Mark(True, "sáu"), "A60": xlsx_patch.Mark(False, "sáu mươi")})
+    xml = sheet_xml(data)
+    assert [xml.count(f'<row r="{r}"') for r in (1, 6, 60, 61)] == [1, 1, 1, 1]
+    sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
+    assert sheet["A6"].fill.fgColor.rgb == RED and sheet["A60"].fill.fgColor.rgb == YELLOW
+    assert [sheet[f"A{r}"].value for r in (1, 6, 60, 61)] == ["1", "6", "60", "61"]
+
+
+def test_single_quoted_and_spaced_attributes_are_replaced_not_doubled() -> None:
+    rows = "<row r='6'><c r='A6' s = '1'><v>44470</v></c></row>"
+    data = patched(hand_made(rows), {"A6": xlsx_patch.Mark(True, "ngày")})
+    sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]  # a doubled attribute would not parse
+    assert sheet["A6"].fill.fgColor.rgb == RED and sheet["A6"].number_format == "mm-dd-yy"
+
+
+def test_a_cell_added_to_a_formatted_row_takes_the_row_format() -> None:
+    rows = '<row r="6" s="1" customFormat="1"><c r="A6" s="1"><v>1</v></c></row>'
+    data = patched(hand_made(rows), {"C6": xlsx_patch.Mark(True, "trống")})
+    sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
+    assert sheet["C6"].fill.fgColor.rgb == RED and sheet["C6"].number_format == "mm-dd-yy"
+
+
+def test_sheet_names_with_character_references_are_recognised() -> None:
+    encoded = "".join(f"&#{ord(ch)};" if not ch.isascii() else ch for ch in SHEET)
+    rows = '<row r="6"><c r="B6"><v>1</v></c></row>'
+    data = patched(hand_made(rows, sheet_name=encoded), {"B6": xlsx_patch.Mark(True, "lỗi")})
+    assert openpyxl.load_workbook(io.BytesIO(data))[SHEET]["B6"].comment.text == "lỗi"
+    fix_name = "".join(f"&#{ord(ch)};" if not ch.isascii() else ch for ch in FIX_SHEET)
+    with pytest.raises(xlsx_patch.Unsupported):  # a copy sent back: its fix sheet is there under another spelling
+        patched(hand_made(rows, sheet_name=fix_name), {"B6": xlsx_patch.Mark(True, "lỗi")}, sheet=FIX_SHEET)
+
+
+def test_new_parts_avoid_names_the_content_types_already_claim() -> None:
+    leftover = (
+        '<Override PartName="/xl/comments1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/>'
+    )
+    data = patched(hand_made('<row r="6"/>', extra_types=leftover), {"A6": xlsx_patch.Mark(True, "lỗi")})
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert "xl/comments2.xml" in package.namelist() and "xl/comments1.xml" not in package.namelist()
+
+
+def test_a_styles_part_without_the_reserved_fills_is_left_to_openpyxl() -> None:
+    styles = STYLES.replace('<fills count="2"><fill><patternFill patternType="none"/></fill>', '<fills count="1">')
+    with pytest.raises(xlsx_patch.Unsupported):
+        patched(hand_made('<row r="6"/>', styles=styles), {"A6": xlsx_patch.Mark(True, "lỗi")})

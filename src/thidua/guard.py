@@ -260,10 +260,24 @@ def sheet_parts(names: set[str], book: bytes, rels: bytes) -> dict[str, str]:
 
 
 def _unescape(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
-        text = text.replace(entity, char)
-    return text
+    return xml_unescape(raw.decode("utf-8", "replace"))
+
+
+_REFERENCE = re.compile(r"&(?:#(\d+)|#x([0-9A-Fa-f]+)|(lt|gt|quot|apos|amp));")
+_NAMED = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+
+
+def _referenced(match: re.Match[str]) -> str:
+    decimal, hexadecimal, name = match.groups()
+    if name:
+        return _NAMED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    return chr(code) if code <= 0x10FFFF else match.group(0)
+
+
+def xml_unescape(text: str) -> str:
+    """An attribute value's text: XML's five named entities and numeric character references decoded."""
+    return _REFERENCE.sub(_referenced, text) if "&" in text else text
 
 
 def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:

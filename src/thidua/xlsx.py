@@ -15,7 +15,7 @@ from thidua.errors import ThiduaError
 from thidua.rowstream import RowStream, splice
 
 # Characters XML 1.0 forbids; a control character in a submitted cell must not corrupt a written workbook.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 EXCEL_CELL_LIMIT = 32767
 FIXED_CREATED = dt.datetime(2000, 1, 1)
 

@@ -30,7 +30,7 @@ from thidua.xlsx import safe_text
 
 FOLDER = "tra-lai"
 FIX_SHEET = "Cần sửa"
-_CELL = re.compile(r"^[A-Z]{1,3}[1-9]\d*$")
+_CELL = re.compile(r"[A-Z]{1,3}[1-9]\d*\Z")
 FILLS = {
     Severity.ERROR: PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE"),
     Severity.WARNING: PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C"),

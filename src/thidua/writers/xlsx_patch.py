@@ -29,6 +29,8 @@ from functools import lru_cache
 from posixpath import dirname, normpath
 from posixpath import join as join_path
 
+from thidua.guard import xml_unescape
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL_WORKSHEET = f"{OFFICE_REL}/worksheet"
@@ -38,6 +40,7 @@ _REL_VML = f"{OFFICE_REL}/vmlDrawing"
 _CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+_CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 _TYPES = "[Content_Types].xml"
 _BOOK = "xl/workbook.xml"
 _BOOK_RELS = "xl/_rels/workbook.xml.rels"
@@ -47,17 +50,20 @@ _AFTER_LEGACY_DRAWING = frozenset(
     {"legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst"}
 )
 _FORMULA = re.compile(rb"<f[\s>/]")
+_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']+)["']""")
 _TAG = re.compile(r"""<(/?)([\w.:-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>|<!--.*?-->|<\?.*?\?>""", re.S)
 _SHEET_DATA_OPEN = re.compile(r"<sheetData\b[^>]*>")
 _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELL = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
-_REF = re.compile(r'\sr="([A-Z]{1,3})(\d+)"')
-_ROW_NUMBER = re.compile(r'\sr="(\d+)"')
-_STYLE = re.compile(r'\ss="(\d+)"')
-_SPANS = re.compile(r'\sspans="[^"]*"')
+_REF = re.compile(r"""\sr\s*=\s*["']([A-Z]{1,3})(\d+)["']""")
+_ROW_NUMBER = re.compile(r"""\sr\s*=\s*["'](\d+)["']""")
+_STYLE = re.compile(r"""\ss\s*=\s*["'](\d+)["']""")
+_CUSTOM_FORMAT = re.compile(r"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
+_SPANS = re.compile(r"""\sspans\s*=\s*(?:"[^"]*"|'[^']*')""")
 _XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
 _COL = re.compile(r"<col\b[^>]*>")
 _MERGE = re.compile(r'<mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+_OVERRIDE = re.compile(r'<Override\b[^>]*?\bPartName="([^"]*)"')
 _RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
 _RID = re.compile(r'\bId="rId(\d+)"')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
@@ -141,17 +147,18 @@ def _root_tag(xml: str, name: str) -> str:
 
 def _declares(tag: str, prefix: str, uri: str) -> bool:
     attr = "xmlns" if not prefix else f"xmlns:{prefix}"
-    found = re.search(rf'\s{attr}="([^"]*)"', tag)
+    found = re.search(rf"""\s{attr}\s*=\s*(?:"([^"]*)"|'([^']*)')""", tag)
     if found is None:
         return False
-    if found.group(1) != uri:
-        raise Unsupported(f"{attr} is bound to {found.group(1)}")
+    bound = found.group(1) if found.group(1) is not None else found.group(2)
+    if bound != uri:
+        raise Unsupported(f"{attr} is bound to {bound}")
     return True
 
 
 @lru_cache(maxsize=32)
 def _attr_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf'\s{name}="[^"]*"')
+    return re.compile(rf"""\s{name}\s*=\s*(?:"[^"]*"|'[^']*')""")
 
 
 def _set_attr(tag: str, name: str, value: str) -> str:
@@ -179,7 +186,11 @@ class _Package:
     def text(self, name: str) -> str:
         if name in self.changed:
             return self.changed[name]
-        return self.content(name).decode("utf-8")
+        data = self.content(name)
+        declared = _ENCODING.match(data)
+        if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            raise Unsupported(f"{name} is not in UTF-8")
+        return data.decode("utf-8")
 
     def content(self, name: str) -> bytes:
         """A part as it came, inflated once (never past its declared size)."""
@@ -194,9 +205,12 @@ class _Package:
         return found
 
     def fresh(self, pattern: str) -> tuple[int, str]:
-        """The first unused part name of `pattern` ('xl/comments{}.xml'), and its number."""
+        """The first part name of `pattern` ('xl/comments{}.xml') that no part, added part or content-type
+        override uses (part names compare without case), and its number."""
+        taken = {name.casefold() for name in (*self.names, *self.added)}
+        taken |= {name.lstrip("/").casefold() for name in _OVERRIDE.findall(self.text(_TYPES))}
         number = 1
-        while pattern.format(number) in self.names or pattern.format(number) in self.added:
+        while pattern.format(number).casefold() in taken:
             number += 1
         return number, pattern.format(number)
 
@@ -222,7 +236,7 @@ class _Package:
             flagged = sheets.get(sheet)
             if flagged is not None and cells:
                 types = self._mark_sheet(flagged, cells, styles, types, look)
-        for part in sheets.values():  # the fix sheet is the one selected when the copy opens
+        for part in self._sheet_parts(book_rels):  # the fix sheet is the one selected when the copy opens
             if part not in self.changed and b"tabSelected" not in self.content(part):
                 continue
             xml = self.text(part)
@@ -239,6 +253,16 @@ class _Package:
         self.changed[_TYPES] = types
         return self._write()
 
+    def _sheet_parts(self, book_rels: _Rels) -> list[str]:
+        """Every sheet's part, worksheets and chart sheets alike."""
+        found = []
+        for element in re.finditer(r"<sheet\b[^>]*>", self.text(_BOOK)):
+            rid = re.search(r'\sr:id="([^"]*)"', element.group(0))
+            target = book_rels.targets.get(rid.group(1), ("", ""))[0] if rid else ""
+            if target in self.names:
+                found.append(target)
+        return found
+
     def _sheets(self, book_rels: _Rels) -> dict[str, str]:
         """Sheet name → worksheet part (chart sheets and the like are left out)."""
         book = self.text(_BOOK)
@@ -253,7 +277,7 @@ class _Package:
                 raise Unsupported("a sheet without name or r:id")
             target, kind = book_rels.targets.get(rid.group(1), ("", ""))
             if kind == _REL_WORKSHEET and target in self.names:
-                sheets[_unescape(name.group(1))] = target
+                sheets[xml_unescape(name.group(1))] = target
         return sheets
 
     # --- one flagged worksheet ------------------------------------------------------------------------------
@@ -285,6 +309,8 @@ class _Package:
         types = _add_override(types, comments_part, _CT_COMMENTS)
         if not re.search(r'<Default\b[^>]*\bExtension="vml"', types, re.I):
             types = _add_default(types, "vml", _CT_VML)
+        if rels_part not in self.names and not re.search(r'<Default\b[^>]*\bExtension="rels"', types, re.I):
+            types = _add_default(types, "rels", _CT_RELS)
         return types
 
     # --- the new package ------------------------------------------------------------------------------------
@@ -392,12 +418,6 @@ class _Zip:
         return bytes(self.out)
 
 
-def _unescape(text: str) -> str:
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
-        text = text.replace(entity, char)
-    return text
-
-
 @lru_cache(maxsize=64)  # files made from one template share their relationship parts
 def _parse_rels(base: str, xml: str) -> tuple[dict[str, tuple[str, str]], frozenset[int]]:
     """Id → (target part, type) of a relationships part whose targets are relative to `base`, and the
@@ -418,7 +438,7 @@ def _parse_rels(base: str, xml: str) -> tuple[dict[str, tuple[str, str]], frozen
 
 
 def _resolve(base: str, target: str) -> str:
-    target = _unescape(target)
+    target = xml_unescape(target)
     if target.startswith("/"):
         return target[1:]
     return normpath(join_path(base, target))
@@ -495,6 +515,8 @@ class _Styles:
         self.xf_elements = _XF.findall(self.xfs[1])
         if not self.xf_elements:
             raise Unsupported("no cell formats")
+        if self.fills[2] < 2:  # the first two fills are reserved (none, gray125): ours would land on them
+            raise Unsupported("fewer than the two reserved fills")
         self.new_fonts: list[str] = []
         self.new_fills: list[str] = []
         self.new_xfs: list[str] = []
@@ -630,7 +652,7 @@ def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_sty
     else:
         kept: list[str] = []
         pos = 0
-        for found, row_end, replacement in edits:
+        for found, row_end, replacement in sorted(edits):  # rows need not be stored in number order
             kept += (xml[pos:found], replacement)
             pos = row_end
         return "".join(kept) + xml[pos:]
@@ -682,6 +704,13 @@ def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_s
         open_tag, body, closing = start_tag[:-2] + ">", "", "</row>"
     else:
         open_tag, body, closing = start_tag, row_xml[len(start_tag) : -len("</row>")], "</row>"
+    row_style = _STYLE.search(open_tag)
+    if row_style is not None and _CUSTOM_FORMAT.search(open_tag):  # a formatted row: its cells take its format
+        styled = int(row_style.group(1))
+
+        def column_style(_col: int) -> int:
+            return styled
+
     pieces: list[str] = []
     pos = 0
     pending = dict(cells)
@@ -824,7 +853,7 @@ def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
 @lru_cache(maxsize=64)
 def _book_with_first_sheet(book: str, name: str, rid: str) -> str:
     """workbook.xml with the fix sheet first: local defined names move one place, the fix sheet is active."""
-    taken = {_unescape(found).casefold() for found in re.findall(r'<sheet\b[^>]*?\sname="([^"]*)"', book)}
+    taken = {xml_unescape(found).casefold() for found in re.findall(r'<sheet\b[^>]*?\sname="([^"]*)"', book)}
     if name.casefold() in taken:
         raise Unsupported("a copy sent back with its fix sheet")
     ids = [int(found) for found in re.findall(r'<sheet\b[^>]*?\ssheetId="(\d+)"', book)]
