@@ -319,8 +319,10 @@ STYLES = (
 )
 
 
-def hand_made(sheet_data: str, *, sheet_name: str = SHEET, styles: str = STYLES, extra_types: str = "") -> bytes:
-    """A minimal workbook of one sheet named `sheet_name` whose <sheetData> holds `sheet_data`."""
+def hand_made(
+    sheet_data: str, *, sheet_name: str = SHEET, styles: str = STYLES, extra_types: str = "", head: str = ""
+) -> bytes:
+    """A minimal workbook of one sheet named `sheet_name` whose <sheetData> holds `sheet_data` (after `head`)."""
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     parts = {
         "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -342,7 +344,7 @@ def hand_made(sheet_data: str, *, sheet_name: str = SHEET, styles: str = STYLES,
         f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
         f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
         "xl/styles.xml": styles,
-        "xl/worksheets/sheet1.xml": f"<worksheet xmlns='{MAIN[1:-1]}'><sheetData>{sheet_data}</sheetData>"
+        "xl/worksheets/sheet1.xml": f"<worksheet xmlns='{MAIN[1:-1]}'>{head}<sheetData>{sheet_data}</sheetData>"
         "<pageMargins left='0.7' right='0.7' top='0.75' bottom='0.75' header='0.3' footer='0.3'/></worksheet>",
     }
     out = io.BytesIO()
@@ -379,6 +381,13 @@ def test_single_quoted_and_spaced_attributes_are_replaced_not_doubled() -> None:
     data = patched(hand_made(rows), {"A6": xlsx_patch.Mark(True, "ngày")})
     sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]  # a doubled attribute would not parse
     assert sheet["A6"].fill.fgColor.rgb == RED and sheet["A6"].number_format == "mm-dd-yy"
+
+
+def test_only_the_fix_sheet_is_selected_however_the_attribute_is_quoted() -> None:
+    head = "<sheetViews><sheetView tabSelected = '1' workbookViewId='0'/></sheetViews>"
+    data = patched(hand_made('<row r="6"/>', head=head), {"A6": xlsx_patch.Mark(True, "lỗi")})
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [FIX_SHEET]
 
 
 def test_a_cell_added_to_a_formatted_row_takes_the_row_format() -> None:

@@ -240,7 +240,7 @@ class _Package:
             if part not in self.changed and b"tabSelected" not in self.content(part):
                 continue
             xml = self.text(part)
-            unselected = re.sub(r'(<sheetView\b[^>]*?)\stabSelected="(?:1|true)"', r"\1", xml)
+            unselected = re.sub(r"""(<sheetView\b[^>]*?)\stabSelected\s*=\s*["'](?:1|true)["']""", r"\1", xml)
             if unselected != xml:
                 self.changed[part] = unselected
         _, fix_part = self.fresh("xl/worksheets/sheet{}.xml")
