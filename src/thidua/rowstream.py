@@ -52,11 +52,16 @@ _KNOWN_COLUMNS = 64
 _LETTERS = [column_letters(col) for col in range(_KNOWN_COLUMNS)]
 
 
-def _letters_to_col(letters: bytes) -> int:
+def column_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26."""
     col = 0
     for ch in letters:
-        col = col * 26 + (ch - 64)
+        col = col * 26 + (ord(ch) - 64)
     return col - 1
+
+
+def _letters_to_col(letters: bytes) -> int:
+    return column_index(letters.decode("ascii"))
 
 
 def _inline(text: str) -> str:

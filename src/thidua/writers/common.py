@@ -145,13 +145,13 @@ class FittedSheet:
     def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
         """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line
         row keeps the height the application gives it)."""
-        per_line = self.per_line(fmt, col, col if last is None else last)
+        per_line = self._per_line(fmt, col, col if last is None else last)
         if len(text) <= per_line and "\n" not in text:
             return 0.0
         lines = wrapped_lines(text, per_line)
         return lines * float(fmt.font_size) * 1.2 + 3 if lines > 1 else 0.0
 
-    def per_line(self, fmt: Format, col: int, last: int) -> int:
+    def _per_line(self, fmt: Format, col: int, last: int) -> int:
         """How many characters of `fmt` fit on one line of columns col..last."""
         found = self._capacity.get((id(fmt), col, last))
         if found is None:
@@ -176,25 +176,17 @@ class TableRows:
     def __init__(self, sheet: FittedSheet, stream: RowStream) -> None:
         self._sheet = sheet
         self._stream = stream
-        self._capacity: dict[tuple[int, int], int] = {}  # (id(format), column) → characters per line
 
     def add(self, cells: Sequence[tuple[object, Format]]) -> int:
         """Write the next row: (value, format) per column from A; text is made cell-safe here, "" and None
         are blank cells. Returns the row's 0-based number."""
         height = 0.0
         shown: list[tuple[object, Format]] = []
-        capacity = self._capacity
         for col, (value, fmt) in enumerate(cells):
             if value.__class__ is str or isinstance(value, str):
                 value = vn(value)
                 if value and fmt is not None and fmt.text_wrap:
-                    per_line = capacity.get((id(fmt), col))
-                    if per_line is None:
-                        per_line = capacity[(id(fmt), col)] = self._sheet.per_line(fmt, col, col)
-                    if len(value) > per_line or "\n" in value:
-                        lines = wrapped_lines(value, per_line)
-                        if lines > 1:
-                            height = max(height, lines * float(fmt.font_size) * 1.2 + 3)
+                    height = max(height, self._sheet.text_height(value, fmt, col))
             shown.append((value, fmt))
         return self._stream.add(shown, round(height, 2) or None)
 

@@ -165,7 +165,8 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
 
 
 def _marks(issues: list[Issue]) -> dict[str, dict[str, xlsx_patch.Mark]]:
-    """Sheet → cell → fill and comment, as `_annotate` gives them through openpyxl."""
+    """Sheet → cell → fill (red when any issue there is an error) and comment (each issue's note, one blank line
+    apart), for both ways of making a copy."""
     notes: dict[str, dict[str, list[Issue]]] = {}
     for issue in issues:
         if issue.sheet and _CELL.match(issue.cell):
@@ -174,16 +175,12 @@ def _marks(issues: list[Issue]) -> dict[str, dict[str, xlsx_patch.Mark]]:
         sheet: {
             cell: xlsx_patch.Mark(
                 any(found.severity is Severity.ERROR for found in found_here),
-                safe_text("\n\n".join(_note(found) for found in found_here)),
+                safe_text("\n\n".join(f"{title_of(found.code)}: {found.message}" for found in found_here)),
             )
             for cell, found_here in cells.items()
         }
         for sheet, cells in notes.items()
     }
-
-
-def _note(issue: Issue) -> str:
-    return f"{title_of(issue.code)}: {issue.message}"
 
 
 def _fix_rows(copy: ReturnCopy) -> list[tuple[str, list[str]] | None]:
@@ -250,19 +247,18 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
             for cell in row:
                 if cell.comment is not None and cell.comment.author == LOOK.author:
                     cell.comment = None
-    for issue in issues:
-        if not issue.sheet or issue.sheet not in workbook.sheetnames or not _CELL.match(issue.cell):
+    for sheet, cells in _marks(issues).items():  # the same fills and notes as the package edits give
+        if sheet not in workbook.sheetnames:
             continue
-        cell = workbook[issue.sheet][issue.cell]
-        if not isinstance(cell, Cell):
-            continue  # a merged cell's hidden part cannot carry a comment
-        if cell.fill is None or cell.fill.fgColor.rgb != FILLS[Severity.ERROR].fgColor.rgb:
-            cell.fill = FILLS[issue.severity]
-        note = _note(issue)
-        previous = cell.comment.text + "\n\n" if cell.comment is not None else ""
-        comment = Comment(safe_text(previous + note), LOOK.author)
-        comment.width, comment.height = 320, 160
-        cell.comment = comment
+        for ref, mark in cells.items():
+            cell = workbook[sheet][ref]
+            if not isinstance(cell, Cell):
+                continue  # a merged cell's hidden part cannot carry a comment
+            cell.fill = FILLS[Severity.ERROR if mark.error else Severity.WARNING]
+            previous = cell.comment.text + "\n\n" if cell.comment is not None else ""  # the staff's own note
+            comment = Comment(safe_text(previous + mark.text), LOOK.author)
+            comment.width, comment.height = 320, 160
+            cell.comment = comment
 
 
 def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy) -> None:

@@ -30,6 +30,7 @@ from posixpath import dirname, normpath
 from posixpath import join as join_path
 
 from thidua.guard import xml_unescape
+from thidua.rowstream import column_index, column_letters
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -121,21 +122,6 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _col_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def _col_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _root_tag(xml: str, name: str) -> str:
     """The root element's start tag, which must be `name` without a namespace prefix."""
     first = re.search(r"<[A-Za-z_]", xml)
@@ -172,7 +158,6 @@ def _set_attr(tag: str, name: str, value: str) -> str:
 
 class _Package:
     def __init__(self, source: zipfile.ZipFile, data: bytes) -> None:
-        self.source = source
         self.data = data
         self.infos = source.infolist()
         self.by_name = {info.filename: info for info in self.infos}
@@ -594,28 +579,30 @@ def _merged_hidden(xml: str) -> set[str]:
     """Cells covered by a merged range other than its first: they cannot carry a comment or a fill of their own."""
     hidden: set[str] = set()
     for first_col, first_row, last_col, last_row in _MERGE.findall(xml):
-        c1, c2, r1, r2 = _col_number(first_col), _col_number(last_col), int(first_row), int(last_row)
+        c1, c2, r1, r2 = column_index(first_col), column_index(last_col), int(first_row), int(last_row)
         if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
             raise Unsupported("a very large merged range")
         hidden.update(
-            f"{_col_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
+            f"{column_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
         )
     return hidden
 
 
 def _column_styles(xml: str) -> Callable[[int], int]:
-    """The default format of each column, from <cols> (a cell added to an empty spot takes it, as in Excel);
-    read only when a cell has to be added."""
-    ranges: list[tuple[int, int, int]] = []
+    """The default format of each column (0-based), from <cols>: a cell added to an empty spot takes it, as in
+    Excel. <cols> is read only when a cell has to be added."""
+
+    @lru_cache(maxsize=1)
+    def ranges() -> list[tuple[int, int, int]]:
+        found = []
+        for tag in _COL.findall(xml):
+            attrs = dict(_ATTR.findall(tag))
+            if {"min", "max", "style"} <= attrs.keys():
+                found.append((int(attrs["min"]) - 1, int(attrs["max"]) - 1, int(attrs["style"])))
+        return found
 
     def style_of(col: int) -> int:
-        if not ranges:
-            for tag in _COL.findall(xml):
-                attrs = dict(_ATTR.findall(tag))
-                if {"min", "max", "style"} <= attrs.keys():
-                    ranges.append((int(attrs["min"]), int(attrs["max"]), int(attrs["style"])))
-            ranges.append((0, 0, 0))  # read once, even when no column has a format
-        return next((style for low, high, style in ranges if low <= col <= high), 0)
+        return next((style for low, high, style in ranges() if low <= col <= high), 0)
 
     return style_of
 
@@ -638,7 +625,7 @@ def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_sty
     wanted: dict[int, dict[int, Mark]] = {}
     for ref, mark in marks.items():
         letters, number = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
-        wanted.setdefault(int(number), {})[_col_number(letters)] = mark
+        wanted.setdefault(int(number), {})[column_index(letters)] = mark
     # Usually every flagged row is there, its number the first attribute (as every client writes it): each row
     # is found directly, so a sheet with thousands of blank template rows costs no more than a short one.
     edits: list[tuple[int, int, str]] = []
@@ -679,10 +666,7 @@ def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_sty
 
 
 def _new_row(row: int, cells: dict[int, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
-    inner = "".join(
-        f'<c r="{_col_letters(col)}{row}" s="{styles.flagged(column_style(col), mark.error)}"/>'
-        for col, mark in sorted(cells.items())
-    )
+    inner = "".join(_new_cell(col, str(row), mark, styles, column_style) for col, mark in sorted(cells.items()))
     return f'<row r="{row}">{inner}</row>'
 
 
@@ -690,14 +674,11 @@ def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_s
     number = _ROW_NUMBER.search(row_xml[: row_xml.find(">")])
     if number is None:
         raise Unsupported("a row without its number")
-    places = [(row_xml.find(f'<c r="{_col_letters(col)}{number.group(1)}"'), mark) for col, mark in cells.items()]
+    places = [(row_xml.find(f'<c r="{column_letters(col)}{number.group(1)}"'), mark) for col, mark in cells.items()]
     if all(found != -1 for found, _mark in places):  # every flagged cell is there: restyle them in place
         for found, mark in sorted(places, key=lambda place: place[0], reverse=True):
             tag_end = row_xml.find(">", found) + 1
-            tag = row_xml[found:tag_end]
-            current = _STYLE.search(tag)
-            style = styles.flagged(int(current.group(1)) if current else 0, mark.error)
-            row_xml = row_xml[:found] + _set_attr(tag, "s", str(style)) + row_xml[tag_end:]
+            row_xml = row_xml[:found] + _restyled(row_xml[found:tag_end], mark, styles) + row_xml[tag_end:]
         return row_xml
     start_tag = row_xml[: row_xml.find(">") + 1]
     if start_tag.endswith("/>"):
@@ -722,7 +703,7 @@ def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_s
         ref = _REF.search(tag)
         if ref is None:
             raise Unsupported("a cell without its reference")
-        col = _col_number(ref.group(1))
+        col = column_index(ref.group(1))
         for missing in sorted(c for c in pending if c < col):
             pieces.append(body[pos : match.start()])
             pos = match.start()
@@ -730,10 +711,8 @@ def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_s
             added = True
         flagged = pending.pop(col, None)
         if flagged is not None:
-            current = _STYLE.search(tag)
-            style = styles.flagged(int(current.group(1)) if current else 0, flagged.error)
             pieces.append(body[pos : match.start()])
-            pieces.append(_set_attr(tag, "s", str(style)) + cell[tag_end:])
+            pieces.append(_restyled(tag, flagged, styles) + cell[tag_end:])
             pos = match.end()
     pieces.append(body[pos:])
     row_number = _ROW_NUMBER.search(open_tag)
@@ -746,8 +725,14 @@ def _restyle_row(row_xml: str, cells: dict[int, Mark], styles: _Styles, column_s
     return open_tag + "".join(pieces) + closing
 
 
+def _restyled(tag: str, mark: Mark, styles: _Styles) -> str:
+    """A cell's start tag with its format swapped for that format with the mark's fill."""
+    current = _STYLE.search(tag)
+    return _set_attr(tag, "s", str(styles.flagged(int(current.group(1)) if current else 0, mark.error)))
+
+
 def _new_cell(col: int, row: str, mark: Mark, styles: _Styles, column_style: Callable[[int], int]) -> str:
-    return f'<c r="{_col_letters(col)}{row}" s="{styles.flagged(column_style(col), mark.error)}"/>'
+    return f'<c r="{column_letters(col)}{row}" s="{styles.flagged(column_style(col), mark.error)}"/>'
 
 
 def _insert_legacy_drawing(xml: str, rid: str) -> str:
@@ -794,7 +779,7 @@ def _vml_xml(marks: dict[str, Mark], number: int) -> str:
     shapes = []
     for index, ref in enumerate(marks):
         letters, row_text = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
-        col, row = _col_number(letters) - 1, int(row_text) - 1
+        col, row = column_index(letters), int(row_text) - 1
         shapes.append(
             f'<v:shape id="_x0000_s{number * 1024 + index + 1}" type="#_x0000_t202" '
             'style="position:absolute;margin-left:80pt;margin-top:2pt;width:240pt;height:120pt;'
@@ -820,19 +805,19 @@ def _vml_xml(marks: dict[str, Mark], number: int) -> str:
 def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
     style_of = {"title": styles.title, "head": styles.head, "plain": 0}
     rows = []
-    last_col = 1
+    last_col = 0
     for number, row in enumerate(fix.rows, start=1):
         if row is None:
             continue
         kind, texts = row
         cells = []
-        for col, text in enumerate(texts, start=1):
+        for col, text in enumerate(texts):
             if not text:
                 continue
             last_col = max(last_col, col)
             style = style_of[kind]
             attr = f' s="{style}"' if style else ""
-            cells.append(f'<c r="{_col_letters(col)}{number}"{attr} t="inlineStr"><is>{_text_element(text)}</is></c>')
+            cells.append(f'<c r="{column_letters(col)}{number}"{attr} t="inlineStr"><is>{_text_element(text)}</is></c>')
         rows.append(f'<row r="{number}">{"".join(cells)}</row>')
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>' for i, width in enumerate(fix.widths, start=1)
@@ -841,7 +826,7 @@ def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
         f'<sheetPr><tabColor rgb="{fix.tab_color}"/><pageSetUpPr fitToPage="1"/></sheetPr>'
-        f'<dimension ref="A1:{_col_letters(last_col)}{len(fix.rows)}"/>'
+        f'<dimension ref="A1:{column_letters(last_col)}{len(fix.rows)}"/>'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
         '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
