@@ -43,6 +43,7 @@ from thidua.workspace import Workspace, open_workspace
 
 from . import hostile
 from .conftest import reg_row
+from .frames import figures, target
 
 MONTH = "2022-05"
 HOSTILE = "hostile"  # the corpus's folder inside submissions/
@@ -376,7 +377,7 @@ def test_check_names_every_hostile_file(hostile_check: Outcome) -> None:
 
 def test_compute_keeps_the_good_counts_with_the_whole_corpus(hostile_check: Outcome, hostile_run: Outcome) -> None:
     result = compute(hostile_check.ws, MONTH)
-    assert {t.target.code: (t.registered, t.achieved) for t in result.targets} == counts(hostile_run.clean)
+    assert figures(result) == counts(hostile_run.clean)
     assert result.issues.has_errors
 
 
@@ -391,7 +392,7 @@ READ_LIKE = {
 
 
 def target_counts(ws: Workspace) -> dict[str, tuple[int, int]]:
-    return {t.target.code: (t.registered, t.achieved) for t in compute(ws, MONTH).targets}
+    return figures(compute(ws, MONTH))
 
 
 @pytest.mark.parametrize("name", sorted(READ_LIKE))
@@ -571,7 +572,7 @@ def test_huge_sheets_are_refused_quickly(corpus: Path, empty_ws: Workspace) -> N
             f"Trang tính có > 50,000 dòng, {advice}",
         ),
     }
-    assert all(t.registered == 0 for t in result.targets if t.target.code == "LDTT")
+    assert target(result, "LDTT").registered == 0
 
 
 def test_the_row_limit_is_configurable(empty_ws: Workspace) -> None:
@@ -605,7 +606,7 @@ def test_a_macro_enabled_workbook_is_read_with_a_note(empty_ws: Workspace, tmp_p
     hostile.macro_enabled(empty_ws.submissions / "co-macro.xlsm", filled)
     assert guard.inspect((empty_ws.submissions / "co-macro.xlsm").read_bytes(), ".xlsm", guard.Limits()).macros
     result = compute(empty_ws, MONTH)
-    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 1
+    assert target(result, "LDTT").registered == 1
     assert [i.code for i in result.issues if i.file == "co-macro.xlsm"] == ["file-macro"]
 
 
@@ -644,7 +645,7 @@ def test_a_file_that_vanishes_during_the_batch_is_reported(empty_ws: Workspace, 
             "dưới dạng .xlsx rồi gửi lại.",
         )
     ]
-    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 1
+    assert target(result, "LDTT").registered == 1
 
 
 def test_a_broken_link_is_named_in_the_issues(empty_ws: Workspace) -> None:

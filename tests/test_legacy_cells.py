@@ -9,6 +9,7 @@ from thidua.batch import compute
 from thidua.workspace import Workspace
 
 from .conftest import Fill, reg_row
+from .frames import registered
 from .test_legacy import tcvn3, vni
 
 
@@ -39,6 +40,6 @@ def test_names_typed_with_legacy_fonts_are_converted_and_counted(empty_ws: Works
     assert "VNI-Windows" in notes[2][1] and "phông VNI-Times" in notes[2][1]
     assert "các ký tự trong ô" in notes[4][1]
     assert [i for i in result.issues if i.severity.value == "lỗi"] == []
-    regs = {row.person.name: row.registration for row in result.persons if row.registration}
-    assert set(regs) == {"Phan Thị Lệ Thủy", "Lâm Thị Thùy Dương", "Đặng Thị Ngọc Ánh", "Huỳnh Thị Kim Oanh"}
-    assert regs["Đặng Thị Ngọc Ánh"].initiative == "Sử dụng trò chơi học tập"
+    regs = registered(result)
+    assert set(regs.index) == {"Phan Thị Lệ Thủy", "Lâm Thị Thùy Dương", "Đặng Thị Ngọc Ánh", "Huỳnh Thị Kim Oanh"}
+    assert regs.loc["Đặng Thị Ngọc Ánh", "initiative"] == "Sử dụng trò chơi học tập"

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from thidua import vocab
 from thidua.default import PLAN
-from thidua.issues import Report
-from thidua.measure import MonthResult, measure, ratio, status_of
-from thidua.model import ActivityResult, Origin, Person, Registration, Submissions, Target, Vote
+from thidua.measure import MonthResult, ratio, status_of
+from thidua.model import Person, Target
+from thidua.records import Records
+
+from . import frames
+from .frames import Add, month_of
 
 D = dt.date
 P = {p.stt: p for p in PLAN.roster}
-ORIGIN = Origin("x.xlsx", "Đăng ký", 5)
 
 
 def reg(
@@ -30,29 +34,30 @@ def reg(
     aid: str = "",
     marks: frozenset[str] = frozenset(),
     date: dt.date | None = D(2021, 9, 30),
-) -> Registration:
-    return Registration(p, title, "", initiative, level, aid, marks, date, "", ORIGIN)
+) -> Add:
+    return frames.registration(
+        p, title, initiative=initiative, initiative_level=level, teaching_aid=aid, activities=sorted(marks), date=date
+    )
 
 
-def res(p: Person, activity: str, product: str, level: str | None, result: str, date: dt.date) -> ActivityResult:
-    return ActivityResult(p, activity, product, level, result, date, "", "", ORIGIN)
+def res(p: Person, activity: str, product: str, level: str | None, result: str, date: dt.date) -> Add:
+    return frames.result_row(p, activity, result, date, product=product, level=level)
 
 
-def vote(p: Person, title: str, date: dt.date | None = D(2022, 5, 25)) -> Vote:
-    return Vote(p, "Hoàn thành tốt nhiệm vụ", "Không", title, "", date, "", ORIGIN)
+def vote(p: Person, title: str, date: dt.date | None = D(2022, 5, 25)) -> Add:
+    return frames.vote_row(p, title, rating="Hoàn thành tốt nhiệm vụ", date=date)
 
 
-def run(subs: Submissions, month: str = "2022-05", end: dt.date = D(2022, 5, 31)) -> MonthResult:
-    return measure(PLAN, subs, month, end, Report())
+def run(subs: Records, month: str = "2022-05", end: dt.date = D(2022, 5, 31)) -> MonthResult:
+    return month_of(subs, month, end)
 
 
 def fig(result: MonthResult, code: str) -> tuple[int, int]:
-    t = next(t for t in result.targets if t.target.code == code)
-    return t.registered, t.achieved
+    return frames.figures(result)[code]
 
 
 def test_level_target_counts_items_at_that_level_or_higher() -> None:
-    subs = Submissions(
+    subs = frames.records(
         results=[
             res(P[4], vocab.SKKN, "A", "Tỉnh", "Được công nhận", D(2022, 3, 1)),
             res(P[5], vocab.SKKN, "B", "Huyện", "Đạt giải", D(2022, 3, 1)),
@@ -65,7 +70,7 @@ def test_level_target_counts_items_at_that_level_or_higher() -> None:
 
 
 def test_works_count_once_per_normalised_title_whatever_the_coauthors() -> None:
-    subs = Submissions(
+    subs = frames.records(
         registrations=[
             reg(P[20], initiative="Ứng dụng CNTT trong dạy học", level="Huyện"),
             reg(P[21], initiative="  ứng dụng  cntt trong dạy học ", level="Huyện"),
@@ -79,7 +84,7 @@ def test_works_count_once_per_normalised_title_whatever_the_coauthors() -> None:
 
 
 def test_failed_initiative_and_merely_submitted_teaching_aid_do_not_count() -> None:
-    subs = Submissions(
+    subs = frames.records(
         results=[
             res(P[2], vocab.SKKN, "A", "Huyện", "Không đạt", D(2022, 3, 1)),
             res(P[6], vocab.DDDH, "Bộ 1", "Huyện", "Đã nộp", D(2021, 12, 1)),
@@ -93,12 +98,12 @@ def test_failed_initiative_and_merely_submitted_teaching_aid_do_not_count() -> N
 
 
 def test_named_teaching_aid_counts_as_registered_for_the_contest() -> None:
-    subs = Submissions(registrations=[reg(P[6], aid="Bộ thẻ chữ"), reg(P[9], aid="Mô hình đồng hồ")])
+    subs = frames.records(registrations=[reg(P[6], aid="Bộ thẻ chữ"), reg(P[9], aid="Mô hình đồng hồ")])
     assert fig(run(subs), "DDDH_HUYEN") == (2, 0)
 
 
 def test_cstdcs_counts_for_ldtt_too() -> None:
-    subs = Submissions(
+    subs = frames.records(
         registrations=[reg(P[1], vocab.CSTDCS), reg(P[2]), reg(P[3], vocab.NO_TITLE)],
         votes=[vote(P[1], vocab.CSTDCS), vote(P[2], vocab.LDTT), vote(P[3], "Không")],
     )
@@ -108,7 +113,7 @@ def test_cstdcs_counts_for_ldtt_too() -> None:
 
 
 def test_rows_dated_after_the_month_do_not_count_yet() -> None:
-    subs = Submissions(
+    subs = frames.records(
         registrations=[reg(P[5], marks=frozenset({"Tiết học yêu thương"}), date=D(2021, 11, 2))],
         results=[res(P[5], "Tiết học yêu thương", "T", None, "Đã thực hiện", D(2021, 11, 16))],
     )
@@ -117,7 +122,7 @@ def test_rows_dated_after_the_month_do_not_count_yet() -> None:
 
 
 def test_participation_counts_every_teacher_with_a_row_whatever_the_result() -> None:
-    subs = Submissions(
+    subs = frames.records(
         results=[
             res(P[4], "Bài soạn video trực tuyến", "V1", "Tỉnh", "Đã nộp", D(2021, 10, 1)),
             res(P[4], "Bài soạn video trực tuyến", "V2", "Tỉnh", "Không đạt", D(2021, 11, 1)),
@@ -131,50 +136,51 @@ def test_participation_counts_every_teacher_with_a_row_whatever_the_result() -> 
 
 
 def test_ratios_are_exact_and_status_follows_the_year() -> None:
-    subs = Submissions(
+    subs = frames.records(
         registrations=[reg(P[i]) for i in range(2, 26)],
         votes=[vote(P[i], vocab.LDTT, D(2022, 3, 1)) for i in range(2, 18)],
     )
     before = run(subs, "2022-03", D(2022, 3, 31))
-    ldtt = next(t for t in before.targets if t.target.code == "LDTT")
+    ldtt = frames.target(before, "LDTT")
     assert (ldtt.registered, ldtt.achieved) == (24, 16)
-    assert ldtt.registered_ratio == Fraction(1) and ldtt.achieved_ratio == Fraction(2, 3)
-    assert ldtt.base_ratio == Fraction(16, 32)
+    # the float nearest the exact ratio (rounded only for display)
+    assert ldtt.registered_ratio == float(Fraction(1)) and ldtt.achieved_ratio == float(Fraction(2, 3))
+    assert ldtt.base_ratio == float(Fraction(16, 32))
     assert ldtt.status == "Đủ đăng ký"
     after = run(subs)
-    assert next(t for t in after.targets if t.target.code == "LDTT").status == "Không đạt"
-    assert next(t for t in after.targets if t.target.code == "CSTDCS").status == "Không đạt"
+    assert frames.target(after, "LDTT").status == "Không đạt"
+    assert frames.target(after, "CSTDCS").status == "Không đạt"
 
 
 def test_a_zero_or_missing_target_gives_no_ratio() -> None:
     zero = dataclasses.replace(PLAN.targets[-1], code="Z", target=0, base=0)
     missing = dataclasses.replace(PLAN.targets[-1], code="M", target=None, base=None)
     plan = dataclasses.replace(PLAN, targets=(zero, missing))
-    result = measure(plan, Submissions(registrations=[reg(P[2])]), "2022-05", D(2022, 5, 31), Report())
-    z, m = result.targets
-    assert (z.registered_ratio, z.achieved_ratio, z.base_ratio) == (None, None, None)
+    result = month_of(frames.records(registrations=[reg(P[2])], plan=plan), "2022-05", D(2022, 5, 31), plan=plan)
+    z, m = result.targets.itertuples()
+    assert all(math.isnan(r) for r in (z.registered_ratio, z.achieved_ratio, z.base_ratio))  # no ratio
     assert z.status == "Đạt"
-    assert m.achieved_ratio is None and m.status == "—"
+    assert math.isnan(m.achieved_ratio) and m.status == "—"
 
 
 def test_counting_follows_targets_added_to_the_plan() -> None:
     extra = Target("THAO_GIANG", "Thao giảng", "Cá nhân", 10, None, "lượt", "Thao giảng", None, "Lượt")
     plan = dataclasses.replace(PLAN, targets=(*PLAN.targets, extra))
-    subs = Submissions(
+    subs = frames.records(
         results=[
             res(P[3], "Thao giảng", "T1", None, "Đạt", D(2021, 11, 1)),
             res(P[3], "Thao giảng", "T2", None, "Đạt", D(2021, 11, 2)),
             res(P[5], "Thao giảng", "T3", None, "Đạt", D(2021, 11, 3)),
         ]
     )
-    result = measure(plan, subs, "2021-11", D(2021, 11, 30), Report())
+    result = month_of(subs, "2021-11", D(2021, 11, 30), plan=plan)
     assert fig(result, "THAO_GIANG") == (0, 3)
 
 
 @given(st.integers(min_value=0, max_value=10_000), st.one_of(st.none(), st.integers(min_value=0, max_value=500)))
 def test_ratio_never_divides_by_zero(numerator: int, denominator: int | None) -> None:
-    value = ratio(numerator, denominator)
-    assert value is None if not denominator else value == Fraction(numerator, denominator)
+    (value,) = ratio(pd.Series([numerator]), pd.Series([denominator], dtype="Int64"))
+    assert math.isnan(value) if not denominator else value == float(Fraction(numerator, denominator))
 
 
 @pytest.mark.parametrize(
@@ -189,4 +195,5 @@ def test_ratio_never_divides_by_zero(numerator: int, denominator: int | None) ->
     ],
 )
 def test_status(target: int | None, registered: int, achieved: int, final: bool, status: str) -> None:
-    assert status_of(target, registered, achieved, final) == status
+    shown = status_of(pd.Series([target], dtype="Int64"), pd.Series([registered]), pd.Series([achieved]), final)
+    assert shown.tolist() == [status]

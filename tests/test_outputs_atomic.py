@@ -17,6 +17,7 @@ from thidua.templates import write_templates
 from thidua.workspace import Workspace
 
 from .conftest import libreoffice_convert, reg_row
+from .frames import figures, target
 
 
 def test_a_failed_run_leaves_the_previous_outputs_intact(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,17 +56,17 @@ def test_a_template_of_another_school_and_year_is_flagged(empty_ws: Workspace, t
         ["template-other-school", "mau-cu.xlsx", "cảnh báo"],
         ["template-other-year", "mau-cu.xlsx", "cảnh báo"],
     ]
-    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 1
+    assert target(result, "LDTT").registered == 1
 
 
 def test_macro_enabled_workbooks_are_read(demo_ws: Workspace, tmp_path: Path) -> None:
     src = demo_ws.submissions / "dang-ky" / "DK thi dua To 2-3.xlsx"
     (converted,) = libreoffice_convert([src], "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "lo")
-    before = {t.target.code: t.registered for t in compute(demo_ws, "2022-05").targets}
+    before = figures(compute(demo_ws, "2022-05"))
     src.unlink()
     converted.rename(src.with_suffix(".xlsm"))
     after = compute(demo_ws, "2022-05")
-    assert {t.target.code: t.registered for t in after.targets} == before
+    assert figures(after) == before
     assert "dang-ky/DK thi dua To 2-3.xlsm" in after.files_read
 
 
@@ -138,4 +139,4 @@ def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:
         "write (write_month)",
         "history (record_month)",
     ]
-    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 28
+    assert target(result, "LDTT").registered == 28

@@ -13,13 +13,15 @@ from thidua.batch import compute
 from thidua.issues import Issue
 from thidua.measure import MonthResult
 from thidua.plan import PLAN_FILE
+from thidua.records import as_date
 from thidua.workspace import Workspace
 
+from . import frames
 from .conftest import D, Fill, act_row, libreoffice_convert, reg_row
 
 
 def figures(result: MonthResult) -> dict[str, tuple[int, int]]:
-    return {t.target.code: (t.registered, t.achieved) for t in result.targets}
+    return frames.figures(result)
 
 
 def submission_issues(result: MonthResult) -> list[Issue]:
@@ -117,11 +119,11 @@ def test_messy_values_are_matched_leniently_and_stored_canonically(empty_ws: Wor
     assert issues(result, "code") == []
     f = figures(result)
     assert f["LDTT"] == (3, 0) and f["CSTDCS"] == (1, 0) and f["TIET_HOC_YT"] == (1, 0) and f["VIDEO_SO"] == (1, 0)
-    regs = {row.person.name: row.registration for row in result.persons if row.registration}
-    assert regs["Phạm Thị Hòa"].title == "Chiến sĩ thi đua cơ sở"
-    assert regs["Phạm Thị Hòa"].date == D(2021, 10, 4)
-    assert regs["Đinh Thị Mai"].date == D(2021, 10, 3)
-    assert regs["Hồ Thị Thúy Kiều"].date == D(2021, 10, 1)  # Excel serial 44470
+    regs = frames.registered(result)
+    assert regs.loc["Phạm Thị Hòa", "title"] == "Chiến sĩ thi đua cơ sở"
+    assert as_date(regs.loc["Phạm Thị Hòa", "registration_date"]) == D(2021, 10, 4)
+    assert as_date(regs.loc["Đinh Thị Mai", "registration_date"]) == D(2021, 10, 3)
+    assert as_date(regs.loc["Hồ Thị Thúy Kiều", "registration_date"]) == D(2021, 10, 1)  # Excel serial 44470
 
 
 def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fill) -> None:
@@ -148,7 +150,7 @@ def test_every_cell_problem_is_named_with_its_cell(empty_ws: Workspace, fill: Fi
     unknown = next(i for i in submission_issues(result) if i.code == "person-unknown")
     assert "Trần Văn Quý" in unknown.message and unknown.file == "loi.xlsx" and unknown.sheet == "Đăng ký"
     assert figures(result)["LDTT"] == (0, 0)  # rows with errors are left out of the counts
-    assert {row.person.name for row in result.persons if row.has_errors} == {
+    assert set(result.persons.loc[result.persons["has_errors"], "name"]) == {
         "Đinh Thị Mai",
         "Y Blưm",
         "Trần Văn Quý",
@@ -167,7 +169,8 @@ def test_namesakes_are_told_apart_by_birth_date(empty_ws: Workspace, fill: Fill)
     )
     result = compute(empty_ws, "2021-10")
     assert issues(result, "code", "cell") == [["person-ambiguous", "B7"]]
-    assert [r.person.team for row in result.persons for r in row.results] == ["Tổ 2–3"]
+    results = result.records.results
+    assert [result.plan.roster[key].team for key in results["person"]] == ["Tổ 2–3"]
 
 
 def test_activity_rows_need_a_level_for_works_only(empty_ws: Workspace, fill: Fill) -> None:
@@ -229,7 +232,7 @@ def test_serial_dates_of_a_1904_workbook(empty_ws: Workspace) -> None:
     ws["C3"].number_format = "dd/mm/yyyy"
     wb.save(empty_ws.submissions / "mac.xlsx")
     result = compute(empty_ws, "2021-10")
-    dates = {row.person.name: row.registration.date for row in result.persons if row.registration}
+    dates = {name: as_date(day) for name, day in frames.registered(result)["registration_date"].items()}
     assert dates == {"Đinh Thị Mai": D(2021, 10, 4), "Y Blưm": D(2021, 10, 3)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,32 +12,43 @@ import pytest
 from thidua import vocab
 from thidua.default import PLAN
 from thidua.issues import Report
-from thidua.measure import MonthResult, measure
-from thidua.model import ActivityResult, Origin, Person, Registration, Submissions, Vote
+from thidua.measure import MonthResult
+from thidua.model import Person, Plan
+from thidua.records import Records
 from thidua.rules import apply_rules, capped, choose_pack, months_between
+
+from . import frames
+from .frames import Add, month_of
 
 D = dt.date
 P = {p.stt: p for p in PLAN.roster}
-ORIGIN = Origin(
-    "dk.xlsx", "Đăng ký", 7, {"name": 1, "title": 5, "initiative": 7, "date": 13, "discipline": 4, "rating": 3}
-)
+ORIGIN = ("dk.xlsx", "Đăng ký", 7)
+COLUMNS = {"name": 1, "title": 5, "initiative": 7, "date": 13, "discipline": 4, "rating": 3}
 
 
-def reg(p: Person, title: str = vocab.LDTT, initiative: str = "", date: dt.date = D(2021, 9, 30)) -> Registration:
-    return Registration(p, title, "", initiative, "Huyện" if initiative else None, "", frozenset(), date, "", ORIGIN)
+def reg(p: Person, title: str = vocab.LDTT, initiative: str = "", date: dt.date = D(2021, 9, 30)) -> Add:
+    level = "Huyện" if initiative else None
+    return frames.registration(p, title, ORIGIN, initiative=initiative, initiative_level=level, date=date, layout=0)
 
 
-def vote(p: Person, title: str = vocab.LDTT, rating: str = vocab.RATINGS[1], discipline: str = "Không") -> Vote:
-    return Vote(p, rating, discipline, title, "", D(2022, 5, 25), "", ORIGIN)
+def vote(p: Person, title: str = vocab.LDTT, rating: str = vocab.RATINGS[1], discipline: str = "Không") -> Add:
+    return frames.vote_row(p, title, ORIGIN, rating=rating, discipline=discipline, date=D(2022, 5, 25), layout=0)
 
 
-def skkn(p: Person, result: str = vocab.RESULT_RECOGNISED) -> ActivityResult:
-    return ActivityResult(p, vocab.SKKN, "SK", "Huyện", result, D(2022, 3, 1), "", "", ORIGIN)
+def skkn(p: Person, result: str = vocab.RESULT_RECOGNISED) -> Add:
+    return frames.result_row(p, vocab.SKKN, result, D(2022, 3, 1), ORIGIN, product="SK", level="Huyện", layout=0)
 
 
-def checked(subs: Submissions, overrides: dict[str, object] | None = None) -> tuple[MonthResult, Report]:
+def records_of(
+    registrations: Sequence[Add] = (), results: Sequence[Add] = (), votes: Sequence[Add] = (), plan: Plan = PLAN
+) -> Records:
+    """The records of a test, built as validation builds them, on the sheet layout COLUMNS."""
+    return frames.records(registrations, results, votes, plan=plan, layouts=[COLUMNS])
+
+
+def checked(subs: Records, overrides: dict[str, object] | None = None) -> tuple[MonthResult, Report]:
     report = Report()
-    result = measure(PLAN, subs, "2022-05", D(2022, 5, 31), report)
+    result = month_of(subs, "2022-05", D(2022, 5, 31), report)
     pack = choose_pack(PLAN.school.school_year, overrides)  # type: ignore[arg-type]
     assert pack is not None
     apply_rules(result, pack, report)
@@ -48,7 +60,7 @@ def codes(report: Report, prefix: str = "rule-") -> list[str]:
 
 
 def test_the_plan_itself_is_over_the_cstdcs_cap() -> None:
-    _result, report = checked(Submissions())
+    _result, report = checked(records_of())
     (issue,) = [i for i in report if i.code == "rule-cstdcs-share"]
     assert "4 Chiến sĩ thi đua cơ sở trên 24 Lao động tiên tiến" in issue.message
     assert "15%" in issue.message and "được 3 người" in issue.message and "Nghị định 91/2017/NĐ-CP" in issue.message
@@ -56,13 +68,13 @@ def test_the_plan_itself_is_over_the_cstdcs_cap() -> None:
 
 
 def test_cap_rounding_is_configurable() -> None:
-    _result, report = checked(Submissions(), {"cstdcs_share": {"rounding": "round"}})
+    _result, report = checked(records_of(), {"cstdcs_share": {"rounding": "round"}})
     assert "rule-cstdcs-share" not in codes(report)
     assert capped(0.15, 24, "floor") == 3 and capped(0.15, 24, "round") == 4 and capped(0.15, 20, "floor") == 3
 
 
 def test_cstdcs_needs_an_initiative_at_registration_and_at_the_vote() -> None:
-    subs = Submissions(
+    subs = records_of(
         registrations=[reg(P[1], vocab.CSTDCS, "Chỉ đạo dạy học trực tuyến"), reg(P[4], vocab.CSTDCS)],
         results=[skkn(P[1]), skkn(P[11], vocab.RESULT_FAILED)],
         votes=[vote(P[1], vocab.CSTDCS), vote(P[11], vocab.CSTDCS)],
@@ -74,7 +86,7 @@ def test_cstdcs_needs_an_initiative_at_registration_and_at_the_vote() -> None:
 
 
 def test_ldtt_conditions_at_the_vote_warn_but_do_not_change_the_counts() -> None:
-    subs = Submissions(
+    subs = records_of(
         votes=[
             vote(P[2], discipline="Khiển trách"),
             vote(P[3], rating="Hoàn thành nhiệm vụ"),
@@ -92,30 +104,30 @@ def test_ldtt_conditions_at_the_vote_warn_but_do_not_change_the_counts() -> None
     ]
     recruited = next(i for i in report if i.code == "rule-ldtt-recruited")
     assert "16/08/2021" in recruited.message and "10 tháng" in recruited.message
-    assert next(t for t in result.targets if t.target.code == "LDTT").achieved == 4
+    assert frames.target(result, "LDTT").achieved == 4
 
 
 def test_collective_needs_more_than_half_ldtt_and_no_serious_discipline() -> None:
     votes = [vote(P[i]) for i in range(1, 17)] + [vote(P[17], "Không", discipline="Cảnh cáo")]
-    _result, report = checked(Submissions(votes=votes), {"cstdcs_share": {"enabled": False}})
+    _result, report = checked(records_of(votes=votes), {"cstdcs_share": {"enabled": False}})
     share = next(i for i in report if i.code == "rule-collective-share")
     assert "16/32" in share.message and "trên 50%" in share.message and "Điều 28" in share.message
     assert P[17].label in next(i for i in report if i.code == "rule-collective-discipline").message
     votes.append(vote(P[18]))
-    _result, report = checked(Submissions(votes=votes), {"cstdcs_share": {"enabled": False}})
+    _result, report = checked(records_of(votes=votes), {"cstdcs_share": {"enabled": False}})
     assert "rule-collective-share" not in codes(report)
 
 
 def test_late_registrations_are_warnings_naming_the_deadline() -> None:
-    subs = Submissions(registrations=[reg(P[21], date=D(2021, 10, 6)), reg(P[22], date=D(2021, 10, 4))])
+    subs = records_of(registrations=[reg(P[21], date=D(2021, 10, 6)), reg(P[22], date=D(2021, 10, 4))])
     result, report = checked(subs, {"cstdcs_share": {"enabled": False}})
     (late,) = [i for i in report if i.code == "rule-late-registration"]
     assert late.cell == "N8" and "04/10/2021" in late.message and late.team == "Tổ 4–5"
-    assert next(t for t in result.targets if t.target.code == "LDTT").registered == 2
+    assert frames.target(result, "LDTT").registered == 2
 
 
 def test_a_plan_base_that_disagrees_with_the_roster_is_a_warning() -> None:
-    _result, report = checked(Submissions())
+    _result, report = checked(records_of())
     (base,) = [i for i in report if i.code == "plan-base-roster"]
     assert "BGDT_BO" in base.message and "9 GV" in base.message and "26 giáo viên" in base.message
 
@@ -150,8 +162,12 @@ def test_a_later_pack_in_the_workspace_applies_without_code_changes(tmp_path: Pa
         "ldtt_conditions": {"source": "Thông tư 01/2024/TT-BNV", "min_months": 6}
     }
     report = Report()
-    plan = dataclasses.replace(PLAN, school=dataclasses.replace(PLAN.school, school_year="2024–2025"))
     recruited = dataclasses.replace(P[27], recruited=D(2021, 11, 1))
-    result = measure(plan, Submissions(votes=[vote(recruited)]), "2022-05", D(2022, 5, 31), report)
+    plan = dataclasses.replace(
+        PLAN,
+        school=dataclasses.replace(PLAN.school, school_year="2024–2025"),
+        roster=tuple(recruited if p is P[27] else p for p in PLAN.roster),
+    )
+    result = month_of(records_of(votes=[vote(recruited)], plan=plan), "2022-05", D(2022, 5, 31), report, plan)
     apply_rules(result, pack, report)
     assert [i.code for i in report] == []  # 6 months are enough under the later pack

@@ -14,12 +14,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from thidua import default, vocab
 from thidua.issues import Report
-from thidua.measure import MonthResult, measure
-from thidua.model import ActivityResult, Origin, Person, Registration, Submissions, Vote
+from thidua.measure import MonthResult
+from thidua.model import Person
+from thidua.records import Records
 from thidua.text import name_sort_key
 from thidua.writers.dashboard import RULES_ELSEWHERE, rule_findings, write_dashboard
 from thidua.writers.issue_report import in_reading_order, person_order, write_issue_report
 from thidua.writers.submission import write_submission
+
+from . import frames
+from .frames import Add, month_of
 
 D = dt.date
 PLAN = default.PLAN
@@ -27,7 +31,7 @@ ROSTER = PLAN.roster
 HT, PHT, HOA, HOA2, MAI, ANH, LINH = ROSTER[0], ROSTER[1], ROSTER[3], ROSTER[4], ROSTER[5], ROSTER[10], ROSTER[19]
 LINK = '=HYPERLINK("http://x")'
 AT_SUM = "@SUM(A1)"
-ORIGIN = Origin("a.xlsx", "Đăng ký", 5)
+ORIGIN = ("a.xlsx", "Đăng ký", 5)
 TIET, VIDEO, BGDT = "Tiết học yêu thương", "Bài soạn video trực tuyến", "Thiết kế bài giảng điện tử"
 
 
@@ -40,18 +44,32 @@ def _reg(
     activities: tuple[str, ...] = (),
     reward: str = "",
     note: str = "",
-) -> Registration:
-    return Registration(
-        person, title, reward, initiative, level, aid, frozenset(activities), D(2021, 10, 1), note, ORIGIN
+) -> Add:
+    return frames.registration(
+        person,
+        title,
+        ORIGIN,
+        reward_form=reward,
+        initiative=initiative,
+        initiative_level=level,
+        teaching_aid=aid,
+        activities=activities,
+        date=D(2021, 10, 1),
+        note=note,
     )
 
 
-def _res(person: Person, activity: str, product: str, level: str | None, result: str, date: dt.date) -> ActivityResult:
-    origin = Origin("b.xlsx", "Báo cáo", 6)
-    return ActivityResult(person, activity, product, level, result, date, "12/QĐ-PGD", "", origin)
+def _res(person: Person, activity: str, product: str, level: str | None, result: str, date: dt.date) -> Add:
+    return frames.result_row(
+        person, activity, result, date, ("b.xlsx", "Báo cáo", 6), product=product, level=level, decision="12/QĐ-PGD"
+    )
 
 
-def _submissions() -> Submissions:
+def _vote(person: Person, rating: str, title: str) -> Add:
+    return frames.vote_row(person, title, ORIGIN, rating=rating, decision="20/QĐ", date=D(2022, 5, 25))
+
+
+def _submissions() -> Records:
     regs = [
         _reg(HOA, vocab.CSTDCS, LINK, "Huyện", AT_SUM, (TIET, VIDEO), "Giấy khen của Chủ tịch UBND huyện"),
         _reg(HOA2, vocab.LDTT, "Dạy học tích cực môn Toán", "Tỉnh", "", (BGDT, TIET), note="=1+1"),
@@ -66,11 +84,10 @@ def _submissions() -> Submissions:
         _res(HOA2, vocab.SKKN, "Dạy học tích cực môn Toán", "Tỉnh", vocab.RESULT_PRIZE, D(2022, 5, 5)),
         _res(MAI, VIDEO, "Bài 5", None, vocab.RESULT_SUBMITTED, D(2022, 2, 1)),
     ]
-    votes = [
-        Vote(HOA, vocab.RATINGS[0], "Không", vocab.CSTDCS, "20/QĐ", D(2022, 5, 25), "", ORIGIN),
-        Vote(HOA2, vocab.RATINGS[1], "Không", vocab.LDTT, "20/QĐ", D(2022, 5, 25), "", ORIGIN),
-    ]
-    return Submissions(regs, results, votes, ["b.xlsx", "a.xlsx", "c.xlsx"], {HOA, HOA2, MAI, PHT, ANH, LINH}, {LINH})
+    votes = [_vote(HOA, vocab.RATINGS[0], vocab.CSTDCS), _vote(HOA2, vocab.RATINGS[1], vocab.LDTT)]
+    return frames.records(
+        regs, results, votes, ["b.xlsx", "a.xlsx", "c.xlsx"], {HOA, HOA2, MAI, PHT, ANH, LINH}, {LINH}
+    )
 
 
 def _report() -> Report:
@@ -111,13 +128,13 @@ def _report() -> Report:
 
 @pytest.fixture(scope="module")
 def result() -> MonthResult:
-    return measure(PLAN, _submissions(), "2022-05", D(2022, 5, 31), _report())
+    return month_of(_submissions(), "2022-05", D(2022, 5, 31), _report())
 
 
 @pytest.fixture(scope="module")
 def october() -> MonthResult:
     """The registration month: the date line carries the registration deadline, not the month's end."""
-    return measure(PLAN, _submissions(), "2021-10", D(2021, 10, 31), Report())
+    return month_of(_submissions(), "2021-10", D(2021, 10, 31))
 
 
 @pytest.fixture(scope="module")
@@ -184,12 +201,12 @@ def test_overview_rows_are_the_targets(written: dict[str, Path], result: MonthRe
         "Thay đổi so với tháng trước",
         "Dự báo",
     ]
-    assert [r[1] for r in rows] == [t.target.code for t in result.targets]
-    assert [r[13] for r in rows] == [t.projection for t in result.targets]
+    assert [r[1] for r in rows] == [t.code for t in result.targets.itertuples()]
+    assert [r[13] for r in rows] == [t.projection for t in result.targets.itertuples()]
     assert all(r[12] == "—" for r in rows)  # no history: no change to show
-    assert [r[2] for r in rows] == [t.target.name for t in result.targets]
-    assert [(r[6], r[7]) for r in rows] == [(t.registered, t.achieved) for t in result.targets]
-    assert [r[11] for r in rows] == [t.status for t in result.targets]
+    assert [r[2] for r in rows] == [t.name for t in result.targets.itertuples()]
+    assert [(r[6], r[7]) for r in rows] == [(t.registered, t.achieved) for t in result.targets.itertuples()]
+    assert [r[11] for r in rows] == [t.status for t in result.targets.itertuples()]
     by_code = {r[1]: r for r in rows}
     # the figures are the month's real ones, not zeros: SKKN at Huyện and above, CSTĐCS implies LĐTT
     assert by_code["SKKN_HUYEN"][6:8] == (2, 2)
@@ -235,7 +252,7 @@ def test_overview_chart_and_conditional_formatting(written: dict[str, Path]) -> 
 def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result: MonthResult) -> None:
     wb = openpyxl.load_workbook(written["dashboard"])
     header, rows = _table(wb["Theo tổ"], "Tổ")
-    assert [r[0] for r in rows] == [t.team for t in result.teams] + ["Tổng cộng"]
+    assert [r[0] for r in rows] == [*list(result.teams["team"]), "Tổng cộng"]
     assert rows[-1][1] == f"=SUM(B4:B{3 + len(result.teams)})"
     cached = openpyxl.load_workbook(written["dashboard"], data_only=True)["Theo tổ"]
     _, cached_rows = _table(cached, "Tổ")
@@ -261,7 +278,7 @@ def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result
     assert persons.row_dimensions[hoa_row + 5].height is None  # a one-line row keeps the default
 
     _, rows = _table(wb["Chưa nộp"], "STT")
-    assert [r[1] for r in rows] == [p.name for p in result.not_submitted]
+    assert [r[1] for r in rows] == list(result.not_submitted["name"])
     assert len(rows) == 32 - 6
 
     ws = wb["Lỗi và cảnh báo"]
@@ -278,9 +295,9 @@ def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result
 
 
 def test_dashboard_everyone_submitted_and_no_issues(tmp_path: Path) -> None:
-    subs = Submissions(registered_by=set(ROSTER))
+    subs = frames.records(submitted=ROSTER)
     path = tmp_path / "d.xlsx"
-    write_dashboard(measure(PLAN, subs, "2021-10", D(2021, 10, 31), Report()), path)
+    write_dashboard(month_of(subs, "2021-10", D(2021, 10, 31)), path)
     wb = openpyxl.load_workbook(path)
     assert _find(wb["Chưa nộp"], "Tất cả đã nộp đăng ký.")
     assert _find(wb["Lỗi và cảnh báo"], "Không có lỗi nào.")
@@ -370,7 +387,7 @@ def test_submission_individual_rows_and_totals(written: dict[str, Path], result:
         "Ghi chú",
     ]
     data, total, among = rows[:-2], rows[-2], rows[-1]
-    registered = [r.person for r in result.persons if r.registration is not None]
+    registered = list(result.persons[result.persons["registration"]].itertuples())
     assert [r[1] for r in data] == [p.name for p in registered]  # roster order
     assert [r[0] for r in data] == list(range(1, len(registered) + 1))
     hoa = data[[p.name for p in registered].index(HOA.name)]
@@ -405,10 +422,12 @@ def test_submission_collective_and_results(written: dict[str, Path], result: Mon
     header, rows = _table(wb["Kết quả tháng"], "STT")
     assert header == ["STT", "Mã", "Chỉ tiêu", "Số chỉ tiêu", "Cơ sở", "Đăng ký", "Đạt được", "Tỷ lệ đạt", "Tình trạng"]
     data = rows[:-1]
-    assert [r[1] for r in data] == [t.target.code for t in result.targets]
-    assert [(r[5], r[6], r[8]) for r in data] == [(t.registered, t.achieved, t.status) for t in result.targets]
+    assert [r[1] for r in data] == [t.code for t in result.targets.itertuples()]
+    assert [(r[5], r[6], r[8]) for r in data] == [
+        (t.registered, t.achieved, t.status) for t in result.targets.itertuples()
+    ]
     assert rows[-1][2] == len(result.targets)
-    assert rows[-1][8] == sum(t.status in ("Đạt", "Vượt") for t in result.targets)
+    assert rows[-1][8] == sum(t.status in ("Đạt", "Vượt") for t in result.targets.itertuples())
 
 
 def test_submission_date_line_in_registration_month(october: MonthResult, tmp_path: Path) -> None:
@@ -492,7 +511,7 @@ def test_issue_report(written: dict[str, Path], result: MonthResult) -> None:
 
 def test_issue_report_without_issues(tmp_path: Path) -> None:
     path = tmp_path / "loi.xlsx"
-    write_issue_report(measure(PLAN, Submissions(), "2021-10", D(2021, 10, 31), Report()), path)
+    write_issue_report(month_of(frames.records(), "2021-10", D(2021, 10, 31)), path)
     _, rows = _table(openpyxl.load_workbook(path)["Chi tiết"], "STT")
     assert rows == [("Không có lỗi nào.", *([None] * 10))]
 

@@ -1,4 +1,5 @@
-"""The monthly batch: plan → read → validate → merge → measure → write, outputs moved into place atomically."""
+"""The monthly batch: plan → read → validate → merge → measure → write, outputs moved into place atomically.
+From validation on, the records are pandas DataFrames (records.py)."""
 
 from __future__ import annotations
 
@@ -99,11 +100,10 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
         _sheets, files = reading.finish(plan, report, progress.files, check)
     report.extend(repaired)
     report.extend(checked)
-    valid = validator.result
+    records = validator.sink.records(files)
     progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
     progress.stage("read + repair + validate")
-    subs = merge(valid, files, report, month_end)
-    result = measure(plan, subs, month, month_end, report)
+    result = measure(plan, merge(records, plan, report, month_end), month, month_end, report)
     pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)
     if pack is None:
         report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year)

@@ -389,12 +389,16 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tupl
 
 
 def _print_targets(result: Any) -> None:
-    rows = []
-    for t in result.targets:
-        shown = "—" if t.achieved_ratio is None else f"{float(t.achieved_ratio):.0%}"
-        number = "—" if t.target.target is None else str(t.target.target)
-        rows.append((t.target.code, number, str(t.registered), str(t.achieved), shown, t.status))
-    _table(("Mã", "Chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng"), rows, right=(1, 2, 3, 4))
+    import pandas as pd
+
+    from thidua.records import rows
+
+    shown_rows = []
+    for t in rows(result.targets):
+        shown = "—" if t.achieved_ratio != t.achieved_ratio else f"{t.achieved_ratio:.0%}"  # NaN: no ratio
+        number = "—" if pd.isna(t.target) else str(t.target)
+        shown_rows.append((t.code, number, str(t.registered), str(t.achieved), shown, t.status))
+    _table(("Mã", "Chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng"), shown_rows, right=(1, 2, 3, 4))
 
 
 def _print_issue_counts(counts: dict[str, int], files: int) -> None:

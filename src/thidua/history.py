@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thidua.errors import ThiduaError
-from thidua.measure import MonthResult
+
+if TYPE_CHECKING:  # pandas is imported only by the commands that count
+    from thidua.measure import MonthResult
 
 DB_FILE = "thidua-lich-su.sqlite"
 SCHEMA_VERSION = 2
@@ -116,6 +119,8 @@ def now() -> str:
 
 def record_month(path: Path, result: MonthResult) -> None:
     """Replace the month's snapshot in one transaction."""
+    from thidua.records import as_date, rows
+
     counts = result.issues.counts()
     with connect(path) as conn, conn:
         conn.execute("DELETE FROM months WHERE month = ?", (result.month,))
@@ -133,46 +138,56 @@ def record_month(path: Path, result: MonthResult) -> None:
                 len(result.files_read),
             ),
         )
+        targets = result.targets
         conn.executemany(
             "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     result.month,
                     i,
-                    t.target.code,
-                    t.target.name,
-                    t.target.target,
-                    t.target.base,
-                    t.registered,
-                    t.achieved,
+                    t.code,
+                    t.name,
+                    _int(t.target),
+                    _int(t.base),
+                    int(t.registered),
+                    int(t.achieved),
                     t.status,
                 )
-                for i, t in enumerate(result.targets)
+                for i, t in enumerate(rows(targets))
             ],
         )
+        persons = result.persons
         conn.executemany(
             "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     result.month,
-                    position,
-                    row.person.stt,
-                    row.person.name,
-                    row.person.birth_date.isoformat() if row.person.birth_date else None,
-                    row.person.team,
-                    row.registration.title if row.registration else None,
-                    row.registration.initiative if row.registration else None,
-                    len(row.results),
-                    row.vote.title if row.vote else None,
-                    int(row.submitted),
+                    int(key),
+                    int(p.stt),
+                    p.name,
+                    birth.isoformat() if (birth := as_date(p.birth_date)) else None,
+                    p.team,
+                    p.title if p.registration else None,
+                    p.initiative if p.registration else None,
+                    int(p.results),
+                    p.voted_title or None,
+                    int(p.submitted),
                 )
-                for position, row in enumerate(result.persons)
+                for key, p in zip(persons.index, rows(persons), strict=True)
             ],
         )
         conn.executemany(
             "INSERT INTO files VALUES (?, ?, ?)",
             [(result.month, name, digest) for name, digest in sorted(result.file_digests.items())],
         )
+
+
+def _int(value: object) -> int | None:
+    """A figure of the targets frame, None where the plan gives none (NA)."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
 
 
 def target_history(path: Path, before_or_at: str) -> dict[str, dict[str, tuple[int, int]]]:

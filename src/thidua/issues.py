@@ -6,10 +6,13 @@ non-technical user what to do. Stages call `report.add(code, ...)`; nothing stop
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 
 class Severity(StrEnum):
@@ -271,7 +274,11 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem found in one place: stable code, severity, where, what was seen, what to do."""
+    """One problem found in one place: stable code, severity, where, what was seen, what to do.
+
+    `row` and `col` (0-based) place a cell problem in its sheet as data; `cell` is the same place as the
+    user reads it ("D12"), or a whole row ("12:12"). `topic` says which part of the work found it: "rule" for
+    the rule pack's findings, which the dashboard lists on their own sheet."""
 
     code: str
     severity: Severity
@@ -282,6 +289,42 @@ class Issue:
     value: str = ""
     person: str = ""
     team: str = ""
+    row: int | None = None
+    col: int | None = None
+    topic: str = ""
+
+    def __post_init__(self) -> None:
+        if self.row is None and self.cell:  # placed by its reference: the place is kept as data too
+            row, col = parse_cell(self.cell)
+            object.__setattr__(self, "row", row)
+            object.__setattr__(self, "col", col)
+
+
+TOPIC_RULE = "rule"
+# Which part of the work finds each kind of problem, where it is not the reading of a submission.
+TOPICS: dict[str, str] = dict.fromkeys(
+    (
+        "rule-cstdcs-initiative",
+        "rule-cstdcs-share",
+        "rule-collective-share",
+        "rule-collective-discipline",
+        "rule-ldtt-discipline",
+        "rule-ldtt-rating",
+        "rule-ldtt-recruited",
+        "rule-late-registration",
+        "rule-pack-missing",
+        "plan-base-roster",
+    ),
+    TOPIC_RULE,
+)
+_CELL = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})\Z")
+
+
+def parse_cell(cell: str) -> tuple[int | None, int | None]:
+    """0-based (row, col) of a cell reference such as "D12"; (None, None) for anything else."""
+    if _CELL.match(cell) is None:
+        return None, None
+    return xl_cell_to_rowcol(cell)
 
 
 class Report:
@@ -297,16 +340,37 @@ class Report:
         file: str = "",
         sheet: str = "",
         cell: str = "",
+        at: tuple[int, int | None] | None = None,
         value: object = "",
         person: str = "",
         team: str = "",
         severity: Severity | None = None,
         **params: object,
     ) -> Issue:
+        """Record one issue. Its place is `at` = (row, col), 0-based (col None: the whole row), or a `cell`
+        reference as the user reads it."""
         default_severity, _title, template = CATALOG[code]
         shown = "" if value is None else str(value)
         message = template.format(value=shown, **params)
-        issue = Issue(code, severity or default_severity, message, file, sheet, cell, shown[:200], person, team)
+        row: int | None = None
+        col: int | None = None
+        if at is not None:
+            row, col = at
+            cell = cell_ref(row, col) if col is not None else f"{row + 1}:{row + 1}"
+        issue = Issue(
+            code,
+            severity or default_severity,
+            message,
+            file,
+            sheet,
+            cell,
+            shown[:200],
+            person,
+            team,
+            row,
+            col,
+            TOPICS.get(code, ""),
+        )
         self._issues.append(issue)
         return issue
 
@@ -338,9 +402,4 @@ def title_of(code: str) -> str:
 
 def cell_ref(row: int, col: int) -> str:
     """Excel reference from 0-based row and column: (11, 3) → 'D12'."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    return xl_rowcol_to_cell(row, col)

@@ -1,88 +1,102 @@
-"""Merging: one registration and one vote per person (the newest wins), result rows reported twice counted
-once. The losers stay listed in the issue report with the file that won."""
+"""Merging, on the record frames: the month's cut (rows dated after it wait, with a note), one registration and
+one vote per person (the newest wins), result rows reported twice counted once. The losers stay listed in the
+issue report with the file that won."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import TypeVar
+
+import numpy as np
+import pandas as pd
 
 from thidua.issues import Report
-from thidua.model import ActivityResult, Person, Registration, Submissions, Vote
-from thidua.validate import Validated
+from thidua.model import Plan
+from thidua.records import Records, as_date, rows
 
-R = TypeVar("R", Registration, Vote)
-
-
-def _newest_key(date: dt.date | None, file: str, row: int, mtimes: dict[str, float]) -> tuple[dt.date, float, str, int]:
-    """Later date first, then the later file (modification time, then name), then the lower row."""
-    return (date or dt.date.min, mtimes.get(file, 0.0), file, row)
+# What makes two result rows the same report (a row reported twice counts once); namesakes stay apart.
+RESULT_IDENTITY = ["person", "activity", "work", "level", "result", "date"]
 
 
-def merge(
-    valid: Validated, files_read: dict[str, str], report: Report, month_end: dt.date | None = None
-) -> Submissions:
-    """One registration and one vote per person as of `month_end`: the newest dated within the month wins; rows
-    dated later are kept aside (measuring notes them and does not count them yet)."""
-    registrations = _as_of(valid.registrations, month_end, valid.mtimes, report)
-    votes = _as_of(valid.votes, month_end, valid.mtimes, report)
-    return Submissions(
-        registrations=registrations,
-        results=_distinct_results(valid.results, report),
-        votes=votes,
-        files_read=sorted(files_read),
-        file_digests=files_read,
-        registered_by=valid.registered_by,
-        with_errors=valid.with_errors,
-    )
+def merge(records: Records, plan: Plan, report: Report, month_end: dt.date) -> Records:
+    """The records that count as of `month_end`: rows dated later are noted and set aside, then each person's
+    newest registration and vote win, and duplicate result rows are dropped."""
+    end = pd.Timestamp(month_end)
+    current: dict[str, pd.DataFrame] = {}
+    for name in ("registrations", "results", "votes"):
+        frame: pd.DataFrame = getattr(records, name)
+        later = frame["date"].notna() & (frame["date"] > end)
+        _note_later(frame[later], records, plan, report, month_end)
+        current[name] = frame[~later]
+    registrations = _newest_per_person(current["registrations"], records, plan, report)
+    votes = _newest_per_person(current["votes"], records, plan, report)
+    results = _distinct_results(current["results"], records, plan, report)
+    marks = records.marks[records.marks["registration"].isin(registrations.index)]
+    return dataclasses.replace(records, registrations=registrations, marks=marks, results=results, votes=votes)
 
 
-def _as_of(records: list[R], month_end: dt.date | None, mtimes: dict[str, float], report: Report) -> list[R]:
-    if month_end is None:
-        return _newest_per_person(records, mtimes, report)
-    current = [r for r in records if r.date is None or r.date <= month_end]
-    later = [r for r in records if r.date is not None and r.date > month_end]
-    return _newest_per_person(current, mtimes, report) + later
+def _note_later(later: pd.DataFrame, records: Records, plan: Plan, report: Report, month_end: dt.date) -> None:
+    for row in rows(later):
+        person = plan.roster[row.person]
+        report.add(
+            "row-after-month",
+            file=row.file,
+            sheet=row.sheet,
+            at=records.at(row.layout, row.row, "date"),
+            value=f"{as_date(row.date):%d/%m/%Y}",
+            person=person.label,
+            team=person.team,
+            month=f"{month_end:%m/%Y}",
+        )
 
 
-def _newest_per_person(records: list[R], mtimes: dict[str, float], report: Report) -> list[R]:
-    by_person: dict[Person, list[R]] = {}
-    for record in records:
-        by_person.setdefault(record.person, []).append(record)
-    winners: list[R] = []
-    for person, mine in by_person.items():
-        mine.sort(key=lambda r: _newest_key(r.date, r.origin.file, r.origin.row, mtimes))
-        winner = mine[-1]
-        winners.append(winner)
-        for loser in mine[:-1]:
-            report.add(
-                "registration-replaced",
-                file=loser.origin.file,
-                sheet=loser.origin.sheet,
-                cell=loser.origin.cell("name"),
-                value=person.name,
-                person=person.label,
-                team=person.team,
-                name=person.label,
-                winner=f"{winner.origin.file} (dòng {winner.origin.row + 1})",
-            )
-    return sorted(winners, key=lambda r: r.person.stt)
+def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
+    """Later date first (an undated row is the oldest), then the later file (modification time, then name), then
+    the lower row; the winners in roster order."""
+    # Persons in the order they were first read, so the report lists replacements as the files came in.
+    first_read = pd.Series(np.arange(len(frame)), index=frame.index).groupby(frame["person"]).transform("min")
+    ordered = frame.assign(
+        _first=first_read,
+        _mtime=frame["file"].map(records.mtimes).fillna(0.0),
+        _row=-frame["row"],
+    ).sort_values(["_first", "date", "_mtime", "file", "_row"], kind="stable", na_position="first")
+    losers = ordered.duplicated("person", keep="last")
+    winners = ordered[~losers].sort_values("person", kind="stable")
+    winner_of = winners.set_index("person")
+    for row in rows(ordered[losers]):
+        person = plan.roster[row.person]
+        winner = winner_of.loc[row.person]
+        report.add(
+            "registration-replaced",
+            file=row.file,
+            sheet=row.sheet,
+            at=records.at(row.layout, row.row, "name"),
+            value=person.name,
+            person=person.label,
+            team=person.team,
+            name=person.label,
+            winner=f"{winner['file']} (dòng {winner['row'] + 1})",
+        )
+    return winners.drop(columns=["_first", "_mtime", "_row"])
 
 
-def _distinct_results(results: list[ActivityResult], report: Report) -> list[ActivityResult]:
-    seen: dict[tuple[object, ...], ActivityResult] = {}
-    for r in results:
-        first = seen.get(r.identity)
-        if first is None:
-            seen[r.identity] = r
-            continue
+def _distinct_results(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
+    """The first of identical result rows (in reading order) counts; the others are noted."""
+    group = frame.groupby(RESULT_IDENTITY, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+    position = np.arange(len(frame))
+    first = pd.Series(position).groupby(group).transform("min").to_numpy()
+    repeated = first != position
+    for at, kept_at in zip(position[repeated], first[repeated], strict=True):
+        row, kept = frame.iloc[at], frame.iloc[kept_at]
+        person = plan.roster[row["person"]]
         report.add(
             "result-duplicate",
-            file=r.origin.file,
-            sheet=r.origin.sheet,
-            cell=r.origin.cell("activity"),
-            value=r.product or r.activity,
-            person=r.person.label,
-            team=r.person.team,
-            first=f"{first.origin.file} (dòng {first.origin.row + 1})",
+            file=row["file"],
+            sheet=row["sheet"],
+            at=records.at(row["layout"], row["row"], "activity"),
+            value=row["product"] or row["activity"],
+            person=person.label,
+            team=person.team,
+            first=f"{kept['file']} (dòng {kept['row'] + 1})",
         )
-    return list(seen.values())
+    return frame[~repeated]

@@ -1,10 +1,10 @@
-"""Plain data of the domain: the plan (school, targets, rounds, collective titles, roster) and the records
-read from submissions (registrations, activity results, year-end votes). No I/O here."""
+"""Plain data of the domain: the plan (school, targets, rounds, collective titles, roster), as small frozen
+dataclasses. The records read from submissions are DataFrames (records.py). No I/O here."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from thidua import text, vocab
@@ -154,84 +154,3 @@ class Plan:
     @property
     def teams(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.team for p in self.roster if p.team))
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a record came from: file (relative to submissions/), sheet and 0-based row."""
-
-    file: str
-    sheet: str
-    row: int
-    columns: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
-
-    def cell(self, field_name: str) -> str:
-        from thidua.issues import cell_ref
-
-        col = self.columns.get(field_name)
-        return cell_ref(self.row, col) if col is not None else f"{self.row + 1}:{self.row + 1}"
-
-
-@dataclass(frozen=True)
-class Registration:
-    """One person's registration (phiếu đăng ký thi đua)."""
-
-    person: Person
-    title: str
-    reward_form: str
-    initiative: str
-    initiative_level: str | None
-    teaching_aid: str
-    activities: frozenset[str]
-    date: dt.date | None
-    note: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class ActivityResult:
-    """One reported result (báo cáo kết quả): an initiative recognised, a lesson taught, a set entered."""
-
-    person: Person
-    activity: str
-    product: str
-    level: str | None
-    result: str
-    date: dt.date
-    decision: str
-    note: str
-    origin: Origin
-
-    @property
-    def identity(self) -> tuple[Person, str, str, str | None, str, dt.date]:
-        """What makes two rows the same report (a row reported twice counts once); namesakes stay apart."""
-        return (self.person, self.activity, text.key(self.product), self.level, self.result, self.date)
-
-
-@dataclass(frozen=True)
-class Vote:
-    """Year-end vote result (bình xét) for one person."""
-
-    person: Person
-    rating: str
-    discipline: str
-    title: str
-    decision: str
-    date: dt.date | None
-    note: str
-    origin: Origin
-
-
-@dataclass
-class Submissions:
-    """Everything valid read from the submissions folder, after merging."""
-
-    registrations: list[Registration] = field(default_factory=list)
-    results: list[ActivityResult] = field(default_factory=list)
-    votes: list[Vote] = field(default_factory=list)
-    files_read: list[str] = field(default_factory=list)
-    # persons who sent at least one registration row, valid or not (for "who has not submitted")
-    registered_by: set[Person] = field(default_factory=set)
-    # persons with at least one row left out for an error
-    with_errors: set[Person] = field(default_factory=set)
-    file_digests: dict[str, str] = field(default_factory=dict)  # SHA-256 of each file read, for the history

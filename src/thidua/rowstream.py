@@ -25,6 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, cast
 
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+
 from thidua.guard import sheet_parts
 
 Format = Any  # xlsxwriter ships no type information
@@ -39,13 +41,8 @@ _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 
 @lru_cache(maxsize=1024)
 def column_letters(col: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """0 → A, 25 → Z, 26 → AA (xlsxwriter's own conversion, so there is one in the project)."""
+    return xl_col_to_name(col)
 
 
 _KNOWN_COLUMNS = 64
@@ -54,10 +51,7 @@ _LETTERS = [column_letters(col) for col in range(_KNOWN_COLUMNS)]
 
 def column_index(letters: str) -> int:
     """A → 0, Z → 25, AA → 26."""
-    col = 0
-    for ch in letters:
-        col = col * 26 + (ord(ch) - 64)
-    return col - 1
+    return xl_cell_to_rowcol(f"{letters}1")[1]
 
 
 def _letters_to_col(letters: bytes) -> int:

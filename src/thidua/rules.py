@@ -16,12 +16,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from thidua import text, vocab
 from thidua.errors import ThiduaError
 from thidua.issues import Report
-from thidua.measure import TITLES_FOR_LDTT, MonthResult
-from thidua.model import Person
+from thidua.measure import ACHIEVED, REGISTERED, TITLE_CSTDCS, TITLE_LDTT, MonthResult, titles_counted_as
 from thidua.plan import PLAN_FILE, SHEET_TARGETS
+from thidua.records import as_date, rows
 
 Params = dict[str, Any]
 
@@ -108,17 +110,21 @@ def _rank(values: tuple[str, ...], value: str) -> int:
 
 
 class _Checker:
+    """The month's frames, read by each kind of rule; findings go to the report as warnings."""
+
     def __init__(self, result: MonthResult, report: Report) -> None:
         self.result, self.report, self.plan = result, report, result.plan
-        self.votes = [row.vote for row in result.persons if row.vote]
-        self.regs = [row.registration for row in result.persons if row.registration]
+        self.records = result.records
+        self.votes, self.regs = self.records.votes, self.records.registrations
 
-    def person_issue(self, code: str, person: Person, origin: Any, field: str, value: object, **params: Any) -> None:
+    def person_issue(self, code: str, record: Any, field: str, value: object, **params: Any) -> None:
+        """A finding about one person's record (a row of the registrations or votes frame)."""
+        person = self.plan.roster[record.person]
         self.report.add(
             code,
-            file=origin.file,
-            sheet=origin.sheet,
-            cell=origin.cell(field),
+            file=record.file,
+            sheet=record.sheet,
+            at=self.records.at(record.layout, record.row, field),
             value=value,
             person=person.label,
             team=person.team,
@@ -129,65 +135,53 @@ class _Checker:
     def plan_issue(self, code: str, value: object = "", **params: Any) -> None:
         self.report.add(code, file=PLAN_FILE, sheet=SHEET_TARGETS, value=value, **params)
 
+    def figure(self, code: str, stage: str) -> int:
+        return self.result.title_figure(code, stage)
+
     # --- the kinds of rule -----------------------------------------------------------------------------------
     def cstdcs_conditions(self, p: Params) -> None:
         min_level = vocab.level_rank(p.get("min_initiative_level", "Trường"))
-        for reg in self.regs:
-            if reg.title == vocab.CSTDCS and not reg.initiative:
-                self.person_issue(
-                    "rule-cstdcs-initiative",
-                    reg.person,
-                    reg.origin,
-                    "initiative",
-                    reg.title,
-                    stage="đăng ký",
-                    missing="chưa ghi tên sáng kiến",
-                    source=p["source"],
-                )
-        recognised = {
-            row.person
-            for row in self.result.persons
-            for r in row.results
-            if r.activity == vocab.SKKN
-            and r.result in vocab.RECOGNISED_RESULTS
-            and vocab.level_rank(r.level) >= min_level
-        }
-        for vote in self.votes:
-            if vote.title == vocab.CSTDCS and vote.person not in recognised:
-                self.person_issue(
-                    "rule-cstdcs-initiative",
-                    vote.person,
-                    vote.origin,
-                    "title",
-                    vote.title,
-                    stage="bình xét",
-                    missing="báo cáo kết quả chưa có sáng kiến nào được công nhận",
-                    source=p["source"],
-                )
+        cstdcs = titles_counted_as("cstdcs")
+        regs = self.regs[self.regs["title"].isin(cstdcs) & (self.regs["initiative"] == "")]
+        for reg in rows(regs):
+            self.person_issue(
+                "rule-cstdcs-initiative",
+                reg,
+                "initiative",
+                reg.title,
+                stage="đăng ký",
+                missing="chưa ghi tên sáng kiến",
+                source=p["source"],
+            )
+        results = self.records.results
+        recognised = results[
+            (results["activity"] == vocab.SKKN)
+            & results["result"].isin(vocab.RECOGNISED_RESULTS)
+            & (results["level"].map(vocab.LEVEL_RANKS).astype("float64") >= min_level)
+        ]["person"]
+        votes = self.votes[self.votes["title"].isin(cstdcs) & ~self.votes["person"].isin(recognised)]
+        for vote in rows(votes):
+            self.person_issue(
+                "rule-cstdcs-initiative",
+                vote,
+                "title",
+                vote.title,
+                stage="bình xét",
+                missing="báo cáo kết quả chưa có sáng kiến nào được công nhận",
+                source=p["source"],
+            )
 
     def cstdcs_share(self, p: Params) -> None:
         share, rounding = float(p["max_share"]), str(p.get("rounding", "floor"))
-        targets = {t.target.kind: t.target.target for t in self.result.targets if t.target.kind in ("ldtt", "cstdcs")}
+        planned = {t.kind: t.target for t in self.plan.targets if t.kind in ("ldtt", "cstdcs")}
         counts: list[tuple[str, int, int]] = []
-        planned_cstdcs, planned_ldtt = targets.get("cstdcs"), targets.get("ldtt")
+        planned_cstdcs, planned_ldtt = planned.get("cstdcs"), planned.get("ldtt")
         if planned_cstdcs is not None and planned_ldtt is not None:
             counts.append(("chỉ tiêu kế hoạch", planned_cstdcs, planned_ldtt))
-        if self.regs:
-            counts.append(
-                (
-                    "đăng ký",
-                    sum(r.title == vocab.CSTDCS for r in self.regs),
-                    sum(r.title in TITLES_FOR_LDTT for r in self.regs),
-                )
-            )
-        if self.votes:
-            counts.append(
-                (
-                    "bình xét",
-                    sum(v.title == vocab.CSTDCS for v in self.votes),
-                    sum(v.title in TITLES_FOR_LDTT for v in self.votes),
-                )
-            )
+        if len(self.regs):
+            counts.append(("đăng ký", self.figure(TITLE_CSTDCS, REGISTERED), self.figure(TITLE_LDTT, REGISTERED)))
+        if len(self.votes):
+            counts.append(("bình xét", self.figure(TITLE_CSTDCS, ACHIEVED), self.figure(TITLE_LDTT, ACHIEVED)))
         for stage, cstdcs, ldtt in counts:
             allowed = capped(share, ldtt, rounding)
             if cstdcs > allowed:
@@ -209,11 +203,12 @@ class _Checker:
             return
         members = len(self.plan.roster)
         worst = _rank(vocab.DISCIPLINES, str(p.get("worst_discipline", "Khiển trách")))
-        if self.votes:
-            stage, ldtt = "bình xét", sum(v.title in TITLES_FOR_LDTT for v in self.votes)
-            disciplined = [v.person.label for v in self.votes if _rank(vocab.DISCIPLINES, v.discipline) > worst]
+        if len(self.votes):
+            stage, ldtt = "bình xét", self.figure(TITLE_LDTT, ACHIEVED)
+            ranks = self.votes["discipline"].map(lambda d: _rank(vocab.DISCIPLINES, str(d))).astype("int64")
+            disciplined = [self.plan.roster[k].label for k in self.votes.loc[ranks > worst, "person"]]
         else:
-            stage, ldtt, disciplined = "đăng ký", sum(r.title in TITLES_FOR_LDTT for r in self.regs), []
+            stage, ldtt, disciplined = "đăng ký", self.figure(TITLE_LDTT, REGISTERED), []
         share = float(p["min_share"])
         if members and ldtt / members <= share:
             self.plan_issue(
@@ -239,45 +234,38 @@ class _Checker:
         worst = _rank(vocab.DISCIPLINES, str(p.get("worst_discipline", "Không")))
         min_rating = _rank(vocab.RATINGS, str(p.get("min_rating", vocab.RATINGS[1])))
         months = int(p.get("min_months", 10))
-        for vote in self.votes:
-            if vote.title not in TITLES_FOR_LDTT:
-                continue
-            if _rank(vocab.DISCIPLINES, vote.discipline) > worst:
+        ldtt = titles_counted_as("ldtt")
+        voted = self.votes[self.votes["title"].isin(ldtt)]
+        for vote in rows(voted):
+            discipline, rating = str(vote.discipline), vote.rating
+            if _rank(vocab.DISCIPLINES, discipline) > worst:
                 self.person_issue(
-                    "rule-ldtt-discipline",
-                    vote.person,
-                    vote.origin,
-                    "discipline",
-                    vote.discipline,
-                    discipline=vote.discipline,
-                    source=p["source"],
+                    "rule-ldtt-discipline", vote, "discipline", discipline, discipline=discipline, source=p["source"]
                 )
-            if vote.rating and _rank(vocab.RATINGS, vote.rating) > min_rating:
+            if isinstance(rating, str) and _rank(vocab.RATINGS, rating) > min_rating:
                 self.person_issue(
                     "rule-ldtt-rating",
-                    vote.person,
-                    vote.origin,
+                    vote,
                     "rating",
-                    vote.rating,
-                    rating=vote.rating,
+                    rating,
+                    rating=rating,
                     minimum=vocab.RATINGS[min_rating],
                     source=p["source"],
                 )
-            self._recruited(vote.person, vote.origin, vote.date or self.plan.year_end, months, "bình xét", p)
-        voted = {v.person for v in self.votes}
-        for reg in self.regs:
-            if reg.title in TITLES_FOR_LDTT and reg.person not in voted:
-                self._recruited(reg.person, reg.origin, self.plan.year_end, months, "đăng ký", p)
+            self._recruited(vote, as_date(vote.date) or self.plan.year_end, months, "bình xét", p)
+        regs = self.regs[self.regs["title"].isin(ldtt) & ~self.regs["person"].isin(self.votes["person"])]
+        for reg in rows(regs):
+            self._recruited(reg, self.plan.year_end, months, "đăng ký", p)
 
-    def _recruited(self, person: Person, origin: Any, when: dt.date, months: int, stage: str, p: Params) -> None:
-        if person.recruited and months_between(person.recruited, when) < months:
+    def _recruited(self, record: Any, when: dt.date, months: int, stage: str, p: Params) -> None:
+        recruited = self.plan.roster[record.person].recruited
+        if recruited and months_between(recruited, when) < months:
             self.person_issue(
                 "rule-ldtt-recruited",
-                person,
-                origin,
+                record,
                 "name",
-                f"{person.recruited:%d/%m/%Y}",
-                recruited=f"{person.recruited:%d/%m/%Y}",
+                f"{recruited:%d/%m/%Y}",
+                recruited=f"{recruited:%d/%m/%Y}",
                 months=months,
                 when=f"{when:%d/%m/%Y}",
                 stage=stage,
@@ -286,17 +274,16 @@ class _Checker:
 
     def late_registration(self, p: Params) -> None:
         deadline = self.plan.school.registration_deadline
-        for reg in self.regs:
-            if reg.date and reg.date > deadline:
-                self.person_issue(
-                    "rule-late-registration",
-                    reg.person,
-                    reg.origin,
-                    "date",
-                    f"{reg.date:%d/%m/%Y}",
-                    deadline=f"{deadline:%d/%m/%Y}",
-                    source=p["source"],
-                )
+        late = self.regs[self.regs["date"].notna() & (self.regs["date"] > pd.Timestamp(deadline))]
+        for reg in rows(late):
+            self.person_issue(
+                "rule-late-registration",
+                reg,
+                "date",
+                f"{as_date(reg.date):%d/%m/%Y}",
+                deadline=f"{deadline:%d/%m/%Y}",
+                source=p["source"],
+            )
 
     def plan_base(self, p: Params) -> None:
         teachers = sum(person.is_teacher for person in self.plan.roster)

@@ -103,7 +103,7 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
             "initiative_level",
             "Cấp sáng kiến",
             "choice",
-            ("Trường", "Huyện", "Tỉnh"),
+            vocab.LEVEL_INITIATIVE.choices,
             width=11,
             aliases=("Cấp SKKN", "Cấp công nhận"),
         ),

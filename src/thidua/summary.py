@@ -1,17 +1,58 @@
-"""summary.json: the machine-readable result of a month (SPEC 6). Ratios are exact values as floats."""
+"""summary.json: the machine-readable result of a month (SPEC 6), a view of the targets frame. Ratios are
+floats, null where there is no ratio."""
 
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from thidua.measure import MonthResult
+from thidua.records import rows
 
 
-def _number(value: Fraction | None) -> float | None:
-    return None if value is None else float(value)
+def _number(value: Any) -> float | int | None:
+    """A frame's figure as JSON: None for a missing value (NaN, NA), else a plain int or float."""
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return int(value)
+
+
+TARGET_KEYS = (
+    "code",
+    "name",
+    "target",
+    "base",
+    "registered",
+    "achieved",
+    "registered_ratio",
+    "achieved_ratio",
+    "base_ratio",
+    "status",
+)
+
+
+def targets_of(result: MonthResult) -> list[dict[str, Any]]:
+    """summary.json's targets: the targets frame, row by row (the base ratio keeps its older key)."""
+    shown = []
+    for t in rows(result.targets[list(TARGET_KEYS)]):
+        row = t._asdict()
+        figures = {k: _number(row[k]) for k in TARGET_KEYS if k not in ("code", "name", "status")}
+        shown.append(
+            {
+                "code": row["code"],
+                "name": row["name"],
+                **{k: v for k, v in figures.items() if k != "base_ratio"},
+                "achieved_base_ratio": figures["base_ratio"],
+                "status": row["status"],
+            }
+        )
+    return shown
 
 
 def summary_of(result: MonthResult) -> dict[str, Any]:
@@ -21,25 +62,11 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
         "school_year": result.plan.school.school_year,
         "month": result.month,
         "as_of": result.month_end.isoformat(),
-        "targets": [
-            {
-                "code": t.target.code,
-                "name": t.target.name,
-                "target": t.target.target,
-                "base": t.target.base,
-                "registered": t.registered,
-                "achieved": t.achieved,
-                "registered_ratio": _number(t.registered_ratio),
-                "achieved_ratio": _number(t.achieved_ratio),
-                "achieved_base_ratio": _number(t.base_ratio),
-                "status": t.status,
-            }
-            for t in result.targets
-        ],
+        "targets": targets_of(result),
         "issues": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"]},
         "files_read": len(result.files_read),
         "staff": len(result.persons),
-        "not_submitted": [p.label for p in result.not_submitted],
+        "not_submitted": result.not_submitted["label"].tolist(),
     }
 
 

@@ -1,18 +1,18 @@
-"""Validation: raw rows → typed records (registrations, activity results, votes), every problem an issue with
-its file, sheet and cell. Rows with errors are left out and their persons remembered for the reports."""
+"""Validation: raw rows → typed records (registrations, activity results, votes) put into a `RecordSink`, every
+problem an issue with its file, sheet and cell. Rows with errors are left out and their persons remembered."""
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from thidua import schema, vocab
 from thidua.issues import Issue, Report, Severity, cell_ref
-from thidua.model import ActivityResult, Origin, Person, Plan, Registration, Vote
+from thidua.model import Person, Plan
 from thidua.read import RawSheet
+from thidua.records import RecordSink
 from thidua.text import clean, fold, key
 from thidua.values import cell_text, is_blank, parse_date
 
@@ -26,8 +26,10 @@ class Roster:
 
     def __init__(self, people: tuple[Person, ...]) -> None:
         self.by_key: dict[str, list[Person]] = {}
-        for p in people:
+        self.position: dict[int, int] = {}  # id(person) → roster key (position in the plan's roster)
+        for i, p in enumerate(people):
             self.by_key.setdefault(p.key, []).append(p)
+            self.position[id(p)] = i
         self._folded = {fold(p.name): p.name for p in people}
 
     def suggestions(self, name: str) -> str:
@@ -38,29 +40,32 @@ class Roster:
         return "Hãy kiểm tra chính tả, hoặc đề nghị Ban thi đua bổ sung người này vào danh sách CBGVNV."
 
 
-@dataclass
-class Validated:
-    """Records that passed validation, and who sent rows at all."""
-
-    registrations: list[Registration] = field(default_factory=list)
-    results: list[ActivityResult] = field(default_factory=list)
-    votes: list[Vote] = field(default_factory=list)
-    registered_by: set[Person] = field(default_factory=set)
-    with_errors: set[Person] = field(default_factory=set)
-    mtimes: dict[str, float] = field(default_factory=dict)
-
-
 class _Row:
     """One data row being validated: reads cells by field key and records issues at their cells."""
 
     def __init__(
-        self, sheet: RawSheet, index: int, cells: list[Any], report: Report, labels: dict[str, str], plan: Plan
+        self,
+        sheet: RawSheet,
+        index: int,
+        cells: list[Any],
+        report: Report,
+        labels: dict[str, str],
+        plan: Plan,
+        layout: int,
     ):
         self.sheet, self.index, self.cells, self.report, self.labels = sheet, index, cells, report, labels
         self.year = (plan.year_start, plan.year_end + AFTER_YEAR_GRACE)
         self.errors = 0
         self.person: Person | None = None
-        self.origin = Origin(sheet.file, sheet.sheet, index, sheet.header.columns)
+        self.key = -1  # the person's roster key once identified
+        self.layout = layout
+
+    def at(self, field_key: str) -> tuple[int, int | None]:
+        return self.index, self.sheet.header.columns.get(field_key)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return {"file": self.sheet.file, "sheet": self.sheet.sheet, "row": self.index, "layout": self.layout}
 
     def raw(self, field_key: str) -> Any:
         col = self.sheet.header.columns.get(field_key)
@@ -71,7 +76,7 @@ class _Row:
             code,
             file=self.sheet.file,
             sheet=self.sheet.sheet,
-            cell=self.origin.cell(field_key),
+            at=self.at(field_key),
             value=cell_text(value),
             person=self.person.label if self.person else "",
             team=self.person.team if self.person else "",
@@ -214,36 +219,39 @@ def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
 
 
 class Validator:
-    """Sheets turned into records one at a time, as their files are read; `result` holds all of them."""
+    """Sheets turned into records one at a time, as their files are read; `sink` holds all of them."""
 
     def __init__(self, plan: Plan, report: Report) -> None:
         self._plan, self._report = plan, report
         self._roster = Roster(plan.roster)
-        self.result = Validated()
-        self._handlers: dict[str, Callable[[_Row, Plan, Validated], None]] = {
+        self.sink = RecordSink(plan)
+        self._handlers: dict[str, Callable[[_Row, Plan, RecordSink], None]] = {
             schema.REGISTRATION: _registration,
             schema.ACTIVITY: _activity,
             schema.VOTE: _vote,
         }
 
     def add(self, sheet: RawSheet) -> None:
-        plan, report, out = self._plan, self._report, self.result
+        plan, report, out = self._plan, self._report, self.sink
         out.mtimes[sheet.file] = sheet.mtime
         if not _check_sheet(sheet, plan, report):
             return
         labels = {f.key: f.label for f in schema.fields_of(sheet.kind, plan)}
         handler = self._handlers[sheet.kind]
+        layout = out.layout(sheet.header.columns)
         for index, cells in sheet.rows:
-            row = _Row(sheet, index, cells, report, labels, plan)
+            row = _Row(sheet, index, cells, report, labels, plan, layout)
             row.person = _identify(row, self._roster)
-            if row.person is not None and sheet.kind == schema.REGISTRATION:
-                out.registered_by.add(row.person)
+            if row.person is not None:
+                row.key = self._roster.position[id(row.person)]
+                if sheet.kind == schema.REGISTRATION:
+                    out.submitted.add(row.key)
             handler(row, plan, out)
             if row.errors and row.person is not None:
-                out.with_errors.add(row.person)
+                out.with_errors.add(row.key)
 
 
-def _registration(row: _Row, plan: Plan, out: Validated) -> None:
+def _registration(row: _Row, plan: Plan, out: RecordSink) -> None:
     title = row.choice(
         "title",
         vocab.TITLE_REGISTERED,
@@ -252,42 +260,61 @@ def _registration(row: _Row, plan: Plan, out: Validated) -> None:
     reward = row.text("reward_form")
     initiative = row.text("initiative")
     level = row.choice(
-        "initiative_level", vocab.LEVEL_INITIATIVE, "cấp sáng kiến (Trường, Huyện hoặc Tỉnh)" if initiative else ""
+        "initiative_level",
+        vocab.LEVEL_INITIATIVE,
+        "cấp sáng kiến (Trường, Xã, Huyện hoặc Tỉnh)" if initiative else "",
     )
     teaching_aid = row.text("teaching_aid")
-    activities: set[str] = set()
+    activities: list[str] = []
     for name in plan.activity_columns:
         field_key = f"activity:{name}"
         mark = vocab.read_mark(row.raw(field_key))
         if mark is None:
             row.add("mark-invalid", field_key, row.raw(field_key), column=name)
         elif mark:
-            activities.add(name)
+            activities.append(name)
     date = row.date("date")
     note = row.text("note")
     if row.errors or row.person is None or title is None:
         return
-    out.registrations.append(
-        Registration(
-            row.person, title, reward, initiative, level, teaching_aid, frozenset(activities), date, note, row.origin
-        )
+    out.registration(
+        row.key,
+        title,
+        reward_form=reward,
+        initiative=initiative,
+        initiative_level=level,
+        teaching_aid=teaching_aid,
+        activities=activities,
+        date=date,
+        note=note,
+        **row.provenance,
     )
 
 
-def _activity(row: _Row, plan: Plan, out: Validated) -> None:
+def _activity(row: _Row, plan: Plan, out: RecordSink) -> None:
     activity = row.choice("activity", plan.activity_vocabulary, "loại hoạt động (ví dụ Sáng kiến kinh nghiệm)")
     product = row.text("product")
     needs_level = activity in (vocab.SKKN, vocab.DDDH)
-    level = row.choice("level", vocab.LEVEL, "cấp (Trường, Huyện, Tỉnh hoặc Bộ)" if needs_level else "")
+    level = row.choice("level", vocab.LEVEL, "cấp (Trường, Xã, Huyện, Tỉnh hoặc Bộ)" if needs_level else "")
     result = row.choice("result", vocab.RESULT, "kết quả (ví dụ Được công nhận, Đã thực hiện)")
     date = row.date("date", "ngày đạt kết quả, dạng ngày/tháng/năm")
     decision, note = row.text("decision"), row.text("note")
     if row.errors or row.person is None or activity is None or result is None or date is None:
         return
-    out.results.append(ActivityResult(row.person, activity, product, level, result, date, decision, note, row.origin))
+    out.result(
+        row.key,
+        activity,
+        result,
+        date,
+        product=product,
+        level=level,
+        decision=decision,
+        note=note,
+        **row.provenance,
+    )
 
 
-def _vote(row: _Row, plan: Plan, out: Validated) -> None:
+def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
     del plan
     rating = row.choice("rating", vocab.RATING) or ""
     discipline = row.choice("discipline", vocab.DISCIPLINE) or "Không"
@@ -297,4 +324,6 @@ def _vote(row: _Row, plan: Plan, out: Validated) -> None:
     decision, date, note = row.text("decision"), row.date("date"), row.text("note")
     if row.errors or row.person is None or title is None:
         return
-    out.votes.append(Vote(row.person, rating, discipline, title, decision, date, note, row.origin))
+    out.vote(
+        row.key, title, rating=rating, discipline=discipline, decision=decision, date=date, note=note, **row.provenance
+    )

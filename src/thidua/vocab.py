@@ -68,23 +68,26 @@ TITLE_VOTED = Vocabulary(
     {**_TITLE_ALIASES, NO_TITLE_VOTE: ("Không đạt", "Không có", "-", "Không đạt danh hiệu")},
 )
 
-LEVELS = ("Trường", "Huyện", "Tỉnh", "Bộ")
+LEVELS = ("Trường", "Xã", "Huyện", "Tỉnh", "Bộ")
+# Since 07/2025 the commune (xã/phường) recognises what the district did: Xã ranks with Huyện (SPEC 4.3).
+LEVEL_RANKS = {"Trường": 0, "Xã": 1, "Huyện": 1, "Tỉnh": 2, "Bộ": 3}
 LEVEL = Vocabulary(
     "Cấp",
     LEVELS,
     {
         "Trường": ("Cấp trường", "Cơ sở", "Cấp cơ sở"),
+        "Xã": ("Cấp xã", "Phường", "Cấp phường", "Xã/phường", "Cấp xã/phường", "Đặc khu", "UBND xã", "UBND phường"),
         "Huyện": ("Cấp huyện", "Quận", "Cấp quận", "Thị xã", "Thành phố thuộc tỉnh", "Phòng"),
         "Tỉnh": ("Cấp tỉnh", "Thành phố", "Sở", "Cấp thành phố"),
         "Bộ": ("Cấp bộ", "Toàn quốc", "Quốc gia", "Cấp toàn quốc", "Trung ương"),
     },
 )
-LEVEL_INITIATIVE = Vocabulary("Cấp sáng kiến", ("Trường", "Huyện", "Tỉnh"), LEVEL.aliases)
+LEVEL_INITIATIVE = Vocabulary("Cấp sáng kiến", ("Trường", "Xã", "Huyện", "Tỉnh"), LEVEL.aliases)
 
 
 def level_rank(level: str | None) -> int:
-    """Order of recognition levels: Trường < Huyện < Tỉnh < Bộ; unknown or empty is -1."""
-    return LEVELS.index(level) if level in LEVELS else -1
+    """Order of recognition levels: Trường < Xã = Huyện < Tỉnh < Bộ; unknown or empty is -1."""
+    return LEVEL_RANKS.get(level, -1) if level else -1
 
 
 SKKN = "Sáng kiến kinh nghiệm"

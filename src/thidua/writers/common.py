@@ -4,11 +4,13 @@ display, and the A4 page set-up every sheet gets. No figures are computed here."
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from collections.abc import Sequence
-from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import Any
+
+import pandas as pd
 
 from thidua.issues import CATALOG, Issue, Severity, title_of
 from thidua.rowstream import RowStream
@@ -246,20 +248,25 @@ def write_text(ws: Worksheet, row: int, col: int, value: object, fmt: Format | N
         ws.write_blank(row, col, None, fmt)
 
 
-def write_count(ws: Worksheet, row: int, col: int, value: int | None, fmt: Format | None = None) -> None:
+def missing(value: object) -> bool:
+    """No figure: None, pandas' NA or NaN."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def write_count(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None = None) -> None:
     """A whole number, or an empty bordered cell when there is none."""
-    if value is None:
+    if missing(value):
         ws.write_blank(row, col, None, fmt)
     else:
-        ws.write_number(row, col, value, fmt)
+        ws.write_number(row, col, int(value), fmt)  # type: ignore[call-overload]
 
 
-def write_ratio(ws: Worksheet, row: int, col: int, ratio: Fraction | None, fmt: Format, dash_fmt: Format) -> None:
-    """An exact ratio shown as a percent (rounded by the format only), or "—" when there is no ratio."""
-    if ratio is None:
+def write_ratio(ws: Worksheet, row: int, col: int, ratio: object, fmt: Format, dash_fmt: Format) -> None:
+    """A ratio shown as a percent (rounded by the format only), or "—" when there is no ratio."""
+    if missing(ratio):
         ws.write_string(row, col, DASH, dash_fmt)
     else:
-        ws.write_number(row, col, float(ratio), fmt)
+        ws.write_number(row, col, float(ratio), fmt)  # type: ignore[arg-type]
 
 
 def write_date(ws: Worksheet, row: int, col: int, value: dt.date | None, fmt: Format) -> None:

@@ -6,21 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from thidua.issues import Issue
+from thidua.issues import TOPIC_RULE, Issue
 from thidua.measure import (
+    HAS_ERRORS,
+    NOT_SUBMITTED,
     STATUS_EXCEEDED,
     STATUS_MET,
     STATUS_MISSED,
     STATUS_ON_TRACK,
     STATUS_SHORT,
     MonthResult,
-    PersonRow,
-    TargetResult,
-    TeamRow,
 )
-from thidua.model import ActivityResult, Plan, Registration
+from thidua.model import SUBJECT_COLLECTIVE
+from thidua.records import as_date, rows
 from thidua.workspace import month_label
 from thidua.writers.common import (
     DATE,
@@ -58,8 +59,6 @@ SHEET_MONTHS = "Theo tháng"
 SHEET_ROUNDS = "Theo đợt"
 NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
 
-NOT_SUBMITTED = "Chưa nộp"
-HAS_ERRORS = "Có lỗi"
 ALL_SUBMITTED = "Tất cả đã nộp đăng ký."
 
 OVERVIEW_COLUMNS = (
@@ -188,31 +187,31 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
     header = OVERVIEW_HEADER_ROW
     write_header(ws, header, OVERVIEW_COLUMNS, styles.header)
     ws.set_row(header, 32)
-    for i, t in enumerate(result.targets):
+    for i, t in enumerate(rows(result.targets)):
         row = header + 1 + i
         ws.write_number(row, 0, i + 1, styles.number)
-        write_text(ws, row, COL_CODE, t.target.code, styles.text)
-        write_text(ws, row, 2, t.target.name, styles.text)
-        write_text(ws, row, 3, t.target.subject, styles.center)
-        write_count(ws, row, COL_TARGET, t.target.target, styles.number)
-        write_count(ws, row, 5, t.target.base, styles.number)
+        write_text(ws, row, COL_CODE, t.code, styles.text)
+        write_text(ws, row, 2, t.name, styles.text)
+        write_text(ws, row, 3, t.subject, styles.center)
+        write_count(ws, row, COL_TARGET, t.target, styles.number)
+        write_count(ws, row, 5, t.base, styles.number)
         write_count(ws, row, COL_REGISTERED, t.registered, styles.number)
         write_count(ws, row, COL_ACHIEVED, t.achieved, styles.number)
         write_ratio(ws, row, 8, t.registered_ratio, styles.percent, styles.center)
         write_ratio(ws, row, COL_ACHIEVED_RATIO, t.achieved_ratio, styles.percent, styles.center)
         write_ratio(ws, row, 10, t.base_ratio, styles.percent, styles.center)
         write_text(ws, row, COL_STATUS, t.status, styles.center)
-        if t.change is None:
+        if pd.isna(t.change):
             write_text(ws, row, 12, "—", styles.center)
         else:
             ws.write_number(row, 12, t.change, styles(align="center", border=1, num_format="+0;-0;0"))
         write_text(ws, row, 13, t.projection, styles.text)
     first, last = header + 1, header + len(result.targets)
-    if result.targets:
+    if not result.targets.empty:
         _overview_highlights(ws, styles, first, last)
         _overview_chart(wb, ws, first, last)
     # The chart sits under the table: about 18 rows high.
-    page_setup(ws, header, last + (20 if result.targets else 0), last_col, landscape=True)
+    page_setup(ws, header, last + (20 if not result.targets.empty else 0), last_col, landscape=True)
 
 
 def _overview_highlights(ws: Worksheet, styles: Styles, first: int, last: int) -> None:
@@ -274,28 +273,33 @@ def _overview_chart(wb: Workbook, ws: Worksheet, first: int, last: int) -> None:
     ws.insert_chart(last + 2, 1, chart)
 
 
-def main_targets(result: MonthResult) -> list[TargetResult]:
+def main_targets(result: MonthResult) -> pd.DataFrame:
     """Targets charted month by month: the individual ones with a number to reach."""
-    return [t for t in result.targets if t.target.subject != "Tập thể" and t.target.target]
+    targets = result.targets
+    return targets[(targets["subject"] != SUBJECT_COLLECTIVE) & (targets["target"].fillna(0) > 0)]
 
 
 def _months(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     """Achieved against target, month by month, from the history; a line chart of the share reached."""
-    targets = main_targets(result)
-    last_col = len(targets)
+    codes = list(main_targets(result)["code"])
+    last_col = len(codes)
     _title(ws, styles, result, "DIỄN BIẾN THEO THÁNG (TỶ LỆ ĐẠT SO VỚI CHỈ TIÊU)", max(last_col, 4))
     header = TABLE_HEADER_ROW
-    write_header(ws, header, (("Tháng", 10), *((t.target.code, 13) for t in targets)), styles.header)
-    months = sorted({p.month for p in result.trend})
-    points = {(p.month, p.code): p for p in result.trend}
-    for i, month in enumerate(months):
+    write_header(ws, header, (("Tháng", 10), *((code, 13) for code in codes)), styles.header)
+    trend = result.trend
+    table = (
+        trend.pivot_table(index="month", columns="code", values="achieved_ratio", aggfunc="last", dropna=False)
+        if len(trend)
+        else pd.DataFrame()
+    ).reindex(columns=codes)
+    months = list(table.index)
+    for i, (month, ratios) in enumerate(table.iterrows()):
         row = header + 1 + i
-        write_text(ws, row, 0, month_label(month), styles.center)
-        for col, t in enumerate(targets, start=1):
-            point = points.get((month, t.target.code))
-            write_ratio(ws, row, col, point.achieved_ratio if point else None, styles.percent, styles.center)
+        write_text(ws, row, 0, month_label(str(month)), styles.center)
+        for col, code in enumerate(codes, start=1):
+            write_ratio(ws, row, col, ratios[code], styles.percent, styles.center)
     last = header + max(len(months), 1)
-    if months and targets:
+    if months and codes:
         chart = wb.add_chart({"type": "line"})
         font = {"name": "Times New Roman"}
         for col in range(1, last_col + 1):
@@ -326,29 +330,30 @@ def _rounds(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     _title(ws, styles, result, "KẾT QUẢ THEO ĐỢT THI ĐUA", last_col)
     row = TABLE_HEADER_ROW
     write_header(ws, row, (("Đợt", 10), ("Thời gian", 24), ("Tình trạng", 14), ("Trọng tâm", 90)), styles.header)
-    for rr in rounds:
+    for rr in rows(rounds):
         row += 1
-        write_text(ws, row, 0, rr.round.name, styles.center)
-        write_text(ws, row, 1, f"{rr.round.start:%d/%m/%Y} – {rr.round.end:%d/%m/%Y}", styles.center)
+        write_text(ws, row, 0, rr.name, styles.center)
+        write_text(ws, row, 1, f"{rr.start:%d/%m/%Y} – {rr.end:%d/%m/%Y}", styles.center)
         write_text(ws, row, 2, rr.state, styles.center)
-        merge_text(ws, row, 3, last_col, rr.round.focus, styles.text)
+        merge_text(ws, row, 3, last_col, rr.focus, styles.text)
     header = row + 2
     columns = (("STT", 5), ("Mã", 14), ("Chỉ tiêu", 46), ("Số chỉ tiêu", 10))
+    names = list(rounds["name"])
     write_header(
         ws,
         header,
-        (*columns, *((f"Đạt trong {rr.round.name}", 12) for rr in rounds), ("Cả năm đến nay", 12)),
+        (*columns, *((f"Đạt trong {name}", 12) for name in names), ("Cả năm đến nay", 12)),
         styles.header,
     )
-    for i, t in enumerate(result.targets):
+    targets = result.targets
+    for i, (t, within) in enumerate(zip(rows(targets), rows(result.round_targets), strict=True)):
         r = header + 1 + i
         ws.write_number(r, 0, i + 1, styles.number)
-        write_text(ws, r, 1, t.target.code, styles.text)
-        write_text(ws, r, 2, t.target.name, styles.text)
-        write_count(ws, r, 3, t.target.target, styles.number)
-        for col, rr in enumerate(rounds, start=4):
-            write_count(ws, r, col, rr.achieved.get(t.target.code, 0), styles.number)
-        write_count(ws, r, 4 + len(rounds), t.achieved, styles.number)
+        write_text(ws, r, 1, t.code, styles.text)
+        write_text(ws, r, 2, t.name, styles.text)
+        write_count(ws, r, 3, t.target, styles.number)
+        for col, achieved in enumerate(within[1:], start=4):
+            write_count(ws, r, col, achieved, styles.number)
     page_setup(ws, header, header + max(len(result.targets), 1), 4 + len(rounds), landscape=True)
 
 
@@ -357,37 +362,36 @@ def _teams(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     _title(ws, styles, result, "TỔNG HỢP THEO TỔ", last_col)
     header = TABLE_HEADER_ROW
     write_header(ws, header, TEAM_COLUMNS, styles.header)
-    rows = [_team_figures(team) for team in result.teams]
-    for i, (team, figures) in enumerate(zip(result.teams, rows, strict=True)):
+    table = [tuple(int(n) for n in figures) for figures in rows(result.teams[list(TEAM_FIGURES)])]
+    for i, (team, figures) in enumerate(zip(result.teams["team"], table, strict=True)):
         row = header + 1 + i
-        write_text(ws, row, 0, team.team, styles.text)
+        write_text(ws, row, 0, team, styles.text)
         for col, n in enumerate(figures, start=1):
             ws.write_number(row, col, n, styles.number)
-    total = header + 1 + len(rows)
+    total = header + 1 + len(table)
     write_text(ws, total, 0, "Tổng cộng", styles.total_label)
     # Live totals for whoever edits the sheet, with the value cached for readers that do not recalculate.
-    for col, cached in enumerate((sum(column) for column in zip(*rows, strict=True)), start=1):
+    for col, cached in enumerate((sum(column) for column in zip(*table, strict=True)), start=1):
         formula = f"=SUM({xl_rowcol_to_cell(header + 1, col)}:{xl_rowcol_to_cell(total - 1, col)})"
         ws.write_formula(total, col, formula, styles.total_number, cached)
-    if not rows:
+    if not table:
         for col in range(1, last_col + 1):
             ws.write_number(total, col, 0, styles.total_number)
     ws.freeze_panes(header + 1, 1)
     page_setup(ws, header, total, last_col, landscape=False)
 
 
-def _team_figures(team: TeamRow) -> tuple[int, ...]:
-    """A team's figures in the order of TEAM_COLUMNS after "Tổ"."""
-    return (
-        team.members,
-        team.registered,
-        team.registered_ldtt,
-        team.registered_cstdcs,
-        team.initiatives,
-        team.results,
-        team.voted_ldtt,
-        team.not_submitted,
-    )
+# The teams frame's columns in the order of TEAM_COLUMNS after "Tổ".
+TEAM_FIGURES = (
+    "members",
+    "registered",
+    "registered_ldtt",
+    "registered_cstdcs",
+    "initiatives",
+    "results",
+    "voted_ldtt",
+    "not_submitted",
+)
 
 
 def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
@@ -397,28 +401,27 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     write_header(ws, header, PERSON_COLUMNS, styles.header)
     table = ws.table(header + 1)
     number, text, center, date = styles.number, styles.text, styles.center, styles.date
-    for i, row_data in enumerate(result.persons):
-        p, reg, vote = row_data.person, row_data.registration, row_data.vote
+    for i, p in enumerate(rows(result.persons[list(PERSON_FIELDS)])):
         table.add(
             [
                 (i + 1, number),
                 (p.name, text),
-                (p.birth_date, date),
+                (as_date(p.birth_date), date),
                 (p.position, text),
                 (p.team, text),
-                (registered_title(row_data), text),
-                (reg.initiative if reg else "", text),
-                ((reg.initiative_level or "") if reg and reg.initiative else "", center),
-                (reg.teaching_aid if reg else "", text),
-                ("; ".join(registered_activities(reg, result.plan)) if reg else "", text),
-                (len(row_data.results), number),
-                ("; ".join(describe_result(r) for r in row_data.results), text),
-                (vote.rating if vote else "", text),
-                (vote.title if vote else "", text),
+                (p.title_shown, text),
+                (p.initiative, text),
+                (p.initiative_level, center),
+                (p.teaching_aid, text),
+                (p.activities, text),
+                (int(p.results), number),
+                (p.results_text, text),
+                (p.rating, text),
+                (p.voted_title, text),
             ]
         )
     last = header + len(result.persons)
-    if result.persons:
+    if not result.persons.empty:
         flagged = ((NOT_SUBMITTED, WARNING_BG, WARNING_FG), (HAS_ERRORS, ERROR_BG, ERROR_FG))
         for shown, fill, colour in flagged:
             ws.conditional_format(
@@ -438,25 +441,21 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     page_setup(ws, header, last, last_col, landscape=True)
 
 
-def registered_title(row: PersonRow) -> str:
-    """What the person column "Danh hiệu đăng ký" shows."""
-    if row.registration is not None:
-        return row.registration.title
-    if not row.submitted:
-        return NOT_SUBMITTED
-    return HAS_ERRORS if row.has_errors else ""
-
-
-def registered_activities(reg: Registration, plan: Plan) -> list[str]:
-    """Registered activities in the plan's column order (a frozenset has no stable order of its own)."""
-    known = [a for a in plan.activity_columns if a in reg.activities]
-    return known + sorted(a for a in reg.activities if a not in plan.activity_columns)
-
-
-def describe_result(r: ActivityResult) -> str:
-    """'Sáng kiến kinh nghiệm “Tên” – Huyện – Được công nhận'."""
-    head = f"{r.activity} “{r.product}”" if r.product else r.activity
-    return " – ".join(part for part in (head, r.level or "", r.result) if part)
+PERSON_FIELDS = (
+    "name",
+    "birth_date",
+    "position",
+    "team",
+    "title_shown",
+    "initiative",
+    "initiative_level",
+    "teaching_aid",
+    "activities",
+    "results",
+    "results_text",
+    "rating",
+    "voted_title",
+)
 
 
 def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
@@ -465,14 +464,14 @@ def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     header = TABLE_HEADER_ROW
     write_header(ws, header, MISSING_COLUMNS, styles.header)
     people = result.not_submitted
-    for i, p in enumerate(people):
+    for i, p in enumerate(rows(people)):
         row = header + 1 + i
         ws.write_number(row, 0, i + 1, styles.number)
         write_text(ws, row, 1, p.name, styles.text)
-        write_date(ws, row, 2, p.birth_date, styles.date)
+        write_date(ws, row, 2, as_date(p.birth_date), styles.date)
         write_text(ws, row, 3, p.position, styles.text)
         write_text(ws, row, 4, p.team, styles.text)
-    if not people:
+    if people.empty:
         merge_text(ws, header + 1, 0, last_col, ALL_SUBMITTED, styles.cell(italic=True, align="center"))
     last = header + max(len(people), 1)
     ws.freeze_panes(header + 1, 0)
@@ -481,7 +480,7 @@ def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
 
 def rule_findings(result: MonthResult) -> list[Issue]:
     """The findings of the rules of the year (and of the plan's own sanity), for the board to act on."""
-    return [i for i in result.issues if i.code.startswith("rule-") or i.code == "plan-base-roster"]
+    return [i for i in result.issues if i.topic == TOPIC_RULE]
 
 
 def _issues(ws: Worksheet, styles: Styles, issues: list[Issue], title: str, empty: str) -> None:

@@ -7,7 +7,6 @@ cannot edit (.xls, .ods) is rebuilt from its values."""
 from __future__ import annotations
 
 import io
-import re
 import warnings
 import zipfile
 import zlib
@@ -30,7 +29,6 @@ from thidua.xlsx import safe_text
 
 FOLDER = "tra-lai"
 FIX_SHEET = "Cần sửa"
-_CELL = re.compile(r"[A-Z]{1,3}[1-9]\d*\Z")
 FILLS = {
     Severity.ERROR: PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE"),
     Severity.WARNING: PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C"),
@@ -169,7 +167,7 @@ def _marks(issues: list[Issue]) -> dict[str, dict[str, xlsx_patch.Mark]]:
     apart), for both ways of making a copy."""
     notes: dict[str, dict[str, list[Issue]]] = {}
     for issue in issues:
-        if issue.sheet and _CELL.match(issue.cell):
+        if issue.sheet and issue.row is not None and issue.col is not None:
             notes.setdefault(issue.sheet, {}).setdefault(issue.cell, []).append(issue)
     return {
         sheet: {

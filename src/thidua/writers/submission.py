@@ -12,6 +12,7 @@ from xlsxwriter.utility import xl_range_abs
 
 from thidua import vocab
 from thidua.measure import STATUS_EXCEEDED, STATUS_MET, MonthResult
+from thidua.records import as_date, rows
 from thidua.workspace import month_label
 from thidua.writers.common import (
     Format,
@@ -199,55 +200,67 @@ def _blank_row(sheet: _Sheet, row: int) -> None:
 def _persons(sheet: _Sheet, result: MonthResult) -> None:
     plan, ws, st = result.plan, sheet.ws, sheet.styles
     _top(sheet, result, f"BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC {upper(plan.school.school_year)}")
-    rows = [(r.person, r.registration) for r in result.persons if r.registration is not None]
+    activities = [f"mark:{name}" for name in plan.activity_columns]
+    regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
     activity_col = len(PERSON_COLUMNS)
     table = ws.table(first)
-    activities = plan.activity_columns
-    for i, (p, reg) in enumerate(rows):
+    for i, p in enumerate(rows(regs[[*PERSON_FIELDS, *activities]])):
         cells: list[tuple[object, Format]] = [
             (i + 1, st.number),
             (p.name, st.text),
-            (p.birth_date, st.date),
+            (as_date(p.birth_date), st.date),
             (p.position, st.text),
             (p.team, st.text),
-            (reg.title, st.text),
-            (reg.reward_form, st.text),
-            (reg.initiative, st.text),
-            ((reg.initiative_level or "") if reg.initiative else "", st.center),
-            (reg.teaching_aid, st.text),
+            (p.title, st.text),
+            (p.reward_form, st.text),
+            (p.initiative, st.text),
+            (p.initiative_level, st.center),
+            (p.teaching_aid, st.text),
         ]
-        cells += [(MARK if activity in reg.activities else "", st.center) for activity in activities]
-        cells.append((reg.note, st.text))
+        cells += [(MARK if marked else "", st.center) for marked in p[len(PERSON_FIELDS) :]]
+        cells.append((p.registration_note, st.text))
         table.add(cells)
-    regs = [reg for _, reg in rows]
-    total, among = first + len(rows), first + len(rows) + 1
+    count = len(regs)
+    total, among = first + count, first + count + 1
     _blank_row(sheet, total)
     _blank_row(sheet, among)
     _merge(ws, total, 0, 1, TOTAL, st.total_label)
     _merge(ws, total, 2, 4, "", st(bold=True, border=1, align="center", num_format='0" người"'))
     _merge(ws, among, 0, 4, f"Trong đó: {vocab.CSTDCS}", st.total_label)
     ldtt, cstdcs = _count_if(vocab.LDTT), _count_if(vocab.CSTDCS)
+    # Each total is a live formula; its cached value, for readers that do not recalculate, is the same count.
     _write_totals(
         sheet,
         total,
         first,
-        len(rows),
+        count,
         [
-            _Total(2, "COUNTA({0})", len(regs), '0" người"', source=1),
-            _Total(5, f"{ldtt}+{cstdcs}", sum(r.title in (vocab.LDTT, vocab.CSTDCS) for r in regs)),
-            _Total(6, 'COUNTA({0})-COUNTIF({0},"Không")', sum(r.reward_form not in ("", "Không") for r in regs)),
-            _Total(7, "COUNTA({0})", sum(bool(r.initiative) for r in regs)),
-            _Total(9, "COUNTA({0})", sum(bool(r.teaching_aid) for r in regs)),
-            *(
-                _Total(activity_col + j, _count_if(MARK), sum(a in r.activities for r in regs))
-                for j, a in enumerate(plan.activity_columns)
-            ),
+            _Total(2, "COUNTA({0})", count, '0" người"', source=1),
+            _Total(5, f"{ldtt}+{cstdcs}", int(regs["title"].isin([vocab.LDTT, vocab.CSTDCS]).sum())),
+            _Total(6, 'COUNTA({0})-COUNTIF({0},"Không")', int((~regs["reward_form"].isin(["", "Không"])).sum())),
+            _Total(7, "COUNTA({0})", int((regs["initiative"] != "").sum())),
+            _Total(9, "COUNTA({0})", int((regs["teaching_aid"] != "").sum())),
+            *(_Total(activity_col + j, _count_if(MARK), int(regs[a].sum())) for j, a in enumerate(activities)),
         ],
     )
-    among_cstdcs = _Total(5, cstdcs, sum(r.title == vocab.CSTDCS for r in regs))
-    _write_totals(sheet, among, first, len(rows), [among_cstdcs])
+    among_cstdcs = _Total(5, cstdcs, int((regs["title"] == vocab.CSTDCS).sum()))
+    _write_totals(sheet, among, first, count, [among_cstdcs])
     _finish(sheet, result, among)
+
+
+PERSON_FIELDS = (
+    "name",
+    "birth_date",
+    "position",
+    "team",
+    "title",
+    "reward_form",
+    "initiative",
+    "initiative_level",
+    "teaching_aid",
+    "registration_note",
+)
 
 
 def _collective(sheet: _Sheet, result: MonthResult) -> None:
@@ -289,28 +302,29 @@ def _results(sheet: _Sheet, result: MonthResult) -> None:
         f"Năm học {result.plan.school.school_year}",
     )
     first = HEADER_ROW + 1
-    for i, t in enumerate(result.targets):
+    targets = result.targets
+    for i, t in enumerate(rows(targets)):
         row = first + i
         ws.write_number(row, 0, i + 1, st.number)
-        write_text(ws, row, 1, t.target.code, st.text)
-        write_text(ws, row, 2, t.target.name, st.text)
-        write_count(ws, row, 3, t.target.target, st.number)
-        write_count(ws, row, 4, t.target.base, st.number)
+        write_text(ws, row, 1, t.code, st.text)
+        write_text(ws, row, 2, t.name, st.text)
+        write_count(ws, row, 3, t.target, st.number)
+        write_count(ws, row, 4, t.base, st.number)
         write_count(ws, row, 5, t.registered, st.number)
         write_count(ws, row, 6, t.achieved, st.number)
         write_ratio(ws, row, 7, t.achieved_ratio, st.percent, st.center)
         write_text(ws, row, 8, t.status, st.center)
-    total = first + len(result.targets)
+    total = first + len(targets)
     _blank_row(sheet, total)
     _merge(ws, total, 0, 1, TOTAL, st.total_label)
-    reached = sum(t.status in (STATUS_MET, STATUS_EXCEEDED) for t in result.targets)
+    reached = int(targets["status"].isin([STATUS_MET, STATUS_EXCEEDED]).sum())
     _write_totals(
         sheet,
         total,
         first,
-        len(result.targets),
+        len(targets),
         [
-            _Total(2, "COUNTA({0})", len(result.targets), '0" chỉ tiêu"', source=1),
+            _Total(2, "COUNTA({0})", len(targets), '0" chỉ tiêu"', source=1),
             _Total(8, f"{_count_if(STATUS_MET)}+{_count_if(STATUS_EXCEEDED)}", reached, '0" đạt"'),
         ],
     )

@@ -1,0 +1,262 @@
+"""Records: the rows validation accepted, as tidy pandas DataFrames (one row per record, the person as a roster
+key, provenance in `file`, `sheet`, `row`). Validation fills a `RecordSink`; merging, measuring, the rules, the
+writers and the library API all read the frames it makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thidua import text, vocab
+from thidua.model import Plan
+
+NO_LAYOUT = -1  # a record whose sheet header is not known (built by hand): its issues point at the whole row
+
+PROVENANCE = ("file", "sheet", "row", "layout")
+REGISTRATION_COLUMNS = (
+    "person",
+    "title",
+    "reward_form",
+    "initiative",
+    "initiative_level",
+    "teaching_aid",
+    "date",
+    "note",
+    *PROVENANCE,
+)
+MARK_COLUMNS = ("registration", "person", "activity")
+RESULT_COLUMNS = (
+    "person",
+    "activity",
+    "product",
+    "work",
+    "level",
+    "result",
+    "date",
+    "decision",
+    "note",
+    *PROVENANCE,
+)
+VOTE_COLUMNS = ("person", "rating", "discipline", "title", "decision", "date", "note", *PROVENANCE)
+
+# Closed vocabularies become Categoricals in the vocabulary's order, so sorting and grouping follow the domain.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "title": (*vocab.TITLE_REGISTERED.choices, vocab.NO_TITLE_VOTE),
+    "initiative_level": vocab.LEVELS,
+    "level": vocab.LEVELS,
+    "result": vocab.RESULT.choices,
+    "rating": vocab.RATINGS,
+    "discipline": vocab.DISCIPLINES,
+}
+
+
+def dates(values: Iterable[dt.date | None]) -> pd.Series:
+    """Dates as datetime64 (NaT for none); any year fits, unlike nanosecond timestamps."""
+    return pd.Series(np.array(list(values), dtype="datetime64[D]")).astype("datetime64[s]")
+
+
+def rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """A frame's rows as named tuples (attribute per column), for the code that turns rows into cells or issues."""
+    return frame.itertuples(index=False)
+
+
+def as_date(value: object) -> dt.date | None:
+    """A frame's date cell back as a plain date (None for NaT), for writers and messages."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _frame(columns: tuple[str, ...], rows: list[tuple[object, ...]], activities: tuple[str, ...] = ()) -> pd.DataFrame:
+    data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    frame = pd.DataFrame(
+        {name: pd.Series(list(values), dtype=object) for name, values in zip(columns, data, strict=True)}
+    )
+    for name in columns:
+        if name == "date":
+            frame[name] = dates(frame[name])
+        elif name in ("person", "row", "layout", "registration"):
+            frame[name] = frame[name].astype("int64")
+        elif name in CATEGORIES:
+            frame[name] = pd.Categorical(frame[name], categories=CATEGORIES[name])
+        elif name == "activity":
+            frame[name] = pd.Categorical(frame[name], categories=activities)
+        else:
+            frame[name] = frame[name].astype(object)
+    return frame
+
+
+@dataclass
+class Records:
+    """Accepted records of a month's submissions, and who sent what (SPEC 13: one row per record, with its file,
+    sheet and row; `person` is the position in the plan's roster)."""
+
+    registrations: pd.DataFrame
+    marks: pd.DataFrame  # activity marks of registrations, long form: registration (index), person, activity
+    results: pd.DataFrame
+    votes: pd.DataFrame
+    submitted: frozenset[int] = frozenset()  # sent at least one registration row, valid or not
+    with_errors: frozenset[int] = frozenset()  # at least one row left out for an error
+    mtimes: dict[str, float] = field(default_factory=dict)
+    layouts: tuple[dict[str, int], ...] = ()  # header columns of each sheet read: field key → 0-based column
+    files: dict[str, str] = field(default_factory=dict)  # file read → SHA-256, for the history
+
+    def at(self, layout: int, row: int, field_key: str) -> tuple[int, int | None]:
+        """Where a record's field sits: (row, column), 0-based; column None when the sheet's header is unknown."""
+        columns = self.layouts[layout] if 0 <= layout < len(self.layouts) else {}
+        return row, columns.get(field_key)
+
+
+class RecordSink:
+    """Where validation puts each accepted record; `records()` turns them into frames once at the end."""
+
+    def __init__(self, plan: Plan) -> None:
+        self._activities = plan.activity_vocabulary.choices
+        self._registrations: list[tuple[object, ...]] = []
+        self._marks: list[tuple[object, ...]] = []
+        self._results: list[tuple[object, ...]] = []
+        self._votes: list[tuple[object, ...]] = []
+        self._layouts: list[dict[str, int]] = []
+        self.submitted: set[int] = set()
+        self.with_errors: set[int] = set()
+        self.mtimes: dict[str, float] = {}
+
+    def layout(self, columns: dict[str, int]) -> int:
+        """Remember a sheet's header columns; records of that sheet name it by the number returned."""
+        self._layouts.append(columns)
+        return len(self._layouts) - 1
+
+    def registration(
+        self,
+        person: int,
+        title: str,
+        *,
+        reward_form: str = "",
+        initiative: str = "",
+        initiative_level: str | None = None,
+        teaching_aid: str = "",
+        activities: Iterable[str] = (),
+        date: dt.date | None = None,
+        note: str = "",
+        file: str = "",
+        sheet: str = "",
+        row: int = 0,
+        layout: int = NO_LAYOUT,
+    ) -> None:
+        """Registration (phiếu đăng ký thi đua) of one person."""
+        number = len(self._registrations)
+        self._registrations.append(
+            (
+                person,
+                title,
+                reward_form,
+                initiative,
+                initiative_level,
+                teaching_aid,
+                date,
+                note,
+                file,
+                sheet,
+                row,
+                layout,
+            )
+        )
+        self._marks.extend((number, person, activity) for activity in activities)
+
+    def result(
+        self,
+        person: int,
+        activity: str,
+        result: str,
+        date: dt.date,
+        *,
+        product: str = "",
+        level: str | None = None,
+        decision: str = "",
+        note: str = "",
+        file: str = "",
+        sheet: str = "",
+        row: int = 0,
+        layout: int = NO_LAYOUT,
+    ) -> None:
+        """One reported result (báo cáo kết quả)."""
+        self._results.append(
+            (
+                person,
+                activity,
+                product,
+                text.key(product),
+                level,
+                result,
+                date,
+                decision,
+                note,
+                file,
+                sheet,
+                row,
+                layout,
+            )
+        )
+
+    def vote(
+        self,
+        person: int,
+        title: str,
+        *,
+        rating: str = "",
+        discipline: str = "Không",
+        decision: str = "",
+        date: dt.date | None = None,
+        note: str = "",
+        file: str = "",
+        sheet: str = "",
+        row: int = 0,
+        layout: int = NO_LAYOUT,
+    ) -> None:
+        """Year-end vote (bình xét) of one person."""
+        self._votes.append(
+            (person, rating or None, discipline or None, title, decision, date, note, file, sheet, row, layout)
+        )
+
+    def records(self, files: dict[str, str] | None = None) -> Records:
+        activities = self._activities
+        return Records(
+            _frame(REGISTRATION_COLUMNS, self._registrations),
+            _frame(MARK_COLUMNS, self._marks, activities),
+            _frame(RESULT_COLUMNS, self._results, activities),
+            _frame(VOTE_COLUMNS, self._votes),
+            frozenset(self.submitted),
+            frozenset(self.with_errors),
+            dict(self.mtimes),
+            tuple(self._layouts),
+            dict(files or {}),
+        )
+
+
+def roster_frame(plan: Plan) -> pd.DataFrame:
+    """The roster as a frame indexed by roster key (position): what every per-person view joins on."""
+    roster = plan.roster
+    frame = pd.DataFrame(
+        {
+            "stt": pd.Series([p.stt for p in roster], dtype="int64"),
+            "name": pd.Series([p.name for p in roster], dtype=object),
+            "birth_date": dates(p.birth_date for p in roster),
+            "gender": pd.Series([p.gender for p in roster], dtype=object),
+            "position": pd.Series([p.position for p in roster], dtype=object),
+            "team": pd.Series([p.team for p in roster], dtype=object),
+            "recruited": dates(p.recruited for p in roster),
+            "teacher": pd.Series([p.is_teacher for p in roster], dtype=bool),
+            "label": pd.Series([p.label for p in roster], dtype=object),
+        }
+    )
+    frame.index.name = "person"
+    return frame
