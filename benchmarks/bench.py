@@ -309,7 +309,8 @@ def stage_batch(root: Path) -> dict[str, Any]:
 
     result, _outputs = run_month(open_workspace(root), MONTH, Timing())
     report = result.issues
-    ldtt = next(t.registered for t in result.targets if t.target.code == "LDTT")
+    targets = result.targets.set_index("code")
+    ldtt = int(targets.loc["LDTT", "registered"])
     return {
         "stages": stages,
         "read_workers_peak_mib": workers[0] if workers else 0.0,

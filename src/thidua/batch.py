@@ -85,7 +85,6 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     month, month_end = parse_month(month)
     report = Report()
     limits = Limits.from_settings(ws.settings)
-    ws.submissions.mkdir(parents=True, exist_ok=True)
     progress.say("Đang đọc các tệp đã nộp…")
     repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read

@@ -310,6 +310,8 @@ class MonthResult:
     titles: pd.DataFrame  # LĐTT (with CSTĐCS) and CSTĐCS registered and achieved, whatever the plan's targets
     records: Records  # the month's records after merging
     issues: Report
+    counting: Counting = field(repr=False)  # what counted the month, kept for other groupings
+    year_items: pd.DataFrame = field(repr=False)  # the year's countable items
     files_read: list[str] = field(default_factory=list)
     # from the history: the last month recorded before this one, and every recorded month up to this one
     previous_month: str | None = None
@@ -330,6 +332,21 @@ class MonthResult:
         if f"{deadline:%Y-%m}" == self.month:
             return deadline
         return self.month_end
+
+    def person_targets(self) -> pd.DataFrame:
+        """Per roster member (rows, in roster order) and plan target: what their own records register and
+        achieve, counted as the target counts (the year's counting function, grouped by person). Columns
+        "registered:<code>" and "achieved:<code>"."""
+        items = self.year_items[self.year_items["person"] >= 0]
+        counted = self.counting.count(items, by=["person"])
+        codes = [t.code for t in self.plan.targets]
+        counted = counted[counted["code"].isin(codes)]
+        wide = counted.pivot_table(index="person", columns="code", values=[REGISTERED, ACHIEVED], aggfunc="sum")
+        columns = [(stage, code) for code in codes for stage in (REGISTERED, ACHIEVED)]
+        wide = wide.reindex(index=self.persons.index, columns=pd.MultiIndex.from_tuples(columns), fill_value=0)
+        wide = wide.fillna(0).astype("int64")
+        wide.columns = [f"{stage}:{code}" for stage, code in columns]
+        return wide
 
     def title_figure(self, code: str, stage: str) -> int:
         return int(self.titles.loc[self.titles["code"] == code, stage].iloc[0])
@@ -367,6 +384,8 @@ def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report
         titles,
         records,
         report,
+        counting,
+        year,
         sorted(records.files),
     )
 

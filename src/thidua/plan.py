@@ -172,10 +172,85 @@ def write_plan(plan: Plan, path: Path) -> None:
             for r, values in enumerate(rows_by_sheet[sheet], start=1):
                 for col, value in enumerate(values):
                     write_plain(ws, r, col, value, date)
+            if sheet == SHEET_TARGETS:
+                _explain_counted_results(ws, fields.index(COUNTED_RESULTS))
             ws.set_landscape()
             ws.set_paper(9)
             ws.fit_to_pages(1, 0)
             ws.repeat_rows(0)
+        _write_guide(wb, bold, body)
+
+
+COUNTED_RESULTS = next(f for f in TARGET_FIELDS if f.key == "counted_results")
+COUNTED_RESULTS_HELP = (
+    "Kết quả được tính (không bắt buộc): các kết quả báo cáo được tính là ĐẠT cho chỉ tiêu này, cách nhau bởi "
+    "dấu phẩy, ví dụ “Đã dự thi, Không đạt”. Để trống thì thidua tính theo mặc định: sáng kiến khi Được công "
+    "nhận / Đạt / Đạt giải; đồ dùng dạy học khi Đã dự thi / Được công nhận / Đạt / Đạt giải; chỉ tiêu "
+    "“Tham gia …” tính mọi dòng báo cáo dù kết quả thế nào; các hoạt động khác tính mọi kết quả trừ Không đạt."
+)
+GUIDE_SHEET = "Hướng dẫn"
+GUIDE: tuple[tuple[str, str], ...] = (
+    ("HƯỚNG DẪN ĐIỀN KẾ HOẠCH THI ĐUA", ""),
+    (
+        SHEET_INFO,
+        "Tên trường, cơ quan chủ quản, năm học, hạn nộp đăng ký, người ký… Mỗi mục một dòng; chỉ sửa cột Giá trị.",
+    ),
+    (
+        SHEET_TARGETS,
+        "Mỗi chỉ tiêu một dòng. Mã: viết liền, không dấu, không trùng (ví dụ SKKN_HUYEN). Chỉ tiêu: số cần đạt; "
+        "Cơ sở: tổng số để tính tỷ lệ (ví dụ 26 giáo viên). Nguồn: danh hiệu, tập thể hoặc loại hoạt động. Cấp: "
+        "chỉ tiêu theo cấp tính cả cấp cao hơn (cấp Xã ngang cấp Huyện). Đếm theo: Người, Sản phẩm (mỗi tên sản "
+        "phẩm một lần) hoặc Lượt.",
+    ),
+    ("Kết quả được tính", COUNTED_RESULTS_HELP.split(": ", 1)[1]),
+    (SHEET_ROUNDS, "Mỗi đợt thi đua một dòng: tên đợt, từ ngày, đến ngày (dạng ngày/tháng/năm) và trọng tâm."),
+    (
+        SHEET_COLLECTIVE,
+        "Danh hiệu tập thể nhà trường đăng ký (Đăng ký: Có/Không); khi có quyết định, ghi Kết quả, số quyết định "
+        "và ngày.",
+    ),
+    (
+        SHEET_ROSTER,
+        "Mỗi CBGVNV một dòng: họ và tên, ngày sinh, giới tính, chức vụ, tổ, ngày tuyển dụng. Họ tên trong các "
+        "phiếu gửi về được đối chiếu với danh sách này.",
+    ),
+    ("Sau khi sửa", "Lưu tệp rồi chạy lệnh “thidua templates” để tạo lại các mẫu phiếu phát cho CBGVNV."),
+)
+
+
+def _explain_counted_results(ws: Any, col: int) -> None:
+    """The optional column "Kết quả được tính": a note on its header and the results offered as a dropdown
+    (several may be typed, separated by commas, so a value outside the list is only questioned)."""
+    ws.write_comment(0, col, COUNTED_RESULTS_HELP, {"x_scale": 3, "y_scale": 3, "font_name": "Times New Roman"})
+    ws.data_validation(
+        1,
+        col,
+        500,
+        col,
+        {
+            "validate": "list",
+            "source": list(vocab.RESULT.choices),
+            "error_type": "information",
+            "input_title": "Kết quả được tính",
+            "input_message": "Để trống: tính theo mặc định. Nhiều kết quả: cách nhau bởi dấu phẩy.",
+        },
+    )
+
+
+def _write_guide(wb: Any, bold: Any, body: Any) -> None:
+    """The plan's instructions, a sheet read by people only (the reader looks up the data sheets by name)."""
+    ws = wb.add_worksheet(GUIDE_SHEET)
+    ws.set_column(0, 0, 24, bold)
+    ws.set_column(1, 1, 90, body)
+    for row, (topic, explanation) in enumerate(GUIDE):
+        ws.write_string(row, 0, topic, bold)
+        if explanation:
+            ws.write_string(row, 1, explanation, body)
+        # Wrapped text gets the height it needs: LibreOffice does not grow rows by itself.
+        ws.set_row(row, 15 * max(1, -(-len(explanation) // 95)))
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
 
 
 def write_plain(ws: Any, row: int, col: int, value: Any, date_format: Any) -> None:

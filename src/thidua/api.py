@@ -1,0 +1,107 @@
+"""Library API (SPEC 13): one month of a workspace as pandas DataFrames, computed the way `thidua run` computes
+it (read, repair, validate, merge, measure, rules) without writing anything, for a notebook or a receiving
+office's own script.
+
+    >>> from thidua import api
+    >>> may = api.month("thidua-2021-2022", "2022-05")
+    >>> may.targets[["code", "registered", "achieved", "achieved_ratio", "status"]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from thidua.batch import compute
+from thidua.measure import MonthResult
+from thidua.records import PROVENANCE
+from thidua.workspace import open_workspace
+
+TARGET_COLUMNS = [
+    "code",
+    "name",
+    "target",
+    "base",
+    "registered",
+    "achieved",
+    "registered_ratio",
+    "achieved_ratio",
+    "status",
+]
+ISSUE_COLUMNS = ["code", "severity", "file", "sheet", "cell", "value", "message", "person", "team", "row", "col"]
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month's result as frames. `targets` carries summary.json's figures (ratios as floats, NaN where
+    summary.json has null) and more columns after them; `persons` one row per roster member, with what their own
+    records register and achieve for each target ("registered:<code>", "achieved:<code>"); `teams` one row per
+    team; `registrations`, `results` and `votes` one row per accepted record with its file, sheet and row (the
+    newest registration and vote per person, rows dated after the month left out); `issues` one row per issue."""
+
+    school: str
+    school_year: str
+    month: str
+    as_of: dt.date
+    targets: pd.DataFrame
+    persons: pd.DataFrame
+    teams: pd.DataFrame
+    rounds: pd.DataFrame
+    registrations: pd.DataFrame
+    results: pd.DataFrame
+    votes: pd.DataFrame
+    issues: pd.DataFrame
+    result: MonthResult  # everything the writers receive, for whoever needs more
+
+
+def month(workspace: str | Path, month: str) -> Month:
+    """Compute `month` ("2022-05") of the workspace folder `workspace`; nothing is written, not even history."""
+    ws = open_workspace(Path(workspace))
+    result = compute(ws, month)
+    return Month(
+        result.plan.school.name,
+        result.plan.school.school_year,
+        result.month,
+        result.month_end,
+        _targets(result),
+        result.persons.join(result.person_targets()),
+        result.teams.copy(),
+        _rounds(result),
+        _records(result, result.records.registrations),
+        _records(result, result.records.results),
+        _records(result, result.records.votes),
+        issues_frame(result),
+        result,
+    )
+
+
+def _targets(result: MonthResult) -> pd.DataFrame:
+    rest = [c for c in result.targets.columns if c not in TARGET_COLUMNS]
+    return result.targets[TARGET_COLUMNS + rest].reset_index(drop=True)
+
+
+def _rounds(result: MonthResult) -> pd.DataFrame:
+    """What was achieved within each round, one row per target (a column per round, then the whole year)."""
+    return result.round_targets.copy()
+
+
+def _records(result: MonthResult, frame: pd.DataFrame) -> pd.DataFrame:
+    """Accepted records with the person's name beside their roster key; provenance kept, layout numbers dropped."""
+    names = result.persons["name"]
+    shown = frame.drop(columns=["layout"]).reset_index(drop=True)
+    shown.insert(1, "name", shown["person"].map(names))
+    return shown[[c for c in shown.columns if c not in PROVENANCE] + ["file", "sheet", "row"]]
+
+
+def issues_frame(result: MonthResult) -> pd.DataFrame:
+    """Every issue of the month, in the order found."""
+    return pd.DataFrame(
+        [
+            (i.code, i.severity.value, i.file, i.sheet, i.cell, i.value, i.message, i.person, i.team, i.row, i.col)
+            for i in result.issues
+        ],
+        columns=ISSUE_COLUMNS,
+    ).astype({"row": "Int64", "col": "Int64"})
