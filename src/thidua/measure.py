@@ -155,102 +155,137 @@ def collectives_frame(plan: Plan) -> pd.DataFrame:
     )
 
 
-def _in_window(day: pd.Series, window: Window) -> pd.Series:
-    inside = day <= pd.Timestamp(window.end)
-    if window.start is not None:
-        inside &= day >= pd.Timestamp(window.start)
-    return inside | (day.isna() & window.undated)
+STAGES = (REGISTERED, ACHIEVED)  # an item's stage is its position here
+_WORKS, _ENTRIES = 1 << 40, 1 << 50  # unit numbers: persons below, works from _WORKS, entries from _ENTRIES
+ITEM_COLUMNS = ["code", "stage", "person", "work", "date"]
 
 
 @dataclass(frozen=True)
 class Counting:
-    """Everything counting needs, built once per month: targets, records, roster flags."""
+    """The month's targets, and every countable item of the year in one long table (code, stage, person, work
+    number, date, eligible). Counting is one function over that table: a window (the year, a round) is a filter on the
+    items' dates, a grouping (a team, a person) a column to group by."""
 
     table: pd.DataFrame
-    counted_codes: frozenset[str]
-    counted_pairs: pd.MultiIndex
-    records: Records
-    promised: pd.DataFrame
-    collectives: pd.DataFrame
-    teacher: np.ndarray  # roster key → is a teacher
+    items: pd.DataFrame
 
     @classmethod
     def of(cls, plan: Plan, targets: Sequence[Target], records: Records) -> Counting:
-        codes, pairs = _counted_pairs(targets)
+        table = targets_table(targets)
         teacher = np.array([p.is_teacher for p in plan.roster], dtype=bool)
-        return cls(targets_table(targets), codes, pairs, records, promises(records), collectives_frame(plan), teacher)
+        return cls(table, _items(table, targets, records, collectives_frame(plan), teacher))
 
-    def items(self, window: Window) -> pd.DataFrame:
-        """The countable items of every target in `window`, long form: code, stage (registered | achieved),
-        person (-1 for a collective), work, and whether the person may count for it (teachers only)."""
-        table, records = self.table, self.records
-        votes = records.votes[_in_window(records.votes["date"], window)]
-        results = records.results[_in_window(records.results["date"], window)]
-        collectives = self.collectives
-        dated = collectives[_in_window(collectives["date"], window) & collectives["achieved"]]
-        parts = [
-            self._titles(records.registrations, REGISTERED),
-            self._titles(votes, ACHIEVED),
-            self._activities(self.promised, REGISTERED),
-            self._activities(results, ACHIEVED),
-            self._collectives(collectives[collectives["registered"]], REGISTERED),
-            self._collectives(dated, ACHIEVED),
-        ]
-        found = pd.concat(parts, ignore_index=True)
-        teacher = np.append(self.teacher, True)[found["person"].to_numpy()]  # -1, a collective: no person to judge
-        only = found["code"].map(table.set_index("code")["teachers_only"]).to_numpy(dtype=bool)
-        return found.assign(eligible=~only | teacher)
-
-    def _titles(self, frame: pd.DataFrame, stage: str) -> pd.DataFrame:
-        kinds = self.table.loc[self.table["kind"].isin(["ldtt", "cstdcs"]), ["code", "kind"]]
-        titled = pd.DataFrame({"person": frame["person"], "title": frame["title"].astype(object)})
-        found = titled.merge(TITLE_KINDS, on="title").merge(kinds, on="kind")
-        return pd.DataFrame({"code": found["code"], "stage": stage, "person": found["person"], "work": ""})
-
-    def _activities(self, frame: pd.DataFrame, stage: str) -> pd.DataFrame:
-        acts = self.table.loc[self.table["kind"] == "activity", ["code", "source", "level_rank"]]
-        columns = ["person", "activity", "work", "level"] + (["result"] if stage == ACHIEVED else [])
-        found = (
-            frame[columns]
-            .astype({"activity": object, "level": object})
-            .merge(acts, left_on="activity", right_on="source")
+    def count(self, window: Window, by: tuple[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """Registered and achieved per target in `window`, and per group when `by` = (name, a whole number per
+        item, -1 for none: a team, a person), the way each target counts: distinct persons, distinct works (an
+        untitled work is its author's) or entries; a collective title counts each of its rows. Targets in the
+        table's order (every target when there is no grouping), then groups in number order."""
+        items = self.items
+        day = items["date"]
+        inside = day <= pd.Timestamp(window.end)
+        if window.start is not None:
+            inside &= day >= pd.Timestamp(window.start)
+        inside |= day.isna() & window.undated
+        keep = (items["eligible"] & ((items["stage"] == 0) | inside)).to_numpy()
+        target = items["code"].cat.codes.to_numpy()[keep].astype("int64")
+        how = self.table["count_by"].to_numpy()[target]
+        person, work = items["person"].to_numpy()[keep], items["work"].to_numpy()[keep]
+        by_work = np.where(work >= 0, _WORKS + work, person)  # an untitled work is its author's
+        entry = _ENTRIES + np.arange(len(person))
+        unit = np.where(
+            person < 0,
+            entry,
+            np.where(how == COUNT_PERSONS, person, np.where(how == COUNT_WORKS, by_work, entry)),
         )
+        # One whole-number key per (target, group, stage): a single-key groupby, light at province scale.
+        group = by[1][keep].astype("int64") + 1 if by is not None else np.zeros(len(target), dtype="int64")
+        span = int(group.max()) + 1 if len(group) else 1
+        key = (target * span + group) * len(STAGES) + items["stage"].to_numpy()[keep]
+        distinct = pd.Series(unit).groupby(key, sort=True).nunique()
+        found = distinct.index.to_numpy()
+        stage, rest = found % len(STAGES), found // len(STAGES)
+        counted = (
+            pd.DataFrame({"code": rest // span, "group": rest % span - 1, "stage": stage, "n": distinct.to_numpy()})
+            .pivot_table(index=["code", "group"], columns="stage", values="n", aggfunc="sum", fill_value=0)
+            .reindex(columns=range(len(STAGES)), fill_value=0)
+            .astype("int64")
+        )
+        counted.columns = pd.Index(STAGES)
+        if by is None:
+            every = pd.MultiIndex.from_arrays([range(len(self.table)), [-1] * len(self.table)], names=["code", "group"])
+            counted = counted.reindex(every, fill_value=0)
+        counted = counted.reset_index()
+        counted["code"] = self.table["code"].to_numpy()[counted["code"].to_numpy()]
+        if by is None:
+            return counted.drop(columns="group")
+        return counted.rename(columns={"group": by[0]})
+
+
+def _items(
+    table: pd.DataFrame,
+    targets: Sequence[Target],
+    records: Records,
+    collectives: pd.DataFrame,
+    teacher: np.ndarray,
+) -> pd.DataFrame:
+    """Every record that could count for a target, long form (see `Counting`); registrations are undated (they
+    count in every window), results, votes and collective results keep their dates."""
+    titles = table.loc[table["kind"].isin(["ldtt", "cstdcs"]), ["code", "kind"]]
+    activities = table.loc[table["kind"] == "activity", ["code", "source", "level_rank"]]
+    codes, pairs = _counted_pairs(targets)
+
+    def titled(frame: pd.DataFrame, stage: int, date: pd.Series) -> pd.DataFrame:
+        found = (
+            pd.DataFrame({"person": frame["person"], "title": frame["title"].astype(object), "date": date})
+            .merge(TITLE_KINDS, on="title")
+            .merge(titles, on="kind")
+        )
+        return found.assign(stage=stage, work="")[ITEM_COLUMNS]
+
+    def active(frame: pd.DataFrame, stage: int) -> pd.DataFrame:
+        columns = ["person", "activity", "work", "level", "date"] + (["result"] if stage else [])
+        found = frame[columns].astype({"activity": object, "level": object})
+        found = found.merge(activities, left_on="activity", right_on="source")
         rank = found["level"].map(vocab.LEVEL_RANKS)
         # A level target counts items at that level or higher; an item or target without a level is not judged.
         keep = (found["level_rank"] < 0) | rank.isna() | (rank >= found["level_rank"])
-        if stage == ACHIEVED:
-            restricted = found["code"].isin(self.counted_codes)
-            pairs = pd.MultiIndex.from_arrays([found["code"], found["result"].astype(object)])
-            keep &= ~restricted | pairs.isin(self.counted_pairs)
-        found = found[keep]
-        return pd.DataFrame({"code": found["code"], "stage": stage, "person": found["person"], "work": found["work"]})
+        if stage:
+            restricted = found["code"].isin(codes)
+            counted = pd.MultiIndex.from_arrays([found["code"], found["result"].astype(object)]).isin(pairs)
+            keep &= ~restricted | counted
+        return found[keep].assign(stage=stage)[ITEM_COLUMNS]
 
-    def _collectives(self, frame: pd.DataFrame, stage: str) -> pd.DataFrame:
-        return pd.DataFrame(
-            {"code": frame["code"], "stage": stage, "person": -1, "work": [f"\x00{i}" for i in frame.index]}
-        )
+    def collective(frame: pd.DataFrame, stage: int) -> pd.DataFrame:
+        frame = frame[frame["code"].isin(table["code"])]  # a title whose target the plan no longer has
+        date = frame["date"] if stage else _no_dates(frame.index)
+        return pd.DataFrame({"code": frame["code"], "stage": stage, "person": -1, "work": "", "date": date})
 
-    def count(self, items: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-        """Registered and achieved per target (and per `by` group) the way each target counts: distinct persons,
-        distinct works (an untitled work is its author's) or entries. Targets in the table's order."""
-        items = items[items["eligible"]]
-        count_by = items["code"].map(self.table.set_index("code")["count_by"]).to_numpy()
-        person = "p" + items["person"].astype(str)
-        work = np.where(items["work"] != "", "w" + items["work"].astype(str), person)
-        entry = "e" + pd.Series(np.arange(len(items)), index=items.index).astype(str)
-        unit = np.where(count_by == COUNT_PERSONS, person, np.where(count_by == COUNT_WORKS, work, entry))
-        keys = ["code", *by]
-        counted = (
-            items.assign(unit=unit)
-            .groupby([*keys, "stage"], sort=False)["unit"]
-            .nunique()
-            .unstack("stage", fill_value=0)
-            .reindex(columns=[REGISTERED, ACHIEVED], fill_value=0)
-            .astype("int64")
-        )
-        if not by:
-            return counted.reindex(pd.Index(self.table["code"], name="code"), fill_value=0).reset_index()
-        return counted.reset_index()
+    regs = records.registrations
+    promised = promises(records)
+    found = pd.concat(
+        [
+            titled(regs, 0, _no_dates(regs.index)),
+            titled(records.votes, 1, records.votes["date"]),
+            active(promised.assign(date=_no_dates(promised.index)), 0),
+            active(records.results, 1),
+            collective(collectives[collectives["registered"]], 0),
+            collective(collectives[collectives["achieved"]], 1),
+        ],
+        ignore_index=True,
+    )
+    found["code"] = pd.Categorical(found["code"], categories=table["code"])
+    found["stage"] = found["stage"].astype("int8")
+    # Works as numbers (one per normalised title; -1 untitled): counting distinct works needs no strings.
+    named = found["work"].to_numpy() != ""
+    found["work"] = np.where(named, pd.factorize(found["work"])[0], -1)
+    found["person"] = found["person"].astype("int64")
+    only = table["teachers_only"].to_numpy()[found["code"].cat.codes.to_numpy()]
+    found["eligible"] = ~only | np.append(teacher, True)[found["person"].to_numpy()]  # -1: a collective, no person
+    return found
+
+
+def _no_dates(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
 
 
 def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -311,7 +346,6 @@ class MonthResult:
     records: Records  # the month's records after merging
     issues: Report
     counting: Counting = field(repr=False)  # what counted the month, kept for other groupings
-    year_items: pd.DataFrame = field(repr=False)  # the year's countable items
     files_read: list[str] = field(default_factory=list)
     # from the history: the last month recorded before this one, and every recorded month up to this one
     previous_month: str | None = None
@@ -337,8 +371,10 @@ class MonthResult:
         """Per roster member (rows, in roster order) and plan target: what their own records register and
         achieve, counted as the target counts (the year's counting function, grouped by person). Columns
         "registered:<code>" and "achieved:<code>"."""
-        items = self.year_items[self.year_items["person"] >= 0]
-        counted = self.counting.count(items, by=["person"])
+        counted = self.counting.count(
+            Window(None, self.month_end), by=("person", self.counting.items["person"].to_numpy())
+        )
+        counted = counted[counted["person"] >= 0]
         codes = [t.code for t in self.plan.targets]
         counted = counted[counted["code"].isin(codes)]
         wide = counted.pivot_table(index="person", columns="code", values=[REGISTERED, ACHIEVED], aggfunc="sum")
@@ -355,8 +391,8 @@ class MonthResult:
 def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report: Report) -> MonthResult:
     """Count every target as of `month_end` (the records were cut at it by merging) and build the views."""
     counting = Counting.of(plan, (*plan.targets, *VIEW_TARGETS), records)
-    year = counting.items(Window(None, month_end))
-    _warn_not_teachers(plan, counting, year, report)
+    year = Window(None, month_end)
+    _warn_not_teachers(plan, counting, report)
     figures = counting.count(year)
     final = month_end >= plan.year_end
     targets = targets_table(plan.targets)[["code", "name", "subject", "target", "base", "unit"]]
@@ -385,14 +421,14 @@ def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report
         records,
         report,
         counting,
-        year,
         sorted(records.files),
     )
 
 
-def _warn_not_teachers(plan: Plan, counting: Counting, items: pd.DataFrame, report: Report) -> None:
+def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
     """Once per target and person: a record of someone who is not a teacher, for a teachers-only target."""
     names = dict(zip(counting.table["code"], counting.table["name"], strict=True))
+    items = counting.items
     barred = items.loc[~items["eligible"], ["code", "person"]].drop_duplicates()
     for code, person_key in rows(barred):
         person = plan.roster[person_key]
@@ -419,7 +455,7 @@ def _rounds(
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
         window = Window(rnd.start, min(rnd.end, month_end), undated=rnd.end == plan.year_end)
-        within = counting.count(counting.items(window))
+        within = counting.count(window)
         achieved[rnd.name] = targets[["code"]].merge(within, on="code", how="left")[ACHIEVED].to_numpy()
     achieved["year"] = targets[ACHIEVED].to_numpy()
     rounds = pd.DataFrame(
@@ -434,28 +470,35 @@ def _rounds(
     return rounds, achieved
 
 
-def _teams(plan: Plan, counting: Counting, items: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+def _teams(plan: Plan, counting: Counting, year: Window, persons: pd.DataFrame) -> pd.DataFrame:
     """One row per team of the plan: members, registrations, title figures counted by team, results reported."""
     teams = pd.Index(plan.teams, name="team")
-    team_of = persons["team"].to_numpy()
-    items = items[items["person"] >= 0]
-    by_team = counting.count(items.assign(team=team_of[items["person"].to_numpy()]), by=["team"])
+    team_of = pd.Categorical(persons["team"], categories=teams).codes  # small numbers, not 200,000 strings
+    person = counting.items["person"].to_numpy()
+    by_team = counting.count(year, by=("team", np.where(person >= 0, np.append(team_of, -1)[person], -1)))
 
-    def figure(code: str, stage: str) -> pd.Series:
-        return by_team[by_team["code"] == code].set_index("team")[stage].reindex(teams, fill_value=0)
+    def figure(code: str, stage: str) -> np.ndarray:  # a view target's figure per team
+        found = by_team[(by_team["code"] == code) & (by_team["team"] >= 0)]
+        counts = np.zeros(len(teams), dtype="int64")
+        counts[found["team"].to_numpy()] = found[stage].to_numpy()
+        return counts
 
-    grouped = persons.assign(not_submitted=~persons["submitted"]).groupby("team", sort=False)
+    def total(values: np.ndarray) -> np.ndarray:  # a person column summed per team (people without a team aside)
+        inside = team_of >= 0
+        return np.bincount(team_of[inside], weights=values[inside], minlength=len(teams)).astype("int64")
+
     frame = pd.DataFrame(
         {
-            "members": grouped.size().reindex(teams, fill_value=0),
-            "registered": grouped["registration"].sum().reindex(teams, fill_value=0),
+            "members": total(np.ones(len(persons))),
+            "registered": total(persons["registration"].to_numpy()),
             "registered_ldtt": figure(TITLE_LDTT, REGISTERED),
             "registered_cstdcs": figure(TITLE_CSTDCS, REGISTERED),
             "initiatives": figure(INITIATIVES, REGISTERED),
-            "results": grouped["results"].sum().reindex(teams, fill_value=0),
+            "results": total(persons["results"].to_numpy()),
             "voted_ldtt": figure(TITLE_LDTT, ACHIEVED),
-            "not_submitted": grouped["not_submitted"].sum().reindex(teams, fill_value=0),
-        }
+            "not_submitted": total(~persons["submitted"].to_numpy()),
+        },
+        index=teams,
     ).astype("int64")
     return frame.reset_index()
 
@@ -512,13 +555,15 @@ def _persons(plan: Plan, records: Records) -> pd.DataFrame:
         rating=votes["rating"].astype(object).reindex(keys).fillna(""),
         voted_title=votes["title"].astype(object).reindex(keys).fillna(""),
     )
-    # Registered activities in the plan's column order, joined column by column (no per-person Python).
-    joined = np.full(len(frame), "", dtype=object)
-    for name in plan.activity_columns:
+    # Registered activities in the plan's column order: each person's marks as a bit set, each set's text once.
+    names = plan.activity_columns
+    marks = np.zeros(len(frame), dtype="int64")
+    for bit, name in enumerate(names):
         marked = keys.isin(records.marks.loc[records.marks["activity"] == name, "person"])
         frame[f"mark:{name}"] = marked
-        joined = np.where(marked, np.where(joined == "", name, joined + "; " + name), joined)
-    frame["activities"] = joined
+        marks |= marked.astype("int64") << bit
+    texts = np.array(["; ".join(n for b, n in enumerate(names) if m >> b & 1) for m in range(1 << len(names))])
+    frame["activities"] = texts.astype(object)[marks] if len(names) <= 16 else ""
     return frame
 
 

@@ -51,15 +51,14 @@ def _note_later(later: pd.DataFrame, records: Records, plan: Plan, report: Repor
 
 
 def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
-    """Later date first (an undated row is the oldest), then the later file (modification time, then name), then
-    the lower row; the winners in roster order."""
+    """The newest row wins: the later date (an undated row is the oldest), then the later file (modification time,
+    then name), then the later row; the winners in roster order."""
     # Persons in the order they were first read, so the report lists replacements as the files came in.
     first_read = pd.Series(np.arange(len(frame)), index=frame.index).groupby(frame["person"]).transform("min")
     ordered = frame.assign(
         _first=first_read,
         _mtime=frame["file"].map(records.mtimes).fillna(0.0),
-        _row=-frame["row"],
-    ).sort_values(["_first", "date", "_mtime", "file", "_row"], kind="stable", na_position="first")
+    ).sort_values(["_first", "date", "_mtime", "file", "row"], kind="stable", na_position="first")
     losers = ordered.duplicated("person", keep="last")
     winners = ordered[~losers].sort_values("person", kind="stable")
     winner_of = winners.set_index("person")
@@ -77,7 +76,7 @@ def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report
             name=person.label,
             winner=f"{winner['file']} (dòng {winner['row'] + 1})",
         )
-    return winners.drop(columns=["_first", "_mtime", "_row"])
+    return winners.drop(columns=["_first", "_mtime"])
 
 
 def _distinct_results(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:

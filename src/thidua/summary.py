@@ -66,7 +66,7 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
         "issues": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"]},
         "files_read": len(result.files_read),
         "staff": len(result.persons),
-        "not_submitted": result.not_submitted["label"].tolist(),
+        "not_submitted": [result.plan.roster[key].label for key in result.not_submitted.index],
     }
 
 

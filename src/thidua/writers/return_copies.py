@@ -13,13 +13,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import openpyxl
-from openpyxl.cell.cell import Cell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.workbook.workbook import Workbook
+from typing import TYPE_CHECKING, Any
 
 from thidua.issues import Issue, Severity, title_of
 from thidua.measure import MonthResult
@@ -27,12 +21,13 @@ from thidua.text import ascii_slug
 from thidua.writers import xlsx_patch
 from thidua.xlsx import safe_text
 
+if TYPE_CHECKING:  # openpyxl is imported only when a copy needs it (a school's month rarely does)
+    from openpyxl.cell.cell import Cell
+    from openpyxl.workbook.workbook import Workbook
+
 FOLDER = "tra-lai"
 FIX_SHEET = "Cần sửa"
-FILLS = {
-    Severity.ERROR: PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE"),
-    Severity.WARNING: PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C"),
-}
+FILLS = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # ARGB of a flagged cell's fill
 EDITABLE = frozenset({".xlsx", ".xlsm"})
 FIX_HEAD = ("Trang tính", "Ô", "Mức độ", "Vấn đề", "Cần làm gì")
 FIX_WIDTHS = (16, 8, 10, 28, 90)
@@ -40,8 +35,8 @@ TAB_COLOR = "FFFF0000"
 TITLE_FONT = ("Times New Roman", 12)
 HEAD_FONT = ("Times New Roman", 11)
 LOOK = xlsx_patch.Look(
-    error_fill=FILLS[Severity.ERROR].fgColor.rgb,
-    warning_fill=FILLS[Severity.WARNING].fgColor.rgb,
+    error_fill=FILLS[Severity.ERROR],
+    warning_fill=FILLS[Severity.WARNING],
     title_font=TITLE_FONT,
     head_font=HEAD_FONT,
     author="Ban thi đua",
@@ -201,6 +196,8 @@ def _fix_sheet(copy: ReturnCopy) -> xlsx_patch.FixSheet:
 
 
 def _open_copy(source: Path, data: bytes) -> Workbook | None:
+    import openpyxl
+
     suffix = source.suffix.lower()
     if suffix in EDITABLE:
         return openpyxl.load_workbook(io.BytesIO(data), keep_vba=suffix == ".xlsm", rich_text=False)
@@ -232,6 +229,8 @@ def _set_value(cell: Cell, value: Any) -> None:
 
 def _formulas_as_text(workbook: Workbook) -> None:
     """Nothing a submission carried runs in our copy: every formula becomes its text."""
+    from openpyxl.cell.cell import Cell
+
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -240,6 +239,10 @@ def _formulas_as_text(workbook: Workbook) -> None:
 
 
 def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     for ws in workbook.worksheets:  # a copy sent back: last time's notes give way to this time's
         for row in ws.iter_rows():
             for cell in row:
@@ -252,7 +255,8 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
             cell = workbook[sheet][ref]
             if not isinstance(cell, Cell):
                 continue  # a merged cell's hidden part cannot carry a comment
-            cell.fill = FILLS[Severity.ERROR if mark.error else Severity.WARNING]
+            colour = FILLS[Severity.ERROR if mark.error else Severity.WARNING]
+            cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
             previous = cell.comment.text + "\n\n" if cell.comment is not None else ""  # the staff's own note
             comment = Comment(safe_text(previous + mark.text), LOOK.author)
             comment.width, comment.height = 320, 160
@@ -260,6 +264,8 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
 
 
 def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy) -> None:
+    from openpyxl.styles import Font
+
     if FIX_SHEET in workbook.sheetnames:  # a copy sent back: its old list goes
         del workbook[FIX_SHEET]
     ws = workbook.create_sheet(FIX_SHEET, 0)
