@@ -75,9 +75,7 @@ results = st.lists(
     max_size=30,
 )
 votes = st.lists(
-    st.fixed_dictionaries(
-        {"person": persons, "title": st.sampled_from(vocab.TITLE_VOTED.choices), "date": maybe_date}
-    ),
+    st.fixed_dictionaries({"person": persons, "title": st.sampled_from(vocab.TITLE_VOTED.choices), "date": maybe_date}),
     max_size=15,
 )
 

