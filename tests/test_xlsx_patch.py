@@ -13,12 +13,20 @@ import pytest
 import xlsxwriter
 from defusedxml import ElementTree
 
-from thidua.issues import Issue, Severity
+from thidua.issues import Issue, Severity, parse_cell
 from thidua.workspace import Workspace
 from thidua.writers import return_copies, xlsx_patch
 from thidua.writers.return_copies import FIX_SHEET, ReturnCopy, write_copies
 
 from .conftest import Fill, libreoffice_convert, reg_row
+
+
+def at(ref: str) -> xlsx_patch.Cell:
+    """A mark's place, (row, column) 0-based, from the reference a reader sees."""
+    row, col = parse_cell(ref)
+    assert row is not None and col is not None
+    return row, col
+
 
 SHEET = "Đăng ký"
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
@@ -241,7 +249,7 @@ def test_legacy_drawing_goes_before_a_sheet_level_extension_list(tmp_path: Path)
     with zipfile.ZipFile(path) as package:
         xml = package.read("xl/worksheets/sheet1.xml").decode()
     assert xml.count("<extLst>") == 2
-    marks = {SHEET: {"A2": xlsx_patch.Mark(True, "lỗi")}}
+    marks = {SHEET: {at("A2"): xlsx_patch.Mark(True, "lỗi")}}
     flagged = [issue("required-missing", Severity.ERROR, "A2", "lỗi")]
     fix = return_copies._fix_sheet(ReturnCopy("bars.xlsx", flagged, "b.xlsx"))
     data = xlsx_patch.annotate(path.read_bytes(), marks, fix, return_copies.LOOK)
@@ -260,7 +268,7 @@ def test_files_the_edits_do_not_handle_are_copied_through_openpyxl(
     submitted(fill)
     patched, _ = both_copies(empty_ws, "To 1/dk.xlsx", monkeypatch)
     monkeypatch.undo()
-    marks = {SHEET: {"B7": xlsx_patch.Mark(True, "lỗi")}}
+    marks = {SHEET: {at("B7"): xlsx_patch.Mark(True, "lỗi")}}
     fix = return_copies._fix_sheet(ReturnCopy("x", ISSUES, "x"))
     with pytest.raises(xlsx_patch.Unsupported):
         xlsx_patch.annotate(patched.read_bytes(), marks, fix, return_copies.LOOK)
@@ -297,7 +305,7 @@ def test_a_file_libreoffice_saved_is_patched_too(empty_ws: Workspace, fill: Fill
     """Another client's package (LibreOffice writes its own parts, ids and order): the edits apply to it."""
     source = submitted(fill)
     (resaved,) = libreoffice_convert([source], "xlsx", tmp_path / "lo")
-    marks = {SHEET: {"B7": xlsx_patch.Mark(True, "lỗi B7"), "N6": xlsx_patch.Mark(False, "cảnh báo N6")}}
+    marks = {SHEET: {at("B7"): xlsx_patch.Mark(True, "lỗi B7"), at("N6"): xlsx_patch.Mark(False, "cảnh báo N6")}}
     fix = return_copies._fix_sheet(ReturnCopy("lo.xlsx", ISSUES, "lo.xlsx"))
     data = xlsx_patch.annotate(resaved.read_bytes(), marks, fix, return_copies.LOOK)
     check_package(data)
@@ -354,7 +362,7 @@ def hand_made(
     return out.getvalue()
 
 
-def patched(data: bytes, marks: dict[str, xlsx_patch.Mark], sheet: str = SHEET) -> bytes:
+def patched(data: bytes, marks: dict[xlsx_patch.Cell, xlsx_patch.Mark], sheet: str = SHEET) -> bytes:
     fix = return_copies._fix_sheet(ReturnCopy("x.xlsx", [], "x.xlsx"))
     result = xlsx_patch.annotate(data, {sheet: marks}, fix, return_copies.LOOK)
     check_package(result)
@@ -368,7 +376,9 @@ def sheet_xml(data: bytes) -> str:
 
 def test_rows_stored_out_of_order_are_each_written_once() -> None:
     rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r}</t></is></c></row>' for r in (60, 1, 6, 61))
-    data = patched(hand_made(rows), {"A6": xlsx_patch.Mark(True, "sáu"), "A60": xlsx_patch.Mark(False, "sáu mươi")})
+    data = patched(
+        hand_made(rows), {at("A6"): xlsx_patch.Mark(True, "sáu"), at("A60"): xlsx_patch.Mark(False, "sáu mươi")}
+    )
     xml = sheet_xml(data)
     assert [xml.count(f'<row r="{r}"') for r in (1, 6, 60, 61)] == [1, 1, 1, 1]
     sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
@@ -378,21 +388,21 @@ def test_rows_stored_out_of_order_are_each_written_once() -> None:
 
 def test_single_quoted_and_spaced_attributes_are_replaced_not_doubled() -> None:
     rows = "<row r='6'><c r='A6' s = '1'><v>44470</v></c></row>"
-    data = patched(hand_made(rows), {"A6": xlsx_patch.Mark(True, "ngày")})
+    data = patched(hand_made(rows), {at("A6"): xlsx_patch.Mark(True, "ngày")})
     sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]  # a doubled attribute would not parse
     assert sheet["A6"].fill.fgColor.rgb == RED and sheet["A6"].number_format == "mm-dd-yy"
 
 
 def test_only_the_fix_sheet_is_selected_however_the_attribute_is_quoted() -> None:
     head = "<sheetViews><sheetView tabSelected = '1' workbookViewId='0'/></sheetViews>"
-    data = patched(hand_made('<row r="6"/>', head=head), {"A6": xlsx_patch.Mark(True, "lỗi")})
+    data = patched(hand_made('<row r="6"/>', head=head), {at("A6"): xlsx_patch.Mark(True, "lỗi")})
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [FIX_SHEET]
 
 
 def test_a_cell_added_to_a_formatted_row_takes_the_row_format() -> None:
     rows = '<row r="6" s="1" customFormat="1"><c r="A6" s="1"><v>1</v></c></row>'
-    data = patched(hand_made(rows), {"C6": xlsx_patch.Mark(True, "trống")})
+    data = patched(hand_made(rows), {at("C6"): xlsx_patch.Mark(True, "trống")})
     sheet = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
     assert sheet["C6"].fill.fgColor.rgb == RED and sheet["C6"].number_format == "mm-dd-yy"
 
@@ -400,11 +410,11 @@ def test_a_cell_added_to_a_formatted_row_takes_the_row_format() -> None:
 def test_sheet_names_with_character_references_are_recognised() -> None:
     encoded = "".join(f"&#{ord(ch)};" if not ch.isascii() else ch for ch in SHEET)
     rows = '<row r="6"><c r="B6"><v>1</v></c></row>'
-    data = patched(hand_made(rows, sheet_name=encoded), {"B6": xlsx_patch.Mark(True, "lỗi")})
+    data = patched(hand_made(rows, sheet_name=encoded), {at("B6"): xlsx_patch.Mark(True, "lỗi")})
     assert openpyxl.load_workbook(io.BytesIO(data))[SHEET]["B6"].comment.text == "lỗi"
     fix_name = "".join(f"&#{ord(ch)};" if not ch.isascii() else ch for ch in FIX_SHEET)
     with pytest.raises(xlsx_patch.Unsupported):  # a copy sent back: its fix sheet is there under another spelling
-        patched(hand_made(rows, sheet_name=fix_name), {"B6": xlsx_patch.Mark(True, "lỗi")}, sheet=FIX_SHEET)
+        patched(hand_made(rows, sheet_name=fix_name), {at("B6"): xlsx_patch.Mark(True, "lỗi")}, sheet=FIX_SHEET)
 
 
 def test_new_parts_avoid_names_the_content_types_already_claim() -> None:
@@ -412,7 +422,7 @@ def test_new_parts_avoid_names_the_content_types_already_claim() -> None:
         '<Override PartName="/xl/comments1.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/>'
     )
-    data = patched(hand_made('<row r="6"/>', extra_types=leftover), {"A6": xlsx_patch.Mark(True, "lỗi")})
+    data = patched(hand_made('<row r="6"/>', extra_types=leftover), {at("A6"): xlsx_patch.Mark(True, "lỗi")})
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         assert "xl/comments2.xml" in package.namelist() and "xl/comments1.xml" not in package.namelist()
 
@@ -420,4 +430,4 @@ def test_new_parts_avoid_names_the_content_types_already_claim() -> None:
 def test_a_styles_part_without_the_reserved_fills_is_left_to_openpyxl() -> None:
     styles = STYLES.replace('<fills count="2"><fill><patternFill patternType="none"/></fill>', '<fills count="1">')
     with pytest.raises(xlsx_patch.Unsupported):
-        patched(hand_made('<row r="6"/>', styles=styles), {"A6": xlsx_patch.Mark(True, "lỗi")})
+        patched(hand_made('<row r="6"/>', styles=styles), {at("A6"): xlsx_patch.Mark(True, "lỗi")})

@@ -157,13 +157,13 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
     return written
 
 
-def _marks(issues: list[Issue]) -> dict[str, dict[str, xlsx_patch.Mark]]:
-    """Sheet → cell → fill (red when any issue there is an error) and comment (each issue's note, one blank line
-    apart), for both ways of making a copy."""
-    notes: dict[str, dict[str, list[Issue]]] = {}
+def _marks(issues: list[Issue]) -> dict[str, dict[xlsx_patch.Cell, xlsx_patch.Mark]]:
+    """Sheet → (row, column) → fill (red when any issue there is an error) and comment (each issue's note, one
+    blank line apart), for both ways of making a copy; issues that name no single cell are on the fix sheet only."""
+    notes: dict[str, dict[xlsx_patch.Cell, list[Issue]]] = {}
     for issue in issues:
         if issue.sheet and issue.row is not None and issue.col is not None:
-            notes.setdefault(issue.sheet, {}).setdefault(issue.cell, []).append(issue)
+            notes.setdefault(issue.sheet, {}).setdefault((issue.row, issue.col), []).append(issue)
     return {
         sheet: {
             cell: xlsx_patch.Mark(
@@ -251,8 +251,8 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
     for sheet, cells in _marks(issues).items():  # the same fills and notes as the package edits give
         if sheet not in workbook.sheetnames:
             continue
-        for ref, mark in cells.items():
-            cell = workbook[sheet][ref]
+        for (row, col), mark in cells.items():
+            cell = workbook[sheet].cell(row=row + 1, column=col + 1)
             if not isinstance(cell, Cell):
                 continue  # a merged cell's hidden part cannot carry a comment
             colour = FILLS[Severity.ERROR if mark.error else Severity.WARNING]

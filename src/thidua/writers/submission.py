@@ -11,7 +11,7 @@ from pathlib import Path
 from xlsxwriter.utility import xl_range_abs
 
 from thidua import vocab
-from thidua.measure import STATUS_EXCEEDED, STATUS_MET, MonthResult
+from thidua.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
 from thidua.records import as_date, rows
 from thidua.workspace import month_label
 from thidua.writers.common import (
@@ -237,14 +237,14 @@ def _persons(sheet: _Sheet, result: MonthResult) -> None:
         count,
         [
             _Total(2, "COUNTA({0})", count, '0" người"', source=1),
-            _Total(5, f"{ldtt}+{cstdcs}", int(regs["title"].isin([vocab.LDTT, vocab.CSTDCS]).sum())),
+            _Total(5, f"{ldtt}+{cstdcs}", result.title_figure(TITLE_LDTT, REGISTERED)),
             _Total(6, 'COUNTA({0})-COUNTIF({0},"Không")', int((~regs["reward_form"].isin(["", "Không"])).sum())),
             _Total(7, "COUNTA({0})", int((regs["initiative"] != "").sum())),
             _Total(9, "COUNTA({0})", int((regs["teaching_aid"] != "").sum())),
             *(_Total(activity_col + j, _count_if(MARK), int(regs[a].sum())) for j, a in enumerate(activities)),
         ],
     )
-    among_cstdcs = _Total(5, cstdcs, int((regs["title"] == vocab.CSTDCS).sum()))
+    among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
     _write_totals(sheet, among, first, count, [among_cstdcs])
     _finish(sheet, result, among)
 

@@ -104,8 +104,11 @@ class Look:
     author: str
 
 
-def annotate(data: bytes, marks: dict[str, dict[str, Mark]], fix: FixSheet, look: Look) -> bytes:
-    """The package `data` with `marks` (sheet → cell reference → mark) applied and `fix` added as its first,
+Cell = tuple[int, int]  # (row, column), 0-based
+
+
+def annotate(data: bytes, marks: dict[str, dict[Cell, Mark]], fix: FixSheet, look: Look) -> bytes:
+    """The package `data` with `marks` (sheet → (row, column), 0-based → mark) applied and `fix` added as its first,
     active sheet. Raises Unsupported when the package is outside what these edits handle."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as source:
@@ -201,7 +204,7 @@ class _Package:
 
     # --- the whole copy -------------------------------------------------------------------------------------
 
-    def annotate(self, marks: dict[str, dict[str, Mark]], fix: FixSheet, look: Look) -> bytes:
+    def annotate(self, marks: dict[str, dict[Cell, Mark]], fix: FixSheet, look: Look) -> bytes:
         if not {_TYPES, _BOOK, _BOOK_RELS} <= self.names:
             raise Unsupported("not a plain SpreadsheetML package")
         if any(name.startswith("xl/calcChain") for name in self.names):
@@ -267,7 +270,7 @@ class _Package:
 
     # --- one flagged worksheet ------------------------------------------------------------------------------
 
-    def _mark_sheet(self, part: str, cells: dict[str, Mark], styles: _Styles, types: str, look: Look) -> str:
+    def _mark_sheet(self, part: str, cells: dict[Cell, Mark], styles: _Styles, types: str, look: Look) -> str:
         xml = self.text(part)
         root = _root_tag(xml, "worksheet")
         if not _declares(root, "", MAIN):
@@ -277,7 +280,7 @@ class _Package:
         if "<legacyDrawing" in xml or rels.target_of_type(_REL_COMMENTS) or rels.target_of_type(_REL_VML):
             raise Unsupported("the sheet already has comments or VML drawings")
         hidden = _merged_hidden(xml)
-        shown = {ref: mark for ref, mark in cells.items() if ref not in hidden}
+        shown = {cell: mark for cell, mark in cells.items() if cell not in hidden}
         if not shown:
             return types
         xml = _restyle_cells(xml, shown, styles, _column_styles(xml))
@@ -581,16 +584,14 @@ class _Styles:
 # --- worksheet edits ----------------------------------------------------------------------------------------
 
 
-def _merged_hidden(xml: str) -> set[str]:
+def _merged_hidden(xml: str) -> set[Cell]:
     """Cells covered by a merged range other than its first: they cannot carry a comment or a fill of their own."""
-    hidden: set[str] = set()
+    hidden: set[Cell] = set()
     for first_col, first_row, last_col, last_row in _MERGE.findall(xml):
-        c1, c2, r1, r2 = column_index(first_col), column_index(last_col), int(first_row), int(last_row)
+        c1, c2, r1, r2 = column_index(first_col), column_index(last_col), int(first_row) - 1, int(last_row) - 1
         if (c2 - c1 + 1) * (r2 - r1 + 1) > 100_000:
             raise Unsupported("a very large merged range")
-        hidden.update(
-            f"{column_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
-        )
+        hidden.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1))
     return hidden
 
 
@@ -626,12 +627,11 @@ def _sheet_data(xml: str) -> tuple[int, int, int, int]:
     return opened.start(), opened.end(), closed, closed + len("</sheetData>")
 
 
-def _restyle_cells(xml: str, marks: dict[str, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
+def _restyle_cells(xml: str, marks: dict[Cell, Mark], styles: _Styles, column_style: Callable[[int], int]) -> str:
     start, body_start, body_end, end = _sheet_data(xml)
-    wanted: dict[int, dict[int, Mark]] = {}
-    for ref, mark in marks.items():
-        letters, number = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
-        wanted.setdefault(int(number), {})[column_index(letters)] = mark
+    wanted: dict[int, dict[int, Mark]] = {}  # row number as the sheet writes it (1-based) → column → mark
+    for (row, col), mark in marks.items():
+        wanted.setdefault(row + 1, {})[col] = mark
     # Usually every flagged row is there, its number the first attribute (as every client writes it): each row
     # is found directly, so a sheet with thousands of blank template rows costs no more than a short one.
     edits: list[tuple[int, int, str]] = []
@@ -769,10 +769,10 @@ def _text_element(text: str) -> str:
     return f"<t{space}>{_escape(text)}</t>"
 
 
-def _comments_xml(marks: dict[str, Mark], author: str) -> str:
+def _comments_xml(marks: dict[Cell, Mark], author: str) -> str:
     comments = "".join(
-        f'<comment ref="{ref}" authorId="0"><text>{_text_element(mark.text)}</text></comment>'
-        for ref, mark in marks.items()
+        f'<comment ref="{column_letters(col)}{row + 1}" authorId="0"><text>{_text_element(mark.text)}</text></comment>'
+        for (row, col), mark in marks.items()
     )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -781,11 +781,9 @@ def _comments_xml(marks: dict[str, Mark], author: str) -> str:
     )
 
 
-def _vml_xml(marks: dict[str, Mark], number: int) -> str:
+def _vml_xml(marks: dict[Cell, Mark], number: int) -> str:
     shapes = []
-    for index, ref in enumerate(marks):
-        letters, row_text = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref).groups()  # type: ignore[union-attr]
-        col, row = column_index(letters), int(row_text) - 1
+    for index, (row, col) in enumerate(marks):
         shapes.append(
             f'<v:shape id="_x0000_s{number * 1024 + index + 1}" type="#_x0000_t202" '
             'style="position:absolute;margin-left:80pt;margin-top:2pt;width:240pt;height:120pt;'
