@@ -13,7 +13,7 @@ from thidua.issues import Report
 from thidua.measure import MonthResult, measure
 from thidua.merge import merge
 from thidua.model import Person, Plan
-from thidua.records import Records, RecordSink
+from thidua.records import NO_LAYOUT, Place, Records, RecordSink
 
 
 def figures(result: MonthResult) -> dict[str, tuple[int, int]]:
@@ -44,8 +44,8 @@ def key(plan: Plan, person: Person) -> int:
 
 
 def registration(person: Person, title: str, origin: tuple[str, str, int] = ORIGIN, **fields: Any) -> Add:
-    file, sheet, row = origin
-    return lambda sink, plan: sink.registration(key(plan, person), title, file=file, sheet=sheet, row=row, **fields)
+    place = Place(*origin, layout=fields.pop("layout", NO_LAYOUT))
+    return lambda sink, plan: sink.registration(key(plan, person), title, place=place, **fields)
 
 
 def result_row(
@@ -56,15 +56,13 @@ def result_row(
     origin: tuple[str, str, int] = ORIGIN,
     **fields: Any,
 ) -> Add:
-    file, sheet, row = origin
-    return lambda sink, plan: sink.result(
-        key(plan, person), activity, result, date, file=file, sheet=sheet, row=row, **fields
-    )
+    place = Place(*origin, layout=fields.pop("layout", NO_LAYOUT))
+    return lambda sink, plan: sink.result(key(plan, person), activity, result, date, place=place, **fields)
 
 
 def vote_row(person: Person, title: str, origin: tuple[str, str, int] = ORIGIN, **fields: Any) -> Add:
-    file, sheet, row = origin
-    return lambda sink, plan: sink.vote(key(plan, person), title, file=file, sheet=sheet, row=row, **fields)
+    place = Place(*origin, layout=fields.pop("layout", NO_LAYOUT))
+    return lambda sink, plan: sink.vote(key(plan, person), title, place=place, **fields)
 
 
 def records(

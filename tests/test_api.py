@@ -35,7 +35,7 @@ def test_targets_frame_equals_summary_json(demo_ws: Workspace) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads((demo_ws.root / "output" / "2022-05" / "summary.json").read_text(encoding="utf-8"))
     frame = month.targets
-    assert list(frame.columns[: len(SUMMARY_KEYS) + 1]) == [*SUMMARY_KEYS, "status"]
+    assert list(frame.columns[: len(SUMMARY_KEYS)]) == SUMMARY_KEYS and "status" in frame.columns
     assert len(frame) == len(summary["targets"])
     for row, expected in zip(frame.to_dict("records"), summary["targets"], strict=True):
         for key in [*SUMMARY_KEYS, "status"]:

@@ -18,19 +18,9 @@ import pandas as pd
 from thidua.batch import compute
 from thidua.measure import MonthResult
 from thidua.records import PROVENANCE
+from thidua.summary import TARGET_KEYS
 from thidua.workspace import open_workspace
 
-TARGET_COLUMNS = [
-    "code",
-    "name",
-    "target",
-    "base",
-    "registered",
-    "achieved",
-    "registered_ratio",
-    "achieved_ratio",
-    "status",
-]
 ISSUE_COLUMNS = ["code", "severity", "file", "sheet", "cell", "value", "message", "person", "team", "row", "col"]
 
 
@@ -79,8 +69,9 @@ def month(workspace: str | Path, month: str) -> Month:
 
 
 def _targets(result: MonthResult) -> pd.DataFrame:
-    rest = [c for c in result.targets.columns if c not in TARGET_COLUMNS]
-    return result.targets[TARGET_COLUMNS + rest].reset_index(drop=True)
+    first = list(TARGET_KEYS)  # summary.json's figures first, in its order
+    rest = [c for c in result.targets.columns if c not in first]
+    return result.targets[first + rest].reset_index(drop=True)
 
 
 def _rounds(result: MonthResult) -> pd.DataFrame:

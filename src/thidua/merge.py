@@ -37,17 +37,8 @@ def merge(records: Records, plan: Plan, report: Report, month_end: dt.date) -> R
 
 def _note_later(later: pd.DataFrame, records: Records, plan: Plan, report: Report, month_end: dt.date) -> None:
     for row in rows(later):
-        person = plan.roster[row.person]
-        report.add(
-            "row-after-month",
-            file=row.file,
-            sheet=row.sheet,
-            at=records.at(row.layout, row.row, "date"),
-            value=f"{as_date(row.date):%d/%m/%Y}",
-            person=person.label,
-            team=person.team,
-            month=f"{month_end:%m/%Y}",
-        )
+        shown = f"{as_date(row.date):%d/%m/%Y}"
+        records.report(report, "row-after-month", plan, row, "date", value=shown, month=f"{month_end:%m/%Y}")
 
 
 def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
@@ -63,18 +54,10 @@ def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report
     winners = ordered[~losers].sort_values("person", kind="stable")
     winner_of = winners.set_index("person")
     for row in rows(ordered[losers]):
-        person = plan.roster[row.person]
-        winner = winner_of.loc[row.person]
-        report.add(
-            "registration-replaced",
-            file=row.file,
-            sheet=row.sheet,
-            at=records.at(row.layout, row.row, "name"),
-            value=person.name,
-            person=person.label,
-            team=person.team,
-            name=person.label,
-            winner=f"{winner['file']} (dòng {winner['row'] + 1})",
+        person, winner = plan.roster[row.person], winner_of.loc[row.person]
+        won = f"{winner['file']} (dòng {winner['row'] + 1})"
+        records.report(
+            report, "registration-replaced", plan, row, "name", value=person.name, name=person.label, winner=won
         )
     return winners.drop(columns=["_first", "_mtime"])
 
@@ -85,17 +68,9 @@ def _distinct_results(frame: pd.DataFrame, records: Records, plan: Plan, report:
     position = np.arange(len(frame))
     first = pd.Series(position).groupby(group).transform("min").to_numpy()
     repeated = first != position
-    for at, kept_at in zip(position[repeated], first[repeated], strict=True):
-        row, kept = frame.iloc[at], frame.iloc[kept_at]
-        person = plan.roster[row["person"]]
-        report.add(
-            "result-duplicate",
-            file=row["file"],
-            sheet=row["sheet"],
-            at=records.at(row["layout"], row["row"], "activity"),
-            value=row["product"] or row["activity"],
-            person=person.label,
-            team=person.team,
-            first=f"{kept['file']} (dòng {kept['row'] + 1})",
-        )
+    again, kept = rows(frame.iloc[position[repeated]]), rows(frame.iloc[first[repeated]])
+    for row, first_row in zip(again, kept, strict=True):
+        first_seen = f"{first_row.file} (dòng {first_row.row + 1})"
+        value = row.product or row.activity
+        records.report(report, "result-duplicate", plan, row, "activity", value=value, first=first_seen)
     return frame[~repeated]

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from thidua import text, vocab
+from thidua.issues import Report
 from thidua.model import Plan
 
 NO_LAYOUT = -1  # a record whose sheet header is not known (built by hand): its issues point at the whole row
@@ -121,6 +122,33 @@ class Records:
         columns = self.layouts[layout] if 0 <= layout < len(self.layouts) else {}
         return row, columns.get(field_key)
 
+    def report(self, report: Report, code: str, plan: Plan, record: Any, field_key: str, **params: Any) -> None:
+        """An issue about one record (a row of a frame from `rows`), placed at its field's cell and naming its
+        person."""
+        person = plan.roster[record.person]
+        report.add(
+            code,
+            file=record.file,
+            sheet=record.sheet,
+            at=self.at(record.layout, record.row, field_key),
+            person=person.label,
+            team=person.team,
+            **params,
+        )
+
+
+class Place(NamedTuple):
+    """Where a record was read: file (relative to submissions/), sheet, 0-based row, and its sheet's layout (the
+    number `RecordSink.layout` gave its header columns)."""
+
+    file: str = ""
+    sheet: str = ""
+    row: int = 0
+    layout: int = NO_LAYOUT
+
+
+NOWHERE = Place()
+
 
 class RecordSink:
     """Where validation puts each accepted record; `records()` turns them into frames once at the end."""
@@ -153,10 +181,7 @@ class RecordSink:
         activities: Iterable[str] = (),
         date: dt.date | None = None,
         note: str = "",
-        file: str = "",
-        sheet: str = "",
-        row: int = 0,
-        layout: int = NO_LAYOUT,
+        place: Place = NOWHERE,
     ) -> None:
         """Registration (phiếu đăng ký thi đua) of one person."""
         number = len(self._registrations)
@@ -170,10 +195,7 @@ class RecordSink:
                 teaching_aid,
                 date,
                 note,
-                file,
-                sheet,
-                row,
-                layout,
+                *place,
             )
         )
         self._marks.extend((number, person, activity) for activity in activities)
@@ -189,28 +211,11 @@ class RecordSink:
         level: str | None = None,
         decision: str = "",
         note: str = "",
-        file: str = "",
-        sheet: str = "",
-        row: int = 0,
-        layout: int = NO_LAYOUT,
+        place: Place = NOWHERE,
     ) -> None:
         """One reported result (báo cáo kết quả)."""
         self._results.append(
-            (
-                person,
-                activity,
-                product,
-                text.key(product),
-                level,
-                result,
-                date,
-                decision,
-                note,
-                file,
-                sheet,
-                row,
-                layout,
-            )
+            (person, activity, product, text.key(product), level, result, date, decision, note, *place)
         )
 
     def vote(
@@ -223,15 +228,10 @@ class RecordSink:
         decision: str = "",
         date: dt.date | None = None,
         note: str = "",
-        file: str = "",
-        sheet: str = "",
-        row: int = 0,
-        layout: int = NO_LAYOUT,
+        place: Place = NOWHERE,
     ) -> None:
         """Year-end vote (bình xét) of one person."""
-        self._votes.append(
-            (person, rating or None, discipline or None, title, decision, date, note, file, sheet, row, layout)
-        )
+        self._votes.append((person, rating or None, discipline or None, title, decision, date, note, *place))
 
     def records(self, files: dict[str, str] | None = None) -> Records:
         """The frames, made once at the end of validation; the sink lets go of its rows (at province scale they

@@ -119,18 +119,8 @@ class _Checker:
 
     def person_issue(self, code: str, record: Any, field: str, value: object, **params: Any) -> None:
         """A finding about one person's record (a row of the registrations or votes frame)."""
-        person = self.plan.roster[record.person]
-        self.report.add(
-            code,
-            file=record.file,
-            sheet=record.sheet,
-            at=self.records.at(record.layout, record.row, field),
-            value=value,
-            person=person.label,
-            team=person.team,
-            name=person.label,
-            **params,
-        )
+        name = self.plan.roster[record.person].label
+        self.records.report(self.report, code, self.plan, record, field, value=value, name=name, **params)
 
     def plan_issue(self, code: str, value: object = "", **params: Any) -> None:
         self.report.add(code, file=PLAN_FILE, sheet=SHEET_TARGETS, value=value, **params)

@@ -12,7 +12,7 @@ from thidua import schema, vocab
 from thidua.issues import Issue, Report, Severity, cell_ref
 from thidua.model import Person, Plan
 from thidua.read import RawSheet
-from thidua.records import RecordSink
+from thidua.records import Place, RecordSink
 from thidua.text import clean, fold, key
 from thidua.values import cell_text, is_blank, parse_date
 
@@ -64,8 +64,8 @@ class _Row:
         return self.index, self.sheet.header.columns.get(field_key)
 
     @property
-    def provenance(self) -> dict[str, Any]:
-        return {"file": self.sheet.file, "sheet": self.sheet.sheet, "row": self.index, "layout": self.layout}
+    def place(self) -> Place:
+        return Place(self.sheet.file, self.sheet.sheet, self.index, self.layout)
 
     def raw(self, field_key: str) -> Any:
         col = self.sheet.header.columns.get(field_key)
@@ -287,7 +287,7 @@ def _registration(row: _Row, plan: Plan, out: RecordSink) -> None:
         activities=activities,
         date=date,
         note=note,
-        **row.provenance,
+        place=row.place,
     )
 
 
@@ -310,7 +310,7 @@ def _activity(row: _Row, plan: Plan, out: RecordSink) -> None:
         level=level,
         decision=decision,
         note=note,
-        **row.provenance,
+        place=row.place,
     )
 
 
@@ -325,5 +325,5 @@ def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
     if row.errors or row.person is None or title is None:
         return
     out.vote(
-        row.key, title, rating=rating, discipline=discipline, decision=decision, date=date, note=note, **row.provenance
+        row.key, title, rating=rating, discipline=discipline, decision=decision, date=date, note=note, place=row.place
     )
