@@ -119,7 +119,7 @@ def now() -> str:
 
 def record_month(path: Path, result: MonthResult) -> None:
     """Replace the month's snapshot in one transaction."""
-    from thidua.records import as_date, rows
+    from thidua.records import rows
 
     counts = result.issues.counts()
     with connect(path) as conn, conn:
@@ -156,25 +156,24 @@ def record_month(path: Path, result: MonthResult) -> None:
                 for i, t in enumerate(rows(targets))
             ],
         )
-        persons = result.persons
+        persons = result.persons  # what the snapshot keeps of each person, taken column by column
+        registered = persons["registration"].to_numpy()
         conn.executemany(
             "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    result.month,
-                    int(key),
-                    int(p.stt),
-                    p.name,
-                    birth.isoformat() if (birth := as_date(p.birth_date)) else None,
-                    p.team,
-                    p.title if p.registration else None,
-                    p.initiative if p.registration else None,
-                    int(p.results),
-                    p.voted_title or None,
-                    int(p.submitted),
-                )
-                for key, p in zip(persons.index, rows(persons), strict=True)
-            ],
+            zip(
+                [result.month] * len(persons),
+                persons.index.tolist(),
+                persons["stt"].tolist(),
+                persons["name"].tolist(),
+                [None if day != day else day for day in persons["birth_date"].dt.strftime("%Y-%m-%d").tolist()],
+                persons["team"].tolist(),
+                [title if has else None for title, has in zip(persons["title"].tolist(), registered, strict=True)],
+                [text if has else None for text, has in zip(persons["initiative"].tolist(), registered, strict=True)],
+                persons["results"].tolist(),
+                [title or None for title in persons["voted_title"].tolist()],
+                persons["submitted"].astype(int).tolist(),
+                strict=True,
+            ),
         )
         conn.executemany(
             "INSERT INTO files VALUES (?, ?, ?)",

@@ -19,6 +19,7 @@ from thidua.model import (
     COUNT_WORKS,
     SOURCE_CSTDCS,
     SOURCE_LDTT,
+    SUBJECT_COLLECTIVE,
     SUBJECT_PERSON,
     Plan,
     Target,
@@ -349,7 +350,8 @@ class MonthResult:
     files_read: list[str] = field(default_factory=list)
     # from the history: the last month recorded before this one, and every recorded month up to this one
     previous_month: str | None = None
-    trend: pd.DataFrame = field(default_factory=pd.DataFrame)  # month × target code → achieved ratio
+    # month (rows, in order) × charted target code → achieved ratio (NaN: none)
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -585,5 +587,11 @@ def attach_history(result: MonthResult, past: dict[str, dict[str, tuple[int, int
     ] + list(zip([result.month] * len(targets), targets["code"], targets[ACHIEVED], strict=True))
     trend = pd.DataFrame(rows, columns=["month", "code", ACHIEVED])
     trend["achieved_ratio"] = ratio(trend[ACHIEVED], trend["code"].map(goals))
-    result.trend = trend
+    # Charted month by month: the individual targets with a number to reach, one column each.
+    charted = targets.loc[(targets["subject"] != SUBJECT_COLLECTIVE) & (targets["target"].fillna(0) > 0), "code"]
+    result.trend = (
+        trend.pivot_table(index="month", columns="code", values="achieved_ratio", aggfunc="last", dropna=False)
+        .reindex(columns=list(charted))
+        .rename_axis(index="month", columns=None)
+    )
     return result

@@ -83,23 +83,27 @@ def as_date(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+def _column(name: str, values: tuple[object, ...], activities: tuple[str, ...]) -> Any:
+    """One column of a record frame, typed: numbers, dates, closed vocabularies as Categoricals, text as objects."""
+    if name == "date":
+        return dates(values).to_numpy()  # type: ignore[arg-type]
+    if name in ("person", "row", "layout", "registration"):
+        return np.fromiter(values, dtype=np.int64, count=len(values))
+    if name in CATEGORIES or name == "activity":
+        categories = activities if name == "activity" else CATEGORIES[name]
+        codes: dict[object, int] = {value: i for i, value in enumerate(categories)}
+        found = np.fromiter((codes.get(v, -1) for v in values), dtype=np.int32, count=len(values))
+        return pd.Categorical.from_codes(found, categories=pd.Index(categories))  # -1: none (an unknown value is none)
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return pd.Series(column, dtype=object, copy=False)  # kept as objects: no string-type inference
+
+
 def _frame(columns: tuple[str, ...], rows: list[tuple[object, ...]], activities: tuple[str, ...] = ()) -> pd.DataFrame:
     data = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    frame = pd.DataFrame(
-        {name: pd.Series(list(values), dtype=object) for name, values in zip(columns, data, strict=True)}
+    return pd.DataFrame(
+        {name: _column(name, values, activities) for name, values in zip(columns, data, strict=True)}, copy=False
     )
-    for name in columns:
-        if name == "date":
-            frame[name] = dates(frame[name])
-        elif name in ("person", "row", "layout", "registration"):
-            frame[name] = frame[name].astype("int64")
-        elif name in CATEGORIES:
-            frame[name] = pd.Categorical(frame[name], categories=CATEGORIES[name])
-        elif name == "activity":
-            frame[name] = pd.Categorical(frame[name], categories=activities)
-        else:
-            frame[name] = frame[name].astype(object)
-    return frame
 
 
 @dataclass

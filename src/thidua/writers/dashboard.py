@@ -20,7 +20,6 @@ from thidua.measure import (
     STATUS_SHORT,
     MonthResult,
 )
-from thidua.model import SUBJECT_COLLECTIVE
 from thidua.records import as_date, rows
 from thidua.workspace import month_label
 from thidua.writers.common import (
@@ -273,25 +272,14 @@ def _overview_chart(wb: Workbook, ws: Worksheet, first: int, last: int) -> None:
     ws.insert_chart(last + 2, 1, chart)
 
 
-def main_targets(result: MonthResult) -> pd.DataFrame:
-    """Targets charted month by month: the individual ones with a number to reach."""
-    targets = result.targets
-    return targets[(targets["subject"] != SUBJECT_COLLECTIVE) & (targets["target"].fillna(0) > 0)]
-
-
 def _months(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     """Achieved against target, month by month, from the history; a line chart of the share reached."""
-    codes = list(main_targets(result)["code"])
+    table = result.trend
+    codes = list(table.columns)
     last_col = len(codes)
     _title(ws, styles, result, "DIỄN BIẾN THEO THÁNG (TỶ LỆ ĐẠT SO VỚI CHỈ TIÊU)", max(last_col, 4))
     header = TABLE_HEADER_ROW
     write_header(ws, header, (("Tháng", 10), *((code, 13) for code in codes)), styles.header)
-    trend = result.trend
-    table = (
-        trend.pivot_table(index="month", columns="code", values="achieved_ratio", aggfunc="last", dropna=False)
-        if len(trend)
-        else pd.DataFrame()
-    ).reindex(columns=codes)
     months = list(table.index)
     for i, (month, ratios) in enumerate(table.iterrows()):
         row = header + 1 + i
