@@ -13,7 +13,8 @@ from thidua.issues import Report
 from thidua.measure import MonthResult, measure
 from thidua.merge import merge
 from thidua.model import Person, Plan
-from thidua.records import NO_LAYOUT, Place, Records, RecordSink
+from thidua.records import Records
+from thidua.sink import NO_LAYOUT, Place, RecordSink
 
 
 def figures(result: MonthResult) -> dict[str, tuple[int, int]]:

@@ -4,24 +4,29 @@ From validation on, the records are pandas DataFrames (records.py)."""
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from thidua.errors import ThiduaError
 from thidua.guard import Limits
 from thidua.issues import Report
-from thidua.measure import MonthResult, attach_history, measure
-from thidua.merge import merge
 from thidua.plan import PLAN_FILE, read_plan
 from thidua.read import RawSheet, Reading
 from thidua.repair import repair_sheets
-from thidua.rules import apply_rules, choose_pack
 from thidua.validate import Validator
 from thidua.workspace import Workspace, parse_month
+
+if TYPE_CHECKING:  # the counting modules (pandas) load in the background while the files are read
+    from thidua.measure import MonthResult
+
+COUNTING = "thidua.rules"  # imports measure, merge's records and pandas
 
 
 class Progress:
@@ -88,6 +93,7 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     progress.say("Đang đọc các tệp đã nộp…")
     repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
+        loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         plan = read_plan(ws.plan_path, report, ws.tone_style)
         progress.stage("plan (read_plan)")
         validator = Validator(plan, checked)
@@ -99,6 +105,11 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
         _sheets, files = reading.finish(plan, report, progress.files, check)
     report.extend(repaired)
     report.extend(checked)
+    loading.join()
+    from thidua.measure import measure
+    from thidua.merge import merge
+    from thidua.rules import apply_rules, choose_pack
+
     records = validator.sink.records(files)
     progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
     progress.stage("read + repair + validate")
@@ -110,6 +121,19 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
         apply_rules(result, pack, report)
     progress.stage("merge + measure + rules")
     return result
+
+
+def _load_in_background(module: str) -> threading.Thread:
+    """Import `module` on a thread: pandas takes a third of a second to load, which the reading workers' time
+    hides. A failure there is not lost: the batch imports the module again when it needs it, and raises then."""
+
+    def load() -> None:
+        with suppress(ImportError):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=load, name="thidua-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def _running(pid: str) -> bool:
@@ -243,6 +267,7 @@ def _run_in_child(job: Callable[[], object], parent: int) -> None:
 def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs]:
     """The monthly batch: compute, compare with the history, write every output, then record the month."""
     from thidua.history import record_month, target_history
+    from thidua.measure import attach_history
 
     progress = progress or Progress()
     result = compute(ws, month, progress)

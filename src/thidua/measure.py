@@ -203,23 +203,19 @@ class Counting:
         span = int(group.max()) + 1 if len(group) else 1
         key = (target * span + group) * len(STAGES) + items["stage"].to_numpy()[keep]
         distinct = pd.Series(unit).groupby(key, sort=True).nunique()
-        found = distinct.index.to_numpy()
+        found, number = distinct.index.to_numpy(), distinct.to_numpy()
         stage, rest = found % len(STAGES), found // len(STAGES)
-        counted = (
-            pd.DataFrame({"code": rest // span, "group": rest % span - 1, "stage": stage, "n": distinct.to_numpy()})
-            .pivot_table(index=["code", "group"], columns="stage", values="n", aggfunc="sum", fill_value=0)
-            .reindex(columns=range(len(STAGES)), fill_value=0)
-            .astype("int64")
+        codes = self.table["code"].to_numpy()
+        if by is None:  # every target, in the table's order
+            figures = np.zeros((len(codes), len(STAGES)), dtype="int64")
+            figures[rest // span, stage] = number
+            return pd.DataFrame({"code": codes, REGISTERED: figures[:, 0], ACHIEVED: figures[:, 1]})
+        pairs, where = np.unique(rest, return_inverse=True)  # (target, group) pairs that have items
+        figures = np.zeros((len(pairs), len(STAGES)), dtype="int64")
+        figures[where, stage] = number
+        return pd.DataFrame(
+            {"code": codes[pairs // span], by[0]: pairs % span - 1, REGISTERED: figures[:, 0], ACHIEVED: figures[:, 1]}
         )
-        counted.columns = pd.Index(STAGES)
-        if by is None:
-            every = pd.MultiIndex.from_arrays([range(len(self.table)), [-1] * len(self.table)], names=["code", "group"])
-            counted = counted.reindex(every, fill_value=0)
-        counted = counted.reset_index()
-        counted["code"] = self.table["code"].to_numpy()[counted["code"].to_numpy()]
-        if by is None:
-            return counted.drop(columns="group")
-        return counted.rename(columns={"group": by[0]})
 
 
 def _items(

@@ -1,22 +1,22 @@
 """Records: the rows validation accepted, as tidy pandas DataFrames (one row per record, the person as a roster
-key, provenance in `file`, `sheet`, `row`). Validation fills a `RecordSink`; merging, measuring, the rules, the
-writers and the library API all read the frames it makes."""
+key, provenance in `file`, `sheet`, `row`). Validation fills a `sink.RecordSink`, which makes them with
+`frames_of`; merging, measuring, the rules, the writers and the library API all read them."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from thidua import text, vocab
+from thidua import vocab
 from thidua.issues import Report
 from thidua.model import Plan
-
-NO_LAYOUT = -1  # a record whose sheet header is not known (built by hand): its issues point at the whole row
 
 PROVENANCE = ("file", "sheet", "row", "layout")
 REGISTRATION_COLUMNS = (
@@ -67,9 +67,16 @@ def dates(values: Iterable[dt.date | None]) -> pd.Series:
     return pd.Series(days.view("datetime64[D]")).astype("datetime64[s]")
 
 
+@lru_cache(maxsize=64)
+def _row_type(columns: tuple[str, ...]) -> Any:
+    return namedtuple("Row", columns, rename=True)  # a column that is not a name is reached by position
+
+
 def rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """A frame's rows as named tuples (attribute per column), for the code that turns rows into cells or issues."""
-    return frame.itertuples(index=False)
+    """A frame's rows as named tuples (attribute per column), for the code that turns rows into cells or issues;
+    like `itertuples(index=False)`, without making a tuple type per call."""
+    make = _row_type(tuple(str(c) for c in frame.columns))._make
+    return map(make, zip(*(frame[c].tolist() for c in frame.columns), strict=True))
 
 
 def as_date(value: object) -> dt.date | None:
@@ -106,6 +113,24 @@ def _frame(columns: tuple[str, ...], rows: list[tuple[object, ...]], activities:
     )
 
 
+def frames_of(
+    registrations: list[tuple[object, ...]],
+    marks: list[tuple[object, ...]],
+    results: list[tuple[object, ...]],
+    votes: list[tuple[object, ...]],
+    activities: tuple[str, ...],
+    **facts: Any,
+) -> Records:
+    """The record frames of the rows a sink collected (see sink.RecordSink for each row's fields)."""
+    return Records(
+        _frame(REGISTRATION_COLUMNS, registrations),
+        _frame(MARK_COLUMNS, marks, activities),
+        _frame(RESULT_COLUMNS, results, activities),
+        _frame(VOTE_COLUMNS, votes),
+        **facts,
+    )
+
+
 @dataclass
 class Records:
     """Accepted records of a month's submissions, and who sent what (SPEC 13: one row per record, with its file,
@@ -139,121 +164,6 @@ class Records:
             team=person.team,
             **params,
         )
-
-
-class Place(NamedTuple):
-    """Where a record was read: file (relative to submissions/), sheet, 0-based row, and its sheet's layout (the
-    number `RecordSink.layout` gave its header columns)."""
-
-    file: str = ""
-    sheet: str = ""
-    row: int = 0
-    layout: int = NO_LAYOUT
-
-
-NOWHERE = Place()
-
-
-class RecordSink:
-    """Where validation puts each accepted record; `records()` turns them into frames once at the end."""
-
-    def __init__(self, plan: Plan) -> None:
-        self._activities = plan.activity_vocabulary.choices
-        self._registrations: list[tuple[object, ...]] = []
-        self._marks: list[tuple[object, ...]] = []
-        self._results: list[tuple[object, ...]] = []
-        self._votes: list[tuple[object, ...]] = []
-        self._layouts: list[dict[str, int]] = []
-        self.submitted: set[int] = set()
-        self.with_errors: set[int] = set()
-        self.mtimes: dict[str, float] = {}
-
-    def layout(self, columns: dict[str, int]) -> int:
-        """Remember a sheet's header columns; records of that sheet name it by the number returned."""
-        self._layouts.append(columns)
-        return len(self._layouts) - 1
-
-    def registration(
-        self,
-        person: int,
-        title: str,
-        *,
-        reward_form: str = "",
-        initiative: str = "",
-        initiative_level: str | None = None,
-        teaching_aid: str = "",
-        activities: Iterable[str] = (),
-        date: dt.date | None = None,
-        note: str = "",
-        place: Place = NOWHERE,
-    ) -> None:
-        """Registration (phiếu đăng ký thi đua) of one person."""
-        number = len(self._registrations)
-        self._registrations.append(
-            (
-                person,
-                title,
-                reward_form,
-                initiative,
-                initiative_level,
-                teaching_aid,
-                date,
-                note,
-                *place,
-            )
-        )
-        self._marks.extend((number, person, activity) for activity in activities)
-
-    def result(
-        self,
-        person: int,
-        activity: str,
-        result: str,
-        date: dt.date,
-        *,
-        product: str = "",
-        level: str | None = None,
-        decision: str = "",
-        note: str = "",
-        place: Place = NOWHERE,
-    ) -> None:
-        """One reported result (báo cáo kết quả)."""
-        self._results.append(
-            (person, activity, product, text.key(product), level, result, date, decision, note, *place)
-        )
-
-    def vote(
-        self,
-        person: int,
-        title: str,
-        *,
-        rating: str = "",
-        discipline: str = "Không",
-        decision: str = "",
-        date: dt.date | None = None,
-        note: str = "",
-        place: Place = NOWHERE,
-    ) -> None:
-        """Year-end vote (bình xét) of one person."""
-        self._votes.append((person, rating or None, discipline or None, title, decision, date, note, *place))
-
-    def records(self, files: dict[str, str] | None = None) -> Records:
-        """The frames, made once at the end of validation; the sink lets go of its rows (at province scale they
-        weigh as much as the frames)."""
-        activities = self._activities
-        records = Records(
-            _frame(REGISTRATION_COLUMNS, self._registrations),
-            _frame(MARK_COLUMNS, self._marks, activities),
-            _frame(RESULT_COLUMNS, self._results, activities),
-            _frame(VOTE_COLUMNS, self._votes),
-            frozenset(self.submitted),
-            frozenset(self.with_errors),
-            dict(self.mtimes),
-            tuple(self._layouts),
-            dict(files or {}),
-        )
-        self._registrations, self._marks, self._results, self._votes = [], [], [], []
-        return records
 
 
 def roster_frame(plan: Plan) -> pd.DataFrame:

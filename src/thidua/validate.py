@@ -12,7 +12,7 @@ from thidua import schema, vocab
 from thidua.issues import Issue, Report, Severity, cell_ref
 from thidua.model import Person, Plan
 from thidua.read import RawSheet
-from thidua.records import Place, RecordSink
+from thidua.sink import Place, RecordSink
 from thidua.text import clean, fold, key
 from thidua.values import cell_text, is_blank, parse_date
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 import unicodedata
 from collections.abc import Sequence
 from functools import cached_property, lru_cache
 from typing import Any
-
-import pandas as pd
 
 from thidua.issues import CATALOG, Issue, Severity, title_of
 from thidua.rowstream import RowStream
@@ -249,8 +248,12 @@ def write_text(ws: Worksheet, row: int, col: int, value: object, fmt: Format | N
 
 
 def missing(value: object) -> bool:
-    """No figure: None, pandas' NA or NaN."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    """No figure: None, NaN or pandas' NA (looked up only once pandas is loaded: the templates, which never
+    hold a frame, do without it)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
 
 
 def write_count(ws: Worksheet, row: int, col: int, value: object, fmt: Format | None = None) -> None:
