@@ -35,7 +35,7 @@ def test_targets_frame_equals_summary_json(demo_ws: Workspace) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads((demo_ws.root / "output" / "2022-05" / "summary.json").read_text(encoding="utf-8"))
     frame = month.targets
-    assert list(frame.columns[: len(SUMMARY_KEYS)]) == SUMMARY_KEYS and "status" in frame.columns
+    assert list(frame.columns[: len(SUMMARY_KEYS) + 1]) == [*SUMMARY_KEYS, "status"]  # SPEC 13's columns first
     assert len(frame) == len(summary["targets"])
     for row, expected in zip(frame.to_dict("records"), summary["targets"], strict=True):
         for key in [*SUMMARY_KEYS, "status"]:
@@ -71,6 +71,13 @@ def test_record_frames_carry_provenance_and_persons_cover_the_roster(demo_ws: Wo
     skkn = month.targets.set_index("code").loc["SKKN_HUYEN"]
     assert month.persons["achieved:SKKN_HUYEN"].sum() >= skkn["achieved"]
     assert month.teams["members"].sum() == len(plan.roster)
+    # rounds in long form: one row per round and target, the round's figures never above the year's
+    rounds = month.rounds
+    assert list(rounds.columns) == ["round", "name", "start", "end", "state", "code", "achieved"]
+    assert len(rounds) == len(plan.rounds) * len(plan.targets)
+    year = month.targets.set_index("code")["achieved"]
+    assert (rounds["achieved"] <= rounds["code"].map(year)).all()
+    assert rounds.groupby("code")["achieved"].max().loc["LDTT"] == year["LDTT"]  # the vote is in the last round
 
 
 def test_schools_concatenate_into_one_table(demo_ws: Workspace, tmp_path: Path) -> None:

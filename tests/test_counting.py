@@ -107,3 +107,47 @@ def test_the_plan_workbook_explains_the_counted_results_column(tmp_path: Path) -
     long_rows = [row[0].row for row in guide.iter_rows() if len(row[1].value or "") > 95]
     assert long_rows  # wrapped text gets a height that shows every line
     assert all(guide.row_dimensions[r].height >= 30 for r in long_rows)
+
+
+def test_two_targets_on_a_new_activity_type_and_odd_plan_rows(empty_ws: Workspace, fill: Fill) -> None:
+    """A plan edited as schools edit it: a new activity type ("Hội giảng") with two level targets, a collective
+    row typed under a person target's code, LĐTT limited to teachers, two rounds with the same name."""
+    from thidua.plan import SHEET_COLLECTIVE, SHEET_ROUNDS
+
+    _add_targets(
+        empty_ws,
+        [
+            ["HG_TRUONG", "Hội giảng cấp trường", "Cá nhân", 5, None, "GV", "Hội giảng", "Trường", "Người", ""],
+            ["HG_HUYEN", "Hội giảng cấp huyện trở lên", "Cá nhân", 2, None, "GV", "Hội giảng", "Huyện", "Người", ""],
+        ],
+        {},
+    )
+    wb = openpyxl.load_workbook(empty_ws.plan_path)
+    targets = wb[SHEET_TARGETS]
+    header = [c.value for c in targets[1]]
+    for row in targets.iter_rows(min_row=2):
+        if row[header.index("Mã")].value == "LDTT":
+            row[header.index("Đơn vị")].value = "GV"  # "GV" limits activities, not the titles of the vote
+    wb[SHEET_COLLECTIVE].append(["LDTT", "Tổ 1", "Tổ lao động tiên tiến", "Có", "Đạt", "12/QĐ", D(2022, 5, 20)])
+    rounds = wb[SHEET_ROUNDS]
+    rounds["A3"] = rounds["A2"].value  # both rounds called "Đợt 1"
+    wb.save(empty_ws.plan_path)
+    office = next(p.name for p in PLAN.roster if not p.is_teacher and p.position == "Nhân viên")
+    from .conftest import reg_row
+
+    fill("dang-ky", "dk.xlsx", [reg_row(office, "LĐTT"), reg_row(TEACHERS[0], "LĐTT")])
+    fill(
+        "bao-cao",
+        "hg.xlsx",
+        [
+            act_row(TEACHERS[1], "Hội giảng", "Bài 1", "Trường", "Đạt", D(2021, 11, 10)),
+            act_row(TEACHERS[2], "Hội giảng", "Bài 2", "Xã", "Đạt giải", D(2021, 11, 12)),
+        ],
+    )
+    figures = _run(empty_ws, "2021-11")
+    assert figures["HG_TRUONG"] == (0, 2) and figures["HG_HUYEN"] == (0, 1)
+    assert figures["LDTT"] == (2, 0)  # the office worker's registration counts: no collective row adds to it
+    # the dashboard's round sheet lines up with its header although the rounds share a name
+    sheet = openpyxl.load_workbook(empty_ws.root / "output" / "2021-11" / "tong-hop-thi-dua-2021-11.xlsx")["Theo đợt"]
+    found = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == "HG_TRUONG"]
+    assert found and found[0][4:7] == [2, 0, 2]

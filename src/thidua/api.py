@@ -29,8 +29,9 @@ class Month:
     """A month's result as frames. `targets` carries summary.json's figures (ratios as floats, NaN where
     summary.json has null) and more columns after them; `persons` one row per roster member, with what their own
     records register and achieve for each target ("registered:<code>", "achieved:<code>"); `teams` one row per
-    team; `registrations`, `results` and `votes` one row per accepted record with its file, sheet and row (the
-    newest registration and vote per person, rows dated after the month left out); `issues` one row per issue."""
+    team; `rounds` what was achieved within each round, one row per round and target; `registrations`,
+    `results` and `votes` one row per accepted record with its file, sheet and row, in roster order (the newest
+    registration and vote per person, rows dated after the month left out); `issues` one row per issue."""
 
     school: str
     school_year: str
@@ -69,14 +70,22 @@ def month(workspace: str | Path, month: str) -> Month:
 
 
 def _targets(result: MonthResult) -> pd.DataFrame:
-    first = list(TARGET_KEYS)  # summary.json's figures first, in its order
-    rest = [c for c in result.targets.columns if c not in first]
+    # SPEC 13's columns first, then the others (base_ratio is summary.json's achieved_base_ratio); the change
+    # since last month is left out: it comes from the history, which the API does not read.
+    first = [key for key in TARGET_KEYS if key != "base_ratio"]
+    rest = [c for c in result.targets.columns if c not in first and c != "change"]
     return result.targets[first + rest].reset_index(drop=True)
 
 
 def _rounds(result: MonthResult) -> pd.DataFrame:
-    """What was achieved within each round, one row per target (a column per round, then the whole year)."""
-    return result.round_targets.copy()
+    """What was achieved within each round, long form: one row per round and target (round number, name, dates,
+    state, code, achieved)."""
+    rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1))
+    within = result.round_targets.drop(columns="year").melt(id_vars="code", var_name="round", value_name="achieved")
+    within["round"] = within["round"].str.removeprefix("round:").astype("int64")
+    return rounds.merge(within, on="round", validate="one_to_many")[
+        ["round", "name", "start", "end", "state", "code", "achieved"]
+    ]
 
 
 def _records(result: MonthResult, frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from thidua.workspace import Workspace, parse_month
 if TYPE_CHECKING:  # the counting modules (pandas) load in the background while the files are read
     from thidua.measure import MonthResult
 
-COUNTING = "thidua.rules"  # imports measure, merge's records and pandas
+COUNTING = "thidua.rules"  # imports measure, records and pandas
 
 
 class Progress:
@@ -94,18 +94,20 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
-        plan = read_plan(ws.plan_path, report, ws.tone_style)
-        progress.stage("plan (read_plan)")
-        validator = Validator(plan, checked)
+        try:
+            plan = read_plan(ws.plan_path, report, ws.tone_style)
+            progress.stage("plan (read_plan)")
+            validator = Validator(plan, checked)
 
-        def check(found: list[RawSheet]) -> None:  # each file repaired and validated as soon as it is read
-            for sheet in repair_sheets(found, ws.submissions, repaired, ws.tone_style):
-                validator.add(sheet)
+            def check(found: list[RawSheet]) -> None:  # each file repaired and validated as soon as it is read
+                for sheet in repair_sheets(found, ws.submissions, repaired, ws.tone_style):
+                    validator.add(sheet)
 
-        _sheets, files = reading.finish(plan, report, progress.files, check)
+            _sheets, files = reading.finish(plan, report, progress.files, check)
+        finally:
+            loading.join()  # never left importing while the batch stops (a refused plan, Ctrl+C)
     report.extend(repaired)
     report.extend(checked)
-    loading.join()
     from thidua.measure import measure
     from thidua.merge import merge
     from thidua.rules import apply_rules, choose_pack
@@ -128,8 +130,10 @@ def _load_in_background(module: str) -> threading.Thread:
     hides. A failure there is not lost: the batch imports the module again when it needs it, and raises then."""
 
     def load() -> None:
-        with suppress(ImportError):
+        try:
             importlib.import_module(module)
+        except Exception as error:  # kept for the batch, which imports the module again and meets it there
+            thread.failure = error  # type: ignore[attr-defined]
 
     thread = threading.Thread(target=load, name="thidua-import", daemon=True)
     thread.start()

@@ -253,7 +253,9 @@ def _items(
         return found[keep].assign(stage=stage)[ITEM_COLUMNS]
 
     def collective(frame: pd.DataFrame, stage: int) -> pd.DataFrame:
-        frame = frame[frame["code"].isin(table["code"])]  # a title whose target the plan no longer has
+        # Only a collective target counts collective rows (a row under another code, or under a target the plan
+        # no longer has, counts nowhere).
+        frame = frame[frame["code"].isin(table.loc[table["kind"] == "collective", "code"])]
         date = frame["date"] if stage else _no_dates(frame.index)
         return pd.DataFrame({"code": frame["code"], "stage": stage, "person": -1, "work": "", "date": date})
 
@@ -276,7 +278,8 @@ def _items(
     named = found["work"].to_numpy() != ""
     found["work"] = np.where(named, pd.factorize(found["work"])[0], -1)
     found["person"] = found["person"].astype("int64")
-    only = table["teachers_only"].to_numpy()[found["code"].cat.codes.to_numpy()]
+    # "GV" limits an activity target to teachers; titles are counted for whoever the vote names (SPEC 3).
+    only = (table["teachers_only"] & (table["kind"] == "activity")).to_numpy()[found["code"].cat.codes.to_numpy()]
     found["eligible"] = ~only | np.append(teacher, True)[found["person"].to_numpy()]  # -1: a collective, no person
     return found
 
@@ -336,7 +339,7 @@ class MonthResult:
     month_end: dt.date
     targets: pd.DataFrame  # one row per target: figures, ratios (float, NaN for none), status, projection
     rounds: pd.DataFrame  # one row per round: name, start, end, focus, state
-    round_targets: pd.DataFrame  # one row per target: code, then what was achieved within each round
+    round_targets: pd.DataFrame  # one row per target: code, achieved within each round ("round:1"…), "year"
     teams: pd.DataFrame  # one row per team (plan order): the team sheet's figures
     persons: pd.DataFrame  # one row per roster member: what they registered and achieved, display-ready
     titles: pd.DataFrame  # LĐTT (with CSTĐCS) and CSTĐCS registered and achieved, whatever the plan's targets
@@ -344,7 +347,7 @@ class MonthResult:
     issues: Report
     counting: Counting = field(repr=False)  # what counted the month, kept for other groupings
     files_read: list[str] = field(default_factory=list)
-    # from the history: the last month recorded before this one, and every recorded month up to this one
+    # from the history: the last month recorded before this one, and the achieved ratios month by month
     previous_month: str | None = None
     # month (rows, in order) × charted target code → achieved ratio (NaN: none)
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -443,18 +446,19 @@ def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
 def _rounds(
     plan: Plan, counting: Counting, month_end: dt.date, targets: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each round's state, and what was achieved within it up to the month's end; undated votes and collective
+    """Each round's state, and what was achieved within it up to the month's end (one column per round, in the
+    plan's order, keyed by position: names are the school's text and may repeat); undated votes and collective
     results belong to the year-end vote, hence to the last round."""
     states, achieved = [], pd.DataFrame({"code": targets["code"]})
-    for rnd in plan.rounds:
+    for number, rnd in enumerate(plan.rounds, start=1):
         if month_end < rnd.start:
             states.append("Chưa bắt đầu")
-            achieved[rnd.name] = 0
+            achieved[f"round:{number}"] = 0
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
         window = Window(rnd.start, min(rnd.end, month_end), undated=rnd.end == plan.year_end)
         within = counting.count(window)
-        achieved[rnd.name] = targets[["code"]].merge(within, on="code", how="left")[ACHIEVED].to_numpy()
+        achieved[f"round:{number}"] = targets[["code"]].merge(within, on="code", how="left")[ACHIEVED].to_numpy()
     achieved["year"] = targets[ACHIEVED].to_numpy()
     rounds = pd.DataFrame(
         {
@@ -555,13 +559,14 @@ def _persons(plan: Plan, records: Records) -> pd.DataFrame:
     )
     # Registered activities in the plan's column order: each person's marks as a bit set, each set's text once.
     names = plan.activity_columns
-    marks = np.zeros(len(frame), dtype="int64")
+    marks = np.zeros(len(frame), dtype=object)  # a bit per activity column (Python ints: any number of columns)
     for bit, name in enumerate(names):
         marked = keys.isin(records.marks.loc[records.marks["activity"] == name, "person"])
         frame[f"mark:{name}"] = marked
-        marks |= marked.astype("int64") << bit
-    texts = np.array(["; ".join(n for b, n in enumerate(names) if m >> b & 1) for m in range(1 << len(names))])
-    frame["activities"] = texts.astype(object)[marks] if len(names) <= 16 else ""
+        marks[marked] += 1 << bit
+    sets, which = np.unique(marks, return_inverse=True)  # the mark sets people actually used
+    texts = np.array(["; ".join(n for b, n in enumerate(names) if m >> b & 1) for m in sets.tolist()], dtype=object)
+    frame["activities"] = texts[which] if len(frame) else np.array([], dtype=object)
     return frame
 
 

@@ -73,4 +73,4 @@ def _distinct_results(frame: pd.DataFrame, records: Records, plan: Plan, report:
         first_seen = f"{first_row.file} (dòng {first_row.row + 1})"
         value = row.product or row.activity
         records.report(report, "result-duplicate", plan, row, "activity", value=value, first=first_seen)
-    return frame[~repeated]
+    return frame[~repeated].sort_values("person", kind="stable")  # roster order, each person's in reading order

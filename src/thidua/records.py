@@ -100,7 +100,11 @@ def _column(name: str, values: tuple[object, ...], activities: tuple[str, ...]) 
         categories = activities if name == "activity" else CATEGORIES[name]
         codes: dict[object, int] = {value: i for i, value in enumerate(categories)}
         found = np.fromiter((codes.get(v, -1) for v in values), dtype=np.int32, count=len(values))
-        return pd.Categorical.from_codes(found, categories=pd.Index(categories))  # -1: none (an unknown value is none)
+        missing = np.flatnonzero(found < 0)
+        unknown = {values[i] for i in missing.tolist()} - {None}
+        if unknown:  # validation stores canonical values only: anything else is a bug, not data to drop
+            raise ValueError(f"{name}: {sorted(map(str, unknown))} not among {list(categories)}")
+        return pd.Categorical.from_codes(found, categories=pd.Index(categories))
     column = np.empty(len(values), dtype=object)
     column[:] = values
     return pd.Series(column, dtype=object, copy=False)  # kept as objects: no string-type inference

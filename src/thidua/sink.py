@@ -113,8 +113,8 @@ class RecordSink:
         self._votes.append((person, rating or None, discipline or None, title, decision, date, note, *place))
 
     def records(self, files: dict[str, str] | None = None) -> Records:
-        """The frames, made once at the end of validation; the sink lets go of its rows (at province scale they
-        weigh as much as the frames)."""
+        """The frames, made once at the end of validation: the sink then lets go of its rows (at province scale
+        they weigh as much as the frames), so a second call gives empty frames."""
         from thidua.records import frames_of  # pandas is needed from here on, not while files are read
 
         records = frames_of(

@@ -34,7 +34,7 @@ class Vocabulary:
 
     def extended(self, extra: Iterable[str]) -> Vocabulary:
         """A copy with more choices appended (new activity types named by the plan)."""
-        added = tuple(c for c in extra if self.match(c) is None)
+        added = tuple(dict.fromkeys(c for c in extra if self.match(c) is None))  # once each, in order
         return Vocabulary(self.name, self.choices + added, self.aliases)
 
 
