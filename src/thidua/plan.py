@@ -182,12 +182,13 @@ def write_plan(plan: Plan, path: Path) -> None:
 
 
 COUNTED_RESULTS = next(f for f in TARGET_FIELDS if f.key == "counted_results")
-COUNTED_RESULTS_HELP = (
-    "Kết quả được tính (không bắt buộc): các kết quả báo cáo được tính là ĐẠT cho chỉ tiêu này, cách nhau bởi "
-    "dấu phẩy, ví dụ “Đã dự thi, Không đạt”. Để trống thì thidua tính theo mặc định: sáng kiến khi Được công "
-    "nhận / Đạt / Đạt giải; đồ dùng dạy học khi Đã dự thi / Được công nhận / Đạt / Đạt giải; chỉ tiêu "
-    "“Tham gia …” tính mọi dòng báo cáo dù kết quả thế nào; các hoạt động khác tính mọi kết quả trừ Không đạt."
+COUNTED_RESULTS_RULE = (
+    "Không bắt buộc. Ghi các kết quả báo cáo được tính là ĐẠT cho chỉ tiêu này, cách nhau bởi dấu phẩy, ví dụ "
+    "“Đã dự thi, Không đạt”. Để trống thì thidua tính theo mặc định: sáng kiến khi Được công nhận / Đạt / Đạt "
+    "giải; đồ dùng dạy học khi Đã dự thi / Được công nhận / Đạt / Đạt giải; chỉ tiêu “Tham gia …” tính mọi dòng "
+    "báo cáo dù kết quả thế nào; các hoạt động khác tính mọi kết quả trừ Không đạt."
 )
+COUNTED_RESULTS_HELP = f"Kết quả được tính: {COUNTED_RESULTS_RULE}"
 GUIDE_SHEET = "Hướng dẫn"
 GUIDE: tuple[tuple[str, str], ...] = (
     ("HƯỚNG DẪN ĐIỀN KẾ HOẠCH THI ĐUA", ""),
@@ -202,7 +203,7 @@ GUIDE: tuple[tuple[str, str], ...] = (
         "chỉ tiêu theo cấp tính cả cấp cao hơn (cấp Xã ngang cấp Huyện). Đếm theo: Người, Sản phẩm (mỗi tên sản "
         "phẩm một lần) hoặc Lượt.",
     ),
-    ("Kết quả được tính", COUNTED_RESULTS_HELP.split(": ", 1)[1]),
+    ("Kết quả được tính", COUNTED_RESULTS_RULE),
     (SHEET_ROUNDS, "Mỗi đợt thi đua một dòng: tên đợt, từ ngày, đến ngày (dạng ngày/tháng/năm) và trọng tâm."),
     (
         SHEET_COLLECTIVE,
@@ -242,12 +243,14 @@ def _write_guide(wb: Any, bold: Any, body: Any) -> None:
     ws = wb.add_worksheet(GUIDE_SHEET)
     ws.set_column(0, 0, 24, bold)
     ws.set_column(1, 1, 90, body)
-    for row, (topic, explanation) in enumerate(GUIDE):
+    (title, _none), *topics = GUIDE
+    ws.merge_range(0, 0, 0, 1, title, wb.add_format({"bold": True, "font_size": 13, "font_name": "Times New Roman"}))
+    ws.set_row(0, 22)
+    for row, (topic, explanation) in enumerate(topics, start=1):
         ws.write_string(row, 0, topic, bold)
-        if explanation:
-            ws.write_string(row, 1, explanation, body)
-        # Wrapped text gets the height it needs: LibreOffice does not grow rows by itself.
-        ws.set_row(row, 15 * max(1, -(-len(explanation) // 95)))
+        ws.write_string(row, 1, explanation, body)
+        # Wrapped text gets the height it needs (about 95 characters a line): LibreOffice does not grow rows.
+        ws.set_row(row, 15 * max(1, -(-len(explanation) // 95)) + 3)
     ws.set_portrait()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
