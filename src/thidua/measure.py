@@ -106,9 +106,7 @@ def _counted_pairs(targets: Iterable[Target]) -> tuple[frozenset[str], pd.MultiI
     restricted = {t.code: counted_results(t) for t in targets if t.kind == "activity"}
     pairs = [(code, result) for code, allowed in restricted.items() if allowed is not None for result in allowed]
     codes = frozenset(code for code, allowed in restricted.items() if allowed is not None)
-    return codes, pd.MultiIndex.from_tuples(pairs, names=["code", "result"]) if pairs else pd.MultiIndex.from_tuples(
-        [("", "")], names=["code", "result"]
-    )
+    return codes, pd.MultiIndex.from_tuples(pairs or [("", "")], names=["code", "result"])  # ("", ""): matches none
 
 
 def promises(records: Records) -> pd.DataFrame:
