@@ -140,47 +140,105 @@ def _load_in_background(module: str) -> threading.Thread:
     return thread
 
 
-def _running(pid: str) -> bool:
-    """Whether a staging folder still belongs to a live batch (another run of the same month)."""
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class Staging:
+    """A month's output folder built beside the final one, then swapped in by two renames; until `done`, the
+    previous outputs are kept aside so that `undo` can put them back (the history could not be committed)."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        self.folder = final.parent / f".{final.name}.tmp-{os.getpid()}"
+        self.old = final.parent / f".{final.name}.old-{os.getpid()}"
+        self.swapped = False
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            # The command holds the workspace lock (workspace.locked): whatever is left is a dead run's.
+            for stale in sorted(final.parent.glob(f".{final.name}.*")):
+                if ".old-" in stale.name and not final.exists():
+                    stale.rename(final)  # killed between the two renames: the previous outputs come back
+                else:
+                    shutil.rmtree(stale, ignore_errors=True)
+            self.folder.mkdir()
+        except OSError as exc:
+            raise _cannot_write(final.parent, exc) from exc
+
+    def swap(self) -> None:
+        """The new outputs in, the previous ones aside; a file of the previous ones open in another program
+        (Excel on Windows refuses to let it move) stops the swap before anything changed."""
+        _check_not_open(self.final)
+        try:
+            if self.final.exists():
+                self.final.rename(self.old)
+            try:
+                self.folder.rename(self.final)
+            except OSError:
+                if self.old.exists():
+                    self.old.rename(self.final)
+                raise
+        except OSError as exc:
+            raise _cannot_write(self.final, exc) from exc
+        self.swapped = True
+
+    def undo(self) -> None:
+        """The previous outputs back in place of the new ones."""
+        if self.swapped:
+            self.final.rename(self.folder)
+            if self.old.exists():
+                self.old.rename(self.final)
+            self.swapped = False
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def done(self) -> None:
+        shutil.rmtree(self.old, ignore_errors=True)
+
+
+def _check_not_open(folder: Path) -> None:
+    """Name the first output file that another program holds (Windows will not move a folder around it)."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            try:
+                with path.open("r+b"):
+                    pass
+            except PermissionError as exc:
+                raise ThiduaError(
+                    f"Tệp {path.relative_to(folder.parent)} đang mở trong một chương trình khác (ví dụ Excel) hoặc "
+                    "chỉ cho đọc. Hãy đóng tệp đó rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
+                ) from exc
+
+
+def _cannot_write(where: Path, error: OSError) -> ThiduaError:
+    if getattr(error, "winerror", None) == 32 or isinstance(error, PermissionError):
+        return ThiduaError(
+            f"Không thay được thư mục kết quả {where.name}: có tệp trong đó đang mở (ví dụ trong Excel) hoặc thư "
+            "mục chỉ cho đọc. Hãy đóng các tệp kết quả, kiểm tra quyền ghi rồi chạy lại; kết quả cũ vẫn được giữ "
+            "nguyên."
+        )
+    return ThiduaError(
+        f"Không ghi được vào {where} ({error.strerror or error}). Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục cho "
+        "phép ghi rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
+    )
 
 
 @contextmanager
 def staged(final: Path) -> Iterator[Path]:
     """Build a folder beside `final` and swap it in only when complete; on failure the old one stays."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    for stale in sorted(final.parent.glob(f".{final.name}.*")):
-        if _running(stale.name.rsplit("-", 1)[-1]):
-            continue
-        if ".old-" in stale.name and not final.exists():
-            stale.rename(final)  # killed between the two renames: the previous outputs come back
-        else:
-            shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed
-    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
-    tmp.mkdir()
+    staging = Staging(final)
     try:
-        yield tmp
+        yield staging.folder
+        staging.swap()
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.discard()
         raise
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    staging.done()
 
 
-def write_month(ws: Workspace, result: MonthResult) -> Outputs:
-    """Write the month's dashboard, submission workbook, issue report, summary.json and return copies
-    atomically; at province scale the big workbooks and the return copies are written on every core."""
+def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
+    """Write the month's dashboard, submission workbook, issue report, summary.json and return copies into the
+    staging folder `tmp`; at province scale the big workbooks and the return copies are written on every core.
+    Returns where they will be once swapped in."""
     from thidua.summary import write_summary
     from thidua.writers.dashboard import write_dashboard
     from thidua.writers.issue_report import write_issue_report
@@ -188,7 +246,7 @@ def write_month(ws: Workspace, result: MonthResult) -> Outputs:
     from thidua.writers.submission import write_submission
 
     final = ws.month_dir(result.month)
-    with staged(final) as tmp, _no_gc_pauses():
+    with _no_gc_pauses():
         staging = output_names(tmp, result.month)
         copies = copies_to_write(result, ws.submissions)
         parts = max(1, min(os.cpu_count() or 1, len(copies) // PARALLEL_COPIES_FROM))
@@ -270,7 +328,7 @@ def _run_in_child(job: Callable[[], object], parent: int) -> None:
 
 def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs]:
     """The monthly batch: compute, compare with the history, write every output, then record the month."""
-    from thidua.history import record_month, target_history
+    from thidua.history import pending_month, target_history
     from thidua.measure import attach_history
 
     progress = progress or Progress()
@@ -278,10 +336,24 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
     attach_history(result, target_history(ws.history_path, result.month))
     progress.stage("history look-up (target_history)")
     progress.say("Đang ghi kết quả…")
-    outputs = write_month(ws, result)
-    progress.stage("write (write_month)")
-    record_month(ws.history_path, result)
-    progress.stage("history (record_month)")
+    # One month, one state: the outputs are staged and the snapshot written in an open transaction; then the
+    # outputs are swapped in and the snapshot committed; if the commit fails, the previous outputs come back.
+    staging = Staging(ws.month_dir(result.month))
+    try:
+        outputs = write_month(ws, result, staging.folder)
+        progress.stage("write (write_month)")
+        with pending_month(ws.history_path, result) as commit:
+            staging.swap()
+            try:
+                commit()
+            except BaseException:
+                staging.undo()
+                raise
+        progress.stage("history (record_month)")
+    except BaseException:
+        staging.discard()
+        raise
+    staging.done()
     return result, outputs
 
 

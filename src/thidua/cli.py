@@ -218,13 +218,14 @@ def templates(workspace: Path, per_person: bool) -> None:
     from thidua.issues import Report
     from thidua.plan import read_plan
     from thidua.templates import write_templates
-    from thidua.workspace import open_workspace
+    from thidua.workspace import locked, open_workspace
 
     ws = open_workspace(workspace)
     report = Report()
-    plan = read_plan(ws.plan_path, report)
-    _print_plan_issues(report)
-    written = write_templates(plan, ws.templates, per_person=per_person)
+    with locked(ws):
+        plan = read_plan(ws.plan_path, report)
+        _print_plan_issues(report)
+        written = write_templates(plan, ws.templates, per_person=per_person)
     click.echo(f"Đã ghi {len(written)} mẫu vào {ws.templates}.")
 
 
@@ -243,11 +244,12 @@ def check(workspace: Path, month: str | None) -> None:
     import datetime as dt
 
     from thidua.batch import compute, write_check
-    from thidua.workspace import open_workspace
+    from thidua.workspace import locked, open_workspace
 
     ws = open_workspace(workspace)
-    result = compute(ws, month or f"{dt.date.today():%Y-%m}", _progress())
-    path = write_check(ws, result)
+    with locked(ws):
+        result = compute(ws, month or f"{dt.date.today():%Y-%m}", _progress())
+        path = write_check(ws, result)
     _print_issue_counts(result.issues.counts(), len(result.files_read))
     click.echo(f"Danh sách lỗi: {path}")
     sys.exit(1 if result.issues.has_errors else 0)
@@ -292,9 +294,11 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
       thidua send --month 2021-10 -w thidua-2021-2022
     """
     from thidua.outbox import send_month
-    from thidua.workspace import open_workspace
+    from thidua.workspace import locked, open_workspace
 
-    outcome = send_month(open_workspace(workspace), month, dry_run=dry_run, force=force)
+    ws = open_workspace(workspace)
+    with locked(ws):
+        outcome = send_month(ws, month, dry_run=dry_run, force=force)
     click.echo(outcome.message)
     sys.exit(outcome.exit_code)
 
@@ -361,8 +365,10 @@ def demo(directory: Path) -> None:
 def _run_month(ws: Any, month: str, as_json: bool) -> int:
     from thidua.batch import run_month
     from thidua.summary import summary_of
+    from thidua.workspace import locked
 
-    result, outputs = run_month(ws, month, _progress())
+    with locked(ws):
+        result, outputs = run_month(ws, month, _progress())
     if as_json:
         click.echo(json.dumps(summary_of(result), ensure_ascii=False, indent=2))
     else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,11 +81,20 @@ class SendRecord:
     detail: str
 
 
+BUSY_WAIT = 5.0  # seconds SQLite waits for another program to let go of the history
+
+
+def busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection (locked / busy), rather than found damage."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error) or "busy" in str(error)
+
+
 @contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     """Open (creating if needed) the history database and check its schema version."""
     try:
-        conn = sqlite3.connect(path, timeout=10)
+        conn = sqlite3.connect(path, timeout=BUSY_WAIT)
     except sqlite3.Error as exc:
         raise ThiduaError(f"Không mở được sổ lịch sử {path.name}. Hãy kiểm tra thư mục làm việc cho phép ghi.") from exc
     try:
@@ -105,6 +114,15 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         yield conn
     except sqlite3.IntegrityError as exc:
         raise ThiduaError(f"Không ghi được sổ lịch sử {path.name}: số liệu trùng lặp. Hãy báo người hỗ trợ.") from exc
+    except sqlite3.OperationalError as exc:
+        if busy(exc):  # another program has it open and writing: busy, not damaged
+            raise ThiduaError(
+                f"Sổ lịch sử {path.name} đang được một chương trình khác sử dụng (ví dụ phần mềm xem cơ sở dữ liệu). "
+                "Hãy đóng chương trình đó rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
+            ) from exc
+        raise ThiduaError(
+            f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại."
+        ) from exc
     except sqlite3.DatabaseError as exc:
         raise ThiduaError(
             f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại."
@@ -119,66 +137,86 @@ def now() -> str:
 
 def record_month(path: Path, result: MonthResult) -> None:
     """Replace the month's snapshot in one transaction."""
+    with pending_month(path, result) as commit:
+        commit()
+
+
+@contextmanager
+def pending_month(path: Path, result: MonthResult) -> Iterator[Callable[[], None]]:
+    """The month's snapshot written in an open transaction (the history is held for writing from here, so a busy
+    history is found before anything else changes); the caller commits with the function given, and nothing is
+    recorded if it does not."""
+    with connect(path) as conn:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            _write_month(conn, result)
+            yield conn.commit
+        finally:
+            if conn.in_transaction:  # not committed: nothing of this month is recorded
+                conn.rollback()
+
+
+def _write_month(conn: sqlite3.Connection, result: MonthResult) -> None:
+    """The month's rows, replacing any earlier snapshot of that month (inside the caller's transaction)."""
     from thidua.records import rows
 
     counts = result.issues.counts()
-    with connect(path) as conn, conn:
-        conn.execute("DELETE FROM months WHERE month = ?", (result.month,))
-        conn.execute(
-            "INSERT INTO months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("DELETE FROM months WHERE month = ?", (result.month,))
+    conn.execute(
+        "INSERT INTO months VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            result.month,
+            result.plan.school.name,
+            result.plan.school.school_year,
+            result.month_end.isoformat(),
+            now(),
+            counts["error"],
+            counts["warning"],
+            counts["note"],
+            len(result.files_read),
+        ),
+    )
+    targets = result.targets
+    conn.executemany(
+        "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             (
                 result.month,
-                result.plan.school.name,
-                result.plan.school.school_year,
-                result.month_end.isoformat(),
-                now(),
-                counts["error"],
-                counts["warning"],
-                counts["note"],
-                len(result.files_read),
-            ),
-        )
-        targets = result.targets
-        conn.executemany(
-            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    result.month,
-                    i,
-                    t.code,
-                    t.name,
-                    _int(t.target),
-                    _int(t.base),
-                    int(t.registered),
-                    int(t.achieved),
-                    t.status,
-                )
-                for i, t in enumerate(rows(targets))
-            ],
-        )
-        persons = result.persons  # what the snapshot keeps of each person, taken column by column
-        registered = persons["registration"].to_numpy()
-        conn.executemany(
-            "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            zip(
-                [result.month] * len(persons),
-                persons.index.tolist(),
-                persons["stt"].tolist(),
-                persons["name"].tolist(),
-                [None if day != day else day for day in persons["birth_date"].dt.strftime("%Y-%m-%d").tolist()],
-                persons["team"].tolist(),
-                [title if has else None for title, has in zip(persons["title"].tolist(), registered, strict=True)],
-                [text if has else None for text, has in zip(persons["initiative"].tolist(), registered, strict=True)],
-                persons["results"].tolist(),
-                [title or None for title in persons["voted_title"].tolist()],
-                persons["submitted"].astype(int).tolist(),
-                strict=True,
-            ),
-        )
-        conn.executemany(
-            "INSERT INTO files VALUES (?, ?, ?)",
-            [(result.month, name, digest) for name, digest in sorted(result.file_digests.items())],
-        )
+                i,
+                t.code,
+                t.name,
+                _int(t.target),
+                _int(t.base),
+                int(t.registered),
+                int(t.achieved),
+                t.status,
+            )
+            for i, t in enumerate(rows(targets))
+        ],
+    )
+    persons = result.persons  # what the snapshot keeps of each person, taken column by column
+    registered = persons["registration"].to_numpy()
+    conn.executemany(
+        "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        zip(
+            [result.month] * len(persons),
+            persons.index.tolist(),
+            persons["stt"].tolist(),
+            persons["name"].tolist(),
+            [None if day != day else day for day in persons["birth_date"].dt.strftime("%Y-%m-%d").tolist()],
+            persons["team"].tolist(),
+            [title if has else None for title, has in zip(persons["title"].tolist(), registered, strict=True)],
+            [text if has else None for text, has in zip(persons["initiative"].tolist(), registered, strict=True)],
+            persons["results"].tolist(),
+            [title or None for title in persons["voted_title"].tolist()],
+            persons["submitted"].astype(int).tolist(),
+            strict=True,
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO files VALUES (?, ?, ?)",
+        [(result.month, name, digest) for name, digest in sorted(result.file_digests.items())],
+    )
 
 
 def _int(value: object) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,3 +141,33 @@ def parse_month(month: str) -> tuple[str, dt.date]:
     year, mon = int(m.group(1)), int(m.group(2))
     first_next = dt.date(year + mon // 12, mon % 12 + 1, 1)
     return f"{year:04d}-{mon:02d}", first_next - dt.timedelta(days=1)
+
+
+LOCK_FILE = ".thidua.lock"  # kept in the workspace: whoever writes it holds the operating system's lock on it
+LOCK_WAIT = 10.0  # seconds a command waits for another one to finish before it says so
+
+
+@contextmanager
+def locked(ws: Workspace, wait: float | None = None) -> Iterator[None]:
+    """Hold the workspace for a command that writes it (run, check, send, templates): a second one waits a
+    little, then is told another is running. The lock is the operating system's (filelock): it dies with its
+    process, so a run that was killed never blocks the next."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(ws.root / LOCK_FILE, timeout=LOCK_WAIT if wait is None else wait)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise ThiduaError(
+            f"Một lệnh thidua khác đang chạy trên thư mục làm việc {ws.root.name} (đã đợi {lock.timeout:g} giây). "
+            "Hãy đợi lệnh đó chạy xong (hoặc đóng cửa sổ đang chạy nó) rồi chạy lại."
+        ) from exc
+    except OSError as exc:
+        raise ThiduaError(
+            f"Không ghi được vào thư mục làm việc {ws.root} ({exc.strerror or exc}). Hãy kiểm tra thư mục cho phép "
+            "ghi (không chỉ đọc, ổ đĩa còn chỗ trống) rồi chạy lại."
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,165 @@
+"""A real desk (issue #12): another run at the same time, a history held by another program, an output file open
+in Excel, a history that cannot commit. Each time: a clear message, exit 1, and the previous outputs and history
+exactly as they were, nothing left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from thidua import history, workspace
+from thidua.cli import main
+from thidua.workspace import LOCK_FILE, Workspace
+
+MONTH = "2022-05"
+
+
+def invoke(ws: Workspace) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["run", "-w", str(ws.root), "--month", MONTH])
+    assert "sự cố ngoài dự kiến" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    return result.exit_code, result.stderr
+
+
+def state(ws: Workspace) -> tuple[dict[str, str], list[tuple[object, ...]], list[str]]:
+    """The month's outputs (file → digest), the history's month rows, and every name beside the month folder."""
+    folder = ws.month_dir(MONTH)
+    outputs = {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    with contextlib.closing(sqlite3.connect(ws.history_path)) as conn:
+        months = conn.execute("SELECT * FROM months ORDER BY month").fetchall()
+    return outputs, months, sorted(p.name for p in ws.output.iterdir())
+
+
+@pytest.fixture
+def ran(demo_ws: Workspace) -> Workspace:
+    """The demo workspace after one clean run of the month."""
+    assert invoke(demo_ws)[0] == 0
+    return demo_ws
+
+
+def _holder(code: str) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "held"
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+
+
+def test_a_second_run_waits_then_says_another_is_running(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workspace, "LOCK_WAIT", 0.3)
+    before = state(ran)
+    code = (
+        "import sys, time\nfrom filelock import FileLock\n"
+        f"lock = FileLock({str(ran.root / LOCK_FILE)!r}); lock.acquire()\nprint('held', flush=True)\ntime.sleep(60)\n"
+    )
+    for holder in _holder(code):
+        exit_code, err = invoke(ran)
+        assert exit_code == 1 and "Một lệnh thidua khác đang chạy" in err
+        assert state(ran) == before
+        holder.send_signal(signal.SIGKILL)  # a run killed with the lock held never blocks the next
+        holder.wait()
+        assert invoke(ran)[0] == 0
+
+
+def test_a_history_held_by_another_program_is_busy_not_damaged(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "BUSY_WAIT", 0.2)
+    before = state(ran)
+    code = (
+        "import sqlite3, time\n"
+        f"conn = sqlite3.connect({str(ran.history_path)!r}, isolation_level=None)\n"
+        "conn.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(60)\n"
+    )
+    for _holder_process in _holder(code):
+        exit_code, err = invoke(ran)
+        assert exit_code == 1 and "đang được một chương trình khác sử dụng" in err and "hỏng" not in err
+    assert state(ran) == before
+    assert invoke(ran)[0] == 0
+
+
+def test_an_output_open_in_excel_is_named_and_nothing_changes(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = state(ran)
+    dashboard = ran.month_dir(MONTH) / f"tong-hop-thi-dua-{MONTH}.xlsx"
+    opened = Path.open
+
+    def excel_holds(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if self == dashboard and "+" in mode:  # Windows: a file open in Excel cannot be opened for writing
+            raise PermissionError(13, "The process cannot access the file", str(self))
+        return opened(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", excel_holds)
+    exit_code, err = invoke(ran)
+    assert exit_code == 1 and f"tong-hop-thi-dua-{MONTH}.xlsx" in err and "Hãy đóng tệp" in err
+    assert state(ran) == before
+
+
+def test_a_folder_windows_will_not_rename_keeps_the_previous_month(
+    ran: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = state(ran)
+    renamed = Path.rename
+    final = ran.month_dir(MONTH)
+
+    def refused(self: Path, target: object) -> Path:
+        if self == final:
+            error = PermissionError(13, "The process cannot access the file because it is being used")
+            error.winerror = 32  # type: ignore[attr-defined]  # what Windows says for a file open in Excel
+            raise error
+        return renamed(self, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "rename", refused)
+    exit_code, err = invoke(ran)
+    assert exit_code == 1 and "đang mở" in err and "kết quả cũ vẫn được giữ nguyên" in err
+    assert state(ran) == before
+
+
+def test_a_history_that_cannot_commit_brings_the_previous_outputs_back(
+    ran: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = state(ran)
+    pending = history.pending_month
+
+    @contextlib.contextmanager
+    def failing(path: Path, result: object) -> Iterator[object]:
+        with pending(path, result) as _commit:  # type: ignore[arg-type]
+
+            def commit() -> None:
+                raise sqlite3.OperationalError("disk I/O error")
+
+            yield commit
+
+    monkeypatch.setattr(history, "pending_month", failing)
+    exit_code, err = invoke(ran)
+    assert exit_code == 1 and "Lỗi:" in err
+    assert state(ran) == before  # the new outputs were swapped in, then taken out again
+
+
+def test_the_next_run_after_a_refused_one_is_clean(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "BUSY_WAIT", 0.1)
+    code = (
+        "import sqlite3, time\n"
+        f"conn = sqlite3.connect({str(ran.history_path)!r}, isolation_level=None)\n"
+        "conn.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(60)\n"
+    )
+    for _holder_process in _holder(code):
+        assert invoke(ran)[0] == 1
+    started = time.time()
+    assert invoke(ran)[0] == 0
+    outputs, months, names = state(ran)
+    assert outputs and names == [MONTH] and len(months) == 1  # no staging left, one snapshot
+    assert months[0][4] >= time.strftime("%Y", time.gmtime(started))  # recorded by this run
