@@ -163,3 +163,50 @@ def test_the_next_run_after_a_refused_one_is_clean(ran: Workspace, monkeypatch: 
     outputs, months, names = state(ran)
     assert outputs and names == [MONTH] and len(months) == 1  # no staging left, one snapshot
     assert months[0][4] >= time.strftime("%Y", time.gmtime(started))  # recorded by this run
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_files_are_read_stops_everything_cleanly(ran: Workspace, signum: int) -> None:
+    import shutil
+
+    for copy in range(30):  # enough files to be read by a pool of workers for a while
+        for path in sorted((ran.submissions / "dang-ky").rglob("*.xlsx")):
+            target = ran.submissions / "nhieu" / str(copy) / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    before = state(ran)
+    command = [sys.executable, "-m", "thidua", "run", "-w", str(ran.root), "--month", MONTH]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        workers |= _children(process.pid)
+        time.sleep(0.01)
+    assert workers, "the run finished before its workers could be seen"
+    process.send_signal(signum)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum if signum != signal.SIGINT else process.returncode == 130
+    assert "Đã dừng theo yêu cầu; kết quả cũ vẫn được giữ nguyên." in err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(w) for w in workers), "a reading worker outlived the run"
+    assert state(ran) == before  # outputs, history and the output folder as they were

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thidua.children import die_with_parent
 from thidua.errors import ThiduaError
 from thidua.guard import Limits
 from thidua.issues import Report
@@ -300,23 +301,9 @@ def _in_parallel(jobs: list[tuple[str, Callable[[], object]]], parallel: bool = 
         raise ThiduaError(f"Không ghi được {', '.join(failed)}; kết quả cũ vẫn được giữ nguyên. Hãy chạy lại.")
 
 
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this forked writer when the batch dies: a killed run must not leave writers filling a
-    staging folder that the next run removes (elsewhere the writers finish on their own)."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before the request took effect
-            os._exit(1)
-
-
 def _run_in_child(job: Callable[[], object], parent: int) -> None:
     try:
-        _die_with_parent(parent)
+        die_with_parent(parent)
         job()
     except BaseException:
         import tempfile

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any, ClassVar, TypeVar
 import click
 
 from thidua import __version__
-from thidua.errors import ThiduaError, UsageError
+from thidua.children import stop_on_signals
+from thidua.errors import Stopped, ThiduaError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -46,9 +48,9 @@ def friendly(func: F) -> F:
             # The reader of our output went away (| head): nothing more to say to it.
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
             sys.exit(0)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:  # Ctrl+C, or a signal turned into Stopped
             click.echo("Đã dừng theo yêu cầu; kết quả cũ vẫn được giữ nguyên.", err=True)
-            sys.exit(130)
+            sys.exit(128 + stop.signum if isinstance(stop, Stopped) else 130)
         except Exception:  # the last guard: log the details, show one sentence
             log = Path(tempfile.gettempdir()) / "thidua-loi.log"
             log.write_text(traceback.format_exc(), encoding="utf-8")
@@ -145,6 +147,8 @@ class VietnameseGroup(VietnameseHelp, click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # always non-standalone: we report errors ourselves
         kwargs["standalone_mode"] = False
+        if threading.current_thread() is threading.main_thread():
+            stop_on_signals()
         try:
             return super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:

@@ -21,5 +21,13 @@ class UsageError(ThiduaError):
     exit_code = 2
 
 
+class Stopped(KeyboardInterrupt):
+    """The batch was asked to stop by a signal (kill, the window closed): it unwinds as after Ctrl+C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class PlanError(ThiduaError):
     """The plan workbook cannot be used at all (missing, unreadable, no targets)."""

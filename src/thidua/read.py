@@ -14,6 +14,7 @@ from typing import Any
 import python_calamine as calamine
 
 from thidua import guard, schema
+from thidua.children import worker_initializer
 from thidua.issues import Issue, Report, cell_ref
 from thidua.model import Plan
 from thidua.tables import FoldedRows, HeaderMatch, best_possible, find_header
@@ -308,7 +309,9 @@ class Reading:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        self._pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(limits,))
+        self._pool = ProcessPoolExecutor(
+            workers, initializer=worker_initializer, initargs=(_init_worker, os.getpid(), limits)
+        )
         chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
         self._results = self._pool.map(_load_one, self._jobs, chunksize=chunk)
 
