@@ -210,3 +210,34 @@ def test_a_signal_while_files_are_read_stops_everything_cleanly(ran: Workspace, 
         time.sleep(0.05)
     assert not any(_alive(w) for w in workers), "a reading worker outlived the run"
     assert state(ran) == before  # outputs, history and the output folder as they were
+
+
+# ----- the plan and the settings are untrusted input (#12, item 8)
+
+
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [("inf", "inf"), ("nan", "nan"), ("-3", "-3"), ('"nhiều"', "'nhiều'"), ("1e30", "1e+30"), ("2.5", "2.5")],
+)
+def test_a_limit_that_makes_no_sense_is_named(ran: Workspace, setting: str, shown: str) -> None:
+    settings = ran.root / "thidua.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert "\nmax_rows = 50000" in text
+    settings.write_text(text.replace("\nmax_rows = 50000", f"\nmax_rows = {setting}"), encoding="utf-8")
+    before = state(ran)
+    exit_code, err = invoke(ran)
+    assert exit_code == 1 and "[limits] max_rows" in err and shown in err and "số nguyên dương" in err
+    assert state(ran) == before
+
+
+def test_a_zip_bomb_plan_is_refused_like_a_submission(ran: Workspace) -> None:
+    from . import hostile
+
+    before = state(ran)
+    plan = ran.plan_path.read_bytes()
+    hostile.zip_bomb(ran.plan_path, ran.templates / "mau-dang-ky-thi-dua.xlsx")
+    exit_code, err = invoke(ran)
+    assert exit_code == 1 and "Không dùng được tệp kế hoạch kehoach.xlsx" in err and "giải nén" in err
+    assert state(ran) == before
+    ran.plan_path.write_bytes(plan)
+    assert invoke(ran)[0] == 0

@@ -124,3 +124,23 @@ def test_a_dead_server_is_a_clear_failure_never_recorded_as_sent(demo_ws: Worksp
 def test_sending_a_month_never_run_says_what_to_do(demo_ws: Workspace) -> None:
     code, _out, err = invoke(demo_ws, "send", "--month", "2021-11")
     assert code == 2 and "thidua run --month 2021-11" in err
+
+
+def test_line_breaks_of_every_kind_in_the_school_name_never_reach_a_header(demo_ws: Workspace, serve: Serve) -> None:
+    """A name typed with Alt+Enter in Excel, or pasted with Unicode separators, is one line in the subject."""
+    from thidua.plan import SHEET_INFO
+
+    _inbox, port = serve()
+    configure(demo_ws, port)
+    wb = openpyxl.load_workbook(demo_ws.plan_path)
+    info = wb[SHEET_INFO]
+    row = next(r for r in info.iter_rows() if r[0].value == "Tên trường")
+    row[1].value = "Trường Tiểu học\u2028Măng Đen\nKon\u2029Tum\r\nX"  # what a cell can hold
+    wb.save(demo_ws.plan_path)
+    assert invoke(demo_ws, "run", "--month", "2021-10")[0] == 0
+    code, _out, err = invoke(demo_ws, "send", "--month", "2021-10", "--dry-run")
+    assert code == 0, err
+    eml = demo_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.eml"
+    subject = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Subject"]
+    assert subject.endswith("Trường Tiểu học Măng Đen Kon Tum X")
+    assert not any(ch in subject for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")

@@ -96,7 +96,7 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         try:
-            plan = read_plan(ws.plan_path, report, ws.tone_style)
+            plan = read_plan(ws.plan_path, report, ws.tone_style, limits)
             progress.stage("plan (read_plan)")
             validator = Validator(plan, checked)
 

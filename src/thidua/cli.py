@@ -219,6 +219,7 @@ def templates(workspace: Path, per_person: bool) -> None:
       thidua templates
       thidua templates --per-person -w thidua-2021-2022
     """
+    from thidua.guard import Limits
     from thidua.issues import Report
     from thidua.plan import read_plan
     from thidua.templates import write_templates
@@ -227,7 +228,7 @@ def templates(workspace: Path, per_person: bool) -> None:
     ws = open_workspace(workspace)
     report = Report()
     with locked(ws):
-        plan = read_plan(ws.plan_path, report)
+        plan = read_plan(ws.plan_path, report, limits=Limits.from_settings(ws.settings))
         _print_plan_issues(report)
         written = write_templates(plan, ws.templates, per_person=per_person)
     click.echo(f"Đã ghi {len(written)} mẫu vào {ws.templates}.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 import struct
 import zipfile
@@ -18,6 +19,7 @@ from typing import Any
 from thidua.errors import ThiduaError
 
 MB = 1 << 20
+LIMIT_CEILING = 10_000_000  # no limit of [limits] is sensibly larger (and inf or nan never)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _PROLOG = 4096  # a DOCTYPE can only stand before the root element
@@ -47,11 +49,25 @@ class Limits:
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Limits:
         table = settings.get("limits", {})
+        if not isinstance(table, dict):
+            raise ThiduaError("Mục [limits] trong thidua.toml phải là một bảng, ví dụ: [limits] rồi max_rows = 50000.")
         values: dict[str, Any] = {}
         for name, default in cls().__dict__.items():
             raw = table.get(name, default)
-            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-                raise ThiduaError(f"Mục [limits] {name} trong thidua.toml phải là một số dương (mặc định {default}).")
+            whole = isinstance(default, int)
+            usable = (
+                not isinstance(raw, bool)
+                and isinstance(raw, int | float)
+                and math.isfinite(raw)  # inf and nan are numbers to TOML, not limits
+                and 0 < raw <= LIMIT_CEILING
+                and (not whole or float(raw).is_integer())
+            )
+            if not usable:
+                kind = "một số nguyên dương" if whole else "một số dương"
+                raise ThiduaError(
+                    f"Mục [limits] {name} trong thidua.toml phải là {kind} không quá {LIMIT_CEILING:,} "
+                    f"(đang là {raw!r}; mặc định {default}). Hãy sửa rồi chạy lại."
+                )
             values[name] = type(default)(raw)
         return cls(**values)
 

@@ -215,15 +215,23 @@ def _nfc(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
+def header_text(value: Any) -> str:
+    """Text fit for a mail header: NFC, every Unicode line break (str.splitlines' whole set: CR, LF, VT, FF, the
+    file/group/record separators, NEL, U+2028, U+2029) and other control character made a space, runs of spaces
+    made one. A school name typed with Alt+Enter in Excel must not break the message."""
+    text = "".join(" " if unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029" else ch for ch in _nfc(value))
+    return " ".join(text.split())
+
+
 def _header_address(address: str, display_name: str = "") -> Address:
     name, addr = parseaddr(address)
     local, _, domain = addr.rpartition("@")
-    return Address(display_name=_nfc(name or display_name), username=local, domain=domain)
+    return Address(display_name=header_text(name or display_name), username=local, domain=domain)
 
 
 def subject_of(summary: dict[str, Any]) -> str:
     """'Báo cáo phong trào thi đua tháng 05/2022 – Trường Tiểu học Măng Đen'."""
-    return _nfc(f"Báo cáo phong trào thi đua tháng {month_label(str(summary['month']))} – {summary['school']}")
+    return header_text(f"Báo cáo phong trào thi đua tháng {month_label(str(summary['month']))} – {summary['school']}")
 
 
 def body_of(summary: dict[str, Any], recipient_name: str, attachment_name: str) -> str:

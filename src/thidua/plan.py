@@ -6,6 +6,7 @@ template, count and dashboard row follows from it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from thidua import vocab
 from thidua.errors import PlanError
+from thidua.guard import Limits
 from thidua.issues import Report, cell_ref
 from thidua.model import (
     COUNT_BY,
@@ -34,6 +36,7 @@ from thidua.text import clean, key, tidy
 from thidua.values import cell_text, is_blank, parse_date, parse_int
 
 PLAN_FILE = "kehoach.xlsx"
+PLAN_MAX_ROWS = 1_000_000  # rows a plan sheet may hold (a submission's bound is [limits] max_rows)
 SHEET_INFO = "Thông tin chung"
 SHEET_TARGETS = "Chỉ tiêu"
 SHEET_ROUNDS = "Đợt thi đua"
@@ -336,17 +339,21 @@ class _Sheet:
         return found
 
 
-def read_plan(path: Path, report: Report, style: str = "old") -> Plan:
-    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError."""
-    from thidua.read import open_workbook_rows  # the reader owns the spreadsheet library
+def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | None = None) -> Plan:
+    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError. The plan
+    is untrusted input too: it passes the same guard and limits as every submission."""
+    from thidua.read import load_submission  # the reader owns the spreadsheet library and the guard
 
-    try:
-        sheets = open_workbook_rows(path)
-    except OSError as exc:
-        raise PlanError(f"Không mở được tệp kế hoạch {path.name}: {exc.strerror or exc}. Hãy kiểm tra tệp.") from exc
-    except ValueError as exc:
-        raise PlanError(f"Tệp kế hoạch {path.name} bị hỏng hoặc không phải bảng tính ({exc}).") from exc
-    by_key = {key(name): rows for name, rows in sheets.items()}
+    refused = Report()
+    # A plan's roster may be a whole province's (the benchmark's 200,000 staff): rows are bounded higher than a
+    # submission's, everything else (size, inflation, XML) as for any file.
+    limits = limits or Limits()
+    bounded = dataclasses.replace(limits, max_rows=max(limits.max_rows, PLAN_MAX_ROWS))
+    loaded, _digest = load_submission(path, path.name, refused, bounded)
+    if loaded is None:
+        why = next(iter(refused)).message if len(refused) else "không đọc được"
+        raise PlanError(f"Không dùng được tệp kế hoạch {path.name}: {why}")
+    by_key = {key(name): sheet.rows for name, sheet in loaded.sheets.items()}
     parsed: dict[str, _Sheet] = {}
     for name, fields in SHEETS.items():
         rows = by_key.get(key(name))
