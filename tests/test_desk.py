@@ -241,3 +241,43 @@ def test_a_zip_bomb_plan_is_refused_like_a_submission(ran: Workspace) -> None:
     assert state(ran) == before
     ran.plan_path.write_bytes(plan)
     assert invoke(ran)[0] == 0
+
+
+# ----- names (#12, item 7)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="names that are not UTF-8 exist on POSIX file systems")
+def test_any_name_is_read_and_its_return_copy_is_a_short_ascii_name(empty_ws: Workspace) -> None:
+    import os
+    from pathlib import PureWindowsPath
+
+    from thidua import schema
+    from thidua.demo import _fill
+    from thidua.writers.return_copies import WINDOWS_RESERVED
+
+    from .conftest import D, reg_row
+
+    template = empty_ws.templates / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
+    people = ("Đinh Thị Mai", "Y Blưm", "A Thuận")  # late registrations: a warning, so each file gets a copy
+    names = [
+        b"cu/DK \xff\xfe thi dua.xlsx",  # not UTF-8, as old unzip tools leave names
+        ("Phiếu đăng ký thi đua của tổ hai ba năm học " * 5).encode()[:240] + b".xlsx",  # near the name limit
+        b"CON.xlsx",  # a device name on Windows
+    ]
+    for raw, person in zip(names, people, strict=True):
+        target = os.path.join(os.fsencode(empty_ws.submissions), raw)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        _fill(template, Path(os.fsdecode(target)), [reg_row(person, "LĐTT", date=D(2021, 10, 20))])
+    result = CliRunner().invoke(main, ["run", "-w", str(empty_ws.root), "--month", "2021-10"])
+    assert result.exit_code in (0, 1) and "sự cố" not in result.stderr, result.stderr
+    copies = sorted(p.name for p in (empty_ws.month_dir("2021-10") / "tra-lai").iterdir())
+    assert len(copies) == len(names) and len(set(copies)) == len(copies)
+    for name in copies:
+        assert name.isascii() and len(name) <= 90, name
+        assert name.split(".")[0] not in WINDOWS_RESERVED
+        assert (
+            len(str(PureWindowsPath("C:/Users/Thu ky/Documents/thidua-2026-2027/output/2021-10/tra-lai", name))) < 260
+        )
+    with contextlib.closing(sqlite3.connect(empty_ws.history_path)) as conn:
+        stored = [path for (path,) in conn.execute("SELECT path FROM files")]
+    assert "cu/DK \\xff\\xfe thi dua.xlsx" in stored  # shown readably, two such names kept apart

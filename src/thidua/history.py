@@ -215,8 +215,14 @@ def _write_month(conn: sqlite3.Connection, result: MonthResult) -> None:
     )
     conn.executemany(
         "INSERT INTO files VALUES (?, ?, ?)",
-        [(result.month, name, digest) for name, digest in sorted(result.file_digests.items())],
+        [(result.month, readable(name), digest) for name, digest in sorted(result.file_digests.items())],
     )
+
+
+def readable(name: str) -> str:
+    """A file name as text SQLite can store: a name that was not UTF-8 on disk (old unzip tools) comes from the
+    file system with its raw bytes escaped; they are written as \\xff, which keeps two such names apart."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _int(value: object) -> int | None:

@@ -43,11 +43,22 @@ LOOK = xlsx_patch.Look(
 )
 
 
+# Names Windows keeps for devices, whatever the extension (CON.xlsx cannot be created there).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
+MAX_STEM = 80  # characters of a copy's name before its extension: output/YYYY-MM/tra-lai/ stays far below 260
+
+
 def copy_name(rel: str) -> str:
-    """ASCII file name of a return copy: 'dang-ky/Tổ 1/Hoà.xls' → 'dang-ky-to-1-hoa.xlsx'."""
+    """ASCII file name of a return copy: 'dang-ky/Tổ 1/Hoà.xls' → 'dang-ky-to-1-hoa.xlsx'; bounded in length
+    (the end of a long path is kept: it names the file) and never a name Windows reserves."""
     path = Path(rel)
     suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
-    return ascii_slug(path.with_suffix("").as_posix().replace("/", " ")) + suffix
+    stem = ascii_slug(path.with_suffix("").as_posix().replace("/", " "))[-MAX_STEM:].strip("-") or "tep"
+    if stem in WINDOWS_RESERVED:
+        stem = f"tep-{stem}"
+    return stem + suffix
 
 
 # Files the reader refused or could not open: there is nothing to annotate, and opening them again with another
