@@ -281,3 +281,35 @@ def test_any_name_is_read_and_its_return_copy_is_a_short_ascii_name(empty_ws: Wo
     with contextlib.closing(sqlite3.connect(empty_ws.history_path)) as conn:
         stored = [path for (path,) in conn.execute("SELECT path FROM files")]
     assert "cu/DK \\xff\\xfe thi dua.xlsx" in stored  # shown readably, two such names kept apart
+
+
+# ----- deep trees and special files (#12, item 10)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and symbolic links as POSIX makes them")
+def test_deep_trees_links_and_pipes_are_walked_noted_and_never_waited_on(ran: Workspace) -> None:
+    import os
+
+    from .frames import figures
+
+    before = figures(__import__("thidua.batch", fromlist=["compute"]).compute(ran, MONTH))
+    deep = levels = ran.submissions / "sau"
+    for _level in range(1200):  # deeper than Python's recursion limit (os.makedirs itself would overflow)
+        levels.mkdir()
+        levels = levels / "a"
+    elsewhere = ran.root.parent / "ngoai"
+    (elsewhere / "con").mkdir(parents=True)
+    (ran.submissions / "lien-ket").symlink_to(elsewhere, target_is_directory=True)
+    os.mkfifo(ran.submissions / "ong-dan.xlsx")  # reading it would wait for a writer forever
+    result = CliRunner().invoke(main, ["run", "-w", str(ran.root), "--month", MONTH, "--json"])
+    assert result.exit_code == 0, result.stderr
+    summary = __import__("json").loads(result.stdout)
+    assert {t["code"]: (t["registered"], t["achieved"]) for t in summary["targets"]} == before
+    from thidua.batch import compute
+
+    found = {(i.code, i.file) for i in compute(ran, MONTH).issues}
+    assert ("folder-link-skipped", "lien-ket") in found
+    assert ("file-skipped-special", "ong-dan.xlsx") in found
+    while levels != deep:  # removed from the bottom up: shutil.rmtree recurses too
+        levels = levels.parent
+        levels.rmdir()

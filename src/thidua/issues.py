@@ -76,6 +76,23 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Thư mục có tên giống tệp",
         "Đây là một thư mục có tên giống tệp bảng tính; thidua đọc các tệp bên trong thư mục.",
     ),
+    "folder-link-skipped": (
+        N,
+        "Lối tắt tới thư mục",
+        "Đây là lối tắt (liên kết) tới một thư mục khác nên không được đọc. Nếu cần, hãy chép các tệp vào hẳn "
+        "thư mục submissions.",
+    ),
+    "file-skipped-special": (
+        N,
+        "Không phải tệp thường",
+        "Đây không phải tệp thường (ví dụ ống dẫn hay thiết bị) nên được bỏ qua.",
+    ),
+    "folder-unreadable": (
+        W,
+        "Không mở được thư mục",
+        "Không mở được thư mục này ({reason}) nên các tệp bên trong chưa được đọc. Hãy kiểm tra quyền truy cập "
+        "rồi chạy lại.",
+    ),
     "sheet-too-many-rows": (
         E,
         "Trang tính quá nhiều dòng",

@@ -55,15 +55,47 @@ def discover(folder: Path, report: Report) -> list[Path]:
 
 
 def _walk(folder: Path, report: Report | None = None) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for d in dirs:
-            if report is not None and Path(d).suffix.lower() in SPREADSHEET_SUFFIXES:
-                report.add("folder-named-like-file", file=(Path(root) / d).relative_to(folder).as_posix())
-        for name in files:
-            path = Path(root) / name
-            if path.is_file() or (path.is_symlink() and not path.exists()):
-                yield path  # a broken link is read, and reported as a file that vanished
+    """Every file below `folder`, with a stack rather than recursion (folders nested thousands deep are walked);
+    links to folders and special files (pipes, devices: opening one could wait forever) noted and skipped."""
+
+    def note(code: str, path: Path, **params: Any) -> None:
+        if report is not None:
+            report.add(code, file=path.relative_to(folder).as_posix(), **params)
+
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            if current == folder and not folder.exists():
+                return  # no submissions folder yet: nothing was submitted
+            note("folder-unreadable", current, reason=_os_reason(exc))
+            continue
+        below: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    if path.is_dir():
+                        note("folder-link-skipped", path)
+                    elif path.is_file() or not path.exists():
+                        yield path  # a link to a file is read; a broken one is reported as a file that vanished
+                    else:
+                        note("file-skipped-special", path)
+                elif entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith("."):
+                        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                            note("folder-named-like-file", path)
+                        below.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    yield path
+                else:
+                    note("file-skipped-special", path)
+            except OSError as exc:
+                note("folder-unreadable", path, reason=_os_reason(exc))
+        pending.extend(reversed(below))  # depth first, in name order, as os.walk went
 
 
 @dataclass
