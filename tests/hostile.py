@@ -336,3 +336,17 @@ def xml_entity_bomb(path: Path, good: Path, member: str = "xl/worksheets/sheet1.
 def broken_symlink(path: Path) -> None:
     """A submission that is gone by the time it is read: a link to a file that no longer exists."""
     path.symlink_to(path.parent / "da-xoa" / "tep-da-bi-xoa.xlsx")
+
+
+def far_corner(path: Path, good: Path, corner: str = "XFD1048576", member: str = "xl/worksheets/sheet1.xml") -> None:
+    """A good file with one more cell at the sheet's far corner while <dimension> still names the small range:
+    a parser that trusts the cells allocates rows × columns up to that corner."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        row = corner.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        cell = f'<row r="{row}"><c r="{corner}"><v>1</v></c></row>'.encode()
+        return data.replace(b"</sheetData>", cell + b"</sheetData>", 1)
+
+    path.write_bytes(rewrite_zip(good.read_bytes(), change))

@@ -313,3 +313,39 @@ def test_deep_trees_links_and_pipes_are_walked_noted_and_never_waited_on(ran: Wo
     while levels != deep:  # removed from the bottom up: shutil.rmtree recurses too
         levels = levels.parent
         levels.rmdir()
+
+
+# ----- sheet geometry (#12, item 6)
+
+
+@pytest.mark.parametrize(
+    ("corner", "code"),
+    [
+        ("XFD1048576", "sheet-too-many-rows"),  # the sheet's last cell: a million rows by 16,384 columns
+        ("ZZ49999", "sheet-too-large"),  # within the rows, but 35 million cells
+        ("XFD40", "required-missing"),  # 655,360 cells: read, and the stray row is an error row, not counted
+    ],
+)
+def test_a_cell_at_the_far_corner_is_refused_and_the_month_runs(ran: Workspace, corner: str, code: str) -> None:
+    from . import hostile
+
+    good = sorted((ran.submissions / "dang-ky").rglob("*.xlsx"))[0]
+    before = {t: c for t, c in __import__("json").loads(_json_run(ran))["targets_by_code"].items()}
+    far = ran.submissions / "xa.xlsx"
+    hostile.far_corner(far, good, corner)
+    after = __import__("json").loads(_json_run(ran))
+    assert after["targets_by_code"] == before  # the file's rows are the same as a good file's: counted once
+    from thidua.batch import compute
+
+    issues = [(i.code, i.file) for i in compute(ran, MONTH).issues if i.file == "xa.xlsx"]
+    assert (code, "xa.xlsx") in issues
+
+
+def _json_run(ws: Workspace) -> str:
+    import json
+
+    result = CliRunner().invoke(main, ["run", "-w", str(ws.root), "--month", MONTH, "--json"])
+    assert result.exit_code in (0, 1) and "sự cố" not in result.stderr, result.stderr
+    summary = json.loads(result.stdout)
+    summary["targets_by_code"] = {t["code"]: [t["registered"], t["achieved"]] for t in summary["targets"]}
+    return json.dumps(summary)

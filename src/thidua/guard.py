@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xlsxwriter.utility import xl_col_to_name
+
 from thidua.errors import ThiduaError
 
 MB = 1 << 20
@@ -33,6 +35,19 @@ _REL_TAG_ALT = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="
 _DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
+_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
+CELLS_PER_ROW = 64  # a sheet may span max_rows × 64 cells (a template has 15 columns): 3.2 million by default
+
+
+def column_number(letters: bytes) -> int:
+    """b"A" → 1, b"XFD" → 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 _DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
 _HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
 
@@ -90,6 +105,12 @@ class Inspection:
     formulas: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # sheet → (cell, has value)
     hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet → 1-based rows
     too_long: dict[str, int] = field(default_factory=dict)  # sheet → declared rows, over the limit
+    too_wide: dict[str, str] = field(default_factory=dict)  # sheet → its farthest cell, an area over the bound
+
+    @property
+    def unread(self) -> frozenset[str]:
+        """Sheets the reader must not parse: their rows or their area are over the limits."""
+        return frozenset(self.too_long) | frozenset(self.too_wide)
 
 
 def check_size(size: int, limits: Limits) -> None:
@@ -300,6 +321,15 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
     dimension = _DIMENSION.search(xml[:_PROLOG])
     if dimension and dimension.group(1) and int(dimension.group(1)) > limits.max_rows:
         found.too_long[sheet] = int(dimension.group(1))
+        return
+    # <dimension> is what the file says; the parser allocates what the cells reach. Bound the cells themselves.
+    last_row = max((int(r) for r in _ROW_NUMBER.findall(xml)), default=0)
+    last_col = max((column_number(c) for c in set(_CELL_COLUMN.findall(xml))), default=0)
+    if last_row > limits.max_rows:
+        found.too_long[sheet] = last_row
+        return
+    if last_row * last_col > limits.max_rows * CELLS_PER_ROW:
+        found.too_wide[sheet] = f"{xl_col_to_name(last_col - 1)}{last_row}"
         return
     hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)]
     if hidden:

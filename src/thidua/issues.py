@@ -98,6 +98,12 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Trang tính quá nhiều dòng",
         "Trang tính có {rows} dòng, vượt giới hạn {limit} dòng nên không được đọc. Hãy xóa các dòng thừa rồi gửi lại.",
     ),
+    "sheet-too-large": (
+        E,
+        "Trang tính trải quá rộng",
+        "Trang tính có ô ở tận {corner}, xa vùng số liệu, nên không được đọc (đọc sẽ tốn quá nhiều bộ nhớ). Hãy "
+        "xóa các dòng, cột thừa ở xa (chọn chúng rồi bấm Xóa) hoặc chép số liệu sang mẫu mới, rồi gửi lại.",
+    ),
     "sheet-hidden": (
         W,
         "Trang tính bị ẩn",

@@ -225,7 +225,7 @@ def load_submission(
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         seen = guard.inspect(data, path.suffix.lower(), limits, _never_parsed)
-        sheets = load_sheets(data, frozenset(seen.too_long), limits.max_rows + 1, _NOT_DATA)
+        sheets = load_sheets(data, seen.unread, limits.max_rows + 1, _NOT_DATA)
     except guard.Refused as refused:
         report.add(refused.code, file=rel, **refused.params)
         return None, digest
@@ -248,6 +248,8 @@ def recognise_sheets(
         report.add("file-macro", file=rel)
     for name, declared in seen.too_long.items():
         report.add("sheet-too-many-rows", file=rel, sheet=name, rows=f"{declared:,}", limit=f"{limits.max_rows:,}")
+    for name, corner in seen.too_wide.items():
+        report.add("sheet-too-large", file=rel, sheet=name, corner=corner)
     meta: dict[str, str] = {}
     for name, sheet in sheets.items():
         if key(name) == key(schema.META_SHEET):

@@ -74,6 +74,7 @@ NOT_COPIED = frozenset(
         "file-renamed-text",
         "file-not-template",
         "sheet-too-many-rows",
+        "sheet-too-large",
     }
 )
 # What openpyxl may raise on a damaged workbook that calamine still read.
