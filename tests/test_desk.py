@@ -61,6 +61,15 @@ def _holder(code: str) -> Iterator[subprocess.Popen[str]]:
         process.stdout.close()
 
 
+def _holding_history(ws: Workspace) -> str:
+    """A program that holds the history database for writing, as a database browser left open does."""
+    return (
+        "import sqlite3, time\n"
+        f"conn = sqlite3.connect({str(ws.history_path)!r}, isolation_level=None)\n"
+        "conn.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(60)\n"
+    )
+
+
 def test_a_second_run_waits_then_says_another_is_running(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workspace, "LOCK_WAIT", 0.3)
     before = state(ran)
@@ -80,11 +89,7 @@ def test_a_second_run_waits_then_says_another_is_running(ran: Workspace, monkeyp
 def test_a_history_held_by_another_program_is_busy_not_damaged(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(history, "BUSY_WAIT", 0.2)
     before = state(ran)
-    code = (
-        "import sqlite3, time\n"
-        f"conn = sqlite3.connect({str(ran.history_path)!r}, isolation_level=None)\n"
-        "conn.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(60)\n"
-    )
+    code = _holding_history(ran)
     for _holder_process in _holder(code):
         exit_code, err = invoke(ran)
         assert exit_code == 1 and "đang được một chương trình khác sử dụng" in err and "hỏng" not in err
@@ -151,11 +156,7 @@ def test_a_history_that_cannot_commit_brings_the_previous_outputs_back(
 
 def test_the_next_run_after_a_refused_one_is_clean(ran: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(history, "BUSY_WAIT", 0.1)
-    code = (
-        "import sqlite3, time\n"
-        f"conn = sqlite3.connect({str(ran.history_path)!r}, isolation_level=None)\n"
-        "conn.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(60)\n"
-    )
+    code = _holding_history(ran)
     for _holder_process in _holder(code):
         assert invoke(ran)[0] == 1
     started = time.time()
