@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from thidua.children import die_with_parent
+from thidua.children import die_with_parent, uninterrupted
 from thidua.errors import ThiduaError
 from thidua.guard import Limits
 from thidua.issues import Report
@@ -171,8 +171,8 @@ class Staging:
                 self.final.rename(self.old)
             try:
                 self.folder.rename(self.final)
-            except OSError:
-                if self.old.exists():
+            except BaseException:
+                if self.old.exists() and not self.final.exists():
                     self.old.rename(self.final)
                 raise
         except OSError as exc:
@@ -181,11 +181,18 @@ class Staging:
 
     def undo(self) -> None:
         """The previous outputs back in place of the new ones."""
-        if self.swapped:
+        if not self.swapped:
+            return
+        try:
             self.final.rename(self.folder)
             if self.old.exists():
                 self.old.rename(self.final)
-            self.swapped = False
+        except OSError as exc:  # e.g. Windows holding a folder just renamed: say where the previous outputs are
+            raise ThiduaError(
+                f"Sổ lịch sử không ghi được tháng này và thidua không đặt lại được kết quả cũ ({exc.strerror or exc}). "
+                f"Kết quả cũ nằm trong thư mục {self.old}; hãy chạy lại lệnh để ghi lại tháng này."
+            ) from exc
+        self.swapped = False
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -292,6 +299,10 @@ def _in_parallel(jobs: list[tuple[str, Callable[[], object]]], parallel: bool = 
         worker.start()
     try:
         yield
+    except BaseException:  # stopped or failed here: the writers' work is lost anyway, do not wait for it
+        for worker in workers:
+            worker.terminate()
+        raise
     finally:
         for worker in workers:
             worker.join()
@@ -329,7 +340,7 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
     try:
         outputs = write_month(ws, result, staging.folder)
         progress.stage("write (write_month)")
-        with pending_month(ws.history_path, result) as commit:
+        with pending_month(ws.history_path, result) as commit, uninterrupted():
             staging.swap()
             try:
                 commit()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 from thidua.errors import Stopped
@@ -16,15 +18,44 @@ from thidua.errors import Stopped
 STOPPING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGBREAK") if hasattr(signal, name))
 
 
-def stop_on_signals() -> None:
+def stop_on_signals() -> Callable[[], None]:
     """Turn the stopping signals into `Stopped` in the main thread, so that the batch unwinds (removes its
-    staging, rolls back the history, shuts its workers down) instead of vanishing mid-write."""
+    staging, rolls back the history, shuts its workers down) instead of vanishing mid-write. A signal the user
+    chose to ignore (`nohup`) stays ignored. Returns what puts the previous handlers back."""
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise Stopped(signum)
 
-    for signum in STOPPING:
-        signal.signal(signum, stop)
+    previous = {signum: signal.getsignal(signum) for signum in STOPPING}
+    for signum, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(signum, stop)
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Ctrl+C and the stopping signals wait until the block is over: a month's swap and its commit are never cut
+    in two. The block is short (two renames and a commit); a stop asked for meanwhile is then moot, as the batch
+    ends right after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, *STOPPING)}
+    for signum, handler in saved.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(signum, lambda number, _frame: held.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
 
 
 def die_with_parent(parent: int) -> None:

@@ -147,8 +147,7 @@ class VietnameseGroup(VietnameseHelp, click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # always non-standalone: we report errors ourselves
         kwargs["standalone_mode"] = False
-        if threading.current_thread() is threading.main_thread():
-            stop_on_signals()
+        restore = stop_on_signals() if threading.current_thread() is threading.main_thread() else None
         try:
             return super().main(*args, **kwargs)
         except click.exceptions.Exit as exc:
@@ -167,6 +166,9 @@ class VietnameseGroup(VietnameseHelp, click.Group):
         except click.ClickException as exc:
             click.secho(f"Lỗi: {exc.format_message()}", fg="red", err=True)
             sys.exit(exc.exit_code)
+        finally:
+            if restore is not None:
+                restore()  # the process's own handlers back (a test runner, a program embedding thidua)
 
 
 @click.group(cls=VietnameseGroup, context_settings=CONTEXT)

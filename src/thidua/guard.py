@@ -35,8 +35,11 @@ _REL_TAG_ALT = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="
 _DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
-_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
-_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d{1,9})"')
+# A cell that holds something (a self-closing <c …/> is an empty formatted cell the parser skips), with or without
+# a namespace prefix, its reference in either case, as the parser accepts them.
+_FILLED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,3})(\d{1,9})"[^>]*?(/?)>')
 CELLS_PER_ROW = 64  # a sheet may span max_rows × 64 cells (a template has 15 columns): 3.2 million by default
 
 
@@ -69,7 +72,7 @@ class Limits:
         values: dict[str, Any] = {}
         for name, default in cls().__dict__.items():
             raw = table.get(name, default)
-            whole = isinstance(default, int)
+            whole = name == "max_rows"  # rows are counted; sizes and ratios may have decimals
             usable = (
                 not isinstance(raw, bool)
                 and isinstance(raw, int | float)
@@ -83,7 +86,7 @@ class Limits:
                     f"Mục [limits] {name} trong thidua.toml phải là {kind} không quá {LIMIT_CEILING:,} "
                     f"(đang là {raw!r}; mặc định {default}). Hãy sửa rồi chạy lại."
                 )
-            values[name] = type(default)(raw)
+            values[name] = int(raw) if whole else float(raw)
         return cls(**values)
 
 
@@ -323,8 +326,15 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
         found.too_long[sheet] = int(dimension.group(1))
         return
     # <dimension> is what the file says; the parser allocates what the cells reach. Bound the cells themselves.
-    last_row = max((int(r) for r in _ROW_NUMBER.findall(xml)), default=0)
-    last_col = max((column_number(c) for c in set(_CELL_COLUMN.findall(xml))), default=0)
+    last_row, last_col, current = 0, 0, 0
+    for tag in _ROW_TAG.finditer(xml):
+        number = _ROW_NUMBER.search(tag.group(1))
+        current = int(number.group(1)) if number else current + 1  # a row without a number follows the last
+        last_row = max(last_row, current)
+    for cell in _FILLED_CELL.finditer(xml):  # one at a time: a big sheet makes no list of its cells
+        if not cell.group(3):
+            last_row = max(last_row, int(cell.group(2)))
+            last_col = max(last_col, column_number(cell.group(1).upper()))
     if last_row > limits.max_rows:
         found.too_long[sheet] = last_row
         return

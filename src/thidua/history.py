@@ -84,6 +84,17 @@ class SendRecord:
 BUSY_WAIT = 5.0  # seconds SQLite waits for another program to let go of the history
 
 
+def _failure(path: Path, error: sqlite3.DatabaseError) -> ThiduaError:
+    """Damage only when SQLite says the file is damaged or not a database; anything else (a full disk, a
+    read-only folder, a journal held by an antivirus) is a write that failed, and the file is fine."""
+    if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return ThiduaError(f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại.")
+    return ThiduaError(
+        f"Không ghi được sổ lịch sử {path.name} ({error}). Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục làm việc cho "
+        "phép ghi rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
+    )
+
+
 def busy(error: sqlite3.OperationalError) -> bool:
     """Whether SQLite gave up waiting for another connection (locked / busy), rather than found damage."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -120,13 +131,9 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
                 f"Sổ lịch sử {path.name} đang được một chương trình khác sử dụng (ví dụ phần mềm xem cơ sở dữ liệu). "
                 "Hãy đóng chương trình đó rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
             ) from exc
-        raise ThiduaError(
-            f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại."
-        ) from exc
+        raise _failure(path, exc) from exc
     except sqlite3.DatabaseError as exc:
-        raise ThiduaError(
-            f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại."
-        ) from exc
+        raise _failure(path, exc) from exc
     finally:
         conn.close()
 

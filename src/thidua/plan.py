@@ -353,6 +353,12 @@ def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | N
     if loaded is None:
         why = next(iter(refused)).message if len(refused) else "không đọc được"
         raise PlanError(f"Không dùng được tệp kế hoạch {path.name}: {why}")
+    for name in sorted(loaded.seen.unread):  # a sheet over the limits is not missing: say what is wrong with it
+        where = loaded.seen.too_wide.get(name) or f"{loaded.seen.too_long.get(name, 0):,} dòng"
+        raise PlanError(
+            f"Trang “{name}” của tệp kế hoạch {path.name} quá lớn để đọc ({where}). Hãy xóa các dòng, cột thừa "
+            "ở cuối trang rồi chạy lại."
+        )
     by_key = {key(name): sheet.rows for name, sheet in loaded.sheets.items()}
     parsed: dict[str, _Sheet] = {}
     for name, fields in SHEETS.items():

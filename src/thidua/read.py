@@ -341,10 +341,13 @@ class Reading:
             _init_worker(limits)
             self._results = map(_load_one, self._jobs)
             return
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        methods = multiprocessing.get_all_start_methods()  # fork where there is one: the workers' parent is us
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._pool = ProcessPoolExecutor(
-            workers, initializer=worker_initializer, initargs=(_init_worker, os.getpid(), limits)
+            workers, mp_context=context, initializer=worker_initializer, initargs=(_init_worker, os.getpid(), limits)
         )
         chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
         self._results = self._pool.map(_load_one, self._jobs, chunksize=chunk)
