@@ -350,3 +350,42 @@ def _json_run(ws: Workspace) -> str:
     summary = json.loads(result.stdout)
     summary["targets_by_code"] = {t["code"]: [t["registered"], t["achieved"]] for t in summary["targets"]}
     return json.dumps(summary)
+
+
+def test_limits_keep_decimals_where_they_mean_sizes() -> None:
+    from thidua.errors import ThiduaError
+    from thidua.guard import Limits
+
+    limits = Limits.from_settings({"limits": {"max_file_mb": 2.5, "max_ratio": 12.5, "max_rows": 100}})
+    assert (limits.max_file_mb, limits.max_ratio, limits.max_rows) == (2.5, 12.5, 100)
+    with pytest.raises(ThiduaError, match="max_rows"):
+        Limits.from_settings({"limits": {"max_rows": 2.5}})
+
+
+@pytest.mark.parametrize(
+    ("xml", "long", "wide"),
+    [
+        (b'<sheetData><row r="2"><c r="O1048576"><v>1</v></c></row></sheetData>', 1048576, ""),  # beyond its row
+        (b'<x:sheetData><x:row><x:c r="xfd900"><x:v>1</x:v></x:c></x:row></x:sheetData>', 0, "XFD900"),  # prefixes
+        (b'<sheetData><row r="3"><c r="XFD300" s="3"/></row></sheetData>', 0, ""),  # an empty formatted cell
+        (b"<sheetData>" + b"<row><c><v>1</v></c></row>" * 3 + b"</sheetData>", 0, ""),  # rows without numbers
+    ],
+)
+def test_the_geometry_bound_reads_the_cells_as_the_parser_does(xml: bytes, long: int, wide: str) -> None:
+    from thidua.guard import Inspection, Limits, _inspect_sheet
+
+    found = Inspection()
+    _inspect_sheet(xml, "S", Limits(), found)
+    assert found.too_long.get("S", 0) == long and found.too_wide.get("S", "") == wide
+
+
+def test_a_history_that_cannot_be_written_is_not_called_damaged(tmp_path: Path) -> None:
+    from thidua.history import _failure
+
+    failed = _failure(tmp_path / "h.sqlite", sqlite3.OperationalError("disk I/O error"))
+    assert "Không ghi được sổ lịch sử" in failed.message and "hỏng" not in failed.message
+    garbage = tmp_path / "rac.sqlite"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(sqlite3.DatabaseError) as caught, contextlib.closing(sqlite3.connect(garbage)) as conn:
+        conn.execute("SELECT * FROM months")
+    assert "bị hỏng" in _failure(garbage, caught.value).message
