@@ -355,9 +355,20 @@ class Reading:
     def __enter__(self) -> Reading:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Stopped or failed: what the workers read is not wanted any more, and waiting on a pool that a Ctrl+C
+        # may have caught mid-call can hang. End the workers, then the pool (Python 3.14 has a method for it).
+        workers = list(getattr(self._pool, "_processes", {}).values())
+        for worker in workers:
+            worker.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.join(timeout=10)
 
     def finish(
         self,
