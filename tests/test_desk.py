@@ -159,11 +159,11 @@ def test_the_next_run_after_a_refused_one_is_clean(ran: Workspace, monkeypatch: 
     code = _holding_history(ran)
     for _holder_process in _holder(code):
         assert invoke(ran)[0] == 1
-    started = time.time()
+    started = history.now()
     assert invoke(ran)[0] == 0
     outputs, months, names = state(ran)
     assert outputs and names == [MONTH] and len(months) == 1  # no staging left, one snapshot
-    assert months[0][4] >= time.strftime("%Y", time.gmtime(started))  # recorded by this run
+    assert months[0][4] >= started  # recorded by this run (ISO times in UTC compare as text)
 
 
 def _children(pid: int) -> set[int]:

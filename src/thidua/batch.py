@@ -9,7 +9,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,10 +131,10 @@ def _load_in_background(module: str) -> threading.Thread:
     hides. A failure there is not lost: the batch imports the module again when it needs it, and raises then."""
 
     def load() -> None:
-        try:
+        # An import that fails here is not reported from the thread (that would print a traceback): the batch
+        # imports the module again once reading is over and meets the same error in its own thread.
+        with suppress(ImportError):
             importlib.import_module(module)
-        except Exception as error:  # kept for the batch, which imports the module again and meets it there
-            thread.failure = error  # type: ignore[attr-defined]
 
     thread = threading.Thread(target=load, name="thidua-import", daemon=True)
     thread.start()

@@ -169,9 +169,9 @@ class Counting:
     items: pd.DataFrame
 
     @classmethod
-    def of(cls, plan: Plan, targets: Sequence[Target], records: Records) -> Counting:
+    def of(cls, plan: Plan, targets: Sequence[Target], records: Records, teacher: np.ndarray) -> Counting:
+        """`teacher`: for each roster key, whether that person is a teacher (the roster frame's column)."""
         table = targets_table(targets)
-        teacher = np.array([p.is_teacher for p in plan.roster], dtype=bool)
         return cls(table, _items(table, targets, records, collectives_frame(plan), teacher))
 
     def count(self, window: Window, by: tuple[str, np.ndarray] | None = None) -> pd.DataFrame:
@@ -389,12 +389,14 @@ class MonthResult:
 
 def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report: Report) -> MonthResult:
     """Count every target as of `month_end` (the records were cut at it by merging) and build the views."""
-    counting = Counting.of(plan, (*plan.targets, *VIEW_TARGETS), records)
+    roster = roster_frame(plan)
+    counting = Counting.of(plan, (*plan.targets, *VIEW_TARGETS), records, roster["teacher"].to_numpy())
     year = Window(None, month_end)
     _warn_not_teachers(plan, counting, report)
     figures = counting.count(year)
     final = month_end >= plan.year_end
-    targets = targets_table(plan.targets)[["code", "name", "subject", "target", "base", "unit"]]
+    plan_rows = counting.table.iloc[: len(plan.targets)]  # the plan's targets come first, the view targets after
+    targets = plan_rows[["code", "name", "subject", "target", "base", "unit"]]
     targets = targets.merge(figures, on="code", how="left", validate="one_to_one")
     targets = targets.assign(
         registered_ratio=ratio(targets[REGISTERED], targets["target"]),
@@ -406,7 +408,7 @@ def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report
     )
     titles = figures[figures["code"].isin([t.code for t in VIEW_TARGETS])].reset_index(drop=True)
     rounds, round_targets = _rounds(plan, counting, month_end, targets)
-    persons = _persons(plan, records)
+    persons = _persons(plan, records, roster)
     return MonthResult(
         plan,
         month,
@@ -520,10 +522,10 @@ NOT_SUBMITTED = "Chưa nộp"
 HAS_ERRORS = "Có lỗi"
 
 
-def _persons(plan: Plan, records: Records) -> pd.DataFrame:
-    """One row per roster member (roster order): who they are, what they registered (title, initiative, aid,
-    activities in the plan's column order) and reported, their vote, and whether they submitted."""
-    persons = roster_frame(plan)
+def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFrame:
+    """One row per roster member (roster order, from the roster frame `persons`): who they are, what they
+    registered (title, initiative, aid, activities in the plan's column order) and reported, their vote, and
+    whether they submitted."""
     keys = persons.index
     regs = records.registrations.set_index("person")
     votes = records.votes.set_index("person")
