@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the counting modules (pandas) load in the background while 
     from thidua.measure import MonthResult
 
 COUNTING = "thidua.rules"  # imports measure, records and pandas
+STOPPING_IMPORT_WAIT = 2.0  # seconds a stopping batch lets the background import finish
 
 
 class Progress:
@@ -105,8 +106,13 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
                     validator.add(sheet)
 
             _sheets, files = reading.finish(plan, report, progress.files, check)
-        finally:
-            loading.join()  # never left importing while the batch stops (a refused plan, Ctrl+C)
+        except BaseException:
+            # Stopping (a refused plan, Ctrl+C): give the import a moment to end, never wait on it. A Ctrl+C that
+            # lands inside the main thread's own import can leave an import lock held, and the thread waits on it
+            # forever (seen in a test); it is a daemon, so the process ends anyway.
+            loading.join(timeout=STOPPING_IMPORT_WAIT)
+            raise
+    loading.join()
     report.extend(repaired)
     report.extend(checked)
     from thidua.measure import measure
