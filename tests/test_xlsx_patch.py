@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 import openpyxl
@@ -251,7 +252,7 @@ def test_legacy_drawing_goes_before_a_sheet_level_extension_list(tmp_path: Path)
     assert xml.count("<extLst>") == 2
     marks = {SHEET: {at("A2"): xlsx_patch.Mark(True, "lỗi")}}
     flagged = [issue("required-missing", Severity.ERROR, "A2", "lỗi")]
-    fix = return_copies._fix_sheet(ReturnCopy("bars.xlsx", flagged, "b.xlsx"))
+    fix = partial(return_copies._fix_sheet, ReturnCopy("bars.xlsx", flagged, "b.xlsx"))
     data = xlsx_patch.annotate(path.read_bytes(), marks, fix, return_copies.LOOK)
     check_package(data)
     with warnings.catch_warnings():
@@ -269,7 +270,7 @@ def test_files_the_edits_do_not_handle_are_copied_through_openpyxl(
     patched, _ = both_copies(empty_ws, "To 1/dk.xlsx", monkeypatch)
     monkeypatch.undo()
     marks = {SHEET: {at("B7"): xlsx_patch.Mark(True, "lỗi")}}
-    fix = return_copies._fix_sheet(ReturnCopy("x", ISSUES, "x"))
+    fix = partial(return_copies._fix_sheet, ReturnCopy("x", ISSUES, "x"))
     with pytest.raises(xlsx_patch.Unsupported):
         xlsx_patch.annotate(patched.read_bytes(), marks, fix, return_copies.LOOK)
     formula = fill("dang-ky", "cong-thuc.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
@@ -306,7 +307,7 @@ def test_a_file_libreoffice_saved_is_patched_too(empty_ws: Workspace, fill: Fill
     source = submitted(fill)
     (resaved,) = libreoffice_convert([source], "xlsx", tmp_path / "lo")
     marks = {SHEET: {at("B7"): xlsx_patch.Mark(True, "lỗi B7"), at("N6"): xlsx_patch.Mark(False, "cảnh báo N6")}}
-    fix = return_copies._fix_sheet(ReturnCopy("lo.xlsx", ISSUES, "lo.xlsx"))
+    fix = partial(return_copies._fix_sheet, ReturnCopy("lo.xlsx", ISSUES, "lo.xlsx"))
     data = xlsx_patch.annotate(resaved.read_bytes(), marks, fix, return_copies.LOOK)
     check_package(data)
     wb = openpyxl.load_workbook(io.BytesIO(data))
@@ -363,7 +364,7 @@ def hand_made(
 
 
 def patched(data: bytes, marks: dict[xlsx_patch.Cell, xlsx_patch.Mark], sheet: str = SHEET) -> bytes:
-    fix = return_copies._fix_sheet(ReturnCopy("x.xlsx", [], "x.xlsx"))
+    fix = partial(return_copies._fix_sheet, ReturnCopy("x.xlsx", [], "x.xlsx"))
     result = xlsx_patch.annotate(data, {sheet: marks}, fix, return_copies.LOOK)
     check_package(result)
     return result

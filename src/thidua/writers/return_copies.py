@@ -12,6 +12,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +148,8 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
             continue  # gone since it was read: the issue report alone must do
         if source.suffix.lower() in EDITABLE:
             try:
-                target.write_bytes(xlsx_patch.annotate(data, _marks(copy.issues), _fix_sheet(copy), LOOK))
+                made = xlsx_patch.annotate(data, _marks(copy.issues), partial(_fix_sheet, copy), LOOK)
+                target.write_bytes(made)
             except xlsx_patch.Unsupported:
                 pass  # formulas, comments already there, unusual XML: openpyxl makes this copy below
             else:
@@ -155,6 +157,9 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
                 continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
+            disarmed = xlsx_patch.Disarmed()
+            if source.suffix.lower() in EDITABLE:
+                data, disarmed = xlsx_patch.disarm(data)
             try:
                 workbook = _open_copy(source, data)
             except _OPEN_ERRORS:
@@ -162,8 +167,9 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
             if workbook is None:
                 continue
             _formulas_as_text(workbook)
+            _disarm(workbook)
             _annotate(workbook, copy.issues)
-            _add_fix_sheet(workbook, copy)
+            _add_fix_sheet(workbook, copy, disarmed)
             workbook.save(target)
         written.append(target)
     return written
@@ -188,11 +194,34 @@ def _marks(issues: list[Issue]) -> dict[str, dict[xlsx_patch.Cell, xlsx_patch.Ma
     }
 
 
-def _fix_rows(copy: ReturnCopy) -> list[tuple[str, list[str]] | None]:
+# What a copy leaves out of the staff's file, as the fix sheet names it (xlsx_patch.Disarmed's fields).
+DISARMED_WORDS = {
+    "external_links": "liên kết tới tệp khác",
+    "dde_links": "liên kết DDE",
+    "connections": "kết nối dữ liệu",
+    "hyperlinks": "siêu liên kết",
+    "defined_names": "tên định nghĩa có hàm hoặc trỏ tới tệp khác",
+}
+
+
+def removed_line(disarmed: xlsx_patch.Disarmed) -> str:
+    """One sentence naming what a copy left out; '' when nothing was."""
+    parts = [f"{count} {DISARMED_WORDS[field]}" for field, count in vars(disarmed).items() if count]
+    if not parts:
+        return ""
+    return (
+        "Để an toàn, bản sao này đã bỏ: " + ", ".join(parts) + ". Tệp gốc của thầy/cô vẫn giữ nguyên; "
+        "hãy sửa trên tệp gốc hoặc trên bản sao này rồi gửi lại."
+    )
+
+
+def _fix_rows(copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> list[tuple[str, list[str]] | None]:
     """The fix sheet's rows (None for a blank one), each with its style: 'title', 'head' or 'plain'."""
+    removed = removed_line(disarmed)
     return [
         ("title", [f"Tệp “{copy.rel}” cần sửa các chỗ sau rồi gửi lại cho Ban thi đua."]),
         ("plain", ["Ô tô màu đỏ là lỗi (chưa được tính), màu vàng là cảnh báo."]),
+        *([("plain", [removed])] if removed else []),
         None,
         ("head", list(FIX_HEAD)),
         *(
@@ -202,8 +231,10 @@ def _fix_rows(copy: ReturnCopy) -> list[tuple[str, list[str]] | None]:
     ]
 
 
-def _fix_sheet(copy: ReturnCopy) -> xlsx_patch.FixSheet:
-    rows = [None if row is None else (row[0], [safe_text(text) for text in row[1]]) for row in _fix_rows(copy)]
+def _fix_sheet(copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> xlsx_patch.FixSheet:
+    rows = [
+        None if row is None else (row[0], [safe_text(text) for text in row[1]]) for row in _fix_rows(copy, disarmed)
+    ]
     return xlsx_patch.FixSheet(FIX_SHEET, rows, FIX_WIDTHS, TAB_COLOR)
 
 
@@ -250,6 +281,21 @@ def _formulas_as_text(workbook: Workbook) -> None:
                     _set_value(cell, str(cell.value))
 
 
+def _disarm(workbook: Workbook) -> None:
+    """A second guard after xlsx_patch.disarm, for what openpyxl would write back: links to other workbooks,
+    hyperlinks, defined names that call a function or read another workbook (openpyxl keeps no data
+    connections or query tables)."""
+    workbook._external_links = []
+    for names in (workbook.defined_names, *(ws.defined_names for ws in workbook.worksheets)):
+        for name in [name for name, defined in names.items() if xlsx_patch.active_name(defined.attr_text or "")]:
+            del names[name]
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.hyperlink is not None:
+                    cell.hyperlink = None
+
+
 def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
     from openpyxl.cell.cell import Cell
     from openpyxl.comments import Comment
@@ -275,7 +321,7 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
             cell.comment = comment
 
 
-def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy) -> None:
+def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> None:
     from openpyxl.styles import Font
 
     if FIX_SHEET in workbook.sheetnames:  # a copy sent back: its old list goes
@@ -283,7 +329,7 @@ def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy) -> None:
     ws = workbook.create_sheet(FIX_SHEET, 0)
     ws.sheet_properties.tabColor = TAB_COLOR
     fonts = {"title": TITLE_FONT, "head": HEAD_FONT}
-    for r, row in enumerate(_fix_rows(copy), start=1):
+    for r, row in enumerate(_fix_rows(copy, disarmed), start=1):
         if row is None:
             continue
         style, texts = row

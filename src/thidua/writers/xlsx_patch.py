@@ -7,10 +7,14 @@ edits, so they are made on the package's XML text, and every other part is copie
   fonts of the fix sheet;
 - each flagged worksheet gets its cells' style index changed (a missing cell or row is added), a comments part,
   the VML drawing that shows the comments, and a <legacyDrawing> pointing at it;
-- a new first sheet lists what to fix; the workbook's sheet list, local defined names and active tab follow.
+- a new first sheet lists what to fix; the workbook's sheet list, local defined names and active tab follow;
+- what could act when the copy is opened is taken out (`Disarmed`): links to other workbooks and DDE links
+  (externalLink parts), data connections, hyperlinks, and defined names that call a function or point into
+  another workbook.
 
 Anything outside what these edits are sure to handle (formulas, which a copy turns into text; comments already
-there; a calculation chain; prefixed or strict-namespace XML; parts not in UTF-8) raises `Unsupported`, and the
+there; a calculation chain; query tables; any other relationship to an outside target; prefixed or
+strict-namespace XML; parts not in UTF-8) raises `Unsupported`, and the
 caller makes the copy with openpyxl instead. Part names and XML structure follow ECMA-376 Part 1 (SpreadsheetML:
 worksheet child order, comments, legacy VML drawing) and Part 2 (Open Packaging Conventions: content types,
 relationships).
@@ -38,6 +42,10 @@ _REL_WORKSHEET = f"{OFFICE_REL}/worksheet"
 _REL_STYLES = f"{OFFICE_REL}/styles"
 _REL_COMMENTS = f"{OFFICE_REL}/comments"
 _REL_VML = f"{OFFICE_REL}/vmlDrawing"
+_REL_EXTERNAL_LINK = f"{OFFICE_REL}/externalLink"
+_REL_CONNECTIONS = f"{OFFICE_REL}/connections"
+_REL_HYPERLINK = f"{OFFICE_REL}/hyperlink"
+_REL_QUERY_TABLE = f"{OFFICE_REL}/queryTable"
 _CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -68,6 +76,11 @@ _OVERRIDE = re.compile(r'<Override\b[^>]*?\bPartName="([^"]*)"')
 _RELATIONSHIP = re.compile(r"<Relationship\b[^>]*>")
 _RID = re.compile(r'\bId="rId(\d+)"')
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_DEFINED_NAME = re.compile(r"<definedName\b[^>]*?(?:/>|>(.*?)</definedName>)", re.S)
+_EXTERNAL_INDEX = re.compile(r"\[\d+\]")  # '[1]Sheet1'!A1: a cell of the first linked workbook
+_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(")  # WEBSERVICE(…), _xlfn.FILTERXML(…)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_EXTERNAL_MODE = re.compile(r"""\sTargetMode\s*=\s*["']External["']""")
 
 
 class Unsupported(Exception):
@@ -107,14 +120,53 @@ class Look:
 Cell = tuple[int, int]  # (row, column), 0-based
 
 
-def annotate(data: bytes, marks: dict[str, dict[Cell, Mark]], fix: FixSheet, look: Look) -> bytes:
-    """The package `data` with `marks` (sheet → (row, column), 0-based → mark) applied and `fix` added as its first,
-    active sheet. Raises Unsupported when the package is outside what these edits handle."""
+@dataclass(frozen=True)
+class Disarmed:
+    """How many of each live thing a copy leaves out."""
+
+    external_links: int = 0  # links to other workbooks (and OLE links)
+    dde_links: int = 0
+    connections: int = 0  # data connections (connections.xml)
+    hyperlinks: int = 0
+    defined_names: int = 0  # defined names that call a function or read another workbook
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def active_name(formula: str) -> bool:
+    """Whether a defined name's formula (as stored) calls a function or reads another workbook."""
+    text = xml_unescape(formula)
+    return bool(_EXTERNAL_INDEX.search(text) or _CALL.search(_QUOTED.sub("", text)))
+
+
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, UnicodeDecodeError, struct.error)
+
+
+def annotate(data: bytes, marks: dict[str, dict[Cell, Mark]], fix: Callable[[Disarmed], FixSheet], look: Look) -> bytes:
+    """The package `data` with `marks` (sheet → (row, column), 0-based → mark) applied, what could act on opening
+    taken out, and the sheet `fix` makes (told what was taken out) added as its first, active sheet. Raises
+    Unsupported when the package is outside what these edits handle."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as source:
             return _Package(source, data).annotate(marks, fix, look)
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, UnicodeDecodeError, struct.error) as error:
+    except _READ_ERRORS as error:
         raise Unsupported(str(error)) from error
+
+
+def disarm(data: bytes) -> tuple[bytes, Disarmed]:
+    """The package without what could act when it opens, and what was left out, for a copy made another way
+    (openpyxl): query tables and other outside relationships are left to that way. The package as it came when
+    it cannot be read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            package = _Package(source, data)
+            if not {_TYPES, _BOOK, _BOOK_RELS} <= package.names:
+                return data, Disarmed()
+            disarmed = package.disarm(_Rels(_BOOK_RELS, package.text(_BOOK_RELS)), strict=False)
+            return (package._write(), disarmed) if disarmed else (data, disarmed)
+    except (*_READ_ERRORS, Unsupported):
+        return data, Disarmed()
 
 
 def _inflate(raw: bytes, limit: int) -> bytes:
@@ -170,6 +222,7 @@ class _Package:
             raise Unsupported("duplicate part names")
         self.changed: dict[str, str] = {}
         self.added: dict[str, str] = {}
+        self.dropped: set[str] = set()
 
     def text(self, name: str) -> str:
         if name in self.changed:
@@ -204,7 +257,7 @@ class _Package:
 
     # --- the whole copy -------------------------------------------------------------------------------------
 
-    def annotate(self, marks: dict[str, dict[Cell, Mark]], fix: FixSheet, look: Look) -> bytes:
+    def annotate(self, marks: dict[str, dict[Cell, Mark]], fix: Callable[[Disarmed], FixSheet], look: Look) -> bytes:
         if not {_TYPES, _BOOK, _BOOK_RELS} <= self.names:
             raise Unsupported("not a plain SpreadsheetML package")
         if any(name.startswith("xl/calcChain") for name in self.names):
@@ -214,6 +267,7 @@ class _Package:
         for part in sheets.values():
             if _FORMULA.search(self.content(part)):
                 raise Unsupported("formulas")  # a copy shows every formula as text: openpyxl does that
+        disarmed = self.disarm(book_rels, strict=True)
         styles_part = book_rels.target_of_type(_REL_STYLES)
         if styles_part is None or styles_part not in self.names:
             raise Unsupported("no styles part")
@@ -232,14 +286,84 @@ class _Package:
             if unselected != xml:
                 self.changed[part] = unselected
         _, fix_part = self.fresh("xl/worksheets/sheet{}.xml")
-        self.added[fix_part] = _fix_sheet_xml(fix, styles)
+        sheet = fix(disarmed)
+        self.added[fix_part] = _fix_sheet_xml(sheet, styles)
         types = _add_override(types, fix_part, _CT_WORKSHEET)
         rid = book_rels.add(_REL_WORKSHEET, fix_part)
         self.changed[_BOOK_RELS] = book_rels.xml
-        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix.name, rid)
+        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), sheet.name, rid)
         self.changed[styles_part] = styles.xml()
         self.changed[_TYPES] = types
         return self._write()
+
+    # --- what could act when the copy opens ---------------------------------------------------------------------
+
+    def disarm(self, book_rels: _Rels, strict: bool) -> Disarmed:
+        """Take out external and DDE links, data connections, hyperlinks and active defined names, and count
+        them. `strict`: raise Unsupported for what these edits do not take out (query tables, any other
+        relationship to an outside target); otherwise only count."""
+        links = dde = connections = hyperlinks = 0
+        for rid, (target, kind) in list(book_rels.targets.items()):
+            if kind == _REL_EXTERNAL_LINK:
+                if target in self.names and b"<ddeLink" in self.content(target):
+                    dde += 1
+                else:
+                    links += 1
+                self._drop(target)
+                book_rels.remove(rid)
+            elif kind == _REL_CONNECTIONS:
+                connections += max(1, self.content(target).count(b"<connection ")) if target in self.names else 1
+                self._drop(target)
+                book_rels.remove(rid)
+        book = self.text(_BOOK)
+        if links or dde:
+            book = re.sub(r"<externalReferences\b[^>]*?(?:/>|>.*?</externalReferences>)", "", book, flags=re.S)
+        names = 0
+
+        def keep_name(match: re.Match[str]) -> str:
+            nonlocal names
+            if match.group(1) is None or not active_name(match.group(1)):
+                return match.group(0)
+            names += 1
+            return ""
+
+        if "<definedName" in book:
+            book = _DEFINED_NAME.sub(keep_name, book)
+            book = re.sub(r"<definedNames\b[^>]*?(?:/>|>\s*</definedNames>)", "", book)
+        if book != self.text(_BOOK):
+            self.changed[_BOOK] = book
+        if links or dde or connections:
+            self.changed[_BOOK_RELS] = book_rels.xml
+        for part in self._sheet_parts(book_rels):
+            rels_part = join_path(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels")
+            rels = _Rels(rels_part, self.text(rels_part)) if rels_part in self.names else None
+            if strict and rels is not None and rels.target_of_type(_REL_QUERY_TABLE):
+                raise Unsupported("a query table")
+            if b"<hyperlink" not in self.content(part):
+                continue
+            xml = self.text(part)
+            hyperlinks += len(re.findall(r"<hyperlink\b", xml))
+            self.changed[part] = re.sub(r"<hyperlinks\b[^>]*?(?:/>|>.*?</hyperlinks>)", "", xml, flags=re.S)
+            if rels is not None:
+                for rid, (_target, kind) in list(rels.targets.items()):
+                    if kind == _REL_HYPERLINK:
+                        rels.remove(rid)
+                self.changed[rels_part] = rels.xml
+        if self.dropped:
+            types = self.text(_TYPES)
+            for part in self.dropped:
+                types = re.sub(rf'<Override\b[^>]*?\bPartName="/{re.escape(part)}"[^>]*>', "", types, flags=re.I)
+            self.changed[_TYPES] = types
+        if strict:
+            for name in self.names - self.dropped:
+                if name.endswith(".rels") and _EXTERNAL_MODE.search(self.text(name)):
+                    raise Unsupported(f"{name} points outside the package")
+        return Disarmed(links, dde, connections, hyperlinks, names)
+
+    def _drop(self, part: str) -> None:
+        """Leave a part and its own relationships out of the copy."""
+        self.dropped.add(part)
+        self.dropped.add(join_path(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels"))
 
     def _sheet_parts(self, book_rels: _Rels) -> list[str]:
         """Every sheet's part, worksheets and chart sheets alike."""
@@ -308,6 +432,8 @@ class _Package:
         never inflated and deflated again), changed and added parts deflated."""
         zipped = _Zip()
         for info in self.infos:
+            if info.filename in self.dropped:
+                continue
             text = self.changed.get(info.filename)
             if text is None:
                 zipped.copy(info, self._raw(info))
@@ -456,6 +582,19 @@ class _Rels:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>',
         )
+
+    def remove(self, rid: str) -> None:
+        found = re.search(rf"""<Relationship\b[^>]*?\bId\s*=\s*["']{re.escape(rid)}["'][^>]*>""", self.xml)
+        if found is None:
+            raise Unsupported(f"relationship {rid} not found")
+        end = found.end()
+        if not found.group(0).endswith("/>"):  # <Relationship …></Relationship>
+            closing = self.xml.find("</Relationship>", end)
+            if closing == -1:
+                raise Unsupported(f"relationship {rid} does not end")
+            end = closing + len("</Relationship>")
+        self.xml = self.xml[: found.start()] + self.xml[end:]
+        del self.targets[rid]
 
     def target_of_type(self, kind: str) -> str | None:
         return next((target for target, found in self.targets.values() if found == kind), None)
