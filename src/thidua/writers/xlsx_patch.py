@@ -286,12 +286,12 @@ class _Package:
             if unselected != xml:
                 self.changed[part] = unselected
         _, fix_part = self.fresh("xl/worksheets/sheet{}.xml")
-        sheet = fix(disarmed)
-        self.added[fix_part] = _fix_sheet_xml(sheet, styles)
+        fix_sheet = fix(disarmed)
+        self.added[fix_part] = _fix_sheet_xml(fix_sheet, styles)
         types = _add_override(types, fix_part, _CT_WORKSHEET)
         rid = book_rels.add(_REL_WORKSHEET, fix_part)
         self.changed[_BOOK_RELS] = book_rels.xml
-        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), sheet.name, rid)
+        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix_sheet.name, rid)
         self.changed[styles_part] = styles.xml()
         self.changed[_TYPES] = types
         return self._write()
