@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import signal
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -389,3 +391,153 @@ def test_a_history_that_cannot_be_written_is_not_called_damaged(tmp_path: Path) 
     with pytest.raises(sqlite3.DatabaseError) as caught, contextlib.closing(sqlite3.connect(garbage)) as conn:
         conn.execute("SELECT * FROM months")
     assert "bị hỏng" in _failure(garbage, caught.value).message
+
+
+# --- a full disk, a read-only output folder -------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 4 MiB file system (tmpfs), so that writes fail with ENOSPC as on a full disk."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4M", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("mounting a small file system needs root (CI runs as root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(disk: Path, leave_kib: int) -> None:
+    """Fill the disk so that about `leave_kib` KiB stay free."""
+    import os
+
+    filler = disk / "filler"
+    filler.unlink(missing_ok=True)
+    stat = os.statvfs(disk)
+    free = stat.f_bavail * stat.f_frsize
+    with filler.open("wb") as out:
+        out.truncate(0)
+        out.write(b"\0" * max(0, free - leave_kib * 1024))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process, as a user runs it: stderr whole, destructors and exit included."""
+    return subprocess.run([sys.executable, "-m", "thidua", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a tmpfs mount")
+def test_a_full_disk_is_named_and_nothing_changes(ran: Workspace, small_disk: Path) -> None:
+    import shutil
+
+    root = small_disk / "ws"
+    shutil.copytree(ran.root, root)
+    ws = Workspace(root, {})
+    before = state(ws)
+    inputs = {p: p.read_bytes() for p in root.joinpath("submissions").rglob("*") if p.is_file()}
+    seen = set()
+    for leave in (4, 16, 40, 64, 96):  # from the first output to the history's commit
+        _fill(small_disk, leave)
+        done = _cli("run", "-w", str(root), "--month", MONTH)
+        err = done.stderr
+        if done.returncode == 0 and leave > 40:
+            break  # enough room for this month after all
+        assert done.returncode == 1, err
+        assert "Traceback" not in err and "Exception ignored" not in err and "ngoài dự kiến" not in err, err
+        assert "Ổ đĩa đã đầy" in err, err
+        seen.add(err.split(". ")[0])  # what could not be written
+        assert state(ws) == before  # outputs, history and the output folder's names as they were
+        assert {p: p.read_bytes() for p in inputs} == inputs
+    assert len(seen) >= 2, seen  # the disk ran out at different steps
+    (small_disk / "filler").unlink()
+    assert _cli("run", "-w", str(root), "--month", MONTH).returncode == 0  # room again: the month runs
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a tmpfs mount")
+def test_init_on_a_full_disk_leaves_nothing_half_made(small_disk: Path) -> None:
+    _fill(small_disk, 8)
+    done = _cli("init", str(small_disk / "moi"))
+    assert done.returncode == 1 and "Ổ đĩa đã đầy" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert not (small_disk / "moi").exists()
+    (small_disk / "filler").unlink()
+    assert _cli("init", str(small_disk / "moi")).returncode == 0  # not refused because of a half-made plan
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not hasattr(__import__("os"), "geteuid"), reason="POSIX modes")
+def test_a_read_only_output_folder_is_named_and_nothing_changes(ran: Workspace) -> None:
+    import os
+
+    if os.geteuid() == 0:  # root writes anyway: make the folder immutable instead, when the file system allows it
+        made = subprocess.run(["chattr", "+i", str(ran.output)], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip("chattr is not available here")
+    else:
+        ran.output.chmod(0o555)
+    before = state(ran)
+    try:
+        done = _cli("run", "-w", str(ran.root), "--month", MONTH)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(ran.output)], check=True)
+        else:
+            ran.output.chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "ngoài dự kiến" not in done.stderr, done.stderr
+    assert "output" in done.stderr and "kết quả cũ vẫn được giữ nguyên" in done.stderr, done.stderr
+    assert state(ran) == before
+
+
+def _far_ods(path: Path, empty_rows: int, empty_columns: int) -> None:
+    """An OpenDocument sheet with one value far from its data, as LibreOffice saves a cell typed there: repeated
+    empty rows and columns before it."""
+    import zipfile
+
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Đăng ký">'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>STT</text:p></table:table-cell>'
+        "</table:table-row>"
+        f'<table:table-row table:number-rows-repeated="{empty_rows}"><table:table-cell/></table:table-row>'
+        f'<table:table-row><table:table-cell table:number-columns-repeated="{empty_columns}"/>'
+        '<table:table-cell office:value-type="string"><text:p>xa</text:p></table:table-cell></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        package.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        package.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+
+
+@pytest.mark.parametrize(
+    ("empty_rows", "empty_columns", "expected", "shown"),
+    [
+        (1_048_574, 16_383, "sheet-too-many-rows", "1,048,576"),
+        (100_000, 16_383, "sheet-too-many-rows", "100,002"),
+        (3_000, 16_383, "sheet-too-large", "XFD3002"),
+    ],
+)
+def test_an_ods_sheet_reaching_far_is_refused_and_the_month_runs(
+    ran: Workspace, empty_rows: int, empty_columns: int, expected: str, shown: str
+) -> None:
+    good = _json_run(ran)
+    _far_ods(ran.submissions / "xa.ods", empty_rows, empty_columns)
+    code, err = invoke(ran)
+    assert code == 1, err
+    summary = json.loads((ran.month_dir(MONTH) / "summary.json").read_text(encoding="utf-8"))
+    assert summary["files_read"] == json.loads(good)["files_read"] + 1
+    with contextlib.closing(openpyxl.load_workbook(ran.month_dir(MONTH) / f"danh-sach-loi-{MONTH}.xlsx")) as book:
+        rows = [row for row in book.worksheets[1].iter_rows(values_only=True) if row[1] == "xa.ods"]
+    assert len(rows) == 1 and rows[0][7] == expected and shown in rows[0][9], rows

@@ -326,7 +326,8 @@ def _run_in_child(job: Callable[[], object], parent: int) -> None:
         import tempfile
         import traceback
 
-        (Path(tempfile.gettempdir()) / "thidua-loi.log").write_text(traceback.format_exc(), encoding="utf-8")
+        with suppress(OSError):  # no room for the log either: the parent's message must do
+            (Path(tempfile.gettempdir()) / "thidua-loi.log").write_text(traceback.format_exc(), encoding="utf-8")
         os._exit(1)
 
 
@@ -334,6 +335,7 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
     """The monthly batch: compute, compare with the history, write every output, then record the month."""
     from thidua.history import pending_month, target_history
     from thidua.measure import attach_history
+    from thidua.xlsx import cannot_write
 
     progress = progress or Progress()
     result = compute(ws, month, progress)
@@ -344,7 +346,11 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
     # outputs are swapped in and the snapshot committed; if the commit fails, the previous outputs come back.
     staging = Staging(ws.month_dir(result.month))
     try:
-        outputs = write_month(ws, result, staging.folder)
+        try:
+            outputs = write_month(ws, result, staging.folder)
+        except OSError as exc:  # a return copy or summary.json on a full disk or a folder turned read-only
+            what = f"tệp {Path(exc.filename).name}" if exc.filename else f"kết quả tháng {result.month}"
+            raise cannot_write(what, exc) from exc
         progress.stage("write (write_month)")
         with pending_month(ws.history_path, result) as commit, uninterrupted():
             staging.swap()
@@ -364,8 +370,12 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
 def write_check(ws: Workspace, result: MonthResult) -> Path:
     """Write only the issue report of a check, in its own folder so the month's outputs stay as they were."""
     from thidua.writers.issue_report import write_issue_report
+    from thidua.xlsx import cannot_write
 
     final = ws.output / f"kiem-tra-{result.month}"
     with staged(final) as tmp:
-        write_issue_report(result, tmp / f"danh-sach-loi-{result.month}.xlsx")
+        try:
+            write_issue_report(result, tmp / f"danh-sach-loi-{result.month}.xlsx")
+        except OSError as exc:
+            raise cannot_write(f"tệp danh-sach-loi-{result.month}.xlsx", exc) from exc
     return final / f"danh-sach-loi-{result.month}.xlsx"

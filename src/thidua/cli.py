@@ -10,6 +10,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -34,11 +35,24 @@ def workspace_option(func: F) -> F:
     )(func)
 
 
+def _log_path() -> Path:
+    return Path(tempfile.gettempdir()) / "thidua-loi.log"
+
+
+def _log_unraisable(unraisable: Any) -> None:
+    """An error inside a destructor or finaliser (a library's file closed on a full disk…) goes to the log,
+    never to the user's screen as "Exception ignored in …"."""
+    with suppress(OSError), _log_path().open("a", encoding="utf-8") as log:
+        log.write(f"{unraisable.err_msg or 'Exception ignored in'}: {unraisable.object!r}\n")
+        log.writelines(traceback.format_exception(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback))
+
+
 def friendly(func: F) -> F:
     """Turn program failures into one Vietnamese sentence and an exit code; never show a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        sys.unraisablehook = _log_unraisable
         try:
             return func(*args, **kwargs)
         except ThiduaError as exc:
@@ -52,8 +66,9 @@ def friendly(func: F) -> F:
             click.echo("Đã dừng theo yêu cầu; kết quả cũ vẫn được giữ nguyên.", err=True)
             sys.exit(128 + stop.signum if isinstance(stop, Stopped) else 130)
         except Exception:  # the last guard: log the details, show one sentence
-            log = Path(tempfile.gettempdir()) / "thidua-loi.log"
-            log.write_text(traceback.format_exc(), encoding="utf-8")
+            log = _log_path()
+            with suppress(OSError):  # a full disk may leave no room for the log: the sentence must still come
+                log.write_text(traceback.format_exc(), encoding="utf-8")
             click.secho(
                 "Lỗi: thidua gặp sự cố ngoài dự kiến; kết quả cũ vẫn được giữ nguyên. Hãy gửi tệp "
                 f"nhật ký {log} cho người hỗ trợ kỹ thuật.",

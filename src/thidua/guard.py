@@ -52,6 +52,13 @@ def column_number(letters: bytes) -> int:
 
 
 _DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
+# OpenDocument (ODF 1.2 Part 1, 9.1: table:table, table:table-row, table:table-cell with their repeat counts).
+_ODS_TAG = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>|</table:(table|table-row)>"
+)
+_ODS_ROWS_REPEATED = re.compile(rb'\btable:number-rows-repeated="(\d{1,12})"')
+_ODS_COLUMNS_REPEATED = re.compile(rb'\btable:number-columns-repeated="(\d{1,12})"')
+_ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
 _HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
 
 
@@ -234,6 +241,11 @@ def _inspect_members(archive: _Archive, limits: Limits, unparsed: Callable[[str]
     if inflated > limits.max_inflated_mb * MB or (inflated > 10 * MB and worst > limits.max_ratio):
         raise Refused("file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}")
     names = set(archive.infos)
+    if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
+        if _declares_doctype(archive.head("content.xml", _PROLOG), functools.partial(archive.read, "content.xml")):
+            raise Refused("file-xml-entity")
+        _inspect_ods(archive.read("content.xml"), limits)
+        return Inspection()
     book = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
     rels = archive.read(_BOOK_RELS) if book and _BOOK_RELS in names else b""
     sheets = sheet_parts(names, book, rels)
@@ -318,6 +330,51 @@ def _referenced(match: re.Match[str]) -> str:
 def xml_unescape(text: str) -> str:
     """An attribute value's text: XML's five named entities and numeric character references decoded."""
     return _REFERENCE.sub(_referenced, text) if "&" in text else text
+
+
+def _inspect_ods(content: bytes, limits: Limits) -> None:
+    """Refuse an OpenDocument file whose sheet reaches far beyond its data: rows and cells are counted with their
+    repeat counts, as the reader expands them (empty repeated rows and cells, which LibreOffice writes to the
+    sheet's end, reach nothing). The reader opens every sheet of such a file at once, so the whole file is refused."""
+    sheet, row, last_row, last_col = "", 0, 0, 0
+    repeat, col, row_col = 1, 0, 0
+    for tag in _ODS_TAG.finditer(content):
+        kind, attrs, empty, closing = tag.group(1), tag.group(2), tag.group(3), tag.group(4)
+        if closing == b"table-row":
+            if row_col:
+                last_row, last_col = row + repeat, max(last_col, row_col)
+            row += repeat
+        elif closing == b"table":
+            _bound_area(sheet, last_row, last_col, limits)
+            sheet, row, last_row, last_col = "", 0, 0, 0
+        elif kind == b"table":
+            name = _ODS_NAME.search(attrs)
+            sheet, row, last_row, last_col = (
+                (xml_unescape(name.group(1).decode("utf-8", "replace")) if name else ""),
+                0,
+                0,
+                0,
+            )
+        elif kind == b"table-row":
+            found = _ODS_ROWS_REPEATED.search(attrs)
+            repeat, col, row_col = int(found.group(1)) if found else 1, 0, 0
+            if empty:
+                row += repeat
+        else:  # a cell, covered or not
+            found = _ODS_COLUMNS_REPEATED.search(attrs)
+            width = int(found.group(1)) if found else 1
+            if not empty or b"office:value-type" in attrs:
+                row_col = col + width
+            col += width
+    _bound_area(sheet, last_row, last_col, limits)
+
+
+def _bound_area(sheet: str, last_row: int, last_col: int, limits: Limits) -> None:
+    if last_row > limits.max_rows:
+        raise Refused("sheet-too-many-rows", sheet=sheet, rows=f"{last_row:,}", limit=f"{limits.max_rows:,}")
+    if last_row * last_col > limits.max_rows * CELLS_PER_ROW:
+        corner = f"{xl_col_to_name(min(last_col, 16_384) - 1)}{last_row}"
+        raise Refused("sheet-too-large", sheet=sheet, corner=corner)
 
 
 def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:

@@ -87,8 +87,14 @@ BUSY_WAIT = 5.0  # seconds SQLite waits for another program to let go of the his
 def _failure(path: Path, error: sqlite3.DatabaseError) -> ThiduaError:
     """Damage only when SQLite says the file is damaged or not a database; anything else (a full disk, a
     read-only folder, a journal held by an antivirus) is a write that failed, and the file is fine."""
-    if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+    code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return ThiduaError(f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại.")
+    if code == sqlite3.SQLITE_FULL:
+        return ThiduaError(
+            f"Ổ đĩa đã đầy: không ghi được sổ lịch sử {path.name}. Hãy xoá bớt tệp không cần rồi chạy lại; sổ lịch "
+            "sử và kết quả cũ vẫn được giữ nguyên."
+        )
     return ThiduaError(
         f"Không ghi được sổ lịch sử {path.name} ({error}). Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục làm việc cho "
         "phép ghi rồi chạy lại; kết quả cũ vẫn được giữ nguyên."

@@ -172,6 +172,11 @@ def _reason(exc: BaseException) -> str:
         return "tệp bị hỏng hoặc không phải tệp Excel thật"
     if isinstance(exc, calamine.XmlError):
         return "nội dung tệp bị hỏng"
+    if "cell limit" in str(exc).lower():  # calamine's own bound on a sheet's extent (.ods, .xls)
+        return (
+            "trang tính có ô ở quá xa vùng số liệu nên không đọc được (đọc sẽ tốn quá nhiều bộ nhớ); hãy xóa các "
+            "dòng, cột thừa ở xa"
+        )
     return "định dạng không đọc được"
 
 

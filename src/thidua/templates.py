@@ -179,7 +179,7 @@ def _write_atomically(path: Path, plan: Plan, kind: str, rows: int, person: Pers
     """Write to a temporary name beside `path`, then rename: a failed run leaves the previous file intact."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with new_workbook(tmp) as wb:
+        with new_workbook(tmp, shown=path.name) as wb:
             _build(wb, plan, kind, rows, person)
         os.replace(tmp, path)
     except BaseException:

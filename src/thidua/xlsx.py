@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ class Book(xlsxwriter.Workbook):
     """An xlsxwriter workbook that also holds the large tables of its sheets as row streams, spliced into the
     package when it is saved."""
 
-    def __init__(self, filename: str, options: dict[str, Any]) -> None:
+    def __init__(self, filename: str | io.BytesIO, options: dict[str, Any]) -> None:
         super().__init__(filename, options)
         self.streams: list[RowStream] = []
 
@@ -41,10 +43,14 @@ class Book(xlsxwriter.Workbook):
 
 
 @contextmanager
-def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Book]:
-    """An xlsxwriter workbook that never turns text into formulas, links or numbers."""
+def new_workbook(path: Path, created: dt.datetime | None = None, shown: str | None = None) -> Iterator[Book]:
+    """An xlsxwriter workbook that never turns text into formulas, links or numbers. It is zipped in memory and
+    then written to `path`: a zip xlsxwriter left half-written on a full disk would fail again in its destructor
+    ("Exception ignored in …" on stderr). `shown`: the name a failure message gives (a temporary file's final
+    name)."""
+    package = io.BytesIO()
     wb = Book(
-        str(path),
+        package,
         {
             "strings_to_formulas": False,
             "strings_to_urls": False,
@@ -58,11 +64,23 @@ def new_workbook(path: Path, created: dt.datetime | None = None) -> Iterator[Boo
     finally:
         try:
             wb.close()
+            path.write_bytes(package.getbuffer())
             splice(path, wb.streams)
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
-            raise ThiduaError(
-                f"Không ghi được tệp {path.name}. Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục output cho phép ghi."
-            ) from exc
+            raise cannot_write(f"tệp {shown or path.name}", exc) from exc
+
+
+def cannot_write(what: str, error: Exception) -> ThiduaError:
+    """What to say when an output ("tệp …", "kết quả tháng …") cannot be written: a full disk is named as such."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ThiduaError(
+            f"Ổ đĩa đã đầy: không ghi được {what}. Hãy xoá bớt tệp không cần (hoặc chọn ổ đĩa khác) rồi chạy "
+            "lại; kết quả cũ vẫn được giữ nguyên."
+        )
+    return ThiduaError(
+        f"Không ghi được {what}. Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục output cho phép ghi rồi chạy lại; "
+        "kết quả cũ vẫn được giữ nguyên."
+    )
 
 
 def as_datetime(value: dt.date) -> dt.datetime:
