@@ -131,8 +131,23 @@ def test_missing_workspace_is_a_usage_error_in_vietnamese(tmp_path: Path) -> Non
 
 
 def test_bad_month_is_a_usage_error(demo_ws: Workspace) -> None:
+    for written in ("2021/10", "13/2021", "2021-13", "tháng 10"):
+        code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", written)
+        assert code == 2 and "NĂM-THÁNG hoặc THÁNG/NĂM" in err, (written, err)
+    assert not (demo_ws.root / "output").exists() or not any((demo_ws.root / "output").iterdir())
+
+
+def test_months_outside_the_school_year_are_refused_and_any_spelling_is_read(demo_ws: Workspace) -> None:
+    for written in ("2022-08", "07/2021", "2023-1"):
+        code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", written)
+        assert code == 2 and "ngoài năm học 2021–2022" in err and "08/2021" in err and "07/2022" in err, err
+    assert not (demo_ws.root / "thidua-lich-su.sqlite").exists()  # nothing recorded, nothing written
     code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", "10/2021")
-    assert code == 2 and "NĂM-THÁNG" in err
+    assert code in (0, 1) and (demo_ws.root / "output" / "2021-10" / "summary.json").exists(), err
+    code, out, _err = invoke("check", "-w", str(demo_ws.root))  # today is not in 2021–2022: its last month
+    assert "Kiểm tra số liệu đến hết tháng 07/2022" in out
+    code, out, _err = invoke("check", "-w", str(demo_ws.root), "--month", "2022-3")
+    assert (demo_ws.root / "output" / "kiem-tra-2022-03").is_dir()
 
 
 def test_init_refuses_to_overwrite_a_plan(demo_ws: Workspace) -> None:

@@ -202,7 +202,7 @@ def test_files_resaved_by_libreoffice_give_the_same_figures(demo_ws: Workspace, 
     assert after.issues.counts()["error"] == 0
 
 
-def test_dates_outside_the_school_year_warn_and_name_the_us_swap(empty_ws: Workspace, fill: Fill) -> None:
+def test_rows_dated_outside_the_school_year_are_errors_naming_the_us_swap(empty_ws: Workspace, fill: Fill) -> None:
     fill(
         "dang-ky",
         "my.xlsx",
@@ -213,11 +213,11 @@ def test_dates_outside_the_school_year_warn_and_name_the_us_swap(empty_ws: Works
     )
     result = compute(empty_ws, "2021-10")
     found = [(i.code, i.cell, i.severity.value) for i in submission_issues(result)]
-    assert found == [("date-outside-year", "N6", "cảnh báo"), ("date-outside-year", "N7", "cảnh báo")]
+    assert found == [("date-outside-year", "N6", "lỗi"), ("date-outside-year", "N7", "lỗi")]
     first, second = (i.message for i in submission_issues(result))
     assert "04/10/2021" in first and "đảo ngày và tháng" in first
     assert "đảo" not in second
-    assert figures(result)["LDTT"] == (2, 0)  # a warning never drops the row
+    assert figures(result)["LDTT"] == (0, 0)  # a row of another year is not counted
 
 
 def test_serial_dates_of_a_1904_workbook(empty_ws: Workspace) -> None:

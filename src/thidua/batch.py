@@ -3,6 +3,7 @@ From validation on, the records are pandas DataFrames (records.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import os
@@ -15,17 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from thidua.children import die_with_parent, uninterrupted
-from thidua.errors import ThiduaError
+from thidua.errors import ThiduaError, UsageError
 from thidua.guard import Limits
 from thidua.issues import Report
-from thidua.plan import PLAN_FILE, read_plan
+from thidua.plan import PLAN_FILE, YEAR_CODES, read_plan
 from thidua.read import RawSheet, Reading
 from thidua.repair import repair_sheets
 from thidua.validate import Validator
-from thidua.workspace import Workspace, parse_month
+from thidua.workspace import Workspace, month_label, parse_month
 
 if TYPE_CHECKING:  # the counting modules (pandas) load in the background while the files are read
     from thidua.measure import MonthResult
+    from thidua.model import Plan
 
 COUNTING = "thidua.rules"  # imports measure, records and pandas
 STOPPING_IMPORT_WAIT = 2.0  # seconds a stopping batch lets the background import finish
@@ -81,15 +83,33 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:
-    """Read, validate, merge and measure a month; nothing is written."""
+def compute(ws: Workspace, month: str | None, progress: Progress | None = None) -> MonthResult:
+    """Read, validate, merge and measure a month (None: the current month when it lies in the school year, else
+    the year's last month); nothing is written. A month outside the plan's school year is a usage error."""
     with _no_gc_pauses():
         return _compute(ws, month, progress)
 
 
-def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> MonthResult:
-    progress = progress or Progress()
+def month_in_year(month: str | None, plan: Plan, today: dt.date | None = None) -> tuple[str, dt.date]:
+    """The month to count ('YYYY-MM' and its last day), which must lie in the plan's school year."""
+    year = plan.school_year
+    if month is None:
+        current = f"{today or dt.date.today():%Y-%m}"
+        month = current if year.holds_month(current) else year.last_month
     month, month_end = parse_month(month)
+    if not year.holds_month(month):
+        raise UsageError(
+            f"Tháng {month_label(month)} nằm ngoài năm học {year.label} của tệp kế hoạch (từ tháng "
+            f"{month_label(year.first_month)} đến tháng {month_label(year.last_month)}). Hãy chọn một tháng trong "
+            "năm học, hoặc dùng thư mục làm việc của năm học khác (-w)."
+        )
+    return month, month_end
+
+
+def _compute(ws: Workspace, month: str | None, progress: Progress | None = None) -> MonthResult:
+    progress = progress or Progress()
+    if month is not None:
+        parse_month(month)  # a month written wrongly is said before any file is read
     report = Report()
     limits = Limits.from_settings(ws.settings)
     progress.say("Đang đọc các tệp đã nộp…")
@@ -98,6 +118,7 @@ def _compute(ws: Workspace, month: str, progress: Progress | None = None) -> Mon
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         try:
             plan = read_plan(ws.plan_path, report, ws.tone_style, limits)
+            month, month_end = month_in_year(month, plan)
             progress.stage("plan (read_plan)")
             validator = Validator(plan, checked)
 
@@ -331,15 +352,23 @@ def _run_in_child(job: Callable[[], object], parent: int) -> None:
         os._exit(1)
 
 
-def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs]:
-    """The monthly batch: compute, compare with the history, write every output, then record the month."""
+def plan_blocks_counting(result: MonthResult) -> bool:
+    """Whether the plan has errors that make the month's counts meaningless (dates outside its school year)."""
+    return any(issue.code in YEAR_CODES for issue in result.issues)
+
+
+def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs | None]:
+    """The monthly batch: compute, compare with the history, write every output, then record the month. When
+    the plan's dates make counting meaningless, nothing is written here (None): the caller writes the check."""
     from thidua.history import pending_month, target_history
     from thidua.measure import attach_history
     from thidua.xlsx import cannot_write
 
     progress = progress or Progress()
     result = compute(ws, month, progress)
-    attach_history(result, target_history(ws.history_path, result.month))
+    if plan_blocks_counting(result):  # SPEC 7: the issue report only, no summary, no history snapshot
+        return result, None
+    attach_history(result, target_history(ws.history_path, result.month, result.plan.school_year.first_month))
     progress.stage("history look-up (target_history)")
     progress.say("Đang ghi kết quả…")
     # One month, one state: the outputs are staged and the snapshot written in an open transaction; then the

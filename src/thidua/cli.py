@@ -253,7 +253,13 @@ def templates(workspace: Path, per_person: bool) -> None:
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
-@click.option("--month", "-m", metavar="YYYY-MM", help="Tháng tính số liệu (mặc định: tháng hiện tại).")
+@click.option(
+    "--month",
+    "-m",
+    metavar="THÁNG",
+    help="Tháng tính số liệu, ví dụ 2026-10 hoặc 10/2026 (mặc định: tháng hiện tại nếu thuộc năm học, nếu không "
+    "thì tháng cuối năm học).",
+)
 @friendly
 def check(workspace: Path, month: str | None) -> None:
     """Chỉ đọc và kiểm tra các tệp đã nộp; ghi danh sách lỗi. Thoát với mã 1 khi có lỗi.
@@ -263,15 +269,15 @@ def check(workspace: Path, month: str | None) -> None:
       thidua check
       thidua check --month 2021-10 -w thidua-2021-2022
     """
-    import datetime as dt
-
     from thidua.batch import compute, write_check
-    from thidua.workspace import locked, open_workspace
+    from thidua.workspace import locked, month_label, open_workspace
 
     ws = open_workspace(workspace)
     with locked(ws):
-        result = compute(ws, month or f"{dt.date.today():%Y-%m}", _progress())
+        result = compute(ws, month, _progress())
         path = write_check(ws, result)
+    if month is None:
+        click.echo(f"Kiểm tra số liệu đến hết tháng {month_label(result.month)} (không ghi --month).")
     _print_issue_counts(result.issues.counts(), len(result.files_read))
     click.echo(f"Danh sách lỗi: {path}")
     sys.exit(1 if result.issues.has_errors else 0)
@@ -279,7 +285,7 @@ def check(workspace: Path, month: str | None) -> None:
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
-@click.option("--month", "-m", metavar="YYYY-MM", required=True, help="Tháng báo cáo, ví dụ 2021-10.")
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng báo cáo, ví dụ 2026-10 hoặc 10/2026.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả (summary.json) ra màn hình thay cho bảng.")
 @friendly
 def run(workspace: Path, month: str, as_json: bool) -> None:
@@ -327,19 +333,34 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
+@click.option(
+    "--remove", metavar="THÁNG", help="Xóa bản ghi của một tháng khỏi sổ lịch sử (kể cả tháng ngoài năm học)."
+)
 @friendly
-def history(workspace: Path) -> None:
+def history(workspace: Path, remove: str | None) -> None:
     """Xem các tháng đã tổng hợp và các lần gửi báo cáo.
 
     \b
     Ví dụ:
       thidua history
-      thidua history -w thidua-2021-2022
+      thidua history --remove 10/2021 -w thidua-2022-2023
     """
     from thidua import history as store
-    from thidua.workspace import open_workspace
+    from thidua.workspace import locked, month_label, open_workspace, parse_month
 
     ws = open_workspace(workspace)
+    if remove is not None:
+        month, _end = parse_month(remove)
+        with locked(ws):
+            removed = store.remove_month(ws.history_path, month)
+        if not removed:
+            click.echo(f"Sổ lịch sử không có tháng {month_label(month)}; không có gì để xóa.")
+            sys.exit(1)
+        click.echo(
+            f"Đã xóa tháng {month_label(month)} khỏi sổ lịch sử (biểu đồ xu hướng không còn tháng này). Thư mục "
+            f"kết quả output/{month} (nếu có) vẫn giữ nguyên; hãy tự xóa nếu không cần."
+        )
+        return
     months = store.months(ws.history_path)
     if not months:
         click.echo("Chưa có tháng nào được tổng hợp. Hãy chạy: thidua run --month YYYY-MM")
@@ -385,12 +406,24 @@ def demo(directory: Path) -> None:
 
 
 def _run_month(ws: Any, month: str, as_json: bool) -> int:
-    from thidua.batch import run_month
+    from thidua.batch import run_month, write_check
     from thidua.summary import summary_of
-    from thidua.workspace import locked
+    from thidua.workspace import locked, month_label
 
     with locked(ws):
         result, outputs = run_month(ws, month, _progress())
+        if outputs is None:
+            checked = write_check(ws, result)
+    if outputs is None:
+        _print_issue_counts(result.issues.counts(), len(result.files_read))
+        click.secho(
+            "Lỗi: ngày trong tệp kế hoạch nằm ngoài năm học nên chưa tính số liệu tháng "
+            f"{month_label(result.month)}; chỉ ghi danh sách lỗi: {checked}. Hãy sửa các ô được nêu trong "
+            "kehoach.xlsx rồi chạy lại.",
+            fg="red",
+            err=True,
+        )
+        return 1
     if as_json:
         click.echo(json.dumps(summary_of(result), ensure_ascii=False, indent=2))
     else:

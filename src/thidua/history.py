@@ -246,19 +246,34 @@ def _int(value: object) -> int | None:
         return None
 
 
-def target_history(path: Path, before_or_at: str) -> dict[str, dict[str, tuple[int, int]]]:
-    """month → code → (registered, achieved), for the recorded months up to `before_or_at`."""
+def target_history(path: Path, before_or_at: str, since: str = "") -> dict[str, dict[str, tuple[int, int]]]:
+    """month → code → (registered, achieved), for the recorded months from `since` (the school year's first
+    month: a snapshot of another year never enters this year's trend) up to `before_or_at`."""
     if not path.exists():
         return {}
     with connect(path) as conn:
         rows = conn.execute(
-            "SELECT month, code, registered, achieved FROM targets WHERE month <= ? ORDER BY month, position",
-            (before_or_at,),
+            "SELECT month, code, registered, achieved FROM targets WHERE month <= ? AND month >= ? "
+            "ORDER BY month, position",
+            (before_or_at, since),
         ).fetchall()
     history: dict[str, dict[str, tuple[int, int]]] = {}
     for month, code, registered, achieved in rows:
         history.setdefault(month, {})[code] = (registered, achieved)
     return history
+
+
+def remove_month(path: Path, month: str) -> bool:
+    """Delete a month's snapshot (its targets, persons and files go with it); False when there was none."""
+    if not path.exists():
+        return False
+    with connect(path) as conn:
+        try:
+            removed = conn.execute("DELETE FROM months WHERE month = ?", (month,)).rowcount
+            conn.commit()
+        except sqlite3.DatabaseError as exc:
+            raise _failure(path, exc) from exc
+    return removed > 0
 
 
 def record_send(path: Path, month: str, recipients: str, message_id: str, status: str, detail: str) -> None:

@@ -148,9 +148,10 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Mẫu ghi trường “{seen}”, không phải “{expected}”. Hãy kiểm tra người gửi có dùng đúng mẫu của trường.",
     ),
     "template-other-year": (
-        W,
+        E,
         "Mẫu của năm học khác",
-        "Mẫu dành cho năm học {seen}, không phải {expected}. Hãy dùng mẫu của năm học này.",
+        "Tệp làm từ mẫu của năm học {seen}, không phải năm học {expected}, nên không được tính (có thể là tệp năm "
+        "trước chép nhầm vào). Nếu là số liệu năm nay, hãy chép sang mẫu của năm học này rồi gửi lại.",
     ),
     "template-kind-mismatch": (
         W,
@@ -176,9 +177,10 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "“{value}” ở cột “{column}” không phải ngày hợp lệ. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 04/10/2021.",
     ),
     "date-outside-year": (
-        W,
+        E,
         "Ngày ngoài năm học",
-        "Ngày {value} ở cột “{column}” nằm ngoài năm học ({start} – {end}).{swap} Nếu ngày đúng, bỏ qua cảnh báo này.",
+        "Ngày {value} ở cột “{column}” nằm ngoài năm học ({start} – {end}) nên dòng này không được tính.{swap} Nếu "
+        "là số liệu năm khác, hãy xóa dòng đó; nếu gõ nhầm, hãy sửa ngày rồi gửi lại.",
     ),
     "text-legacy-converted": (
         N,
@@ -225,6 +227,19 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Tệp kế hoạch thiếu trang “{sheet_name}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
     ),
     "plan-value-invalid": (E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
+    "plan-outside-year": (
+        E,
+        "Ngày kế hoạch ngoài năm học",
+        "{what} ({value}) nằm ngoài năm học {year} ({start} – {end}), nên chưa tính được số liệu tháng nào. Có "
+        "thể năm học đã được sửa mà các đợt và hạn nộp đăng ký thì chưa: hãy sửa ngày này trong kehoach.xlsx rồi "
+        "chạy lại.",
+    ),
+    "plan-rounds-overlap": (
+        E,
+        "Các đợt thi đua chồng nhau",
+        "{round} bắt đầu ngày {value}, trước khi {previous} kết thúc ({previous_end}). Các đợt phải nối tiếp nhau, "
+        "không chồng lên nhau: hãy sửa ngày trong kehoach.xlsx rồi chạy lại.",
+    ),
     "plan-target-duplicate": (
         E,
         "Mã chỉ tiêu trùng",

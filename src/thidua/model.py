@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from thidua import text, vocab
+from thidua.year import SchoolYear, parse_school_year
 
 SOURCE_LDTT = "Danh hiệu LĐTT"
 SOURCE_CSTDCS = "Danh hiệu CSTĐCS"
@@ -129,6 +130,15 @@ class Plan:
     rounds: tuple[Round, ...]
     collectives: tuple[CollectiveTitle, ...]
     roster: tuple[Person, ...]
+
+    @cached_property
+    def school_year(self) -> SchoolYear:
+        """The school year the plan names (read_plan refuses one it cannot read); else the first round's."""
+        named = parse_school_year(self.school.school_year)
+        if named is not None:
+            return named
+        start = self.year_start
+        return SchoolYear(start.year if start.month >= 8 else start.year - 1)
 
     @property
     def year_start(self) -> dt.date:

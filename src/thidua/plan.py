@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from thidua.schema import Field
 from thidua.tables import find_header
 from thidua.text import clean, key, tidy
 from thidua.values import cell_text, is_blank, parse_date, parse_int
+from thidua.year import parse_school_year
 
 PLAN_FILE = "kehoach.xlsx"
 PLAN_MAX_ROWS = 1_000_000  # rows a plan sheet may hold (a submission's bound is [limits] max_rows)
@@ -369,9 +371,11 @@ def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | N
                 f"Tệp kế hoạch {path.name} thiếu trang “{name}”. Hãy thêm trang đó hoặc tạo lại bằng lệnh: thidua init"
             )
         parsed[name] = _Sheet(name, rows, fields, report, style)
-    school = _read_school(parsed[SHEET_INFO])
+    school, info_rows = _read_school(parsed[SHEET_INFO])
     targets = _read_targets(parsed[SHEET_TARGETS])
-    rounds = _read_rounds(parsed[SHEET_ROUNDS])
+    placed_rounds = _read_rounds(parsed[SHEET_ROUNDS])
+    rounds = [found for _index, found in placed_rounds]
+    check_year(school, info_rows, placed_rounds, parsed, report)
     collectives = _read_collectives(parsed[SHEET_COLLECTIVE], {t.code for t in targets})
     roster = _read_roster(parsed[SHEET_ROSTER])
     for what, items in (("chỉ tiêu", targets), ("đợt thi đua", rounds), ("danh sách CBGVNV", roster)):
@@ -380,14 +384,17 @@ def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | N
     return Plan(school, tuple(targets), tuple(rounds), tuple(collectives), tuple(roster))
 
 
-def _read_school(sheet: _Sheet) -> School:
+def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:
+    """The school's facts, and the row each was read from."""
     values: dict[str, Any] = {}
+    where: dict[str, int] = {}
     labels = {key(label): (label, spec) for label, spec in INFO_ITEMS.items()}
     for index, row in sheet.rows:
         found = labels.get(key(sheet.raw(row, "item")))
         if found is None:
             continue
         _label, (attr, kind) = found
+        where[attr] = index
         if kind == "date":
             values[attr] = sheet.get(index, row, "value", parse_date, "cần một ngày dạng ngày/tháng/năm")
         else:
@@ -401,7 +408,13 @@ def _read_school(sheet: _Sheet) -> School:
             )
     if not values.get("name") or not values.get("school_year") or not values.get("registration_deadline"):
         raise PlanError(f"Trang “{sheet.name}” của tệp kế hoạch thiếu tên trường, năm học hoặc hạn nộp đăng ký.")
-    return School(**{k: v for k, v in values.items() if v not in (None, "")})
+    if parse_school_year(values["school_year"]) is None:
+        cell = sheet.cell(where["school_year"], "value")
+        raise PlanError(
+            f"Năm học “{values['school_year']}” ở ô {cell} trang “{sheet.name}” của tệp kế hoạch không đúng dạng "
+            "NĂM–NĂM SAU, ví dụ 2026–2027. Hãy sửa rồi chạy lại."
+        )
+    return School(**{k: v for k, v in values.items() if v not in (None, "")}), where
 
 
 def _read_targets(sheet: _Sheet) -> list[Target]:
@@ -463,7 +476,8 @@ def _read_targets(sheet: _Sheet) -> list[Target]:
     return targets
 
 
-def _read_rounds(sheet: _Sheet) -> list[Round]:
+def _read_rounds(sheet: _Sheet) -> list[tuple[int, Round]]:
+    """The rounds, each with the row it was read from."""
     rounds = []
     for index, row in sheet.rows:
         start = sheet.get(index, row, "start", parse_date, "cần ngày bắt đầu dạng ngày/tháng/năm")
@@ -477,8 +491,65 @@ def _read_rounds(sheet: _Sheet) -> list[Round]:
         if end < start:
             sheet.problem(index, "end", end, "ngày kết thúc trước ngày bắt đầu")
             continue
-        rounds.append(Round(sheet.text(row, "name"), start, end, sheet.text(row, "focus")))
+        rounds.append((index, Round(sheet.text(row, "name"), start, end, sheet.text(row, "focus"))))
     return rounds
+
+
+# Issues that make a month's counts meaningless: `run` then writes the issue report only (SPEC 7).
+YEAR_CODES = frozenset({"plan-outside-year", "plan-rounds-overlap"})
+
+
+def check_year(
+    school: School,
+    info_rows: dict[str, int],
+    rounds: Sequence[tuple[int, Round]],
+    sheets: dict[str, _Sheet],
+    report: Report,
+) -> None:
+    """The registration deadline and every round inside the school year the plan names; rounds in order and
+    not overlapping. Each violation is an error at its cell of kehoach.xlsx."""
+    year = parse_school_year(school.school_year)
+    if year is None:
+        return
+    span: dict[str, Any] = {"year": year.label, "start": f"{year.start:%d/%m/%Y}", "end": f"{year.end:%d/%m/%Y}"}
+    info, round_sheet = sheets[SHEET_INFO], sheets[SHEET_ROUNDS]
+    deadline = school.registration_deadline
+    if not year.contains(deadline):
+        cell = info.cell(info_rows["registration_deadline"], "value")
+        report.add(
+            "plan-outside-year",
+            file=PLAN_FILE,
+            sheet=info.name,
+            cell=cell,
+            value=f"{deadline:%d/%m/%Y}",
+            what="Hạn nộp đăng ký",
+            **span,
+        )
+    for index, found in rounds:
+        for key_, day in (("start", found.start), ("end", found.end)):
+            if not year.contains(day):
+                report.add(
+                    "plan-outside-year",
+                    file=PLAN_FILE,
+                    sheet=round_sheet.name,
+                    cell=round_sheet.cell(index, key_),
+                    value=f"{day:%d/%m/%Y}",
+                    what=f"{'Ngày bắt đầu' if key_ == 'start' else 'Ngày kết thúc'} của {found.name or 'đợt'}",
+                    **span,
+                )
+    ordered = sorted(rounds, key=lambda placed: placed[1].start)
+    for (_before_index, before), (index, after) in pairwise(ordered):
+        if after.start <= before.end:
+            report.add(
+                "plan-rounds-overlap",
+                file=PLAN_FILE,
+                sheet=round_sheet.name,
+                cell=round_sheet.cell(index, "start"),
+                value=f"{after.start:%d/%m/%Y}",
+                round=after.name or "đợt sau",
+                previous=before.name or "đợt trước",
+                previous_end=f"{before.end:%d/%m/%Y}",
+            )
 
 
 def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:

@@ -15,10 +15,9 @@ from thidua.read import RawSheet
 from thidua.sink import Place, RecordSink
 from thidua.text import clean, fold, key
 from thidua.values import cell_text, is_blank, parse_date
+from thidua.year import parse_school_year
 
 FORMULA_STARTS = ("=", "+", "@")
-# Decisions and votes may be dated in the summer after the last round; later than this is suspicious.
-AFTER_YEAR_GRACE = dt.timedelta(days=92)
 
 
 class Roster:
@@ -54,7 +53,7 @@ class _Row:
         layout: int,
     ):
         self.sheet, self.index, self.cells, self.report, self.labels = sheet, index, cells, report, labels
-        self.year = (plan.year_start, plan.year_end + AFTER_YEAR_GRACE)
+        self.year = (plan.school_year.start, plan.school_year.end)
         self.errors = 0
         self.person: Person | None = None
         self.key = -1  # the person's roster key once identified
@@ -149,7 +148,7 @@ class _Row:
             f"{found:%d/%m/%Y}",
             column=self.labels[field_key],
             start=f"{start:%d/%m/%Y}",
-            end=f"{self.year[1] - AFTER_YEAR_GRACE:%d/%m/%Y}",
+            end=f"{end:%d/%m/%Y}",
             swap=swap,
         )
 
@@ -184,16 +183,23 @@ def _identify(row: _Row, roster: Roster) -> Person | None:
     return None
 
 
+def _other_year(written: str, plan: Plan) -> bool:
+    """Whether a template's school-year metadata names another year than the plan's."""
+    year = parse_school_year(written)
+    return year != plan.school_year if year is not None else fold(written) != fold(plan.school.school_year)
+
+
 def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
     """Sheet-level checks: metadata, renamed headers, required columns. False when the sheet cannot be used."""
     meta = sheet.meta
     file, name = sheet.file, sheet.sheet
     if meta.get("school") and key(meta["school"]) != key(plan.school.name):
         report.add("template-other-school", file=file, sheet=name, seen=meta["school"], expected=plan.school.name)
-    if meta.get("school_year") and fold(meta["school_year"]) != fold(plan.school.school_year):
+    if meta.get("school_year") and _other_year(meta["school_year"], plan):
         report.add(
-            "template-other-year", file=file, sheet=name, seen=meta["school_year"], expected=plan.school.school_year
+            "template-other-year", file=file, sheet=name, seen=meta["school_year"], expected=plan.school_year.label
         )
+        return False  # last year's file dropped in by mistake: none of its rows count
     if meta.get("kind") and meta["kind"] != sheet.kind and meta["kind"] in schema.KIND_TITLES:
         report.add(
             "template-kind-mismatch",

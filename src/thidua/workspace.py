@@ -18,6 +18,7 @@ from thidua.errors import ThiduaError, UsageError
 
 SETTINGS_FILE = "thidua.toml"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH_WRITTEN = re.compile(r"^(?:(\d{4})\s*-\s*(\d{1,2})|(\d{1,2})\s*/\s*(\d{4}))$")  # 2022-10, 2022-1, 10/2022
 
 DEFAULT_SETTINGS = """\
 # Cấu hình thidua cho trường. Sửa bằng Notepad rồi lưu lại (mã hóa UTF-8).
@@ -134,11 +135,11 @@ def month_label(month: str) -> str:
 
 
 def parse_month(month: str) -> tuple[str, dt.date]:
-    """'2022-05' → ('2022-05', last day of May 2022)."""
-    m = _MONTH.match(month.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"Tháng “{month}” không đúng dạng NĂM-THÁNG, ví dụ 2021-10.")
-    year, mon = int(m.group(1)), int(m.group(2))
+    """'2022-05', '2022-5', '05/2022' or '5/2022' → ('2022-05', last day of May 2022)."""
+    m = _MONTH_WRITTEN.match(month.strip())
+    year, mon = (int(m.group(1) or m.group(4)), int(m.group(2) or m.group(3))) if m else (0, 0)
+    if not m or not 1 <= mon <= 12 or year < 1900:
+        raise UsageError(f"Tháng “{month}” không đúng dạng NĂM-THÁNG hoặc THÁNG/NĂM, ví dụ 2026-10 hoặc 10/2026.")
     first_next = dt.date(year + mon // 12, mon % 12 + 1, 1)
     return f"{year:04d}-{mon:02d}", first_next - dt.timedelta(days=1)
 
