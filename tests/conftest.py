@@ -24,7 +24,7 @@ D = dt.date
 @pytest.fixture(scope="session")
 def demo_template_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """One demo workspace built once; tests copy it rather than change it."""
-    return create_workspace(tmp_path_factory.mktemp("demo-src") / "ws", demo=True)
+    return create_workspace(tmp_path_factory.mktemp("demo-src") / "ws", demo=True)[0]
 
 
 @pytest.fixture

@@ -307,7 +307,7 @@ def test_rows_typed_below_the_frame_are_read_and_counted(tmp_path: Path) -> None
 
     people = tuple(dataclasses.replace(person, name=f"{person.name} {n}") for n in range(15) for person in PLAN.roster)
     plan = dataclasses.replace(PLAN, roster=people)
-    ws = create_workspace(tmp_path / "ws")
+    ws, _review = create_workspace(tmp_path / "ws", demo=True)
     write_plan(plan, ws.plan_path)
     write_templates(plan, ws.templates)
     wb = load(ws.templates, schema.REGISTRATION)

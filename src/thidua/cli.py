@@ -205,23 +205,49 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--demo", is_flag=True, help="Thêm các tệp đã điền mẫu (hư cấu) vào submissions/.")
+@click.option(
+    "--school-year",
+    metavar="NĂM-NĂM",
+    help="Năm học của thư mục, ví dụ 2026-2027: mọi ngày của kế hoạch (các đợt, hạn nộp) dời vào năm học đó.",
+)
+@click.option(
+    "--from",
+    "source",
+    metavar="THƯ_MỤC_CŨ",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Bắt đầu năm học mới từ thư mục làm việc năm trước (giữ trường, chỉ tiêu, tổ, danh sách CBGVNV, cài đặt).",
+)
+@click.option("--demo", is_flag=True, help="Thêm danh sách CBGVNV, kết quả và các tệp đã điền mẫu (hư cấu).")
 @friendly
-def init(directory: Path, demo: bool) -> None:
-    """Tạo thư mục làm việc từ kế hoạch mặc định (Trường TH Măng Đen, năm học 2021–2022).
+def init(directory: Path, school_year: str | None, source: Path | None, demo: bool) -> None:
+    """Tạo thư mục làm việc cho một năm học.
+
+    Mặc định: kế hoạch mẫu (Trường TH Măng Đen, năm học 2021–2022) với danh sách CBGVNV trống, chưa có người
+    ký, người lập biểu và kết quả tập thể: trường tự điền của mình vào kehoach.xlsx.
 
     \b
     Ví dụ:
-      thidua init thidua-2021-2022
+      thidua init thidua-2026-2027 --school-year 2026-2027
+      thidua init thidua-2027-2028 --from thidua-2026-2027
       thidua init thu-nghiem --demo
     """
-    from thidua.scaffold import create_workspace
+    from thidua.scaffold import create_workspace, year_option
 
-    ws = create_workspace(directory, demo=demo)
+    year = year_option(school_year)
+    ws, review = create_workspace(directory, demo=demo, year=year, source=source)
     click.echo(f"Đã tạo thư mục làm việc {directory}.")
-    click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
+    click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa thông tin chung, chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
     click.echo(f"  Mẫu phát cho CBGVNV: {ws.templates.name}/")
     click.echo(f"  Chép tệp nhận về vào: {ws.submissions.name}/")
+    if source is not None:
+        click.echo(f"Đã mang sang từ {source}: thông tin trường, chỉ tiêu, tổ, danh sách CBGVNV, cài đặt.")
+        click.echo("Không mang sang: kết quả và quyết định tập thể, các tệp đã nộp, sổ lịch sử.")
+    if review:
+        click.echo("Hội đồng thi đua cần xem lại:")
+        for line in review:
+            click.echo(f"  - {line}")
+    elif not demo:
+        click.echo("Việc cần làm trước tiên: điền danh sách CBGVNV, người ký, người lập biểu và nơi nhận báo cáo.")
 
 
 @main.command(context_settings=CONTEXT)
@@ -400,7 +426,7 @@ def demo(directory: Path) -> None:
         ws = open_workspace(directory)
         click.echo(f"Dùng lại thư mục thử nghiệm {directory}.")
     else:
-        ws = create_workspace(directory, demo=True)
+        ws, _review = create_workspace(directory, demo=True)
         click.echo(f"Đã tạo thư mục thử nghiệm {directory} với số liệu mẫu.")
     sys.exit(_run_month(ws, DEMO_MONTH, as_json=False))
 

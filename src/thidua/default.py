@@ -4,6 +4,7 @@ with a fictitious but realistic roster of 32 staff (staff names are not in the s
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from thidua.model import (
     COUNT_ENTRIES,
@@ -37,7 +38,32 @@ SCHOOL = School(
     signatory_name="Võ Thị Thanh Hương",
     preparer_name="Trần Thị Mỹ Linh",
     movement="Phong trào thi đua năm học 2021–2022",
+    recipient="Phòng GD&ĐT huyện KonPLông",
+    symbol="THMĐ",  # the seed's own plan is "Số 09A/KH-THMĐ"
+    copies_to="Phòng GD&ĐT (báo cáo)\nBGH trường (thực hiện)\nTổ CM (thực hiện)\nWebsite trường\nLưu: VT",
 )
+SEED_YEAR = 2021  # the school year the seed's plan is for starts in this calendar year
+
+# From 1 July 2025 districts no longer exist (the two-level local government of the Luật Tổ chức chính quyền địa
+# phương 2025; the provinces merged by the National Assembly's resolution of June 2025, Kon Tum into Quảng Ngãi):
+# a primary school reports to its commune's People's Committee through the Phòng Văn hóa – Xã hội (SPEC 10). A
+# workspace for a year from 2025–2026 on gets this wording, with blanks ("…") for the school to fill in; `run`
+# warns while one remains.
+COMMUNE_FROM_YEAR = 2025
+COMMUNE_SCHOOL: dict[str, Any] = {
+    "parent_body": "UBND XÃ …",
+    "province": "…",
+    "recipient": "Ủy ban nhân dân xã … (qua Phòng Văn hóa – Xã hội)",
+    "copies_to": "UBND xã … (qua Phòng Văn hóa – Xã hội) (báo cáo)\nBGH trường (thực hiện)\nTổ CM (thực hiện)"
+    "\nWebsite trường\nLưu: VT",
+}
+# The seed's district-level targets, worded and levelled for the commune (codes unchanged).
+COMMUNE_TARGETS: dict[str, dict[str, Any]] = {
+    "CD_VMXS": {"name": "Công đoàn vững mạnh xuất sắc, được công đoàn cấp trên tặng giấy khen"},
+    "SKKN_HUYEN": {"name": "SKKN cấp xã", "level": "Xã"},
+    "DDDH_HUYEN": {"name": "ĐDDH tham gia dự thi cấp xã", "level": "Xã"},
+    "VIDEO_SO": {"name": "Tham gia bài soạn video trực tuyến của Sở GD&ĐT tỉnh"},
+}
 
 TARGETS = (
     Target(

@@ -6,18 +6,20 @@ The files are filled into the real generated templates with openpyxl, as a staff
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
 from thidua import schema
-from thidua.default import PLAN
-from thidua.model import Person
+from thidua.default import PLAN, SEED_YEAR
+from thidua.model import Person, Plan
 from thidua.text import ascii_slug
+from thidua.year import moved
 
 D = dt.date
 HEADER_ROW = 5  # 1-based row of the template's header
@@ -152,20 +154,38 @@ def _registration_row(
     ]
 
 
-def write_demo_submissions(folder: Path) -> list[Path]:
-    """Fill the default templates as the school's staff would and return the files written."""
+def _in_year(years: int) -> Callable[[Any], Any]:
+    """A cell value of the seed's year moved `years` on (dates typed as dates or as text); birth dates stay."""
+    seed_start = dt.date(SEED_YEAR, 1, 1)
+
+    def move(value: Any) -> Any:
+        if isinstance(value, dt.date) and value >= seed_start:
+            return moved(value, years)
+        if isinstance(value, str):
+            found = re.fullmatch(r"(\d{2}/\d{2}/)(\d{4})", value)
+            if found and int(found.group(2)) >= SEED_YEAR:
+                return f"{found.group(1)}{int(found.group(2)) + years}"
+        return value
+
+    return move
+
+
+def write_demo_submissions(folder: Path, plan: Plan = PLAN) -> list[Path]:
+    """Fill the templates of `plan` (the embedded default, perhaps moved to another school year) as the school's
+    staff would and return the files written; every date follows the plan's year."""
     from thidua.templates import write_templates
 
+    move = _in_year(plan.school_year.first - SEED_YEAR)
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         blanks = Path(tmp)
-        write_templates(PLAN, blanks)
+        write_templates(plan, blanks)
         reg = blanks / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
         act = blanks / f"{schema.FILE_NAMES[schema.ACTIVITY]}.xlsx"
         vote = blanks / f"{schema.FILE_NAMES[schema.VOTE]}.xlsx"
 
         def fill(template: Path, rel: str, rows: Sequence[Sequence[Any]]) -> None:
-            _fill(template, folder / rel, rows)
+            _fill(template, folder / rel, [[move(value) for value in row] for row in rows])
             written.append(folder / rel)
 
         # Tổ 1 and the office: one file per person, named as people do.

@@ -227,6 +227,12 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Tệp kế hoạch thiếu trang “{sheet_name}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
     ),
     "plan-value-invalid": (E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
+    "plan-blank": (
+        W,
+        "Thông tin chung còn chỗ trống",
+        "Mục “{item}” còn chỗ trống (…): “{value}”. Hãy điền cho đủ (ví dụ tên xã, tên tỉnh) trong trang Thông tin "
+        "chung của kehoach.xlsx: mục này được in lên báo cáo và thư gửi đi.",
+    ),
     "plan-outside-year": (
         E,
         "Ngày kế hoạch ngoài năm học",

@@ -36,6 +36,15 @@ class School:
     signatory_name: str = ""
     preparer_name: str = ""
     movement: str = "Phong trào thi đua"
+    recipient: str = ""  # Kính gửi: the receiving office
+    symbol: str = ""  # Ký hiệu: the unit's abbreviation, printed "Số:      /BC-<symbol>"
+    copies_to: str = ""  # Nơi nhận: one recipient per line
+
+    @property
+    def copies(self) -> tuple[str, ...]:
+        """The Nơi nhận lines, without the leading dash and the trailing ';' or '.' a secretary may type."""
+        lines = (line.strip().lstrip("-–").strip().rstrip(";.").strip() for line in self.copies_to.splitlines())
+        return tuple(line for line in lines if line)
 
 
 @dataclass(frozen=True)

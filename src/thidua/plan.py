@@ -58,7 +58,11 @@ INFO_ITEMS: dict[str, tuple[str, str]] = {
     "Người ký": ("signatory_name", "text"),
     "Người lập biểu": ("preparer_name", "text"),
     "Tên phong trào": ("movement", "text"),
+    "Kính gửi": ("recipient", "text"),
+    "Ký hiệu": ("symbol", "text"),
+    "Nơi nhận": ("copies_to", "lines"),
 }
+BLANKS = ("…", "...")  # what a value still to be filled in holds (the commune's name, the province…)
 TARGET_FIELDS = (
     Field("code", "Mã", required=True, width=14),
     Field("name", "Nội dung", required=True, width=60),
@@ -397,8 +401,21 @@ def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:
         where[attr] = index
         if kind == "date":
             values[attr] = sheet.get(index, row, "value", parse_date, "cần một ngày dạng ngày/tháng/năm")
+        elif kind == "lines":  # one recipient per line of the cell
+            raw = sheet.raw(row, "value")
+            lines = ("" if is_blank(raw) else str(raw)).splitlines()
+            values[attr] = "\n".join(filter(None, (tidy(line, sheet.style) for line in lines)))
         else:
             values[attr] = sheet.text(row, "value")
+        if kind != "date" and any(blank in str(values[attr]) for blank in BLANKS):
+            sheet.report.add(
+                "plan-blank",
+                file=PLAN_FILE,
+                sheet=sheet.name,
+                cell=sheet.cell(index, "value"),
+                value=str(values[attr]),
+                item=_label,
+            )
     needed = ("name", "school_year", "registration_deadline")
     for attr in needed:
         if not values.get(attr):
