@@ -241,3 +241,29 @@ def test_the_package_edits_count_what_they_leave_out(empty_ws: Workspace, fill: 
     assert xlsx_patch.disarm(data) == (data, xlsx_patch.Disarmed())  # nothing left to take out
     assert xlsx_patch.active_name("'Sổ (1)'!$A$1") is False  # brackets in a quoted sheet name call nothing
     assert xlsx_patch.active_name('_xlfn.FILTERXML(A1,"//x")') is True
+
+
+def test_a_macro_enabled_file_comes_back_as_a_plain_xlsx_without_its_macros(empty_ws: Workspace, fill: Fill) -> None:
+    import zipfile
+
+    from . import hostile
+
+    for name, formula in (("co-macro", None), ("co-macro-cong-thuc", "K6")):
+        good = fill("dang-ky", f"{name}.xlsx", [reg_row("Đinh Thị Mai", "LĐTT"), reg_row("Trần Văn Quy", "LĐTT")])
+        if formula:
+            wb = openpyxl.load_workbook(good)
+            wb["Đăng ký"][formula] = "=1+1"
+            wb.save(good)
+        hostile.macro_enabled(good.with_suffix(".xlsm"), good)
+        good.unlink()
+    folder = run(empty_ws)
+    for name in ("co-macro", "co-macro-cong-thuc"):
+        copy = folder / f"{name}.xlsx"
+        assert not (folder / f"{name}.xlsm").exists()
+        with zipfile.ZipFile(copy) as package:
+            assert not any("vbaProject" in member for member in package.namelist())
+            assert b"macroEnabled" not in package.read("[Content_Types].xml")
+            assert b"vbaProject" not in package.read("xl/_rels/workbook.xml.rels")
+        book = openpyxl.load_workbook(copy)
+        texts = [c.value for row in book["Cần sửa"].iter_rows() for c in row if isinstance(c.value, str)]
+        assert any("1 bộ macro (VBA)" in text for text in texts), texts  # said on both paths

@@ -53,9 +53,10 @@ MAX_STEM = 80  # characters of a copy's name before its extension: output/YYYY-M
 
 def copy_name(rel: str) -> str:
     """ASCII file name of a return copy: 'dang-ky/Tổ 1/Hoà.xls' → 'dang-ky-to-1-hoa.xlsx'; bounded in length
-    (the end of a long path is kept: it names the file) and never a name Windows reserves."""
+    (the end of a long path is kept: it names the file) and never a name Windows reserves. Always .xlsx: a copy
+    carries no macros."""
     path = Path(rel)
-    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    suffix = ".xlsx"
     stem = ascii_slug(path.with_suffix("").as_posix().replace("/", " "))[-MAX_STEM:].strip("-") or "tep"
     if stem in WINDOWS_RESERVED:
         stem = f"tep-{stem}"
@@ -201,6 +202,7 @@ DISARMED_WORDS = {
     "connections": "kết nối dữ liệu",
     "hyperlinks": "siêu liên kết",
     "defined_names": "tên định nghĩa có hàm hoặc trỏ tới tệp khác",
+    "macros": "bộ macro (VBA)",
 }
 
 
@@ -243,7 +245,7 @@ def _open_copy(source: Path, data: bytes) -> Workbook | None:
 
     suffix = source.suffix.lower()
     if suffix in EDITABLE:
-        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=suffix == ".xlsm", rich_text=False)
+        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, rich_text=False)
     from thidua.read import open_workbook_rows
 
     try:

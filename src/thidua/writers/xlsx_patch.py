@@ -46,6 +46,9 @@ _REL_EXTERNAL_LINK = f"{OFFICE_REL}/externalLink"
 _REL_CONNECTIONS = f"{OFFICE_REL}/connections"
 _REL_HYPERLINK = f"{OFFICE_REL}/hyperlink"
 _REL_QUERY_TABLE = f"{OFFICE_REL}/queryTable"
+_REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+_CT_MACRO_BOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+_CT_BOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -129,6 +132,7 @@ class Disarmed:
     connections: int = 0  # data connections (connections.xml)
     hyperlinks: int = 0
     defined_names: int = 0  # defined names that call a function or read another workbook
+    macros: int = 0  # a VBA project (the copy is a plain .xlsx)
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
@@ -302,9 +306,13 @@ class _Package:
         """Take out external and DDE links, data connections, hyperlinks and active defined names, and count
         them. `strict`: raise Unsupported for what these edits do not take out (query tables, any other
         relationship to an outside target); otherwise only count."""
-        links = dde = connections = hyperlinks = 0
+        links = dde = connections = hyperlinks = macros = 0
         for rid, (target, kind) in list(book_rels.targets.items()):
-            if kind == _REL_EXTERNAL_LINK:
+            if kind == _REL_VBA:
+                macros = 1
+                self._drop(target)
+                book_rels.remove(rid)
+            elif kind == _REL_EXTERNAL_LINK:
                 if target in self.names and b"<ddeLink" in self.content(target):
                     dde += 1
                 else:
@@ -332,7 +340,7 @@ class _Package:
             book = re.sub(r"<definedNames\b[^>]*?(?:/>|>\s*</definedNames>)", "", book)
         if book != self.text(_BOOK):
             self.changed[_BOOK] = book
-        if links or dde or connections:
+        if links or dde or connections or macros:
             self.changed[_BOOK_RELS] = book_rels.xml
         for part in self._sheet_parts(book_rels):
             rels_part = join_path(dirname(part), "_rels", part.rsplit("/", 1)[-1] + ".rels")
@@ -349,8 +357,8 @@ class _Package:
                     if kind == _REL_HYPERLINK:
                         rels.remove(rid)
                 self.changed[rels_part] = rels.xml
-        if self.dropped:
-            types = self.text(_TYPES)
+        if self.dropped or macros:
+            types = self.text(_TYPES).replace(f'ContentType="{_CT_MACRO_BOOK}"', f'ContentType="{_CT_BOOK}"')
             for part in self.dropped:
                 types = re.sub(rf'<Override\b[^>]*?\bPartName="/{re.escape(part)}"[^>]*>', "", types, flags=re.I)
             self.changed[_TYPES] = types
@@ -358,7 +366,7 @@ class _Package:
             for name in self.names - self.dropped:
                 if name.endswith(".rels") and _EXTERNAL_MODE.search(self.text(name)):
                     raise Unsupported(f"{name} points outside the package")
-        return Disarmed(links, dde, connections, hyperlinks, names)
+        return Disarmed(links, dde, connections, hyperlinks, names, macros)
 
     def _drop(self, part: str) -> None:
         """Leave a part and its own relationships out of the copy."""
