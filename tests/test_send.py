@@ -76,7 +76,7 @@ def test_the_month_is_sent_over_starttls_with_login(
     assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
     assert "Kết quả tháng" in workbook.sheetnames
-    eml = demo_ws.root / "output" / "2022-05" / "bao-cao-pgd-2022-05.eml"
+    eml = demo_ws.root / "output" / "thu-gui" / "2022-05" / "bao-cao-pgd-2022-05.eml"
     assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Message-ID"] == message["Message-ID"]
     assert sends(demo_ws) == [("2022-05", "đã gửi", message["Message-ID"])]
     for text in (
@@ -97,7 +97,7 @@ def test_a_month_with_errors_is_refused_unless_forced(empty_ws: Workspace, fill:
     code, out, _err = invoke(empty_ws, "send", "--month", "2021-10")
     assert code == 1 and "còn 1 lỗi" in out and "--force" in out
     assert inbox.envelopes == []
-    assert (empty_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.eml").exists()
+    assert (empty_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml").exists()
     code, _out, _err = invoke(empty_ws, "send", "--month", "2021-10", "--force")
     assert code == 0 and len(inbox.envelopes) == 1
     assert [status for _m, status, _id in sends(empty_ws)] == ["không gửi", "đã gửi"]
@@ -110,7 +110,7 @@ def test_dry_run_writes_the_eml_and_sends_nothing(demo_ws: Workspace, serve: Ser
     code, out, _err = invoke(demo_ws, "send", "--month", "2021-10", "--dry-run")
     assert code == 0 and "chưa gửi" in out
     assert inbox.envelopes == [] and sends(demo_ws) == []
-    assert (demo_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.eml").stat().st_size > 5000
+    assert (demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml").stat().st_size > 5000
 
 
 def test_a_dead_server_is_a_clear_failure_never_recorded_as_sent(demo_ws: Workspace) -> None:
@@ -140,7 +140,37 @@ def test_line_breaks_of_every_kind_in_the_school_name_never_reach_a_header(demo_
     assert invoke(demo_ws, "run", "--month", "2021-10")[0] == 0
     code, _out, err = invoke(demo_ws, "send", "--month", "2021-10", "--dry-run")
     assert code == 0, err
-    eml = demo_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.eml"
+    eml = demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml"
     subject = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Subject"]
     assert subject.endswith("Trường Tiểu học Măng Đen Kon Tum X")
     assert not any(ch in subject for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def test_the_letter_names_the_office_of_the_plan_and_a_dry_run_needs_only_the_recipient(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    assert CliRunner().invoke(main, ["init", str(root), "--school-year", "2025-2026", "--demo"]).exit_code == 0
+    wb = openpyxl.load_workbook(root / "kehoach.xlsx")
+    office = "Ủy ban nhân dân xã Măng Đen (qua Phòng Văn hóa – Xã hội)"
+    for row in wb["Thông tin chung"].iter_rows():
+        if row[0].value == "Kính gửi":
+            row[1].value = office
+    wb.save(root / "kehoach.xlsx")
+    settings = root / "thidua.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("to = []", 'to = ["vhxh@xa.example.vn"]'), encoding="utf-8"
+    )
+    ws = Workspace(root, {})
+    assert invoke(ws, "run", "--month", "2026-05")[0] == 0
+    code, out, err = invoke(ws, "send", "--month", "05/2026", "--dry-run")  # no host, no sender: still a preview
+    assert code == 0 and "chưa gửi" in out, err
+    eml = root / "output" / "thu-gui" / "2026-05" / "bao-cao-pgd-2026-05.eml"
+    letter = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    body = letter.get_body(preferencelist=("plain",))
+    assert body is not None and f"Kính gửi: {office}" in body.get_content()
+    book = openpyxl.load_workbook(root / "output" / "2026-05" / "bao-cao-pgd-2026-05.xlsx")
+    shown = {cell.value for sheet in book for row in sheet.iter_rows() for cell in row if cell.value}
+    assert f"Kính gửi: {office}" in shown  # the workbook and the letter name the same office
+    assert invoke(ws, "run", "--month", "2026-05")[0] == 0
+    assert eml.exists()  # a re-run of the month keeps the record of what was written
+    code, _out, err = invoke(ws, "send", "--month", "2026-05")  # a real send needs the server
+    assert code == 1 and "from" in err

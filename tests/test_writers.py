@@ -357,7 +357,12 @@ def test_submission_official_layout(written: dict[str, Path]) -> None:
             "Trần Thị Mỹ Linh",
             "Võ Thị Thanh Hương",
             "Nơi nhận:",
-            "- Lưu VT.",
+            "- Phòng GD&ĐT (báo cáo);",  # the seed's own list (SPEC 10)
+            "- BGH trường (thực hiện);",
+            "- Website trường;",
+            "- Lưu: VT.",
+            "Số:        /BC-THMĐ",
+            "Kính gửi: Phòng GD&ĐT huyện KonPLông",
             "Tổng cộng",
         ):
             assert text in values, (ws.title, text)

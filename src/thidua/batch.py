@@ -90,6 +90,19 @@ def compute(ws: Workspace, month: str | None, progress: Progress | None = None) 
         return _compute(ws, month, progress)
 
 
+def with_recipient(plan: Plan, settings: dict[str, object]) -> Plan:
+    """The plan with its receiving office: Kính gửi of Thông tin chung; while that is empty, an older workspace's
+    `[recipient] name` of thidua.toml; else the managing body (SPEC 10)."""
+    import dataclasses
+
+    if plan.school.recipient:
+        return plan
+    table = settings.get("recipient")
+    named = str(table.get("name") or "").strip() if isinstance(table, dict) else ""
+    school = dataclasses.replace(plan.school, recipient=named or plan.school.parent_body)
+    return dataclasses.replace(plan, school=school)
+
+
 def month_in_year(month: str | None, plan: Plan, today: dt.date | None = None) -> tuple[str, dt.date]:
     """The month to count ('YYYY-MM' and its last day), which must lie in the plan's school year."""
     year = plan.school_year
@@ -117,7 +130,7 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         try:
-            plan = read_plan(ws.plan_path, report, ws.tone_style, limits)
+            plan = with_recipient(read_plan(ws.plan_path, report, ws.tone_style, limits), ws.settings)
             month, month_end = month_in_year(month, plan)
             progress.stage("plan (read_plan)")
             validator = Validator(plan, checked)

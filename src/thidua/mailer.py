@@ -67,8 +67,12 @@ class MailSettings:
 # --- settings -----------------------------------------------------------------------------------------------------
 
 
-def mail_settings(settings: dict[str, Any]) -> MailSettings:
-    """Read and check the [email] table of the whole settings dict (thidua.toml as loaded)."""
+PREVIEW_SENDER = "thidua@chua-cau-hinh.invalid"  # From of a preview when no sender is set (RFC 2606 .invalid)
+
+
+def mail_settings(settings: dict[str, Any], server: bool = True) -> MailSettings:
+    """Read and check the [email] table of the whole settings dict (thidua.toml as loaded). Without `server` (a
+    dry run writes the letter only) the recipients are all it needs: sender, host and port are not required."""
     table = settings.get("email")
     if not isinstance(table, dict):
         raise ThiduaError(f"Thiếu mục {_TABLE} trong thidua.toml; hãy thêm mục này với to, from, host, port, security.")
@@ -81,7 +85,7 @@ def mail_settings(settings: dict[str, Any]) -> MailSettings:
 
     to = _addresses(table, "to", required=True)
     cc = _addresses(table, "cc", required=False)
-    sender_list = _addresses(table, "from", required=True)
+    sender_list = list(_addresses(table, "from", required=server)) or [PREVIEW_SENDER]
     if len(sender_list) != 1:
         raise ThiduaError(f'Mục {_TABLE} from chỉ được ghi một địa chỉ gửi, ví dụ from = "truong@example.edu.vn".')
 
@@ -92,6 +96,8 @@ def mail_settings(settings: dict[str, Any]) -> MailSettings:
         )
 
     host = _text(table, "host", "")
+    if not host and not server:
+        host = "localhost"  # never connected to: a preview is only written
     if not host:
         raise ThiduaError(f'Chưa ghi máy chủ gửi thư: hãy điền host trong mục {_TABLE}, ví dụ host = "smtp.gmail.com".')
     if not _HOST.fullmatch(host):
@@ -303,6 +309,7 @@ def write_eml(message: EmailMessage, path: Path) -> None:
     data = message.as_bytes(policy=policy.SMTP)
     tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as f:
             tmp = Path(f.name)
             f.write(data)

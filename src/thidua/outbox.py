@@ -1,11 +1,13 @@
-"""Sending a month's submission workbook to PGD: build the message, always keep it as .eml beside the
-outputs, refuse a month with errors unless forced, send, and record every attempt in the history."""
+"""Sending a month's submission workbook to the receiving office: build the message, always keep it as .eml
+under output/thu-gui/<YYYY-MM>/, refuse a month with errors unless forced, send, and record every attempt in the
+history."""
 
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from thidua import history, mailer
 from thidua.batch import output_names
@@ -19,16 +21,24 @@ class Outcome:
     exit_code: int
 
 
+SENT_FOLDER = "thu-gui"  # output/thu-gui/<YYYY-MM>/: outside the month's folder, which a re-run replaces
+
+
+def sent_folder(ws: Workspace, month: str) -> Path:
+    return ws.output / SENT_FOLDER / month
+
+
 def send_month(ws: Workspace, month: str, *, dry_run: bool = False, force: bool = False) -> Outcome:
     month, _end = parse_month(month)
     outputs = output_names(ws.month_dir(month), month)
     if not outputs.submission.exists() or not outputs.summary.exists():
         raise UsageError(f"Chưa có báo cáo tháng {month}. Hãy chạy trước: thidua run --month {month}")
     summary = json.loads(outputs.summary.read_text(encoding="utf-8"))
-    mail = mailer.mail_settings(ws.settings)
-    recipient = str(ws.settings.get("recipient", {}).get("name") or "Phòng GD&ĐT")
+    mail = mailer.mail_settings(ws.settings, server=not dry_run)
+    # The office the month's workbook was written to (Kính gửi of the plan, SPEC 10): letter and workbook agree.
+    recipient = str(summary.get("recipient") or ws.settings.get("recipient", {}).get("name") or "Phòng GD&ĐT")
     message = mailer.build_message(summary, outputs.submission, mail, recipient)
-    eml = outputs.folder / f"bao-cao-pgd-{month}.eml"
+    eml = sent_folder(ws, month) / f"bao-cao-pgd-{month}.eml"
     mailer.write_eml(message, eml)
     recipients = ", ".join((*mail.to, *mail.cc))
     message_id = str(message["Message-ID"])

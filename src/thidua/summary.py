@@ -60,6 +60,7 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
     return {
         "school": result.plan.school.name,
         "school_year": result.plan.school.school_year,
+        "recipient": result.plan.school.recipient,
         "month": result.month,
         "as_of": result.month_end.isoformat(),
         "targets": targets_of(result),

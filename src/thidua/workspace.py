@@ -39,9 +39,7 @@ max_inflated_mb = 512            # dung lượng tối đa khi giải nén một
 max_ratio = 100                  # tỷ lệ nén tối đa (chống "bom nén")
 max_rows = 50000                 # số dòng tối đa một trang tính
 
-[recipient]
-name = "Phòng GD&ĐT huyện KonPLông"
-address = ""                     # địa chỉ cơ quan nhận báo cáo (tùy chọn)
+# Cơ quan nhận báo cáo (Kính gửi, Nơi nhận, Ký hiệu) ghi ở trang “Thông tin chung” của kehoach.xlsx.
 
 [email]
 to = []                          # ví dụ ["thidua@pgd.example.vn"]

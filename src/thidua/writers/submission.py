@@ -134,11 +134,14 @@ def _top(sheet: _Sheet, result: MonthResult, title: str, subtitle: str = "") -> 
     _merge(ws, 1, *left, upper(school.name), st(bold=True, align="center"))
     _merge(ws, 0, *right, NATIONAL_TITLE, st(bold=True, align="center"))
     _merge(ws, 1, *right, NATIONAL_MOTTO, st(bold=True, font_size=13, align="center"))
+    _merge(ws, 2, *left, document_number(school.symbol), st(align="center"))
     dated = date_line(school.place, result.report_date)
     _merge(ws, 2, *right, dated, st(italic=True, font_size=13, align="right"))
     _merge(ws, 4, 0, sheet.last_col, title, st(bold=True, font_size=14, align="center"))
     if subtitle:
         _merge(ws, 5, 0, sheet.last_col, subtitle, st(bold=True, align="center"))
+    if school.recipient:
+        _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
 
 
 def _signatures(sheet: _Sheet, result: MonthResult, first_row: int) -> int:
@@ -155,9 +158,20 @@ def _signatures(sheet: _Sheet, result: MonthResult, first_row: int) -> int:
     _merge(ws, names, *right, school.signatory_name, bold)
     recipients = names + 2
     _merge(ws, recipients, *left, "Nơi nhận:", st(bold=True, italic=True, font_size=11))
-    _merge(ws, recipients + 1, *left, f"- {school.parent_body} (báo cáo);", st(font_size=10))
-    _merge(ws, recipients + 2, *left, "- Lưu VT.", st(font_size=10))
-    return recipients + 2
+    lines = copies_lines(school.copies or (f"{school.recipient or school.parent_body} (báo cáo)", "Lưu: VT"))
+    for offset, line in enumerate(lines, start=1):
+        _merge(ws, recipients + offset, *left, line, st(font_size=10))
+    return recipients + len(lines)
+
+
+def document_number(symbol: str) -> str:
+    """'Số:      /BC-THMĐ': the number is left for the clerk to write (Nghị định 30/2020/NĐ-CP, Phụ lục I)."""
+    return f"Số:        /BC-{symbol}" if symbol else "Số:        /BC"
+
+
+def copies_lines(copies: Sequence[str]) -> list[str]:
+    """Nơi nhận as the decree writes it: '- …;' for each recipient, the last ending with '.'."""
+    return [f"- {line}{'.' if i == len(copies) - 1 else ';'}" for i, line in enumerate(copies)]
 
 
 def _finish(sheet: _Sheet, result: MonthResult, total_row: int) -> None:
