@@ -132,10 +132,18 @@ def test_a_plan_base_that_disagrees_with_the_roster_is_a_warning() -> None:
     assert "BGDT_BO" in base.message and "9 GV" in base.message and "26 giáo viên" in base.message
 
 
-def test_packs_are_chosen_by_school_year_and_overrides_are_checked() -> None:
+def test_packs_are_chosen_by_the_date_of_the_vote_and_overrides_are_checked() -> None:
     pack = choose_pack("2021–2022")
     assert pack is not None and pack.rules["cstdcs_share"]["max_share"] == pytest.approx(0.15)
-    assert choose_pack("2035–2036") is None
+    assert choose_pack("2015–2016") is None
+    assert choose_pack(D(2023, 12, 31)).name.endswith("Nghị định 91/2017/NĐ-CP")  # type: ignore[union-attr]
+    law_2022 = choose_pack(D(2024, 5, 31))  # the vote of 2023–2024: the 2022 law is in force
+    assert law_2022 is not None and "06/2022/QH15" in law_2022.name and "98/2023" in law_2022.name
+    assert "cstdcs_share" not in law_2022.rules  # no 15% cap any more
+    later = choose_pack(D(2026, 5, 31))
+    assert later is not None and "152/2025" in later.name
+    assert later.rules["collective_ldxs"]["min_share"] == pytest.approx(0.7)
+    assert later.rules["cstdcs_conditions"]["htxsnv_route"] is False
     from thidua.errors import ThiduaError
 
     with pytest.raises(ThiduaError, match=r"rules\.khong_co"):

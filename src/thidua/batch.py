@@ -157,10 +157,11 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
     progress.stage("read + repair + validate")
     result = measure(plan, merge(records, plan, report, month_end), month, month_end, report)
-    pack = choose_pack(plan.school.school_year, ws.settings.get("rules"), ws.root)
+    pack = choose_pack(plan.year_end, ws.settings.get("rules"), ws.root)  # the law in force on the vote's day
     if pack is None:
-        report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year)
+        report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year, vote=f"{plan.year_end:%d/%m/%Y}")
     else:
+        result.rule_pack = pack.name
         apply_rules(result, pack, report)
     progress.stage("merge + measure + rules")
     return result

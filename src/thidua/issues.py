@@ -267,7 +267,7 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         W,
         "CSTĐCS chưa có sáng kiến",
         "Ở bước {stage}, “{name}” là Chiến sĩ thi đua cơ sở nhưng {missing}; danh hiệu này cần đạt Lao động tiên "
-        "tiến và có sáng kiến được công nhận ({source}). Hãy bổ sung sáng kiến hoặc xem lại danh hiệu.",
+        "tiến và {needed} ({source}). Hãy bổ sung hoặc xem lại danh hiệu.",
     ),
     "rule-cstdcs-share": (
         W,
@@ -278,8 +278,19 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     "rule-collective-share": (
         W,
         "Tập thể chưa đủ tỷ lệ LĐTT",
-        "“{title}” cần trên {share} cá nhân đạt Lao động tiên tiến ({source}); theo {stage} hiện có "
+        "“{title}” cần {above} {share} cá nhân đạt Lao động tiên tiến ({source}); theo {stage} hiện có "
         "{ldtt}/{members} người.",
+    ),
+    "rule-collective-cstdcs": (
+        W,
+        "Tập thể chưa có CSTĐCS",
+        "“{title}” cần ít nhất {needed} cá nhân đạt Chiến sĩ thi đua cơ sở ({source}); theo {stage} hiện có {cstdcs}.",
+    ),
+    "rule-not-checked": (
+        N,
+        "Quy định chưa kiểm tra được",
+        "Quy định “{rule}” ({source}) chưa được kiểm tra vì các mẫu chưa có số liệu cho việc này: {why}. Hội đồng "
+        "thi đua cần tự xem xét.",
     ),
     "rule-collective-discipline": (
         W,
@@ -311,7 +322,8 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     "rule-pack-missing": (
         N,
         "Chưa có bộ quy định cho năm học",
-        "thidua chưa có bộ quy định thi đua cho năm học {value}; các quy định không được kiểm tra.",
+        "thidua chưa có bộ quy định thi đua cho năm học {value} (ngày bình xét {vote}); các quy định không được "
+        "kiểm tra. Có thể thêm bộ quy định vào thư mục quy-dinh/ của thư mục làm việc.",
     ),
 }
 
@@ -352,6 +364,8 @@ TOPICS: dict[str, str] = dict.fromkeys(
         "rule-cstdcs-share",
         "rule-collective-share",
         "rule-collective-discipline",
+        "rule-collective-cstdcs",
+        "rule-not-checked",
         "rule-ldtt-discipline",
         "rule-ldtt-rating",
         "rule-ldtt-recruited",

@@ -349,6 +349,7 @@ class MonthResult:
     previous_month: str | None = None
     # month (rows, in order) × charted target code → achieved ratio (NaN: none)
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule_pack: str | None = None  # the name of the rule pack applied (it names the law and the decree)
 
     @property
     def not_submitted(self) -> pd.DataFrame:

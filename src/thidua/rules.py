@@ -1,8 +1,9 @@
 """Rules of the school year: warnings for the board, never changes to the counts.
 
-What a rule says (figures, legal source) is data in a rule pack (rulepacks/*.toml), chosen by the plan's
-school year and overridable in thidua.toml; how each kind of rule is checked is the code below. A later pack
-(for instance the 2022 law in force from 2024) reuses these checks with its own figures and sources."""
+What a rule says (figures, legal source) is data in a rule pack (rulepacks/*.toml), chosen by the date of the
+year-end vote (the last round's end) and overridable in thidua.toml; how each kind of rule is checked is the code
+below. The packs of the 2022 law reuse these checks with their own figures and sources; a rule whose data the
+templates do not carry is listed as not checked."""
 
 from __future__ import annotations
 
@@ -30,11 +31,12 @@ Params = dict[str, Any]
 
 @dataclass(frozen=True)
 class RulePack:
-    """A set of rules with their figures and legal sources, for a span of school years."""
+    """A set of rules with their figures and legal sources, for the year-end votes held from `votes_from` to
+    `votes_until`."""
 
     name: str
-    first_year: int
-    last_year: int
+    votes_from: dt.date
+    votes_until: dt.date
     rules: dict[str, Params]
 
 
@@ -49,12 +51,22 @@ PACK_FOLDER = "quy-dinh"  # a workspace's own rule packs (later laws), preferred
 
 
 def _pack(name: str, source: str) -> RulePack:
+    """A pack from its TOML: `votes_from` / `votes_until` (dates of the year-end vote), or the older
+    `first_year` / `last_year` (school years starting in those calendar years)."""
     try:
         data = tomllib.loads(source)
-        return RulePack(str(data["name"]), int(data["first_year"]), int(data["last_year"]), dict(data.get("rules", {})))
+        if "votes_from" in data or "votes_until" in data:
+            start, end = data.get("votes_from", dt.date.min), data.get("votes_until", dt.date.max)
+            if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+                raise ValueError("votes_from và votes_until phải là ngày dạng 2024-01-01")
+        else:
+            start = dt.date(int(data["first_year"]), 8, 1)
+            end = dt.date(int(data["last_year"]) + 1, 7, 31)
+        return RulePack(str(data["name"]), start, end, dict(data.get("rules", {})))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ThiduaError(
-            f"Bộ quy định {name} viết sai ({exc}); cần name, first_year, last_year và [rules.*]."
+            f"Bộ quy định {name} viết sai ({exc}); cần name, votes_from, votes_until (hoặc first_year, last_year) và "
+            "[rules.*]."
         ) from exc
 
 
@@ -71,11 +83,13 @@ def available_packs(workspace: Path | None = None) -> list[RulePack]:
 
 
 def choose_pack(
-    school_year: str, overrides: dict[str, Any] | None = None, workspace: Path | None = None
+    vote: dt.date | str, overrides: dict[str, Any] | None = None, workspace: Path | None = None
 ) -> RulePack | None:
-    """The pack covering the plan's school year, with the workspace's overrides merged in; None if none does."""
-    start = school_year_start(school_year)
-    pack = next((p for p in available_packs(workspace) if p.first_year <= start <= p.last_year), None)
+    """The pack in force on the day of the year-end vote (a school year's name stands for its last day), with the
+    workspace's overrides merged in; None if none covers it."""
+    if isinstance(vote, str):
+        vote = dt.date(school_year_start(vote) + 1, 7, 31)
+    pack = next((p for p in available_packs(workspace) if p.votes_from <= vote <= p.votes_until), None)
     if pack is None:
         return None
     merged = {name: dict(params) for name, params in pack.rules.items()}
@@ -84,7 +98,7 @@ def choose_pack(
             if name not in merged:
                 raise ThiduaError(f"Mục [rules.{name}] trong thidua.toml không phải quy định nào của bộ “{pack.name}”.")
             merged[name].update(params)
-    return RulePack(pack.name, pack.first_year, pack.last_year, merged)
+    return RulePack(pack.name, pack.votes_from, pack.votes_until, merged)
 
 
 def capped(share: float, total: int, rounding: str) -> int:
@@ -130,26 +144,45 @@ class _Checker:
 
     # --- the kinds of rule -----------------------------------------------------------------------------------
     def cstdcs_conditions(self, p: Params) -> None:
+        """LĐTT and a recognised initiative; under the 2022 law also an accepted research project and, as a
+        setting, a rating of Hoàn thành xuất sắc nhiệm vụ."""
         min_level = vocab.level_rank(p.get("min_initiative_level", "Trường"))
+        research, excellent = bool(p.get("research_route", False)), bool(p.get("htxsnv_route", False))
+        needed = "có sáng kiến được công nhận" + (" hoặc đề tài nghiên cứu được nghiệm thu" if research else "")
+        needed += " hoặc được xếp loại Hoàn thành xuất sắc nhiệm vụ" if excellent else ""
         cstdcs = titles_counted_as("cstdcs")
-        regs = self.regs[self.regs["title"].isin(cstdcs) & (self.regs["initiative"] == "")]
-        for reg in rows(regs):
-            self.person_issue(
-                "rule-cstdcs-initiative",
-                reg,
-                "initiative",
-                reg.title,
-                stage="đăng ký",
-                missing="chưa ghi tên sáng kiến",
-                source=p["source"],
-            )
+        if p.get("check_registration", True):
+            regs = self.regs[self.regs["title"].isin(cstdcs) & (self.regs["initiative"] == "")]
+            for reg in rows(regs):
+                self.person_issue(
+                    "rule-cstdcs-initiative",
+                    reg,
+                    "initiative",
+                    reg.title,
+                    stage="đăng ký",
+                    missing="chưa ghi tên sáng kiến",
+                    needed=needed,
+                    source=p["source"],
+                )
         results = self.records.results
         recognised = results[
             (results["activity"] == vocab.SKKN)
             & results["result"].isin(vocab.RECOGNISED_RESULTS)
             & (results["level"].map(vocab.LEVEL_RANKS).astype("float64") >= min_level)
         ]["person"]
-        votes = self.votes[self.votes["title"].isin(cstdcs) & ~self.votes["person"].isin(recognised)]
+        qualified = set(recognised)
+        if research:
+            accepted = results[
+                (results["activity"] == vocab.RESEARCH)
+                & results["result"].isin((vocab.RESULT_RECOGNISED, vocab.RESULT_PASSED))
+            ]
+            qualified |= set(accepted["person"])
+        if excellent:
+            qualified |= set(self.votes.loc[self.votes["rating"] == vocab.RATINGS[0], "person"])
+        missing = "báo cáo kết quả chưa có sáng kiến nào được công nhận" + (
+            " hay đề tài nào được nghiệm thu" if research else ""
+        )
+        votes = self.votes[self.votes["title"].isin(cstdcs) & ~self.votes["person"].isin(qualified)]
         for vote in rows(votes):
             self.person_issue(
                 "rule-cstdcs-initiative",
@@ -157,7 +190,8 @@ class _Checker:
                 "title",
                 vote.title,
                 stage="bình xét",
-                missing="báo cáo kết quả chưa có sáng kiến nào được công nhận",
+                missing=missing,
+                needed=needed,
                 source=p["source"],
             )
 
@@ -187,28 +221,45 @@ class _Checker:
                 )
 
     def collective_ldtt(self, p: Params) -> None:
+        """A collective title's share of LĐTT members (more than `min_share`, or at least it when `at_least`),
+        its CSTĐCS (`min_cstdcs`) and, when the pack says so, nobody disciplined above `worst_discipline`."""
         wanted = text.key(p.get("title", "Tập thể lao động tiên tiến"))
         titles = [c for c in self.plan.collectives if c.registered and wanted in text.key(c.title)]
         if not titles:
             return
         members = len(self.plan.roster)
-        worst = _rank(vocab.DISCIPLINES, str(p.get("worst_discipline", "Khiển trách")))
-        if len(self.votes):
-            stage, ldtt = "bình xét", self.figure(TITLE_LDTT, ACHIEVED)
+        worst = _rank(vocab.DISCIPLINES, str(p["worst_discipline"])) if "worst_discipline" in p else None
+        voted = bool(len(self.votes))
+        stage = "bình xét" if voted else "đăng ký"
+        ldtt = self.figure(TITLE_LDTT, ACHIEVED if voted else REGISTERED)
+        cstdcs = self.figure(TITLE_CSTDCS, ACHIEVED if voted else REGISTERED)
+        disciplined: list[str] = []
+        if voted and worst is not None:
             ranks = self.votes["discipline"].map(lambda d: _rank(vocab.DISCIPLINES, str(d))).astype("int64")
             disciplined = [self.plan.roster[k].label for k in self.votes.loc[ranks > worst, "person"]]
-        else:
-            stage, ldtt, disciplined = "đăng ký", self.figure(TITLE_LDTT, REGISTERED), []
-        share = float(p["min_share"])
-        if members and ldtt / members <= share:
+        share, at_least = float(p["min_share"]), bool(p.get("at_least", False))
+        short = ldtt / members < share if at_least else ldtt / members <= share
+        if members and short:
             self.plan_issue(
                 "rule-collective-share",
                 f"{ldtt}/{members}",
                 stage=stage,
                 title=titles[0].title,
+                above="ít nhất" if at_least else "trên",
                 ldtt=ldtt,
                 members=members,
                 share=f"{share:.0%}",
+                source=p["source"],
+            )
+        needed = int(p.get("min_cstdcs", 0))
+        if cstdcs < needed:
+            self.plan_issue(
+                "rule-collective-cstdcs",
+                str(cstdcs),
+                title=titles[0].title,
+                needed=needed,
+                cstdcs=cstdcs,
+                stage=stage,
                 source=p["source"],
             )
         if disciplined:
@@ -221,9 +272,13 @@ class _Checker:
             )
 
     def ldtt_conditions(self, p: Params) -> None:
-        worst = _rank(vocab.DISCIPLINES, str(p.get("worst_discipline", "Không")))
+        """The rating (`min_rating`, Hoàn thành tốt nhiệm vụ by default); nobody disciplined above
+        `worst_discipline` and `min_months` since recruitment only when the pack names them."""
+        worst = (
+            _rank(vocab.DISCIPLINES, str(p["worst_discipline"])) if "worst_discipline" in p else len(vocab.DISCIPLINES)
+        )
         min_rating = _rank(vocab.RATINGS, str(p.get("min_rating", vocab.RATINGS[1])))
-        months = int(p.get("min_months", 10))
+        months = int(p.get("min_months", 0))
         ldtt = titles_counted_as("ldtt")
         voted = self.votes[self.votes["title"].isin(ldtt)]
         for vote in rows(voted):
@@ -242,7 +297,10 @@ class _Checker:
                     minimum=vocab.RATINGS[min_rating],
                     source=p["source"],
                 )
-            self._recruited(vote, as_date(vote.date) or self.plan.year_end, months, "bình xét", p)
+            if months:
+                self._recruited(vote, as_date(vote.date) or self.plan.year_end, months, "bình xét", p)
+        if not months:
+            return
         regs = self.regs[self.regs["title"].isin(ldtt) & ~self.regs["person"].isin(self.votes["person"])]
         for reg in rows(regs):
             self._recruited(reg, self.plan.year_end, months, "đăng ký", p)
@@ -292,11 +350,23 @@ class _Checker:
                     source=p["source"],
                 )
 
+    def not_checked(self, p: Params) -> None:
+        """A rule of the pack whose data the templates do not carry: listed, never silently passed."""
+        self.report.add(
+            "rule-not-checked",
+            file=PLAN_FILE,
+            value=str(p.get("rule", "")),
+            rule=p.get("rule", ""),
+            why=p.get("why", ""),
+            source=p["source"],
+        )
+
 
 CHECKS: dict[str, Callable[[_Checker, Params], None]] = {
     "cstdcs_conditions": _Checker.cstdcs_conditions,
     "cstdcs_share": _Checker.cstdcs_share,
     "collective_ldtt": _Checker.collective_ldtt,
+    "collective_ldxs": _Checker.collective_ldtt,  # the same check with the pack's figures for Lao động xuất sắc
     "ldtt_conditions": _Checker.ldtt_conditions,
     "late_registration": _Checker.late_registration,
     "plan_base": _Checker.plan_base,
@@ -307,7 +377,7 @@ def apply_rules(result: MonthResult, pack: RulePack, report: Report) -> None:
     """Check the month against the pack; each finding is a warning naming its figures and legal source."""
     checker = _Checker(result, report)
     for name, params in pack.rules.items():
-        check = CHECKS.get(name)
+        check = _Checker.not_checked if name.startswith("not_checked") else CHECKS.get(name)
         if check is None:
             raise ThiduaError(f"Bộ quy định “{pack.name}” có quy định “{name}” mà thidua chưa biết cách kiểm tra.")
         if params.get("enabled", True):

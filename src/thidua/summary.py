@@ -61,6 +61,7 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
         "school": result.plan.school.name,
         "school_year": result.plan.school.school_year,
         "recipient": result.plan.school.recipient,
+        "rule_pack": result.rule_pack,
         "month": result.month,
         "as_of": result.month_end.isoformat(),
         "targets": targets_of(result),

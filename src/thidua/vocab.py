@@ -92,6 +92,7 @@ def level_rank(level: str | None) -> int:
 
 SKKN = "Sáng kiến kinh nghiệm"
 DDDH = "Đồ dùng dạy học"
+RESEARCH = "Đề tài nghiên cứu"  # an accepted research project opens CSTĐCS under the 2022 law (SPEC 4.3)
 ACTIVITY = Vocabulary(
     "Nội dung",
     (
@@ -103,6 +104,7 @@ ACTIVITY = Vocabulary(
         "Thao giảng",
         "Dự giờ",
         "Bài viết",
+        RESEARCH,
         "Khác",
     ),
     {
@@ -111,6 +113,7 @@ ACTIVITY = Vocabulary(
         "Tiết học yêu thương": ("Tiết dạy yêu thương",),
         "Bài soạn video trực tuyến": ("Video", "Bài giảng video", "Bài soạn video", "Video trực tuyến"),
         "Thiết kế bài giảng điện tử": ("Bài giảng điện tử", "BGĐT", "BGDT", "E-learning"),
+        RESEARCH: ("Đề tài", "Đề tài khoa học", "Nghiên cứu khoa học", "Đề tài NCKH"),
     },
 )
 
