@@ -97,3 +97,14 @@ def test_the_2022_law_replaces_the_cap_and_opens_the_research_route(tmp_path: Pa
 def test_the_law_of_2024_names_its_own_decree(tmp_path: Path) -> None:
     _root, summary, _rules = _year(tmp_path, "2023-2024", "2024-05")
     assert summary["rule_pack"] == "Luật Thi đua, khen thưởng số 06/2022/QH15 và Nghị định 98/2023/NĐ-CP"
+
+
+def test_the_rule_sheet_names_the_pack_and_lists_what_it_cannot_check(tmp_path: Path) -> None:
+    from thidua.writers.dashboard import SHEET_RULES
+
+    root, _summary, _rules = _year(tmp_path, "2025-2026", "2026-05")
+    book = openpyxl.load_workbook(root / "output" / "2026-05" / "tong-hop-thi-dua-2026-05.xlsx")
+    sheet = book[SHEET_RULES]
+    assert "Nghị định 152/2025/NĐ-CP" in str(sheet["A2"].value) and "31/05/2026" in str(sheet["A2"].value)
+    listed = [str(cell.value) for row in sheet.iter_rows(min_row=4) for cell in row if cell.value]
+    assert any("chưa được kiểm tra" in text for text in listed)

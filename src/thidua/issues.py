@@ -320,7 +320,7 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Đăng ký ngày {value}, sau hạn nộp {deadline} ({source}). Ban thi đua quyết định có nhận hay không.",
     ),
     "rule-pack-missing": (
-        N,
+        W,
         "Chưa có bộ quy định cho năm học",
         "thidua chưa có bộ quy định thi đua cho năm học {value} (ngày bình xét {vote}); các quy định không được "
         "kiểm tra. Có thể thêm bộ quy định vào thư mục quy-dinh/ của thư mục làm việc.",

@@ -131,8 +131,14 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
         _teams(add_sheet(wb, SHEET_TEAMS), styles, result)
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result)
         _missing(add_sheet(wb, SHEET_MISSING), styles, result)
+        applied = f"Bộ quy định áp dụng: {result.rule_pack}" if result.rule_pack else "Chưa có bộ quy định cho năm học"
         _issues(
-            add_sheet(wb, SHEET_RULES), styles, rule_findings(result), "KIỂM TRA QUY ĐỊNH THI ĐUA", NO_RULE_FINDINGS
+            add_sheet(wb, SHEET_RULES),
+            styles,
+            rule_findings(result),
+            "KIỂM TRA QUY ĐỊNH THI ĐUA",
+            NO_RULE_FINDINGS,
+            subtitle=f"{applied} (ngày bình xét {result.plan.year_end:%d/%m/%Y})",
         )
         rules = set(map(id, rule_findings(result)))  # on their own sheet just before: listed once
         others = [issue for issue in result.issues if id(issue) not in rules]
@@ -471,9 +477,11 @@ def rule_findings(result: MonthResult) -> list[Issue]:
     return [i for i in result.issues if i.topic == TOPIC_RULE]
 
 
-def _issues(ws: Worksheet, styles: Styles, issues: list[Issue], title: str, empty: str) -> None:
+def _issues(ws: Worksheet, styles: Styles, issues: list[Issue], title: str, empty: str, subtitle: str = "") -> None:
     last_col = len(ISSUE_COLUMNS) - 1
     merge_text(ws, 0, 0, last_col, title, styles(bold=True, font_size=14, align="center"))
+    if subtitle:
+        merge_text(ws, 1, 0, last_col, subtitle, styles(italic=True, align="center"))
     header = TABLE_HEADER_ROW
     write_header(ws, header, ISSUE_COLUMNS, styles.header)
     fields = ("severity", "code", "file", "sheet", "cell", "value", "person", "message")
