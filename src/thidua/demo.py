@@ -110,13 +110,22 @@ _CS_WON = {1, 4, 11, 20}
 _NO_TITLE = {15, 27, 30, 31, 32}
 
 
+VOTERS = 32  # the staff who voted at the year-end meeting
+_REWARD = "Giấy khen của Chủ tịch UBND huyện"
+
+
 def _vote_rows() -> list[list[Any]]:
     rows = []
     for p in PLAN.roster:
         title = _CS if p.stt in _CS_WON else "Không" if p.stt in _NO_TITLE else _LDTT
         rating = "HTXSNV" if p.stt in _CS_WON else "HTNV" if p.stt == 30 else "HTTNV"
         decision = "" if title == "Không" else "98/QĐ-THMĐ"
-        rows.append([p.stt, p.name, p.birth_date, rating, "Không", title, decision, D(2022, 5, 25), ""])
+        # The reward proposed: the registered Giấy khen for the CSTĐCS; one teacher proposed for the principal's.
+        reward = _REWARD if p.stt in _CS_WON else "Giấy khen của Hiệu trưởng" if p.stt == 9 else ""
+        ballot = (VOTERS - p.stt % 3, VOTERS) if title != "Không" else (None, None)
+        rows.append(
+            [p.stt, p.name, p.birth_date, rating, "Không", title, reward, *ballot, decision, D(2022, 5, 25), ""]
+        )
     return rows
 
 
@@ -136,7 +145,7 @@ def _registration_row(
     p: Person, stt: int, *, name: str | None = None, title: str | None = None, date: object = None
 ) -> list[Any]:
     t, initiative, level, aid, marks, when = REGISTRATIONS[p.stt]
-    reward = "Giấy khen của Chủ tịch UBND huyện" if t == _CS else ""
+    reward = _REWARD if t == _CS else ""
     return [
         stt,
         name or p.name,

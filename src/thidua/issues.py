@@ -171,6 +171,16 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "Đánh dấu không rõ",
         "Cột “{column}” chỉ đánh dấu x khi có đăng ký, hoặc để trống khi không. Giá trị “{value}” không rõ nghĩa.",
     ),
+    "number-invalid": (
+        E,
+        "Số không hợp lệ",
+        "Cột “{column}” cần một số nguyên (ví dụ 25), không phải “{value}”. Hãy sửa rồi gửi lại.",
+    ),
+    "votes-over-total": (
+        E,
+        "Số phiếu đồng ý lớn hơn tổng số phiếu",
+        "Số phiếu đồng ý ({value}) lớn hơn tổng số phiếu ({total}). Hãy kiểm tra lại biên bản bình xét.",
+    ),
     "date-invalid": (
         E,
         "Ngày không hợp lệ",

@@ -43,7 +43,19 @@ RESULT_COLUMNS = (
     "note",
     *PROVENANCE,
 )
-VOTE_COLUMNS = ("person", "rating", "discipline", "title", "decision", "date", "note", *PROVENANCE)
+VOTE_COLUMNS = (
+    "person",
+    "rating",
+    "discipline",
+    "title",
+    "decision",
+    "date",
+    "note",
+    "reward",
+    "votes_for",
+    "votes_total",
+    *PROVENANCE,
+)
 
 # Closed vocabularies become Categoricals in the vocabulary's order, so sorting and grouping follow the domain.
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -96,6 +108,8 @@ def _column(name: str, values: tuple[object, ...], activities: tuple[str, ...]) 
         return dates(values).to_numpy()  # type: ignore[arg-type]
     if name in ("person", "row", "layout", "registration"):
         return np.fromiter(values, dtype=np.int64, count=len(values))
+    if name in ("votes_for", "votes_total"):
+        return pd.array(list(values), dtype="Int64")
     if name in CATEGORIES or name == "activity":
         categories = activities if name == "activity" else CATEGORIES[name]
         codes: dict[object, int] = {value: i for i, value in enumerate(categories)}

@@ -107,10 +107,27 @@ class RecordSink:
         decision: str = "",
         date: dt.date | None = None,
         note: str = "",
+        reward: str = "",
+        votes_for: int | None = None,
+        votes_total: int | None = None,
         place: Place = NOWHERE,
     ) -> None:
-        """Year-end vote (bình xét) of one person."""
-        self._votes.append((person, rating or None, discipline or None, title, decision, date, note, *place))
+        """Year-end vote (bình xét) of one person, with the reward proposed and the ballot when the sheet has them."""
+        self._votes.append(
+            (
+                person,
+                rating or None,
+                discipline or None,
+                title,
+                decision,
+                date,
+                note,
+                reward,
+                votes_for,
+                votes_total,
+                *place,
+            )
+        )
 
     def records(self, files: dict[str, str] | None = None) -> Records:
         """The frames, made once at the end of validation: the sink then lets go of its rows (at province scale

@@ -14,7 +14,7 @@ from thidua.model import Person, Plan
 from thidua.read import RawSheet
 from thidua.sink import Place, RecordSink
 from thidua.text import clean, fold, key
-from thidua.values import cell_text, is_blank, parse_date
+from thidua.values import cell_text, is_blank, parse_date, parse_int
 from thidua.year import parse_school_year
 
 FORMULA_STARTS = ("=", "+", "@")
@@ -114,6 +114,15 @@ class _Row:
                 choices=", ".join(c for c in voc.choices if c),
             )
         return found
+
+    def whole(self, field_key: str) -> int | None:
+        """A whole number (0 or more), None when blank; anything else is an error at the cell."""
+        value = self.raw(field_key)
+        try:
+            return parse_int(value)
+        except ValueError:
+            self.add("number-invalid", field_key, value, column=self.labels[field_key])
+            return None
 
     def date(self, field_key: str, hint: str = "", in_year: bool = True) -> dt.date | None:
         value = self.raw(field_key)
@@ -328,8 +337,21 @@ def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
         "title", vocab.TITLE_VOTED, "danh hiệu đạt (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không)"
     )
     decision, date, note = row.text("decision"), row.date("date"), row.text("note")
+    reward, votes_for, votes_total = row.text("reward"), row.whole("votes_for"), row.whole("votes_total")
+    if votes_for is not None and votes_total is not None and votes_for > votes_total:
+        row.add("votes-over-total", "votes_for", votes_for, total=votes_total)
     if row.errors or row.person is None or title is None:
         return
     out.vote(
-        row.key, title, rating=rating, discipline=discipline, decision=decision, date=date, note=note, place=row.place
+        row.key,
+        title,
+        rating=rating,
+        discipline=discipline,
+        decision=decision,
+        date=date,
+        note=note,
+        reward=reward,
+        votes_for=votes_for,
+        votes_total=votes_total,
+        place=row.place,
     )
