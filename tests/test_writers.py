@@ -18,7 +18,8 @@ from thidua.measure import MonthResult
 from thidua.model import Person
 from thidua.records import Records
 from thidua.text import name_sort_key
-from thidua.writers.dashboard import RULES_ELSEWHERE, rule_findings, write_dashboard
+from thidua.workspace import Workspace
+from thidua.writers.dashboard import RULES_ELSEWHERE, rule_findings, team_order, write_dashboard
 from thidua.writers.issue_report import in_reading_order, person_order, write_issue_report
 from thidua.writers.submission import write_submission
 
@@ -239,20 +240,20 @@ def test_overview_chart_and_conditional_formatting(written: dict[str, Path]) -> 
     ws = openpyxl.load_workbook(written["dashboard"])["Tổng quan"]
     assert len(ws._charts) == 1
     chart = ws._charts[0]
-    assert chart.tagname == "barChart" and chart.type == "col"
+    assert chart.tagname == "barChart" and chart.type == "bar"  # horizontal: the names read along the bars
     assert len(chart.series) == 3
     rules = {str(rng.sqref): [r.type for r in rng.rules] for rng in ws.conditional_formatting}
     status = _find(ws, "Tình trạng").column_letter
     ratio = _find(ws, "Tỷ lệ đạt").column_letter
-    assert any(k.startswith(ratio) and "colorScale" in v for k, v in rules.items())
-    status_rules = [r for rng in ws.conditional_formatting if str(rng.sqref).startswith(status) for r in rng.rules]
-    assert {r.formula[0] for r in status_rules} == {'"Đạt"', '"Vượt"', '"Đủ đăng ký"', '"Thiếu đăng ký"', '"Không đạt"'}
+    assert any(k.startswith(ratio) and "dataBar" in v for k, v in rules.items())
+    # status cells are coloured by the target's pace as they are written (tests/test_dashboard_reading.py)
+    assert not [r for rng in ws.conditional_formatting if str(rng.sqref).startswith(status) for r in rng.rules]
 
 
 def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result: MonthResult) -> None:
     wb = openpyxl.load_workbook(written["dashboard"])
     header, rows = _table(wb["Theo tổ"], "Tổ")
-    assert [r[0] for r in rows] == [*list(result.teams["team"]), "Tổng cộng"]
+    assert [r[0] for r in rows] == [*team_order(result.teams["team"]), "Tổng cộng"]
     assert rows[-1][1] == f"=SUM(B4:B{3 + len(result.teams)})"
     cached = openpyxl.load_workbook(written["dashboard"], data_only=True)["Theo tổ"]
     _, cached_rows = _table(cached, "Tổ")
@@ -285,11 +286,11 @@ def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result
     header, rows = _table(ws, "STT")
     rules = rule_findings(result)
     assert rules  # the rule findings have their own sheet and are not listed twice
-    assert [(r[1], r[2], r[3], r[5]) for r in rows] == [
+    assert [(r[1], r[-1], r[3], r[5]) for r in rows] == [
         (i.severity.value, i.code, i.file or None, i.cell or None) for i in result.issues if i not in rules
     ]
     _, rule_rows = _table(wb["Kiểm tra quy định"], "STT")
-    assert [r[2] for r in rule_rows] == [i.code for i in rules]
+    assert [r[-1] for r in rule_rows] == [i.code for i in rules]
     assert _find(ws, RULES_ELSEWHERE)
     assert ws.auto_filter.ref
 
@@ -325,18 +326,24 @@ def test_injection_strings_are_text(written: dict[str, Path], name: str) -> None
 
 def test_submission_official_layout(written: dict[str, Path]) -> None:
     wb = openpyxl.load_workbook(written["submission"])
-    assert wb.sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng"]
+    assert wb.sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng", "Tổng kết năm học"]
     for ws in wb.worksheets:
-        merged = {str(r): ws[str(r).split(":")[0]].value for r in ws.merged_cells.ranges}
+        merged = {c.coordinate: c.value for row in ws.iter_rows(max_row=8) for c in row if c.value}
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in merged.values()
         assert "Độc lập - Tự do - Hạnh phúc" in merged.values()
         assert "PHÒNG GD&ĐT HUYỆN KONPLÔNG" in merged.values()
         assert "TRƯỜNG TIỂU HỌC MĂNG ĐEN" in merged.values()
-        assert "Măng Đen, ngày 31 tháng 05 năm 2022" in merged.values()
+        dated = (
+            "Măng Đen, ngày 04 tháng 10 năm 2021"
+            if ws.title.startswith("Đăng ký")
+            else "Măng Đen, ngày 31 tháng 05 năm 2022"
+        )
+        assert dated in merged.values()  # registrations at the deadline, results at the month's end
         national = _find(ws, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
         assert national.font.b and national.font.name == "Times New Roman"
-        assert _find(ws, "TRƯỜNG TIỂU HỌC MĂNG ĐEN").font.b
-        assert _find(ws, "Măng Đen, ngày 31 tháng 05 năm 2022").font.i
+        school = _find(ws, "TRƯỜNG TIỂU HỌC MĂNG ĐEN")
+        assert school.font.b and _find(ws, dated).font.i
+        assert school.row == 2 and ws.row_dimensions[3].height < 6  # the rule lines' row (drawn: see below)
         stt = _find(ws, "STT")
         assert national.row < stt.row
         assert national.column > _find(ws, "PHÒNG GD&ĐT HUYỆN KONPLÔNG").column
@@ -365,8 +372,8 @@ def test_submission_official_layout(written: dict[str, Path]) -> None:
             "Kính gửi: Phòng GD&ĐT huyện KonPLông",
             "Tổng cộng",
         ):
-            assert text in values, (ws.title, text)
-        assert _find(ws, "Võ Thị Thanh Hương").row > _find(ws, "Tổng cộng").row
+            assert text in values or (text == "Tổng cộng" and ws.title == "Tổng kết năm học"), (ws.title, text)
+        assert _find(ws, "Võ Thị Thanh Hương").row > _find(ws, "STT").row
     assert _find(wb["Đăng ký cá nhân"], "BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC 2021–2022")
     assert _find(wb["Đăng ký tập thể"], "BẢNG ĐĂNG KÝ DANH HIỆU THI ĐUA TẬP THỂ NĂM HỌC 2021–2022")
     assert _find(wb["Kết quả tháng"], "BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU THI ĐUA THÁNG 05/2022")
@@ -389,8 +396,7 @@ def test_submission_individual_rows_and_totals(written: dict[str, Path], result:
         TIET,
         VIDEO,
         BGDT,
-        "Ghi chú",
-    ]
+    ]  # no staff notes: they are the school's own
     data, total, among = rows[:-2], rows[-2], rows[-1]
     registered = list(result.persons[result.persons["registration"]].itertuples())
     assert [r[1] for r in data] == [p.name for p in registered]  # roster order
@@ -425,23 +431,28 @@ def test_submission_collective_and_results(written: dict[str, Path], result: Mon
     assert wb["Đăng ký tập thể"].cell(_find(wb["Đăng ký tập thể"], "STT").row + 1, 7).number_format == "dd/mm/yyyy"
 
     header, rows = _table(wb["Kết quả tháng"], "STT")
-    assert header == ["STT", "Mã", "Chỉ tiêu", "Số chỉ tiêu", "Cơ sở", "Đăng ký", "Đạt được", "Tỷ lệ đạt", "Tình trạng"]
+    assert header == ["STT", "Chỉ tiêu", "Số chỉ tiêu", "Cơ sở", "Đăng ký", "Đạt được", "Tỷ lệ đạt", "Tình trạng"]
     data = rows[:-1]
-    assert [r[1] for r in data] == [t.code for t in result.targets.itertuples()]
-    assert [(r[5], r[6], r[8]) for r in data] == [
+    assert [r[1] for r in data] == [t.name for t in result.targets.itertuples()]  # names, never codes
+    assert [(r[4], r[5], r[7]) for r in data] == [
         (t.registered, t.achieved, t.status) for t in result.targets.itertuples()
     ]
-    assert rows[-1][2] == len(result.targets)
-    assert rows[-1][8] == sum(t.status in ("Đạt", "Vượt") for t in result.targets.itertuples())
+    assert rows[-1][1] == len(result.targets)
+    assert rows[-1][7] == sum(t.status in ("Đạt", "Vượt") for t in result.targets.itertuples())
 
 
-def test_submission_date_line_in_registration_month(october: MonthResult, tmp_path: Path) -> None:
+def test_submission_dates_registrations_at_the_deadline_and_results_at_the_months_end(
+    october: MonthResult, tmp_path: Path
+) -> None:
     path = tmp_path / "nop.xlsx"
-    write_submission(october, path)
+    write_submission(october, path, today=dt.date(2021, 11, 3))
     wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets:
-        assert _find(ws, "Măng Đen, ngày 04 tháng 10 năm 2021")
+    for name in ("Đăng ký cá nhân", "Đăng ký tập thể"):
+        assert _find(wb[name], "Măng Đen, ngày 04 tháng 10 năm 2021")
+    assert _find(wb["Kết quả tháng"], "Măng Đen, ngày 31 tháng 10 năm 2021")  # the counts run to 31/10
     assert _find(wb["Kết quả tháng"], "BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU THI ĐUA THÁNG 10/2021")
+    write_submission(october, path, today=dt.date(2021, 10, 20))  # the month is not over: the day of the run
+    assert _find(openpyxl.load_workbook(path)["Kết quả tháng"], "Măng Đen, ngày 20 tháng 10 năm 2021")
 
 
 def test_writers_are_deterministic(result: MonthResult, tmp_path: Path) -> None:
@@ -558,3 +569,72 @@ def test_team_sheet_names_stay_distinct() -> None:
     clash = _sheet_name("Tổng hợp", used)
     assert len({first.casefold(), second.casefold(), clash.casefold()}) == 3
     assert all(len(n) <= 31 for n in (first, second, clash)) and clash == "Tổng hợp (2)"
+
+
+def test_submission_draws_the_decrees_rule_lines_and_shows_no_codes(written: dict[str, Path]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(written["submission"]) as package:
+        drawings = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/drawings/drawing")]
+    assert len(drawings) == 4  # one per sheet
+    for xml in drawings:  # under the school's name and under the tiêu ngữ: two line-only boxes at row 3
+        assert xml.count('descr="Đường kẻ"') == 2 and xml.count("<a:noFill/>") >= 2
+        assert xml.count("<xdr:row>2</xdr:row>") >= 2
+    wb = openpyxl.load_workbook(written["submission"])
+    shown = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
+    assert not any(t.code in text for t in PLAN.targets for text in shown if len(t.code) > 4)  # no TT_LDTT…
+
+
+def test_a_month_in_which_a_round_ends_gets_its_review(tmp_path: Path) -> None:
+    from thidua.batch import compute
+    from thidua.scaffold import create_workspace
+
+    ws, _review = create_workspace(tmp_path / "ws", demo=True)
+    january = compute(ws, "2022-01")  # Đợt 1 ends on 15/01/2022
+    path = tmp_path / "nop.xlsx"
+    write_submission(january, path, today=dt.date(2022, 2, 2))
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[-1] == "Sơ kết đợt 1"
+    sheet = book["Sơ kết đợt 1"]
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "SƠ KẾT ĐỢT 1 PHONG TRÀO THI ĐUA NĂM HỌC 2021–2022" in texts
+    assert any(t.startswith("Trọng tâm của đợt:") and "20/11" in t for t in texts)
+    assert "Măng Đen, ngày 15 tháng 01 năm 2022" in texts
+    within = january.round_targets.set_index("code")["round:1"]
+    row_of = {str(c.value): c.row for c in sheet["B"] if c.value}
+    skkn = next(t for t in january.targets.itertuples() if t.code == "SKKN_HUYEN")
+    assert sheet.cell(row_of[skkn.name], 4).value == within["SKKN_HUYEN"]
+    people = [str(c.value) for c in sheet["B"] if c.value and "(" in str(c.value)]
+    assert people and all(any(p.name in shown for p in PLAN.roster) for shown in people)
+    december = compute(ws, "2021-12")
+    write_submission(december, path)
+    assert openpyxl.load_workbook(path).sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng"]
+
+
+def test_no_printed_page_holds_only_the_header_row_or_only_the_recipients(demo_ws: Workspace, tmp_path: Path) -> None:
+    import re
+    import subprocess
+
+    from thidua.batch import compute
+
+    from .conftest import libreoffice_convert
+
+    path = tmp_path / "bao-cao-pgd-2022-05.xlsx"  # the demo's 28 registrations run over several pages
+    write_submission(compute(demo_ws, "2022-05"), path)
+    (pdf,) = libreoffice_convert([path], "pdf", tmp_path / "lo")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert "A4" in info
+    for page in range(1, pages + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("Trang ")]
+        table_rows = [line for line in lines if re.match(r"\d+\s+\S", line) or line.startswith("Tổng cộng")]
+        letterhead = any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line for line in lines)
+        assert table_rows or letterhead, (page, lines[:8])  # never the header row alone, nor the recipients alone
+        if any(line.startswith("Nơi nhận") for line in lines):
+            assert table_rows, (page, lines[:8])  # the signatures and recipients come with the table's end

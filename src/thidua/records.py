@@ -109,7 +109,7 @@ def _column(name: str, values: tuple[object, ...], activities: tuple[str, ...]) 
     if name in ("person", "row", "layout", "registration"):
         return np.fromiter(values, dtype=np.int64, count=len(values))
     if name in ("votes_for", "votes_total"):
-        return pd.array(list(values), dtype="Int64")
+        return pd.Series(list(values), dtype="Int64").array
     if name in CATEGORIES or name == "activity":
         categories = activities if name == "activity" else CATEGORIES[name]
         codes: dict[object, int] = {value: i for i, value in enumerate(categories)}

@@ -142,6 +142,20 @@ class FittedSheet:
         for row, height in sorted(needed.items()):
             if height > self._heights.get(row, 0.0):
                 self._ws.set_row(row, round(height, 2))
+                self._heights[row] = round(height, 2)
+
+    def set_height_seen(self, row: int, height: float) -> None:
+        """A height a table body wrote on its own (see TableRows)."""
+        self._heights[row] = height
+
+    def row_height(self, row: int, default: float) -> float:
+        """The height a row was given (points), else `default`."""
+        return self._heights.get(row, default)
+
+    def width_of(self, first: int, last: int) -> float:
+        """Columns first..last in points as LibreOffice prints them in Times New Roman 12 (measured on the
+        submission workbook's PDF: about 8.5 px a width unit, plus 5 px; 1 px = 0.75 pt)."""
+        return sum((self._widths.get(col, DEFAULT_WIDTH) * 8.5 + 5) * 0.75 for col in range(first, last + 1))
 
     def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
         """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line
@@ -189,7 +203,10 @@ class TableRows:
                 if value and fmt is not None and fmt.text_wrap:
                     height = max(height, self._sheet.text_height(value, fmt, col))
             shown.append((value, fmt))
-        return self._stream.add(shown, round(height, 2) or None)
+        row = self._stream.add(shown, round(height, 2) or None)
+        if height:
+            self._sheet.set_height_seen(row, round(height, 2))
+        return row
 
     @property
     def last_row(self) -> int:
@@ -317,6 +334,33 @@ def page_setup(
     ws.repeat_rows(header_row, header_row + header_rows - 1)
     ws.print_area(0, 0, max(last_row, header_row), last_col)
     ws.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
+
+
+# A4 in points, less the margins page_setup sets (0.6 in each side) and room for the page-number footer.
+A4_LONG, A4_SHORT, MARGINS, FOOTER = 841.9, 595.3, 2 * 0.6 * 72, 24.0
+
+
+def keep_end_together(
+    ws: FittedSheet,
+    header_row: int,
+    table_last: int,
+    last_row: int,
+    last_col: int,
+    *,
+    landscape: bool,
+    with_rows: int = 3,
+    row_default: float = 15.0,
+) -> None:
+    """When a sheet runs over one page, a manual page break keeps the table's last `with_rows` rows with what
+    follows them (totals, signatures, Nơi nhận): no page then holds only the recipients or only the repeated
+    header. The page count is estimated from the row heights and the fit-to-width scale, with a margin."""
+    width, height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
+    scale = min(1.0, (width - MARGINS) / max(1.0, ws.width_of(0, last_col)))
+    needed = sum(ws.row_height(row, row_default) for row in range(last_row + 1)) * scale
+    if needed <= (height - MARGINS - FOOTER) * 0.92:
+        return  # one page, with some room for the estimate's error
+    first_data = header_row + 1
+    ws.set_h_pagebreaks([max(first_data + 1, table_last - with_rows + 1)])
 
 
 def severity_style(styles: Styles, severity: Severity, **props: object) -> Format:

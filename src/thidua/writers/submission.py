@@ -19,6 +19,7 @@ from thidua.writers.common import (
     Styles,
     Worksheet,
     add_sheet,
+    keep_end_together,
     page_setup,
     upper,
     write_count,
@@ -41,7 +42,7 @@ PREPARER_HINT = "(Ký, ghi rõ họ tên)"
 SIGNATORY_HINT = "(Ký tên, đóng dấu)"
 TOTAL = "Tổng cộng"
 MARK = "x"
-HEADER_ROW = 7  # rows 0–6: parent body / Quốc hiệu, date line, title
+HEADER_ROW = 8  # rows 0–7: managing body / Quốc hiệu, rule lines, Số and date line, title, Kính gửi
 SIGNING_SPACE = 4  # empty rows left for the signature and stamp
 BLOCK_WIDTH = 46  # about the width of "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in 12 pt bold
 
@@ -56,7 +57,7 @@ PERSON_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Tên sáng kiến kinh nghiệm", 26),
     ("Cấp", 8),
     ("Đồ dùng dạy học", 18),
-)
+)  # staff notes (Ghi chú) are the school's own: the office is not shown them
 COLLECTIVE_COLUMNS: tuple[tuple[str, float], ...] = (
     ("STT", 5),
     ("Tập thể", 26),
@@ -66,10 +67,9 @@ COLLECTIVE_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Số quyết định", 16),
     ("Ngày", 12),
 )
-RESULT_COLUMNS: tuple[tuple[str, float], ...] = (
+RESULT_COLUMNS: tuple[tuple[str, float], ...] = (  # no target codes: the office reads the targets' names
     ("STT", 5),
-    ("Mã", 13),
-    ("Chỉ tiêu", 44),
+    ("Chỉ tiêu", 52),
     ("Số chỉ tiêu", 9),
     ("Cơ sở", 8),
     ("Đăng ký", 9),
@@ -88,15 +88,26 @@ class _Sheet:
     last_col: int
     left_end: int  # the parent body / preparer block spans columns 0..left_end
     right_start: int  # the Quốc hiệu / signatory block spans right_start..last_col
+    widths: tuple[float, ...]
 
 
-def write_submission(result: MonthResult, path: Path) -> None:
-    """Write the submission workbook of `result` to `path`."""
+def write_submission(result: MonthResult, path: Path, today: dt.date | None = None) -> None:
+    """Write the submission workbook of `result` to `path` (`today`: the day of the run, which dates the results
+    of a month not yet over)."""
     with new_workbook(path) as wb:
         styles = Styles(wb, size=12)
         _persons(_sheet(add_sheet(wb, SHEET_PERSONS), styles, _person_columns(result)), result)
         _collective(_sheet(add_sheet(wb, SHEET_COLLECTIVE), styles, COLLECTIVE_COLUMNS), result)
-        _results(_sheet(add_sheet(wb, SHEET_RESULTS), styles, RESULT_COLUMNS), result)
+        _results(_sheet(add_sheet(wb, SHEET_RESULTS), styles, RESULT_COLUMNS), result, today)
+        for number, name in rounds_ending(result):
+            _round_review(_sheet(add_sheet(wb, name), styles, REVIEW_COLUMNS), result, number, name, today)
+
+
+def results_date(result: MonthResult, today: dt.date | None = None) -> dt.date:
+    """The day the month's results are reported: its last day, or the day of the run while the month is not over
+    (the one date that depends on the day of the run)."""
+    today = today or dt.date.today()
+    return min(result.month_end, today) if today >= result.month_end.replace(day=1) else result.month_end
 
 
 def date_line(place: str, day: dt.date) -> str:
@@ -106,7 +117,7 @@ def date_line(place: str, day: dt.date) -> str:
 
 def _person_columns(result: MonthResult) -> tuple[tuple[str, float], ...]:
     activities = tuple((name, 11.0) for name in result.plan.activity_columns)
-    return (*PERSON_COLUMNS, *activities, ("Ghi chú", 14))
+    return (*PERSON_COLUMNS, *activities)
 
 
 def _sheet(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, float]]) -> _Sheet:
@@ -123,25 +134,83 @@ def _sheet(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, float]]) 
         left_end, right_start = (len(widths) - 1) // 2, (len(widths) - 1) // 2 + 1
     write_header(ws, HEADER_ROW, columns, styles.header)
     ws.set_row(HEADER_ROW, 48)
-    return _Sheet(ws, styles, len(widths) - 1, left_end, right_start)
+    return _Sheet(ws, styles, len(widths) - 1, left_end, right_start, tuple(widths))
 
 
-def _top(sheet: _Sheet, result: MonthResult, title: str, subtitle: str = "") -> None:
-    """Parent body and school (left), Quốc hiệu and tiêu ngữ (right), date line, title."""
+def _top(sheet: _Sheet, result: MonthResult, title: str, subtitle: str = "", day: dt.date | None = None) -> None:
+    """Nghị định 30/2020/NĐ-CP, Phụ lục I: managing body and school (left) with a short rule line under the
+    school's name, Quốc hiệu and tiêu ngữ (right) with its rule line, the document's number and the place and
+    date, the title, Kính gửi."""
     ws, st, school = sheet.ws, sheet.styles, result.plan.school
     left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
     _merge(ws, 0, *left, upper(school.parent_body), st(align="center"))
     _merge(ws, 1, *left, upper(school.name), st(bold=True, align="center"))
     _merge(ws, 0, *right, NATIONAL_TITLE, st(bold=True, align="center"))
     _merge(ws, 1, *right, NATIONAL_MOTTO, st(bold=True, font_size=13, align="center"))
-    _merge(ws, 2, *left, document_number(school.symbol), st(align="center"))
-    dated = date_line(school.place, result.report_date)
-    _merge(ws, 2, *right, dated, st(italic=True, font_size=13, align="right"))
+    ws.set_row(2, 4)  # the rule lines' row
+    name_px = text_px(upper(school.name), 12, bold=True)
+    _rule_line(ws, 2, sheet.widths, *left, name_px * 0.42)  # 1/3 to 1/2 of the name above it
+    _rule_line(ws, 2, sheet.widths, *right, text_px(NATIONAL_MOTTO, 13, bold=True))  # as long as the tiêu ngữ
+    _merge(ws, 3, *left, document_number(school.symbol), st(align="center"))
+    dated = date_line(school.place, day or result.month_end)
+    _merge(ws, 3, *right, dated, st(italic=True, font_size=13, align="center"))
     _merge(ws, 4, 0, sheet.last_col, title, st(bold=True, font_size=14, align="center"))
     if subtitle:
         _merge(ws, 5, 0, sheet.last_col, subtitle, st(bold=True, align="center"))
     if school.recipient:
         _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
+
+
+# xlsxwriter places a drawing in px of w × 7 + 5 per column of width w; LibreOffice prints these Times New Roman
+# columns about w × 8.5 + 5 px wide and stretches a drawing with its columns (measured on the PDF).
+PLACED_PX_PER_UNIT, PRINT_STRETCH = 7.0, 8.5 / 7.0
+
+
+def text_px(text: str, size: float, bold: bool = False) -> float:
+    """About how wide `text` prints in Times New Roman (px at 96 dpi): capitals wider than small letters
+    (measured: bold capitals 0.75 em, mixed text 0.53 em)."""
+    em = size * 96 / 72
+    widths = {" ": 0.28}
+    total = sum(widths.get(ch, 0.75 if ch.isupper() else 0.5) for ch in text)
+    return total * em * (1.04 if bold else 1.0)
+
+
+def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, last: int, length: float) -> None:
+    """A short rule line about `length` px long as printed, centred under the block first..last (Nghị định
+    30/2020/NĐ-CP, Phụ lục I: the line under the issuing body's name and the one under the tiêu ngữ), drawn as a
+    line-only text box. A drawing is anchored to a column plus an offset in px: the columns stretch when printed,
+    the offsets do not, so each end is anchored in the column it falls in as printed."""
+    cols = range(first, last + 1)
+    printed = [widths[col] * PLACED_PX_PER_UNIT * PRINT_STRETCH + 5 for col in cols]
+    placed = [widths[col] * PLACED_PX_PER_UNIT + 5 for col in cols]
+    centre = sum(printed) / 2
+
+    def anchor(x: float) -> tuple[int, float]:  # (column index in the block, offset within it, in px)
+        index, start = 0, 0.0
+        while index < len(printed) - 1 and start + printed[index] <= x:
+            start += printed[index]
+            index += 1
+        return index, min(x - start, placed[index] - 1)
+
+    (a, a_off), (b, b_off) = anchor(centre - length / 2), anchor(centre + length / 2)
+    col = first + a
+    offset = a_off
+    size = sum(placed[a:b]) + b_off - a_off
+    ws.insert_textbox(
+        row,
+        col,
+        "",
+        {
+            "x_offset": round(offset),
+            "y_offset": 1,
+            "width": round(size),
+            "height": 1,
+            "line": {"color": "black", "width": 0.75},
+            "fill": {"none": True},
+            "object_position": 3,
+            "description": "Đường kẻ",
+        },
+    )
 
 
 def _signatures(sheet: _Sheet, result: MonthResult, first_row: int) -> int:
@@ -178,6 +247,7 @@ def _finish(sheet: _Sheet, result: MonthResult, total_row: int) -> None:
     last = _signatures(sheet, result, total_row + 2)
     sheet.ws.freeze_panes(HEADER_ROW + 1, 0)
     page_setup(sheet.ws, HEADER_ROW, last, sheet.last_col, landscape=True)
+    keep_end_together(sheet.ws, HEADER_ROW, total_row, last, sheet.last_col, landscape=True)
 
 
 @dataclass(frozen=True)
@@ -213,7 +283,9 @@ def _blank_row(sheet: _Sheet, row: int) -> None:
 
 def _persons(sheet: _Sheet, result: MonthResult) -> None:
     plan, ws, st = result.plan, sheet.ws, sheet.styles
-    _top(sheet, result, f"BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC {upper(plan.school.school_year)}")
+    deadline = plan.school.registration_deadline
+    title = f"BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC {upper(plan.school.school_year)}"
+    _top(sheet, result, title, day=deadline)
     activities = [f"mark:{name}" for name in plan.activity_columns]
     regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
@@ -233,7 +305,6 @@ def _persons(sheet: _Sheet, result: MonthResult) -> None:
             (p.teaching_aid, st.text),
         ]
         cells += [(MARK if marked else "", st.center) for marked in p[len(PERSON_FIELDS) :]]
-        cells.append((p.registration_note, st.text))
         table.add(cells)
     count = len(regs)
     total, among = first + count, first + count + 1
@@ -273,14 +344,14 @@ PERSON_FIELDS = (
     "initiative",
     "initiative_level",
     "teaching_aid",
-    "registration_note",
 )
 
 
 def _collective(sheet: _Sheet, result: MonthResult) -> None:
     ws, st, collectives = sheet.ws, sheet.styles, result.plan.collectives
     year = upper(result.plan.school.school_year)
-    _top(sheet, result, f"BẢNG ĐĂNG KÝ DANH HIỆU THI ĐUA TẬP THỂ NĂM HỌC {year}")
+    day = result.plan.school.registration_deadline
+    _top(sheet, result, f"BẢNG ĐĂNG KÝ DANH HIỆU THI ĐUA TẬP THỂ NĂM HỌC {year}", day=day)
     first = HEADER_ROW + 1
     for i, c in enumerate(collectives):
         row = first + i
@@ -307,30 +378,31 @@ def _collective(sheet: _Sheet, result: MonthResult) -> None:
     _finish(sheet, result, total)
 
 
-def _results(sheet: _Sheet, result: MonthResult) -> None:
+def _results(sheet: _Sheet, result: MonthResult, today: dt.date | None) -> None:
     ws, st = sheet.ws, sheet.styles
     _top(
         sheet,
         result,
         f"BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU THI ĐUA THÁNG {month_label(result.month)}",
         f"Năm học {result.plan.school.school_year}",
+        day=results_date(result, today),
     )
     first = HEADER_ROW + 1
     targets = result.targets
+    wrapped = st(border=1, text_wrap=True, valign="top")
     for i, t in enumerate(rows(targets)):
         row = first + i
         ws.write_number(row, 0, i + 1, st.number)
-        write_text(ws, row, 1, t.code, st.text)
-        write_text(ws, row, 2, t.name, st.text)
-        write_count(ws, row, 3, t.target, st.number)
-        write_count(ws, row, 4, t.base, st.number)
-        write_count(ws, row, 5, t.registered, st.number)
-        write_count(ws, row, 6, t.achieved, st.number)
-        write_ratio(ws, row, 7, t.achieved_ratio, st.percent, st.center)
-        write_text(ws, row, 8, t.status, st.center)
+        write_text(ws, row, 1, t.name, wrapped)
+        write_count(ws, row, 2, t.target, st.number)
+        write_count(ws, row, 3, t.base, st.number)
+        write_count(ws, row, 4, t.registered, st.number)
+        write_count(ws, row, 5, t.achieved, st.number)
+        write_ratio(ws, row, 6, t.achieved_ratio, st.percent, st.center)
+        write_text(ws, row, 7, t.status, st.center)
     total = first + len(targets)
     _blank_row(sheet, total)
-    _merge(ws, total, 0, 1, TOTAL, st.total_label)
+    _merge(ws, total, 0, 0, TOTAL, st.total_label)
     reached = int(targets["status"].isin([STATUS_MET, STATUS_EXCEEDED]).sum())
     _write_totals(
         sheet,
@@ -338,8 +410,97 @@ def _results(sheet: _Sheet, result: MonthResult) -> None:
         first,
         len(targets),
         [
-            _Total(2, "COUNTA({0})", len(targets), '0" chỉ tiêu"', source=1),
-            _Total(8, f"{_count_if(STATUS_MET)}+{_count_if(STATUS_EXCEEDED)}", reached, '0" đạt"'),
+            _Total(1, "COUNTA({0})", len(targets), '0" chỉ tiêu"'),
+            _Total(7, f"{_count_if(STATUS_MET)}+{_count_if(STATUS_EXCEEDED)}", reached, '0" đạt"'),
         ],
     )
     _finish(sheet, result, total)
+
+
+# --- round reviews ---------------------------------------------------------------------------------------------
+
+REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("STT", 5),
+    ("Chỉ tiêu / Họ và tên", 44),
+    ("Số chỉ tiêu / Tổ", 12),
+    ("Đạt trong đợt", 10),
+    ("Lũy kế năm học", 10),
+    ("Tỷ lệ đạt", 9),
+    ("Kết quả trong đợt", 46),
+)
+
+
+def rounds_ending(result: MonthResult) -> list[tuple[int, str]]:
+    """(round number, sheet name) of each round that ends in the month: "Sơ kết đợt N", after the last round
+    "Tổng kết năm học"."""
+    plan = result.plan
+    first_day = result.month_end.replace(day=1)
+    found = []
+    for number, rnd in enumerate(plan.rounds, start=1):
+        if first_day <= rnd.end <= result.month_end:
+            found.append((number, "Tổng kết năm học" if rnd.end == plan.year_end else f"Sơ kết đợt {number}"))
+    return found
+
+
+def _round_review(sheet: _Sheet, result: MonthResult, number: int, name: str, today: dt.date | None) -> None:
+    """What the round achieved, target by target, and the staff with results in the round, with its focus."""
+    ws, st, plan = sheet.ws, sheet.styles, result.plan
+    rnd = plan.rounds[number - 1]
+    heading = "TỔNG KẾT NĂM HỌC" if name == "Tổng kết năm học" else f"SƠ KẾT ĐỢT {number}"
+    _top(
+        sheet,
+        result,
+        f"{heading} PHONG TRÀO THI ĐUA NĂM HỌC {upper(plan.school.school_year)}",
+        f"{rnd.name or f'Đợt {number}'}: từ {rnd.start:%d/%m/%Y} đến {rnd.end:%d/%m/%Y}",
+        day=min(rnd.end, results_date(result, today)) if today else rnd.end,
+    )
+    wrapped = st(border=1, text_wrap=True, valign="top")
+    first = HEADER_ROW + 1
+    row = first
+    if rnd.focus:
+        _merge(ws, row, 0, sheet.last_col, f"Trọng tâm của đợt: {rnd.focus}", st(italic=True, text_wrap=True))
+        row += 1
+    _merge(ws, row, 0, sheet.last_col, "I. KẾT QUẢ THỰC HIỆN CHỈ TIÊU TRONG ĐỢT", st(bold=True))
+    row += 1
+    within = result.round_targets.set_index("code")[f"round:{number}"]
+    for i, t in enumerate(rows(result.targets)):
+        ws.write_number(row, 0, i + 1, st.number)
+        write_text(ws, row, 1, t.name, wrapped)
+        write_count(ws, row, 2, t.target, st.number)
+        write_count(ws, row, 3, int(within.get(t.code, 0)), st.number)
+        write_count(ws, row, 4, t.achieved, st.number)
+        write_ratio(ws, row, 5, t.achieved_ratio, st.percent, st.center)
+        write_text(ws, row, 6, t.status, st.center)
+        row += 1
+    _merge(ws, row, 0, sheet.last_col, "II. CÁ NHÂN CÓ KẾT QUẢ TRONG ĐỢT", st(bold=True))
+    row += 1
+    people = round_results(result, rnd.start, rnd.end)
+    for i, (person, team, done) in enumerate(people):
+        ws.write_number(row, 0, i + 1, st.number)
+        write_text(ws, row, 1, person, wrapped)
+        write_text(ws, row, 2, team, wrapped)
+        write_count(ws, row, 3, len(done), st.number)
+        write_text(ws, row, 4, "", st.text)
+        write_text(ws, row, 5, "", st.text)
+        write_text(ws, row, 6, "; ".join(done), wrapped)
+        row += 1
+    if not people:
+        _merge(ws, row, 0, sheet.last_col, "Chưa có cá nhân nào báo cáo kết quả trong đợt.", st(italic=True))
+        row += 1
+    _finish(sheet, result, row - 1)
+
+
+def round_results(result: MonthResult, start: dt.date, end: dt.date) -> list[tuple[str, str, list[str]]]:
+    """(name, team, what they achieved) of each roster member with a counted result dated within the round,
+    in roster order."""
+    import pandas as pd
+
+    results = result.records.results
+    inside = results[results["date"].between(pd.Timestamp(start), pd.Timestamp(end))]
+    roster = result.plan.roster
+    found: dict[int, list[str]] = {}
+    for r in rows(inside.sort_values(["person", "date"], kind="stable")):
+        level = f", cấp {r.level}" if isinstance(r.level, str) and r.level else ""
+        product = f" “{r.product}”" if r.product else ""
+        found.setdefault(int(r.person), []).append(f"{r.activity}{product}{level}: {r.result}")
+    return [(roster[k].label, roster[k].team, done) for k, done in sorted(found.items())]
