@@ -56,6 +56,12 @@ class Outputs:
     submission: Path
     issues: Path
     summary: Path
+    nominations: Path  # written only for a month with year-end vote rows
+
+    def written(self) -> list[Path]:
+        """The workbooks the month has, in the order a user reads them."""
+        found = [self.dashboard, self.submission, self.nominations, self.issues]
+        return [path for path in found if path.exists()]
 
 
 def output_names(folder: Path, month: str) -> Outputs:
@@ -65,6 +71,7 @@ def output_names(folder: Path, month: str) -> Outputs:
         folder / f"bao-cao-pgd-{month}.xlsx",
         folder / f"danh-sach-loi-{month}.xlsx",
         folder / "summary.json",
+        folder / f"de-nghi-khen-thuong-{month}.xlsx",
     )
 
 
@@ -291,6 +298,7 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
     from thidua.summary import write_summary
     from thidua.writers.dashboard import write_dashboard
     from thidua.writers.issue_report import write_issue_report
+    from thidua.writers.nominations import has_votes, write_nominations
     from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
     from thidua.writers.submission import write_submission
 
@@ -310,6 +318,8 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
         parallel = len(result.persons) >= PARALLEL_WRITE_FROM or parts > 1
         with _in_parallel(jobs, parallel):
             write_issue_report(result, staging.issues)
+            if has_votes(result):
+                write_nominations(result, staging.nominations)
             write_summary(result, staging.summary)
     return output_names(final, result.month)
 

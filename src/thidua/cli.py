@@ -456,7 +456,7 @@ def _run_month(ws: Any, month: str, as_json: bool) -> int:
         _print_targets(result)
         _print_issue_counts(result.issues.counts(), len(result.files_read))
         click.echo(f"Kết quả tháng {result.month}: {outputs.folder}")
-        for path in (outputs.dashboard, outputs.submission, outputs.issues):
+        for path in outputs.written():
             click.echo(f"  {path.name}")
     return 1 if result.issues.has_errors else 0
 

@@ -56,7 +56,10 @@ def targets_of(result: MonthResult) -> list[dict[str, Any]]:
 
 
 def summary_of(result: MonthResult) -> dict[str, Any]:
+    from thidua.writers.nominations import has_votes, nominations
+
     counts = result.issues.counts()
+    extra = {"nominations": nominations(result)} if has_votes(result) else {}
     return {
         "school": result.plan.school.name,
         "school_year": result.plan.school.school_year,
@@ -69,6 +72,7 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
         "files_read": len(result.files_read),
         "staff": len(result.persons),
         "not_submitted": [result.plan.roster[key].label for key in result.not_submitted.index],
+        **extra,
     }
 
 
