@@ -1,9 +1,13 @@
 """Dashboard workbook for the principal: the month's `MonthResult` laid out as overview (with chart and
-conditional formatting), per team, per person, who has not submitted, and every issue."""
+conditional formatting), per team, per person, who has not submitted, and every issue. What it decides is only
+how to show the figures: short chart labels, the teams' reading order, the colour a target's pace earns, and the
+notes about rows dated after the month folded into one line per file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -13,14 +17,11 @@ from thidua.issues import TOPIC_RULE, Issue
 from thidua.measure import (
     HAS_ERRORS,
     NOT_SUBMITTED,
-    STATUS_EXCEEDED,
-    STATUS_MET,
-    STATUS_MISSED,
-    STATUS_ON_TRACK,
-    STATUS_SHORT,
     MonthResult,
 )
+from thidua.model import Plan
 from thidua.records import as_date, rows
+from thidua.text import clean, name_sort_key
 from thidua.workspace import month_label
 from thidua.writers.common import (
     DATE,
@@ -36,6 +37,7 @@ from thidua.writers.common import (
     Worksheet,
     add_sheet,
     merge_text,
+    missing,
     page_setup,
     upper,
     write_count,
@@ -76,8 +78,13 @@ OVERVIEW_COLUMNS = (
     ("Thay đổi so với tháng trước", 12),
     ("Dự báo", 34),
 )
-COL_CODE, COL_TARGET, COL_REGISTERED, COL_ACHIEVED, COL_ACHIEVED_RATIO, COL_STATUS = 1, 4, 6, 7, 9, 11
+COL_CODE, COL_NAME, COL_TARGET, COL_REGISTERED, COL_ACHIEVED, COL_ACHIEVED_RATIO, COL_STATUS = 1, 2, 4, 6, 7, 9, 11
 OVERVIEW_HEADER_ROW = 10
+# The chart's category labels: the targets' names, shortened, in a hidden column right of the printed table (the
+# table shows each name in full).
+COL_CHART_LABEL = len(OVERVIEW_COLUMNS)
+CHART_LABEL_LENGTH = 40
+PACE_PANEL_COL = 5  # the pace and the colours' legend, right of the title block
 
 TEAM_COLUMNS = (
     ("Tổ", 16),
@@ -110,15 +117,24 @@ MISSING_COLUMNS = (("STT", 5), ("Họ và tên", 26), ("Ngày sinh", 12), ("Ch�
 ISSUE_COLUMNS = (
     ("STT", 5),
     ("Mức độ", 10),
-    ("Mã lỗi", 20),
+    ("Vấn đề", 26),
     ("Tệp", 24),
     ("Trang tính", 14),
     ("Ô", 7),
-    ("Giá trị", 22),
+    ("Giá trị", 18),
     ("Người", 22),
-    ("Nội dung", 60),
+    ("Nội dung", 52),
+    ("Mã lỗi", 16),  # for whoever looks a problem up: the title is what the principal reads
 )
+ISSUE_FIELDS = ("severity", "problem", "file", "sheet", "cell", "value", "person", "message", "code")
+AFTER_MONTH = "row-after-month"
+FOLDED_CELLS = 8  # cells named in a folded line; the issue report lists every one
 TABLE_HEADER_ROW = 2  # sheets other than the overview: title, blank, header
+
+# Pace (issue #14): a target's colour compares what is achieved with what is due at the month's end.
+PACE_ON_PACE, PACE_NOT_DUE, PACE_BEHIND, PACE_FAR_BEHIND = "on-pace", "not-due", "behind", "far-behind"
+PACE_TOLERANCE = 0.02  # of the target: a large target may lag this much (and any target one item) and be on pace
+YEAR_END_KINDS = frozenset({"ldtt", "cstdcs", "collective"})  # titles and collectives come with the year-end vote
 
 
 def write_dashboard(result: MonthResult, path: Path) -> None:
@@ -141,7 +157,7 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
             subtitle=f"{applied} (ngày bình xét {result.plan.year_end:%d/%m/%Y})",
         )
         rules = set(map(id, rule_findings(result)))  # on their own sheet just before: listed once
-        others = [issue for issue in result.issues if id(issue) not in rules]
+        others = fold_rows_after_month([issue for issue in result.issues if id(issue) not in rules], result.month_end)
         sheet = add_sheet(wb, SHEET_ISSUES)
         _issues(sheet, styles, others, "LỖI VÀ CẢNH BÁO", NO_ISSUES)
         merge_text(sheet, 1, 0, len(ISSUE_COLUMNS) - 1, RULES_ELSEWHERE, styles(italic=True, align="center"))
@@ -188,15 +204,20 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
             ws.write_number(i, 2, shown, styles(align="left", num_format="0"))
         else:
             write_text(ws, i, 2, shown, value)
+    share = elapsed_share(result.plan, result.month_end)
+    _pace_panel(ws, styles, pace_text(result.plan, result.month_end))
 
     header = OVERVIEW_HEADER_ROW
     write_header(ws, header, OVERVIEW_COLUMNS, styles.header)
     ws.set_row(header, 32)
+    ws.set_column(COL_CHART_LABEL, COL_CHART_LABEL, CHART_LABEL_LENGTH, None, {"hidden": True})
+    looks = _pace_looks(styles)
+    year_end = {t.code for t in result.plan.targets if t.kind in YEAR_END_KINDS}
     for i, t in enumerate(rows(result.targets)):
         row = header + 1 + i
         ws.write_number(row, 0, i + 1, styles.number)
         write_text(ws, row, COL_CODE, t.code, styles.text)
-        write_text(ws, row, 2, t.name, styles.text)
+        write_text(ws, row, COL_NAME, t.name, styles.text)
         write_text(ws, row, 3, t.subject, styles.center)
         write_count(ws, row, COL_TARGET, t.target, styles.number)
         write_count(ws, row, 5, t.base, styles.number)
@@ -205,77 +226,98 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
         write_ratio(ws, row, 8, t.registered_ratio, styles.percent, styles.center)
         write_ratio(ws, row, COL_ACHIEVED_RATIO, t.achieved_ratio, styles.percent, styles.center)
         write_ratio(ws, row, 10, t.base_ratio, styles.percent, styles.center)
-        write_text(ws, row, COL_STATUS, t.status, styles.center)
+        pace = pace_of(t.target, t.registered, t.achieved, share, year_end_only=t.code in year_end)
+        write_text(ws, row, COL_STATUS, t.status, looks[pace])
         if pd.isna(t.change):
             write_text(ws, row, 12, "—", styles.center)
         else:
             ws.write_number(row, 12, t.change, styles(align="center", border=1, num_format="+0;-0;0"))
         write_text(ws, row, 13, t.projection, styles.text)
+        write_text(ws, row, COL_CHART_LABEL, chart_label(t.name), styles())
     first, last = header + 1, header + len(result.targets)
+    below = 0
     if not result.targets.empty:
-        _overview_highlights(ws, styles, first, last)
-        _overview_chart(wb, ws, first, last)
-    # The chart sits under the table: about 18 rows high.
-    page_setup(ws, header, last + (20 if not result.targets.empty else 0), last_col, landscape=True)
+        _overview_highlights(ws, first, last)
+        below = _overview_chart(wb, ws, first, last)  # the chart sits under the table
+    page_setup(ws, header, last + below, last_col, landscape=True)
 
 
-def _overview_highlights(ws: Worksheet, styles: Styles, first: int, last: int) -> None:
+def _overview_highlights(ws: Worksheet, first: int, last: int) -> None:
+    """How far each target has come, as a bar in its ratio cell: no colour judges it there (the status cell's
+    colour judges the pace)."""
     ws.conditional_format(
         first,
         COL_ACHIEVED_RATIO,
         last,
         COL_ACHIEVED_RATIO,
         {
-            "type": "3_color_scale",
+            "type": "data_bar",
+            "bar_color": "#9DC3E6",
+            "data_bar_2010": False,  # openpyxl, which reads our outputs back, drops the 2010 extension with a warning
             "min_type": "num",
             "min_value": 0,
-            "min_color": "#F8696B",
-            "mid_type": "num",
-            "mid_value": 0.5,
-            "mid_color": "#FFEB84",
             "max_type": "num",
             "max_value": 1,
-            "max_color": "#63BE7B",
         },
     )
-    good = styles(bg_color=GOOD_BG, font_color=GOOD_FG)
-    pending = styles(bg_color=WARNING_BG, font_color=WARNING_FG)
-    bad = styles(bg_color=ERROR_BG, font_color=ERROR_FG)
-    for status, fmt in (
-        (STATUS_MET, good),
-        (STATUS_EXCEEDED, good),
-        (STATUS_ON_TRACK, pending),
-        (STATUS_SHORT, bad),
-        (STATUS_MISSED, bad),
-    ):
-        ws.conditional_format(
-            first,
-            COL_STATUS,
-            last,
-            COL_STATUS,
-            {"type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt},
-        )
 
 
-def _overview_chart(wb: Workbook, ws: Worksheet, first: int, last: int) -> None:
-    chart = wb.add_chart({"type": "column"})
+def _pace_looks(styles: Styles) -> dict[str, object]:
+    """The status cell's format for each pace."""
+    return {
+        PACE_ON_PACE: styles.cell(align="center", bg_color=GOOD_BG, font_color=GOOD_FG),
+        PACE_BEHIND: styles.cell(align="center", bg_color=WARNING_BG, font_color=WARNING_FG),
+        PACE_FAR_BEHIND: styles.cell(align="center", bg_color=ERROR_BG, font_color=ERROR_FG),
+        PACE_NOT_DUE: styles.center,
+    }
+
+
+PACE_LEGEND = (
+    (PACE_ON_PACE, "Đúng tiến độ", "đã đạt chỉ tiêu, hoặc kết quả theo kịp phần thời gian đã qua"),
+    (PACE_BEHIND, "Chậm", "kết quả chậm hơn thời gian đã qua (hết năm: chưa đủ chỉ tiêu), hoặc đăng ký chưa đủ"),
+    (PACE_FAR_BEHIND, "Chậm nhiều", "kết quả chưa được một nửa mức cần có đến nay"),
+    (PACE_NOT_DUE, "Chưa đến hạn", "chưa có kết quả nào phải có đến nay (danh hiệu, tập thể: xét cuối năm)"),
+)
+
+
+def _pace_panel(ws: Worksheet, styles: Styles, shown: str) -> None:
+    """Right of the title block: the share of the year gone, and what the status colours mean."""
+    first, label_end, last = PACE_PANEL_COL, PACE_PANEL_COL + 2, len(OVERVIEW_COLUMNS) - 1
+    top = 4
+    merge_text(ws, top, first, label_end, "Tiến độ năm học", styles(bold=True))
+    merge_text(ws, top, label_end + 1, last, f"{shown}. Màu ở cột “Tình trạng”:", styles(bold=True, align="left"))
+    looks = _pace_looks(styles)
+    for row, (pace, name, meaning) in enumerate(PACE_LEGEND, start=top + 1):
+        merge_text(ws, row, first, label_end, name, looks[pace])
+        merge_text(ws, row, label_end + 1, last, meaning, styles(align="left"))
+
+
+def _overview_chart(wb: Workbook, ws: Worksheet, first: int, last: int) -> int:
+    """Target, registered and achieved per target as horizontal bars, the targets' names down the side in the
+    table's order (a name reads along a bar, not slanted under a column); returns the rows the chart covers."""
+    chart = wb.add_chart({"type": "bar"})
     font = {"name": "Times New Roman"}
     for col, colour in ((COL_TARGET, "#5B9BD5"), (COL_REGISTERED, "#FFC000"), (COL_ACHIEVED, "#70AD47")):
         chart.add_series(
             {
                 "name": [SHEET_OVERVIEW, OVERVIEW_HEADER_ROW, col],
-                "categories": [SHEET_OVERVIEW, first, COL_CODE, last, COL_CODE],
+                "categories": [SHEET_OVERVIEW, first, COL_CHART_LABEL, last, COL_CHART_LABEL],
                 "values": [SHEET_OVERVIEW, first, col, last, col],
                 "fill": {"color": colour},
                 "data_labels": {"value": True, "font": {**font, "size": 8}},
+                "gap": 60,
             }
         )
     chart.set_title({"name": "Chỉ tiêu, đăng ký và kết quả đạt được", "name_font": {**font, "size": 12}})
-    chart.set_x_axis({"name": "Mã chỉ tiêu", "num_font": {**font, "rotation": -45}, "name_font": font})
-    chart.set_y_axis({"name": "Số lượng", "num_font": font, "name_font": font, "min": 0})
+    # In a bar chart the x axis is the horizontal one: the counts; the y axis holds the names.
+    chart.set_x_axis({"name": "Số lượng", "num_font": font, "name_font": font, "min": 0})
+    chart.set_y_axis({"num_font": font, "reverse": True, "crossing": "max"})
     chart.set_legend({"position": "bottom", "font": font})
-    chart.set_size({"width": 980, "height": 360})
+    height = 110 + 42 * (last - first + 1)
+    chart.set_size({"width": 980, "height": height})
+    chart.show_hidden_data()  # the labels' column is hidden
     ws.insert_chart(last + 2, 1, chart)
+    return height // 20 + 3
 
 
 def _months(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) -> None:
@@ -285,7 +327,9 @@ def _months(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) ->
     last_col = len(codes)
     _title(ws, styles, result, "DIỄN BIẾN THEO THÁNG (TỶ LỆ ĐẠT SO VỚI CHỈ TIÊU)", max(last_col, 4))
     header = TABLE_HEADER_ROW
-    write_header(ws, header, (("Tháng", 10), *((code, 13) for code in codes)), styles.header)
+    name_of = dict(zip(result.targets["code"], result.targets["name"], strict=True))
+    labels = [chart_label(name_of.get(code, code)) for code in codes]  # the header names the chart's lines
+    write_header(ws, header, (("Tháng", 10), *((label, 14) for label in labels)), styles.header)
     months = list(table.index)
     for i, (month, ratios) in enumerate(table.iterrows()):
         row = header + 1 + i
@@ -356,8 +400,10 @@ def _teams(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     _title(ws, styles, result, "TỔNG HỢP THEO TỔ", last_col)
     header = TABLE_HEADER_ROW
     write_header(ws, header, TEAM_COLUMNS, styles.header)
-    table = [tuple(int(n) for n in figures) for figures in rows(result.teams[list(TEAM_FIGURES)])]
-    for i, (team, figures) in enumerate(zip(result.teams["team"], table, strict=True)):
+    names = list(result.teams["team"])
+    shown = result.teams.iloc[sorted(range(len(names)), key=lambda i: team_sort_key(names[i]))]
+    table = [tuple(int(n) for n in figures) for figures in rows(shown[list(TEAM_FIGURES)])]
+    for i, (team, figures) in enumerate(zip(shown["team"], table, strict=True)):
         row = header + 1 + i
         write_text(ws, row, 0, team, styles.text)
         for col, n in enumerate(figures, start=1):
@@ -484,5 +530,120 @@ def _issues(ws: Worksheet, styles: Styles, issues: list[Issue], title: str, empt
         merge_text(ws, 1, 0, last_col, subtitle, styles(italic=True, align="center"))
     header = TABLE_HEADER_ROW
     write_header(ws, header, ISSUE_COLUMNS, styles.header)
-    fields = ("severity", "code", "file", "sheet", "cell", "value", "person", "message")
-    write_issue_table(ws, styles, header, issues, fields, frozenset({"severity", "cell"}), empty)
+    write_issue_table(ws, styles, header, issues, ISSUE_FIELDS, frozenset({"severity", "cell"}), empty)
+
+
+def fold_rows_after_month(issues: Sequence[Issue], month_end: dt.date) -> list[Issue]:
+    """The issues as the dashboard lists them: the notes about rows dated after the month (one per row, as the
+    issue report keeps them) become one line per file and sheet, where the first of them was."""
+    groups: dict[tuple[str, str], list[Issue]] = {}
+    for issue in issues:
+        if issue.code == AFTER_MONTH:
+            groups.setdefault((issue.file, issue.sheet), []).append(issue)
+    shown: list[Issue] = []
+    for issue in issues:
+        if issue.code != AFTER_MONTH:
+            shown.append(issue)
+        elif (group := groups.pop((issue.file, issue.sheet), None)) is not None:
+            shown.append(_folded(group, month_end))
+    return shown
+
+
+def _folded(group: list[Issue], month_end: dt.date) -> Issue:
+    cells = [i.cell for i in group if i.cell]
+    listed = ", ".join(cells[:FOLDED_CELLS]) + (", …" if len(cells) > FOLDED_CELLS else "")
+    where = f" (ô {listed})" if listed else ""
+    persons, teams = {i.person for i in group}, {i.team for i in group}
+    first = group[0]
+    return Issue(
+        AFTER_MONTH,
+        first.severity,
+        f"{len(group)} dòng ghi ngày sau tháng {month_end:%m/%Y} chưa được tính{where}",
+        first.file,
+        first.sheet,
+        value=_date_span(i.value for i in group),
+        person=persons.pop() if len(persons) == 1 else "",
+        team=teams.pop() if len(teams) == 1 else "",
+    )
+
+
+def _date_span(values: Iterable[str]) -> str:
+    """'03/06/2022', or '05/11/2021 – 20/04/2022' for several dates; empty when one is not a date."""
+    try:
+        days = sorted({dt.datetime.strptime(v, "%d/%m/%Y").date() for v in values})
+    except ValueError:
+        return ""
+    if not days:
+        return ""
+    return f"{days[0]:%d/%m/%Y}" if len(days) == 1 else f"{days[0]:%d/%m/%Y} – {days[-1]:%d/%m/%Y}"
+
+
+# ----- presentation choices
+
+
+def chart_label(name: str, limit: int = CHART_LABEL_LENGTH) -> str:
+    """A target's name short enough for a chart's axis or legend: cut at a word, with "…"."""
+    name = clean(name)
+    if len(name) <= limit:
+        return name
+    cut = name[: limit - 1]
+    if name[limit - 1] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return f"{cut.rstrip(' ,;:–-')}…"
+
+
+_FIRST_NUMBER = re.compile(r"\d+")
+
+
+def team_sort_key(team: str) -> tuple[int, int, tuple[object, ...]]:
+    """Numbered teams first by their first number (Tổ 1, Tổ 2–3, Tổ 10), then the others in Vietnamese
+    alphabetical order (Tổ Anh văn, Tổ Âm nhạc, Tổ văn phòng)."""
+    # name_sort_key puts a person's given name first; one word at a time, it is the alphabet's order.
+    words = tuple(name_sort_key(word) for word in clean(team).split())
+    found = _FIRST_NUMBER.search(team)
+    return (0, int(found.group()), words) if found else (1, 0, words)
+
+
+def team_order(teams: Iterable[str]) -> list[str]:
+    return sorted(teams, key=team_sort_key)
+
+
+def elapsed_share(plan: Plan, month_end: dt.date) -> float:
+    """The share of the emulation year gone by `month_end`: from the first round's start to the vote (the last
+    round's end), 0 to 1; 1 once the year is final."""
+    start, end = plan.year_start, plan.year_end
+    if month_end >= end:
+        return 1.0
+    span = (end - start).days
+    return min(max((month_end - start).days / span, 0.0), 1.0) if span > 0 else 0.0
+
+
+def pace_text(plan: Plan, month_end: dt.date) -> str:
+    share = elapsed_share(plan, month_end)
+    if share >= 1.0:
+        return f"Đã qua 100% thời gian năm học (bình xét {plan.year_end:%d/%m/%Y}): kết quả so với cả chỉ tiêu"
+    return f"Đã qua {share:.0%} thời gian năm học ({plan.year_start:%d/%m/%Y} – {plan.year_end:%d/%m/%Y})"
+
+
+def pace_of(target: object, registered: object, achieved: object, share: float, *, year_end_only: bool) -> str:
+    """How a target keeps pace with the year: what is due is the target times the share of the year gone (nothing
+    before the vote for a target only the vote achieves; the whole target once the year is final). On pace when
+    short of it by less than one item (or PACE_TOLERANCE of the target), far behind when short of half of it by as
+    much; a target the registrations cannot reach is behind at best; not due when nothing is achieved and nothing
+    is due yet, or when there is no number to reach."""
+    if missing(target) or int(target) <= 0:  # type: ignore[call-overload]
+        return PACE_NOT_DUE
+    goal = float(target)  # type: ignore[arg-type]
+    reached = 0.0 if missing(achieved) else float(achieved)  # type: ignore[arg-type]
+    promised = 0.0 if missing(registered) else float(registered)  # type: ignore[arg-type]
+    if reached >= goal:
+        return PACE_ON_PACE
+    if share >= 1.0:
+        return PACE_BEHIND if reached >= goal / 2 else PACE_FAR_BEHIND
+    due = 0.0 if year_end_only else goal * share
+    slack = max(1.0, PACE_TOLERANCE * goal)
+    if due - reached >= slack:
+        return PACE_FAR_BEHIND if due / 2 - reached >= slack else PACE_BEHIND
+    if promised < goal:
+        return PACE_BEHIND
+    return PACE_ON_PACE if reached > 0 else PACE_NOT_DUE
