@@ -18,7 +18,7 @@ from thidua.model import Person, Plan
 from thidua.schema import Field
 from thidua.text import ascii_slug
 from thidua.text import key as text_key
-from thidua.writers.common import vn
+from thidua.writers.common import FittedSheet, vn, wrapped_lines
 from thidua.xlsx import as_datetime, new_workbook
 
 KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
@@ -33,6 +33,23 @@ MIN_PERSON_ROWS = 50
 # hundreds of thousands of blank cells (9 MB of sheet XML at 20,000 people) that every reader must parse; past
 # this many rows the columns themselves are left open, so typing goes on below the frame, validated the same.
 FRAMED_ROWS = 300
+# What a blank template's print area holds (printed_rows): the estimate of a landscape A4 page in Excel's
+# terms (margins 0.3 in left and right, 0.5 in top, 0.6 in bottom; 96 px and 72 pt an inch) and of its rows.
+LANDSCAPE_PX = (11.69 - 0.6) * 96
+PAGE_HEIGHT_PT = (8.27 - 1.1) * 72
+TITLE_ROWS_PT = 15.75 + 21 + 15.75 + 15.75  # school, title, hint and the blank row above the header
+HEADER_HEIGHT = 48
+ROW_PT = 15.75  # a row of 12 pt Times New Roman
+PAGE_FILL = 0.97  # room for rounding: a page ends a row early rather than a row over
+SPARE_ROWS = 3  # rows past the roster a list of people prints (the template offers ten)
+# A per-person registration prints as a portrait form the teacher signs: its columns are narrower than the
+# shared templates' so that the whole row fits one page width at about 9 pt, every text wrapping.
+FORM_WIDTHS = {"stt": 4.5, "name": 10, "position": 8.5, "team": 6, "initiative": 10, "initiative_level": 7, "note": 6.5}
+FORM_WIDTHS_BY_KIND = {"date": 11, "mark": 7, "int": 4.5}  # a date needs 11 to show whole; "thương" needs 7
+FORM_WIDTH = 9
+FORM_ROW_HEIGHT = 80  # the pre-filled row: five lines of 12 pt for what the teacher types or writes by hand
+FORM_BLANK_HEIGHT = 20
+SIGNATURE_ROWS = 9  # rows below the open rows that hold the signature block
 CLOSED_KINDS = frozenset({"choice", "mark", "person"})
 # dates, not datetimes: xlsxwriter reads datetime(1900, 1, 1) as a bare time and writes 0
 DATE_MIN = dt.date(1900, 1, 1)
@@ -126,7 +143,7 @@ def _formats(wb: Any) -> _Formats:
     return _Formats(
         school=fmt(bold=True),
         title=fmt(bold=True, font_size=14, align="center", valign="vcenter"),
-        hint=fmt(italic=True, font_color="#595959"),
+        hint=fmt(italic=True, font_color="#595959", text_wrap=True, valign="top"),
         header=fmt(bold=True, bg_color="#DDEBF7", border=1, text_wrap=True, align="center", valign="vcenter"),
         column=fmt(),
         open_columns={
@@ -190,8 +207,9 @@ def _write_atomically(path: Path, plan: Plan, kind: str, rows: int, person: Pers
 def _build(wb: Any, plan: Plan, kind: str, rows: int, person: Person | None) -> None:
     fields = schema.fields_of(kind, plan)
     fmt = _formats(wb)
-    data = wb.add_worksheet(schema.SHEET_NAMES[kind])
-    guide = wb.add_worksheet(schema.HELP_SHEET)
+    # FittedSheet gives rows of wrapped text the height they need: LibreOffice does not grow them when it prints.
+    data = FittedSheet(wb.add_worksheet(schema.SHEET_NAMES[kind]))
+    guide = FittedSheet(wb.add_worksheet(schema.HELP_SHEET))
     lists = wb.add_worksheet(schema.LISTS_SHEET)
     meta = wb.add_worksheet(schema.META_SHEET)
     sources = _write_lists(lists, fields, plan, fmt)
@@ -288,7 +306,7 @@ def _write_data(
     capped = framed_last < last_row
     for col, field in enumerate(fields):
         column = fmt.open_columns.get(field.kind, fmt.open_columns["text"]) if capped else fmt.column
-        ws.set_column(col, col, field.width, column)
+        ws.set_column(col, col, field.width if person is None else form_width(field), column)
     if capped:  # the columns are open: the title rows' empty cells stay locked
         for row in range(HEADER_ROW):
             for col in range(last_col + 1):
@@ -296,10 +314,11 @@ def _write_data(
     ws.write_string(0, 0, vn(plan.school.name), fmt.school)
     if last_col > 0:
         ws.merge_range(1, 0, 1, last_col, "", fmt.title)
+        ws.merge_range(2, 0, 2, last_col, "", fmt.hint)  # the hint wraps over the table's width, not column A's
     ws.write_string(1, 0, vn(title), fmt.title)
     ws.set_row(1, 21)
     ws.write_string(2, 0, vn(hint), fmt.hint)
-    ws.set_row(HEADER_ROW, 48)
+    ws.set_row(HEADER_ROW, 48)  # a minimum: a label longer than its column's two lines raises it
 
     for col, field in enumerate(fields):
         ws.write_string(HEADER_ROW, col, vn(field.label), fmt.header)
@@ -316,13 +335,86 @@ def _write_data(
     ws.autofilter(HEADER_ROW, 0, last_row, last_col)
     ws.protect("", PROTECT_OPTIONS)
     ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.repeat_rows(HEADER_ROW)
-    if not capped:  # a capped sheet prints what is filled, not thousands of empty rows
-        ws.print_area(0, 0, last_row, last_col)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_footer("&CTrang &P/&N")
+    if person is not None:
+        _form_page(ws, fields, plan, person, last_row)
+    else:
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        if not capped:  # a capped sheet prints what is filled, not thousands of empty rows
+            ws.print_area(0, 0, FIRST_DATA_ROW + printed_rows(kind, plan) - 1, last_col)
+        ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
+        ws.set_footer("&CTrang &P/&N")
+    ws.fit_rows()
+
+
+def printed_rows(kind: str, plan: Plan) -> int:
+    """How many of a blank template's rows its print area holds: the rows staff are expected to fill (a few
+    more than the roster on a list of people, one page on the activity report), rounded up to whole pages, so
+    that no page holds only a header and a few empty rows; never more than the template offers."""
+    fields = schema.fields_of(kind, plan)
+    width_px = sum(field.width * 7 + 5 for field in fields)  # Excel: 7 px a character plus 5 px of padding
+    scale = min(1.0, LANDSCAPE_PX / width_px)
+    page = PAGE_HEIGHT_PT / scale  # sheet points one page holds
+    header = max(HEADER_HEIGHT, *(_label_height(field.label, field.width) for field in fields))
+    first = int((page - TITLE_ROWS_PT - header) / ROW_PT * PAGE_FILL)
+    following = int((page - header) / ROW_PT * PAGE_FILL)  # the header row repeats on every page
+    wanted = len(plan.roster) + SPARE_ROWS if kind != schema.ACTIVITY else 1
+    pages = 1 + max(0, -(-(wanted - first) // following))
+    return min(open_rows(kind, plan), FRAMED_ROWS, first + (pages - 1) * following)
+
+
+def _label_height(label: str, width: float) -> float:
+    """The height a header label needs wrapped in a column `width` characters wide (bold 12 pt)."""
+    per_line = max(1, int((width * 7 + 5) / (12 * 0.62)))  # as FittedSheet estimates bold Times New Roman
+    return wrapped_lines(label, per_line) * 12 * 1.2 + 3
+
+
+def form_width(field: Field) -> float:
+    """A column's width on the per-person form (FORM_WIDTHS)."""
+    return FORM_WIDTHS.get(field.key, FORM_WIDTHS_BY_KIND.get(field.kind, FORM_WIDTH))
+
+
+def _form_page(ws: Any, fields: tuple[Field, ...], plan: Plan, person: Person, last_row: int) -> None:
+    """A per-person registration on one portrait page: the table, then the signature block. The block is
+    drawn in text boxes, not cells: every non-blank row under the header is read as a registration."""
+    ws.set_row(FIRST_DATA_ROW, FORM_ROW_HEIGHT)
+    for row in range(FIRST_DATA_ROW + 1, last_row + 1):
+        ws.set_row(row, FORM_BLANK_HEIGHT)
+    pixels = [form_width(field) * 7 + 5 for field in fields]  # the column widths as Excel draws them
+    half = next(col for col in range(len(fields)) if sum(pixels[:col]) >= sum(pixels) / 2)
+    box_width = int(sum(pixels[half:]))
+    place = plan.school.place or "………………"
+    lines = [
+        (f"{place}, ngày …… tháng …… năm 20……", {"italic": True}, 0),
+        ("NGƯỜI ĐĂNG KÝ", {"bold": True}, 24),
+        ("(Ký, ghi rõ họ tên)", {"italic": True}, 46),
+        (person.name, {"bold": True}, 150),
+    ]
+    top = last_row + 2
+    for row in range(top, top + SIGNATURE_ROWS):
+        ws.set_row(row, 15)  # 20 px each: the block's 174 px lie within the print area
+    for text, font, offset in lines:
+        ws.insert_textbox(
+            top,
+            half,
+            vn(text),
+            {
+                "y_offset": offset,
+                "width": box_width,
+                "height": 24,
+                "font": {"name": FONT, "size": 12, **font},
+                "align": {"horizontal": "center", "vertical": "middle"},
+                "line": {"none": True},
+                "fill": {"none": True},
+                "object_position": 2,  # moves down when a row above grows, keeps its size
+                "description": text,
+            },
+        )
+    ws.set_portrait()
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, top + SIGNATURE_ROWS - 1, len(fields) - 1)
+    ws.set_margins(left=0.25, right=0.25, top=0.5, bottom=0.5)
 
 
 def _prefill(ws: Any, fields: tuple[Field, ...], person: Person, fmt: _Formats) -> None:
@@ -361,10 +453,17 @@ def help_lines(fields: tuple[Field, ...], plan: Plan, kind: str, person: Person 
             "(vẫn có danh sách chọn), không để trống dòng xen giữa."
         )
         lines.append(("Nhiều người", more))
+    if person is None and open_rows(kind, plan) <= FRAMED_ROWS:
+        printed = (
+            f"Bản in gồm {printed_rows(kind, plan)} dòng đầu của bảng. Nếu điền nhiều hơn, hãy xóa vùng in trước "
+            "khi in (Excel: Bố trí trang → Vùng in → Xóa vùng in) để in đủ các dòng."
+        )
+        lines.append(("In", printed))
     if person is not None:
         own = (
             f"Phiếu này dành riêng cho {person.name}: dòng 6 đã điền sẵn họ tên, ngày sinh, chức vụ, tổ; "
-            "hãy kiểm tra và điền tiếp các cột còn lại."
+            "hãy kiểm tra và điền tiếp các cột còn lại. Phiếu in trên một trang A4 dọc; ký và ghi rõ họ tên "
+            "ở phần NGƯỜI ĐĂNG KÝ."
         )
         lines.append(("Phiếu cá nhân", own))
     lines.append(("Các cột", "Ý nghĩa và cách điền từng cột:"))
@@ -392,8 +491,9 @@ def _column_help(field: Field, plan: Plan, kind: str) -> str:
 def _write_help(
     ws: Any, fields: tuple[Field, ...], plan: Plan, kind: str, person: Person | None, fmt: _Formats
 ) -> None:
-    ws.set_column(0, 0, 34, fmt.column)
-    ws.set_column(1, 1, 90, fmt.column)
+    # 110 characters of width print at about 10 pt on a portrait page; each row is as tall as its wrapped text.
+    ws.set_column(0, 0, 32, fmt.column)
+    ws.set_column(1, 1, 78, fmt.column)
     ws.merge_range(0, 0, 0, 1, "", fmt.title)
     ws.write_string(0, 0, vn(f"HƯỚNG DẪN ĐIỀN {schema.KIND_TITLES[kind].upper()}"), fmt.title)
     ws.write_string(1, 0, vn(f"{plan.school.name} – năm học {plan.school.school_year}"), fmt.school)
@@ -407,6 +507,7 @@ def _write_help(
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_footer("&CTrang &P/&N")
+    ws.fit_rows()
 
 
 def _write_meta(wb: Any, ws: Any, plan: Plan, kind: str, person: Person | None, fmt: _Formats) -> None:

@@ -10,7 +10,7 @@ import io
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -31,7 +31,9 @@ FIX_SHEET = "Cần sửa"
 FILLS = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # ARGB of a flagged cell's fill
 EDITABLE = frozenset({".xlsx", ".xlsm"})
 FIX_HEAD = ("Trang tính", "Ô", "Mức độ", "Vấn đề", "Cần làm gì")
-FIX_WIDTHS = (16, 8, 10, 28, 90)
+# 131 characters: the fix sheet fits an A4 landscape page at 100 %, its 11 pt text wrapping in "Vấn đề" and
+# "Cần làm gì" (xlsx_patch._fix_sheet_xml lays out the package copy the same way).
+FIX_WIDTHS = (14, 7, 10, 30, 70)
 TAB_COLOR = "FFFF0000"
 TITLE_FONT = ("Times New Roman", 12)
 HEAD_FONT = ("Times New Roman", 11)
@@ -324,22 +326,30 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
 
 
 def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     if FIX_SHEET in workbook.sheetnames:  # a copy sent back: its old list goes
         del workbook[FIX_SHEET]
     ws = workbook.create_sheet(FIX_SHEET, 0)
     ws.sheet_properties.tabColor = TAB_COLOR
-    fonts = {"title": TITLE_FONT, "head": HEAD_FONT}
+    fonts = {"title": (*TITLE_FONT, True), "head": (*HEAD_FONT, True), "plain": (*HEAD_FONT, False)}
+    wrap = Alignment(wrap_text=True, vertical="top")
+    last = len(FIX_WIDTHS)
     for r, row in enumerate(_fix_rows(copy, disarmed), start=1):
         if row is None:
             continue
         style, texts = row
+        name, size, bold = fonts[style]
         for col, text in enumerate(texts, start=1):
             cell = ws.cell(row=r, column=col)
             _set_value(cell, text)
-            if style in fonts:
-                cell.font = Font(bold=True, name=fonts[style][0], size=fonts[style][1])
+            cell.font = Font(bold=bold, name=name, size=size)
+            cell.alignment = wrap
+        if len(texts) == 1 and last > 1:  # a title or a sentence spans the table
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
+        ws.row_dimensions[r].height = fix_row_height(texts, size, bold)
+        if style == "head":
+            ws.print_title_rows = f"{r}:{r}"
     for letter, width in zip("ABCDE", FIX_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -347,4 +357,21 @@ def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy, disarmed: xlsx_patch.Di
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = "Trang &P/&N"
     workbook.active = 0
+
+
+def fix_row_height(texts: Sequence[str], size: float, bold: bool) -> float:
+    """The height of a fix sheet row: its tallest wrapped text (a single text spans the table) in lines of
+    `size` points, estimated as FittedSheet does; at most Excel's 409 pt."""
+    from thidua.writers.common import wrapped_lines
+
+    lines = 1
+    for col, text in enumerate(texts):
+        width = sum(FIX_WIDTHS) if len(texts) == 1 else FIX_WIDTHS[col]
+        per_line = max(1, int(width * 7 / (size * (0.62 if bold else 0.56))))  # a width as stored
+        lines = max(lines, wrapped_lines(text, per_line) if text else 1)
+    return min(409.0, round(lines * size * 1.2 + 3, 2))

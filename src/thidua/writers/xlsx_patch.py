@@ -295,7 +295,8 @@ class _Package:
         types = _add_override(types, fix_part, _CT_WORKSHEET)
         rid = book_rels.add(_REL_WORKSHEET, fix_part)
         self.changed[_BOOK_RELS] = book_rels.xml
-        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix_sheet.name, rid)
+        head = next((n for n, row in enumerate(fix_sheet.rows, start=1) if row is not None and row[0] == "head"), 0)
+        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix_sheet.name, rid, head)
         self.changed[styles_part] = styles.xml()
         self.changed[_TYPES] = types
         return self._write()
@@ -954,41 +955,86 @@ def _vml_xml(marks: dict[Cell, Mark], number: int) -> str:
 
 
 def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
-    style_of = {"title": styles.title, "head": styles.head, "plain": 0}
-    rows = []
+    """The fix sheet as legible print: A4 landscape, one page wide at 100 % when its widths fit; every text wraps
+    at the top of its cell; a row with a single text (title, explanation) spans the table; each row is as tall as
+    its wrapped text, estimated as return_copies does for the openpyxl copy so that both look the same."""
+    from thidua.writers.common import wrapped_lines
+
+    def font_of(xf: int) -> str:
+        """The <font> of one of the copy's own cell formats (a title or head format made by _Styles)."""
+        found = re.search(r'\bfontId="(\d+)"', styles.new_xfs[xf - len(styles.xf_elements)])
+        assert found is not None
+        return styles.new_fonts[int(found.group(1)) - styles.fonts[2]]
+
+    def wrapping(font: str) -> tuple[int, float, bool]:
+        """A cell format added to `styles`: the workbook's default one with `font`, wrapping at the top of the
+        cell. Its index, font size and boldness."""
+        styles.new_fonts.append(font)
+        base = re.match(r"<xf\b[^>]*?/?>", styles.xf_elements[0])
+        assert base is not None
+        tag = base.group(0).removesuffix("/>").removesuffix(">").rstrip() + ">"
+        font_id = str(styles.fonts[2] + len(styles.new_fonts) - 1)
+        for name, value in (("fontId", font_id), ("applyFont", "1"), ("applyAlignment", "1")):
+            tag = _set_attr(tag, name, value)
+        styles.new_xfs.append(f'{tag}<alignment vertical="top" wrapText="1"/></xf>')
+        size = re.search(r'<sz val="([\d.]+)"', font)
+        return len(styles.xf_elements) + len(styles.new_xfs) - 1, float(size.group(1)) if size else 11.0, "<b/>" in font
+
+    head_font = font_of(styles.head)
+    formats = {
+        "title": wrapping(font_of(styles.title)),
+        "head": wrapping(head_font),
+        "plain": wrapping(head_font.replace("<b/>", "")),  # the head's face and size, not bold
+    }
+    last = max(len(fix.widths) - 1, 0)
+    rows, merged = [], []
     last_col = 0
     for number, row in enumerate(fix.rows, start=1):
         if row is None:
             continue
         kind, texts = row
+        style, size, bold = formats[kind]
+        spans = len(texts) == 1 and last > 0  # a title or a sentence: over the whole table
+        lines = 1
         cells = []
         for col, text in enumerate(texts):
+            width = sum(fix.widths) if spans else (fix.widths[col] if col < len(fix.widths) else 8.43)
+            per_line = max(1, int(width * 7 / (size * (0.62 if bold else 0.56))))  # a width as stored
+            lines = max(lines, wrapped_lines(text, per_line) if text else 1)
             if not text:
                 continue
             last_col = max(last_col, col)
-            style = style_of[kind]
-            attr = f' s="{style}"' if style else ""
-            cells.append(f'<c r="{column_letters(col)}{number}"{attr} t="inlineStr"><is>{_text_element(text)}</is></c>')
-        rows.append(f'<row r="{number}">{"".join(cells)}</row>')
+            cells.append(
+                f'<c r="{column_letters(col)}{number}" s="{style}" t="inlineStr"><is>{_text_element(text)}</is></c>'
+            )
+        if spans:
+            merged.append(f'<mergeCell ref="A{number}:{column_letters(last)}{number}"/>')
+            last_col = max(last_col, last)
+        height = min(409.0, round(lines * size * 1.2 + 3, 2))  # Excel's tallest row is 409 pt
+        rows.append(f'<row r="{number}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>')
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>' for i, width in enumerate(fix.widths, start=1)
     )
+    merge_cells = f'<mergeCells count="{len(merged)}">{"".join(merged)}</mergeCells>' if merged else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
         f'<sheetPr><tabColor rgb="{fix.tab_color}"/><pageSetUpPr fitToPage="1"/></sheetPr>'
-        f'<dimension ref="A1:{column_letters(last_col)}{len(fix.rows)}"/>'
+        f'<dimension ref="A1:{column_letters(last_col)}{max(len(fix.rows), 1)}"/>'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+        f"{merge_cells}"
         '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
         '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        "<headerFooter><oddFooter>&amp;CTrang &amp;P/&amp;N</oddFooter></headerFooter>"
         "</worksheet>"
     )
 
 
 @lru_cache(maxsize=64)
-def _book_with_first_sheet(book: str, name: str, rid: str) -> str:
-    """workbook.xml with the fix sheet first: local defined names move one place, the fix sheet is active."""
+def _book_with_first_sheet(book: str, name: str, rid: str, head: int = 0) -> str:
+    """workbook.xml with the fix sheet first: local defined names move one place, the fix sheet is active and,
+    when it has a header row (`head`, 1-based), prints it on every page."""
     taken = {xml_unescape(found).casefold() for found in re.findall(r'<sheet\b[^>]*?\sname="([^"]*)"', book)}
     if name.casefold() in taken:
         raise Unsupported("a copy sent back with its fix sheet")
@@ -999,6 +1045,19 @@ def _book_with_first_sheet(book: str, name: str, rid: str) -> str:
         raise Unsupported("no sheet list")
     book = book[: opened.end()] + element + book[opened.end() :]
     book = re.sub(r'(\slocalSheetId=")(\d+)"', lambda m: f'{m.group(1)}{int(m.group(2)) + 1}"', book)
+    if head:
+        quoted = "'" + _escape(name).replace("'", "''") + "'"
+        titles = f'<definedName name="_xlnm.Print_Titles" localSheetId="0">{quoted}!${head}:${head}</definedName>'
+        names = re.search(r"<definedNames\b[^>]*?(/?)>", book)
+        if names is None:  # CT_Workbook: definedNames follows sheets, functionGroups and externalReferences
+            after = max(
+                book.find(end) + len(end) for end in ("</sheets>", "</functionGroups>", "</externalReferences>")
+            )
+            book = f"{book[:after]}<definedNames>{titles}</definedNames>{book[after:]}"
+        elif names.group(1):  # <definedNames/>
+            book = f"{book[: names.start()]}<definedNames>{titles}</definedNames>{book[names.end() :]}"
+        else:
+            book = book[: names.end()] + titles + book[names.end() :]
 
     def first_tab(match: re.Match[str]) -> str:
         tag = re.sub(r'\s(?:activeTab|firstSheet)="\d+"', "", match.group(0))
