@@ -24,7 +24,7 @@ def test_two_months_are_recorded_and_compared(demo_ws: Workspace) -> None:
     run(demo_ws, "2021-12")
     run(demo_ws, "2022-05")
     db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    assert db.execute("PRAGMA user_version").fetchone() == (3,)
     assert db.execute("SELECT month, errors FROM months ORDER BY month").fetchall() == [("2021-12", 0), ("2022-05", 0)]
     achieved = dict(db.execute("SELECT code, achieved FROM targets WHERE month = '2021-12'").fetchall())
     assert achieved["VIDEO_SO"] == 4 and achieved["TIET_HOC_YT"] == 4 and achieved["LDTT"] == 0
@@ -125,6 +125,7 @@ def test_a_version_1_history_is_migrated_keeping_its_months(tmp_path) -> None:  
     )
     old.close()
     with connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
         rows = conn.execute("SELECT position, stt, name FROM persons ORDER BY position").fetchall()
+        assert conn.execute("SELECT COUNT(*) FROM received").fetchone() == (0,)  # version 3 adds the mailbox
     assert rows == [(0, 3, "A"), (1, 7, "B")]

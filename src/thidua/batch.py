@@ -161,9 +161,11 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     from thidua.rules import apply_rules, choose_pack
 
     records = validator.sink.records(files)
+    received = _received(ws, records.mtimes)
     progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
     progress.stage("read + repair + validate")
     result = measure(plan, merge(records, plan, report, month_end), month, month_end, report)
+    result.received = received
     pack = choose_pack(plan.year_end, ws.settings.get("rules"), ws.root)  # the law in force on the vote's day
     if pack is None:
         report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year, vote=f"{plan.year_end:%d/%m/%Y}")
@@ -172,6 +174,20 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
         apply_rules(result, pack, report)
     progress.stage("merge + measure + rules")
     return result
+
+
+def _received(ws: Workspace, mtimes: dict[str, float]) -> dict[str, dt.date]:
+    """Files that came by e-mail (thidua collect) → the day they were received, in Vietnam's time; their receipt
+    also orders resubmissions, whatever a copy of the folder did to the files' times."""
+    from thidua import history
+
+    found: dict[str, dt.date] = {}
+    for rel, came in history.received_files(ws.history_path).items() if ws.history_path.exists() else ():
+        if rel in mtimes:
+            when = dt.datetime.fromisoformat(came.received_at)
+            mtimes[rel] = when.timestamp()
+            found[rel] = when.date()
+    return found
 
 
 def _load_in_background(module: str) -> threading.Thread:

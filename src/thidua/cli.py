@@ -359,6 +359,91 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
+@click.option("--dry-run", is_flag=True, help="Chỉ liệt kê các thư và tệp sẽ lấy, không lưu gì.")
+@friendly
+def collect(workspace: Path, dry_run: bool) -> None:
+    """Lấy các tệp bảng tính CBGVNV gửi qua e-mail từ hộp thư của trường vào submissions/e-mail/.
+
+    Cấu hình ở mục [imap] của thidua.toml; mật khẩu lấy từ biến môi trường ghi ở password_env (mặc định
+    THIDUA_IMAP_PASSWORD). Thư đã lấy không bị lấy lại; thư không bao giờ bị xóa.
+
+    \b
+    Ví dụ:
+      thidua collect --dry-run
+      thidua collect -w thidua-2026-2027
+    """
+    import os
+
+    from thidua.mailbox import FOLDER
+    from thidua.mailbox import collect as fetch
+    from thidua.workspace import locked, open_workspace
+
+    ws = open_workspace(workspace)
+    with locked(ws):
+        done = fetch(ws, os.environ, dry_run=dry_run, say=_progress().say)
+    verb = "Sẽ lưu" if dry_run else "Đã lưu"
+    click.echo(f"{verb} {len(done.saved)} tệp vào {ws.submissions.name}/{FOLDER}/.")
+    for name, who in done.saved:
+        click.echo(f"  {name}  (từ {who})")
+    if done.identical:
+        click.echo(f"Bỏ qua {len(done.identical)} tệp giống hệt tệp đã lưu:")
+        for name, who in done.identical:
+            click.echo(f"  {name}  (từ {who})")
+    if done.without:
+        click.echo(f"{len(done.without)} thư không có tệp bảng tính (để nguyên trong hộp thư):")
+        for line in done.without:
+            click.echo(f"  {line}")
+    if done.refused:
+        click.echo("Tệp đính kèm không lấy:")
+        for line in done.refused:
+            click.echo(f"  {line}")
+    if done.known:
+        click.echo(f"{done.known} thư đã lấy từ trước, không lấy lại.")
+    if done.moved:
+        click.echo(f"Đã chuyển {done.moved} thư sang thư mục đã xử lý.")
+    if dry_run:
+        click.echo("Chạy thử: chưa lưu tệp nào, chưa ghi sổ lịch sử.")
+
+
+@main.command(context_settings=CONTEXT)
+@workspace_option
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng đã tổng hợp, ví dụ 2026-10 hoặc 10/2026.")
+@click.option("--dry-run", is_flag=True, help="Chỉ ghi các thư trả lời ra tệp .eml để xem trước, không gửi.")
+@friendly
+def reply(workspace: Path, month: str, dry_run: bool) -> None:
+    """Trả lời từng người đã gửi tệp qua e-mail: số dòng đọc được, được tính, những chỗ cần sửa, kèm bản sao.
+
+    Dùng cấu hình gửi thư ở mục [email]; mỗi phiên bản tệp chỉ được trả lời một lần. Thư được giữ ở
+    output/thu-gui/THÁNG/tra-loi/.
+
+    \b
+    Ví dụ:
+      thidua reply --month 10/2026 --dry-run
+      thidua reply --month 2026-10
+    """
+    import os
+
+    from thidua.replies import reply_month
+    from thidua.workspace import locked, open_workspace
+
+    ws = open_workspace(workspace)
+    with locked(ws):
+        done = reply_month(ws, month, os.environ, dry_run=dry_run)
+    if dry_run:
+        click.echo(f"Đã ghi {len(done.written)} thư trả lời để xem trước (chưa gửi):")
+        for path in done.written:
+            click.echo(f"  {path}")
+    else:
+        click.echo(f"Đã gửi {len(done.sent)} thư trả lời.")
+        for rel, why in done.failed:
+            click.secho(f"Không gửi được thư trả lời về tệp {rel}: {why}", fg="red", err=True)
+    if done.answered_before:
+        click.echo(f"{done.answered_before} tệp đã được trả lời từ trước, không gửi lại.")
+    sys.exit(1 if done.failed else 0)
+
+
+@main.command(context_settings=CONTEXT)
+@workspace_option
 @click.option(
     "--remove", metavar="THÁNG", help="Xóa bản ghi của một tháng khỏi sổ lịch sử (kể cả tháng ngoài năm học)."
 )

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pandas is imported only by the commands that count
     from thidua.measure import MonthResult
 
 DB_FILE = "thidua-lich-su.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS months (
     month TEXT PRIMARY KEY, school TEXT NOT NULL, school_year TEXT NOT NULL, as_of TEXT NOT NULL,
@@ -43,6 +43,35 @@ CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY AUTOINCREMENT, month TEXT NOT NULL, attempted_at TEXT NOT NULL,
     recipients TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS received (
+    message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, sender_name TEXT NOT NULL, subject TEXT NOT NULL,
+    received_at TEXT NOT NULL, folder TEXT NOT NULL, fetched_at TEXT NOT NULL, status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS received_files (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, original_name TEXT NOT NULL,
+    message_id TEXT NOT NULL REFERENCES received(message_id)
+);
+CREATE TABLE IF NOT EXISTS replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, sha256 TEXT NOT NULL, month TEXT NOT NULL,
+    attempted_at TEXT NOT NULL, recipient TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"""
+# Version 3 adds what `collect` fetched (messages and the files saved from them) and the replies to staff.
+RECEIVED_TABLES = """
+CREATE TABLE IF NOT EXISTS received (
+    message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, sender_name TEXT NOT NULL, subject TEXT NOT NULL,
+    received_at TEXT NOT NULL, folder TEXT NOT NULL, fetched_at TEXT NOT NULL, status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS received_files (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, original_name TEXT NOT NULL,
+    message_id TEXT NOT NULL REFERENCES received(message_id)
+);
+CREATE TABLE IF NOT EXISTS replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, sha256 TEXT NOT NULL, month TEXT NOT NULL,
+    attempted_at TEXT NOT NULL, recipient TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
 """
 # Version 1 keyed persons by STT, which a roster may repeat; version 2 keys them by roster position.
 MIGRATIONS = {
@@ -57,6 +86,7 @@ INSERT INTO persons SELECT month, ROW_NUMBER() OVER (PARTITION BY month ORDER BY
     team, registered_title, initiative, results, voted_title, submitted FROM persons_v1;
 DROP TABLE persons_v1;
 """,
+    2: RECEIVED_TABLES,
 }
 SENT = "đã gửi"
 FAILED = "thất bại"
@@ -281,6 +311,100 @@ def record_send(path: Path, month: str, recipients: str, message_id: str, status
         conn.execute(
             "INSERT INTO sends (month, attempted_at, recipients, message_id, status, detail) VALUES (?, ?, ?, ?, ?, ?)",
             (month, now(), recipients, message_id, status, detail),
+        )
+
+
+# --- the mailbox: what collect fetched, what reply answered ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file saved from a staff member's e-mail, with the message it came in."""
+
+    path: str  # relative to submissions/
+    sha256: str
+    original_name: str
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    received_at: str  # ISO 8601 in Vietnam's time
+
+
+def received_ids(path: Path) -> set[str]:
+    """Message-IDs already fetched (whatever folder the messages are in now)."""
+    if not path.exists():
+        return set()
+    with connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT message_id FROM received")}
+
+
+def received_files(path: Path) -> dict[str, Received]:
+    """Saved file (relative to submissions/) → where it came from. Read only: a month's computation (and the
+    library API) never changes the history, not even to bring an older one up to date."""
+    if not path.exists():
+        return {}
+    query = (
+        "SELECT f.path, f.sha256, f.original_name, r.message_id, r.sender, r.sender_name, r.subject, "
+        "r.received_at FROM received_files f JOIN received r USING (message_id) ORDER BY f.path"
+    )
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_WAIT)
+    except sqlite3.Error as exc:
+        raise ThiduaError(f"Không mở được sổ lịch sử {path.name}. Hãy kiểm tra thư mục làm việc.") from exc
+    try:
+        rows = conn.execute(query).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return {}  # a history from before collect existed: nothing came by e-mail
+        if busy(exc):
+            raise ThiduaError(
+                f"Sổ lịch sử {path.name} đang được một chương trình khác sử dụng. Hãy đóng chương trình đó rồi "
+                "chạy lại."
+            ) from exc
+        raise _failure(path, exc) from exc
+    except sqlite3.DatabaseError as exc:
+        raise _failure(path, exc) from exc
+    finally:
+        conn.close()
+    return {row[0]: Received(*row) for row in rows}
+
+
+def record_received(
+    path: Path,
+    message_id: str,
+    sender: tuple[str, str],
+    subject: str,
+    received_at: str,
+    folder: str,
+    status: str,
+    files: list[tuple[str, str, str]],
+) -> None:
+    """One fetched message and the files saved from it (path, sha256, original name), in one transaction."""
+    with connect(path) as conn, conn:
+        conn.execute(
+            "INSERT INTO received VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (message_id, sender[1], sender[0], subject, received_at, folder, now(), status),
+        )
+        conn.executemany("INSERT INTO received_files VALUES (?, ?, ?, ?)", [(*file, message_id) for file in files])
+
+
+def answered(path: Path) -> set[tuple[str, str]]:
+    """(file, sha256) of every received file version already answered."""
+    if not path.exists():
+        return set()
+    with connect(path) as conn:
+        return {(row[0], row[1]) for row in conn.execute("SELECT path, sha256 FROM replies WHERE status = ?", (SENT,))}
+
+
+def record_reply(
+    path: Path, file: str, sha256: str, month: str, recipient: str, message_id: str, status: str, detail: str
+) -> None:
+    with connect(path) as conn, conn:
+        conn.execute(
+            "INSERT INTO replies (path, sha256, month, attempted_at, recipient, message_id, status, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (file, sha256, month, now(), recipient, message_id, status, detail),
         )
 
 

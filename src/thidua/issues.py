@@ -327,7 +327,7 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
     "rule-late-registration": (
         W,
         "Đăng ký sau hạn",
-        "Đăng ký ngày {value}, sau hạn nộp {deadline} ({source}). Ban thi đua quyết định có nhận hay không.",
+        "Đăng ký ngày {value}{how}, sau hạn nộp {deadline} ({source}). Ban thi đua quyết định có nhận hay không.",
     ),
     "rule-pack-missing": (
         W,
@@ -336,6 +336,10 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "kiểm tra. Có thể thêm bộ quy định vào thư mục quy-dinh/ của thư mục làm việc.",
     ),
 }
+
+
+# Message parameters a caller may leave out (the usual case of the message).
+OPTIONAL_PARAMS: dict[str, dict[str, object]] = {"rule-late-registration": {"how": ""}}
 
 
 @dataclass(frozen=True)
@@ -419,7 +423,7 @@ class Report:
         reference as the user reads it."""
         default_severity, _title, template = CATALOG[code]
         shown = "" if value is None else str(value)
-        message = template.format(value=shown, **params)
+        message = template.format(value=shown, **{**OPTIONAL_PARAMS.get(code, {}), **params})
         row: int | None = None
         col: int | None = None
         if at is not None:

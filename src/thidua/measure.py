@@ -350,6 +350,7 @@ class MonthResult:
     # month (rows, in order) × charted target code → achieved ratio (NaN: none)
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
     rule_pack: str | None = None  # the name of the rule pack applied (it names the law and the decree)
+    received: dict[str, dt.date] = field(default_factory=dict)  # file → the day its e-mail was received
 
     @property
     def not_submitted(self) -> pd.DataFrame:

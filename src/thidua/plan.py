@@ -35,7 +35,7 @@ from thidua.schema import Field
 from thidua.tables import find_header
 from thidua.text import clean, key, tidy
 from thidua.values import cell_text, is_blank, parse_date, parse_int
-from thidua.year import parse_school_year
+from thidua.year import SchoolYear, parse_school_year
 
 PLAN_FILE = "kehoach.xlsx"
 PLAN_MAX_ROWS = 1_000_000  # rows a plan sheet may hold (a submission's bound is [limits] max_rows)
@@ -386,6 +386,23 @@ def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | N
         if not items:
             raise PlanError(f"Tệp kế hoạch {path.name} chưa có {what} hợp lệ nào. Hãy điền rồi chạy lại.")
     return Plan(school, tuple(targets), tuple(rounds), tuple(collectives), tuple(roster))
+
+
+def school_year_in(path: Path, limits: Limits | None = None) -> SchoolYear | None:
+    """Only the school year the plan names (for commands that need no more: a new year's plan may have no
+    roster yet). None when the plan cannot be read or names none."""
+    from thidua.read import load_submission
+
+    bounded = dataclasses.replace(limits or Limits(), max_rows=PLAN_MAX_ROWS)
+    loaded, _digest = load_submission(path, path.name, Report(), bounded)
+    if loaded is None:
+        return None
+    for name, sheet in loaded.sheets.items():
+        if key(name) == key(SHEET_INFO):
+            for row in sheet.rows:
+                if len(row) > 1 and key(cell_text(row[0])) == key("Năm học"):
+                    return parse_school_year(cell_text(row[1]))
+    return None
 
 
 def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:

@@ -321,6 +321,8 @@ class _Checker:
             )
 
     def late_registration(self, p: Params) -> None:
+        """A registration dated after the deadline; a row with no date of its own that came by e-mail is judged
+        by the day the e-mail was received (SPEC 12)."""
         deadline = self.plan.school.registration_deadline
         late = self.regs[self.regs["date"].notna() & (self.regs["date"] > pd.Timestamp(deadline))]
         for reg in rows(late):
@@ -330,8 +332,23 @@ class _Checker:
                 "date",
                 f"{as_date(reg.date):%d/%m/%Y}",
                 deadline=f"{deadline:%d/%m/%Y}",
+                how="",
                 source=p["source"],
             )
+        received = self.result.received
+        undated = self.regs[self.regs["date"].isna() & self.regs["file"].isin(list(received))]
+        for reg in rows(undated):
+            day = received[reg.file]
+            if day > deadline:
+                self.person_issue(
+                    "rule-late-registration",
+                    reg,
+                    "date",
+                    f"{day:%d/%m/%Y}",
+                    deadline=f"{deadline:%d/%m/%Y}",
+                    how=" (ngày nhận thư e-mail, vì dòng này không ghi ngày đăng ký)",
+                    source=p["source"],
+                )
 
     def plan_base(self, p: Params) -> None:
         teachers = sum(person.is_teacher for person in self.plan.roster)
