@@ -50,6 +50,17 @@ port = 587
 security = "starttls"            # starttls | ssl | none (none chỉ dùng cho máy chủ trên chính máy này)
 username = ""
 password_env = "THIDUA_SMTP_PASSWORD"   # tên biến môi trường chứa mật khẩu; không ghi mật khẩu vào đây
+
+# Nhận tệp CBGVNV gửi qua e-mail (thidua collect): bỏ dấu # ở đầu các dòng dưới rồi điền.
+# [imap]
+# host = "imap.gmail.com"
+# port = 993
+# security = "ssl"                 # ssl | starttls | none (none chỉ dùng cho máy chủ trên chính máy này)
+# username = "truong@example.edu.vn"
+# password_env = "THIDUA_IMAP_PASSWORD"  # tên biến môi trường chứa mật khẩu; không ghi mật khẩu vào đây
+# folder = "INBOX"                 # thư mục thư cần lấy
+# move_to = "Da xu ly"             # (không bắt buộc) chuyển thư đã lấy sang thư mục này; thư không bao giờ bị xóa
+# since = 2026-08-01               # (không bắt buộc) chỉ lấy thư từ ngày này; mặc định ngày đầu năm học
 """
 
 
