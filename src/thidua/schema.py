@@ -48,26 +48,26 @@ NAME = Field(
     "Họ và tên",
     "person",
     required=True,
-    width=26,
+    width=20,
     aliases=("Họ tên", "Tên", "Họ và tên CBGVNV"),
     prefill=True,
     strict=False,
 )
 BIRTH = Field(
-    "birth_date", "Ngày sinh", "date", width=12, aliases=("Ngày tháng năm sinh", "Sinh ngày", "NS"), prefill=True
+    "birth_date", "Ngày sinh", "date", width=11, aliases=("Ngày tháng năm sinh", "Sinh ngày", "NS"), prefill=True
 )
 POSITION = Field(
-    "position", "Chức vụ", "choice", vocab.POSITIONS, width=18, aliases=("Chức vụ/Công việc",), prefill=True
+    "position", "Chức vụ", "choice", vocab.POSITIONS, width=12, aliases=("Chức vụ/Công việc",), prefill=True
 )
-TEAM = Field("team", "Tổ", "choice", width=14, aliases=("Tổ chuyên môn", "Tổ CM", "Bộ phận"), prefill=True)
-NOTE = Field("note", "Ghi chú", width=20)
-DECISION = Field("decision", "Số quyết định", width=16, aliases=("Số QĐ", "Quyết định", "QĐ số"))
-DATE = Field("date", "Ngày", "date", width=12, aliases=("Ngày quyết định", "Thời gian", "Ngày thực hiện"))
+TEAM = Field("team", "Tổ", "choice", width=9, aliases=("Tổ chuyên môn", "Tổ CM", "Bộ phận"), prefill=True)
+NOTE = Field("note", "Ghi chú", width=10)
+DECISION = Field("decision", "Số quyết định", width=13, aliases=("Số QĐ", "Quyết định", "QĐ số"))
+DATE = Field("date", "Ngày", "date", width=11, aliases=("Ngày quyết định", "Thời gian", "Ngày thực hiện"))
 
 
 def registration_fields(plan: Plan) -> tuple[Field, ...]:
     marks = tuple(
-        Field(f"activity:{name}", name, "mark", ("x",), width=13, strict=False) for name in plan.activity_columns
+        Field(f"activity:{name}", name, "mark", ("x",), width=7, strict=False) for name in plan.activity_columns
     )
     return (
         STT,
@@ -81,7 +81,7 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
             "choice",
             vocab.TITLE_REGISTERED.choices,
             required=True,
-            width=22,
+            width=15,
             aliases=("Đăng ký danh hiệu", "Danh hiệu thi đua đăng ký", "Danh hiệu"),
         ),
         Field(
@@ -89,14 +89,14 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
             "Hình thức khen thưởng đăng ký",
             "choice",
             vocab.REWARD_FORMS,
-            width=28,
+            width=14,
             strict=False,
             aliases=("Hình thức khen thưởng", "Khen thưởng đăng ký"),
         ),
         Field(
             "initiative",
             "Tên sáng kiến kinh nghiệm",
-            width=34,
+            width=20,
             aliases=("Tên sáng kiến", "Tên SKKN", "Sáng kiến kinh nghiệm", "SKKN"),
         ),
         Field(
@@ -104,17 +104,17 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
             "Cấp sáng kiến",
             "choice",
             vocab.LEVEL_INITIATIVE.choices,
-            width=11,
+            width=8,
             aliases=("Cấp SKKN", "Cấp công nhận"),
         ),
         Field(
             "teaching_aid",
             "Đồ dùng dạy học dự thi",
-            width=28,
+            width=14,
             aliases=("Đồ dùng dạy học", "ĐDDH dự thi", "ĐDDH", "Tên đồ dùng dạy học"),
         ),
         *marks,
-        Field("date", "Ngày đăng ký", "date", width=12, aliases=("Ngày ĐK", "Ngày")),
+        Field("date", "Ngày đăng ký", "date", width=11, aliases=("Ngày ĐK", "Ngày")),
         NOTE,
     )
 
@@ -150,25 +150,25 @@ def vote_fields(plan: Plan) -> tuple[Field, ...]:
         STT,
         NAME,
         BIRTH,
-        Field("rating", "Xếp loại", "choice", vocab.RATINGS, width=28, aliases=("Xếp loại cuối năm", "Đánh giá")),
-        Field("discipline", "Kỷ luật", "choice", vocab.DISCIPLINES, width=14, aliases=("Hình thức kỷ luật",)),
+        Field("rating", "Xếp loại", "choice", vocab.RATINGS, width=20, aliases=("Xếp loại cuối năm", "Đánh giá")),
+        Field("discipline", "Kỷ luật", "choice", vocab.DISCIPLINES, width=11, aliases=("Hình thức kỷ luật",)),
         Field(
             "title",
             "Danh hiệu đạt",
             "choice",
             vocab.TITLE_VOTED.choices,
             required=True,
-            width=22,
+            width=15,
             aliases=("Danh hiệu được công nhận", "Danh hiệu thi đua đạt", "Kết quả bình xét"),
         ),
         Field(
             "reward",
             "Hình thức khen thưởng đề nghị",
-            width=30,
+            width=22,
             aliases=("Hình thức khen thưởng", "Khen thưởng đề nghị", "Đề nghị khen thưởng"),
         ),
-        Field("votes_for", "Số phiếu đồng ý", "int", width=10, aliases=("Phiếu đồng ý", "Số phiếu")),
-        Field("votes_total", "Tổng số phiếu", "int", width=10, aliases=("Tổng phiếu", "Số người bỏ phiếu")),
+        Field("votes_for", "Số phiếu đồng ý", "int", width=9, aliases=("Phiếu đồng ý", "Số phiếu")),
+        Field("votes_total", "Tổng số phiếu", "int", width=9, aliases=("Tổng phiếu", "Số người bỏ phiếu")),
         DECISION,
         DATE,
         NOTE,

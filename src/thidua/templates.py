@@ -42,6 +42,7 @@ HEADER_HEIGHT = 48
 ROW_PT = 15.75  # a row of 12 pt Times New Roman
 PAGE_FILL = 0.97  # room for rounding: a page ends a row early rather than a row over
 SPARE_ROWS = 3  # rows past the roster a list of people prints (the template offers ten)
+ESTIMATE_SLACK = 1.2  # LibreOffice fits up to a fifth more rows on a page than the estimate below (measured)
 # A per-person registration prints as a portrait form the teacher signs: its columns are narrower than the
 # shared templates' so that the whole row fits one page width at about 9 pt, every text wrapping.
 FORM_WIDTHS = {"stt": 4.5, "name": 10, "position": 8.5, "team": 6, "initiative": 10, "initiative_level": 7, "note": 6.5}
@@ -353,13 +354,17 @@ def printed_rows(kind: str, plan: Plan) -> int:
     more than the roster on a list of people, one page on the activity report), rounded up to whole pages, so
     that no page holds only a header and a few empty rows; never more than the template offers."""
     fields = schema.fields_of(kind, plan)
-    width_px = sum(field.width * 7 + 5 for field in fields)  # Excel: 7 px a character plus 5 px of padding
+    # LibreOffice prints these Times New Roman columns about 8.5 px a width unit plus 5 px (measured on its PDF;
+    # Excel's 7 px would overestimate the scale, and the rows a page holds would spill onto a near-empty page).
+    width_px = sum(field.width * 8.5 + 5 for field in fields)
     scale = min(1.0, LANDSCAPE_PX / width_px)
     page = PAGE_HEIGHT_PT / scale  # sheet points one page holds
     header = max(HEADER_HEIGHT, *(_label_height(field.label, field.width) for field in fields))
     first = int((page - TITLE_ROWS_PT - header) / ROW_PT * PAGE_FILL)
     following = int((page - header) / ROW_PT * PAGE_FILL)  # the header row repeats on every page
     wanted = len(plan.roster) + SPARE_ROWS if kind != schema.ACTIVITY else 1
+    if wanted <= first * ESTIMATE_SLACK:  # about one page: the estimate is no finer than that, so no second page
+        return min(open_rows(kind, plan), FRAMED_ROWS, max(wanted, first))
     pages = 1 + max(0, -(-(wanted - first) // following))
     return min(open_rows(kind, plan), FRAMED_ROWS, first + (pages - 1) * following)
 
