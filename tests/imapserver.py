@@ -15,7 +15,6 @@ import ctypes
 import imaplib
 import itertools
 import os
-import pwd
 import re
 import secrets
 import shutil
@@ -38,6 +37,11 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
 import pytest
+
+try:
+    import pwd  # POSIX only: on Windows the real-IMAP tests skip (no Dovecot there)
+except ImportError:  # pragma: no cover - Windows
+    pwd = None  # type: ignore[assignment]
 
 LOOPBACK = "127.0.0.1"
 SCHOOL_MAILBOX = Address("Trường Tiểu học Măng Đen", addr_spec="thidua@mangden.example.edu.vn")
@@ -111,6 +115,8 @@ def _unavailable() -> str | None:
         return "Dovecot is not installed (Debian: apt-get install dovecot-imapd); the real-IMAP tests are skipped"
     if shutil.which("openssl") is None:
         return "openssl is not installed; the real-IMAP tests need it for the server's certificate"
+    if pwd is None or not hasattr(os, "geteuid"):
+        return "the private Dovecot runs on POSIX systems only; the real-IMAP tests are skipped here"
     if os.geteuid() != 0:
         return (
             "the private Dovecot needs root (it switches to the dovecot user for mailboxes); "

@@ -299,3 +299,56 @@ def test_reply_answers_each_sender_once_with_the_return_copy(
     assert code == 0 and len(inbox.envelopes) == 4 and "từ trước" in out  # answered once per file version
     summary = json.loads((school.month_dir("2026-10") / "summary.json").read_text(encoding="utf-8"))
     assert summary["files_read"] >= 4
+
+
+def test_a_refused_spreadsheet_is_fetched_again_once_the_limit_allows(
+    school: Workspace, imap_server: ImapServer, imap_account: Account
+) -> None:
+    settings = school.root / "thidua.toml"
+    text = settings.read_text(encoding="utf-8")
+    big = demo_file(school, "dang-ky/DK thi dua To 2-3.xlsx") + b"\0" * 1_200_000  # 1.2 MB
+    deliver(
+        imap_server,
+        imap_account,
+        staff_message(
+            "Bùi Văn Long", "long@mangden.example.edu.vn", "Tệp lớn", [("lon.xlsx", big, XLSX)], message_id="<lon@x>"
+        ),
+        at(10, 2),
+    )
+    settings.write_text(text.replace("max_file_mb = 50", "max_file_mb = 1"), encoding="utf-8")
+    code, out, _err = cli(school, "collect", password=imap_account.password)
+    assert code == 0 and "lớn hơn 1 MB" in out and "không có tệp bảng tính" not in out
+    assert not (school.submissions / "e-mail").exists()
+    settings.write_text(text, encoding="utf-8")  # the secretary raises the limit: the message is looked at again
+    code, out, _err = cli(school, "collect", password=imap_account.password)
+    assert code == 0 and "Đã lưu 1 tệp" in out
+
+
+def test_two_attachments_with_long_names_get_two_replies(
+    school: Workspace, imap_server: ImapServer, imap_account: Account, serve: Serve
+) -> None:
+    long_name = "Phiếu đăng ký thi đua năm học 2026–2027 của tổ chuyên môn " * 3
+    team23 = demo_file(school, "dang-ky/DK thi dua To 2-3.xlsx")
+    team45 = demo_file(school, "dang-ky/DK thi dua To 4-5.xlsx")
+    deliver(
+        imap_server,
+        imap_account,
+        staff_message(
+            "Ngô Văn Hùng",
+            "hung@mangden.example.edu.vn",
+            "Hai tổ",
+            [(f"{long_name}.xlsx", team23, XLSX), (f"{long_name}.xlsx", team45, XLSX)],
+        ),
+        at(9, 29),
+    )
+    assert cli(school, "collect", password=imap_account.password)[0] == 0
+    assert len(list((school.submissions / "e-mail").iterdir())) == 2
+    settings = school.root / "thidua.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(text.replace("to = []", 'to = ["vhxh@xa.example.vn"]'), encoding="utf-8")
+    cli(school, "run", "--month", "2026-10")
+    code, _out, err = cli(school, "reply", "--month", "2026-10", "--dry-run")
+    assert code == 0, err
+    assert len(list((school.root / "output" / "thu-gui" / "2026-10" / "tra-loi").glob("*.eml"))) == 2
+    code, _out, err = cli(school, "reply", "--month", "10/2030", "--dry-run")
+    assert code == 2 and "ngoài năm học 2026–2027" in err

@@ -81,7 +81,10 @@ def test_a_new_year_starts_from_last_years_workspace(tmp_path: Path) -> None:
     old, new = tmp_path / "2024-2025", tmp_path / "2025-2026"
     assert invoke("init", str(old), "--school-year", "2024-2025", "--demo")[0] == 0
     (old / "thidua.toml").write_text(
-        (old / "thidua.toml").read_text(encoding="utf-8") + '\n[ghi_chu]\nrieng = "của trường"\n', encoding="utf-8"
+        (old / "thidua.toml").read_text(encoding="utf-8")
+        + '\n[ghi_chu]\nrieng = "của trường"\n\n[imap]\nhost = "imap.example.vn"\nusername = "truong"\n'
+        'since = 2024-08-01\n\n[rules.cstdcs_share]\nrounding = "round"\n',
+        encoding="utf-8",
     )
     assert invoke("run", "-w", str(old), "--month", "2025-05")[0] == 0
     code, out, _err = invoke("init", str(new), "--from", str(old))
@@ -94,7 +97,10 @@ def test_a_new_year_starts_from_last_years_workspace(tmp_path: Path) -> None:
     assert plan.school.recipient.startswith("Ủy ban nhân dân xã …")
     assert all(not c.registered and c.result is None and not c.decision for c in plan.collectives)
     assert plan.rounds[0].start == dt.date(2025, 9, 1)
-    assert 'rieng = "của trường"' in (new / "thidua.toml").read_text(encoding="utf-8")
+    carried = (new / "thidua.toml").read_text(encoding="utf-8")
+    assert 'rieng = "của trường"' in carried and 'host = "imap.example.vn"' in carried
+    assert "since = 2024-08-01" not in carried and "since" in out  # last year's mail is not fetched again
+    assert "[rules.*]" in out
     assert not any((new / "submissions").iterdir()) and not (new / "thidua-lich-su.sqlite").exists()
     # Last year's files dropped in by mistake: named, and none of their rows counted.
     shutil.copytree(old / "submissions", new / "submissions", dirs_exist_ok=True)
@@ -105,6 +111,11 @@ def test_a_new_year_starts_from_last_years_workspace(tmp_path: Path) -> None:
         for t in summary["targets"]
         if t["code"] not in ("TT_LDTT", "CD_VMXS", "DD_GK")
     )
+    import openpyxl  # last year's rule override (the 15% cap's rounding) is named, not fatal
+
+    book = openpyxl.load_workbook(new / "output" / "2025-10" / "danh-sach-loi-2025-10.xlsx")
+    codes = {row[7]: row[9] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[7]}
+    assert "[rules.cstdcs_share]" in str(codes.get("rule-override-unknown"))
 
 
 def test_init_refuses_a_year_it_cannot_read_and_a_from_that_goes_back(tmp_path: Path) -> None:

@@ -144,10 +144,9 @@ def test_packs_are_chosen_by_the_date_of_the_vote_and_overrides_are_checked() ->
     assert later is not None and "152/2025" in later.name
     assert later.rules["collective_ldxs"]["min_share"] == pytest.approx(0.7)
     assert later.rules["cstdcs_conditions"]["htxsnv_route"] is False
-    from thidua.errors import ThiduaError
-
-    with pytest.raises(ThiduaError, match=r"rules\.khong_co"):
-        choose_pack("2021–2022", {"khong_co": {"x": 1}})
+    kept = choose_pack("2025–2026", {"cstdcs_share": {"rounding": "round"}, "ldtt_conditions": {"min_rating": "HTNV"}})
+    assert kept is not None and kept.ignored == ("cstdcs_share",)  # last year's cap: the 2022 law has none
+    assert kept.rules["ldtt_conditions"]["min_rating"] == "HTNV"
 
 
 def test_months_between() -> None:
@@ -179,3 +178,24 @@ def test_a_later_pack_in_the_workspace_applies_without_code_changes(tmp_path: Pa
     result = month_of(records_of(votes=[vote(recruited)], plan=plan), "2022-05", D(2022, 5, 31), report, plan)
     apply_rules(result, pack, report)
     assert [i.code for i in report] == []  # 6 months are enough under the later pack
+
+
+def test_an_excellent_collective_needs_70_percent_one_cstdcs_and_everyone_completing() -> None:
+    import dataclasses
+
+    from thidua.model import CollectiveTitle
+
+    excellent = CollectiveTitle("TT_LDTT", "Trường", "Tập thể lao động xuất sắc", True, None, "", None)
+    plan = dataclasses.replace(PLAN, collectives=(excellent,))
+    roster = list(PLAN.roster)
+    votes = [vote(p) for p in roster[:20]] + [vote(roster[20], rating=vocab.RATINGS[-1], title="Không")]
+    report = Report()
+    records = frames.records(votes=votes, plan=plan, layouts=[COLUMNS])
+    result = month_of(records, "2022-05", D(2022, 5, 31), report, plan)
+    pack = choose_pack(D(2026, 5, 31))
+    assert pack is not None
+    apply_rules(result, pack, report)
+    found = {i.code: i.message for i in report if i.code.startswith("rule-collective")}
+    assert set(found) == {"rule-collective-share", "rule-collective-cstdcs", "rule-collective-incomplete"}
+    assert "ít nhất 70%" in found["rule-collective-share"] and "20/32" in found["rule-collective-share"]
+    assert roster[20].label in found["rule-collective-incomplete"]

@@ -48,7 +48,7 @@ def test_school_years_run_from_august_to_july() -> None:
 def test_a_plan_whose_year_moved_without_its_dates_is_not_counted(demo_ws: Workspace) -> None:
     _set_info(demo_ws.plan_path, "Năm học", "2022–2023")  # the rounds and the deadline stay in 2021–2022
     code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", "2022-10")
-    assert code == 1 and "ngoài năm học" in err and "kehoach.xlsx" in err
+    assert code == 1 and "chưa hợp lệ" in err and "kehoach.xlsx" in err
     assert not (demo_ws.root / "output" / "2022-10").exists()  # no summary, no workbook
     assert not (demo_ws.root / "thidua-lich-su.sqlite").exists()  # no history snapshot
     rows = _issue_rows(demo_ws.root / "output" / "kiem-tra-2022-10" / "danh-sach-loi-2022-10.xlsx")
@@ -98,3 +98,19 @@ def test_history_remove_deletes_a_month_even_outside_the_year(demo_ws: Workspace
     with closing(sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")) as conn:
         assert conn.execute("SELECT COUNT(*) FROM months").fetchone() == (0,)
         assert conn.execute("SELECT COUNT(*) FROM targets").fetchone() == (0,)  # cascaded
+
+
+def test_rounds_listed_out_of_order_are_named(demo_ws: Workspace) -> None:
+    wb = openpyxl.load_workbook(demo_ws.plan_path)
+    sheet = wb["Đợt thi đua"]
+    first = [cell.value for cell in sheet[2]]
+    second = [cell.value for cell in sheet[3]]
+    for col, value in enumerate(second, start=1):  # Đợt 2 listed first
+        sheet.cell(2, col).value = value
+    for col, value in enumerate(first, start=1):
+        sheet.cell(3, col).value = value
+    wb.save(demo_ws.plan_path)
+    code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", "2022-05")
+    assert code == 1 and "chưa hợp lệ" in err
+    rows = _issue_rows(demo_ws.root / "output" / "kiem-tra-2022-05" / "danh-sach-loi-2022-05.xlsx")
+    assert [(row[2], row[3]) for row in rows if row[7] == "plan-rounds-order"] == [("Đợt thi đua", "B3")]

@@ -28,6 +28,7 @@ from thidua.workspace import Workspace, month_label, parse_month
 if TYPE_CHECKING:  # the counting modules (pandas) load in the background while the files are read
     from thidua.measure import MonthResult
     from thidua.model import Plan
+    from thidua.year import SchoolYear
 
 COUNTING = "thidua.rules"  # imports measure, records and pandas
 STOPPING_IMPORT_WAIT = 2.0  # seconds a stopping batch lets the background import finish
@@ -117,13 +118,18 @@ def month_in_year(month: str | None, plan: Plan, today: dt.date | None = None) -
         current = f"{today or dt.date.today():%Y-%m}"
         month = current if year.holds_month(current) else year.last_month
     month, month_end = parse_month(month)
+    check_month(month, year)
+    return month, month_end
+
+
+def check_month(month: str, year: SchoolYear) -> None:
+    """A 'YYYY-MM' month outside the school year is a usage error naming the year's first and last month."""
     if not year.holds_month(month):
         raise UsageError(
             f"Tháng {month_label(month)} nằm ngoài năm học {year.label} của tệp kế hoạch (từ tháng "
             f"{month_label(year.first_month)} đến tháng {month_label(year.last_month)}). Hãy chọn một tháng trong "
             "năm học, hoặc dùng thư mục làm việc của năm học khác (-w)."
         )
-    return month, month_end
 
 
 def _compute(ws: Workspace, month: str | None, progress: Progress | None = None) -> MonthResult:
@@ -171,6 +177,8 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
         report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year, vote=f"{plan.year_end:%d/%m/%Y}")
     else:
         result.rule_pack = pack.name
+        for name in pack.ignored:
+            report.add("rule-override-unknown", file="thidua.toml", value=f"[rules.{name}]", pack=pack.name)
         apply_rules(result, pack, report)
     progress.stage("merge + measure + rules")
     return result

@@ -394,13 +394,17 @@ def collect(workspace: Path, dry_run: bool) -> None:
         for line in done.without:
             click.echo(f"  {line}")
     if done.refused:
-        click.echo("Tệp đính kèm không lấy:")
+        click.echo("Tệp đính kèm không lấy (thư đó sẽ được xem lại ở lần sau nếu chưa lấy được tệp nào):")
         for line in done.refused:
             click.echo(f"  {line}")
     if done.known:
         click.echo(f"{done.known} thư đã lấy từ trước, không lấy lại.")
     if done.moved:
         click.echo(f"Đã chuyển {done.moved} thư sang thư mục đã xử lý.")
+    if done.not_moved:
+        click.echo("Đã lưu nhưng máy chủ không cho chuyển thư (thư vẫn ở thư mục cũ, sẽ không bị lấy lại):")
+        for line in done.not_moved:
+            click.echo(f"  {line}")
     if dry_run:
         click.echo("Chạy thử: chưa lưu tệp nào, chưa ghi sổ lịch sử.")
 
@@ -528,7 +532,7 @@ def _run_month(ws: Any, month: str, as_json: bool) -> int:
     if outputs is None:
         _print_issue_counts(result.issues.counts(), len(result.files_read))
         click.secho(
-            "Lỗi: ngày trong tệp kế hoạch nằm ngoài năm học nên chưa tính số liệu tháng "
+            "Lỗi: các ngày trong tệp kế hoạch (đợt thi đua, hạn nộp đăng ký) chưa hợp lệ nên chưa tính số liệu tháng "
             f"{month_label(result.month)}; chỉ ghi danh sách lỗi: {checked}. Hãy sửa các ô được nêu trong "
             "kehoach.xlsx rồi chạy lại.",
             fg="red",

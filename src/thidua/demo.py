@@ -16,7 +16,7 @@ from typing import Any
 import openpyxl
 
 from thidua import schema
-from thidua.default import PLAN, SEED_YEAR
+from thidua.default import COMMUNE_FROM_YEAR, PLAN, SEED_YEAR
 from thidua.model import Person, Plan
 from thidua.text import ascii_slug
 from thidua.year import moved
@@ -164,12 +164,16 @@ def _registration_row(
 
 
 def _in_year(years: int) -> Callable[[Any], Any]:
-    """A cell value of the seed's year moved `years` on (dates typed as dates or as text); birth dates stay."""
+    """A cell value of the seed's year moved `years` on (dates typed as dates or as text); birth dates stay.
+    From 2025–2026 on the district's rewards are the commune's."""
     seed_start = dt.date(SEED_YEAR, 1, 1)
+    commune = SEED_YEAR + years >= COMMUNE_FROM_YEAR
 
     def move(value: Any) -> Any:
         if isinstance(value, dt.date) and value >= seed_start:
             return moved(value, years)
+        if isinstance(value, str) and commune:
+            value = value.replace("UBND huyện", "UBND xã")
         if isinstance(value, str):
             found = re.fullmatch(r"(\d{2}/\d{2}/)(\d{4})", value)
             if found and int(found.group(2)) >= SEED_YEAR:

@@ -389,22 +389,34 @@ def record_received(
         conn.executemany("INSERT INTO received_files VALUES (?, ?, ?, ?)", [(*file, message_id) for file in files])
 
 
+SENDING = "đang gửi"  # recorded before a reply goes out; never sent twice, even if the last step failed
+
+
 def answered(path: Path) -> set[tuple[str, str]]:
-    """(file, sha256) of every received file version already answered."""
+    """(file, sha256) of every received file version already answered (or whose answer may have gone out)."""
     if not path.exists():
         return set()
     with connect(path) as conn:
-        return {(row[0], row[1]) for row in conn.execute("SELECT path, sha256 FROM replies WHERE status = ?", (SENT,))}
+        rows = conn.execute("SELECT path, sha256 FROM replies WHERE status IN (?, ?)", (SENT, SENDING))
+        return {(row[0], row[1]) for row in rows}
 
 
-def record_reply(
-    path: Path, file: str, sha256: str, month: str, recipient: str, message_id: str, status: str, detail: str
-) -> None:
+def begin_reply(path: Path, file: str, sha256: str, month: str, recipient: str, message_id: str) -> int:
+    """Record a reply about to be sent; the history must be writable before anything goes out."""
+    with connect(path) as conn, conn:
+        cursor = conn.execute(
+            "INSERT INTO replies (path, sha256, month, attempted_at, recipient, message_id, status, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, '')",
+            (file, sha256, month, now(), recipient, message_id, SENDING),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def finish_reply(path: Path, reply: int, status: str, message_id: str, detail: str) -> None:
     with connect(path) as conn, conn:
         conn.execute(
-            "INSERT INTO replies (path, sha256, month, attempted_at, recipient, message_id, status, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (file, sha256, month, now(), recipient, message_id, status, detail),
+            "UPDATE replies SET status = ?, message_id = ?, detail = ? WHERE id = ?",
+            (status, message_id, detail, reply),
         )
 
 

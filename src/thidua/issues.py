@@ -250,6 +250,12 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "thể năm học đã được sửa mà các đợt và hạn nộp đăng ký thì chưa: hãy sửa ngày này trong kehoach.xlsx rồi "
         "chạy lại.",
     ),
+    "plan-rounds-order": (
+        E,
+        "Các đợt thi đua không theo thứ tự",
+        "{round} bắt đầu ngày {value}, trước {previous} ghi ở dòng trên. Hãy xếp các đợt theo thứ tự thời gian "
+        "(đợt 1 trước, đợt 2 sau) trong kehoach.xlsx rồi chạy lại.",
+    ),
     "plan-rounds-overlap": (
         E,
         "Các đợt thi đua chồng nhau",
@@ -291,10 +297,22 @@ CATALOG: dict[str, tuple[Severity, str, str]] = {
         "“{title}” cần {above} {share} cá nhân đạt Lao động tiên tiến ({source}); theo {stage} hiện có "
         "{ldtt}/{members} người.",
     ),
+    "rule-collective-incomplete": (
+        W,
+        "Tập thể có người chưa hoàn thành nhiệm vụ",
+        "“{title}” cần mọi cá nhân hoàn thành nhiệm vụ ({source}); theo bình xét có {count} người xếp loại "
+        "“Không hoàn thành nhiệm vụ”: {names}.",
+    ),
     "rule-collective-cstdcs": (
         W,
         "Tập thể chưa có CSTĐCS",
         "“{title}” cần ít nhất {needed} cá nhân đạt Chiến sĩ thi đua cơ sở ({source}); theo {stage} hiện có {cstdcs}.",
+    ),
+    "rule-override-unknown": (
+        W,
+        "Cài đặt quy định không dùng được",
+        "Mục {value} trong thidua.toml không thuộc bộ quy định đang áp dụng ({pack}) nên không được dùng. Nếu đó "
+        "là cài đặt của năm học trước, hãy xóa mục này.",
     ),
     "rule-not-checked": (
         N,
@@ -379,7 +397,9 @@ TOPICS: dict[str, str] = dict.fromkeys(
         "rule-collective-share",
         "rule-collective-discipline",
         "rule-collective-cstdcs",
+        "rule-collective-incomplete",
         "rule-not-checked",
+        "rule-override-unknown",
         "rule-ldtt-discipline",
         "rule-ldtt-rating",
         "rule-ldtt-recruited",

@@ -252,6 +252,7 @@ class Collected:
     refused: list[str] = field(default_factory=list)  # attachments left alone
     known: int = 0  # messages fetched before
     moved: int = 0
+    not_moved: list[str] = field(default_factory=list)  # recorded, but left in the folder (the server refused)
 
 
 def _context(imap: ImapSettings) -> ssl.SSLContext:
@@ -348,7 +349,13 @@ def collect(
                 'folder = "INBOX".'
             ) from exc
         if imap.move_to and not dry_run and not client.folder_exists(imap.move_to):
-            client.create_folder(imap.move_to)
+            try:
+                client.create_folder(imap.move_to)
+            except IMAPClientError as exc:
+                raise ThiduaError(
+                    f"Không tạo được thư mục “{imap.move_to}” (mục {TABLE} move_to) trong hộp thư: hãy tạo thư mục "
+                    "đó bằng trình đọc thư, hoặc bỏ dòng move_to."
+                ) from exc
         uids = sorted(client.search(["SINCE", since] if since else ["ALL"]))
         say(f"Hộp thư {imap.folder}: {len(uids)} thư từ ngày {since:%d/%m/%Y}." if since else f"{len(uids)} thư.")
         heads = client.fetch(uids, ["INTERNALDATE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]) if uids else {}
@@ -370,6 +377,8 @@ def collect(
             say(f"  [{number}/{len(uids)}] {message.received:%d/%m/%Y %H:%M} {who}: {message.subject}")
             done.refused += [f"{who}: {why}" for why in message.refused]
             if not message.attachments:
+                if message.refused:
+                    continue  # not recorded: a later collect, with other limits, may take its spreadsheets
                 done.without.append(f"{message.received:%d/%m/%Y %H:%M} {who}: “{message.subject}”")
                 if not dry_run:
                     _record(ws, message, imap.folder, NO_SPREADSHEET, [])
@@ -384,8 +393,12 @@ def collect(
                     (folder / name).unlink(missing_ok=True)
                 raise
             if imap.move_to:
-                client.move([uid], imap.move_to)
-                done.moved += 1
+                try:
+                    client.move([uid], imap.move_to)
+                except IMAPClientError as exc:  # e.g. a server without MOVE: the message stays, already recorded
+                    done.not_moved.append(f"{who}: “{message.subject}” ({_reason(exc)})")
+                else:
+                    done.moved += 1
     return done
 
 
@@ -431,6 +444,8 @@ def _save(
             stamp = message.received.timestamp()
             os.utime(target, (stamp, stamp))  # the submission's date is the day it was received
         except FileExistsError:
+            for saved, _d, _o in files:  # all or nothing for a message
+                (folder / saved).unlink(missing_ok=True)
             raise ThiduaError(f"Tệp {target.name} vừa xuất hiện trong {folder}; hãy chạy lại thidua collect.") from None
         except OSError as exc:
             for saved, _d, _o in files:

@@ -530,7 +530,7 @@ def _read_rounds(sheet: _Sheet) -> list[tuple[int, Round]]:
 
 
 # Issues that make a month's counts meaningless: `run` then writes the issue report only (SPEC 7).
-YEAR_CODES = frozenset({"plan-outside-year", "plan-rounds-overlap"})
+YEAR_CODES = frozenset({"plan-outside-year", "plan-rounds-overlap", "plan-rounds-order"})
 
 
 def check_year(
@@ -571,6 +571,17 @@ def check_year(
                     what=f"{'Ngày bắt đầu' if key_ == 'start' else 'Ngày kết thúc'} của {found.name or 'đợt'}",
                     **span,
                 )
+    for (_before_index, before), (index, after) in pairwise(rounds):  # as listed: Đợt 1 before Đợt 2
+        if after.start < before.start:
+            report.add(
+                "plan-rounds-order",
+                file=PLAN_FILE,
+                sheet=round_sheet.name,
+                cell=round_sheet.cell(index, "start"),
+                value=f"{after.start:%d/%m/%Y}",
+                round=after.name or "đợt sau",
+                previous=before.name or "đợt trước",
+            )
     ordered = sorted(rounds, key=lambda placed: placed[1].start)
     for (_before_index, before), (index, after) in pairwise(ordered):
         if after.start <= before.end:

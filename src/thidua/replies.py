@@ -37,10 +37,15 @@ class Replied:
 
 
 def reply_month(ws: Workspace, month: str, environ: Mapping[str, str], dry_run: bool = False) -> Replied:
-    from thidua.batch import compute, output_names
+    from thidua.batch import check_month, compute, output_names
+    from thidua.guard import Limits
+    from thidua.plan import school_year_in
     from thidua.writers.return_copies import FOLDER, copies_to_write
 
     month, _end = parse_month(month)
+    year = school_year_in(ws.plan_path, Limits.from_settings(ws.settings))
+    if year is not None:
+        check_month(month, year)
     outputs = output_names(ws.month_dir(month), month)
     if not outputs.summary.exists():
         raise UsageError(f"Chưa có kết quả tháng {month}. Hãy chạy trước: thidua run --month {month}")
@@ -67,28 +72,22 @@ def reply_month(ws: Workspace, month: str, environ: Mapping[str, str], dry_run: 
             continue
         copy = outputs.folder / FOLDER / copies[rel] if rel in copies else None
         message = build_reply(result, rel, came, mail, copy if copy is not None and copy.is_file() else None)
-        eml = sent_folder(ws, month) / REPLIES / f"{ascii_slug(Path(rel).stem)[:100] or 'tep'}.eml"
+        # The saved file's own name (ASCII, unique in submissions/e-mail/) names its reply.
+        eml = sent_folder(ws, month) / REPLIES / f"{ascii_slug(Path(rel).stem) or 'tep'}.eml"
         mailer.write_eml(message, eml)
         written.append(eml)
         if dry_run:
             continue
         to_sender = dataclasses.replace(mail, to=(came.sender,), cc=())
+        # Recorded before it goes out: a reply whose last step fails is never sent twice.
+        attempt = history.begin_reply(ws.history_path, rel, digest, month, came.sender, str(message["Message-ID"]))
         try:
             message_id = mailer.send(message, to_sender, password)
         except ThiduaError as exc:
-            history.record_reply(
-                ws.history_path,
-                rel,
-                digest,
-                month,
-                came.sender,
-                str(message["Message-ID"]),
-                history.FAILED,
-                exc.message,
-            )
+            history.finish_reply(ws.history_path, attempt, history.FAILED, str(message["Message-ID"]), exc.message)
             failed.append((rel, exc.message))
             continue
-        history.record_reply(ws.history_path, rel, digest, month, came.sender, message_id, history.SENT, "")
+        history.finish_reply(ws.history_path, attempt, history.SENT, message_id, "")
         sent.append(rel)
     return Replied(written, sent, failed, skipped)
 

@@ -38,6 +38,7 @@ class RulePack:
     votes_from: dt.date
     votes_until: dt.date
     rules: dict[str, Params]
+    ignored: tuple[str, ...] = ()  # the workspace's overrides for rules this pack does not have
 
 
 def school_year_start(school_year: str) -> int:
@@ -93,12 +94,14 @@ def choose_pack(
     if pack is None:
         return None
     merged = {name: dict(params) for name, params in pack.rules.items()}
+    ignored = []
     for name, params in (overrides or {}).items():
         if isinstance(params, dict):
-            if name not in merged:
-                raise ThiduaError(f"Mục [rules.{name}] trong thidua.toml không phải quy định nào của bộ “{pack.name}”.")
+            if name not in merged:  # e.g. last year's override of a rule the law in force no longer has
+                ignored.append(name)
+                continue
             merged[name].update(params)
-    return RulePack(pack.name, pack.votes_from, pack.votes_until, merged)
+    return RulePack(pack.name, pack.votes_from, pack.votes_until, merged, tuple(ignored))
 
 
 def capped(share: float, total: int, rounding: str) -> int:
@@ -238,8 +241,8 @@ class _Checker:
             ranks = self.votes["discipline"].map(lambda d: _rank(vocab.DISCIPLINES, str(d))).astype("int64")
             disciplined = [self.plan.roster[k].label for k in self.votes.loc[ranks > worst, "person"]]
         share, at_least = float(p["min_share"]), bool(p.get("at_least", False))
-        short = ldtt / members < share if at_least else ldtt / members <= share
-        if members and short:
+        short = members > 0 and (ldtt / members < share if at_least else ldtt / members <= share)
+        if short:
             self.plan_issue(
                 "rule-collective-share",
                 f"{ldtt}/{members}",
@@ -251,6 +254,18 @@ class _Checker:
                 share=f"{share:.0%}",
                 source=p["source"],
             )
+        if voted and p.get("all_complete"):  # every member completing their tasks (the 2022 law, Điều 27)
+            failing = self.votes[self.votes["rating"] == vocab.RATINGS[-1]]
+            if len(failing):
+                names = ", ".join(self.plan.roster[k].label for k in failing["person"])
+                self.plan_issue(
+                    "rule-collective-incomplete",
+                    names,
+                    title=titles[0].title,
+                    count=len(failing),
+                    names=names,
+                    source=p["source"],
+                )
         needed = int(p.get("min_cstdcs", 0))
         if cstdcs < needed:
             self.plan_issue(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -60,11 +61,14 @@ def _move_plan(plan: Plan, years: int, demo: bool) -> Plan:
 def _for_commune(plan: Plan) -> Plan:
     """The receiving office and the district-level targets of the seed worded for the commune (SPEC 10)."""
     school = dataclasses.replace(plan.school, **default.COMMUNE_SCHOOL)
+    collectives = tuple(
+        dataclasses.replace(c, title=c.title.replace("LĐLĐ huyện", "công đoàn cấp trên")) for c in plan.collectives
+    )
     targets = tuple(
         dataclasses.replace(t, **default.COMMUNE_TARGETS[t.code]) if t.code in default.COMMUNE_TARGETS else t
         for t in plan.targets
     )
-    return dataclasses.replace(plan, school=school, targets=targets)
+    return dataclasses.replace(plan, school=school, targets=targets, collectives=collectives)
 
 
 def _unregistered(collectives: tuple[CollectiveTitle, ...]) -> tuple[CollectiveTitle, ...]:
@@ -185,8 +189,33 @@ def _from_workspace(source: Path, year: SchoolYear | None) -> tuple[Plan, list[s
         settings = settings_path.read_text(encoding="utf-8") if settings_path.is_file() else DEFAULT_SETTINGS
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"Không đọc được {settings_path}: {exc}") from exc
-    review.append(f"Cài đặt ({SETTINGS_FILE}): chép nguyên từ năm trước (địa chỉ e-mail, giới hạn…).")
+    settings, dropped = _settings_for_new_year(settings)
+    review.append(f"Cài đặt ({SETTINGS_FILE}): chép từ năm trước (địa chỉ e-mail, hộp thư, giới hạn…).")
+    if dropped:
+        review.append(
+            "Đã bỏ dòng since của mục [imap]: năm mới lấy thư từ ngày đầu năm học (sổ lịch sử năm mới còn trống, "
+            "giữ since cũ sẽ lấy lại thư năm trước)."
+        )
+    if "[rules." in settings:
+        review.append(
+            "Các mục [rules.*] được giữ; năm mới có thể theo bộ quy định khác (luật 2022): mục nào không còn dùng "
+            "được sẽ được cảnh báo khi chạy."
+        )
     return new_plan, review, settings
+
+
+def _settings_for_new_year(text: str) -> tuple[str, bool]:
+    """Last year's thidua.toml without the [imap] table's `since` (a date of last year)."""
+    lines, table, dropped = [], "", False
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith("[") and not stripped.startswith("[["):
+            table = stripped.split("]", 1)[0] + "]"
+        if table == "[imap]" and re.match(r"since\s*=", stripped):
+            dropped = True
+            continue
+        lines.append(line)
+    return "".join(lines), dropped
 
 
 def _remove_created(directory: Path, existed: bool, before: set[Path]) -> None:

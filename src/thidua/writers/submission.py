@@ -452,7 +452,7 @@ def _round_review(sheet: _Sheet, result: MonthResult, number: int, name: str, to
         result,
         f"{heading} PHONG TRÀO THI ĐUA NĂM HỌC {upper(plan.school.school_year)}",
         f"{rnd.name or f'Đợt {number}'}: từ {rnd.start:%d/%m/%Y} đến {rnd.end:%d/%m/%Y}",
-        day=min(rnd.end, results_date(result, today)) if today else rnd.end,
+        day=min(rnd.end, results_date(result, today)),
     )
     wrapped = st(border=1, text_wrap=True, valign="top")
     first = HEADER_ROW + 1
