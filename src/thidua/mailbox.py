@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -468,8 +468,3 @@ def _record(ws: Workspace, message: Message, folder: str, status: str, files: li
         status,
         [(f"{FOLDER}/{name}", digest, original) for name, digest, original in files],
     )
-
-
-def senders(value: str) -> list[str]:
-    """The addresses of a header value (for replies)."""
-    return [address for _name, address in getaddresses([value]) if address]
