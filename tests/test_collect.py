@@ -253,7 +253,39 @@ def test_the_received_date_judges_a_late_registration_without_a_date(
 def test_reply_answers_each_sender_once_with_the_return_copy(
     school: Workspace, imap_server: ImapServer, imap_account: Account, serve: Serve
 ) -> None:
+    import openpyxl
+
     fill_mailbox(school, imap_server, imap_account)
+    demo = school.root.parent / "demo-files" / "dang-ky"
+    book = openpyxl.load_workbook(demo / "to-1" / "DK thi dua - 08.xlsx")
+    book.worksheets[0]["B6"] = "Trần Văn Quy"  # a misspelt name: an error, so a return copy goes back
+    book.save(school.root.parent / "quy.xlsx")
+    deliver(
+        imap_server,
+        imap_account,
+        staff_message(
+            "Trần Văn Quý",
+            "quy.tv@mangden.example.edu.vn",
+            "Phiếu ĐK",
+            [("ĐK Quý.xlsx", (school.root.parent / "quy.xlsx").read_bytes(), XLSX)],
+            message_id="<quy@mangden.example.edu.vn>",
+        ),
+        at(10, 1),
+    )
+    book = openpyxl.load_workbook(demo / "DK thi dua To 2-3.xlsx")
+    book.save(school.root.parent / "to23.xlsx")  # the same rows sent again later: the later e-mail wins
+    deliver(
+        imap_server,
+        imap_account,
+        staff_message(
+            "Đặng Thị Ngọc Ánh",
+            "anh.dtn@mangden.example.edu.vn",
+            "Gửi lại tổ 2–3",
+            [("Tổ 2–3.xlsx", (school.root.parent / "to23.xlsx").read_bytes(), XLSX)],
+            message_id="<dk-23b@x>",
+        ),
+        at(10, 3),
+    )
     assert cli(school, "collect", password=imap_account.password)[0] == 0
     inbox, port = serve()
     settings = school.root / "thidua.toml"
@@ -272,15 +304,17 @@ def test_reply_answers_each_sender_once_with_the_return_copy(
     code, out, err = cli(school, "reply", "--month", "2026-10", "--dry-run")
     assert code == 0 and inbox.envelopes == [], err
     folder = school.root / "output" / "thu-gui" / "2026-10" / "tra-loi"
-    assert len(list(folder.glob("*.eml"))) == 4
+    assert len(list(folder.glob("*.eml"))) == 6
     code, out, err = cli(school, "reply", "--month", "2026-10")
     assert code == 0, err
     assert sorted(env.rcpt_tos[0] for env in inbox.envelopes) == sorted(
         [
             "anh.dtn@mangden.example.edu.vn",
             "anh.dtn@mangden.example.edu.vn",
+            "anh.dtn@mangden.example.edu.vn",
             "hoa.pt@mangden.example.edu.vn",
             "la@example.invalid",
+            "quy.tv@mangden.example.edu.vn",
         ]
     )
     letters = [email.message_from_bytes(env.original_content, policy=policy.default) for env in inbox.envelopes]
@@ -291,12 +325,23 @@ def test_reply_answers_each_sender_once_with_the_return_copy(
     assert "Kính gửi thầy/cô Phạm Thị Hòa" in body and "được tính" in body
     stranger = next(m for m in letters if m["To"].addresses[0].addr_spec == "la@example.invalid")
     assert "Cần sửa" in stranger.get_body(preferencelist=("plain",)).get_content()  # the bomb is named
-    copies = [m for m in letters if any(True for _ in m.iter_attachments())]
-    for letter in copies:
-        (attachment,) = list(letter.iter_attachments())
-        assert attachment.get_filename().endswith(".xlsx") and attachment.get_content_type() == XLSX
+    with_copy = [m for m in letters if any(True for _ in m.iter_attachments())]
+    assert [m["To"].addresses[0].addr_spec for m in with_copy] == ["quy.tv@mangden.example.edu.vn"]
+    (attachment,) = list(with_copy[0].iter_attachments())
+    assert attachment.get_content_type() == XLSX and attachment.get_filename().endswith(".xlsx")
+    copy = openpyxl.load_workbook(__import__("io").BytesIO(attachment.get_content()))
+    assert copy.sheetnames[0] == "Cần sửa" and "Trần Văn Quý" in copy.worksheets[1]["B6"].comment.text
+    quy = with_copy[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Cần sửa 1 chỗ" in quy and "B6" in quy
+    # The later e-mail won: the first tổ 2–3 file's rows were replaced, and its sender is told so.
+    anh = [
+        m.get_body(preferencelist=("plain",)).get_content()
+        for m in letters
+        if m["In-Reply-To"] == "<dk-23@mangden.example.edu.vn>"
+    ]
+    assert len(anh) == 1 and "được tính 0 dòng" in anh[0] and "đã có bản gửi sau" in anh[0]
     code, out, _err = cli(school, "reply", "--month", "2026-10")
-    assert code == 0 and len(inbox.envelopes) == 4 and "từ trước" in out  # answered once per file version
+    assert code == 0 and len(inbox.envelopes) == 6 and "từ trước" in out  # answered once per file version
     summary = json.loads((school.month_dir("2026-10") / "summary.json").read_text(encoding="utf-8"))
     assert summary["files_read"] >= 4
 

@@ -23,6 +23,7 @@ from thidua.text import ascii_slug
 from thidua.workspace import Workspace, month_label, parse_month
 
 REPLIES = "tra-loi"
+SUPERSEDED = frozenset({"registration-replaced", "result-duplicate"})  # notes: nothing to fix
 SHOWN_ISSUES = 30  # issues listed in one reply; the return copy holds them all
 
 
@@ -116,8 +117,14 @@ def build_reply(
         f"Ban thi đua {school} đã nhận tệp “{came.original_name}” thầy/cô gửi lúc "
         f"{came.received_at[11:16]} ngày {came.received_at[8:10]}/{came.received_at[5:7]}/{came.received_at[:4]}.",
         f"Kết quả đọc khi tổng hợp tháng {month_label(result.month)}: đọc {read} dòng, được tính {counted} dòng.",
-        "",
     ]
+    replaced = [issue for issue in issues if issue.code in SUPERSEDED]
+    if replaced:
+        lines.append(
+            f"{len(replaced)} dòng không được tính vì đã có bản gửi sau hoặc trùng với dòng đã báo cáo (không cần "
+            "sửa gì)."
+        )
+    lines.append("")
     if fixes:
         lines.append(f"Cần sửa {len(fixes)} chỗ:")
         for issue in fixes[:SHOWN_ISSUES]:
