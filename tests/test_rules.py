@@ -146,7 +146,7 @@ def test_packs_are_chosen_by_the_date_of_the_vote_and_overrides_are_checked() ->
     assert later.rules["cstdcs_conditions"]["htxsnv_route"] is False
     kept = choose_pack("2025–2026", {"cstdcs_share": {"rounding": "round"}, "ldtt_conditions": {"min_rating": "HTNV"}})
     assert kept is not None and kept.ignored == ("cstdcs_share",)  # last year's cap: the 2022 law has none
-    assert kept.rules["ldtt_conditions"]["min_rating"] == "HTNV"
+    assert kept.rules["ldtt_conditions"]["min_rating"] == "Hoàn thành nhiệm vụ"  # an abbreviation is read
 
 
 def test_months_between() -> None:
@@ -199,3 +199,33 @@ def test_an_excellent_collective_needs_70_percent_one_cstdcs_and_everyone_comple
     assert set(found) == {"rule-collective-share", "rule-collective-cstdcs", "rule-collective-incomplete"}
     assert "ít nhất 70%" in found["rule-collective-share"] and "20/32" in found["rule-collective-share"]
     assert roster[20].label in found["rule-collective-incomplete"]
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"collective_ldtt": {"min_share": "abc"}}, "min_share phải là một tỷ lệ"),
+        ({"collective_ldtt": {"min_share": 1.5}}, "min_share phải là một tỷ lệ"),
+        ({"cstdcs_conditions": {"min_initiative_level": 5}}, "min_initiative_level phải là một trong"),
+        ({"ldtt_conditions": {"min_rating": "Tuyệt vời"}}, "min_rating phải là một trong"),
+        ({"cstdcs_conditions": {"htxsnv_route": "có"}}, "htxsnv_route chỉ nhận true hoặc false"),
+        ({"ldtt_conditions": {"min_months": -1}}, "min_months phải là một số nguyên"),
+    ],
+)
+def test_a_rule_figure_that_makes_no_sense_is_named(override: dict[str, object], named: str) -> None:
+    from thidua.errors import ThiduaError
+
+    with pytest.raises(ThiduaError, match=named):
+        choose_pack(D(2026, 5, 31), override)
+
+
+def test_the_htxsnv_route_is_a_setting() -> None:
+    votes = [vote(P[5], vocab.CSTDCS, rating=vocab.RATINGS[0])]  # no initiative, rated HTXSNV
+    report = Report()
+    result = month_of(records_of(votes=votes), "2022-05", D(2022, 5, 31), report)
+    for route, expected in ((False, 1), (True, 0)):
+        pack = choose_pack(D(2026, 5, 31), {"cstdcs_conditions": {"htxsnv_route": route}})
+        assert pack is not None
+        found = Report()
+        apply_rules(result, pack, found)
+        assert len([i for i in found if i.code == "rule-cstdcs-initiative"]) == expected, route

@@ -101,7 +101,42 @@ def choose_pack(
                 ignored.append(name)
                 continue
             merged[name].update(params)
+    for name, params in merged.items():
+        _check_params(name, params)
     return RulePack(pack.name, pack.votes_from, pack.votes_until, merged, tuple(ignored))
+
+
+# What each figure of a rule may be: a share (0–1), a whole number, a yes/no, or one of a closed list.
+_SHARES = frozenset({"min_share", "max_share"})
+_COUNTS = frozenset({"min_months", "min_cstdcs"})
+_SWITCHES = frozenset({"enabled", "research_route", "htxsnv_route", "at_least", "all_complete", "check_registration"})
+_CHOICES: dict[str, tuple[str, ...]] = {"rounding": ("floor", "round", "ceil")}
+_VOCABULARIES = {"min_rating": vocab.RATING, "worst_discipline": vocab.DISCIPLINE, "min_initiative_level": vocab.LEVEL}
+
+
+def _check_params(rule: str, params: Params) -> None:
+    """Every figure of a rule as thidua.toml or a pack may set it, checked before anything is counted."""
+    where = f"Mục [rules.{rule}]"
+    for key, value in params.items():
+        if key in _SHARES and (isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1):
+            raise ThiduaError(f"{where} {key} phải là một tỷ lệ từ 0 đến 1, ví dụ {key} = 0.5 (nghĩa là 50%).")
+        if key in _COUNTS and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000):
+            raise ThiduaError(f"{where} {key} phải là một số nguyên không âm, ví dụ {key} = 10.")
+        if key in _SWITCHES and not isinstance(value, bool):
+            raise ThiduaError(f"{where} {key} chỉ nhận true hoặc false (viết không có ngoặc kép).")
+        words = _VOCABULARIES.get(key)
+        if words is not None:  # HTNV, "hoàn thành tốt"… are read as the vocabulary reads them
+            found = words.match(value) if isinstance(value, str) else None
+            if found is None:
+                listed = ", ".join(f"“{choice}”" for choice in words.choices if choice)
+                raise ThiduaError(f"{where} {key} phải là một trong: {listed}.")
+            params[key] = found
+        choices = _CHOICES.get(key)
+        if choices is not None and value not in choices:
+            listed = ", ".join(f"“{choice}”" for choice in choices)
+            raise ThiduaError(f"{where} {key} phải là một trong: {listed}.")
+        if key in ("source", "title", "rule", "why") and not isinstance(value, str):
+            raise ThiduaError(f'{where} {key} phải là chữ đặt trong ngoặc kép, ví dụ {key} = "...".')
 
 
 def capped(share: float, total: int, rounding: str) -> int:
