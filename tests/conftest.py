@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -127,3 +128,38 @@ def libreoffice_convert(sources: Sequence[Path], fmt: str, outdir: Path) -> list
     missing = [p.name for p in converted if not p.exists()]
     assert not missing, f"LibreOffice did not write {missing}"
     return converted
+
+
+def pdf_pages(pdf: Path) -> list[tuple[float, float, str]]:
+    """(width, height, text) of each page, from poppler's pdfinfo and pdftotext."""
+    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed")
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True)
+    sizes = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info.stdout)]
+    pages = []
+    for number, (width, height) in enumerate(sizes, start=1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        pages.append((width, height, text))
+    return pages
+
+
+def is_a4(width: float, height: float) -> bool:
+    return {round(width), round(height)} == {595, 842}
+
+
+def table_at(ws: Any, first_label: str) -> tuple[int, list[str], list[tuple[object, ...]]]:
+    """Header row (1-based), labels and data rows of the table whose header starts with `first_label` (the rows
+    up to the first empty one)."""
+    top = next(c for row in ws.iter_rows() for c in row if c.value == first_label)
+    header = [c.value for c in ws[top.row] if c.value is not None]
+    rows = []
+    for values in ws.iter_rows(min_row=top.row + 1, max_col=len(header), values_only=True):
+        if all(v is None for v in values):
+            break
+        rows.append(values)
+    return top.row, header, rows

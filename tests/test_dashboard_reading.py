@@ -36,6 +36,8 @@ from thidua.writers.dashboard import (
     write_dashboard,
 )
 
+from .conftest import table_at
+
 AFTER_MONTH = "row-after-month"
 RED, AMBER, GREEN = (f"FF{colour.lstrip('#')}" for colour in (ERROR_BG, WARNING_BG, GOOD_BG))
 
@@ -58,18 +60,6 @@ def october(demo_template_ws: Workspace, tmp_path_factory: pytest.TempPathFactor
 def may(demo_template_ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> tuple[MonthResult, Workbook]:
     """The month of the year-end vote: the year is final."""
     return _month(demo_template_ws, "2022-05", tmp_path_factory.mktemp("may"))
-
-
-def _table(ws: Worksheet, first_label: str) -> tuple[int, list[str], list[tuple[object, ...]]]:
-    """Header row (1-based), labels and data rows of the table whose header starts with `first_label`."""
-    top = next(c for row in ws.iter_rows() for c in row if c.value == first_label)
-    header = [c.value for c in ws[top.row] if c.value is not None]
-    rows = []
-    for values in ws.iter_rows(min_row=top.row + 1, max_col=len(header), values_only=True):
-        if all(v is None for v in values):
-            break
-        rows.append(values)
-    return top.row, header, rows
 
 
 def _cells(wb: Workbook, ref: str) -> list[object]:
@@ -156,7 +146,7 @@ def test_team_order_is_natural_then_vietnamese() -> None:
 def test_team_sheet_lists_teams_in_order_with_their_figures(october: tuple[MonthResult, Workbook]) -> None:
     result, wb = october
     assert result.teams["team"].iloc[0] == "Tổ văn phòng"  # the plan's order, which the sheet does not keep
-    _top, header, rows = _table(wb[SHEET_TEAMS], "Tổ")
+    _top, header, rows = table_at(wb[SHEET_TEAMS], "Tổ")
     assert [r[0] for r in rows] == ["Tổ 1", "Tổ 2–3", "Tổ 4–5", "Tổ văn phòng", "Tổng cộng"]
     members = dict(zip(result.teams["team"], result.teams["members"], strict=True))
     assert {r[0]: r[header.index("Số người")] for r in rows[:-1]} == members
@@ -196,7 +186,7 @@ def test_pace_of_a_target() -> None:
 def test_october_colours_follow_the_pace(october: tuple[MonthResult, Workbook]) -> None:
     result, wb = october
     ws = wb[SHEET_OVERVIEW]
-    top, header, rows = _table(ws, "STT")
+    top, header, rows = table_at(ws, "STT")
     status = header.index("Tình trạng") + 1
     fills = {r[1]: _fill(ws, top + 1 + i, status) for i, r in enumerate(rows)}
     texts = {r[1]: r[status - 1] for r in rows}
@@ -217,7 +207,7 @@ def test_october_colours_follow_the_pace(october: tuple[MonthResult, Workbook]) 
 def test_may_colours_judge_the_whole_target(may: tuple[MonthResult, Workbook]) -> None:
     result, wb = may
     ws = wb[SHEET_OVERVIEW]
-    top, header, rows = _table(ws, "STT")
+    top, header, rows = table_at(ws, "STT")
     status = header.index("Tình trạng") + 1
     fills = {r[1]: _fill(ws, top + 1 + i, status) for i, r in enumerate(rows)}
     by_code = result.targets.set_index("code")
@@ -236,7 +226,7 @@ ISSUE_HEADER = ["STT", "Mức độ", "Vấn đề", "Tệp", "Trang tính", "Ô
 @pytest.mark.parametrize("sheet", [SHEET_ISSUES, SHEET_RULES])
 def test_issue_sheets_show_titles_first_and_codes_last(may: tuple[MonthResult, Workbook], sheet: str) -> None:
     _result, wb = may
-    _top, header, rows = _table(wb[sheet], "STT")
+    _top, header, rows = table_at(wb[sheet], "STT")
     assert header == ISSUE_HEADER
     assert rows
     for row in rows:
@@ -250,7 +240,7 @@ def test_issue_sheets_show_titles_first_and_codes_last(may: tuple[MonthResult, W
 def test_one_row_after_the_month_is_one_line(may: tuple[MonthResult, Workbook]) -> None:
     result, wb = may
     assert [i.cell for i in result.issues if i.code == AFTER_MONTH] == ["H7"]
-    _top, header, rows = _table(wb[SHEET_ISSUES], "STT")
+    _top, header, rows = table_at(wb[SHEET_ISSUES], "STT")
     folded = [r for r in rows if r[-1] == AFTER_MONTH]
     assert len(folded) == 1
     assert folded[0][header.index("Tệp")] == "bao-cao/Bao cao ket qua to-4-5.xlsx"
@@ -263,7 +253,7 @@ def test_rows_after_the_month_fold_per_file(october: tuple[MonthResult, Workbook
     notes = [i for i in result.issues if i.code == AFTER_MONTH]
     files = list(dict.fromkeys(i.file for i in notes))
     assert len(notes) > len(files) > 1
-    _top, header, rows = _table(wb[SHEET_ISSUES], "STT")
+    _top, header, rows = table_at(wb[SHEET_ISSUES], "STT")
     folded = [r for r in rows if r[-1] == AFTER_MONTH]
     assert [r[header.index("Tệp")] for r in folded] == files
     message = {r[header.index("Tệp")]: r[header.index("Nội dung")] for r in folded}

@@ -26,7 +26,7 @@ from thidua.writers import return_copies, xlsx_patch
 from thidua.writers.common import wrapped_lines
 from thidua.writers.return_copies import FIX_SHEET, FIX_WIDTHS, ReturnCopy, write_copies
 
-from .conftest import libreoffice_convert
+from .conftest import is_a4, libreoffice_convert, pdf_pages
 from .test_xlsx_patch import check_package
 
 PLAN = default.PLAN
@@ -286,28 +286,6 @@ def test_the_fix_sheet_wraps_and_fits_a_landscape_page_the_same_both_ways(
 
 
 # --- what LibreOffice prints --------------------------------------------------------------------------------
-
-
-def pdf_pages(pdf: Path) -> list[tuple[float, float, str]]:
-    """(width, height, text) of each page, from poppler's pdfinfo and pdftotext."""
-    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils is not installed")
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True)
-    sizes = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info.stdout)]
-    pages = []
-    for number, (width, height) in enumerate(sizes, start=1):
-        text = subprocess.run(
-            ["pdftotext", "-f", str(number), "-l", str(number), "-layout", str(pdf), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        pages.append((width, height, text))
-    return pages
-
-
-def is_a4(width: float, height: float) -> bool:
-    return {round(width), round(height)} == {595, 842}
 
 
 def word_size(pdf: Path, page: int) -> float:

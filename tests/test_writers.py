@@ -24,6 +24,7 @@ from thidua.writers.issue_report import in_reading_order, person_order, write_is
 from thidua.writers.submission import write_submission
 
 from . import frames
+from .conftest import is_a4, pdf_pages, table_at
 from .frames import Add, month_of
 
 D = dt.date
@@ -166,13 +167,7 @@ def _find(ws: Worksheet, value: object) -> openpyxl.cell.cell.Cell:
 
 def _table(ws: Worksheet, first_label: str) -> tuple[list[str], list[tuple[object, ...]]]:
     """Header labels and data rows of the table whose header starts with `first_label`."""
-    top = _find(ws, first_label)
-    header = [c.value for c in ws[top.row] if c.value is not None]
-    rows = []
-    for values in ws.iter_rows(min_row=top.row + 1, max_col=len(header), values_only=True):
-        if all(v is None for v in values):
-            break
-        rows.append(values)
+    _row, header, rows = table_at(ws, first_label)
     return header, rows
 
 
@@ -613,7 +608,6 @@ def test_a_month_in_which_a_round_ends_gets_its_review(tmp_path: Path) -> None:
 
 def test_no_printed_page_holds_only_the_header_row_or_only_the_recipients(demo_ws: Workspace, tmp_path: Path) -> None:
     import re
-    import subprocess
 
     from thidua.batch import compute
 
@@ -622,16 +616,8 @@ def test_no_printed_page_holds_only_the_header_row_or_only_the_recipients(demo_w
     path = tmp_path / "bao-cao-pgd-2022-05.xlsx"  # the demo's 28 registrations run over several pages
     write_submission(compute(demo_ws, "2022-05"), path)
     (pdf,) = libreoffice_convert([path], "pdf", tmp_path / "lo")
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
-    assert "A4" in info
-    for page in range(1, pages + 1):
-        text = subprocess.run(
-            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+    for page, (width, height, text) in enumerate(pdf_pages(pdf), start=1):
+        assert is_a4(width, height), page
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("Trang ")]
         table_rows = [line for line in lines if re.match(r"\d+\s+\S", line) or line.startswith("Tổng cộng")]
         letterhead = any("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in line for line in lines)

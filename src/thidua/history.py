@@ -18,8 +18,26 @@ if TYPE_CHECKING:  # pandas is imported only by the commands that count
     from thidua.measure import MonthResult
 
 DB_FILE = "thidua-lich-su.sqlite"
+# Version 3 adds what `collect` fetched (messages and the files saved from them) and the replies to staff.
+RECEIVED_TABLES = """
+CREATE TABLE IF NOT EXISTS received (
+    message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, sender_name TEXT NOT NULL, subject TEXT NOT NULL,
+    received_at TEXT NOT NULL, folder TEXT NOT NULL, fetched_at TEXT NOT NULL, status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS received_files (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, original_name TEXT NOT NULL,
+    message_id TEXT NOT NULL REFERENCES received(message_id)
+);
+CREATE TABLE IF NOT EXISTS replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, sha256 TEXT NOT NULL, month TEXT NOT NULL,
+    attempted_at TEXT NOT NULL, recipient TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"""
 SCHEMA_VERSION = 3
-SCHEMA = """
+RECEIVED_SINCE = 3  # the version that has the mailbox's tables
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS months (
     month TEXT PRIMARY KEY, school TEXT NOT NULL, school_year TEXT NOT NULL, as_of TEXT NOT NULL,
     recorded_at TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL, notes INTEGER NOT NULL,
@@ -43,36 +61,9 @@ CREATE TABLE IF NOT EXISTS sends (
     id INTEGER PRIMARY KEY AUTOINCREMENT, month TEXT NOT NULL, attempted_at TEXT NOT NULL,
     recipients TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS received (
-    message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, sender_name TEXT NOT NULL, subject TEXT NOT NULL,
-    received_at TEXT NOT NULL, folder TEXT NOT NULL, fetched_at TEXT NOT NULL, status TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS received_files (
-    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, original_name TEXT NOT NULL,
-    message_id TEXT NOT NULL REFERENCES received(message_id)
-);
-CREATE TABLE IF NOT EXISTS replies (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, sha256 TEXT NOT NULL, month TEXT NOT NULL,
-    attempted_at TEXT NOT NULL, recipient TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
 """
-# Version 3 adds what `collect` fetched (messages and the files saved from them) and the replies to staff.
-RECEIVED_TABLES = """
-CREATE TABLE IF NOT EXISTS received (
-    message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, sender_name TEXT NOT NULL, subject TEXT NOT NULL,
-    received_at TEXT NOT NULL, folder TEXT NOT NULL, fetched_at TEXT NOT NULL, status TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS received_files (
-    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, original_name TEXT NOT NULL,
-    message_id TEXT NOT NULL REFERENCES received(message_id)
-);
-CREATE TABLE IF NOT EXISTS replies (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, sha256 TEXT NOT NULL, month TEXT NOT NULL,
-    attempted_at TEXT NOT NULL, recipient TEXT NOT NULL, message_id TEXT NOT NULL, status TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-"""
+    + RECEIVED_TABLES
+)
 # Version 1 keyed persons by STT, which a roster may repeat; version 2 keys them by roster position.
 MIGRATIONS = {
     1: """
@@ -138,10 +129,15 @@ def busy(error: sqlite3.OperationalError) -> bool:
 
 
 @contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """Open (creating if needed) the history database and check its schema version."""
+def connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+    """Open (creating if needed) the history database and check its schema version. `read_only`: an existing
+    database opened for reading only, never created or brought up to date (a month's computation and the library
+    API change nothing)."""
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_WAIT)
+        if read_only:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_WAIT)
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_WAIT)
     except sqlite3.Error as exc:
         raise ThiduaError(f"Không mở được sổ lịch sử {path.name}. Hãy kiểm tra thư mục làm việc cho phép ghi.") from exc
     try:
@@ -152,12 +148,13 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
                 f"Sổ lịch sử {path.name} được tạo bởi phiên bản thidua mới hơn (lược đồ {version}). "
                 "Hãy cập nhật thidua."
             )
-        if version == 0:
-            conn.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-        while 0 < version < SCHEMA_VERSION:
-            # Each step and its new version number land together or not at all.
-            conn.executescript(f"BEGIN; {MIGRATIONS[version]} PRAGMA user_version = {version + 1}; COMMIT;")
-            version += 1
+        if not read_only:  # a reader takes the database as it is and asks for the version it needs
+            if version == 0:
+                conn.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            while 0 < version < SCHEMA_VERSION:
+                # Each step and its new version number land together or not at all.
+                conn.executescript(f"BEGIN; {MIGRATIONS[version]} PRAGMA user_version = {version + 1}; COMMIT;")
+                version += 1
         yield conn
     except sqlite3.IntegrityError as exc:
         raise ThiduaError(f"Không ghi được sổ lịch sử {path.name}: số liệu trùng lặp. Hãy báo người hỗ trợ.") from exc
@@ -344,29 +341,13 @@ def received_files(path: Path) -> dict[str, Received]:
     library API) never changes the history, not even to bring an older one up to date."""
     if not path.exists():
         return {}
-    query = (
-        "SELECT f.path, f.sha256, f.original_name, r.message_id, r.sender, r.sender_name, r.subject, "
-        "r.received_at FROM received_files f JOIN received r USING (message_id) ORDER BY f.path"
-    )
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_WAIT)
-    except sqlite3.Error as exc:
-        raise ThiduaError(f"Không mở được sổ lịch sử {path.name}. Hãy kiểm tra thư mục làm việc.") from exc
-    try:
-        rows = conn.execute(query).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
+    with connect(path, read_only=True) as conn:
+        if conn.execute("PRAGMA user_version").fetchone()[0] < RECEIVED_SINCE:
             return {}  # a history from before collect existed: nothing came by e-mail
-        if busy(exc):
-            raise ThiduaError(
-                f"Sổ lịch sử {path.name} đang được một chương trình khác sử dụng. Hãy đóng chương trình đó rồi "
-                "chạy lại."
-            ) from exc
-        raise _failure(path, exc) from exc
-    except sqlite3.DatabaseError as exc:
-        raise _failure(path, exc) from exc
-    finally:
-        conn.close()
+        rows = conn.execute(
+            "SELECT f.path, f.sha256, f.original_name, r.message_id, r.sender, r.sender_name, r.subject, "
+            "r.received_at FROM received_files f JOIN received r USING (message_id) ORDER BY f.path"
+        ).fetchall()
     return {row[0]: Received(*row) for row in rows}
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import socket
 import ssl
 from collections.abc import Callable, Iterator, Mapping
@@ -25,7 +24,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from thidua import history
+from thidua import history, servers
 from thidua.errors import ThiduaError
 from thidua.guard import Limits
 from thidua.text import ascii_slug
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
 
 TABLE = "[imap]"
 DEFAULT_PASSWORD_ENV = "THIDUA_IMAP_PASSWORD"
-SECURITY_MODES = ("ssl", "starttls", "none")
-DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 FOLDER = "e-mail"  # under submissions/
 MAX_NAME = 150  # characters of a saved file's name
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "UTC+07:00")
@@ -52,18 +49,17 @@ NO_SPREADSHEET = "không có bảng tính"
 SAVED = "đã lưu"
 
 
+KIND = servers.Kind(
+    TABLE, {"ssl": 993, "starttls": 143, "none": 143}, DEFAULT_PASSWORD_ENV, 60.0, "imap.gmail.com", "imap", "hộp thư"
+)
+
+
 @dataclass(frozen=True)
 class ImapSettings:
-    host: str
-    port: int
-    security: str
-    username: str
-    password_env: str
+    server: servers.Server
     folder: str
     move_to: str
     since: dt.date | None
-    cafile: str
-    timeout: float
     max_attachments: int
 
 
@@ -75,75 +71,15 @@ def imap_settings(settings: Mapping[str, Any]) -> ImapSettings:
             f"Thiếu mục {TABLE} trong thidua.toml: hãy thêm mục này với host, username, folder (xem README, phần "
             "“Nhận tệp qua e-mail”)."
         )
-    if "password" in table:  # never echo it: it is most likely the real password
-        raise ThiduaError(
-            f"Không ghi mật khẩu vào thidua.toml: hãy xóa dòng password trong mục {TABLE}, đặt mật khẩu vào biến môi "
-            "trường và ghi tên biến đó vào password_env."
-        )
-    host = _text(table, "host", "")
-    if not host or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host):
-        raise ThiduaError(f'Mục {TABLE} host phải là tên máy chủ thư, ví dụ host = "imap.gmail.com".')
-    security = _text(table, "security", "ssl").lower()
-    if security not in SECURITY_MODES:
-        raise ThiduaError(f'Mục {TABLE} security phải là "ssl" (cổng 993), "starttls" (cổng 143) hoặc "none".')
-    from thidua.mailer import _is_loopback  # one definition of "this machine"
-
-    if security == "none" and not _is_loopback(host):
-        raise ThiduaError(
-            f'Mục {TABLE} security = "none" (không mã hóa) chỉ dùng được với máy chủ trên chính máy này; với '
-            f'máy chủ “{host}” hãy đặt security = "ssl" hoặc "starttls".'
-        )
-    port = table.get("port", DEFAULT_PORTS[security])
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ThiduaError(f"Mục {TABLE} port phải là một số nguyên từ 1 đến 65535, ví dụ port = 993.")
-    username = _text(table, "username", "")
-    if not username:
-        raise ThiduaError(f'Mục {TABLE} username: hãy ghi tài khoản hộp thư, ví dụ username = "truong@example.vn".')
-    password_env = _text(table, "password_env", DEFAULT_PASSWORD_ENV)
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
-        raise ThiduaError(
-            f"Mục {TABLE} password_env phải là tên một biến môi trường (chữ không dấu, số, dấu gạch dưới), ví dụ "
-            f'password_env = "{DEFAULT_PASSWORD_ENV}", không phải mật khẩu.'
-        )
+    server = servers.server_of(table, KIND, need_login=True)
     since = table.get("since")
     if since is not None and (not isinstance(since, dt.date) or isinstance(since, dt.datetime)):
         raise ThiduaError(f"Mục {TABLE} since phải là một ngày viết không có ngoặc kép, ví dụ since = 2026-08-01.")
-    timeout = table.get("timeout", 60)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
-        raise ThiduaError(f"Mục {TABLE} timeout là số giây chờ máy chủ, lớn hơn 0 và không quá 600.")
     most = table.get("max_attachments", 20)
     if isinstance(most, bool) or not isinstance(most, int) or not 1 <= most <= 1000:
         raise ThiduaError(f"Mục {TABLE} max_attachments là số tệp đính kèm tối đa một thư (1 đến 1000).")
-    return ImapSettings(
-        host,
-        port,
-        security,
-        username,
-        password_env,
-        _text(table, "folder", "INBOX") or "INBOX",
-        _text(table, "move_to", ""),
-        since,
-        _text(table, "cafile", ""),
-        float(timeout),
-        most,
-    )
-
-
-def _text(table: Mapping[str, Any], key: str, default: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise ThiduaError(f'Mục {TABLE} {key} phải là chữ đặt trong ngoặc kép, ví dụ {key} = "...".')
-    return value.strip()
-
-
-def password_of(imap: ImapSettings, environ: Mapping[str, str]) -> str:
-    password = environ.get(imap.password_env)
-    if not password:
-        raise ThiduaError(
-            f"Chưa có mật khẩu hộp thư: hãy đặt biến môi trường {imap.password_env} chứa mật khẩu của tài khoản "
-            f"“{imap.username}” rồi chạy lại (ví dụ trên Windows: set {imap.password_env}=...)."
-        )
-    return password
+    folder = servers.text(table, "folder", "INBOX", KIND) or "INBOX"
+    return ImapSettings(server, folder, servers.text(table, "move_to", "", KIND), since, most)
 
 
 # --- one message ----------------------------------------------------------------------------------------------
@@ -255,40 +191,31 @@ class Collected:
     not_moved: list[str] = field(default_factory=list)  # recorded, but left in the folder (the server refused)
 
 
-def _context(imap: ImapSettings) -> ssl.SSLContext:
-    try:
-        return ssl.create_default_context(cafile=imap.cafile or None)
-    except (OSError, ssl.SSLError) as exc:
-        raise ThiduaError(
-            f"Không dùng được tệp chứng chỉ cafile “{imap.cafile}” trong mục {TABLE}: hãy kiểm tra đường dẫn và tệp "
-            'là chứng chỉ dạng PEM, hoặc để cafile = "" để dùng chứng chỉ của hệ thống.'
-        ) from exc
-
-
 @contextmanager
 def connected(imap: ImapSettings, password: str) -> Iterator[IMAPClient]:
     """A logged-in client; every failure of the connection or the login becomes one Vietnamese sentence."""
     from imapclient import IMAPClient
     from imapclient.exceptions import IMAPClientError, LoginError
 
-    where = f"{imap.host}:{imap.port}"
+    server = imap.server
+    where = server.endpoint
     client: IMAPClient | None = None
     try:
         try:
             client = IMAPClient(
-                imap.host,
-                port=imap.port,
-                ssl=imap.security == "ssl",
-                ssl_context=_context(imap) if imap.security == "ssl" else None,
-                timeout=imap.timeout,
+                server.host,
+                port=server.port,
+                ssl=server.security == "ssl",
+                ssl_context=servers.tls_context(server, KIND) if server.security == "ssl" else None,
+                timeout=server.timeout,
             )
-            if imap.security == "starttls":
-                client.starttls(_context(imap))
-            client.login(imap.username, password)
+            if server.security == "starttls":
+                client.starttls(servers.tls_context(server, KIND))
+            client.login(server.username, password)
         except LoginError as exc:
             raise ThiduaError(
-                f"Máy chủ thư {where} không nhận đăng nhập của tài khoản “{imap.username}”: hãy kiểm tra tên tài "
-                f"khoản và mật khẩu trong biến {imap.password_env} (với Gmail cần mật khẩu ứng dụng)."
+                f"Máy chủ thư {where} không nhận đăng nhập của tài khoản “{server.username}”: hãy kiểm tra tên tài "
+                f"khoản và mật khẩu trong biến {server.password_env} (với Gmail cần mật khẩu ứng dụng)."
             ) from exc
         yield client
     except ssl.SSLCertVerificationError as exc:
@@ -332,7 +259,7 @@ def collect(
 
     imap = imap_settings(ws.settings)
     limits = Limits.from_settings(ws.settings)
-    password = password_of(imap, environ)
+    password = servers.password_of(imap.server, KIND, environ) or ""
     year = school_year_in(ws.plan_path, limits)
     since = imap.since or (year.start if year else None)
     known = history.received_ids(ws.history_path)

@@ -7,7 +7,6 @@ The password lives only in an environment variable: it is never stored, written 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import re
 import smtplib
@@ -24,13 +23,11 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
+from thidua import servers
 from thidua.errors import ThiduaError
 from thidua.workspace import month_label
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-SECURITY_MODES = ("starttls", "ssl", "none")
-DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-DEFAULT_PASSWORD_ENV = "THIDUA_SMTP_PASSWORD"
 DEFAULT_TIMEOUT = 30.0
 
 _TABLE = "[email]"
@@ -39,8 +36,15 @@ _ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 )
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_HOST = re.compile(r"[A-Za-z0-9._:-]+")
+KIND = servers.Kind(
+    "[email]",
+    {"starttls": 587, "ssl": 465, "none": 25},
+    "THIDUA_SMTP_PASSWORD",
+    30.0,
+    "smtp.gmail.com",
+    "smtp",
+    "gửi thư",
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,14 @@ class MailSettings:
     timeout: float = DEFAULT_TIMEOUT
 
     @property
+    def server(self) -> servers.Server:
+        return servers.Server(
+            self.host, self.port, self.security, self.username, self.password_env, self.cafile, self.timeout
+        )
+
+    @property
     def endpoint(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return self.server.endpoint
 
 
 # --- settings -----------------------------------------------------------------------------------------------------
@@ -76,81 +85,25 @@ def mail_settings(settings: dict[str, Any], server: bool = True) -> MailSettings
     table = settings.get("email")
     if not isinstance(table, dict):
         raise ThiduaError(f"Thiếu mục {_TABLE} trong thidua.toml; hãy thêm mục này với to, from, host, port, security.")
-    if "password" in table:
-        # Never echo the value: it is most likely the real password.
-        raise ThiduaError(
-            f"Không ghi mật khẩu vào thidua.toml: hãy xóa dòng password trong mục {_TABLE}, đặt mật khẩu vào biến môi "
-            f"trường và ghi tên biến đó vào password_env."
-        )
-
     to = _addresses(table, "to", required=True)
     cc = _addresses(table, "cc", required=False)
     sender_list = list(_addresses(table, "from", required=server)) or [PREVIEW_SENDER]
     if len(sender_list) != 1:
         raise ThiduaError(f'Mục {_TABLE} from chỉ được ghi một địa chỉ gửi, ví dụ from = "truong@example.edu.vn".')
 
-    security = _text(table, "security", "starttls").lower()
-    if security not in SECURITY_MODES:
-        raise ThiduaError(
-            f'Mục {_TABLE} security phải là "starttls" (thường dùng cổng 587), "ssl" (cổng 465) hoặc "none".'
-        )
-
-    host = _text(table, "host", "")
-    if not host and not server:
-        host = "localhost"  # never connected to: a preview is only written
-    if not host:
-        raise ThiduaError(f'Chưa ghi máy chủ gửi thư: hãy điền host trong mục {_TABLE}, ví dụ host = "smtp.gmail.com".')
-    if not _HOST.fullmatch(host):
-        raise ThiduaError(
-            f'Mục {_TABLE} host chỉ ghi tên máy chủ (ví dụ "smtp.gmail.com"), không có khoảng trắng, dấu hay “smtp://”.'
-        )
-    if security == "none" and not _is_loopback(host):
-        raise ThiduaError(
-            f'Mục {_TABLE} security = "none" (không mã hóa) chỉ dùng được với máy chủ trên chính máy này '
-            f'(127.0.0.1 hoặc localhost); với máy chủ “{host}” hãy đặt security = "starttls" hoặc "ssl".'
-        )
-
-    port = table.get("port", DEFAULT_PORTS[security])
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ThiduaError(
-            f"Mục {_TABLE} port phải là một số nguyên từ 1 đến 65535, viết không có ngoặc kép, ví dụ port = 587."
-        )
-
-    username = _text(table, "username", "")
-    password_env = _text(table, "password_env", DEFAULT_PASSWORD_ENV)
-    if username and not _ENV_NAME.fullmatch(password_env):
-        # Never echo the value: people paste the password itself here.
-        raise ThiduaError(
-            f"Mục {_TABLE} password_env phải là tên một biến môi trường (chữ không dấu, số, dấu gạch dưới), ví dụ "
-            f'password_env = "{DEFAULT_PASSWORD_ENV}", không phải mật khẩu.'
-        )
-
-    cafile = _text(table, "cafile", "")
-    timeout = table.get("timeout", DEFAULT_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
-        raise ThiduaError(
-            f"Mục {_TABLE} timeout là số giây chờ máy chủ, lớn hơn 0 và không quá 600, ví dụ timeout = 30."
-        )
-
+    found = servers.server_of(table, KIND, need_host=server)
     return MailSettings(
         to=to,
         cc=cc,
         sender=sender_list[0],
-        host=host,
-        port=port,
-        security=security,
-        username=username,
-        password_env=password_env,
-        cafile=cafile,
-        timeout=float(timeout),
+        host=found.host,
+        port=found.port,
+        security=found.security,
+        username=found.username,
+        password_env=found.password_env,
+        cafile=found.cafile,
+        timeout=found.timeout,
     )
-
-
-def _text(table: dict[str, Any], key: str, default: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise ThiduaError(f'Mục {_TABLE} {key} phải là chữ đặt trong ngoặc kép, ví dụ {key} = "...".')
-    return value.strip()
 
 
 def _addresses(table: dict[str, Any], key: str, *, required: bool) -> tuple[str, ...]:
@@ -192,26 +145,9 @@ def _addr_spec(address: str) -> str | None:
     return addr
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def password_for(mail: MailSettings, environ: Mapping[str, str]) -> str | None:
     """The SMTP password from the environment; None when the server needs no login."""
-    if not mail.username:
-        return None
-    password = environ.get(mail.password_env)
-    if not password:
-        raise ThiduaError(
-            f"Chưa có mật khẩu gửi thư: hãy đặt biến môi trường {mail.password_env} chứa mật khẩu của tài khoản "
-            f"“{mail.username}” rồi chạy lại (ví dụ trên Windows: set {mail.password_env}=...)."
-        )
-    return password
+    return servers.password_of(mail.server, KIND, environ)
 
 
 # --- the message --------------------------------------------------------------------------------------------------
@@ -428,7 +364,7 @@ def _timeout(mail: MailSettings) -> ThiduaError:
 
 
 def _send(message: EmailMessage, mail: MailSettings, password: str | None) -> None:
-    context = _tls_context(mail) if mail.security != "none" else None
+    context = servers.tls_context(mail.server, KIND) if mail.security != "none" else None
     smtp: smtplib.SMTP
     if mail.security == "ssl":
         smtp = smtplib.SMTP_SSL(mail.host, mail.port, timeout=mail.timeout, context=context)
@@ -476,16 +412,6 @@ def _deliver(smtp: smtplib.SMTP, message: EmailMessage, mail: MailSettings) -> N
     if code != 250:
         smtp.rset()
         raise smtplib.SMTPDataError(code, reply)
-
-
-def _tls_context(mail: MailSettings) -> ssl.SSLContext:
-    try:
-        return ssl.create_default_context(cafile=mail.cafile or None)
-    except (OSError, ssl.SSLError) as exc:
-        raise ThiduaError(
-            f"Không dùng được tệp chứng chỉ cafile “{mail.cafile}” trong mục {_TABLE}: hãy kiểm tra đường dẫn và tệp "
-            f'là chứng chỉ dạng PEM, hoặc để cafile = "" để dùng chứng chỉ của hệ thống.'
-        ) from exc
 
 
 def _domain_of(address: str) -> str:

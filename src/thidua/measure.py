@@ -360,14 +360,6 @@ class MonthResult:
     def file_digests(self) -> dict[str, str]:
         return self.records.files
 
-    @property
-    def report_date(self) -> dt.date:
-        """Date of the submission's date line: the registration deadline in its month, else the month's end."""
-        deadline = self.plan.school.registration_deadline
-        if f"{deadline:%Y-%m}" == self.month:
-            return deadline
-        return self.month_end
-
     def person_targets(self) -> pd.DataFrame:
         """Per roster member (rows, in roster order) and plan target: what their own records register and
         achieve, counted as the target counts (the year's counting function, grouped by person). Columns

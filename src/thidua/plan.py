@@ -547,54 +547,47 @@ def check_year(
         return
     span: dict[str, Any] = {"year": year.label, "start": f"{year.start:%d/%m/%Y}", "end": f"{year.end:%d/%m/%Y}"}
     info, round_sheet = sheets[SHEET_INFO], sheets[SHEET_ROUNDS]
+
+    def at(sheet: _Sheet, row: int, key_: str, code: str, day: dt.date, **params: Any) -> None:
+        report.add(
+            code, file=PLAN_FILE, sheet=sheet.name, cell=sheet.cell(row, key_), value=f"{day:%d/%m/%Y}", **params
+        )
+
     deadline = school.registration_deadline
     if not year.contains(deadline):
-        cell = info.cell(info_rows["registration_deadline"], "value")
-        report.add(
+        at(
+            info,
+            info_rows["registration_deadline"],
+            "value",
             "plan-outside-year",
-            file=PLAN_FILE,
-            sheet=info.name,
-            cell=cell,
-            value=f"{deadline:%d/%m/%Y}",
+            deadline,
             what="Hạn nộp đăng ký",
             **span,
         )
     for index, found in rounds:
         for key_, day in (("start", found.start), ("end", found.end)):
             if not year.contains(day):
-                report.add(
-                    "plan-outside-year",
-                    file=PLAN_FILE,
-                    sheet=round_sheet.name,
-                    cell=round_sheet.cell(index, key_),
-                    value=f"{day:%d/%m/%Y}",
-                    what=f"{'Ngày bắt đầu' if key_ == 'start' else 'Ngày kết thúc'} của {found.name or 'đợt'}",
-                    **span,
-                )
+                what = f"{'Ngày bắt đầu' if key_ == 'start' else 'Ngày kết thúc'} của {found.name or 'đợt'}"
+                at(round_sheet, index, key_, "plan-outside-year", day, what=what, **span)
     for (_before_index, before), (index, after) in pairwise(rounds):  # as listed: Đợt 1 before Đợt 2
         if after.start < before.start:
-            report.add(
-                "plan-rounds-order",
-                file=PLAN_FILE,
-                sheet=round_sheet.name,
-                cell=round_sheet.cell(index, "start"),
-                value=f"{after.start:%d/%m/%Y}",
-                round=after.name or "đợt sau",
-                previous=before.name or "đợt trước",
-            )
+            at(round_sheet, index, "start", "plan-rounds-order", after.start, **_names(before, after))
     ordered = sorted(rounds, key=lambda placed: placed[1].start)
     for (_before_index, before), (index, after) in pairwise(ordered):
         if after.start <= before.end:
-            report.add(
+            at(
+                round_sheet,
+                index,
+                "start",
                 "plan-rounds-overlap",
-                file=PLAN_FILE,
-                sheet=round_sheet.name,
-                cell=round_sheet.cell(index, "start"),
-                value=f"{after.start:%d/%m/%Y}",
-                round=after.name or "đợt sau",
-                previous=before.name or "đợt trước",
+                after.start,
                 previous_end=f"{before.end:%d/%m/%Y}",
+                **_names(before, after),
             )
+
+
+def _names(before: Round, after: Round) -> dict[str, str]:
+    return {"round": after.name or "đợt sau", "previous": before.name or "đợt trước"}
 
 
 def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:

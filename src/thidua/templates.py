@@ -18,7 +18,7 @@ from thidua.model import Person, Plan
 from thidua.schema import Field
 from thidua.text import ascii_slug
 from thidua.text import key as text_key
-from thidua.writers.common import FittedSheet, vn, wrapped_lines
+from thidua.writers.common import FittedSheet, printed_px, vn, wrapped_lines
 from thidua.xlsx import as_datetime, new_workbook
 
 KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
@@ -354,9 +354,9 @@ def printed_rows(kind: str, plan: Plan) -> int:
     more than the roster on a list of people, one page on the activity report), rounded up to whole pages, so
     that no page holds only a header and a few empty rows; never more than the template offers."""
     fields = schema.fields_of(kind, plan)
-    # LibreOffice prints these Times New Roman columns about 8.5 px a width unit plus 5 px (measured on its PDF;
-    # Excel's 7 px would overestimate the scale, and the rows a page holds would spill onto a near-empty page).
-    width_px = sum(field.width * 8.5 + 5 for field in fields)
+    # As LibreOffice prints them: Excel's narrower columns would overestimate the scale, and the rows a page
+    # holds would spill onto a near-empty page.
+    width_px = sum(printed_px(field.width) for field in fields)
     scale = min(1.0, LANDSCAPE_PX / width_px)
     page = PAGE_HEIGHT_PT / scale  # sheet points one page holds
     header = max(HEADER_HEIGHT, *(_label_height(field.label, field.width) for field in fields))

@@ -21,6 +21,9 @@ DATE = "dd/mm/yyyy"
 DASH = "—"
 PAPER_A4 = 9
 DEFAULT_WIDTH = 8.43
+# LibreOffice prints a column of width w (characters of the default font) about w × 8.5 + 5 px wide in these Times
+# New Roman workbooks, measured on its PDF; Excel, and xlsxwriter placing a drawing, count w × 7 + 5 px.
+PRINTED_PX_PER_UNIT, PLACED_PX_PER_UNIT = 8.5, 7.0
 HEADER_BG = "#DDEBF7"
 ERROR_BG = "#FFC7CE"
 WARNING_BG = "#FFEB9C"
@@ -90,6 +93,11 @@ class Styles:
         return self.cell(bold=True, align="center", num_format="0")
 
 
+def printed_px(width: float) -> float:
+    """How wide LibreOffice prints a column of `width` characters, in px."""
+    return width * PRINTED_PX_PER_UNIT + 5
+
+
 class FittedSheet:
     """An xlsxwriter worksheet that gives rows holding wrapped text the height they need. Excel grows such
     rows when it opens a file, LibreOffice does not, and a printed form must show every line.
@@ -153,9 +161,8 @@ class FittedSheet:
         return self._heights.get(row, default)
 
     def width_of(self, first: int, last: int) -> float:
-        """Columns first..last in points as LibreOffice prints them in Times New Roman 12 (measured on the
-        submission workbook's PDF: about 8.5 px a width unit, plus 5 px; 1 px = 0.75 pt)."""
-        return sum((self._widths.get(col, DEFAULT_WIDTH) * 8.5 + 5) * 0.75 for col in range(first, last + 1))
+        """Columns first..last in points as LibreOffice prints them (1 px = 0.75 pt)."""
+        return sum(printed_px(self._widths.get(col, DEFAULT_WIDTH)) * 0.75 for col in range(first, last + 1))
 
     def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
         """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line

@@ -15,12 +15,15 @@ from thidua.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS
 from thidua.records import as_date, rows
 from thidua.workspace import month_label
 from thidua.writers.common import (
+    PLACED_PX_PER_UNIT,
+    PRINTED_PX_PER_UNIT,
     Format,
     Styles,
     Worksheet,
     add_sheet,
     keep_end_together,
     page_setup,
+    printed_px,
     upper,
     write_count,
     write_date,
@@ -161,9 +164,7 @@ def _top(sheet: _Sheet, result: MonthResult, title: str, subtitle: str = "", day
         _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
 
 
-# xlsxwriter places a drawing in px of w × 7 + 5 per column of width w; LibreOffice prints these Times New Roman
-# columns about w × 8.5 + 5 px wide and stretches a drawing with its columns (measured on the PDF).
-PLACED_PX_PER_UNIT, PRINT_STRETCH = 7.0, 8.5 / 7.0
+PRINT_STRETCH = PRINTED_PX_PER_UNIT / PLACED_PX_PER_UNIT  # LibreOffice stretches a drawing with its columns
 
 
 def text_px(text: str, size: float, bold: bool = False) -> float:
@@ -181,7 +182,7 @@ def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, las
     line-only text box. A drawing is anchored to a column plus an offset in px: the columns stretch when printed,
     the offsets do not, so each end is anchored in the column it falls in as printed."""
     cols = range(first, last + 1)
-    printed = [widths[col] * PLACED_PX_PER_UNIT * PRINT_STRETCH + 5 for col in cols]
+    printed = [printed_px(widths[col]) for col in cols]
     placed = [widths[col] * PLACED_PX_PER_UNIT + 5 for col in cols]
     centre = sum(printed) / 2
 
