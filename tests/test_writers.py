@@ -599,6 +599,8 @@ def test_a_month_in_which_a_round_ends_gets_its_review(tmp_path: Path) -> None:
     row_of = {str(c.value): c.row for c in sheet["B"] if c.value}
     skkn = next(t for t in january.targets.itertuples() if t.code == "SKKN_HUYEN")
     assert sheet.cell(row_of[skkn.name], 4).value == within["SKKN_HUYEN"]
+    section = next(c.row for c in sheet["A"] if c.value == "II. CÁ NHÂN CÓ KẾT QUẢ TRONG ĐỢT")
+    assert [c.value for c in sheet[section + 1]][:4] == ["STT", "Họ và tên", "Tổ", "Số kết quả"]
     people = [str(c.value) for c in sheet["B"] if c.value and "(" in str(c.value)]
     assert people and all(any(p.name in shown for p in PLAN.roster) for shown in people)
     december = compute(ws, "2021-12")

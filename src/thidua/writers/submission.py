@@ -431,6 +431,9 @@ REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
 )
 
 
+PEOPLE_HEAD = ("STT", "Họ và tên", "Tổ", "Số kết quả", "", "", "Kết quả trong đợt")
+
+
 def rounds_ending(result: MonthResult) -> list[tuple[int, str]]:
     """(round number, sheet name) of each round that ends in the month: "Sơ kết đợt N", after the last round
     "Tổng kết năm học"."""
@@ -474,6 +477,9 @@ def _round_review(sheet: _Sheet, result: MonthResult, number: int, name: str, to
         write_text(ws, row, 6, t.status, st.center)
         row += 1
     _merge(ws, row, 0, sheet.last_col, "II. CÁ NHÂN CÓ KẾT QUẢ TRONG ĐỢT", st(bold=True))
+    row += 1
+    for col, label in enumerate(PEOPLE_HEAD):  # the table's own labels: the sheet's header row names the targets'
+        write_text(ws, row, col, label, sheet.styles.header)
     row += 1
     people = round_results(result, rnd.start, rnd.end)
     for i, (person, team, done) in enumerate(people):
