@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from thidua.model import Person, Plan
+    from thidua.core.plan import Person, Plan
 
 # thidua is imported inside functions only, so that the baseline subprocesses carry none of it in their peak.
 MONTH = "2021-10"
@@ -39,7 +39,7 @@ STAFF_PER_FILE = 20
 GENERATOR_VERSION = 1  # bump when the generated files change, to invalidate cached workspaces
 MARKER = "bench-complete.json"
 MEASURED = ("batch", "read", "cli", "calamine", "naive")
-SHEET = "Đăng ký"  # schema.SHEET_NAMES[schema.REGISTRATION], checked when generating
+SHEET = "Đăng ký"  # template_fields.SHEET_NAMES[template_fields.REGISTRATION], checked when generating
 D = dt.date
 
 SURNAMES = (
@@ -85,8 +85,8 @@ def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 def make_roster(count: int, rng: random.Random) -> list[Person]:
     """`count` fictitious staff with distinct name keys, birth dates, positions and teams (file by file)."""
-    from thidua.model import Person
-    from thidua.text import key
+    from thidua.core.plan import Person
+    from thidua.core.text import key
 
     people: list[Person] = []
     seen: set[str] = set()
@@ -155,21 +155,23 @@ def file_plan(plan: Plan, people: list[Person]) -> Plan:
 
 
 def as_cells(plan: Plan, rows: list[dict[str, Any]]) -> list[list[Any]]:
-    from thidua import schema
+    from thidua.forms import template_fields
 
-    fields = schema.fields_of(schema.REGISTRATION, plan)
+    fields = template_fields.fields_of(template_fields.REGISTRATION, plan)
     return [[i if f.key == "stt" else row.get(f.key, "") for f in fields] for i, row in enumerate(rows, 1)]
 
 
 def write_filled(path: Path, plan: Plan, cells: list[list[Any]]) -> None:
     """A filled registration file: the real template built by thidua's own template builder (xlsxwriter),
     then the data cells written over the template's blank rows from row 6."""
-    from thidua import schema, templates
-    from thidua.xlsx import new_workbook
+    from thidua.excel.workbook import new_workbook
+    from thidua.forms import template_fields, templates
 
-    fields = schema.fields_of(schema.REGISTRATION, plan)
+    fields = template_fields.fields_of(template_fields.REGISTRATION, plan)
     with new_workbook(path) as wb:
-        templates._build(wb, plan, schema.REGISTRATION, templates.open_rows(schema.REGISTRATION, plan), None)
+        templates._build(
+            wb, plan, template_fields.REGISTRATION, templates.open_rows(template_fields.REGISTRATION, plan), None
+        )
         base = {"font_name": templates.FONT, "font_size": 12, "locked": False, "border": 1, "valign": "top"}
         text = wb.add_format({**base, "num_format": "@", "text_wrap": True})
         date = wb.add_format({**base, "num_format": "dd/mm/yyyy", "align": "center"})
@@ -194,16 +196,16 @@ def _write_chunk(jobs: list[tuple[str, Plan, list[list[Any]]]]) -> int:
 
 def check_layout(plan: Plan, cells: list[list[Any]], generated: Path) -> None:
     """The generated file must read exactly like the real template filled with openpyxl (as demo.py does)."""
-    from thidua import schema, templates
-    from thidua.demo import _fill
-    from thidua.read import load_sheets
+    from thidua.forms import template_fields, templates
+    from thidua.intake.read import load_sheets
+    from thidua.workspace.demo import _fill
 
     with tempfile.TemporaryDirectory() as tmp:
         blank = templates.write_templates(plan, Path(tmp))[0]
         reference = Path(tmp) / "reference.xlsx"
         _fill(blank, reference, cells)
         want, got = load_sheets(reference), load_sheets(generated)
-    if list(want) != list(got) or schema.META_SHEET not in want:
+    if list(want) != list(got) or template_fields.META_SHEET not in want:
         raise SystemExit(f"generated sheets {list(got)} differ from the template's {list(want)}")
     for name, sheet in want.items():
         if sheet.rows != got[name].rows or sheet.merged != got[name].merged or sheet.visible != got[name].visible:
@@ -214,12 +216,15 @@ def prepare(work: Path, files: int, jobs: int, late_every: int = 25) -> tuple[Pa
     """The workspace of `files` generated files (cached in work/ws-<files>), and what it holds. One file in
     `late_every` registers its first person after the deadline (a warning, so a return copy); with
     `late_every=1` every file comes back (work/ws-<files>-returned)."""
-    from thidua import default, schema, templates
-    from thidua.plan import write_plan
-    from thidua.workspace import DEFAULT_SETTINGS
+    from thidua.forms import template_fields, templates
+    from thidua.workspace.plan_workbook import write_plan
+    from thidua.workspace import default_plan
+    from thidua.workspace.folder import DEFAULT_SETTINGS
 
-    if schema.SHEET_NAMES[schema.REGISTRATION] != SHEET:
-        raise SystemExit(f"the registration sheet is now {schema.SHEET_NAMES[schema.REGISTRATION]!r}; update SHEET")
+    if template_fields.SHEET_NAMES[template_fields.REGISTRATION] != SHEET:
+        raise SystemExit(
+            f"the registration sheet is now {template_fields.SHEET_NAMES[template_fields.REGISTRATION]!r}; update SHEET"
+        )
 
     root = work / (f"ws-{files}" if late_every == 25 else f"ws-{files}-returned")
     marker = root / MARKER
@@ -236,7 +241,7 @@ def prepare(work: Path, files: int, jobs: int, late_every: int = 25) -> tuple[Pa
     (root / "thidua.toml").write_text(DEFAULT_SETTINGS, encoding="utf-8")
     rng = random.Random(f"thidua-bench-{files}")
     roster = make_roster(files * STAFF_PER_FILE, rng)
-    plan = dataclasses.replace(default.PLAN, roster=tuple(roster))
+    plan = dataclasses.replace(default_plan.PLAN, roster=tuple(roster))
     write_plan(plan, root / "kehoach.xlsx")
     work_items: list[tuple[str, Plan, list[list[Any]]]] = []
     ldtt = 0
@@ -271,7 +276,7 @@ def prepare(work: Path, files: int, jobs: int, late_every: int = 25) -> tuple[Pa
 
 def prepare_school(work: Path) -> Path:
     """The 32-staff demo workspace of `thidua init --demo`, created once."""
-    from thidua.scaffold import create_workspace
+    from thidua.workspace.create import create_workspace
 
     root = work / "school-demo"
     if not (root / "thidua.toml").exists():
@@ -290,8 +295,8 @@ def submitted(root: Path) -> list[Path]:
 def stage_batch(root: Path) -> dict[str, Any]:
     """The monthly batch in-process, exactly as `thidua run` does it (batch.run_month), timed stage by stage
     through the batch's own stage hook."""
-    from thidua.batch import Progress, run_month
-    from thidua.workspace import open_workspace
+    from thidua.pipeline.batch import Progress, run_month
+    from thidua.workspace.folder import open_workspace
 
     stages: dict[str, dict[str, float]] = {}
     workers: list[float] = []
@@ -323,11 +328,11 @@ def stage_batch(root: Path) -> dict[str, Any]:
 def stage_read(root: Path) -> dict[str, Any]:
     """The read stage alone: the plan is read first (untimed), then read_all reads every file. In the batch
     the files are opened while the plan is read, so its read stage shows only what is left after the plan."""
-    from thidua.guard import Limits
+    from thidua.workspace.plan_workbook import read_plan
+    from thidua.intake.guard import Limits
+    from thidua.intake.read import read_all
     from thidua.issues import Report
-    from thidua.plan import read_plan
-    from thidua.read import read_all
-    from thidua.workspace import open_workspace
+    from thidua.workspace.folder import open_workspace
 
     ws = open_workspace(root)
     report = Report()

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from thidua import schema
-from thidua.demo import _fill
-from thidua.scaffold import create_workspace
-from thidua.workspace import Workspace
+from thidua.forms import template_fields
+from thidua.workspace.create import create_workspace
+from thidua.workspace.demo import _fill
+from thidua.workspace.folder import Workspace
 
 from .test_mailer import certificate, serve, server_tls  # noqa: F401 - SMTP fixtures shared with test_send
 
@@ -53,7 +53,7 @@ def fill(empty_ws: Workspace) -> Fill:
     """fill(kind, relative name, rows): a submission filled into the workspace's own blank template."""
 
     def _do(kind: str, rel: str, rows: Sequence[Sequence[Any]]) -> Path:
-        template = empty_ws.templates / f"{schema.FILE_NAMES[kind]}.xlsx"
+        template = empty_ws.templates / f"{template_fields.FILE_NAMES[kind]}.xlsx"
         target = empty_ws.submissions / rel
         _fill(template, target, rows)
         return target

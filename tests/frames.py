@@ -8,13 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from thidua.default import PLAN
+from thidua.core.plan import Person, Plan
+from thidua.counting.frames import Records, records_of
+from thidua.counting.measure import MonthResult, measure
+from thidua.counting.merge import merge
+from thidua.intake.collector import NO_LAYOUT, Place, RecordSink
 from thidua.issues import Report
-from thidua.measure import MonthResult, measure
-from thidua.merge import merge
-from thidua.model import Person, Plan
-from thidua.records import Records
-from thidua.sink import NO_LAYOUT, Place, RecordSink
+from thidua.workspace.default_plan import PLAN
 
 
 def figures(result: MonthResult) -> dict[str, tuple[int, int]]:
@@ -85,7 +85,7 @@ def records(
         add(sink, plan)
     sink.submitted.update(key(plan, p) for p in submitted)
     sink.with_errors.update(key(plan, p) for p in with_errors)
-    return sink.records({name: "" for name in files})
+    return records_of(sink.take({name: "" for name in files}))
 
 
 def month_of(

@@ -15,8 +15,8 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from thidua import schema
-from thidua.default import PLAN
+from thidua.forms import template_fields
+from thidua.workspace.default_plan import PLAN
 
 INJECTIONS = (
     '=HYPERLINK("http://x","y")',
@@ -34,7 +34,7 @@ _MIB = 1 << 20
 
 
 def registration_labels() -> list[str]:
-    return [f.label for f in schema.registration_fields(PLAN)]
+    return [f.label for f in template_fields.registration_fields(PLAN)]
 
 
 def rewrite_zip(
@@ -197,7 +197,7 @@ def missing_required_column(path: Path, good_activity: Path) -> None:
     """A monthly report whose required 'Ngày' column lost its header label."""
     wb = openpyxl.load_workbook(good_activity)
     ws = wb.worksheets[0]
-    labels = [f.label for f in schema.activity_fields(PLAN)]
+    labels = [f.label for f in template_fields.activity_fields(PLAN)]
     header = next(r for r in range(1, 20) if ws.cell(r, 2).value == labels[1])
     ws.cell(header, labels.index("Ngày") + 1).value = None
     wb.save(path)

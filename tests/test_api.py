@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from thidua import api
 from thidua.cli import main
-from thidua.workspace import Workspace
+from thidua.workspace.folder import Workspace
 
 SUMMARY_KEYS = ["code", "name", "target", "base", "registered", "achieved", "registered_ratio", "achieved_ratio"]
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from thidua.batch import compute
 from thidua.cli import main
-from thidua.summary import summary_of
-from thidua.workspace import Workspace
+from thidua.pipeline.batch import compute
+from thidua.workspace.folder import Workspace
+from thidua.writers.summary_json import summary_of
 
 from .conftest import Fill, reg_row
 

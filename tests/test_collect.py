@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.scaffold import create_workspace
-from thidua.workspace import Workspace
-from thidua.year import SchoolYear
+from thidua.core.calendar import SchoolYear
+from thidua.workspace.create import create_workspace
+from thidua.workspace.folder import Workspace
 
 from . import hostile
 from .imapserver import Account, ImapServer, deliver, folders, imap_account, imap_server, messages_in, staff_message

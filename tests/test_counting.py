@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from thidua import vocab
 from thidua.cli import main
-from thidua.default import PLAN
-from thidua.plan import COUNTED_RESULTS_HELP, GUIDE_SHEET, SHEET_TARGETS, write_plan
-from thidua.workspace import Workspace
+from thidua.core import vocabulary
+from thidua.workspace.default_plan import PLAN
+from thidua.workspace.folder import Workspace
+from thidua.workspace.plan_workbook import COUNTED_RESULTS_HELP, GUIDE_SHEET, SHEET_TARGETS, write_plan
 
 from .conftest import D, Fill, act_row
 
@@ -100,7 +100,7 @@ def test_the_plan_workbook_explains_the_counted_results_column(tmp_path: Path) -
     assert "Tham gia" in counted.comment.text and "Không đạt" in counted.comment.text
     (validation,) = [v for v in targets.data_validations.dataValidation if counted.column_letter in str(v.sqref)]
     assert validation.type == "list" and validation.errorStyle == "information"  # several may be typed
-    assert all(result in validation.formula1 for result in vocab.RESULT.choices)
+    assert all(result in validation.formula1 for result in vocabulary.RESULT.choices)
     guide = wb[GUIDE_SHEET]
     topics = [row[0].value for row in guide.iter_rows()]
     assert "Kết quả được tính" in topics and SHEET_TARGETS in topics
@@ -112,7 +112,7 @@ def test_the_plan_workbook_explains_the_counted_results_column(tmp_path: Path) -
 def test_two_targets_on_a_new_activity_type_and_odd_plan_rows(empty_ws: Workspace, fill: Fill) -> None:
     """A plan edited as schools edit it: a new activity type ("Hội giảng") with two level targets, a collective
     row typed under a person target's code, LĐTT limited to teachers, two rounds with the same name."""
-    from thidua.plan import SHEET_COLLECTIVE, SHEET_ROUNDS
+    from thidua.workspace.plan_workbook import SHEET_COLLECTIVE, SHEET_ROUNDS
 
     _add_targets(
         empty_ws,

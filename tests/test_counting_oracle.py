@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thidua import text, vocab
-from thidua.default import PLAN
-from thidua.model import COUNT_ENTRIES, COUNT_PERSONS, COUNT_WORKS, Plan, Target
+from thidua.core import text, vocabulary
+from thidua.core.plan import COUNT_ENTRIES, COUNT_PERSONS, COUNT_WORKS, Plan, Target
+from thidua.workspace.default_plan import PLAN
 
 from . import frames
 
@@ -32,17 +32,17 @@ EXTRA_TARGETS = (
         3,
         None,
         "bộ",
-        vocab.DDDH,
+        vocabulary.DDDH,
         "Xã",
         COUNT_WORKS,
-        frozenset({vocab.RESULT_ENTERED, vocab.RESULT_FAILED}),
+        frozenset({vocabulary.RESULT_ENTERED, vocabulary.RESULT_FAILED}),
     ),
 )
 PLAN_WITH_EXTRAS = dataclasses.replace(PLAN, targets=(*PLAN.targets, *EXTRA_TARGETS))
 MARK_ACTIVITIES = PLAN.activity_columns
-ACTIVITIES = (vocab.SKKN, vocab.DDDH, *MARK_ACTIVITIES, "Bài viết", "Thao giảng")
+ACTIVITIES = (vocabulary.SKKN, vocabulary.DDDH, *MARK_ACTIVITIES, "Bài viết", "Thao giảng")
 PRODUCTS = ("Bộ chữ cái", "  bộ chữ CÁI ", "Giải pháp A", "")
-LEVELS = (None, *vocab.LEVELS)
+LEVELS = (None, *vocabulary.LEVELS)
 DATES = (D(2021, 9, 20), D(2021, 10, 4), D(2021, 11, 20), D(2022, 1, 10), D(2022, 3, 31), D(2022, 5, 25))
 persons = st.integers(min_value=0, max_value=len(ROSTER) - 1)
 maybe_date = st.one_of(st.none(), st.sampled_from(DATES))
@@ -51,7 +51,7 @@ registrations = st.lists(
     st.fixed_dictionaries(
         {
             "person": persons,
-            "title": st.sampled_from(vocab.TITLE_REGISTERED.choices),
+            "title": st.sampled_from(vocabulary.TITLE_REGISTERED.choices),
             "initiative": st.sampled_from(PRODUCTS),
             "level": st.sampled_from(("Trường", "Xã", "Huyện", "Tỉnh")),
             "aid": st.sampled_from(PRODUCTS),
@@ -68,14 +68,16 @@ results = st.lists(
             "activity": st.sampled_from(ACTIVITIES),
             "product": st.sampled_from(PRODUCTS),
             "level": st.sampled_from(LEVELS),
-            "result": st.sampled_from(vocab.RESULT.choices),
+            "result": st.sampled_from(vocabulary.RESULT.choices),
             "date": st.sampled_from(DATES),
         }
     ),
     max_size=30,
 )
 votes = st.lists(
-    st.fixed_dictionaries({"person": persons, "title": st.sampled_from(vocab.TITLE_VOTED.choices), "date": maybe_date}),
+    st.fixed_dictionaries(
+        {"person": persons, "title": st.sampled_from(vocabulary.TITLE_VOTED.choices), "date": maybe_date}
+    ),
     max_size=15,
 )
 
@@ -100,11 +102,11 @@ def _accepted(t: Target) -> frozenset[str] | None:
         return t.counted_results
     if text.fold(t.name).startswith("tham gia"):
         return None
-    if t.source == vocab.SKKN:
+    if t.source == vocabulary.SKKN:
         return frozenset({"Được công nhận", "Đạt", "Đạt giải"})
-    if t.source == vocab.DDDH:
+    if t.source == vocabulary.DDDH:
         return frozenset({"Đã dự thi", "Được công nhận", "Đạt", "Đạt giải"})
-    return frozenset(vocab.RESULT.choices) - {"Không đạt"}
+    return frozenset(vocabulary.RESULT.choices) - {"Không đạt"}
 
 
 def _rank(level: str | None) -> int:
@@ -135,7 +137,7 @@ def oracle(plan: Plan, regs: list[dict[str, Any]], res: list[dict[str, Any]], vt
             figures[t.code] = (sum(c.registered for c in mine), len(done))
             continue
         if t.kind in ("ldtt", "cstdcs"):
-            titles = {vocab.LDTT, vocab.CSTDCS} if t.kind == "ldtt" else {vocab.CSTDCS}
+            titles = {vocabulary.LDTT, vocabulary.CSTDCS} if t.kind == "ldtt" else {vocabulary.CSTDCS}
             figures[t.code] = (
                 _tally(t, [(r["person"], "") for r in regs if r["title"] in titles]),
                 _tally(t, [(v["person"], "") for v in vts if v["title"] in titles]),
@@ -150,9 +152,9 @@ def oracle(plan: Plan, regs: list[dict[str, Any]], res: list[dict[str, Any]], vt
         for r in regs:
             promised += [(r["person"], a, "", None) for a in r["marks"]]
             if r["initiative"]:
-                promised.append((r["person"], vocab.SKKN, r["initiative"], r["level"]))
+                promised.append((r["person"], vocabulary.SKKN, r["initiative"], r["level"]))
             if r["aid"]:
-                promised.append((r["person"], vocab.DDDH, r["aid"], None))
+                promised.append((r["person"], vocabulary.DDDH, r["aid"], None))
         accepted = _accepted(t)
         registered = [(p, title) for p, a, title, level in promised if a == t.source and counts(p, level)]
         achieved = [

@@ -14,10 +14,10 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from thidua import batch
+from thidua.counting.measure import MonthResult, attach_history
 from thidua.issues import title_of
-from thidua.measure import MonthResult, attach_history
-from thidua.workspace import Workspace
+from thidua.pipeline import batch
+from thidua.workspace.folder import Workspace
 from thidua.writers.common import ERROR_BG, GOOD_BG, WARNING_BG
 from thidua.writers.dashboard import (
     PACE_BEHIND,

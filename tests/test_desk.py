@@ -19,9 +19,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from thidua import history, workspace
 from thidua.cli import main
-from thidua.workspace import LOCK_FILE, Workspace
+from thidua.pipeline import history
+from thidua.workspace import folder as workspace
+from thidua.workspace.folder import LOCK_FILE, Workspace
 
 MONTH = "2022-05"
 
@@ -254,13 +255,13 @@ def test_any_name_is_read_and_its_return_copy_is_a_short_ascii_name(empty_ws: Wo
     import os
     from pathlib import PureWindowsPath
 
-    from thidua import schema
-    from thidua.demo import _fill
+    from thidua.forms import template_fields
+    from thidua.workspace.demo import _fill
     from thidua.writers.return_copies import WINDOWS_RESERVED
 
     from .conftest import D, reg_row
 
-    template = empty_ws.templates / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
+    template = empty_ws.templates / f"{template_fields.FILE_NAMES[template_fields.REGISTRATION]}.xlsx"
     people = ("Đinh Thị Mai", "Y Blưm", "A Thuận")  # late registrations: a warning, so each file gets a copy
     names = [
         b"cu/DK \xff\xfe thi dua.xlsx",  # not UTF-8, as old unzip tools leave names
@@ -295,7 +296,7 @@ def test_deep_trees_links_and_pipes_are_walked_noted_and_never_waited_on(ran: Wo
 
     from .frames import figures
 
-    before = figures(__import__("thidua.batch", fromlist=["compute"]).compute(ran, MONTH))
+    before = figures(__import__("thidua.pipeline.batch", fromlist=["compute"]).compute(ran, MONTH))
     deep = levels = ran.submissions / "sau"
     for _level in range(1200):  # deeper than Python's recursion limit (os.makedirs itself would overflow)
         levels.mkdir()
@@ -308,7 +309,7 @@ def test_deep_trees_links_and_pipes_are_walked_noted_and_never_waited_on(ran: Wo
     assert result.exit_code == 0, result.stderr
     summary = __import__("json").loads(result.stdout)
     assert {t["code"]: (t["registered"], t["achieved"]) for t in summary["targets"]} == before
-    from thidua.batch import compute
+    from thidua.pipeline.batch import compute
 
     found = {(i.code, i.file) for i in compute(ran, MONTH).issues}
     assert ("folder-link-skipped", "lien-ket") in found
@@ -338,7 +339,7 @@ def test_a_cell_at_the_far_corner_is_refused_and_the_month_runs(ran: Workspace, 
     hostile.far_corner(far, good, corner)
     after = __import__("json").loads(_json_run(ran))
     assert after["targets_by_code"] == before  # the file's rows are the same as a good file's: counted once
-    from thidua.batch import compute
+    from thidua.pipeline.batch import compute
 
     issues = [(i.code, i.file) for i in compute(ran, MONTH).issues if i.file == "xa.xlsx"]
     assert (code, "xa.xlsx") in issues
@@ -356,7 +357,7 @@ def _json_run(ws: Workspace) -> str:
 
 def test_limits_keep_decimals_where_they_mean_sizes() -> None:
     from thidua.errors import ThiduaError
-    from thidua.guard import Limits
+    from thidua.intake.guard import Limits
 
     limits = Limits.from_settings({"limits": {"max_file_mb": 2.5, "max_ratio": 12.5, "max_rows": 100}})
     assert (limits.max_file_mb, limits.max_ratio, limits.max_rows) == (2.5, 12.5, 100)
@@ -374,7 +375,7 @@ def test_limits_keep_decimals_where_they_mean_sizes() -> None:
     ],
 )
 def test_the_geometry_bound_reads_the_cells_as_the_parser_does(xml: bytes, long: int, wide: str) -> None:
-    from thidua.guard import Inspection, Limits, _inspect_sheet
+    from thidua.intake.guard import Inspection, Limits, _inspect_sheet
 
     found = Inspection()
     _inspect_sheet(xml, "S", Limits(), found)
@@ -382,7 +383,7 @@ def test_the_geometry_bound_reads_the_cells_as_the_parser_does(xml: bytes, long:
 
 
 def test_a_history_that_cannot_be_written_is_not_called_damaged(tmp_path: Path) -> None:
-    from thidua.history import _failure
+    from thidua.pipeline.history import _failure
 
     failed = _failure(tmp_path / "h.sqlite", sqlite3.OperationalError("disk I/O error"))
     assert "Không ghi được sổ lịch sử" in failed.message and "hỏng" not in failed.message

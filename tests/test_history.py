@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from thidua.cli import main
 from thidua.errors import ThiduaError
-from thidua.history import connect
-from thidua.workspace import Workspace
+from thidua.pipeline.history import connect
+from thidua.workspace.folder import Workspace
 
 
 def run(ws: Workspace, month: str) -> None:

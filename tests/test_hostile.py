@@ -35,11 +35,12 @@ from defusedxml import EntitiesForbidden
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from thidua import guard, schema
-from thidua.batch import Progress, compute
 from thidua.cli import main
+from thidua.forms import template_fields
+from thidua.intake import guard
 from thidua.issues import CATALOG, Severity
-from thidua.workspace import Workspace, open_workspace
+from thidua.pipeline.batch import Progress, compute
+from thidua.workspace.folder import Workspace, open_workspace
 
 from . import hostile
 from .conftest import reg_row
@@ -96,7 +97,7 @@ class Sources:
 
 def sources_of(ws: Workspace) -> Sources:
     return Sources(
-        ws.templates / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx",
+        ws.templates / f"{template_fields.FILE_NAMES[template_fields.REGISTRATION]}.xlsx",
         ws.submissions / "dang-ky" / "to-1" / "DK thi dua - 05.xlsx",
         ws.submissions / "dang-ky" / "DK thi dua To 2-3.xlsx",
         ws.submissions / "bao-cao" / "Bao cao ket qua to-1.xlsx",
@@ -481,8 +482,8 @@ def test_the_zip_bomb_is_refused_from_its_directory_without_inflating(
 _MEASURE = """
 import json, resource, sys
 from pathlib import Path
-from thidua.batch import compute
-from thidua.workspace import open_workspace
+from thidua.pipeline.batch import compute
+from thidua.workspace.folder import open_workspace
 result = compute(open_workspace(Path(sys.argv[1])), sys.argv[2])
 print(json.dumps({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "issues": sorted({(i.file, i.code) for i in result.issues})}))
@@ -599,7 +600,7 @@ def test_the_row_limit_is_configurable(empty_ws: Workspace) -> None:
 
 
 def test_a_macro_enabled_workbook_is_read_with_a_note(empty_ws: Workspace, tmp_path: Path) -> None:
-    from thidua.demo import _fill
+    from thidua.workspace.demo import _fill
 
     filled = tmp_path / "filled.xlsx"
     _fill(sources_of(empty_ws).template, filled, [reg_row("Đinh Thị Mai", "LĐTT")])
@@ -632,7 +633,7 @@ class _Vanishing(Progress):
 
 
 def test_a_file_that_vanishes_during_the_batch_is_reported(empty_ws: Workspace, tmp_path: Path) -> None:
-    from thidua.demo import _fill
+    from thidua.workspace.demo import _fill
 
     template = sources_of(empty_ws).template
     _fill(template, empty_ws.submissions / "a.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])

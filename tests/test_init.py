@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from thidua.cli import main
 from thidua.issues import Report
-from thidua.plan import read_plan
+from thidua.workspace.plan_workbook import read_plan
 
 from .test_cli import EXPECTED_2022_05
 

@@ -8,8 +8,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from thidua.default import PLAN
-from thidua.templates import write_templates
+from thidua.forms.templates import write_templates
+from thidua.workspace.default_plan import PLAN
 
 REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "input_templates"
 
@@ -42,6 +42,6 @@ def test_repo_templates_equal_the_generated_ones(name: str, tmp_path: Path) -> N
     write_templates(PLAN, tmp_path)
     assert snapshot(REPO_TEMPLATES / name) == snapshot(tmp_path / name), (
         f"input_templates/{name} is stale: regenerate it with "
-        "python -c 'from pathlib import Path; from thidua.default import PLAN; "
-        'from thidua.templates import write_templates; write_templates(PLAN, Path("input_templates"))\''
+        "python -c 'from pathlib import Path; from thidua.workspace.default_plan import PLAN; "
+        'from thidua.forms.templates import write_templates; write_templates(PLAN, Path("input_templates"))\''
     )

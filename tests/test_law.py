@@ -10,7 +10,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.demo import _fill
+from thidua.workspace.demo import _fill
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

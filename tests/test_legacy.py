@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thidua.legacy import TCVN3, VNI, detect, encoding_of_font, repair, to_unicode
+from thidua.core.legacy_fonts import TCVN3, VNI, detect, encoding_of_font, repair, to_unicode
 
 TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, huyền, sắc, hỏi, ngã, nặng
 VOWELS = "aăâeêioôơuưy"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 from openpyxl.styles import Font
 
-from thidua.batch import compute
-from thidua.workspace import Workspace
+from thidua.pipeline.batch import compute
+from thidua.workspace.folder import Workspace
 
 from .conftest import Fill, reg_row
 from .frames import registered

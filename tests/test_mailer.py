@@ -24,7 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from thidua.errors import ThiduaError
-from thidua.mailer import (
+from thidua.mail.mailer import (
     MailSettings,
     build_message,
     mail_settings,

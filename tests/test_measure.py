@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thidua import vocab
-from thidua.default import PLAN
-from thidua.measure import MonthResult, ratio, status_of
-from thidua.model import Person, Target
-from thidua.records import Records
+from thidua.core import vocabulary
+from thidua.core.plan import Person, Target
+from thidua.counting.frames import Records
+from thidua.counting.measure import MonthResult, ratio, status_of
+from thidua.workspace.default_plan import PLAN
 
 from . import frames
 from .frames import Add, month_of
@@ -27,7 +27,7 @@ P = {p.stt: p for p in PLAN.roster}
 
 def reg(
     p: Person,
-    title: str = vocab.LDTT,
+    title: str = vocabulary.LDTT,
     *,
     initiative: str = "",
     level: str | None = None,
@@ -59,9 +59,9 @@ def fig(result: MonthResult, code: str) -> tuple[int, int]:
 def test_level_target_counts_items_at_that_level_or_higher() -> None:
     subs = frames.records(
         results=[
-            res(P[4], vocab.SKKN, "A", "Tỉnh", "Được công nhận", D(2022, 3, 1)),
-            res(P[5], vocab.SKKN, "B", "Huyện", "Đạt giải", D(2022, 3, 1)),
-            res(P[6], vocab.SKKN, "C", "Trường", "Được công nhận", D(2022, 3, 1)),
+            res(P[4], vocabulary.SKKN, "A", "Tỉnh", "Được công nhận", D(2022, 3, 1)),
+            res(P[5], vocabulary.SKKN, "B", "Huyện", "Đạt giải", D(2022, 3, 1)),
+            res(P[6], vocabulary.SKKN, "C", "Trường", "Được công nhận", D(2022, 3, 1)),
         ]
     )
     result = run(subs)
@@ -76,8 +76,8 @@ def test_works_count_once_per_normalised_title_whatever_the_coauthors() -> None:
             reg(P[21], initiative="  ứng dụng  cntt trong dạy học ", level="Huyện"),
         ],
         results=[
-            res(P[20], vocab.SKKN, "Ứng dụng CNTT trong dạy học", "Huyện", "Được công nhận", D(2022, 3, 1)),
-            res(P[21], vocab.SKKN, "ỨNG DỤNG CNTT TRONG DẠY HỌC", "Huyện", "Được công nhận", D(2022, 3, 1)),
+            res(P[20], vocabulary.SKKN, "Ứng dụng CNTT trong dạy học", "Huyện", "Được công nhận", D(2022, 3, 1)),
+            res(P[21], vocabulary.SKKN, "ỨNG DỤNG CNTT TRONG DẠY HỌC", "Huyện", "Được công nhận", D(2022, 3, 1)),
         ],
     )
     assert fig(run(subs), "SKKN_HUYEN") == (1, 1)
@@ -86,10 +86,10 @@ def test_works_count_once_per_normalised_title_whatever_the_coauthors() -> None:
 def test_failed_initiative_and_merely_submitted_teaching_aid_do_not_count() -> None:
     subs = frames.records(
         results=[
-            res(P[2], vocab.SKKN, "A", "Huyện", "Không đạt", D(2022, 3, 1)),
-            res(P[6], vocab.DDDH, "Bộ 1", "Huyện", "Đã nộp", D(2021, 12, 1)),
-            res(P[9], vocab.DDDH, "Bộ 2", "Huyện", "Đã dự thi", D(2021, 12, 1)),
-            res(P[16], vocab.DDDH, "Bộ 3", "Huyện", "Không đạt", D(2021, 12, 1)),
+            res(P[2], vocabulary.SKKN, "A", "Huyện", "Không đạt", D(2022, 3, 1)),
+            res(P[6], vocabulary.DDDH, "Bộ 1", "Huyện", "Đã nộp", D(2021, 12, 1)),
+            res(P[9], vocabulary.DDDH, "Bộ 2", "Huyện", "Đã dự thi", D(2021, 12, 1)),
+            res(P[16], vocabulary.DDDH, "Bộ 3", "Huyện", "Không đạt", D(2021, 12, 1)),
         ]
     )
     result = run(subs)
@@ -104,8 +104,8 @@ def test_named_teaching_aid_counts_as_registered_for_the_contest() -> None:
 
 def test_cstdcs_counts_for_ldtt_too() -> None:
     subs = frames.records(
-        registrations=[reg(P[1], vocab.CSTDCS), reg(P[2]), reg(P[3], vocab.NO_TITLE)],
-        votes=[vote(P[1], vocab.CSTDCS), vote(P[2], vocab.LDTT), vote(P[3], "Không")],
+        registrations=[reg(P[1], vocabulary.CSTDCS), reg(P[2]), reg(P[3], vocabulary.NO_TITLE)],
+        votes=[vote(P[1], vocabulary.CSTDCS), vote(P[2], vocabulary.LDTT), vote(P[3], "Không")],
     )
     result = run(subs)
     assert fig(result, "CSTDCS") == (1, 1)
@@ -138,7 +138,7 @@ def test_participation_counts_every_teacher_with_a_row_whatever_the_result() -> 
 def test_ratios_are_exact_and_status_follows_the_year() -> None:
     subs = frames.records(
         registrations=[reg(P[i]) for i in range(2, 26)],
-        votes=[vote(P[i], vocab.LDTT, D(2022, 3, 1)) for i in range(2, 18)],
+        votes=[vote(P[i], vocabulary.LDTT, D(2022, 3, 1)) for i in range(2, 18)],
     )
     before = run(subs, "2022-03", D(2022, 3, 31))
     ldtt = frames.target(before, "LDTT")

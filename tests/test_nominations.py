@@ -12,8 +12,8 @@ import openpyxl
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.demo import _fill
-from thidua.workspace import Workspace
+from thidua.workspace.demo import _fill
+from thidua.workspace.folder import Workspace
 
 VOTE_FILE = "binh-xet/Ket qua binh xet cuoi nam.xlsx"
 

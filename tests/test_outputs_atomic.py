@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from thidua import schema
-from thidua.batch import compute
 from thidua.cli import main
-from thidua.default import PLAN
-from thidua.demo import _fill
-from thidua.templates import write_templates
-from thidua.workspace import Workspace
+from thidua.forms import template_fields
+from thidua.forms.templates import write_templates
+from thidua.pipeline.batch import compute
+from thidua.workspace.default_plan import PLAN
+from thidua.workspace.demo import _fill
+from thidua.workspace.folder import Workspace
 
 from .conftest import libreoffice_convert, reg_row
 from .frames import figures, target
@@ -49,7 +49,7 @@ def test_a_template_of_another_school_and_year_is_flagged(empty_ws: Workspace, t
         PLAN, school=dataclasses.replace(PLAN.school, name="Trường Tiểu học Đăk Long", school_year="2022–2023")
     )
     write_templates(other, tmp_path / "other")
-    template = tmp_path / "other" / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
+    template = tmp_path / "other" / f"{template_fields.FILE_NAMES[template_fields.REGISTRATION]}.xlsx"
     _fill(template, empty_ws.submissions / "mau-cu.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
     result = compute(empty_ws, "2021-10")
     assert [row for row in result.issues.flatten("code", "file", "severity") if row[1] != "kehoach.xlsx"] == [
@@ -71,7 +71,7 @@ def test_macro_enabled_workbooks_are_read(demo_ws: Workspace, tmp_path: Path) ->
 
 
 def test_outputs_left_between_the_two_renames_of_a_killed_run_come_back(tmp_path: Path) -> None:
-    from thidua.batch import staged
+    from thidua.pipeline.batch import staged
 
     final = tmp_path / "2022-05"
     previous = tmp_path / ".2022-05.old-999999999"  # a pid that cannot be alive
@@ -92,14 +92,15 @@ def _cells(path: Path) -> dict[str, list[list[object]]]:
 
 
 def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import thidua.batch
-    from thidua import default, schema
-    from thidua.demo import _fill
+    import thidua.pipeline.batch
+    from thidua.forms import template_fields
+    from thidua.workspace import default_plan
+    from thidua.workspace.demo import _fill
 
     from .conftest import D, reg_row
 
-    template = demo_ws.templates / f"{schema.FILE_NAMES[schema.REGISTRATION]}.xlsx"
-    for i, person in enumerate(default.PLAN.roster[-2:]):  # two more files to return: a date out of the year
+    template = demo_ws.templates / f"{template_fields.FILE_NAMES[template_fields.REGISTRATION]}.xlsx"
+    for i, person in enumerate(default_plan.PLAN.roster[-2:]):  # two more files to return: a date out of the year
         rows = [reg_row(person.name, "Lao động tiên tiến", birth=person.birth_date, date=D(2019, 9, 30))]
         _fill(template, demo_ws.submissions / f"them-{i}.xlsx", rows)
     runner = CliRunner()
@@ -107,8 +108,8 @@ def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monk
     folder = demo_ws.root / "output" / "2022-05"
     alone = {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")}
     assert sum(name.startswith("tra-lai/") for name in alone) >= 2, "the demo month has return copies to split"
-    monkeypatch.setattr(thidua.batch, "PARALLEL_WRITE_FROM", 1)
-    monkeypatch.setattr(thidua.batch, "PARALLEL_COPIES_FROM", 1)  # the copies split over the cores too
+    monkeypatch.setattr(thidua.pipeline.batch, "PARALLEL_WRITE_FROM", 1)
+    monkeypatch.setattr(thidua.pipeline.batch, "PARALLEL_COPIES_FROM", 1)  # the copies split over the cores too
     assert runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"]).exit_code == 1
     assert {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")} == alone
 
@@ -122,7 +123,7 @@ def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monk
 
 
 def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:
-    from thidua.batch import Progress, run_month
+    from thidua.pipeline.batch import Progress, run_month
 
     seen: list[str] = []
 

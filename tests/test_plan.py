@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.default import PLAN
 from thidua.errors import PlanError
 from thidua.issues import Report
-from thidua.plan import SHEET_ROSTER, SHEET_TARGETS, read_plan, write_plan
-from thidua.workspace import Workspace
+from thidua.workspace.default_plan import PLAN
+from thidua.workspace.folder import Workspace
+from thidua.workspace.plan_workbook import SHEET_ROSTER, SHEET_TARGETS, read_plan, write_plan
 
 from .conftest import D, Fill, act_row, reg_row
 

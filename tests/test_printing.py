@@ -19,18 +19,20 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from thidua import default, schema
+from thidua.excel import package_patch
+from thidua.forms import template_fields
+from thidua.forms.templates import FORM_ROW_HEIGHT, printed_rows, write_templates
 from thidua.issues import Issue, Severity
-from thidua.templates import FORM_ROW_HEIGHT, printed_rows, write_templates
-from thidua.writers import return_copies, xlsx_patch
+from thidua.workspace import default_plan
+from thidua.writers import return_copies
 from thidua.writers.common import wrapped_lines
 from thidua.writers.return_copies import FIX_SHEET, FIX_WIDTHS, ReturnCopy, write_copies
 
 from .conftest import is_a4, libreoffice_convert, pdf_pages
-from .test_xlsx_patch import check_package
+from .test_package_patch import check_package
 
-PLAN = default.PLAN
-KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
+PLAN = default_plan.PLAN
+KINDS = (template_fields.REGISTRATION, template_fields.ACTIVITY, template_fields.VOTE)
 HEADER, DATA = 5, 6
 PERSON = PLAN.roster[0]  # Võ Thị Thanh Hương, the longest name of the demo's first rows
 # The width one A4 page prints, in Excel's pixels (96 an inch), inside the margins the sheet declares.
@@ -38,7 +40,7 @@ A4_INCHES = (8.27, 11.69)
 
 
 def template(folder: Path, kind: str) -> Path:
-    return folder / f"{schema.FILE_NAMES[kind]}.xlsx"
+    return folder / f"{template_fields.FILE_NAMES[kind]}.xlsx"
 
 
 def form_path(folder: Path) -> Path:
@@ -79,7 +81,7 @@ def lines_in(text: str, width: float, size: float, bold: bool = False) -> int:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_instruction_rows_are_as_tall_as_their_wrapped_text(folder: Path, kind: str) -> None:
-    ws = openpyxl.load_workbook(template(folder, kind))[schema.HELP_SHEET]
+    ws = openpyxl.load_workbook(template(folder, kind))[template_fields.HELP_SHEET]
     widths = column_widths(ws, 2)
     assert printed_size(ws, 2, 12) >= 9.5  # portrait, one page wide
     assert ws.page_setup.orientation == "portrait" and ws.page_setup.fitToWidth in (None, 1)
@@ -98,10 +100,10 @@ def test_instruction_rows_are_as_tall_as_their_wrapped_text(folder: Path, kind: 
 
 
 def test_a_blank_activity_report_prints_one_page_of_rows_and_keeps_all_for_typing(folder: Path) -> None:
-    wb = openpyxl.load_workbook(template(folder, schema.ACTIVITY))
+    wb = openpyxl.load_workbook(template(folder, template_fields.ACTIVITY))
     ws = wb.worksheets[0]
-    last = DATA + printed_rows(schema.ACTIVITY, PLAN) - 1
-    assert 25 <= printed_rows(schema.ACTIVITY, PLAN) <= 40
+    last = DATA + printed_rows(template_fields.ACTIVITY, PLAN) - 1
+    assert 25 <= printed_rows(template_fields.ACTIVITY, PLAN) <= 40
     assert ws.print_area == f"'{ws.title}'!$A$1:$J${last}"
     assert ws.print_title_rows == "$5:$5"
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
@@ -109,11 +111,11 @@ def test_a_blank_activity_report_prints_one_page_of_rows_and_keeps_all_for_typin
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
     assert printed_size(ws, 10, 12) >= 9.5  # ten columns on a landscape page
     assert not ws["B305"].protection.locked and ws["B305"].border.left.style == "thin"  # 300 rows to type in
-    help_text = " ".join(str(c.value) for row in wb[schema.HELP_SHEET].iter_rows() for c in row if c.value)
-    assert f"Bản in gồm {printed_rows(schema.ACTIVITY, PLAN)} dòng đầu" in help_text
+    help_text = " ".join(str(c.value) for row in wb[template_fields.HELP_SHEET].iter_rows() for c in row if c.value)
+    assert f"Bản in gồm {printed_rows(template_fields.ACTIVITY, PLAN)} dòng đầu" in help_text
 
 
-@pytest.mark.parametrize("kind", [schema.REGISTRATION, schema.VOTE])
+@pytest.mark.parametrize("kind", [template_fields.REGISTRATION, template_fields.VOTE])
 def test_a_list_of_people_prints_every_roster_row(folder: Path, kind: str) -> None:
     ws = openpyxl.load_workbook(template(folder, kind)).worksheets[0]
     rows = printed_rows(kind, PLAN)
@@ -124,7 +126,7 @@ def test_a_list_of_people_prints_every_roster_row(folder: Path, kind: str) -> No
 
 def test_a_larger_roster_prints_on_more_pages_every_row_still() -> None:
     people = tuple(dataclasses.replace(p, name=f"{p.name} {n}") for n in range(3) for p in PLAN.roster)
-    rows = printed_rows(schema.VOTE, dataclasses.replace(PLAN, roster=people))
+    rows = printed_rows(template_fields.VOTE, dataclasses.replace(PLAN, roster=people))
     assert len(people) < rows <= len(people) + 10
 
 
@@ -134,7 +136,7 @@ def test_a_larger_roster_prints_on_more_pages_every_row_still() -> None:
 def test_a_per_person_registration_is_a_portrait_form_on_one_page(folder: Path) -> None:
     wb = openpyxl.load_workbook(form_path(folder))
     ws = wb.worksheets[0]
-    fields = schema.fields_of(schema.REGISTRATION, PLAN)
+    fields = template_fields.fields_of(template_fields.REGISTRATION, PLAN)
     count = len(fields)
     assert [c.value for c in ws[HEADER]][:count] == [f.label for f in fields]  # what the reader looks for
     assert ws.page_setup.orientation == "portrait" and ws.page_setup.paperSize == 9
@@ -168,8 +170,8 @@ def test_the_form_has_a_signature_block_that_is_not_a_row_of_data(folder: Path) 
 
 
 def test_a_filled_form_is_read_and_counted(tmp_path: Path) -> None:
-    from thidua.batch import compute
-    from thidua.scaffold import create_workspace
+    from thidua.pipeline.batch import compute
+    from thidua.workspace.create import create_workspace
 
     ws, _review = create_workspace(tmp_path / "ws", demo=True)
     for old in ws.submissions.iterdir():
@@ -189,8 +191,12 @@ def test_a_filled_form_is_read_and_counted(tmp_path: Path) -> None:
 def test_a_form_comes_back_with_its_signature_block(folder: Path) -> None:
     """The package edits keep the form's drawing: a return copy of a form still prints the block."""
     fix = partial(return_copies._fix_sheet, ReturnCopy("dk.xlsx", [], "dk.xlsx"))
-    marks = {schema.SHEET_NAMES[schema.REGISTRATION]: {(5, 5): xlsx_patch.Mark(True, "Thiếu danh hiệu.")}}
-    data = xlsx_patch.annotate(form_path(folder).read_bytes(), marks, fix, return_copies.LOOK)
+    marks = {
+        template_fields.SHEET_NAMES[template_fields.REGISTRATION]: {
+            (5, 5): package_patch.Mark(True, "Thiếu danh hiệu.")
+        }
+    }
+    data = package_patch.annotate(form_path(folder).read_bytes(), marks, fix, return_copies.LOOK)
     check_package(data)
     with zipfile.ZipFile(form_path(folder)) as before, zipfile.ZipFile(io.BytesIO(data)) as after:
         drawing = [n for n in before.namelist() if n.startswith("xl/drawings/drawing")]
@@ -224,14 +230,14 @@ def both_fix_sheets(tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatc
     """The same return copy made by the package edits and by openpyxl."""
     submissions = tmp_path / "in"
     submissions.mkdir()
-    shutil.copy(template(folder, schema.REGISTRATION), submissions / "f.xlsx")
+    shutil.copy(template(folder, template_fields.REGISTRATION), submissions / "f.xlsx")
     (patched,) = write_copies([ReturnCopy("f.xlsx", FIX_ISSUES, "patched.xlsx")], submissions, tmp_path / "out")
 
     def refuse(*_args: object) -> bytes:
-        raise xlsx_patch.Unsupported("forced")
+        raise package_patch.Unsupported("forced")
 
     with monkeypatch.context() as patch:
-        patch.setattr(xlsx_patch, "annotate", refuse)
+        patch.setattr(package_patch, "annotate", refuse)
         (through_openpyxl,) = write_copies(
             [ReturnCopy("f.xlsx", FIX_ISSUES, "openpyxl.xlsx")], submissions, tmp_path / "out"
         )
@@ -306,7 +312,7 @@ def printed(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     work = tmp_path_factory.mktemp("pdf")
     submissions = work / "in"
     submissions.mkdir()
-    shutil.copy(template(folder, schema.REGISTRATION), submissions / "f.xlsx")
+    shutil.copy(template(folder, template_fields.REGISTRATION), submissions / "f.xlsx")
     (copy,) = write_copies([ReturnCopy("f.xlsx", FIX_ISSUES, "tra-lai.xlsx")], submissions, work / "out")
     names = [*KINDS, "form", "copy"]
     sources = [*(template(folder, kind) for kind in KINDS), form_path(folder), copy]
@@ -326,7 +332,7 @@ def test_a_blank_template_prints_on_a4_with_one_page_of_table(printed: dict[str,
     table = sheet_pages(pages, "HƯỚNG DẪN ĐIỀN")
     assert len(table) == 1 and table[0][0] > table[0][1]  # landscape
     assert len(pages) <= 3
-    if kind == schema.ACTIVITY:
+    if kind == template_fields.ACTIVITY:
         assert len(pages) <= 2  # was 7 pages of empty grid and the instructions
 
 

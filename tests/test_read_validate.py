@@ -9,12 +9,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from thidua.batch import compute
+from thidua.counting.frames import as_date
+from thidua.counting.measure import MonthResult
 from thidua.issues import Issue
-from thidua.measure import MonthResult
-from thidua.plan import PLAN_FILE
-from thidua.records import as_date
-from thidua.workspace import Workspace
+from thidua.pipeline.batch import compute
+from thidua.workspace.folder import Workspace
+from thidua.workspace.plan_workbook import PLAN_FILE
 
 from . import frames
 from .conftest import D, Fill, act_row, libreoffice_convert, reg_row
@@ -263,12 +263,12 @@ def test_a_newer_registration_replaces_the_older_and_the_report_says_which_won(e
 
 
 def test_reading_on_several_cores_gives_the_same_result(demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    import thidua.read
+    import thidua.intake.read
 
-    monkeypatch.setattr(thidua.read, "PARALLEL_FROM", 10_000)
+    monkeypatch.setattr(thidua.intake.read, "PARALLEL_FROM", 10_000)
     alone = compute(demo_ws, "2022-05")
-    monkeypatch.setattr(thidua.read, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(thidua.read.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(thidua.intake.read, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(thidua.intake.read.os, "cpu_count", lambda: 2)
     pooled = compute(demo_ws, "2022-05")
     assert figures(pooled) == figures(alone)
     fields = ("code", "file", "sheet", "cell", "message")
@@ -335,10 +335,11 @@ def test_a_style_openpyxl_cannot_read_does_not_stop_the_batch(empty_ws: Workspac
 
 
 def test_header_matches_are_cached_but_each_sheet_keeps_its_own_spelling() -> None:
-    from thidua import default, schema
-    from thidua.tables import match_row
+    from thidua.forms import template_fields
+    from thidua.forms.headers import match_row
+    from thidua.workspace import default_plan
 
-    fields = schema.registration_fields(default.PLAN)
+    fields = template_fields.registration_fields(default_plan.PLAN)
     written = ["STT", "Họ và tên", "Ngày sinh", "Danh hiệu đăng kí"]
     shouted = ["stt", "HỌ VÀ TÊN", "ngày sinh", "DANH HIỆU ĐĂNG KÍ"]  # folds to the same row: one cache entry
     first, second = match_row(written, fields), match_row(shouted, fields)
@@ -352,15 +353,17 @@ def test_header_matches_are_cached_but_each_sheet_keeps_its_own_spelling() -> No
 
 
 def test_the_header_search_stops_at_a_perfect_header_and_picks_the_same_row_as_a_full_scan() -> None:
-    from thidua import default, read, schema
-    from thidua.tables import HEADER_SCAN_ROWS, FoldedRows, find_header
+    from thidua.forms import template_fields
+    from thidua.forms.headers import HEADER_SCAN_ROWS, FoldedRows, find_header
+    from thidua.intake import read
+    from thidua.workspace import default_plan
 
-    fields = schema.registration_fields(default.PLAN)
+    fields = template_fields.registration_fields(default_plan.PLAN)
     labels = [f.label for f in fields]
     partial = labels[:4]
     rows: list[list[object]] = [["Tiêu đề"], partial, ["Nguyễn Văn A", "x"], labels, ["Trần Thị B"], labels]
     rows += [[f"dòng {i}"] for i in range(HEADER_SCAN_ROWS)]
-    found = find_header(rows, fields, schema.IDENTIFYING[schema.REGISTRATION], FoldedRows(rows))
+    found = find_header(rows, fields, template_fields.IDENTIFYING[template_fields.REGISTRATION], FoldedRows(rows))
     assert found is not None and found.row == 3 and len(found.columns) == len(fields)
-    recognised = read.recognise(rows, default.PLAN, hint=schema.VOTE)  # the hint only breaks ties
-    assert recognised is not None and recognised[0] == schema.REGISTRATION and recognised[1].row == 3
+    recognised = read.recognise(rows, default_plan.PLAN, hint=template_fields.VOTE)  # the hint only breaks ties
+    assert recognised is not None and recognised[0] == template_fields.REGISTRATION and recognised[1].row == 3

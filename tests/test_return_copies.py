@@ -9,7 +9,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.workspace import Workspace
+from thidua.workspace.folder import Workspace
 
 from .conftest import D, Fill, act_row, libreoffice_convert, reg_row
 
@@ -232,16 +232,16 @@ def test_return_copies_leave_out_links_connections_and_active_names(empty_ws: Wo
 
 
 def test_the_package_edits_count_what_they_leave_out(empty_ws: Workspace, fill: Fill) -> None:
-    from thidua.writers import xlsx_patch
+    from thidua.excel import package_patch
 
     package = fill("dang-ky", "song.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
-    assert xlsx_patch.disarm(package.read_bytes()) == (package.read_bytes(), xlsx_patch.Disarmed())
+    assert package_patch.disarm(package.read_bytes()) == (package.read_bytes(), package_patch.Disarmed())
     _with_live_content(package)
-    data, disarmed = xlsx_patch.disarm(package.read_bytes())
-    assert disarmed == xlsx_patch.Disarmed(1, 1, 1, 1, 2)
-    assert xlsx_patch.disarm(data) == (data, xlsx_patch.Disarmed())  # nothing left to take out
-    assert xlsx_patch.active_name("'Sổ (1)'!$A$1") is False  # brackets in a quoted sheet name call nothing
-    assert xlsx_patch.active_name('_xlfn.FILTERXML(A1,"//x")') is True
+    data, disarmed = package_patch.disarm(package.read_bytes())
+    assert disarmed == package_patch.Disarmed(1, 1, 1, 1, 2)
+    assert package_patch.disarm(data) == (data, package_patch.Disarmed())  # nothing left to take out
+    assert package_patch.active_name("'Sổ (1)'!$A$1") is False  # brackets in a quoted sheet name call nothing
+    assert package_patch.active_name('_xlfn.FILTERXML(A1,"//x")') is True
 
 
 def test_a_macro_enabled_file_comes_back_as_a_plain_xlsx_without_its_macros(empty_ws: Workspace, fill: Fill) -> None:

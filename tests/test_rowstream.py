@@ -1,4 +1,4 @@
-"""Table bodies streamed as worksheet XML (thidua.rowstream): the same workbook as xlsxwriter's cell by cell."""
+"""Table bodies streamed as worksheet XML (thidua.excel.rowstream): the same workbook as xlsxwriter's cell by cell."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from thidua.read import load_sheets
+from thidua.excel.workbook import new_workbook
+from thidua.intake.read import load_sheets
 from thidua.writers.common import Styles, add_sheet, write_date, write_text
-from thidua.xlsx import new_workbook
 
 ROWS: list[tuple[Any, ...]] = [
     (1, "Nguyễn Thị Hoa", dt.date(1985, 3, 4), "Tổ 1", 2.5),

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from thidua import vocab
-from thidua.default import PLAN
+from thidua.core import vocabulary
+from thidua.core.plan import Person, Plan
+from thidua.counting.frames import Records
+from thidua.counting.measure import MonthResult
+from thidua.counting.rules import apply_rules, capped, choose_pack, months_between
 from thidua.issues import Report
-from thidua.measure import MonthResult
-from thidua.model import Person, Plan
-from thidua.records import Records
-from thidua.rules import apply_rules, capped, choose_pack, months_between
+from thidua.workspace.default_plan import PLAN
 
 from . import frames
 from .frames import Add, month_of
@@ -26,17 +26,19 @@ ORIGIN = ("dk.xlsx", "Đăng ký", 7)
 COLUMNS = {"name": 1, "title": 5, "initiative": 7, "date": 13, "discipline": 4, "rating": 3}
 
 
-def reg(p: Person, title: str = vocab.LDTT, initiative: str = "", date: dt.date = D(2021, 9, 30)) -> Add:
+def reg(p: Person, title: str = vocabulary.LDTT, initiative: str = "", date: dt.date = D(2021, 9, 30)) -> Add:
     level = "Huyện" if initiative else None
     return frames.registration(p, title, ORIGIN, initiative=initiative, initiative_level=level, date=date, layout=0)
 
 
-def vote(p: Person, title: str = vocab.LDTT, rating: str = vocab.RATINGS[1], discipline: str = "Không") -> Add:
+def vote(
+    p: Person, title: str = vocabulary.LDTT, rating: str = vocabulary.RATINGS[1], discipline: str = "Không"
+) -> Add:
     return frames.vote_row(p, title, ORIGIN, rating=rating, discipline=discipline, date=D(2022, 5, 25), layout=0)
 
 
-def skkn(p: Person, result: str = vocab.RESULT_RECOGNISED) -> Add:
-    return frames.result_row(p, vocab.SKKN, result, D(2022, 3, 1), ORIGIN, product="SK", level="Huyện", layout=0)
+def skkn(p: Person, result: str = vocabulary.RESULT_RECOGNISED) -> Add:
+    return frames.result_row(p, vocabulary.SKKN, result, D(2022, 3, 1), ORIGIN, product="SK", level="Huyện", layout=0)
 
 
 def records_of(
@@ -75,9 +77,9 @@ def test_cap_rounding_is_configurable() -> None:
 
 def test_cstdcs_needs_an_initiative_at_registration_and_at_the_vote() -> None:
     subs = records_of(
-        registrations=[reg(P[1], vocab.CSTDCS, "Chỉ đạo dạy học trực tuyến"), reg(P[4], vocab.CSTDCS)],
-        results=[skkn(P[1]), skkn(P[11], vocab.RESULT_FAILED)],
-        votes=[vote(P[1], vocab.CSTDCS), vote(P[11], vocab.CSTDCS)],
+        registrations=[reg(P[1], vocabulary.CSTDCS, "Chỉ đạo dạy học trực tuyến"), reg(P[4], vocabulary.CSTDCS)],
+        results=[skkn(P[1]), skkn(P[11], vocabulary.RESULT_FAILED)],
+        votes=[vote(P[1], vocabulary.CSTDCS), vote(P[11], vocabulary.CSTDCS)],
     )
     _result, report = checked(subs, {"cstdcs_share": {"enabled": False}})
     found = [(i.code, i.person, i.cell) for i in report if i.code == "rule-cstdcs-initiative"]
@@ -183,12 +185,12 @@ def test_a_later_pack_in_the_workspace_applies_without_code_changes(tmp_path: Pa
 def test_an_excellent_collective_needs_70_percent_one_cstdcs_and_everyone_completing() -> None:
     import dataclasses
 
-    from thidua.model import CollectiveTitle
+    from thidua.core.plan import CollectiveTitle
 
     excellent = CollectiveTitle("TT_LDTT", "Trường", "Tập thể lao động xuất sắc", True, None, "", None)
     plan = dataclasses.replace(PLAN, collectives=(excellent,))
     roster = list(PLAN.roster)
-    votes = [vote(p) for p in roster[:20]] + [vote(roster[20], rating=vocab.RATINGS[-1], title="Không")]
+    votes = [vote(p) for p in roster[:20]] + [vote(roster[20], rating=vocabulary.RATINGS[-1], title="Không")]
     report = Report()
     records = frames.records(votes=votes, plan=plan, layouts=[COLUMNS])
     result = month_of(records, "2022-05", D(2022, 5, 31), report, plan)
@@ -220,7 +222,7 @@ def test_a_rule_figure_that_makes_no_sense_is_named(override: dict[str, object],
 
 
 def test_the_htxsnv_route_is_a_setting() -> None:
-    votes = [vote(P[5], vocab.CSTDCS, rating=vocab.RATINGS[0])]  # no initiative, rated HTXSNV
+    votes = [vote(P[5], vocabulary.CSTDCS, rating=vocabulary.RATINGS[0])]  # no initiative, rated HTXSNV
     report = Report()
     result = month_of(records_of(votes=votes), "2022-05", D(2022, 5, 31), report)
     for route, expected in ((False, 1), (True, 0)):

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.workspace import Workspace
+from thidua.workspace.folder import Workspace
 
 from .conftest import Fill, reg_row
 from .test_mailer import LOOPBACK, PASSWORD, USER, Inbox, authenticator, free_port
@@ -128,7 +128,7 @@ def test_sending_a_month_never_run_says_what_to_do(demo_ws: Workspace) -> None:
 
 def test_line_breaks_of_every_kind_in_the_school_name_never_reach_a_header(demo_ws: Workspace, serve: Serve) -> None:
     """A name typed with Alt+Enter in Excel, or pasted with Unicode separators, is one line in the subject."""
-    from thidua.plan import SHEET_INFO
+    from thidua.workspace.plan_workbook import SHEET_INFO
 
     _inbox, port = serve()
     configure(demo_ws, port)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from thidua.workspace import Workspace
+from thidua.workspace.folder import Workspace
 
 PROBE = (
     "import sys\n"

@@ -15,18 +15,20 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from thidua import default, schema, vocab
-from thidua.model import COUNT_PERSONS, Plan, Target
-from thidua.templates import FRAMED_ROWS, write_templates
+from thidua.core import vocabulary
+from thidua.core.plan import COUNT_PERSONS, Plan, Target
+from thidua.forms import template_fields
+from thidua.forms.templates import FRAMED_ROWS, write_templates
+from thidua.workspace import default_plan
 
-KINDS = (schema.REGISTRATION, schema.ACTIVITY, schema.VOTE)
-PLAN = default.PLAN
+KINDS = (template_fields.REGISTRATION, template_fields.ACTIVITY, template_fields.VOTE)
+PLAN = default_plan.PLAN
 HEADER = 5  # 1-based row of the header
 DATA = 6
 
 
 def template_path(folder: Path, kind: str) -> Path:
-    return folder / f"{schema.FILE_NAMES[kind]}.xlsx"
+    return folder / f"{template_fields.FILE_NAMES[kind]}.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +80,20 @@ def test_writes_the_three_templates_and_nothing_else(tmp_path: Path) -> None:
 def test_header_row_is_the_schema_labels_under_a_title_block(folder: Path, kind: str) -> None:
     wb = load(folder, kind)
     ws = wb.worksheets[0]
-    labels = [f.label for f in schema.fields_of(kind, PLAN)]
-    assert ws.title == schema.SHEET_NAMES[kind]
-    assert wb.active.title == schema.SHEET_NAMES[kind]
+    labels = [f.label for f in template_fields.fields_of(kind, PLAN)]
+    assert ws.title == template_fields.SHEET_NAMES[kind]
+    assert wb.active.title == template_fields.SHEET_NAMES[kind]
     assert [c.value for c in ws[HEADER]] == labels
     assert ws["A1"].value == PLAN.school.name and ws["A1"].font.b
-    assert ws["A2"].value == f"{schema.KIND_TITLES[kind].upper()} NĂM HỌC 2021–2022"
+    assert ws["A2"].value == f"{template_fields.KIND_TITLES[kind].upper()} NĂM HỌC 2021–2022"
     assert ws["A2"].font.b
     assert f"A2:{get_column_letter(len(labels))}2" in {str(r) for r in ws.merged_cells.ranges}
     assert "dòng 6" in ws["A3"].value
 
 
-@pytest.mark.parametrize(("kind", "rows"), [(schema.REGISTRATION, 50), (schema.ACTIVITY, 300), (schema.VOTE, 50)])
+@pytest.mark.parametrize(
+    ("kind", "rows"), [(template_fields.REGISTRATION, 50), (template_fields.ACTIVITY, 300), (template_fields.VOTE, 50)]
+)
 def test_open_rows_are_blank_and_unlocked_while_the_header_is_locked(folder: Path, kind: str, rows: int) -> None:
     ws = load(folder, kind).worksheets[0]
     last = DATA + rows - 1
@@ -118,14 +122,14 @@ def test_fonts_header_style_and_widths(folder: Path, kind: str) -> None:
     assert {c.font.name for c in written} == {"Times New Roman"}
     # openpyxl keeps runs of identical columns as one dimension (min..max)
     columns = {c: d for d in ws.column_dimensions.values() for c in range(d.min, d.max + 1)}
-    for col, field in enumerate(schema.fields_of(kind, PLAN), start=1):
+    for col, field in enumerate(template_fields.fields_of(kind, PLAN), start=1):
         column = columns[col]
         assert column.width == pytest.approx(field.width, abs=1)
         assert column.font.name == "Times New Roman"  # the style of the cells nobody wrote
 
 
 def test_registration_has_a_column_per_person_counted_activity(folder: Path) -> None:
-    labels = header(load(folder, schema.REGISTRATION).worksheets[0])
+    labels = header(load(folder, template_fields.REGISTRATION).worksheets[0])
     marks = ["Tiết học yêu thương", "Bài soạn video trực tuyến", "Thiết kế bài giảng điện tử"]
     start = labels.index("Đồ dùng dạy học dự thi") + 1
     assert labels[start : start + 3] == marks
@@ -135,37 +139,37 @@ def test_registration_has_a_column_per_person_counted_activity(folder: Path) -> 
 def test_targets_are_data_a_new_target_adds_a_column_and_a_removed_one_drops_it(tmp_path: Path) -> None:
     extra = Target("THAO_GIANG", "Tham gia thao giảng", "Cá nhân", 10, 26, "GV", "Thao giảng", None, COUNT_PERSONS)
     write_templates(with_targets((*PLAN.targets, extra)), tmp_path / "more")
-    labels = header(load(tmp_path / "more", schema.REGISTRATION).worksheets[0])
+    labels = header(load(tmp_path / "more", template_fields.REGISTRATION).worksheets[0])
     assert labels.index("Thao giảng") == labels.index("Thiết kế bài giảng điện tử") + 1
 
     fewer = tuple(t for t in PLAN.targets if t.code != "VIDEO_SO")
     write_templates(with_targets(fewer), tmp_path / "fewer")
-    wb = load(tmp_path / "fewer", schema.REGISTRATION)
+    wb = load(tmp_path / "fewer", template_fields.REGISTRATION)
     labels = header(wb.worksheets[0])
     assert "Bài soạn video trực tuyến" not in labels
     assert "Tiết học yêu thương" in labels and "Thao giảng" not in labels
-    assert "Bài soạn video trực tuyến" not in [c.value for c in wb[schema.LISTS_SHEET][1]]
+    assert "Bài soạn video trực tuyến" not in [c.value for c in wb[template_fields.LISTS_SHEET][1]]
 
 
 def test_title_dropdown_is_a_range_on_the_hidden_list_sheet(folder: Path) -> None:
-    wb = load(folder, schema.REGISTRATION)
+    wb = load(folder, template_fields.REGISTRATION)
     ws = wb.worksheets[0]
     col = column_of(ws, "Danh hiệu đăng ký")
     dv = validation_at(ws, f"{col}6")
     assert dv.type == "list"
     assert dv.formula1.startswith("'Danh mục'!$") and '"' not in dv.formula1
-    assert list_values(wb, dv.formula1) == list(vocab.TITLE_REGISTERED.choices)
+    assert list_values(wb, dv.formula1) == list(vocabulary.TITLE_REGISTERED.choices)
     assert dv.errorStyle in (None, "stop")  # stop is the default style: other values are refused
     assert dv.errorTitle and dv.error and unicodedata.is_normalized("NFC", dv.error)
     assert f"{col}55" in dv.sqref and f"{col}5" not in dv.sqref and f"{col}56" not in dv.sqref
 
 
 def test_open_vocabularies_only_inform(folder: Path) -> None:
-    wb = load(folder, schema.REGISTRATION)
+    wb = load(folder, template_fields.REGISTRATION)
     ws = wb.worksheets[0]
     reward = validation_at(ws, f"{column_of(ws, 'Hình thức khen thưởng đăng ký')}6")
     assert reward.errorStyle == "information"
-    assert list_values(wb, reward.formula1) == list(vocab.REWARD_FORMS)
+    assert list_values(wb, reward.formula1) == list(vocabulary.REWARD_FORMS)
     mark = validation_at(ws, f"{column_of(ws, 'Tiết học yêu thương')}6")
     assert list_values(wb, mark.formula1) == ["x"]
     name = validation_at(ws, "B6")
@@ -179,13 +183,13 @@ def test_open_vocabularies_only_inform(folder: Path) -> None:
 def test_every_closed_field_has_a_range_dropdown_and_every_date_field_a_date_rule(folder: Path, kind: str) -> None:
     wb = load(folder, kind)
     ws = wb.worksheets[0]
-    for col, field in enumerate(schema.fields_of(kind, PLAN), start=1):
+    for col, field in enumerate(template_fields.fields_of(kind, PLAN), start=1):
         cell = f"{get_column_letter(col)}7"
         if field.kind in ("choice", "mark", "person"):
             dv = validation_at(ws, cell)
             assert dv.type == "list" and dv.formula1.startswith("'Danh mục'!"), field.label
             assert list_values(wb, dv.formula1), field.label
-            assert wb[schema.LISTS_SHEET].cell(1, list_values_column(dv.formula1)).value == field.label
+            assert wb[template_fields.LISTS_SHEET].cell(1, list_values_column(dv.formula1)).value == field.label
         elif field.kind == "date":
             dv = validation_at(ws, cell)
             assert dv.type == "date" and dv.operator in (None, "between")
@@ -206,25 +210,25 @@ def list_values_column(formula: str) -> int:
 def test_hidden_sheets_carry_lists_and_metadata(folder: Path, kind: str) -> None:
     wb = load(folder, kind)
     assert wb.sheetnames == [
-        schema.SHEET_NAMES[kind],
-        schema.HELP_SHEET,
-        schema.LISTS_SHEET,
-        schema.META_SHEET,
+        template_fields.SHEET_NAMES[kind],
+        template_fields.HELP_SHEET,
+        template_fields.LISTS_SHEET,
+        template_fields.META_SHEET,
     ]
-    assert wb[schema.LISTS_SHEET].sheet_state == "hidden"
-    assert wb[schema.META_SHEET].sheet_state == "hidden"
-    assert wb[schema.HELP_SHEET].sheet_state == "visible"
-    meta = {k: v for k, v in wb[schema.META_SHEET].iter_rows(values_only=True)}
+    assert wb[template_fields.LISTS_SHEET].sheet_state == "hidden"
+    assert wb[template_fields.META_SHEET].sheet_state == "hidden"
+    assert wb[template_fields.HELP_SHEET].sheet_state == "visible"
+    meta = {k: v for k, v in wb[template_fields.META_SHEET].iter_rows(values_only=True)}
     assert meta == {
         "kind": kind,
-        "version": schema.TEMPLATE_VERSION,
+        "version": template_fields.TEMPLATE_VERSION,
         "school": "Trường Tiểu học Măng Đen",
         "school_year": "2021–2022",
     }
     props = {p.name: p.value for p in wb.custom_doc_props.props}
     assert props == {
         "thidua_kind": kind,
-        "thidua_version": schema.TEMPLATE_VERSION,
+        "thidua_version": template_fields.TEMPLATE_VERSION,
         "thidua_school": "Trường Tiểu học Măng Đen",
         "thidua_school_year": "2021–2022",
     }
@@ -241,18 +245,20 @@ def test_print_setup_is_a4_one_page_wide_with_repeated_header(folder: Path, kind
     assert ws.print_title_rows == "$5:$5"
     assert ws.oddFooter.center.text == "Trang &P/&N"
     assert ws.page_margins.left < 0.7
-    assert wb[schema.HELP_SHEET].page_setup.paperSize == 9
+    assert wb[template_fields.HELP_SHEET].page_setup.paperSize == 9
 
 
 def help_text(wb: Any) -> str:
-    return "\n".join(" ".join(str(v) for v in row if v) for row in wb[schema.HELP_SHEET].iter_rows(values_only=True))
+    return "\n".join(
+        " ".join(str(v) for v in row if v) for row in wb[template_fields.HELP_SHEET].iter_rows(values_only=True)
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_help_sheet_explains_every_column(folder: Path, kind: str) -> None:
     wb = load(folder, kind)
     text = help_text(wb)
-    for col, field in enumerate(schema.fields_of(kind, PLAN), start=1):
+    for col, field in enumerate(template_fields.fields_of(kind, PLAN), start=1):
         letter = get_column_letter(col)
         line = next(line for line in text.splitlines() if line.startswith(f"{letter}. {field.label}"))
         assert ("(bắt buộc)" in line) == field.required, line
@@ -260,11 +266,11 @@ def test_help_sheet_explains_every_column(folder: Path, kind: str) -> None:
             assert choice in line
     assert "Gửi lại tệp cho Ban thi đua; có thể đổi tên tệp." in text
     assert "ngày/tháng/năm" in text
-    assert schema.KIND_TITLES[kind].upper() in text
+    assert template_fields.KIND_TITLES[kind].upper() in text
 
 
 def test_registration_help_gives_deadline_and_marks(folder: Path) -> None:
-    text = help_text(load(folder, schema.REGISTRATION))
+    text = help_text(load(folder, template_fields.REGISTRATION))
     assert "04/10/2021" in text
     assert "Tiết học yêu thương”: đánh dấu x" in text
     assert "Tổ 1; Tổ 2–3; Tổ 4–5; Tổ văn phòng" in text
@@ -284,7 +290,7 @@ def test_a_province_sized_roster_gets_a_framed_table_over_open_columns(tmp_path:
     people = tuple(dataclasses.replace(person, name=f"{person.name} {n}") for n in range(15) for person in PLAN.roster)
     plan = dataclasses.replace(PLAN, roster=people)
     write_templates(plan, tmp_path)
-    ws = load(tmp_path, schema.REGISTRATION).worksheets[0]
+    ws = load(tmp_path, template_fields.REGISTRATION).worksheets[0]
     framed = DATA + FRAMED_ROWS - 1
     wanted = DATA + len(people) + 10 - 1
     assert len(people) + 10 > FRAMED_ROWS
@@ -295,22 +301,22 @@ def test_a_province_sized_roster_gets_a_framed_table_over_open_columns(tmp_path:
     assert all(ws[f"{c}{r}"].protection.locked for r in (1, 3, 4) for c in "ABCO") and ws["C5"].protection.locked
     assert str(validation_at(ws, "B6").sqref) == f"B6:B{wanted}"
     assert not ws.print_area  # a capped sheet prints what is filled, not thousands of empty rows
-    help_texts = [c.value for row in load(tmp_path, schema.REGISTRATION)["Hướng dẫn"].iter_rows() for c in row]
+    help_texts = [c.value for row in load(tmp_path, template_fields.REGISTRATION)["Hướng dẫn"].iter_rows() for c in row]
     assert any(isinstance(t, str) and f"kẻ sẵn {FRAMED_ROWS} dòng" in t for t in help_texts)
-    assert template_path(tmp_path, schema.REGISTRATION).stat().st_size < 60_000
+    assert template_path(tmp_path, template_fields.REGISTRATION).stat().st_size < 60_000
 
 
 def test_rows_typed_below_the_frame_are_read_and_counted(tmp_path: Path) -> None:
-    from thidua.batch import compute
-    from thidua.plan import write_plan
-    from thidua.scaffold import create_workspace
+    from thidua.pipeline.batch import compute
+    from thidua.workspace.create import create_workspace
+    from thidua.workspace.plan_workbook import write_plan
 
     people = tuple(dataclasses.replace(person, name=f"{person.name} {n}") for n in range(15) for person in PLAN.roster)
     plan = dataclasses.replace(PLAN, roster=people)
     ws, _review = create_workspace(tmp_path / "ws", demo=True)
     write_plan(plan, ws.plan_path)
     write_templates(plan, ws.templates)
-    wb = load(ws.templates, schema.REGISTRATION)
+    wb = load(ws.templates, template_fields.REGISTRATION)
     sheet = wb.worksheets[0]
     below = DATA + FRAMED_ROWS + 20
     for row, person in ((DATA, people[0]), (below, people[-1])):
@@ -332,7 +338,7 @@ def test_per_person_files_are_prefilled_from_the_roster(tmp_path: Path) -> None:
     path = tmp_path / "ca-nhan" / "dang-ky-03-le-thi-thu-ha.xlsx"
     wb = openpyxl.load_workbook(path)
     ws = wb.worksheets[0]
-    assert header(ws) == [f.label for f in schema.fields_of(schema.REGISTRATION, PLAN)]
+    assert header(ws) == [f.label for f in template_fields.fields_of(template_fields.REGISTRATION, PLAN)]
     row = [c.value for c in ws[DATA]]
     assert row[:5] == [3, "Lê Thị Thu Hà", dt.datetime(1983, 11, 20), "Phó hiệu trưởng", "Tổ 4–5"]
     assert ws["C6"].number_format == "dd/mm/yyyy"
@@ -340,8 +346,8 @@ def test_per_person_files_are_prefilled_from_the_roster(tmp_path: Path) -> None:
     assert all(c.value is None for r in ws.iter_rows(min_row=DATA + 1) for c in r)
     assert not ws["B6"].protection.locked and not ws["B10"].protection.locked and ws["B11"].protection.locked
     assert ws.auto_filter.ref == f"A5:{get_column_letter(ws.max_column)}10"
-    meta = {k: v for k, v in wb[schema.META_SHEET].iter_rows(values_only=True)}
-    assert meta["person"] == person.name and meta["kind"] == schema.REGISTRATION
+    meta = {k: v for k, v in wb[template_fields.META_SHEET].iter_rows(values_only=True)}
+    assert meta["person"] == person.name and meta["kind"] == template_fields.REGISTRATION
     # namesakes (two "Nguyễn Thị Hoa") get two files
     assert {p.name for p in personal} >= {"dang-ky-05-nguyen-thi-hoa.xlsx", "dang-ky-12-nguyen-thi-hoa.xlsx"}
 
@@ -355,7 +361,9 @@ def test_same_plan_gives_same_contents_and_replaces_files(tmp_path: Path) -> Non
     first = [cell_contents(p) for p in write_templates(PLAN, tmp_path / "a")]
     second = [cell_contents(p) for p in write_templates(PLAN, tmp_path / "a")]
     assert first == second
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(f"{schema.FILE_NAMES[k]}.xlsx" for k in KINDS)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
+        f"{template_fields.FILE_NAMES[k]}.xlsx" for k in KINDS
+    )
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(
@@ -363,19 +371,22 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(
 ) -> None:
     write_templates(PLAN, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    real = schema.fields_of
+    real = template_fields.fields_of
 
-    def broken(kind: str, plan: Plan) -> tuple[schema.Field, ...]:
-        if kind == schema.ACTIVITY:
+    def broken(kind: str, plan: Plan) -> tuple[template_fields.Field, ...]:
+        if kind == template_fields.ACTIVITY:
             raise RuntimeError("disk full")
         return real(kind, plan)
 
-    monkeypatch.setattr(schema, "fields_of", broken)
+    monkeypatch.setattr(template_fields, "fields_of", broken)
     with pytest.raises(RuntimeError):
         write_templates(PLAN, tmp_path)
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert after.keys() == before.keys()
-    assert after[template_path(tmp_path, schema.ACTIVITY).name] == before[template_path(tmp_path, schema.ACTIVITY).name]
+    assert (
+        after[template_path(tmp_path, template_fields.ACTIVITY).name]
+        == before[template_path(tmp_path, template_fields.ACTIVITY).name]
+    )
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thidua.text import ascii_slug, clean, fold, key, name_sort_key, place_tone, tidy
+from thidua.core.text import ascii_slug, clean, fold, key, name_sort_key, place_tone, tidy
 
 VIETNAMESE = st.text(
     alphabet=st.sampled_from(list("aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐbcdghklmnpqrstvx hòáãảạềếễểệ\u00a0\u200b")), max_size=30
@@ -91,7 +91,7 @@ def test_names_sort_the_vietnamese_way() -> None:
 
 
 def test_cell_text_never_carries_what_xml_forbids() -> None:
-    from thidua.xlsx import safe_text
+    from thidua.excel.workbook import safe_text
 
     assert safe_text("a\x00b\x0bc\ud800d\ufffe") == "a\ufffdb\ufffdc\ufffdd\ufffd"  # a lone surrogate too
     assert safe_text("Trần Văn Quý\n\tx") == "Trần Văn Quý\n\tx"

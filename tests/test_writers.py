@@ -12,13 +12,14 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from thidua import default, vocab
+from thidua.core import vocabulary
+from thidua.core.plan import Person
+from thidua.core.text import name_sort_key
+from thidua.counting.frames import Records
+from thidua.counting.measure import MonthResult
 from thidua.issues import Report
-from thidua.measure import MonthResult
-from thidua.model import Person
-from thidua.records import Records
-from thidua.text import name_sort_key
-from thidua.workspace import Workspace
+from thidua.workspace import default_plan
+from thidua.workspace.folder import Workspace
 from thidua.writers.dashboard import RULES_ELSEWHERE, rule_findings, team_order, write_dashboard
 from thidua.writers.issue_report import in_reading_order, person_order, write_issue_report
 from thidua.writers.submission import write_submission
@@ -28,7 +29,7 @@ from .conftest import is_a4, pdf_pages, table_at
 from .frames import Add, month_of
 
 D = dt.date
-PLAN = default.PLAN
+PLAN = default_plan.PLAN
 ROSTER = PLAN.roster
 HT, PHT, HOA, HOA2, MAI, ANH, LINH = ROSTER[0], ROSTER[1], ROSTER[3], ROSTER[4], ROSTER[5], ROSTER[10], ROSTER[19]
 LINK = '=HYPERLINK("http://x")'
@@ -73,20 +74,20 @@ def _vote(person: Person, rating: str, title: str) -> Add:
 
 def _submissions() -> Records:
     regs = [
-        _reg(HOA, vocab.CSTDCS, LINK, "Huyện", AT_SUM, (TIET, VIDEO), "Giấy khen của Chủ tịch UBND huyện"),
-        _reg(HOA2, vocab.LDTT, "Dạy học tích cực môn Toán", "Tỉnh", "", (BGDT, TIET), note="=1+1"),
-        _reg(MAI, vocab.LDTT, "", None, "Bộ chữ cái ghép vần", (VIDEO,)),
-        _reg(PHT, vocab.LDTT, "", None, "", (TIET,)),  # not a teacher: a warning from measuring
-        _reg(ANH, vocab.NO_TITLE),
+        _reg(HOA, vocabulary.CSTDCS, LINK, "Huyện", AT_SUM, (TIET, VIDEO), "Giấy khen của Chủ tịch UBND huyện"),
+        _reg(HOA2, vocabulary.LDTT, "Dạy học tích cực môn Toán", "Tỉnh", "", (BGDT, TIET), note="=1+1"),
+        _reg(MAI, vocabulary.LDTT, "", None, "Bộ chữ cái ghép vần", (VIDEO,)),
+        _reg(PHT, vocabulary.LDTT, "", None, "", (TIET,)),  # not a teacher: a warning from measuring
+        _reg(ANH, vocabulary.NO_TITLE),
     ]
     results = [
-        _res(HOA, vocab.SKKN, LINK, "Huyện", vocab.RESULT_RECOGNISED, D(2022, 3, 10)),
-        _res(HOA, vocab.DDDH, AT_SUM, "Huyện", vocab.RESULT_ENTERED, D(2022, 4, 2)),
-        _res(HOA, TIET, "", None, vocab.RESULT_DONE, D(2021, 11, 18)),
-        _res(HOA2, vocab.SKKN, "Dạy học tích cực môn Toán", "Tỉnh", vocab.RESULT_PRIZE, D(2022, 5, 5)),
-        _res(MAI, VIDEO, "Bài 5", None, vocab.RESULT_SUBMITTED, D(2022, 2, 1)),
+        _res(HOA, vocabulary.SKKN, LINK, "Huyện", vocabulary.RESULT_RECOGNISED, D(2022, 3, 10)),
+        _res(HOA, vocabulary.DDDH, AT_SUM, "Huyện", vocabulary.RESULT_ENTERED, D(2022, 4, 2)),
+        _res(HOA, TIET, "", None, vocabulary.RESULT_DONE, D(2021, 11, 18)),
+        _res(HOA2, vocabulary.SKKN, "Dạy học tích cực môn Toán", "Tỉnh", vocabulary.RESULT_PRIZE, D(2022, 5, 5)),
+        _res(MAI, VIDEO, "Bài 5", None, vocabulary.RESULT_SUBMITTED, D(2022, 2, 1)),
     ]
-    votes = [_vote(HOA, vocab.RATINGS[0], vocab.CSTDCS), _vote(HOA2, vocab.RATINGS[1], vocab.LDTT)]
+    votes = [_vote(HOA, vocabulary.RATINGS[0], vocabulary.CSTDCS), _vote(HOA2, vocabulary.RATINGS[1], vocabulary.LDTT)]
     return frames.records(
         regs, results, votes, ["b.xlsx", "a.xlsx", "c.xlsx"], {HOA, HOA2, MAI, PHT, ANH, LINH}, {LINH}
     )
@@ -258,14 +259,14 @@ def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result
     header, rows = _table(wb["Theo cá nhân"], "STT")
     assert len(rows) == len(result.persons) == 32
     title = {r[1]: r[_col(header, "Danh hiệu đăng ký")] for r in rows}
-    assert title[HOA.name] in (vocab.CSTDCS, vocab.LDTT)
+    assert title[HOA.name] in (vocabulary.CSTDCS, vocabulary.LDTT)
     assert title[LINH.name] == "Có lỗi"
     assert title[HT.name] == "Chưa nộp"
     hoa = next(r for r in rows if r[2] == dt.datetime(1985, 4, 5))
     assert hoa[_col(header, "Hoạt động đăng ký")] == f"{TIET}; {VIDEO}"
     assert hoa[_col(header, "Số kết quả báo cáo")] == 3
-    assert hoa[_col(header, "Xếp loại")] == vocab.RATINGS[0]
-    assert hoa[_col(header, "Danh hiệu đạt")] == vocab.CSTDCS
+    assert hoa[_col(header, "Xếp loại")] == vocabulary.RATINGS[0]
+    assert hoa[_col(header, "Danh hiệu đạt")] == vocabulary.CSTDCS
     assert "Sáng kiến kinh nghiệm" in str(hoa[_col(header, "Kết quả nổi bật")])
     # LibreOffice does not grow rows with wrapped text: the writer sets the height the text needs
     persons = wb["Theo cá nhân"]
@@ -397,9 +398,9 @@ def test_submission_individual_rows_and_totals(written: dict[str, Path], result:
     assert [r[1] for r in data] == [p.name for p in registered]  # roster order
     assert [r[0] for r in data] == list(range(1, len(registered) + 1))
     hoa = data[[p.name for p in registered].index(HOA.name)]
-    assert hoa[5:11] == (vocab.CSTDCS, "Giấy khen của Chủ tịch UBND huyện", LINK, "Huyện", AT_SUM, "x")
+    assert hoa[5:11] == (vocabulary.CSTDCS, "Giấy khen của Chủ tịch UBND huyện", LINK, "Huyện", AT_SUM, "x")
     assert hoa[11:13] == ("x", None)
-    assert total[0] == "Tổng cộng" and among[0] == f"Trong đó: {vocab.CSTDCS}"
+    assert total[0] == "Tổng cộng" and among[0] == f"Trong đó: {vocabulary.CSTDCS}"
     first, last = _find(ws, "STT").row + 1, _find(ws, "STT").row + len(data)
     assert total[_col(header, TIET)] == f'=COUNTIF($K${first}:$K${last},"x")'
     cached = openpyxl.load_workbook(written["submission"], data_only=True)["Đăng ký cá nhân"]
@@ -581,8 +582,8 @@ def test_submission_draws_the_decrees_rule_lines_and_shows_no_codes(written: dic
 
 
 def test_a_month_in_which_a_round_ends_gets_its_review(tmp_path: Path) -> None:
-    from thidua.batch import compute
-    from thidua.scaffold import create_workspace
+    from thidua.pipeline.batch import compute
+    from thidua.workspace.create import create_workspace
 
     ws, _review = create_workspace(tmp_path / "ws", demo=True)
     january = compute(ws, "2022-01")  # Đợt 1 ends on 15/01/2022
@@ -611,7 +612,7 @@ def test_a_month_in_which_a_round_ends_gets_its_review(tmp_path: Path) -> None:
 def test_no_printed_page_holds_only_the_header_row_or_only_the_recipients(demo_ws: Workspace, tmp_path: Path) -> None:
     import re
 
-    from thidua.batch import compute
+    from thidua.pipeline.batch import compute
 
     from .conftest import libreoffice_convert
 

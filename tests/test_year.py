@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
-from thidua.workspace import Workspace
-from thidua.year import SchoolYear, parse_school_year
+from thidua.core.calendar import SchoolYear, parse_school_year
+from thidua.workspace.folder import Workspace
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

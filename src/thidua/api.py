@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from thidua.batch import compute
-from thidua.measure import MonthResult
-from thidua.records import PROVENANCE
-from thidua.summary import TARGET_KEYS
-from thidua.workspace import open_workspace
+from thidua.counting.frames import PROVENANCE
+from thidua.counting.measure import MonthResult
+from thidua.pipeline.batch import compute
+from thidua.workspace.folder import open_workspace
+from thidua.writers.summary_json import TARGET_KEYS
 
 ISSUE_COLUMNS = ["code", "severity", "file", "sheet", "cell", "value", "message", "person", "team", "row", "col"]
 

@@ -17,8 +17,8 @@ from typing import Any, ClassVar, TypeVar
 import click
 
 from thidua import __version__
-from thidua.children import stop_on_signals
 from thidua.errors import Stopped, ThiduaError, UsageError
+from thidua.system.processes import stop_on_signals
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -82,7 +82,7 @@ def friendly(func: F) -> F:
 
 def _progress() -> Any:
     """Progress on a terminal (on stderr, so --json stays clean); silence when output is not a terminal."""
-    from thidua.batch import Progress
+    from thidua.pipeline.batch import Progress
 
     class Terminal(Progress):
         def say(self, message: str) -> None:
@@ -231,7 +231,7 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
       thidua init thidua-2027-2028 --from thidua-2026-2027
       thidua init thu-nghiem --demo
     """
-    from thidua.scaffold import create_workspace, year_option
+    from thidua.workspace.create import create_workspace, year_option
 
     year = year_option(school_year)
     ws, review = create_workspace(directory, demo=demo, year=year, source=source)
@@ -262,11 +262,11 @@ def templates(workspace: Path, per_person: bool) -> None:
       thidua templates
       thidua templates --per-person -w thidua-2021-2022
     """
-    from thidua.guard import Limits
+    from thidua.forms.templates import write_templates
+    from thidua.intake.guard import Limits
     from thidua.issues import Report
-    from thidua.plan import read_plan
-    from thidua.templates import write_templates
-    from thidua.workspace import locked, open_workspace
+    from thidua.workspace.folder import locked, open_workspace
+    from thidua.workspace.plan_workbook import read_plan
 
     ws = open_workspace(workspace)
     report = Report()
@@ -295,8 +295,8 @@ def check(workspace: Path, month: str | None) -> None:
       thidua check
       thidua check --month 2021-10 -w thidua-2021-2022
     """
-    from thidua.batch import compute, write_check
-    from thidua.workspace import locked, month_label, open_workspace
+    from thidua.pipeline.batch import compute, write_check
+    from thidua.workspace.folder import locked, month_label, open_workspace
 
     ws = open_workspace(workspace)
     with locked(ws):
@@ -324,7 +324,7 @@ def run(workspace: Path, month: str, as_json: bool) -> None:
       thidua run --month 2021-10
       thidua run --month 2022-05 --json -w thidua-2021-2022
     """
-    from thidua.workspace import open_workspace
+    from thidua.workspace.folder import open_workspace
 
     ws = open_workspace(workspace)
     sys.exit(_run_month(ws, month, as_json))
@@ -347,8 +347,8 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
       thidua send --month 2021-10 --dry-run
       thidua send --month 2021-10 -w thidua-2021-2022
     """
-    from thidua.outbox import send_month
-    from thidua.workspace import locked, open_workspace
+    from thidua.mail.outbox import send_month
+    from thidua.workspace.folder import locked, open_workspace
 
     ws = open_workspace(workspace)
     with locked(ws):
@@ -374,9 +374,9 @@ def collect(workspace: Path, dry_run: bool) -> None:
     """
     import os
 
-    from thidua.mailbox import FOLDER
-    from thidua.mailbox import collect as fetch
-    from thidua.workspace import locked, open_workspace
+    from thidua.mail.mailbox import FOLDER
+    from thidua.mail.mailbox import collect as fetch
+    from thidua.workspace.folder import locked, open_workspace
 
     ws = open_workspace(workspace)
     with locked(ws):
@@ -427,8 +427,8 @@ def reply(workspace: Path, month: str, dry_run: bool) -> None:
     """
     import os
 
-    from thidua.replies import reply_month
-    from thidua.workspace import locked, open_workspace
+    from thidua.mail.replies import reply_month
+    from thidua.workspace.folder import locked, open_workspace
 
     ws = open_workspace(workspace)
     with locked(ws):
@@ -460,8 +460,8 @@ def history(workspace: Path, remove: str | None) -> None:
       thidua history
       thidua history --remove 10/2021 -w thidua-2022-2023
     """
-    from thidua import history as store
-    from thidua.workspace import locked, month_label, open_workspace, parse_month
+    from thidua.pipeline import history as store
+    from thidua.workspace.folder import locked, month_label, open_workspace, parse_month
 
     ws = open_workspace(workspace)
     if remove is not None:
@@ -507,9 +507,9 @@ def demo(directory: Path) -> None:
       thidua demo
       thidua demo thu-nghiem
     """
-    from thidua.default import DEMO_MONTH
-    from thidua.scaffold import create_workspace
-    from thidua.workspace import SETTINGS_FILE, open_workspace
+    from thidua.workspace.create import create_workspace
+    from thidua.workspace.default_plan import DEMO_MONTH
+    from thidua.workspace.folder import SETTINGS_FILE, open_workspace
 
     if (directory / SETTINGS_FILE).exists():
         ws = open_workspace(directory)
@@ -521,9 +521,9 @@ def demo(directory: Path) -> None:
 
 
 def _run_month(ws: Any, month: str, as_json: bool) -> int:
-    from thidua.batch import run_month, write_check
-    from thidua.summary import summary_of
-    from thidua.workspace import locked, month_label
+    from thidua.pipeline.batch import run_month, write_check
+    from thidua.workspace.folder import locked, month_label
+    from thidua.writers.summary_json import summary_of
 
     with locked(ws):
         result, outputs = run_month(ws, month, _progress())
@@ -567,7 +567,7 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tupl
 def _print_targets(result: Any) -> None:
     import pandas as pd
 
-    from thidua.records import rows
+    from thidua.counting.frames import rows
 
     shown_rows = []
     for t in rows(result.targets):

@@ -1,2 +1,8 @@
-"""Writers: the last stage before mail. Each turns a `MonthResult` into one formatted workbook under
-output/<YYYY-MM>/ (dashboard, submission for PGD, issue report) and computes nothing of its own."""
+"""Writers: layout only. Each turns a `MonthResult` into one document under output/<YYYY-MM>/ (the dashboard, the
+report workbook for the receiving office, the nomination list, the issue report, the return copies,
+summary.json) and decides nothing: status, pace, eligibility and round ends are columns of the result.
+Shared layout lives in `common` (styles, cells) and `official` (the Nghị định 30/2020 document frame).
+
+May import: core, counting (the result's frames and vocabulary), excel, forms, errors, issues; never another
+document's writer (import-linter's independence contract).
+"""

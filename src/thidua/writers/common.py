@@ -8,22 +8,28 @@ import math
 import sys
 import unicodedata
 from collections.abc import Sequence
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
+from thidua.excel.layout import (  # noqa: F401 (the writers' layout helpers, re-exported)
+    DEFAULT_WIDTH,
+    PLACED_PX_PER_UNIT,
+    PRINTED_PX_PER_UNIT,
+    FittedSheet,
+    TableRows,
+    add_sheet,
+    printed_px,
+    vn,
+    wrapped_lines,
+)
+from thidua.excel.workbook import as_datetime
 from thidua.issues import CATALOG, Issue, Severity, title_of
-from thidua.rowstream import RowStream
-from thidua.xlsx import Book, as_datetime, safe_text
 
 FONT = "Times New Roman"
 PERCENT = "0.0%"
 DATE = "dd/mm/yyyy"
 DASH = "—"
 PAPER_A4 = 9
-DEFAULT_WIDTH = 8.43
-# LibreOffice prints a column of width w (characters of the default font) about w × 8.5 + 5 px wide in these Times
-# New Roman workbooks, measured on its PDF; Excel, and xlsxwriter placing a drawing, count w × 7 + 5 px.
-PRINTED_PX_PER_UNIT, PLACED_PX_PER_UNIT = 8.5, 7.0
 HEADER_BG = "#DDEBF7"
 ERROR_BG = "#FFC7CE"
 WARNING_BG = "#FFEB9C"
@@ -91,169 +97,6 @@ class Styles:
     @cached_property
     def total_number(self) -> Format:
         return self.cell(bold=True, align="center", num_format="0")
-
-
-def printed_px(width: float) -> float:
-    """How wide LibreOffice prints a column of `width` characters, in px."""
-    return width * PRINTED_PX_PER_UNIT + 5
-
-
-class FittedSheet:
-    """An xlsxwriter worksheet that gives rows holding wrapped text the height they need. Excel grows such
-    rows when it opens a file, LibreOffice does not, and a printed form must show every line.
-
-    Everything else is passed through to the worksheet; `fit_rows` applies the heights (page_setup calls it).
-    """
-
-    def __init__(self, worksheet: Worksheet, book: Book | None = None) -> None:
-        self._ws = worksheet
-        self._book = book
-        self._widths: dict[int, float] = {}
-        self._spans: dict[tuple[int, int], int] = {}  # (row, first column) of a one-row merge → last column
-        self._heights: dict[int, float] = {}  # heights set explicitly: a minimum
-        self._texts: list[tuple[int, int, str, Format]] = []
-        self._capacity: dict[tuple[int, int, int], int] = {}  # (id(format), first, last column) → line length
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ws, name)
-
-    def set_column(self, first_col: int, last_col: int, width: float | None = None, *args: Any) -> Any:
-        for col in range(first_col, last_col + 1):
-            self._widths[col] = DEFAULT_WIDTH if width is None else width
-        self._capacity.clear()
-        return self._ws.set_column(first_col, last_col, width, *args)
-
-    def set_row(self, row: int, height: float | None = None, *args: Any) -> Any:
-        if height is not None:
-            self._heights[row] = height
-        return self._ws.set_row(row, height, *args)
-
-    def merge_range(
-        self, first_row: int, first_col: int, last_row: int, last_col: int, data: Any, cell_format: Format | None = None
-    ) -> Any:
-        if first_row == last_row:
-            self._spans[(first_row, first_col)] = last_col
-        return self._ws.merge_range(first_row, first_col, last_row, last_col, data, cell_format)
-
-    def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> Any:
-        if cell_format is not None and cell_format.text_wrap:
-            self._texts.append((row, col, string, cell_format))
-        return self._ws.write_string(row, col, string, cell_format)
-
-    def fit_rows(self) -> None:
-        needed: dict[int, float] = {}
-        for row, col, text, fmt in self._texts:
-            last = self._spans.get((row, col), col)
-            height = self.text_height(text, fmt, col, last)
-            if height:
-                needed[row] = max(needed.get(row, 0.0), height)
-        for row, height in sorted(needed.items()):
-            if height > self._heights.get(row, 0.0):
-                self._ws.set_row(row, round(height, 2))
-                self._heights[row] = round(height, 2)
-
-    def set_height_seen(self, row: int, height: float) -> None:
-        """A height a table body wrote on its own (see TableRows)."""
-        self._heights[row] = height
-
-    def row_height(self, row: int, default: float) -> float:
-        """The height a row was given (points), else `default`."""
-        return self._heights.get(row, default)
-
-    def width_of(self, first: int, last: int) -> float:
-        """Columns first..last in points as LibreOffice prints them (1 px = 0.75 pt)."""
-        return sum(printed_px(self._widths.get(col, DEFAULT_WIDTH)) * 0.75 for col in range(first, last + 1))
-
-    def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
-        """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line
-        row keeps the height the application gives it)."""
-        per_line = self._per_line(fmt, col, col if last is None else last)
-        if len(text) <= per_line and "\n" not in text:
-            return 0.0
-        lines = wrapped_lines(text, per_line)
-        return lines * float(fmt.font_size) * 1.2 + 3 if lines > 1 else 0.0
-
-    def _per_line(self, fmt: Format, col: int, last: int) -> int:
-        """How many characters of `fmt` fit on one line of columns col..last."""
-        found = self._capacity.get((id(fmt), col, last))
-        if found is None:
-            width = sum(self._widths.get(c, DEFAULT_WIDTH) for c in range(col, last + 1))
-            # Column width is in characters of the default font (7 px each, plus 5 px of padding); Vietnamese
-            # text in Times New Roman averages about 0.55 px per point of font size per character, bold more.
-            found = max(1, int((width * 7 + 5) / (float(fmt.font_size) * (0.62 if fmt.bold else 0.56))))
-            self._capacity[(id(fmt), col, last)] = found
-        return found
-
-    def table(self, first_row: int) -> TableRows:
-        """The body of a table starting at `first_row`, written row by row in order (see `TableRows`)."""
-        if self._book is None:
-            raise ValueError("a table body needs the sheet's workbook")
-        return TableRows(self, self._book.stream(self._ws.name, first_row))
-
-
-class TableRows:
-    """The rows of a large table, written in order and in constant memory (`thidua.rowstream`), each row given
-    the height its wrapped text needs. Column widths must be set before the first row."""
-
-    def __init__(self, sheet: FittedSheet, stream: RowStream) -> None:
-        self._sheet = sheet
-        self._stream = stream
-
-    def add(self, cells: Sequence[tuple[object, Format]]) -> int:
-        """Write the next row: (value, format) per column from A; text is made cell-safe here, "" and None
-        are blank cells. Returns the row's 0-based number."""
-        height = 0.0
-        shown: list[tuple[object, Format]] = []
-        for col, (value, fmt) in enumerate(cells):
-            if value.__class__ is str or isinstance(value, str):
-                value = vn(value)
-                if value and fmt is not None and fmt.text_wrap:
-                    height = max(height, self._sheet.text_height(value, fmt, col))
-            shown.append((value, fmt))
-        row = self._stream.add(shown, round(height, 2) or None)
-        if height:
-            self._sheet.set_height_seen(row, round(height, 2))
-        return row
-
-    @property
-    def last_row(self) -> int:
-        """The last row written, or the row above the table when none was."""
-        return self._stream.last_row
-
-
-@lru_cache(maxsize=1 << 15)  # the team sheets of the issue report list the same messages again
-def wrapped_lines(text: str, per_line: int) -> int:
-    """How many lines `text` takes when wrapped at word boundaries into lines of `per_line` characters."""
-    lines = 0
-    for paragraph in text.split("\n"):
-        lines += 1
-        used = 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-                continue
-            if used:  # the word starts a new line
-                lines += 1
-            full, rest = divmod(len(word), per_line)  # a word longer than a line breaks over several
-            lines += full - (0 if rest else 1) if full else 0
-            used = rest or per_line
-    return lines
-
-
-def add_sheet(workbook: Workbook, name: str) -> FittedSheet:
-    return FittedSheet(workbook.add_worksheet(name), workbook if isinstance(workbook, Book) else None)
-
-
-def vn(value: object) -> str:
-    """Cell-safe NFC text for anything shown to the user."""
-    if isinstance(value, str) and len(value) <= 40:
-        return _vn_short(value)
-    return unicodedata.normalize("NFC", safe_text(value))
-
-
-@lru_cache(maxsize=1 << 14)  # titles, positions, teams and marks repeat on every row of a table
-def _vn_short(value: str) -> str:
-    return unicodedata.normalize("NFC", safe_text(value))
 
 
 def upper(value: object) -> str:

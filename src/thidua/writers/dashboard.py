@@ -13,16 +13,17 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from thidua.issues import TOPIC_RULE, Issue
-from thidua.measure import (
+from thidua.core.calendar import month_label
+from thidua.core.plan import Plan
+from thidua.core.text import clean, name_sort_key
+from thidua.counting.frames import as_date, rows
+from thidua.counting.measure import (
     HAS_ERRORS,
     NOT_SUBMITTED,
     MonthResult,
 )
-from thidua.model import Plan
-from thidua.records import as_date, rows
-from thidua.text import clean, name_sort_key
-from thidua.workspace import month_label
+from thidua.excel.workbook import new_workbook
+from thidua.issues import TOPIC_RULE, Issue
 from thidua.writers.common import (
     DATE,
     ERROR_BG,
@@ -47,7 +48,6 @@ from thidua.writers.common import (
     write_ratio,
     write_text,
 )
-from thidua.xlsx import new_workbook
 
 SHEET_OVERVIEW = "Tổng quan"
 SHEET_TEAMS = "Theo tổ"

@@ -8,11 +8,12 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from thidua.core.calendar import month_label
+from thidua.core.plan import Plan
+from thidua.core.text import name_sort_key
+from thidua.counting.measure import MonthResult
+from thidua.excel.workbook import new_workbook
 from thidua.issues import Issue, Severity
-from thidua.measure import MonthResult
-from thidua.model import Plan
-from thidua.text import name_sort_key
-from thidua.workspace import month_label
 from thidua.writers.common import (
     NO_ISSUES,
     Styles,
@@ -26,7 +27,6 @@ from thidua.writers.common import (
     write_issue_table,
     write_text,
 )
-from thidua.xlsx import new_workbook
 
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_DETAILS = "Chi tiết"

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from thidua import vocab
+from thidua.core import vocabulary
+from thidua.core.plan import Person
+from thidua.counting.frames import as_date, rows
+from thidua.counting.measure import MonthResult
+from thidua.excel.workbook import new_workbook
 from thidua.issues import TOPIC_RULE, title_of
-from thidua.measure import MonthResult
-from thidua.model import Person
-from thidua.records import as_date, rows
 from thidua.writers.common import Styles, add_sheet, upper, write_date, write_text
 from thidua.writers.common import merge_text as _merge
-from thidua.writers.submission import HEADER_ROW, _finish, _sheet, _top
-from thidua.xlsx import new_workbook
+from thidua.writers.official import HEADER_ROW, finish, new_sheet, top
 
 SHEET = "Đề nghị khen thưởng"
 COLUMNS: tuple[tuple[str, float], ...] = (
@@ -62,10 +62,10 @@ def nominations(result: MonthResult) -> dict[str, int]:
     counts under LĐTT as well, SPEC 3)."""
     counts: dict[str, int] = {}
     for nominee in nominees(result):
-        if nominee.title == vocab.CSTDCS:
-            counts[vocab.CSTDCS] = counts.get(vocab.CSTDCS, 0) + 1
-        if nominee.title in (vocab.CSTDCS, vocab.LDTT):
-            counts[vocab.LDTT] = counts.get(vocab.LDTT, 0) + 1
+        if nominee.title == vocabulary.CSTDCS:
+            counts[vocabulary.CSTDCS] = counts.get(vocabulary.CSTDCS, 0) + 1
+        if nominee.title in (vocabulary.CSTDCS, vocabulary.LDTT):
+            counts[vocabulary.LDTT] = counts.get(vocabulary.LDTT, 0) + 1
         if nominee.reward:
             counts[nominee.reward] = counts.get(nominee.reward, 0) + 1
     return counts
@@ -74,13 +74,13 @@ def nominations(result: MonthResult) -> dict[str, int]:
 def nominees(result: MonthResult) -> list[Nominee]:
     """Everyone the vote proposes for a title or a reward, in roster order."""
     plan, votes = result.plan, result.records.votes
-    proposed = votes[(votes["title"] != vocab.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
+    proposed = votes[(votes["title"] != vocabulary.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
     works = _initiatives(result)
     findings = _findings(result)
     found = []
     for vote in rows(proposed.sort_values("person", kind="stable")):
         person = plan.roster[int(vote.person)]
-        title = "" if vote.title == vocab.NO_TITLE_VOTE else str(vote.title)
+        title = "" if vote.title == vocabulary.NO_TITLE_VOTE else str(vote.title)
         reasons = findings.get(person.label, [])
         found.append(
             Nominee(
@@ -108,7 +108,8 @@ def _initiatives(result: MonthResult) -> dict[int, str]:
     """Per person: the initiatives (SKKN) and research projects recognised, with level and decision."""
     results = result.records.results
     recognised = results[
-        results["activity"].isin([vocab.SKKN, vocab.RESEARCH]) & results["result"].isin(vocab.RECOGNISED_RESULTS)
+        results["activity"].isin([vocabulary.SKKN, vocabulary.RESEARCH])
+        & results["result"].isin(vocabulary.RECOGNISED_RESULTS)
     ]
     found: dict[int, list[str]] = {}
     for r in rows(recognised):
@@ -137,12 +138,12 @@ def not_proposed(result: MonthResult) -> list[tuple[Person, str, str]]:
     for reg in rows(regs.sort_values("person", kind="stable")):
         person = plan.roster[int(reg.person)]
         vote = voted.get(int(reg.person))
-        title = "" if vote is None or vote.title == vocab.NO_TITLE_VOTE else str(vote.title)
+        title = "" if vote is None or vote.title == vocabulary.NO_TITLE_VOTE else str(vote.title)
         reward = "" if vote is None else str(vote.reward or "")
-        registered_title = str(reg.title) if reg.title in (vocab.LDTT, vocab.CSTDCS) else ""
+        registered_title = str(reg.title) if reg.title in (vocabulary.LDTT, vocabulary.CSTDCS) else ""
         registered_reward = str(reg.reward_form or "")
         missing = []
-        if registered_title and registered_title != title and not (registered_title == vocab.LDTT and title):
+        if registered_title and registered_title != title and not (registered_title == vocabulary.LDTT and title):
             missing.append(registered_title)
         if registered_reward and registered_reward not in ("Không", reward):
             missing.append(registered_reward)
@@ -159,10 +160,10 @@ def write_nominations(result: MonthResult, path: Path) -> None:
     plan = result.plan
     with new_workbook(path) as wb:
         styles = Styles(wb, size=12)
-        sheet = _sheet(add_sheet(wb, SHEET), styles, COLUMNS)
+        sheet = new_sheet(add_sheet(wb, SHEET), styles, COLUMNS)
         ws, st = sheet.ws, sheet.styles
         vote_day = _vote_day(result)
-        _top(
+        top(
             sheet,
             result,
             f"DANH SÁCH ĐỀ NGHỊ CÔNG NHẬN DANH HIỆU THI ĐUA VÀ KHEN THƯỞNG NĂM HỌC {upper(plan.school.school_year)}",
@@ -174,8 +175,8 @@ def write_nominations(result: MonthResult, path: Path) -> None:
         row = HEADER_ROW + 1
         people = nominees(result)
         groups: list[tuple[str, Sequence[Nominee]]] = [
-            (f"Danh hiệu “{vocab.CSTDCS}”", [n for n in people if n.title == vocab.CSTDCS]),
-            (f"Danh hiệu “{vocab.LDTT}”", [n for n in people if n.title in (vocab.LDTT, vocab.CSTDCS)]),
+            (f"Danh hiệu “{vocabulary.CSTDCS}”", [n for n in people if n.title == vocabulary.CSTDCS]),
+            (f"Danh hiệu “{vocabulary.LDTT}”", [n for n in people if n.title in (vocabulary.LDTT, vocabulary.CSTDCS)]),
         ]
         for reward in dict.fromkeys(n.reward for n in people if n.reward):
             groups.append((reward, [n for n in people if n.reward == reward]))
@@ -226,7 +227,7 @@ def write_nominations(result: MonthResult, path: Path) -> None:
         if not missing:
             _merge(ws, row, 0, sheet.last_col, "Không có.", st(italic=True))
             row += 1
-        _finish(sheet, result, row - 1)
+        finish(sheet, result, row - 1)
 
 
 def _vote_day(result: MonthResult) -> dt.date:

@@ -1,6 +1,6 @@
 """Return copies (tra-lai/): for each submitted file with errors or warnings, a copy with the bad cells
 filled in a warning colour and a Vietnamese comment on each, plus a first sheet listing what to fix.
-The original is only ever read. An .xlsx/.xlsm copy is made by editing the package (xlsx_patch: fast, keeps
+The original is only ever read. An .xlsx/.xlsm copy is made by editing the package (package_patch: fast, keeps
 everything the file holds); what those edits do not handle goes through openpyxl, and a workbook openpyxl
 cannot edit (.xls, .ods) is rebuilt from its values."""
 
@@ -16,11 +16,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from thidua.core.text import ascii_slug
+from thidua.counting.measure import MonthResult
+from thidua.excel import package_patch
+from thidua.excel.workbook import safe_text
 from thidua.issues import Issue, Severity, title_of
-from thidua.measure import MonthResult
-from thidua.text import ascii_slug
-from thidua.writers import xlsx_patch
-from thidua.xlsx import safe_text
 
 if TYPE_CHECKING:  # openpyxl is imported only when a copy needs it (a school's month rarely does)
     from openpyxl.cell.cell import Cell
@@ -32,12 +32,12 @@ FILLS = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # ARGB of a 
 EDITABLE = frozenset({".xlsx", ".xlsm"})
 FIX_HEAD = ("Trang tính", "Ô", "Mức độ", "Vấn đề", "Cần làm gì")
 # 131 characters: the fix sheet fits an A4 landscape page at 100 %, its 11 pt text wrapping in "Vấn đề" and
-# "Cần làm gì" (xlsx_patch._fix_sheet_xml lays out the package copy the same way).
+# "Cần làm gì" (package_patch._fix_sheet_xml lays out the package copy the same way).
 FIX_WIDTHS = (14, 7, 10, 30, 70)
 TAB_COLOR = "FFFF0000"
 TITLE_FONT = ("Times New Roman", 12)
 HEAD_FONT = ("Times New Roman", 11)
-LOOK = xlsx_patch.Look(
+LOOK = package_patch.Look(
     error_fill=FILLS[Severity.ERROR],
     warning_fill=FILLS[Severity.WARNING],
     title_font=TITLE_FONT,
@@ -151,18 +151,18 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
             continue  # gone since it was read: the issue report alone must do
         if source.suffix.lower() in EDITABLE:
             try:
-                made = xlsx_patch.annotate(data, _marks(copy.issues), partial(_fix_sheet, copy), LOOK)
+                made = package_patch.annotate(data, _marks(copy.issues), partial(_fix_sheet, copy), LOOK)
                 target.write_bytes(made)
-            except xlsx_patch.Unsupported:
+            except package_patch.Unsupported:
                 pass  # formulas, comments already there, unusual XML: openpyxl makes this copy below
             else:
                 written.append(target)
                 continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about workbook extensions it does not keep
-            disarmed = xlsx_patch.Disarmed()
+            disarmed = package_patch.Disarmed()
             if source.suffix.lower() in EDITABLE:
-                data, disarmed = xlsx_patch.disarm(data)
+                data, disarmed = package_patch.disarm(data)
             try:
                 workbook = _open_copy(source, data)
             except _OPEN_ERRORS:
@@ -178,16 +178,16 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
     return written
 
 
-def _marks(issues: list[Issue]) -> dict[str, dict[xlsx_patch.Cell, xlsx_patch.Mark]]:
+def _marks(issues: list[Issue]) -> dict[str, dict[package_patch.Cell, package_patch.Mark]]:
     """Sheet → (row, column) → fill (red when any issue there is an error) and comment (each issue's note, one
     blank line apart), for both ways of making a copy; issues that name no single cell are on the fix sheet only."""
-    notes: dict[str, dict[xlsx_patch.Cell, list[Issue]]] = {}
+    notes: dict[str, dict[package_patch.Cell, list[Issue]]] = {}
     for issue in issues:
         if issue.sheet and issue.row is not None and issue.col is not None:
             notes.setdefault(issue.sheet, {}).setdefault((issue.row, issue.col), []).append(issue)
     return {
         sheet: {
-            cell: xlsx_patch.Mark(
+            cell: package_patch.Mark(
                 any(found.severity is Severity.ERROR for found in found_here),
                 safe_text("\n\n".join(f"{title_of(found.code)}: {found.message}" for found in found_here)),
             )
@@ -197,7 +197,7 @@ def _marks(issues: list[Issue]) -> dict[str, dict[xlsx_patch.Cell, xlsx_patch.Ma
     }
 
 
-# What a copy leaves out of the staff's file, as the fix sheet names it (xlsx_patch.Disarmed's fields).
+# What a copy leaves out of the staff's file, as the fix sheet names it (package_patch.Disarmed's fields).
 DISARMED_WORDS = {
     "external_links": "liên kết tới tệp khác",
     "dde_links": "liên kết DDE",
@@ -208,7 +208,7 @@ DISARMED_WORDS = {
 }
 
 
-def removed_line(disarmed: xlsx_patch.Disarmed) -> str:
+def removed_line(disarmed: package_patch.Disarmed) -> str:
     """One sentence naming what a copy left out; '' when nothing was."""
     parts = [f"{count} {DISARMED_WORDS[field]}" for field, count in vars(disarmed).items() if count]
     if not parts:
@@ -219,7 +219,7 @@ def removed_line(disarmed: xlsx_patch.Disarmed) -> str:
     )
 
 
-def _fix_rows(copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> list[tuple[str, list[str]] | None]:
+def _fix_rows(copy: ReturnCopy, disarmed: package_patch.Disarmed) -> list[tuple[str, list[str]] | None]:
     """The fix sheet's rows (None for a blank one), each with its style: 'title', 'head' or 'plain'."""
     removed = removed_line(disarmed)
     return [
@@ -235,11 +235,11 @@ def _fix_rows(copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> list[tuple[str
     ]
 
 
-def _fix_sheet(copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> xlsx_patch.FixSheet:
+def _fix_sheet(copy: ReturnCopy, disarmed: package_patch.Disarmed) -> package_patch.FixSheet:
     rows = [
         None if row is None else (row[0], [safe_text(text) for text in row[1]]) for row in _fix_rows(copy, disarmed)
     ]
-    return xlsx_patch.FixSheet(FIX_SHEET, rows, FIX_WIDTHS, TAB_COLOR)
+    return package_patch.FixSheet(FIX_SHEET, rows, FIX_WIDTHS, TAB_COLOR)
 
 
 def _open_copy(source: Path, data: bytes) -> Workbook | None:
@@ -248,7 +248,7 @@ def _open_copy(source: Path, data: bytes) -> Workbook | None:
     suffix = source.suffix.lower()
     if suffix in EDITABLE:
         return openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, rich_text=False)
-    from thidua.read import open_workbook_rows
+    from thidua.intake.read import open_workbook_rows
 
     try:
         sheets = open_workbook_rows(source)
@@ -286,12 +286,12 @@ def _formulas_as_text(workbook: Workbook) -> None:
 
 
 def _disarm(workbook: Workbook) -> None:
-    """A second guard after xlsx_patch.disarm, for what openpyxl would write back: links to other workbooks,
+    """A second guard after package_patch.disarm, for what openpyxl would write back: links to other workbooks,
     hyperlinks, defined names that call a function or read another workbook (openpyxl keeps no data
     connections or query tables)."""
     workbook._external_links = []
     for names in (workbook.defined_names, *(ws.defined_names for ws in workbook.worksheets)):
-        for name in [name for name, defined in names.items() if xlsx_patch.active_name(defined.attr_text or "")]:
+        for name in [name for name, defined in names.items() if package_patch.active_name(defined.attr_text or "")]:
             del names[name]
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
@@ -325,7 +325,7 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
             cell.comment = comment
 
 
-def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy, disarmed: xlsx_patch.Disarmed) -> None:
+def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy, disarmed: package_patch.Disarmed) -> None:
     from openpyxl.styles import Alignment, Font
 
     if FIX_SHEET in workbook.sheetnames:  # a copy sent back: its old list goes

@@ -10,44 +10,36 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_range_abs
 
-from thidua import vocab
-from thidua.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
-from thidua.records import as_date, rows
-from thidua.workspace import month_label
+from thidua.core import vocabulary
+from thidua.core.calendar import month_label
+from thidua.counting.frames import as_date, rows
+from thidua.counting.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
+from thidua.excel.workbook import new_workbook
 from thidua.writers.common import (
-    PLACED_PX_PER_UNIT,
-    PRINTED_PX_PER_UNIT,
     Format,
     Styles,
-    Worksheet,
     add_sheet,
-    keep_end_together,
-    page_setup,
-    printed_px,
     upper,
     write_count,
     write_date,
-    write_header,
     write_ratio,
     write_text,
 )
 from thidua.writers.common import merge_text as _merge
-from thidua.xlsx import new_workbook
+from thidua.writers.official import (
+    HEADER_ROW,
+    MARK,
+    TOTAL,
+    Sheet,
+    finish,
+    new_sheet,
+    results_date,
+    top,
+)
 
 SHEET_PERSONS = "Đăng ký cá nhân"
 SHEET_COLLECTIVE = "Đăng ký tập thể"
 SHEET_RESULTS = "Kết quả tháng"
-
-NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
-PREPARER = "NGƯỜI LẬP BIỂU"
-PREPARER_HINT = "(Ký, ghi rõ họ tên)"
-SIGNATORY_HINT = "(Ký tên, đóng dấu)"
-TOTAL = "Tổng cộng"
-MARK = "x"
-HEADER_ROW = 8  # rows 0–7: managing body / Quốc hiệu, rule lines, Số and date line, title, Kính gửi
-SIGNING_SPACE = 4  # empty rows left for the signature and stamp
-BLOCK_WIDTH = 46  # about the width of "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in 12 pt bold
 
 PERSON_COLUMNS: tuple[tuple[str, float], ...] = (
     ("STT", 5),
@@ -82,173 +74,21 @@ RESULT_COLUMNS: tuple[tuple[str, float], ...] = (  # no target codes: the office
 )
 
 
-@dataclass(frozen=True)
-class _Sheet:
-    """Where the top and signature blocks go on one sheet."""
-
-    ws: Worksheet
-    styles: Styles
-    last_col: int
-    left_end: int  # the parent body / preparer block spans columns 0..left_end
-    right_start: int  # the Quốc hiệu / signatory block spans right_start..last_col
-    widths: tuple[float, ...]
-
-
 def write_submission(result: MonthResult, path: Path, today: dt.date | None = None) -> None:
     """Write the submission workbook of `result` to `path` (`today`: the day of the run, which dates the results
     of a month not yet over)."""
     with new_workbook(path) as wb:
         styles = Styles(wb, size=12)
-        _persons(_sheet(add_sheet(wb, SHEET_PERSONS), styles, _person_columns(result)), result)
-        _collective(_sheet(add_sheet(wb, SHEET_COLLECTIVE), styles, COLLECTIVE_COLUMNS), result)
-        _results(_sheet(add_sheet(wb, SHEET_RESULTS), styles, RESULT_COLUMNS), result, today)
+        _persons(new_sheet(add_sheet(wb, SHEET_PERSONS), styles, _person_columns(result)), result)
+        _collective(new_sheet(add_sheet(wb, SHEET_COLLECTIVE), styles, COLLECTIVE_COLUMNS), result)
+        _results(new_sheet(add_sheet(wb, SHEET_RESULTS), styles, RESULT_COLUMNS), result, today)
         for number, name in rounds_ending(result):
-            _round_review(_sheet(add_sheet(wb, name), styles, REVIEW_COLUMNS), result, number, name, today)
-
-
-def results_date(result: MonthResult, today: dt.date | None = None) -> dt.date:
-    """The day the month's results are reported: its last day, or the day of the run while the month is not over
-    (the one date that depends on the day of the run)."""
-    today = today or dt.date.today()
-    return min(result.month_end, today) if today >= result.month_end.replace(day=1) else result.month_end
-
-
-def date_line(place: str, day: dt.date) -> str:
-    """'Măng Đen, ngày 04 tháng 10 năm 2021'."""
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+            _round_review(new_sheet(add_sheet(wb, name), styles, REVIEW_COLUMNS), result, number, name, today)
 
 
 def _person_columns(result: MonthResult) -> tuple[tuple[str, float], ...]:
     activities = tuple((name, 11.0) for name in result.plan.activity_columns)
     return (*PERSON_COLUMNS, *activities)
-
-
-def _sheet(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, float]]) -> _Sheet:
-    widths = [w for _, w in columns]
-    left_end, span = 0, widths[0]
-    while span < BLOCK_WIDTH and left_end < len(widths) - 1:
-        left_end += 1
-        span += widths[left_end]
-    right_start, span = len(widths) - 1, widths[-1]
-    while span < BLOCK_WIDTH and right_start > 0:
-        right_start -= 1
-        span += widths[right_start]
-    if left_end >= right_start:  # a narrow table: split it in the middle
-        left_end, right_start = (len(widths) - 1) // 2, (len(widths) - 1) // 2 + 1
-    write_header(ws, HEADER_ROW, columns, styles.header)
-    ws.set_row(HEADER_ROW, 48)
-    return _Sheet(ws, styles, len(widths) - 1, left_end, right_start, tuple(widths))
-
-
-def _top(sheet: _Sheet, result: MonthResult, title: str, subtitle: str = "", day: dt.date | None = None) -> None:
-    """Nghị định 30/2020/NĐ-CP, Phụ lục I: managing body and school (left) with a short rule line under the
-    school's name, Quốc hiệu and tiêu ngữ (right) with its rule line, the document's number and the place and
-    date, the title, Kính gửi."""
-    ws, st, school = sheet.ws, sheet.styles, result.plan.school
-    left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
-    _merge(ws, 0, *left, upper(school.parent_body), st(align="center"))
-    _merge(ws, 1, *left, upper(school.name), st(bold=True, align="center"))
-    _merge(ws, 0, *right, NATIONAL_TITLE, st(bold=True, align="center"))
-    _merge(ws, 1, *right, NATIONAL_MOTTO, st(bold=True, font_size=13, align="center"))
-    ws.set_row(2, 4)  # the rule lines' row
-    name_px = text_px(upper(school.name), 12, bold=True)
-    _rule_line(ws, 2, sheet.widths, *left, name_px * 0.42)  # 1/3 to 1/2 of the name above it
-    _rule_line(ws, 2, sheet.widths, *right, text_px(NATIONAL_MOTTO, 13, bold=True))  # as long as the tiêu ngữ
-    _merge(ws, 3, *left, document_number(school.symbol), st(align="center"))
-    dated = date_line(school.place, day or result.month_end)
-    _merge(ws, 3, *right, dated, st(italic=True, font_size=13, align="center"))
-    _merge(ws, 4, 0, sheet.last_col, title, st(bold=True, font_size=14, align="center"))
-    if subtitle:
-        _merge(ws, 5, 0, sheet.last_col, subtitle, st(bold=True, align="center"))
-    if school.recipient:
-        _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
-
-
-PRINT_STRETCH = PRINTED_PX_PER_UNIT / PLACED_PX_PER_UNIT  # LibreOffice stretches a drawing with its columns
-
-
-def text_px(text: str, size: float, bold: bool = False) -> float:
-    """About how wide `text` prints in Times New Roman (px at 96 dpi): capitals wider than small letters
-    (measured: bold capitals 0.75 em, mixed text 0.53 em)."""
-    em = size * 96 / 72
-    widths = {" ": 0.28}
-    total = sum(widths.get(ch, 0.75 if ch.isupper() else 0.5) for ch in text)
-    return total * em * (1.04 if bold else 1.0)
-
-
-def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, last: int, length: float) -> None:
-    """A short rule line about `length` px long as printed, centred under the block first..last (Nghị định
-    30/2020/NĐ-CP, Phụ lục I: the line under the issuing body's name and the one under the tiêu ngữ), drawn as a
-    line-only text box. A drawing is anchored to a column plus an offset in px: the columns stretch when printed,
-    the offsets do not, so each end is anchored in the column it falls in as printed."""
-    cols = range(first, last + 1)
-    printed = [printed_px(widths[col]) for col in cols]
-    placed = [widths[col] * PLACED_PX_PER_UNIT + 5 for col in cols]
-    centre = sum(printed) / 2
-
-    def anchor(x: float) -> tuple[int, float]:  # (column index in the block, offset within it, in px)
-        index, start = 0, 0.0
-        while index < len(printed) - 1 and start + printed[index] <= x:
-            start += printed[index]
-            index += 1
-        return index, min(x - start, placed[index] - 1)
-
-    (a, a_off), (b, b_off) = anchor(centre - length / 2), anchor(centre + length / 2)
-    col = first + a
-    offset = a_off
-    size = sum(placed[a:b]) + b_off - a_off
-    ws.insert_textbox(
-        row,
-        col,
-        "",
-        {
-            "x_offset": round(offset),
-            "y_offset": 1,
-            "width": round(size),
-            "height": 1,
-            "line": {"color": "black", "width": 0.75},
-            "fill": {"none": True},
-            "object_position": 3,
-            "description": "Đường kẻ",
-        },
-    )
-
-
-def _signatures(sheet: _Sheet, result: MonthResult, first_row: int) -> int:
-    """NGƯỜI LẬP BIỂU (left) and the signatory (right), then Nơi nhận; returns the last row written."""
-    ws, st, school = sheet.ws, sheet.styles, result.plan.school
-    left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
-    bold, hint = st(bold=True, align="center"), st(italic=True, align="center")
-    _merge(ws, first_row, *left, PREPARER, bold)
-    _merge(ws, first_row + 1, *left, PREPARER_HINT, hint)
-    _merge(ws, first_row, *right, upper(school.signatory_title), bold)
-    _merge(ws, first_row + 1, *right, SIGNATORY_HINT, hint)
-    names = first_row + 2 + SIGNING_SPACE
-    _merge(ws, names, *left, school.preparer_name, bold)
-    _merge(ws, names, *right, school.signatory_name, bold)
-    recipients = names + 2
-    _merge(ws, recipients, *left, "Nơi nhận:", st(bold=True, italic=True, font_size=11))
-    lines = copies_lines(school.copies or (f"{school.recipient or school.parent_body} (báo cáo)", "Lưu: VT"))
-    for offset, line in enumerate(lines, start=1):
-        _merge(ws, recipients + offset, *left, line, st(font_size=10))
-    return recipients + len(lines)
-
-
-def document_number(symbol: str) -> str:
-    """'Số:      /BC-THMĐ': the number is left for the clerk to write (Nghị định 30/2020/NĐ-CP, Phụ lục I)."""
-    return f"Số:        /BC-{symbol}" if symbol else "Số:        /BC"
-
-
-def copies_lines(copies: Sequence[str]) -> list[str]:
-    """Nơi nhận as the decree writes it: '- …;' for each recipient, the last ending with '.'."""
-    return [f"- {line}{'.' if i == len(copies) - 1 else ';'}" for i, line in enumerate(copies)]
-
-
-def _finish(sheet: _Sheet, result: MonthResult, total_row: int) -> None:
-    last = _signatures(sheet, result, total_row + 2)
-    sheet.ws.freeze_panes(HEADER_ROW + 1, 0)
-    page_setup(sheet.ws, HEADER_ROW, last, sheet.last_col, landscape=True)
-    keep_end_together(sheet.ws, HEADER_ROW, total_row, last, sheet.last_col, landscape=True)
 
 
 @dataclass(frozen=True)
@@ -266,7 +106,7 @@ def _count_if(value: str) -> str:
     return f'COUNTIF({{0}},"{value}")'
 
 
-def _write_totals(sheet: _Sheet, row: int, first: int, rows: int, totals: Sequence[_Total]) -> None:
+def _write_totals(sheet: Sheet, row: int, first: int, rows: int, totals: Sequence[_Total]) -> None:
     for t in totals:
         fmt = sheet.styles(bold=True, border=1, align="center", num_format=t.num_format)
         if not rows:  # a range over no data rows would point at the totals row itself
@@ -277,16 +117,16 @@ def _write_totals(sheet: _Sheet, row: int, first: int, rows: int, totals: Sequen
         sheet.ws.write_formula(row, t.col, "=" + t.formula.format(cells), fmt, t.cached)
 
 
-def _blank_row(sheet: _Sheet, row: int) -> None:
+def _blank_row(sheet: Sheet, row: int) -> None:
     for col in range(sheet.last_col + 1):
         sheet.ws.write_blank(row, col, None, sheet.styles.total_number)
 
 
-def _persons(sheet: _Sheet, result: MonthResult) -> None:
+def _persons(sheet: Sheet, result: MonthResult) -> None:
     plan, ws, st = result.plan, sheet.ws, sheet.styles
     deadline = plan.school.registration_deadline
     title = f"BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC {upper(plan.school.school_year)}"
-    _top(sheet, result, title, day=deadline)
+    top(sheet, result, title, day=deadline)
     activities = [f"mark:{name}" for name in plan.activity_columns]
     regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
@@ -313,8 +153,8 @@ def _persons(sheet: _Sheet, result: MonthResult) -> None:
     _blank_row(sheet, among)
     _merge(ws, total, 0, 1, TOTAL, st.total_label)
     _merge(ws, total, 2, 4, "", st(bold=True, border=1, align="center", num_format='0" người"'))
-    _merge(ws, among, 0, 4, f"Trong đó: {vocab.CSTDCS}", st.total_label)
-    ldtt, cstdcs = _count_if(vocab.LDTT), _count_if(vocab.CSTDCS)
+    _merge(ws, among, 0, 4, f"Trong đó: {vocabulary.CSTDCS}", st.total_label)
+    ldtt, cstdcs = _count_if(vocabulary.LDTT), _count_if(vocabulary.CSTDCS)
     # Each total is a live formula; its cached value, for readers that do not recalculate, is the same count.
     _write_totals(
         sheet,
@@ -332,7 +172,7 @@ def _persons(sheet: _Sheet, result: MonthResult) -> None:
     )
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
     _write_totals(sheet, among, first, count, [among_cstdcs])
-    _finish(sheet, result, among)
+    finish(sheet, result, among)
 
 
 PERSON_FIELDS = (
@@ -348,11 +188,11 @@ PERSON_FIELDS = (
 )
 
 
-def _collective(sheet: _Sheet, result: MonthResult) -> None:
+def _collective(sheet: Sheet, result: MonthResult) -> None:
     ws, st, collectives = sheet.ws, sheet.styles, result.plan.collectives
     year = upper(result.plan.school.school_year)
     day = result.plan.school.registration_deadline
-    _top(sheet, result, f"BẢNG ĐĂNG KÝ DANH HIỆU THI ĐUA TẬP THỂ NĂM HỌC {year}", day=day)
+    top(sheet, result, f"BẢNG ĐĂNG KÝ DANH HIỆU THI ĐUA TẬP THỂ NĂM HỌC {year}", day=day)
     first = HEADER_ROW + 1
     for i, c in enumerate(collectives):
         row = first + i
@@ -376,12 +216,12 @@ def _collective(sheet: _Sheet, result: MonthResult) -> None:
             _Total(4, _count_if("Đạt"), sum(c.result == "Đạt" for c in collectives)),
         ],
     )
-    _finish(sheet, result, total)
+    finish(sheet, result, total)
 
 
-def _results(sheet: _Sheet, result: MonthResult, today: dt.date | None) -> None:
+def _results(sheet: Sheet, result: MonthResult, today: dt.date | None) -> None:
     ws, st = sheet.ws, sheet.styles
-    _top(
+    top(
         sheet,
         result,
         f"BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU THI ĐUA THÁNG {month_label(result.month)}",
@@ -415,7 +255,7 @@ def _results(sheet: _Sheet, result: MonthResult, today: dt.date | None) -> None:
             _Total(7, f"{_count_if(STATUS_MET)}+{_count_if(STATUS_EXCEEDED)}", reached, '0" đạt"'),
         ],
     )
-    _finish(sheet, result, total)
+    finish(sheet, result, total)
 
 
 # --- round reviews ---------------------------------------------------------------------------------------------
@@ -446,12 +286,12 @@ def rounds_ending(result: MonthResult) -> list[tuple[int, str]]:
     return found
 
 
-def _round_review(sheet: _Sheet, result: MonthResult, number: int, name: str, today: dt.date | None) -> None:
+def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, today: dt.date | None) -> None:
     """What the round achieved, target by target, and the staff with results in the round, with its focus."""
     ws, st, plan = sheet.ws, sheet.styles, result.plan
     rnd = plan.rounds[number - 1]
     heading = "TỔNG KẾT NĂM HỌC" if name == "Tổng kết năm học" else f"SƠ KẾT ĐỢT {number}"
-    _top(
+    top(
         sheet,
         result,
         f"{heading} PHONG TRÀO THI ĐUA NĂM HỌC {upper(plan.school.school_year)}",
@@ -494,7 +334,7 @@ def _round_review(sheet: _Sheet, result: MonthResult, number: int, name: str, to
     if not people:
         _merge(ws, row, 0, sheet.last_col, "Chưa có cá nhân nào báo cáo kết quả trong đợt.", st(italic=True))
         row += 1
-    _finish(sheet, result, row - 1)
+    finish(sheet, result, row - 1)
 
 
 def round_results(result: MonthResult, start: dt.date, end: dt.date) -> list[tuple[str, str, list[str]]]:

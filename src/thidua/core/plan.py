@@ -1,0 +1,175 @@
+"""Plain data of the domain: the plan (school, targets, rounds, collective titles, roster), as small frozen
+dataclasses. The records read from submissions are DataFrames (records.py). No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from thidua.core import text, vocabulary
+from thidua.core.calendar import SchoolYear, parse_school_year
+
+SOURCE_LDTT = "Danh hiệu LĐTT"
+SOURCE_CSTDCS = "Danh hiệu CSTĐCS"
+SOURCE_COLLECTIVE = "Tập thể"
+SUBJECT_COLLECTIVE = "Tập thể"
+SUBJECT_PERSON = "Cá nhân"
+COUNT_PERSONS = "Người"
+COUNT_WORKS = "Sản phẩm"
+COUNT_ENTRIES = "Lượt"
+COUNT_BY = (COUNT_PERSONS, COUNT_WORKS, COUNT_ENTRIES)
+TEACHER_UNITS = frozenset({"gv", "giao vien"})
+
+
+@dataclass(frozen=True)
+class School:
+    """School identity and the fixed facts of the plan (Thông tin chung)."""
+
+    name: str
+    parent_body: str
+    province: str
+    place: str
+    school_year: str
+    registration_deadline: dt.date
+    signatory_title: str = "HIỆU TRƯỞNG"
+    signatory_name: str = ""
+    preparer_name: str = ""
+    movement: str = "Phong trào thi đua"
+    recipient: str = ""  # Kính gửi: the receiving office
+    symbol: str = ""  # Ký hiệu: the unit's abbreviation, printed "Số:      /BC-<symbol>"
+    copies_to: str = ""  # Nơi nhận: one recipient per line
+
+    @property
+    def copies(self) -> tuple[str, ...]:
+        """The Nơi nhận lines, without the leading dash and the trailing ';' or '.' a secretary may type."""
+        lines = (line.strip().lstrip("-–").strip().rstrip(";.").strip() for line in self.copies_to.splitlines())
+        return tuple(line for line in lines if line)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target (chỉ tiêu) of the plan: what it counts, how, and how many."""
+
+    code: str
+    name: str
+    subject: str
+    target: int | None
+    base: int | None
+    unit: str
+    source: str
+    level: str | None
+    count_by: str
+    counted_results: frozenset[str] | None = None
+
+    @property
+    def kind(self) -> str:
+        """'ldtt', 'cstdcs', 'collective' or 'activity'."""
+        return {SOURCE_LDTT: "ldtt", SOURCE_CSTDCS: "cstdcs", SOURCE_COLLECTIVE: "collective"}.get(
+            self.source, "activity"
+        )
+
+    @property
+    def is_share(self) -> bool:
+        return self.base is not None
+
+    @property
+    def teachers_only(self) -> bool:
+        return text.fold(self.unit) in TEACHER_UNITS
+
+
+@dataclass(frozen=True)
+class Round:
+    """A round (đợt) of the movement."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    focus: str
+
+
+@dataclass(frozen=True)
+class CollectiveTitle:
+    """A collective title the school registers (Tập thể), with its result when known."""
+
+    target_code: str
+    unit: str
+    title: str
+    registered: bool
+    result: str | None
+    decision: str
+    date: dt.date | None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A roster member (CBGVNV)."""
+
+    stt: int
+    name: str
+    birth_date: dt.date | None
+    gender: str
+    position: str
+    team: str
+    recruited: dt.date | None = None
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return text.key(self.name)
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.position in vocabulary.TEACHING_POSITIONS
+
+    @property
+    def label(self) -> str:
+        """Name with birth date, to tell namesakes apart in reports."""
+        if self.birth_date is None:
+            return self.name
+        return f"{self.name} ({self.birth_date:%d/%m/%Y})"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The emulation plan of one school year: the source of truth for everything downstream."""
+
+    school: School
+    targets: tuple[Target, ...]
+    rounds: tuple[Round, ...]
+    collectives: tuple[CollectiveTitle, ...]
+    roster: tuple[Person, ...]
+
+    @cached_property
+    def school_year(self) -> SchoolYear:
+        """The school year the plan names (read_plan refuses one it cannot read); else the first round's."""
+        named = parse_school_year(self.school.school_year)
+        if named is not None:
+            return named
+        start = self.year_start
+        return SchoolYear(start.year if start.month >= 8 else start.year - 1)
+
+    @property
+    def year_start(self) -> dt.date:
+        return min(r.start for r in self.rounds)
+
+    @property
+    def year_end(self) -> dt.date:
+        return max(r.end for r in self.rounds)
+
+    @cached_property
+    def activity_columns(self) -> tuple[str, ...]:
+        """Activity types counted per person: each becomes a mark column of the registration template."""
+        seen: list[str] = []
+        for t in self.targets:
+            if t.kind == "activity" and t.count_by == COUNT_PERSONS and t.source not in seen:
+                seen.append(t.source)
+        return tuple(seen)
+
+    @cached_property
+    def activity_vocabulary(self) -> vocabulary.Vocabulary:
+        return vocabulary.ACTIVITY.extended(t.source for t in self.targets if t.kind == "activity")
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.team for p in self.roster if p.team))

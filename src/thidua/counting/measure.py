@@ -1,0 +1,592 @@
+"""Measuring: one counting function evaluates a table of targets against the record frames, for any window (the
+year so far, a round) and any grouping (the school, a team, a person); around it, the month's figures, ratios and
+status, and the display-ready views the writers lay out. Pure: takes the plan and the merged records, returns a
+`MonthResult`; writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from thidua.core import text, vocabulary
+from thidua.core.plan import (
+    COUNT_PERSONS,
+    COUNT_WORKS,
+    SOURCE_CSTDCS,
+    SOURCE_LDTT,
+    SUBJECT_COLLECTIVE,
+    SUBJECT_PERSON,
+    Plan,
+    Target,
+)
+from thidua.counting.frames import Records, dates, roster_frame, rows
+from thidua.issues import Report
+
+STATUS_EXCEEDED = "Vượt"
+STATUS_MET = "Đạt"
+STATUS_ON_TRACK = "Đủ đăng ký"
+STATUS_SHORT = "Thiếu đăng ký"
+STATUS_MISSED = "Không đạt"
+STATUS_NONE = "—"
+REGISTERED, ACHIEVED = "registered", "achieved"
+
+# The titles each title target counts. CSTĐCS implies LĐTT: this table is the one place that says so.
+TITLE_KINDS = pd.DataFrame(
+    {"title": [vocabulary.LDTT, vocabulary.CSTDCS, vocabulary.CSTDCS], "kind": ["ldtt", "ldtt", "cstdcs"]}, dtype=object
+)
+
+
+def titles_counted_as(kind: str) -> frozenset[str]:
+    """The titles that count for a title target of `kind` ("ldtt" or "cstdcs")."""
+    return frozenset(TITLE_KINDS.loc[TITLE_KINDS["kind"] == kind, "title"])
+
+
+# Figures of the school's titles whatever the plan's targets (the rules and the team view read them).
+TITLE_LDTT, TITLE_CSTDCS, INITIATIVES = "\x00ldtt", "\x00cstdcs", "\x00skkn"
+VIEW_TARGETS = (
+    Target(TITLE_LDTT, "LĐTT (gồm CSTĐCS)", SUBJECT_PERSON, None, None, "", SOURCE_LDTT, None, COUNT_PERSONS),
+    Target(TITLE_CSTDCS, "CSTĐCS", SUBJECT_PERSON, None, None, "", SOURCE_CSTDCS, None, COUNT_PERSONS),
+    Target(INITIATIVES, "Sáng kiến", SUBJECT_PERSON, None, None, "", vocabulary.SKKN, None, COUNT_PERSONS),
+)
+PARTICIPATION = "tham gia"  # a target named "Tham gia …" counts every reported row, whatever the result
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which dated records count: results and votes dated from `start` (None: any date) to `end`; `undated`
+    says whether undated votes and collective results count (they belong to the year-end vote)."""
+
+    start: dt.date | None
+    end: dt.date
+    undated: bool = True
+
+
+def counted_results(target: Target) -> frozenset[str] | None:
+    """Results that make an activity row count for `target`; None means any result (SPEC 3): the plan's own
+    list when it gives one, any result for a participation target ("Tham gia …"), a recognised initiative, an
+    entered teaching aid, and otherwise anything but a failure."""
+    if target.counted_results:
+        return target.counted_results
+    if text.fold(target.name).startswith(PARTICIPATION):
+        return None
+    if target.source == vocabulary.SKKN:
+        return vocabulary.RECOGNISED_RESULTS
+    if target.source == vocabulary.DDDH:
+        return vocabulary.ENTERED_RESULTS
+    return frozenset(vocabulary.RESULT.choices) - {vocabulary.RESULT_FAILED}
+
+
+def targets_table(targets: Iterable[Target]) -> pd.DataFrame:
+    """The targets as a frame in the plan's order: what counting joins the records against."""
+    rows = list(targets)
+    return pd.DataFrame(
+        {
+            "code": pd.Series([t.code for t in rows], dtype=object),
+            "name": pd.Series([t.name for t in rows], dtype=object),
+            "subject": pd.Series([t.subject for t in rows], dtype=object),
+            "target": pd.array([t.target for t in rows], dtype="Int64"),
+            "base": pd.array([t.base for t in rows], dtype="Int64"),
+            "unit": pd.Series([t.unit for t in rows], dtype=object),
+            "source": pd.Series([t.source for t in rows], dtype=object),
+            "level": pd.Series([t.level for t in rows], dtype=object),
+            "count_by": pd.Series([t.count_by for t in rows], dtype=object),
+            "kind": pd.Series([t.kind for t in rows], dtype=object),
+            "teachers_only": pd.Series([t.teachers_only for t in rows], dtype=bool),
+            "level_rank": pd.Series([vocabulary.level_rank(t.level) for t in rows], dtype="int64"),
+        }
+    )
+
+
+def _counted_pairs(targets: Iterable[Target]) -> tuple[frozenset[str], pd.MultiIndex]:
+    """Codes whose results are restricted, and the (code, result) pairs that count for them."""
+    restricted = {t.code: counted_results(t) for t in targets if t.kind == "activity"}
+    pairs = [(code, result) for code, allowed in restricted.items() if allowed is not None for result in allowed]
+    codes = frozenset(code for code, allowed in restricted.items() if allowed is not None)
+    return codes, pd.MultiIndex.from_tuples(pairs or [("", "")], names=["code", "result"])  # ("", ""): matches none
+
+
+def promises(records: Records) -> pd.DataFrame:
+    """What the registrations promise, long form: person, activity, work (normalised title), level."""
+    regs = records.registrations
+    marks = records.marks
+    initiatives = regs[regs["initiative"] != ""]
+    aids = regs[regs["teaching_aid"] != ""]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"person": marks["person"], "activity": marks["activity"].astype(object), "work": "", "level": None}
+            ),
+            pd.DataFrame(
+                {
+                    "person": initiatives["person"],
+                    "activity": vocabulary.SKKN,
+                    "work": initiatives["initiative"].map(text.key),
+                    "level": initiatives["initiative_level"].astype(object),
+                }
+            ),
+            # A named set counts as registered for the ĐDDH contest whatever level it aims at (SPEC 3).
+            pd.DataFrame(
+                {
+                    "person": aids["person"],
+                    "activity": vocabulary.DDDH,
+                    "work": aids["teaching_aid"].map(text.key),
+                    "level": None,
+                }
+            ),
+        ],
+        ignore_index=True,
+    ).astype({"person": "int64", "activity": object, "work": object, "level": object})
+
+
+def collectives_frame(plan: Plan) -> pd.DataFrame:
+    """The plan's collective titles: target code, registered, result, date."""
+    return pd.DataFrame(
+        {
+            "code": pd.Series([c.target_code for c in plan.collectives], dtype=object),
+            "registered": pd.Series([c.registered for c in plan.collectives], dtype=bool),
+            "achieved": pd.Series([c.result == "Đạt" for c in plan.collectives], dtype=bool),
+            "date": dates(c.date for c in plan.collectives),
+        }
+    )
+
+
+STAGES = (REGISTERED, ACHIEVED)  # an item's stage is its position here
+_WORKS, _ENTRIES = 1 << 40, 1 << 50  # unit numbers: persons below, works from _WORKS, entries from _ENTRIES
+ITEM_COLUMNS = ["code", "stage", "person", "work", "date"]
+
+
+@dataclass(frozen=True)
+class Counting:
+    """The month's targets, and every countable item of the year in one long table (code, stage, person, work
+    number, date, eligible). Counting is one function over that table: a window (the year, a round) is a filter on the
+    items' dates, a grouping (a team, a person) a column to group by."""
+
+    table: pd.DataFrame
+    items: pd.DataFrame
+
+    @classmethod
+    def of(cls, plan: Plan, targets: Sequence[Target], records: Records, teacher: np.ndarray) -> Counting:
+        """`teacher`: for each roster key, whether that person is a teacher (the roster frame's column)."""
+        table = targets_table(targets)
+        return cls(table, _items(table, targets, records, collectives_frame(plan), teacher))
+
+    def count(self, window: Window, by: tuple[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """Registered and achieved per target in `window`, and per group when `by` = (name, a whole number per
+        item, -1 for none: a team, a person), the way each target counts: distinct persons, distinct works (an
+        untitled work is its author's) or entries; a collective title counts each of its rows. Targets in the
+        table's order (every target when there is no grouping), then groups in number order."""
+        items = self.items
+        day = items["date"]
+        inside = day <= pd.Timestamp(window.end)
+        if window.start is not None:
+            inside &= day >= pd.Timestamp(window.start)
+        inside |= day.isna() & window.undated
+        keep = (items["eligible"] & ((items["stage"] == 0) | inside)).to_numpy()
+        target = items["code"].cat.codes.to_numpy()[keep].astype("int64")
+        how = self.table["count_by"].to_numpy()[target]
+        person, work = items["person"].to_numpy()[keep], items["work"].to_numpy()[keep]
+        by_work = np.where(work >= 0, _WORKS + work, person)  # an untitled work is its author's
+        entry = _ENTRIES + np.arange(len(person))
+        unit = np.where(
+            person < 0,
+            entry,
+            np.where(how == COUNT_PERSONS, person, np.where(how == COUNT_WORKS, by_work, entry)),
+        )
+        # One whole-number key per (target, group, stage): a single-key groupby, light at province scale.
+        group = by[1][keep].astype("int64") + 1 if by is not None else np.zeros(len(target), dtype="int64")
+        span = int(group.max()) + 1 if len(group) else 1
+        key = (target * span + group) * len(STAGES) + items["stage"].to_numpy()[keep]
+        distinct = pd.Series(unit).groupby(key, sort=True).nunique()
+        found, number = distinct.index.to_numpy(), distinct.to_numpy()
+        stage, rest = found % len(STAGES), found // len(STAGES)
+        codes = self.table["code"].to_numpy()
+        if by is None:  # every target, in the table's order
+            figures = np.zeros((len(codes), len(STAGES)), dtype="int64")
+            figures[rest // span, stage] = number
+            return pd.DataFrame({"code": codes, REGISTERED: figures[:, 0], ACHIEVED: figures[:, 1]})
+        pairs, where = np.unique(rest, return_inverse=True)  # (target, group) pairs that have items
+        figures = np.zeros((len(pairs), len(STAGES)), dtype="int64")
+        figures[where, stage] = number
+        return pd.DataFrame(
+            {"code": codes[pairs // span], by[0]: pairs % span - 1, REGISTERED: figures[:, 0], ACHIEVED: figures[:, 1]}
+        )
+
+
+def _items(
+    table: pd.DataFrame,
+    targets: Sequence[Target],
+    records: Records,
+    collectives: pd.DataFrame,
+    teacher: np.ndarray,
+) -> pd.DataFrame:
+    """Every record that could count for a target, long form (see `Counting`); registrations are undated (they
+    count in every window), results, votes and collective results keep their dates."""
+    titles = table.loc[table["kind"].isin(["ldtt", "cstdcs"]), ["code", "kind"]]
+    activities = table.loc[table["kind"] == "activity", ["code", "source", "level_rank"]]
+    codes, pairs = _counted_pairs(targets)
+
+    def titled(frame: pd.DataFrame, stage: int, date: pd.Series) -> pd.DataFrame:
+        found = (
+            pd.DataFrame({"person": frame["person"], "title": frame["title"].astype(object), "date": date})
+            .merge(TITLE_KINDS, on="title")
+            .merge(titles, on="kind")
+        )
+        return found.assign(stage=stage, work="")[ITEM_COLUMNS]
+
+    def active(frame: pd.DataFrame, stage: int) -> pd.DataFrame:
+        columns = ["person", "activity", "work", "level", "date"] + (["result"] if stage else [])
+        found = frame[columns].astype({"activity": object, "level": object})
+        found = found.merge(activities, left_on="activity", right_on="source")
+        rank = found["level"].map(vocabulary.LEVEL_RANKS)
+        # A level target counts items at that level or higher; an item or target without a level is not judged.
+        keep = (found["level_rank"] < 0) | rank.isna() | (rank >= found["level_rank"])
+        if stage:
+            restricted = found["code"].isin(codes)
+            counted = pd.MultiIndex.from_arrays([found["code"], found["result"].astype(object)]).isin(pairs)
+            keep &= ~restricted | counted
+        return found[keep].assign(stage=stage)[ITEM_COLUMNS]
+
+    def collective(frame: pd.DataFrame, stage: int) -> pd.DataFrame:
+        # Only a collective target counts collective rows (a row under another code, or under a target the plan
+        # no longer has, counts nowhere).
+        frame = frame[frame["code"].isin(table.loc[table["kind"] == "collective", "code"])]
+        date = frame["date"] if stage else _no_dates(frame.index)
+        return pd.DataFrame({"code": frame["code"], "stage": stage, "person": -1, "work": "", "date": date})
+
+    regs = records.registrations
+    promised = promises(records)
+    found = pd.concat(
+        [
+            titled(regs, 0, _no_dates(regs.index)),
+            titled(records.votes, 1, records.votes["date"]),
+            active(promised.assign(date=_no_dates(promised.index)), 0),
+            active(records.results, 1),
+            collective(collectives[collectives["registered"]], 0),
+            collective(collectives[collectives["achieved"]], 1),
+        ],
+        ignore_index=True,
+    )
+    found["code"] = pd.Categorical(found["code"], categories=table["code"])
+    found["stage"] = found["stage"].astype("int8")
+    # Works as numbers (one per normalised title; -1 untitled): counting distinct works needs no strings.
+    named = found["work"].to_numpy() != ""
+    found["work"] = np.where(named, pd.factorize(found["work"])[0], -1)
+    found["person"] = found["person"].astype("int64")
+    # "GV" limits an activity target to teachers; titles are counted for whoever the vote names (SPEC 3).
+    only = (table["teachers_only"] & (table["kind"] == "activity")).to_numpy()[found["code"].cat.codes.to_numpy()]
+    found["eligible"] = ~only | np.append(teacher, True)[found["person"].to_numpy()]  # -1: a collective, no person
+    return found
+
+
+def _no_dates(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NaT, index=index, dtype="datetime64[s]")
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """Ratios as floats; a zero or missing denominator gives no ratio (NaN) rather than an error."""
+    denominator = denominator.astype("Float64")
+    shown = numerator.astype("Float64") / denominator.where(denominator != 0)
+    return shown.astype("float64")
+
+
+def status_of(target: pd.Series, registered: pd.Series, achieved: pd.Series, final: bool) -> pd.Series:
+    """Đạt / Vượt when achieved; otherwise Đủ / Thiếu đăng ký before the year ends, Không đạt after it."""
+    goal = target.astype("float64").to_numpy()
+    reached, done = achieved.to_numpy(), registered.to_numpy()
+    return pd.Series(
+        np.select(
+            [np.isnan(goal), reached > goal, reached >= goal, np.full(len(goal), final), done >= goal],
+            [STATUS_NONE, STATUS_EXCEEDED, STATUS_MET, STATUS_MISSED, STATUS_ON_TRACK],
+            STATUS_SHORT,
+        ),
+        index=target.index,
+        dtype=object,
+    )
+
+
+def projection_of(target: pd.Series, registered: pd.Series, achieved: pd.Series, final: bool) -> pd.Series:
+    """Whether the registrations made can still reach the target."""
+    goal = target.astype("float64").to_numpy()
+    reached, done = achieved.to_numpy(), registered.to_numpy()
+    short = [
+        f"Không thể đạt với số đăng ký hiện có (thiếu {int(g - d)})" if not np.isnan(g) else ""
+        for g, d in zip(goal, done, strict=True)
+    ]
+    return pd.Series(
+        np.select(
+            [np.isnan(goal), reached >= goal, np.full(len(goal), final), done >= goal],
+            [STATUS_NONE, "Đã đạt", "Không đạt", "Có thể đạt nếu thực hiện đủ như đăng ký"],
+            np.array(short, dtype=object),
+        ),
+        index=target.index,
+        dtype=object,
+    )
+
+
+@dataclass
+class MonthResult:
+    """Everything the writers, the history and the library API need for one month, as frames; the writers lay
+    them out and compute nothing themselves."""
+
+    plan: Plan
+    month: str
+    month_end: dt.date
+    targets: pd.DataFrame  # one row per target: figures, ratios (float, NaN for none), status, projection
+    rounds: pd.DataFrame  # one row per round: name, start, end, focus, state
+    round_targets: pd.DataFrame  # one row per target: code, achieved within each round ("round:1"…), "year"
+    teams: pd.DataFrame  # one row per team (plan order): the team sheet's figures
+    persons: pd.DataFrame  # one row per roster member: what they registered and achieved, display-ready
+    titles: pd.DataFrame  # LĐTT (with CSTĐCS) and CSTĐCS registered and achieved, whatever the plan's targets
+    records: Records  # the month's records after merging
+    issues: Report
+    counting: Counting = field(repr=False)  # what counted the month, kept for other groupings
+    files_read: list[str] = field(default_factory=list)
+    # from the history: the last month recorded before this one, and the achieved ratios month by month
+    previous_month: str | None = None
+    # month (rows, in order) × charted target code → achieved ratio (NaN: none)
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule_pack: str | None = None  # the name of the rule pack applied (it names the law and the decree)
+    received: dict[str, dt.date] = field(default_factory=dict)  # file → the day its e-mail was received
+
+    @property
+    def not_submitted(self) -> pd.DataFrame:
+        return self.persons[~self.persons["submitted"]]
+
+    @property
+    def file_digests(self) -> dict[str, str]:
+        return self.records.files
+
+    def person_targets(self) -> pd.DataFrame:
+        """Per roster member (rows, in roster order) and plan target: what their own records register and
+        achieve, counted as the target counts (the year's counting function, grouped by person). Columns
+        "registered:<code>" and "achieved:<code>"."""
+        counted = self.counting.count(
+            Window(None, self.month_end), by=("person", self.counting.items["person"].to_numpy())
+        )
+        counted = counted[counted["person"] >= 0]
+        codes = [t.code for t in self.plan.targets]
+        counted = counted[counted["code"].isin(codes)]
+        wide = counted.pivot_table(index="person", columns="code", values=[REGISTERED, ACHIEVED], aggfunc="sum")
+        columns = [(stage, code) for code in codes for stage in (REGISTERED, ACHIEVED)]
+        wide = wide.reindex(index=self.persons.index, columns=pd.MultiIndex.from_tuples(columns), fill_value=0)
+        wide = wide.fillna(0).astype("int64")
+        wide.columns = [f"{stage}:{code}" for stage, code in columns]
+        return wide
+
+    def title_figure(self, code: str, stage: str) -> int:
+        return int(self.titles.loc[self.titles["code"] == code, stage].iloc[0])
+
+
+def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report: Report) -> MonthResult:
+    """Count every target as of `month_end` (the records were cut at it by merging) and build the views."""
+    roster = roster_frame(plan)
+    counting = Counting.of(plan, (*plan.targets, *VIEW_TARGETS), records, roster["teacher"].to_numpy())
+    year = Window(None, month_end)
+    _warn_not_teachers(plan, counting, report)
+    figures = counting.count(year)
+    final = month_end >= plan.year_end
+    plan_rows = counting.table.iloc[: len(plan.targets)]  # the plan's targets come first, the view targets after
+    targets = plan_rows[["code", "name", "subject", "target", "base", "unit"]]
+    targets = targets.merge(figures, on="code", how="left", validate="one_to_one")
+    targets = targets.assign(
+        registered_ratio=ratio(targets[REGISTERED], targets["target"]),
+        achieved_ratio=ratio(targets[ACHIEVED], targets["target"]),
+        base_ratio=ratio(targets[ACHIEVED], targets["base"]),
+        status=status_of(targets["target"], targets[REGISTERED], targets[ACHIEVED], final),
+        projection=projection_of(targets["target"], targets[REGISTERED], targets[ACHIEVED], final),
+        change=pd.array([None] * len(targets), dtype="Int64"),
+    )
+    titles = figures[figures["code"].isin([t.code for t in VIEW_TARGETS])].reset_index(drop=True)
+    rounds, round_targets = _rounds(plan, counting, month_end, targets)
+    persons = _persons(plan, records, roster)
+    return MonthResult(
+        plan,
+        month,
+        month_end,
+        targets,
+        rounds,
+        round_targets,
+        _teams(plan, counting, year, persons),
+        persons,
+        titles,
+        records,
+        report,
+        counting,
+        sorted(records.files),
+    )
+
+
+def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
+    """Once per target and person: a record of someone who is not a teacher, for a teachers-only target."""
+    names = dict(zip(counting.table["code"], counting.table["name"], strict=True))
+    items = counting.items
+    barred = items.loc[~items["eligible"], ["code", "person"]].drop_duplicates()
+    for code, person_key in rows(barred):
+        person = plan.roster[person_key]
+        report.add(
+            "person-not-teacher",
+            person=person.label,
+            team=person.team,
+            name=person.label,
+            position=person.position,
+            target=names[code],
+        )
+
+
+def _rounds(
+    plan: Plan, counting: Counting, month_end: dt.date, targets: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each round's state, and what was achieved within it up to the month's end (one column per round, in the
+    plan's order, keyed by position: names are the school's text and may repeat); undated votes and collective
+    results belong to the year-end vote, hence to the last round."""
+    states, achieved = [], pd.DataFrame({"code": targets["code"]})
+    for number, rnd in enumerate(plan.rounds, start=1):
+        if month_end < rnd.start:
+            states.append("Chưa bắt đầu")
+            achieved[f"round:{number}"] = 0
+            continue
+        states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
+        window = Window(rnd.start, min(rnd.end, month_end), undated=rnd.end == plan.year_end)
+        within = counting.count(window)
+        achieved[f"round:{number}"] = targets[["code"]].merge(within, on="code", how="left")[ACHIEVED].to_numpy()
+    achieved["year"] = targets[ACHIEVED].to_numpy()
+    rounds = pd.DataFrame(
+        {
+            "name": [r.name for r in plan.rounds],
+            "start": [r.start for r in plan.rounds],
+            "end": [r.end for r in plan.rounds],
+            "focus": [r.focus for r in plan.rounds],
+            "state": states,
+        }
+    )
+    return rounds, achieved
+
+
+def _teams(plan: Plan, counting: Counting, year: Window, persons: pd.DataFrame) -> pd.DataFrame:
+    """One row per team of the plan: members, registrations, title figures counted by team, results reported."""
+    teams = pd.Index(plan.teams, name="team")
+    team_of = pd.Categorical(persons["team"], categories=teams).codes  # small numbers, not 200,000 strings
+    person = counting.items["person"].to_numpy()
+    by_team = counting.count(year, by=("team", np.where(person >= 0, np.append(team_of, -1)[person], -1)))
+
+    def figure(code: str, stage: str) -> np.ndarray:  # a view target's figure per team
+        found = by_team[(by_team["code"] == code) & (by_team["team"] >= 0)]
+        counts = np.zeros(len(teams), dtype="int64")
+        counts[found["team"].to_numpy()] = found[stage].to_numpy()
+        return counts
+
+    def total(values: np.ndarray) -> np.ndarray:  # a person column summed per team (people without a team aside)
+        inside = team_of >= 0
+        return np.bincount(team_of[inside], weights=values[inside], minlength=len(teams)).astype("int64")
+
+    frame = pd.DataFrame(
+        {
+            "members": total(np.ones(len(persons))),
+            "registered": total(persons["registration"].to_numpy()),
+            "registered_ldtt": figure(TITLE_LDTT, REGISTERED),
+            "registered_cstdcs": figure(TITLE_CSTDCS, REGISTERED),
+            "initiatives": figure(INITIATIVES, REGISTERED),
+            "results": total(persons["results"].to_numpy()),
+            "voted_ldtt": figure(TITLE_LDTT, ACHIEVED),
+            "not_submitted": total(~persons["submitted"].to_numpy()),
+        },
+        index=teams,
+    ).astype("int64")
+    return frame.reset_index()
+
+
+def describe_results(results: pd.DataFrame) -> pd.Series:
+    """'Sáng kiến kinh nghiệm “Tên” – Huyện – Được công nhận', one per result row."""
+    activity = results["activity"].astype(object).astype(str)
+    head = np.where(results["product"] != "", activity + " “" + results["product"].astype(str) + "”", activity)
+    level = results["level"].astype(object).fillna("").astype(str)
+    result = results["result"].astype(object).astype(str)
+    return pd.Series(
+        [" – ".join(part for part in parts if part) for parts in zip(head, level, result, strict=True)],
+        index=results.index,
+        dtype=object,
+    )
+
+
+NOT_SUBMITTED = "Chưa nộp"
+HAS_ERRORS = "Có lỗi"
+
+
+def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFrame:
+    """One row per roster member (roster order, from the roster frame `persons`): who they are, what they
+    registered (title, initiative, aid, activities in the plan's column order) and reported, their vote, and
+    whether they submitted."""
+    keys = persons.index
+    regs = records.registrations.set_index("person")
+    votes = records.votes.set_index("person")
+    results = records.results.sort_values(["person", "date", "activity"], kind="stable")
+    described = describe_results(results).groupby(results["person"], sort=False).agg("; ".join)
+    submitted = keys.isin(list(records.submitted))
+    with_errors = keys.isin(list(records.with_errors))
+    title = regs["title"].astype(object).reindex(keys)
+    has_reg = title.notna().to_numpy()
+    shown = np.where(
+        has_reg, title.fillna(""), np.where(~submitted, NOT_SUBMITTED, np.where(with_errors, HAS_ERRORS, ""))
+    )
+    initiative = regs["initiative"].reindex(keys).fillna("")
+    level = regs["initiative_level"].astype(object).reindex(keys).where(initiative != "").fillna("")
+    frame = persons.assign(
+        submitted=submitted,
+        has_errors=with_errors,
+        registration=has_reg,
+        title=title.fillna(""),
+        title_shown=shown,
+        reward_form=regs["reward_form"].reindex(keys).fillna(""),
+        initiative=initiative,
+        initiative_level=level,
+        teaching_aid=regs["teaching_aid"].reindex(keys).fillna(""),
+        registration_date=regs["date"].reindex(keys),
+        registration_note=regs["note"].reindex(keys).fillna(""),
+        results=records.results.groupby("person").size().reindex(keys, fill_value=0).astype("int64"),
+        results_text=described.reindex(keys).fillna(""),
+        rating=votes["rating"].astype(object).reindex(keys).fillna(""),
+        voted_title=votes["title"].astype(object).reindex(keys).fillna(""),
+    )
+    # Registered activities in the plan's column order: each person's marks as a bit set, each set's text once.
+    names = plan.activity_columns
+    marks = np.zeros(len(frame), dtype=object)  # a bit per activity column (Python ints: any number of columns)
+    for bit, name in enumerate(names):
+        marked = keys.isin(records.marks.loc[records.marks["activity"] == name, "person"])
+        frame[f"mark:{name}"] = marked
+        marks[marked] += 1 << bit
+    sets, which = np.unique(marks, return_inverse=True)  # the mark sets people actually used
+    texts = np.array(["; ".join(n for b, n in enumerate(names) if m >> b & 1) for m in sets.tolist()], dtype=object)
+    frame["activities"] = texts[which] if len(frame) else np.array([], dtype=object)
+    return frame
+
+
+def attach_history(result: MonthResult, past: dict[str, dict[str, tuple[int, int]]]) -> MonthResult:
+    """The month with its history: the change since the previous recorded month and the trend up to this month."""
+    earlier = sorted(m for m in past if m < result.month)
+    result.previous_month = earlier[-1] if earlier else None
+    targets = result.targets
+    if earlier:
+        previous = pd.Series({code: achieved for code, (_registered, achieved) in past[earlier[-1]].items()})
+        before = targets["code"].map(previous)
+        result.targets = targets.assign(change=(targets[ACHIEVED] - before).astype("Int64"))
+    goals = targets.set_index("code")["target"]
+    rows = [
+        (month, code, achieved)
+        for month in earlier
+        for code, (_registered, achieved) in past[month].items()
+        if code in goals.index
+    ] + list(zip([result.month] * len(targets), targets["code"], targets[ACHIEVED], strict=True))
+    trend = pd.DataFrame(rows, columns=["month", "code", ACHIEVED])
+    trend["achieved_ratio"] = ratio(trend[ACHIEVED], trend["code"].map(goals))
+    # Charted month by month: the individual targets with a number to reach, one column each.
+    charted = targets.loc[(targets["subject"] != SUBJECT_COLLECTIVE) & (targets["target"].fillna(0) > 0), "code"]
+    result.trend = (
+        trend.pivot_table(index="month", columns="code", values="achieved_ratio", aggfunc="last", dropna=False)
+        .reindex(columns=list(charted))
+        .rename_axis(index="month", columns=None)
+    )
+    return result

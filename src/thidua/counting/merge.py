@@ -1,0 +1,76 @@
+"""Merging, on the record frames: the month's cut (rows dated after it wait, with a note), one registration and
+one vote per person (the newest wins), result rows reported twice counted once. The losers stay listed in the
+issue report with the file that won."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from thidua.core.plan import Plan
+from thidua.counting.frames import Records, as_date, rows
+from thidua.issues import Report
+
+# What makes two result rows the same report (a row reported twice counts once); namesakes stay apart.
+RESULT_IDENTITY = ["person", "activity", "work", "level", "result", "date"]
+
+
+def merge(records: Records, plan: Plan, report: Report, month_end: dt.date) -> Records:
+    """The records that count as of `month_end`: rows dated later are noted and set aside, then each person's
+    newest registration and vote win, and duplicate result rows are dropped."""
+    end = pd.Timestamp(month_end)
+    current: dict[str, pd.DataFrame] = {}
+    for name in ("registrations", "results", "votes"):
+        frame: pd.DataFrame = getattr(records, name)
+        later = frame["date"].notna() & (frame["date"] > end)
+        _note_later(frame[later], records, plan, report, month_end)
+        current[name] = frame[~later]
+    registrations = _newest_per_person(current["registrations"], records, plan, report)
+    votes = _newest_per_person(current["votes"], records, plan, report)
+    results = _distinct_results(current["results"], records, plan, report)
+    marks = records.marks[records.marks["registration"].isin(registrations.index)]
+    return dataclasses.replace(records, registrations=registrations, marks=marks, results=results, votes=votes)
+
+
+def _note_later(later: pd.DataFrame, records: Records, plan: Plan, report: Report, month_end: dt.date) -> None:
+    for row in rows(later):
+        shown = f"{as_date(row.date):%d/%m/%Y}"
+        records.report(report, "row-after-month", plan, row, "date", value=shown, month=f"{month_end:%m/%Y}")
+
+
+def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
+    """The newest row wins: the later date (an undated row is the oldest), then the later file (modification time,
+    then name), then the later row; the winners in roster order."""
+    # Persons in the order they were first read, so the report lists replacements as the files came in.
+    first_read = pd.Series(np.arange(len(frame)), index=frame.index).groupby(frame["person"]).transform("min")
+    ordered = frame.assign(
+        _first=first_read,
+        _mtime=frame["file"].map(records.mtimes).fillna(0.0),
+    ).sort_values(["_first", "date", "_mtime", "file", "row"], kind="stable", na_position="first")
+    losers = ordered.duplicated("person", keep="last")
+    winners = ordered[~losers].sort_values("person", kind="stable")
+    winner_of = winners.set_index("person")
+    for row in rows(ordered[losers]):
+        person, winner = plan.roster[row.person], winner_of.loc[row.person]
+        won = f"{winner['file']} (dòng {winner['row'] + 1})"
+        records.report(
+            report, "registration-replaced", plan, row, "name", value=person.name, name=person.label, winner=won
+        )
+    return winners.drop(columns=["_first", "_mtime"])
+
+
+def _distinct_results(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
+    """The first of identical result rows (in reading order) counts; the others are noted."""
+    group = frame.groupby(RESULT_IDENTITY, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+    position = np.arange(len(frame))
+    first = pd.Series(position).groupby(group).transform("min").to_numpy()
+    repeated = first != position
+    again, kept = rows(frame.iloc[position[repeated]]), rows(frame.iloc[first[repeated]])
+    for row, first_row in zip(again, kept, strict=True):
+        first_seen = f"{first_row.file} (dòng {first_row.row + 1})"
+        value = row.product or row.activity
+        records.report(report, "result-duplicate", plan, row, "activity", value=value, first=first_seen)
+    return frame[~repeated].sort_values("person", kind="stable")  # roster order, each person's in reading order

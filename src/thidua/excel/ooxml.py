@@ -1,0 +1,72 @@
+"""Reading the structure of an Office Open XML package (ECMA-376 Part 1 SpreadsheetML, Part 2 Open Packaging
+Conventions), with no domain knowledge: which worksheet part holds which sheet, and XML text unescaped.
+
+The workbook part and its relationships are parsed as XML (defusedxml: no entity expansion, no DTD), matched by
+local name, so a namespace prefix (`<x:sheet>`, as .NET writers produce) or the strict-OOXML namespaces map the
+same sheets as the usual unprefixed transitional form.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+_R_ID = "id"  # r:id, in the transitional or the strict relationships namespace
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _parse(xml: bytes) -> Element | None:
+    try:
+        return ElementTree.fromstring(xml)
+    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+        return None
+
+
+def sheet_parts(names: set[str], book: bytes, rels: bytes, book_part: str = "xl/workbook.xml") -> dict[str, str]:
+    """Sheet name → worksheet part, from the workbook part (`book`) and its relationships (`rels`), for the parts
+    that exist in the package (`names`); {} when either cannot be parsed."""
+    book_root, rels_root = _parse(book) if book else None, _parse(rels) if rels else None
+    if book_root is None or rels_root is None:
+        return {}
+    folder = posixpath.dirname(book_part)
+    targets: dict[str, str] = {}
+    for rel in rels_root.iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
+            target = str(rel.get("Target"))
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            # Some writers give the target from the package's root without the leading slash.
+            targets[str(rel.get("Id"))] = path if path in names or target not in names else target
+    parts: dict[str, str] = {}
+    for sheet in book_root.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((value for attr, value in sheet.attrib.items() if _local(attr) == _R_ID and "}" in attr), None)
+        name = sheet.get("name")
+        path = targets.get(rid or "", "")
+        if name is not None and path in names:
+            parts[name] = str(path)
+    return parts
+
+
+_REFERENCE = re.compile(r"&(?:#(\d+)|#x([0-9A-Fa-f]+)|(lt|gt|quot|apos|amp));")
+_NAMED = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
+
+
+def _referenced(match: re.Match[str]) -> str:
+    decimal, hexadecimal, name = match.groups()
+    if name:
+        return _NAMED[name]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    return chr(code) if code <= 0x10FFFF else match.group(0)
+
+
+def xml_unescape(text: str) -> str:
+    """An attribute value's text: XML's five named entities and numeric character references decoded."""
+    return _REFERENCE.sub(_referenced, text) if "&" in text else text

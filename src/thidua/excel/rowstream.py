@@ -1,0 +1,224 @@
+"""Large tables written as worksheet XML rows, straight to a temporary file, and put into their sheet when the
+workbook has been saved.
+
+xlsxwriter spends about 7 µs on each cell (checks, the shared-string table, then the XML at close), which is
+most of the month at province scale: two 20,000-person sheets are 600,000 cells. A table's body is the simplest
+part of a sheet (one row after another: numbers, dates, text, blanks, each with a style), so it is written here
+in the form xlsxwriter's own constant-memory mode uses (inline strings, rows in order) at a fraction of the
+cost, and in constant memory: rows go to disk as they come. Everything else in the sheet (title, header,
+merged cells, totals under the table, filters, print set-up) stays with xlsxwriter.
+
+The rows are spliced into the saved package: the sheet's part is found from xl/workbook.xml and its
+relationships, the rows go into <sheetData> in row order, and <dimension> is widened to cover them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any, cast
+
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+
+from thidua.excel.ooxml import sheet_parts
+
+Format = Any  # xlsxwriter ships no type information
+Cell = tuple[object, Format]  # (value, format): str, int, float, date, or None / "" for a blank cell
+
+_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system, for dates from 1 March 1900
+_FIRST_SERIAL_DATE = dt.date(1900, 3, 1)
+_FLUSH_ROWS = 512
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+
+
+@lru_cache(maxsize=1024)
+def column_letters(col: int) -> str:
+    """0 → A, 25 → Z, 26 → AA (xlsxwriter's own conversion, so there is one in the project)."""
+    return xl_col_to_name(col)
+
+
+_KNOWN_COLUMNS = 64
+_LETTERS = [column_letters(col) for col in range(_KNOWN_COLUMNS)]
+
+
+def column_index(letters: str) -> int:
+    """A → 0, Z → 25, AA → 26."""
+    return xl_cell_to_rowcol(f"{letters}1")[1]
+
+
+def _letters_to_col(letters: bytes) -> int:
+    return column_index(letters.decode("ascii"))
+
+
+def _inline(text: str) -> str:
+    """An inline string element (text already cell-safe: no characters XML forbids)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if text[0].isspace() or text[-1].isspace():
+        return f'<is><t xml:space="preserve">{escaped}</t></is>'
+    return f"<is><t>{escaped}</t></is>"
+
+
+_inline_cached = lru_cache(maxsize=1 << 14)(_inline)  # titles, positions and teams repeat on every row
+
+
+class RowStream:
+    """The body of one table in one sheet: rows added in order from `first_row` (0-based), kept on disk."""
+
+    def __init__(self, sheet: str, first_row: int) -> None:
+        self.sheet = sheet
+        self.first_row = first_row
+        self.last_row = first_row - 1
+        self.last_col = -1
+        self._file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  # closed by splice()
+        self._pending: list[str] = []
+        self._styles: dict[int, tuple[Format, str]] = {}  # id(format) → (format, its s attribute)
+
+    def _style(self, fmt: Format | None) -> str:
+        if fmt is None:
+            return ""
+        found = self._styles.get(id(fmt))
+        if found is None:
+            # The format's index in the workbook's style table, assigned now as a cell written by xlsxwriter
+            # would have it assigned at close (the same call); the format then goes into styles.xml.
+            index = fmt._get_xf_index()
+            found = self._styles[id(fmt)] = (fmt, f' s="{index}"' if index else "")
+        return found[1]
+
+    def add(self, cells: Sequence[Cell], height: float | None = None) -> int:
+        """Write the next row (cells from column 0); returns its 0-based row number."""
+        self.last_row += 1
+        number = str(self.last_row + 1)
+        if height:
+            height = int(height * 4.0 / 3.0 + 0.5) * 0.75  # whole pixels, as xlsxwriter's set_row stores it
+            parts = [f'<row r="{number}" ht="{height:g}" customHeight="1">']
+        else:
+            parts = [f'<row r="{number}">']
+        styles = self._styles
+        for col, (value, fmt) in enumerate(cells):  # the hottest loop of a province-sized month: kept flat
+            if fmt is None:
+                style = ""
+            else:
+                known = styles.get(id(fmt))
+                style = known[1] if known is not None else self._style(fmt)
+            ref = (_LETTERS[col] if col < _KNOWN_COLUMNS else column_letters(col)) + number
+            kind = value.__class__
+            if kind is str and value:
+                text = cast(str, value)
+                inline = _inline_cached(text) if len(text) <= 40 else _inline(text)
+                parts.append(f'<c r="{ref}"{style} t="inlineStr">{inline}</c>')
+            elif value is None or value == "":
+                if style:
+                    parts.append(f'<c r="{ref}"{style}/>')
+            elif kind is int:
+                parts.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
+            else:
+                parts.append(self._other(ref, style, value))
+        parts.append("</row>")
+        if len(cells) > self.last_col + 1:
+            self.last_col = len(cells) - 1
+        self._pending.append("".join(parts))
+        if len(self._pending) >= _FLUSH_ROWS:
+            self._flush()
+        return self.last_row
+
+    @staticmethod
+    def _other(ref: str, style: str, value: object) -> str:
+        """A cell of any other kind: text subclasses, dates, whole and decimal numbers."""
+        if isinstance(value, str):
+            return f'<c r="{ref}"{style} t="inlineStr">{_inline(value)}</c>'
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            if value < _FIRST_SERIAL_DATE:  # no serial number in Excel's 1900 system: shown as text
+                return f'<c r="{ref}"{style} t="inlineStr">{_inline(f"{value:%d/%m/%Y}")}</c>'
+            return f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>'
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f'<c r="{ref}"{style}><v>{value}</v></c>'
+        if isinstance(value, float):
+            return f'<c r="{ref}"{style}><v>{value:.16G}</v></c>'
+        raise TypeError(f"unsupported cell value {type(value).__name__}")
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.write("".join(self._pending).encode("utf-8"))
+            self._pending.clear()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def splice(self, xml: bytes, out: IO[bytes]) -> None:
+        """Write the sheet part `xml` (as xlsxwriter saved it) to `out` with these rows in place."""
+        self._flush()
+        if self.last_row < self.first_row:
+            out.write(xml)
+            return
+        xml = _DIMENSION.sub(self._dimension, xml, count=1)
+        empty = xml.find(b"<sheetData/>")
+        if empty != -1:
+            head, tail = xml[:empty] + b"<sheetData>", b"</sheetData>" + xml[empty + len(b"<sheetData/>") :]
+        else:
+            start = xml.index(b"<sheetData>")
+            end = xml.index(b"</sheetData>", start)
+            cut = end
+            for found in _ROW_NUMBER.finditer(xml, start, end):
+                if int(found.group(1)) - 1 > self.last_row:
+                    cut = found.start()
+                    break
+                if int(found.group(1)) - 1 >= self.first_row:
+                    raise ValueError(f"sheet {self.sheet}: row {int(found.group(1))} was also written by xlsxwriter")
+            head, tail = xml[:cut], xml[cut:]
+        out.write(head)
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, out, 1 << 20)
+        out.write(tail)
+
+    def _dimension(self, found: re.Match[bytes]) -> bytes:
+        first_col, first_row = found.group(1), int(found.group(2))
+        last_col = found.group(3) or first_col
+        last_row = int(found.group(4) or first_row)
+        top = min(first_row, self.first_row + 1)
+        left = 0  # the table starts in column A
+        bottom = max(last_row, self.last_row + 1)
+        right = max(_letters_to_col(last_col), self.last_col)
+        return f'<dimension ref="{column_letters(left)}{top}:{column_letters(right)}{bottom}"/>'.encode()
+
+    @property
+    def size(self) -> int:
+        self._flush()
+        return self._file.tell()
+
+
+def splice(path: Path, streams: Sequence[RowStream]) -> None:
+    """Put each stream's rows into its sheet of the workbook saved at `path` (replaced whole, atomically);
+    the streams are closed."""
+    if all(s.last_row < s.first_row for s in streams):
+        for empty in streams:
+            empty.close()
+        return
+    tmp = path.with_name(f".{path.name}.rows-{os.getpid()}")
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            names = set(src.namelist())
+            parts = sheet_parts(names, src.read("xl/workbook.xml"), src.read("xl/_rels/workbook.xml.rels"))
+            by_part: dict[str, RowStream] = {parts[s.sheet]: s for s in streams}
+            for info in src.infolist():
+                stream = by_part.get(info.filename)
+                if stream is None:
+                    dst.writestr(info, src.read(info), compress_type=info.compress_type)
+                    continue
+                xml = src.read(info)
+                target = zipfile.ZipInfo(info.filename, info.date_time)
+                target.compress_type = zipfile.ZIP_DEFLATED
+                with dst.open(target, "w", force_zip64=stream.size > 1 << 30) as out:
+                    stream.splice(xml, out)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        for done in streams:
+            done.close()

@@ -1,0 +1,377 @@
+"""Untrusted files, checked before any parser sees them: size, what the bytes really are (a renamed CSV or
+web page, an encrypted workbook), the zip archive's declared sizes and compression ratios (a zip bomb is
+refused from its central directory, without inflating it), XML DOCTYPE/ENTITY declarations, macros, formulas
+without a computed value, hidden rows and over-long sheets. Guarding reads; it never writes or executes."""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name
+
+from thidua.errors import ThiduaError
+from thidua.excel.ooxml import sheet_parts, xml_unescape
+
+MB = 1 << 20
+LIMIT_CEILING = 10_000_000  # no limit of [limits] is sensibly larger (and inf or nan never)
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_PROLOG = 4096  # a DOCTYPE can only stand before the root element
+_BOOK_RELS = "xl/_rels/workbook.xml.rels"
+_SPACE = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*")
+_CLOSING = {b"<?": b"?>", b"<!--": b"-->"}
+_DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+_FORMULA = re.compile(rb"<f[\s>/]")
+_REF = re.compile(rb'\br="([A-Z]+\d+)"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d{1,9})"')
+# A cell that holds something (a self-closing <c …/> is an empty formatted cell the parser skips), with or without
+# a namespace prefix, its reference in either case, as the parser accepts them.
+_FILLED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,3})(\d{1,9})"[^>]*?(/?)>')
+CELLS_PER_ROW = 64  # a sheet may span max_rows × 64 cells (a template has 15 columns): 3.2 million by default
+
+
+def column_number(letters: bytes) -> int:
+    """b"A" → 1, b"XFD" → 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
+# OpenDocument (ODF 1.2 Part 1, 9.1: table:table, table:table-row, table:table-cell with their repeat counts).
+_ODS_TAG = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>|</table:(table|table-row)>"
+)
+_ODS_ROWS_REPEATED = re.compile(rb'\btable:number-rows-repeated="(\d{1,12})"')
+_ODS_COLUMNS_REPEATED = re.compile(rb'\btable:number-columns-repeated="(\d{1,12})"')
+_ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds, configurable in the [limits] table of thidua.toml."""
+
+    max_file_mb: float = 50
+    max_inflated_mb: float = 512
+    max_ratio: float = 100
+    max_rows: int = 50_000
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Limits:
+        table = settings.get("limits", {})
+        if not isinstance(table, dict):
+            raise ThiduaError("Mục [limits] trong thidua.toml phải là một bảng, ví dụ: [limits] rồi max_rows = 50000.")
+        values: dict[str, Any] = {}
+        for name, default in cls().__dict__.items():
+            raw = table.get(name, default)
+            whole = name == "max_rows"  # rows are counted; sizes and ratios may have decimals
+            usable = (
+                not isinstance(raw, bool)
+                and isinstance(raw, int | float)
+                and math.isfinite(raw)  # inf and nan are numbers to TOML, not limits
+                and 0 < raw <= LIMIT_CEILING
+                and (not whole or float(raw).is_integer())
+            )
+            if not usable:
+                kind = "một số nguyên dương" if whole else "một số dương"
+                raise ThiduaError(
+                    f"Mục [limits] {name} trong thidua.toml phải là {kind} không quá {LIMIT_CEILING:,} "
+                    f"(đang là {raw!r}; mặc định {default}). Hãy sửa rồi chạy lại."
+                )
+            values[name] = int(raw) if whole else float(raw)
+        return cls(**values)
+
+
+class Refused(Exception):
+    """A file that must not be parsed: the issue code and its message parameters."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params: dict[str, Any] = params
+
+
+@dataclass
+class Inspection:
+    """What the guard learned about a file that may be parsed."""
+
+    macros: bool = False
+    date1904: bool = False  # serial dates count from 1904 (old Mac Excel)
+    formulas: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)  # sheet → (cell, has value)
+    hidden_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet → 1-based rows
+    too_long: dict[str, int] = field(default_factory=dict)  # sheet → declared rows, over the limit
+    too_wide: dict[str, str] = field(default_factory=dict)  # sheet → its farthest cell, an area over the bound
+
+    @property
+    def unread(self) -> frozenset[str]:
+        """Sheets the reader must not parse: their rows or their area are over the limits."""
+        return frozenset(self.too_long) | frozenset(self.too_wide)
+
+
+def check_size(size: int, limits: Limits) -> None:
+    if size == 0:
+        raise Refused("file-empty-bytes")
+    if size > limits.max_file_mb * MB:
+        raise Refused("file-too-large", size=f"{size / MB:.0f}", limit=f"{limits.max_file_mb:g}")
+
+
+def inspect(data: bytes, suffix: str, limits: Limits, unparsed: Callable[[str], bool] | None = None) -> Inspection:
+    """Refuse what must not be parsed; describe the rest. Sheets for which `unparsed(name)` is true are never
+    read afterwards: they are checked for XML declarations only."""
+    check_size(len(data), limits)
+    if data.startswith(_OLE):
+        if _ENCRYPTED in data:
+            raise Refused("file-encrypted")
+        return Inspection()  # a legacy .xls: calamine reads it, and reports its own password protection
+    if data.startswith(b"PK"):
+        return _inspect_zip(data, limits, unparsed or _parsed_all)
+    what = _text_kind(data[:2048])
+    if what:
+        raise Refused("file-renamed-text", what=what, ext=suffix or "không đuôi")
+    return Inspection()  # unknown bytes: the reader's own error names the file
+
+
+def _text_kind(head: bytes) -> str:
+    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sample.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")):
+        return "trang web (HTML)"
+    if sample.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "bảng tính XML 2003"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("cp1258")
+        except UnicodeDecodeError:
+            return ""
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    if text and printable / len(text) > 0.97 and any(sep in text for sep in (",", ";", "\t")):
+        return "tệp văn bản CSV"
+    return ""
+
+
+def _parsed_all(name: str) -> bool:
+    del name
+    return False
+
+
+def _inspect_zip(data: bytes, limits: Limits, unparsed: Callable[[str], bool]) -> Inspection:
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()  # the central directory only: nothing inflated
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Refused("file-unreadable", reason="tệp bị hỏng hoặc bị cắt cụt (không phải tệp nén hợp lệ)") from exc
+    try:
+        return _inspect_members(_Archive(data, infos), limits, unparsed)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
+        # A member that does not inflate, or whose checksum is wrong: the archive is damaged.
+        raise Refused("file-unreadable", reason="tệp bị hỏng (một phần nội dung không giải nén được)") from exc
+
+
+class _Archive:
+    """Members of a zip held in memory, inflated straight from its bytes: never more than the central
+    directory declares (checked against the limits before anything is inflated), and checksummed when whole.
+    Much lighter than zipfile's per-member file objects, which matters when every file's parts are checked."""
+
+    _LOCAL = struct.Struct("<4sHHHHHIIIHH")
+
+    def __init__(self, data: bytes, infos: list[zipfile.ZipInfo]) -> None:
+        self.data = data
+        self.infos = {info.filename: info for info in infos}
+
+    def _raw(self, info: zipfile.ZipInfo) -> bytes:
+        if info.flag_bits & 0x1:
+            raise NotImplementedError("encrypted member")
+        offset = info.header_offset
+        header = self._LOCAL.unpack_from(self.data, offset)
+        if header[0] != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local header")
+        start = offset + self._LOCAL.size + header[9] + header[10]
+        raw = self.data[start : start + info.compress_size]
+        if len(raw) != info.compress_size:
+            raise EOFError("member cut short")
+        return raw
+
+    def head(self, name: str, size: int) -> bytes:
+        """The first `size` inflated bytes of a member (fewer if it is shorter)."""
+        info = self.infos[name]
+        raw = self._raw(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            return raw[:size]
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            with zipfile.ZipFile(io.BytesIO(self.data)).open(info) as part:
+                return part.read(size)
+        return zlib.decompressobj(-15).decompress(raw, size)
+
+    def read(self, name: str) -> bytes:
+        """A whole member, at most its declared size, with its checksum verified."""
+        info = self.infos[name]
+        raw = self._raw(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            body = raw
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            body = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+        else:
+            with zipfile.ZipFile(io.BytesIO(self.data)).open(info) as part:
+                body = part.read(info.file_size + 1)
+        if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
+            raise zipfile.BadZipFile("bad member size or checksum")
+        return body
+
+
+def _inspect_members(archive: _Archive, limits: Limits, unparsed: Callable[[str], bool]) -> Inspection:
+    infos = list(archive.infos.values())
+    inflated = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    worst = max((info.file_size / max(1, info.compress_size) for info in infos), default=0.0)
+    if inflated > limits.max_inflated_mb * MB or (inflated > 10 * MB and worst > limits.max_ratio):
+        raise Refused("file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}")
+    names = set(archive.infos)
+    if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
+        if _declares_doctype(archive.head("content.xml", _PROLOG), functools.partial(archive.read, "content.xml")):
+            raise Refused("file-xml-entity")
+        _inspect_ods(archive.read("content.xml"), limits)
+        return Inspection()
+    book = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
+    rels = archive.read(_BOOK_RELS) if book and _BOOK_RELS in names else b""
+    sheets = sheet_parts(names, book, rels)
+    whole = {"xl/workbook.xml": book, _BOOK_RELS: rels}
+    for sheet, member in sheets.items():
+        if not unparsed(sheet):  # a sheet thidua never parses is only checked for declarations
+            whole[member] = archive.read(member)
+    for name in sorted(names):
+        if name.endswith((".xml", ".rels", ".vml")):
+            held = whole.get(name)
+            head = archive.head(name, _PROLOG) if held is None else held
+            if _declares_doctype(head, functools.partial(archive.read, name)):
+                raise Refused("file-xml-entity")
+    found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+    found.date1904 = bool(_DATE1904.search(book))
+    for sheet, member in sheets.items():
+        if member in whole and member not in (_BOOK_RELS, "xl/workbook.xml"):
+            _inspect_sheet(whole[member], sheet, limits, found)
+    return found
+
+
+def _declares_doctype(head: bytes, whole: Callable[[], bytes]) -> bool:
+    """Whether an XML part declares a DOCTYPE (or entities) before its root element, however long the
+    comments and processing instructions that precede it. `head` is the part's beginning; `whole()` gives all
+    of it, asked for only when a comment or instruction runs past the head."""
+    buffer = head
+    pos = 0
+    complete = False
+    while True:
+        pos = _SPACE.match(buffer, pos).end()  # type: ignore[union-attr]  # matches the empty string too
+        if pos >= len(buffer) and complete:
+            return False
+        if buffer.startswith((b"<!DOCTYPE", b"<!ENTITY"), pos):
+            return True
+        opener = b"<?" if buffer.startswith(b"<?", pos) else b"<!--" if buffer.startswith(b"<!--", pos) else None
+        if opener is None and pos < len(buffer):
+            return buffer.find(b"<!DOCTYPE", pos) != -1 or buffer.find(b"<!ENTITY", pos) != -1  # the root begins here
+        closing = _CLOSING.get(opener or b"", b"")
+        end = buffer.find(closing, pos + len(opener)) if opener is not None else -1
+        if end == -1:
+            if complete:
+                return False
+            buffer, complete = whole(), True  # the prolog runs past the head: look at the whole part
+            continue
+        pos = end + len(closing)
+
+
+def _unescape(raw: bytes) -> str:
+    return xml_unescape(raw.decode("utf-8", "replace"))
+
+
+def _inspect_ods(content: bytes, limits: Limits) -> None:
+    """Refuse an OpenDocument file whose sheet reaches far beyond its data: rows and cells are counted with their
+    repeat counts, as the reader expands them (empty repeated rows and cells, which LibreOffice writes to the
+    sheet's end, reach nothing). The reader opens every sheet of such a file at once, so the whole file is refused."""
+    sheet, row, last_row, last_col = "", 0, 0, 0
+    repeat, col, row_col = 1, 0, 0
+    for tag in _ODS_TAG.finditer(content):
+        kind, attrs, empty, closing = tag.group(1), tag.group(2), tag.group(3), tag.group(4)
+        if closing == b"table-row":
+            if row_col:
+                last_row, last_col = row + repeat, max(last_col, row_col)
+            row += repeat
+        elif closing == b"table":
+            _bound_area(sheet, last_row, last_col, limits)
+            sheet, row, last_row, last_col = "", 0, 0, 0
+        elif kind == b"table":
+            name = _ODS_NAME.search(attrs)
+            sheet, row, last_row, last_col = (
+                (xml_unescape(name.group(1).decode("utf-8", "replace")) if name else ""),
+                0,
+                0,
+                0,
+            )
+        elif kind == b"table-row":
+            found = _ODS_ROWS_REPEATED.search(attrs)
+            repeat, col, row_col = int(found.group(1)) if found else 1, 0, 0
+            if empty:
+                row += repeat
+        else:  # a cell, covered or not
+            found = _ODS_COLUMNS_REPEATED.search(attrs)
+            width = int(found.group(1)) if found else 1
+            if not empty or b"office:value-type" in attrs:
+                row_col = col + width
+            col += width
+    _bound_area(sheet, last_row, last_col, limits)
+
+
+def _bound_area(sheet: str, last_row: int, last_col: int, limits: Limits) -> None:
+    if last_row > limits.max_rows:
+        raise Refused("sheet-too-many-rows", sheet=sheet, rows=f"{last_row:,}", limit=f"{limits.max_rows:,}")
+    if last_row * last_col > limits.max_rows * CELLS_PER_ROW:
+        corner = f"{xl_col_to_name(min(last_col, 16_384) - 1)}{last_row}"
+        raise Refused("sheet-too-large", sheet=sheet, corner=corner)
+
+
+def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
+    dimension = _DIMENSION.search(xml[:_PROLOG])
+    if dimension and dimension.group(1) and int(dimension.group(1)) > limits.max_rows:
+        found.too_long[sheet] = int(dimension.group(1))
+        return
+    # <dimension> is what the file says; the parser allocates what the cells reach. Bound the cells themselves.
+    last_row, last_col, current = 0, 0, 0
+    for tag in _ROW_TAG.finditer(xml):
+        number = _ROW_NUMBER.search(tag.group(1))
+        current = int(number.group(1)) if number else current + 1  # a row without a number follows the last
+        last_row = max(last_row, current)
+    for cell in _FILLED_CELL.finditer(xml):  # one at a time: a big sheet makes no list of its cells
+        if not cell.group(3):
+            last_row = max(last_row, int(cell.group(2)))
+            last_col = max(last_col, column_number(cell.group(1).upper()))
+    if last_row > limits.max_rows:
+        found.too_long[sheet] = last_row
+        return
+    if last_row * last_col > limits.max_rows * CELLS_PER_ROW:
+        found.too_wide[sheet] = f"{xl_col_to_name(last_col - 1)}{last_row}"
+        return
+    hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)]
+    if hidden:
+        found.hidden_rows[sheet] = hidden
+    cells = []
+    for match in _FORMULA.finditer(xml):  # linear: from each formula back to its cell's opening tag
+        start = xml.rfind(b"<c ", 0, match.start())
+        end = xml.find(b"</c>", match.start())
+        if start == -1 or end == -1:
+            continue
+        ref = _REF.search(xml, start, xml.find(b">", start))
+        if ref:
+            body = xml[match.start() : end]
+            cells.append((ref.group(1).decode(), b"<v>" in body and b"<v></v>" not in body))
+    if cells:
+        found.formulas[sheet] = cells

@@ -1,0 +1,440 @@
+"""Reading: find the submitted spreadsheets, open each once with python-calamine, recognise each sheet's
+template kind by its header labels and hand the raw rows on. Reading validates nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from thidua.core.plan import Plan
+from thidua.core.text import key
+from thidua.forms import template_fields
+from thidua.forms.cell_values import cell_text, is_blank
+from thidua.forms.headers import FoldedRows, HeaderMatch, best_possible, find_header
+from thidua.intake import guard
+from thidua.issues import Issue, Report, cell_ref
+from thidua.system.processes import worker_initializer
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
+_SKIPPED_SHEETS = frozenset(
+    key(n) for n in (template_fields.META_SHEET, template_fields.LISTS_SHEET, template_fields.HELP_SHEET)
+)
+_NOT_DATA = frozenset(key(n) for n in (template_fields.LISTS_SHEET, template_fields.HELP_SHEET))  # never parsed
+
+
+@dataclass
+class RawSheet:
+    """One recognised sheet of one submitted file: its kind, header and the non-blank rows below it."""
+
+    file: str  # path relative to the submissions folder, with forward slashes
+    sheet: str
+    kind: str
+    header: HeaderMatch
+    rows: list[tuple[int, list[Any]]]  # (0-based row index in the sheet, cells)
+    meta: dict[str, str] = field(default_factory=dict)
+    mtime: float = 0.0
+    date1904: bool = False
+
+
+def discover(folder: Path, report: Report) -> list[Path]:
+    """Every spreadsheet under `folder` (any depth, sorted); lock files and other files noted and skipped."""
+    found: list[Path] = []
+    for path in sorted(_walk(folder, report)):
+        rel = path.relative_to(folder).as_posix()
+        if path.name.startswith("~$") or path.name.startswith(".~lock"):
+            report.add("file-skipped-lock", file=rel)
+        elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
+            found.append(path)
+        elif not path.name.startswith("."):
+            report.add("file-skipped-type", file=rel, ext=path.suffix or "không có đuôi")
+    return found
+
+
+def _walk(folder: Path, report: Report | None = None) -> Iterator[Path]:
+    """Every file below `folder`, with a stack rather than recursion (folders nested thousands deep are walked);
+    links to folders and special files (pipes, devices: opening one could wait forever) noted and skipped."""
+
+    def note(code: str, path: Path, **params: Any) -> None:
+        if report is not None:
+            report.add(code, file=path.relative_to(folder).as_posix(), **params)
+
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError as exc:
+            if current == folder and not folder.exists():
+                return  # no submissions folder yet: nothing was submitted
+            note("folder-unreadable", current, reason=_os_reason(exc))
+            continue
+        below: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    if path.is_dir():
+                        note("folder-link-skipped", path)
+                    elif path.is_file() or not path.exists():
+                        yield path  # a link to a file is read; a broken one is reported as a file that vanished
+                    else:
+                        note("file-skipped-special", path)
+                elif entry.is_dir(follow_symlinks=False):
+                    if not entry.name.startswith("."):
+                        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+                            note("folder-named-like-file", path)
+                        below.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    yield path
+                else:
+                    note("file-skipped-special", path)
+            except OSError as exc:
+                note("folder-unreadable", path, reason=_os_reason(exc))
+        pending.extend(reversed(below))  # depth first, in name order, as os.walk went
+
+
+@dataclass
+class SheetData:
+    """One sheet as calamine read it: rows with absolute coordinates, merged ranges, visibility."""
+
+    rows: list[list[Any]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    visible: bool = True
+
+
+def load_sheets(
+    source: Path | bytes,
+    skip: frozenset[str] = frozenset(),
+    nrows: int | None = None,
+    skip_keys: frozenset[str] = frozenset(),
+) -> dict[str, SheetData]:
+    """Every sheet of a workbook (a path, or its bytes already read), except those named in `skip` or whose
+    name's key is in `skip_keys`; at most `nrows` rows each."""
+    try:
+        if isinstance(source, bytes):
+            workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
+        else:
+            workbook = calamine.CalamineWorkbook.from_path(str(source))
+    except calamine.CalamineError as exc:
+        raise ValueError(_reason(exc)) from exc
+    try:
+        visible = {m.name: m.visible == calamine.SheetVisibleEnum.Visible for m in workbook.sheets_metadata}
+        sheets: dict[str, SheetData] = {}
+        for name in workbook.sheet_names:
+            if name in skip or (skip_keys and key(name) in skip_keys):
+                continue
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=nrows)
+            sheets[name] = SheetData(rows, list(sheet.merged_cell_ranges or []), visible.get(name, True))
+        return sheets
+    except calamine.CalamineError as exc:
+        raise ValueError(_reason(exc)) from exc
+    finally:
+        workbook.close()
+
+
+def open_workbook_rows(source: Path | bytes) -> dict[str, list[list[Any]]]:
+    """All sheets of a workbook as rows of Python values, with absolute coordinates (row 0 is row 1)."""
+    return {name: sheet.rows for name, sheet in load_sheets(source).items()}
+
+
+def _fill_merged(sheet: SheetData) -> None:
+    """Give every cell of a merged range the value of its first cell, as the reader of the sheet sees it."""
+    for (r1, c1), (r2, c2) in sheet.merged:
+        if r1 >= len(sheet.rows) or c1 >= len(sheet.rows[r1]):
+            continue
+        value = sheet.rows[r1][c1]
+        for r in range(r1, min(r2, len(sheet.rows) - 1) + 1):
+            row = sheet.rows[r]
+            for c in range(c1, min(c2, len(row) - 1) + 1):
+                row[c] = value
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "tệp đã bị xóa hoặc chuyển đi trong lúc đang đọc"
+    if isinstance(exc, PermissionError):
+        return "không có quyền đọc tệp (có thể tệp đang mở ở máy khác)"
+    if isinstance(exc, IsADirectoryError):
+        return "đây là thư mục, không phải tệp"
+    return "lỗi đọc đĩa"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, calamine.PasswordError):
+        return "tệp được đặt mật khẩu; hãy gỡ mật khẩu rồi gửi lại"
+    if isinstance(exc, calamine.ZipError):
+        return "tệp bị hỏng hoặc không phải tệp Excel thật"
+    if isinstance(exc, calamine.XmlError):
+        return "nội dung tệp bị hỏng"
+    if "cell limit" in str(exc).lower():  # calamine's own bound on a sheet's extent (.ods, .xls)
+        return (
+            "trang tính có ô ở quá xa vùng số liệu nên không đọc được (đọc sẽ tốn quá nhiều bộ nhớ); hãy xóa các "
+            "dòng, cột thừa ở xa"
+        )
+    return "định dạng không đọc được"
+
+
+def _never_parsed(sheet: str) -> bool:
+    return key(sheet) in _NOT_DATA
+
+
+def read_meta(rows: list[list[Any]]) -> dict[str, str]:
+    """Key/value metadata written by `thidua templates` on the hidden _thidua sheet."""
+    return {cell_text(r[0]): cell_text(r[1]) for r in rows if len(r) >= 2 and not is_blank(r[0])}
+
+
+def recognise(rows: list[list[Any]], plan: Plan, hint: str | None = None) -> tuple[str, HeaderMatch] | None:
+    """The template kind and header of a sheet, judged by its header labels (the metadata only breaks ties)."""
+    best: tuple[tuple[int, int, int], str, HeaderMatch] | None = None
+    folded = FoldedRows(rows)
+    kinds = sorted(
+        (template_fields.REGISTRATION, template_fields.ACTIVITY, template_fields.VOTE), key=lambda k: k != hint
+    )  # hint first
+    for kind in kinds:
+        fields = template_fields.fields_of(kind, plan)
+        if best is not None and (*best_possible(fields), int(kind == hint)) <= best[0]:
+            continue  # even a perfect header of this kind would not win
+        header = find_header(rows, fields, template_fields.IDENTIFYING[kind], folded)
+        if header is None:
+            continue
+        score = (*header.score, int(kind == hint))
+        if best is None or score > best[0]:
+            best = (score, kind, header)
+    return (best[1], best[2]) if best else None
+
+
+@dataclass
+class Loaded:
+    """One submitted file as the guard and calamine left it: every data sheet, what the guard saw, its mtime."""
+
+    sheets: dict[str, SheetData]
+    seen: guard.Inspection
+    mtime: float
+
+
+def load_submission(
+    path: Path, rel: str, report: Report, limits: guard.Limits | None = None
+) -> tuple[Loaded | None, str]:
+    """Read one file once (its bytes, hashed for the history), guard it and parse its sheets; returns None when
+    it was refused or cannot be read (the issue says why), and its SHA-256. Needs no plan, so files can be
+    loaded while the plan is still being read."""
+    limits = limits or guard.Limits()
+    digest = ""
+    try:
+        stat = path.stat()
+        guard.check_size(stat.st_size, limits)  # before reading a byte
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        seen = guard.inspect(data, path.suffix.lower(), limits, _never_parsed)
+        sheets = load_sheets(data, seen.unread, limits.max_rows + 1, _NOT_DATA)
+    except guard.Refused as refused:
+        report.add(refused.code, file=rel, **refused.params)
+        return None, digest
+    except ValueError as exc:
+        report.add("file-unreadable", file=rel, reason=str(exc))
+        return None, digest
+    except OSError as exc:
+        report.add("file-unreadable", file=rel, reason=_os_reason(exc))
+        return None, digest
+    return Loaded(sheets, seen, stat.st_mtime), digest
+
+
+def recognise_sheets(
+    loaded: Loaded, rel: str, plan: Plan, report: Report, limits: guard.Limits | None = None
+) -> list[RawSheet]:
+    """The sheets of a loaded file that match a template of `plan`, with the issues of how they are built."""
+    limits = limits or guard.Limits()
+    seen, sheets = loaded.seen, loaded.sheets
+    if seen.macros:
+        report.add("file-macro", file=rel)
+    for name, declared in seen.too_long.items():
+        report.add("sheet-too-many-rows", file=rel, sheet=name, rows=f"{declared:,}", limit=f"{limits.max_rows:,}")
+    for name, corner in seen.too_wide.items():
+        report.add("sheet-too-large", file=rel, sheet=name, corner=corner)
+    meta: dict[str, str] = {}
+    for name, sheet in sheets.items():
+        if key(name) == key(template_fields.META_SHEET):
+            meta = read_meta(sheet.rows)
+    found: list[RawSheet] = []
+    for name, sheet in sheets.items():
+        if key(name) in _SKIPPED_SHEETS:
+            continue
+        if len(sheet.rows) > limits.max_rows:
+            report.add(
+                "sheet-too-many-rows", file=rel, sheet=name, rows=f"> {limits.max_rows:,}", limit=f"{limits.max_rows:,}"
+            )
+            continue
+        recognised = recognise(sheet.rows, plan, meta.get("kind"))
+        if recognised is None:
+            continue
+        kind, header = recognised
+        _note_sheet(rel, name, sheet, header.row, seen, report)
+        rows = sheet.rows
+        stt_col = header.columns.get("stt")
+        body = [
+            (index, row)
+            for index, row in enumerate(rows)
+            if index > header.row and any(not is_blank(v) for c, v in enumerate(row) if c != stt_col)
+        ]
+        found.append(RawSheet(rel, name, kind, header, body, meta, loaded.mtime, seen.date1904))
+    if not found:
+        report.add("file-not-template", file=rel)
+    return found
+
+
+def _note_sheet(rel: str, name: str, sheet: SheetData, header_row: int, seen: guard.Inspection, report: Report) -> None:
+    """Issues about how a recognised sheet is built: hidden, merged cells over data, hidden rows, formulas."""
+    if not sheet.visible:
+        report.add("sheet-hidden", file=rel, sheet=name)
+    over_data = [m for m in sheet.merged if m[1][0] > header_row]
+    if over_data:
+        _fill_merged(sheet)
+        shown = ", ".join(f"{cell_ref(*a)}:{cell_ref(*b)}" for a, b in over_data[:5])
+        report.add("cells-merged", file=rel, sheet=name, cell=cell_ref(*over_data[0][0]), ranges=shown)
+    hidden = [r for r in seen.hidden_rows.get(name, []) if r - 1 > header_row]
+    if hidden:
+        shown = ", ".join(map(str, hidden[:10])) + ("…" if len(hidden) > 10 else "")
+        report.add("rows-hidden", file=rel, sheet=name, cell=f"{hidden[0]}:{hidden[0]}", rows=shown)
+    formulas = seen.formulas.get(name, [])
+    for cell, has_value in formulas:
+        if not has_value:
+            report.add("formula-uncalculated", file=rel, sheet=name, cell=cell)
+    computed = sum(has_value for _cell, has_value in formulas)
+    if computed:
+        report.add("formula-cached", file=rel, sheet=name, count=computed)
+
+
+def read_all(
+    folder: Path,
+    plan: Plan,
+    report: Report,
+    progress: Callable[[int, int], None] | None = None,
+    limits: guard.Limits | None = None,
+) -> tuple[list[RawSheet], dict[str, str]]:
+    """Read every submission under `folder`: the recognised sheets, and each file read with its SHA-256.
+    `progress(done, total)` is called after each file."""
+    with Reading(folder, limits) as reading:
+        return reading.finish(plan, report, progress)
+
+
+PARALLEL_FROM = 48  # files; below this a process pool costs more than it saves
+_UNKNOWN_DAMAGE = "tệp bị hỏng theo cách thidua chưa nhận ra"
+_WORKER_LIMITS: guard.Limits | None = None
+Job = tuple[Path, str]
+Done = tuple[str, "Loaded | None", str, list[Issue]]
+
+
+class Reading:
+    """Submissions being read: started at once (on every core when there are many files, each file opened
+    exactly once), while the caller reads the plan; `finish(plan, …)` recognises the sheets in file order.
+
+    Use as a context manager: leaving it stops the workers, whatever happened in between."""
+
+    def __init__(self, folder: Path, limits: guard.Limits | None = None) -> None:
+        self._report = Report()  # discovery issues, added to the batch's report by finish()
+        self._limits = limits
+        paths = discover(folder, self._report)
+        self._jobs: list[Job] = [(path, path.relative_to(folder).as_posix()) for path in paths]
+        self._pool: Any = None
+        self._results: Iterator[Done]
+        workers = min(os.cpu_count() or 1, 8)
+        if len(self._jobs) < PARALLEL_FROM or workers < 2:
+            _init_worker(limits)
+            self._results = map(_load_one, self._jobs)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()  # fork where there is one: the workers' parent is us
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=worker_initializer, initargs=(_init_worker, os.getpid(), limits)
+        )
+        chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
+        self._results = self._pool.map(_load_one, self._jobs, chunksize=chunk)
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # Stopped or failed: what the workers read is not wanted any more, and waiting on a pool that a Ctrl+C
+        # may have caught mid-call can hang. End the workers, then the pool (Python 3.14 has a method for it).
+        workers = list(getattr(self._pool, "_processes", {}).values())
+        for worker in workers:
+            worker.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.join(timeout=10)
+
+    def finish(
+        self,
+        plan: Plan,
+        report: Report,
+        progress: Callable[[int, int], None] | None = None,
+        each: Callable[[list[RawSheet]], object] | None = None,
+    ) -> tuple[list[RawSheet], dict[str, str]]:
+        """Every file's recognised sheets, in file order, and each file's SHA-256. `each(sheets)` is called
+        with one file's sheets as soon as it is read (the next stages run while the workers go on reading)."""
+        report.extend(self._report)
+        sheets: list[RawSheet] = []
+        files: dict[str, str] = {}
+        for done, (rel, loaded, digest, issues) in enumerate(self._results, start=1):
+            files[rel] = digest
+            report.extend(issues)
+            if loaded is not None:
+                found = _recognise_guarded(loaded, rel, plan, report, self._limits)
+                sheets.extend(found)
+                if each is not None and found:
+                    each(found)
+            if progress is not None:
+                progress(done, len(self._jobs))
+        return sheets, files
+
+
+def _init_worker(limits: guard.Limits | None) -> None:
+    global _WORKER_LIMITS
+    _WORKER_LIMITS = limits
+
+
+def _load_one(job: Job) -> Done:
+    path, rel = job
+    local = Report()
+    try:
+        loaded, digest = load_submission(path, rel, local, _WORKER_LIMITS)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a parser failure nobody foresaw stops this file only
+        local = Report()
+        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)
+        return rel, None, "", list(local)
+    return rel, loaded, digest, list(local)
+
+
+def _recognise_guarded(
+    loaded: Loaded, rel: str, plan: Plan, report: Report, limits: guard.Limits | None
+) -> list[RawSheet]:
+    local = Report()
+    try:
+        found = recognise_sheets(loaded, rel, plan, local, limits)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # as in _load_one: the file is reported, the batch goes on
+        local = Report()
+        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)
+        found = []
+    report.extend(local)
+    return found

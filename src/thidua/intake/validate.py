@@ -1,0 +1,358 @@
+"""Validation: raw rows → typed records (registrations, activity results, votes) put into a `RecordSink`, every
+problem an issue with its file, sheet and cell. Rows with errors are left out and their persons remembered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from thidua.core import vocabulary
+from thidua.core.calendar import parse_school_year
+from thidua.core.plan import Person, Plan
+from thidua.core.text import clean, fold, key
+from thidua.forms import template_fields
+from thidua.forms.cell_values import cell_text, is_blank, parse_date, parse_int
+from thidua.intake.collector import Place, RecordSink
+from thidua.intake.read import RawSheet
+from thidua.issues import Issue, Report, Severity, cell_ref
+
+FORMULA_STARTS = ("=", "+", "@")
+
+
+class Roster:
+    """Finds roster members by name key, and birth date when names collide."""
+
+    def __init__(self, people: tuple[Person, ...]) -> None:
+        self.by_key: dict[str, list[Person]] = {}
+        self.position: dict[int, int] = {}  # id(person) → roster key (position in the plan's roster)
+        for i, p in enumerate(people):
+            self.by_key.setdefault(p.key, []).append(p)
+            self.position[id(p)] = i
+        self._folded = {fold(p.name): p.name for p in people}
+
+    def suggestions(self, name: str) -> str:
+        close = difflib.get_close_matches(fold(name), list(self._folded), n=3, cutoff=0.6)
+        if close:
+            names = ", ".join(f"“{self._folded[c]}”" for c in close)
+            return f"Có phải là {names}? Hãy sửa lại họ tên cho đúng danh sách."
+        return "Hãy kiểm tra chính tả, hoặc đề nghị Ban thi đua bổ sung người này vào danh sách CBGVNV."
+
+
+class _Row:
+    """One data row being validated: reads cells by field key and records issues at their cells."""
+
+    def __init__(
+        self,
+        sheet: RawSheet,
+        index: int,
+        cells: list[Any],
+        report: Report,
+        labels: dict[str, str],
+        plan: Plan,
+        layout: int,
+    ):
+        self.sheet, self.index, self.cells, self.report, self.labels = sheet, index, cells, report, labels
+        self.year = (plan.school_year.start, plan.school_year.end)
+        self.errors = 0
+        self.person: Person | None = None
+        self.key = -1  # the person's roster key once identified
+        self.layout = layout
+
+    def at(self, field_key: str) -> tuple[int, int | None]:
+        return self.index, self.sheet.header.columns.get(field_key)
+
+    @property
+    def place(self) -> Place:
+        return Place(self.sheet.file, self.sheet.sheet, self.index, self.layout)
+
+    def raw(self, field_key: str) -> Any:
+        col = self.sheet.header.columns.get(field_key)
+        return self.cells[col] if col is not None and col < len(self.cells) else None
+
+    def add(self, code: str, field_key: str, value: Any = "", **params: Any) -> Issue:
+        issue = self.report.add(
+            code,
+            file=self.sheet.file,
+            sheet=self.sheet.sheet,
+            at=self.at(field_key),
+            value=cell_text(value),
+            person=self.person.label if self.person else "",
+            team=self.person.team if self.person else "",
+            **params,
+        )
+        if issue.severity is Severity.ERROR:
+            self.errors += 1
+        return issue
+
+    def text(self, field_key: str) -> str:
+        value = self.raw(field_key)
+        shown = cell_text(value)
+        if shown.startswith(FORMULA_STARTS) and len(shown) > 1 and not shown[1:].strip().isdigit():
+            self.add("text-formula-like", field_key, shown, start=shown[0])
+        return shown
+
+    def required(self, field_key: str, hint: str) -> bool:
+        if is_blank(self.raw(field_key)):
+            self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
+            return False
+        return True
+
+    def choice(self, field_key: str, voc: vocabulary.Vocabulary, hint: str = "") -> str | None:
+        value = self.raw(field_key)
+        if is_blank(value):
+            if hint:
+                self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
+            return None
+        found = voc.match(value)
+        if found is None:
+            self.add(
+                "choice-invalid",
+                field_key,
+                value,
+                column=self.labels[field_key],
+                choices=", ".join(c for c in voc.choices if c),
+            )
+        return found
+
+    def whole(self, field_key: str) -> int | None:
+        """A whole number (0 or more), None when blank; anything else is an error at the cell."""
+        value = self.raw(field_key)
+        try:
+            return parse_int(value)
+        except ValueError:
+            self.add("number-invalid", field_key, value, column=self.labels[field_key])
+            return None
+
+    def date(self, field_key: str, hint: str = "", in_year: bool = True) -> dt.date | None:
+        value = self.raw(field_key)
+        if is_blank(value):
+            if hint:
+                self.add("required-missing", field_key, column=self.labels[field_key], hint=hint)
+            return None
+        try:
+            found = parse_date(value, self.sheet.date1904)
+        except ValueError:
+            self.add("date-invalid", field_key, value, column=self.labels[field_key])
+            return None
+        if found is not None and in_year:
+            self._check_year(field_key, found)
+        return found
+
+    def _check_year(self, field_key: str, found: dt.date) -> None:
+        start, end = self.year
+        if start <= found <= end:
+            return
+        swap = ""
+        if found.day <= 12 and found.day != found.month:
+            swapped = dt.date(found.year, found.day, found.month)
+            if start <= swapped <= end:
+                swap = (
+                    f" Có thể Excel kiểu Mỹ đã đảo ngày và tháng: nếu đúng là {swapped:%d/%m/%Y}, "
+                    "hãy nhập lại theo dạng ngày/tháng/năm."
+                )
+        self.add(
+            "date-outside-year",
+            field_key,
+            f"{found:%d/%m/%Y}",
+            column=self.labels[field_key],
+            start=f"{start:%d/%m/%Y}",
+            end=f"{end:%d/%m/%Y}",
+            swap=swap,
+        )
+
+
+def _identify(row: _Row, roster: Roster) -> Person | None:
+    name_hint = "họ và tên đầy đủ, đúng như danh sách CBGVNV"
+    if not row.required("name", name_hint):
+        return None
+    name = clean(row.raw("name"))
+    birth = row.date("birth_date", in_year=False)
+    candidates = roster.by_key.get(key(name), [])
+    if not candidates:
+        row.add("person-unknown", "name", name, suggestion=roster.suggestions(name))
+        return None
+    if len(candidates) == 1:
+        person = candidates[0]
+        if birth and person.birth_date and birth != person.birth_date:
+            row.person = person
+            row.add(
+                "person-birthdate-mismatch",
+                "birth_date",
+                birth,
+                seen=f"{birth:%d/%m/%Y}",
+                expected=f"{person.birth_date:%d/%m/%Y}",
+                name=person.name,
+            )
+        return person
+    same_birth = [p for p in candidates if birth and p.birth_date == birth]
+    if len(same_birth) == 1:
+        return same_birth[0]
+    row.add("person-ambiguous", "birth_date" if birth else "name", name, count=len(candidates))
+    return None
+
+
+def _other_year(written: str, plan: Plan) -> bool:
+    """Whether a template's school-year metadata names another year than the plan's."""
+    year = parse_school_year(written)
+    return year != plan.school_year if year is not None else fold(written) != fold(plan.school.school_year)
+
+
+def _check_sheet(sheet: RawSheet, plan: Plan, report: Report) -> bool:
+    """Sheet-level checks: metadata, renamed headers, required columns. False when the sheet cannot be used."""
+    meta = sheet.meta
+    file, name = sheet.file, sheet.sheet
+    if meta.get("school") and key(meta["school"]) != key(plan.school.name):
+        report.add("template-other-school", file=file, sheet=name, seen=meta["school"], expected=plan.school.name)
+    if meta.get("school_year") and _other_year(meta["school_year"], plan):
+        report.add(
+            "template-other-year", file=file, sheet=name, seen=meta["school_year"], expected=plan.school_year.label
+        )
+        return False  # last year's file dropped in by mistake: none of its rows count
+    if meta.get("kind") and meta["kind"] != sheet.kind and meta["kind"] in template_fields.KIND_TITLES:
+        report.add(
+            "template-kind-mismatch",
+            file=file,
+            sheet=name,
+            seen=template_fields.KIND_TITLES[meta["kind"]],
+            expected=template_fields.KIND_TITLES[sheet.kind],
+        )
+    for seen, expected, col in sheet.header.renamed:
+        report.add(
+            "header-renamed", file=file, sheet=name, cell=cell_ref(sheet.header.row, col), seen=seen, expected=expected
+        )
+    usable = True
+    for f in template_fields.fields_of(sheet.kind, plan):
+        if f.required and f.key not in sheet.header.columns:
+            report.add(
+                "sheet-missing-column", file=file, sheet=name, cell=cell_ref(sheet.header.row, 0), column=f.label
+            )
+            usable = False
+    if usable and not sheet.rows:
+        report.add("file-empty", file=file, sheet=name)
+    return usable
+
+
+class Validator:
+    """Sheets turned into records one at a time, as their files are read; `sink` holds all of them."""
+
+    def __init__(self, plan: Plan, report: Report) -> None:
+        self._plan, self._report = plan, report
+        self._roster = Roster(plan.roster)
+        self.sink = RecordSink(plan)
+        self._handlers: dict[str, Callable[[_Row, Plan, RecordSink], None]] = {
+            template_fields.REGISTRATION: _registration,
+            template_fields.ACTIVITY: _activity,
+            template_fields.VOTE: _vote,
+        }
+
+    def add(self, sheet: RawSheet) -> None:
+        plan, report, out = self._plan, self._report, self.sink
+        out.mtimes[sheet.file] = sheet.mtime
+        if not _check_sheet(sheet, plan, report):
+            return
+        labels = {f.key: f.label for f in template_fields.fields_of(sheet.kind, plan)}
+        handler = self._handlers[sheet.kind]
+        layout = out.layout(sheet.header.columns)
+        for index, cells in sheet.rows:
+            row = _Row(sheet, index, cells, report, labels, plan, layout)
+            row.person = _identify(row, self._roster)
+            if row.person is not None:
+                row.key = self._roster.position[id(row.person)]
+                if sheet.kind == template_fields.REGISTRATION:
+                    out.submitted.add(row.key)
+            handler(row, plan, out)
+            if row.errors and row.person is not None:
+                out.with_errors.add(row.key)
+
+
+def _registration(row: _Row, plan: Plan, out: RecordSink) -> None:
+    title = row.choice(
+        "title",
+        vocabulary.TITLE_REGISTERED,
+        "danh hiệu đăng ký (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không đăng ký)",
+    )
+    reward = row.text("reward_form")
+    initiative = row.text("initiative")
+    level = row.choice(
+        "initiative_level",
+        vocabulary.LEVEL_INITIATIVE,
+        "cấp sáng kiến (Trường, Xã, Huyện hoặc Tỉnh)" if initiative else "",
+    )
+    teaching_aid = row.text("teaching_aid")
+    activities: list[str] = []
+    for name in plan.activity_columns:
+        field_key = f"activity:{name}"
+        mark = vocabulary.read_mark(row.raw(field_key))
+        if mark is None:
+            row.add("mark-invalid", field_key, row.raw(field_key), column=name)
+        elif mark:
+            activities.append(name)
+    date = row.date("date")
+    note = row.text("note")
+    if row.errors or row.person is None or title is None:
+        return
+    out.registration(
+        row.key,
+        title,
+        reward_form=reward,
+        initiative=initiative,
+        initiative_level=level,
+        teaching_aid=teaching_aid,
+        activities=activities,
+        date=date,
+        note=note,
+        place=row.place,
+    )
+
+
+def _activity(row: _Row, plan: Plan, out: RecordSink) -> None:
+    activity = row.choice("activity", plan.activity_vocabulary, "loại hoạt động (ví dụ Sáng kiến kinh nghiệm)")
+    product = row.text("product")
+    needs_level = activity in (vocabulary.SKKN, vocabulary.DDDH)
+    level = row.choice("level", vocabulary.LEVEL, "cấp (Trường, Xã, Huyện, Tỉnh hoặc Bộ)" if needs_level else "")
+    result = row.choice("result", vocabulary.RESULT, "kết quả (ví dụ Được công nhận, Đã thực hiện)")
+    date = row.date("date", "ngày đạt kết quả, dạng ngày/tháng/năm")
+    decision, note = row.text("decision"), row.text("note")
+    if row.errors or row.person is None or activity is None or result is None or date is None:
+        return
+    out.result(
+        row.key,
+        activity,
+        result,
+        date,
+        product=product,
+        level=level,
+        decision=decision,
+        note=note,
+        place=row.place,
+    )
+
+
+def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
+    del plan
+    rating = row.choice("rating", vocabulary.RATING) or ""
+    discipline = row.choice("discipline", vocabulary.DISCIPLINE) or "Không"
+    title = row.choice(
+        "title", vocabulary.TITLE_VOTED, "danh hiệu đạt (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không)"
+    )
+    decision, date, note = row.text("decision"), row.date("date"), row.text("note")
+    reward, votes_for, votes_total = row.text("reward"), row.whole("votes_for"), row.whole("votes_total")
+    if votes_for is not None and votes_total is not None and votes_for > votes_total:
+        row.add("votes-over-total", "votes_for", votes_for, total=votes_total)
+    if row.errors or row.person is None or title is None:
+        return
+    out.vote(
+        row.key,
+        title,
+        rating=rating,
+        discipline=discipline,
+        decision=decision,
+        date=date,
+        note=note,
+        reward=reward,
+        votes_for=votes_for,
+        votes_total=votes_total,
+        place=row.place,
+    )

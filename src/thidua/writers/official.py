@@ -1,0 +1,187 @@
+"""The layout of an official document on a sheet (Nghị định 30/2020/NĐ-CP, Phụ lục I): the managing body and
+the school beside the Quốc hiệu and tiêu ngữ with their short rule lines, "Số: …/BC-<Ký hiệu>", place and date, the
+title, "Kính gửi", then after the table the preparer and signatory blocks and "Nơi nhận". Every sheet the receiving
+office reads (the submission workbook, the round reviews, the nomination list) is laid out by these functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from thidua.counting.measure import MonthResult
+from thidua.writers.common import (
+    PLACED_PX_PER_UNIT,
+    PRINTED_PX_PER_UNIT,
+    Styles,
+    Worksheet,
+    keep_end_together,
+    page_setup,
+    printed_px,
+    upper,
+    write_header,
+)
+from thidua.writers.common import merge_text as _merge
+
+NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
+PREPARER = "NGƯỜI LẬP BIỂU"
+PREPARER_HINT = "(Ký, ghi rõ họ tên)"
+SIGNATORY_HINT = "(Ký tên, đóng dấu)"
+TOTAL = "Tổng cộng"
+MARK = "x"
+HEADER_ROW = 8  # rows 0–7: managing body / Quốc hiệu, rule lines, Số and date line, title, Kính gửi
+SIGNING_SPACE = 4  # empty rows left for the signature and stamp
+BLOCK_WIDTH = 46  # about the width of "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in 12 pt bold
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """Where the top and signature blocks go on one sheet."""
+
+    ws: Worksheet
+    styles: Styles
+    last_col: int
+    left_end: int  # the parent body / preparer block spans columns 0..left_end
+    right_start: int  # the Quốc hiệu / signatory block spans right_start..last_col
+    widths: tuple[float, ...]
+
+
+def results_date(result: MonthResult, today: dt.date | None = None) -> dt.date:
+    """The day the month's results are reported: its last day, or the day of the run while the month is not over
+    (the one date that depends on the day of the run)."""
+    today = today or dt.date.today()
+    return min(result.month_end, today) if today >= result.month_end.replace(day=1) else result.month_end
+
+
+def date_line(place: str, day: dt.date) -> str:
+    """'Măng Đen, ngày 04 tháng 10 năm 2021'."""
+    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def new_sheet(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, float]]) -> Sheet:
+    widths = [w for _, w in columns]
+    left_end, span = 0, widths[0]
+    while span < BLOCK_WIDTH and left_end < len(widths) - 1:
+        left_end += 1
+        span += widths[left_end]
+    right_start, span = len(widths) - 1, widths[-1]
+    while span < BLOCK_WIDTH and right_start > 0:
+        right_start -= 1
+        span += widths[right_start]
+    if left_end >= right_start:  # a narrow table: split it in the middle
+        left_end, right_start = (len(widths) - 1) // 2, (len(widths) - 1) // 2 + 1
+    write_header(ws, HEADER_ROW, columns, styles.header)
+    ws.set_row(HEADER_ROW, 48)
+    return Sheet(ws, styles, len(widths) - 1, left_end, right_start, tuple(widths))
+
+
+def top(sheet: Sheet, result: MonthResult, title: str, subtitle: str = "", day: dt.date | None = None) -> None:
+    """Nghị định 30/2020/NĐ-CP, Phụ lục I: managing body and school (left) with a short rule line under the
+    school's name, Quốc hiệu and tiêu ngữ (right) with its rule line, the document's number and the place and
+    date, the title, Kính gửi."""
+    ws, st, school = sheet.ws, sheet.styles, result.plan.school
+    left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
+    _merge(ws, 0, *left, upper(school.parent_body), st(align="center"))
+    _merge(ws, 1, *left, upper(school.name), st(bold=True, align="center"))
+    _merge(ws, 0, *right, NATIONAL_TITLE, st(bold=True, align="center"))
+    _merge(ws, 1, *right, NATIONAL_MOTTO, st(bold=True, font_size=13, align="center"))
+    ws.set_row(2, 4)  # the rule lines' row
+    name_px = text_px(upper(school.name), 12, bold=True)
+    _rule_line(ws, 2, sheet.widths, *left, name_px * 0.42)  # 1/3 to 1/2 of the name above it
+    _rule_line(ws, 2, sheet.widths, *right, text_px(NATIONAL_MOTTO, 13, bold=True))  # as long as the tiêu ngữ
+    _merge(ws, 3, *left, document_number(school.symbol), st(align="center"))
+    dated = date_line(school.place, day or result.month_end)
+    _merge(ws, 3, *right, dated, st(italic=True, font_size=13, align="center"))
+    _merge(ws, 4, 0, sheet.last_col, title, st(bold=True, font_size=14, align="center"))
+    if subtitle:
+        _merge(ws, 5, 0, sheet.last_col, subtitle, st(bold=True, align="center"))
+    if school.recipient:
+        _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
+
+
+PRINT_STRETCH = PRINTED_PX_PER_UNIT / PLACED_PX_PER_UNIT  # LibreOffice stretches a drawing with its columns
+
+
+def text_px(text: str, size: float, bold: bool = False) -> float:
+    """About how wide `text` prints in Times New Roman (px at 96 dpi): capitals wider than small letters
+    (measured: bold capitals 0.75 em, mixed text 0.53 em)."""
+    em = size * 96 / 72
+    widths = {" ": 0.28}
+    total = sum(widths.get(ch, 0.75 if ch.isupper() else 0.5) for ch in text)
+    return total * em * (1.04 if bold else 1.0)
+
+
+def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, last: int, length: float) -> None:
+    """A short rule line about `length` px long as printed, centred under the block first..last (Nghị định
+    30/2020/NĐ-CP, Phụ lục I: the line under the issuing body's name and the one under the tiêu ngữ), drawn as a
+    line-only text box. A drawing is anchored to a column plus an offset in px: the columns stretch when printed,
+    the offsets do not, so each end is anchored in the column it falls in as printed."""
+    cols = range(first, last + 1)
+    printed = [printed_px(widths[col]) for col in cols]
+    placed = [widths[col] * PLACED_PX_PER_UNIT + 5 for col in cols]
+    centre = sum(printed) / 2
+
+    def anchor(x: float) -> tuple[int, float]:  # (column index in the block, offset within it, in px)
+        index, start = 0, 0.0
+        while index < len(printed) - 1 and start + printed[index] <= x:
+            start += printed[index]
+            index += 1
+        return index, min(x - start, placed[index] - 1)
+
+    (a, a_off), (b, b_off) = anchor(centre - length / 2), anchor(centre + length / 2)
+    col = first + a
+    offset = a_off
+    size = sum(placed[a:b]) + b_off - a_off
+    ws.insert_textbox(
+        row,
+        col,
+        "",
+        {
+            "x_offset": round(offset),
+            "y_offset": 1,
+            "width": round(size),
+            "height": 1,
+            "line": {"color": "black", "width": 0.75},
+            "fill": {"none": True},
+            "object_position": 3,
+            "description": "Đường kẻ",
+        },
+    )
+
+
+def signatures(sheet: Sheet, result: MonthResult, first_row: int) -> int:
+    """NGƯỜI LẬP BIỂU (left) and the signatory (right), then Nơi nhận; returns the last row written."""
+    ws, st, school = sheet.ws, sheet.styles, result.plan.school
+    left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
+    bold, hint = st(bold=True, align="center"), st(italic=True, align="center")
+    _merge(ws, first_row, *left, PREPARER, bold)
+    _merge(ws, first_row + 1, *left, PREPARER_HINT, hint)
+    _merge(ws, first_row, *right, upper(school.signatory_title), bold)
+    _merge(ws, first_row + 1, *right, SIGNATORY_HINT, hint)
+    names = first_row + 2 + SIGNING_SPACE
+    _merge(ws, names, *left, school.preparer_name, bold)
+    _merge(ws, names, *right, school.signatory_name, bold)
+    recipients = names + 2
+    _merge(ws, recipients, *left, "Nơi nhận:", st(bold=True, italic=True, font_size=11))
+    lines = copies_lines(school.copies or (f"{school.recipient or school.parent_body} (báo cáo)", "Lưu: VT"))
+    for offset, line in enumerate(lines, start=1):
+        _merge(ws, recipients + offset, *left, line, st(font_size=10))
+    return recipients + len(lines)
+
+
+def document_number(symbol: str) -> str:
+    """'Số:      /BC-THMĐ': the number is left for the clerk to write (Nghị định 30/2020/NĐ-CP, Phụ lục I)."""
+    return f"Số:        /BC-{symbol}" if symbol else "Số:        /BC"
+
+
+def copies_lines(copies: Sequence[str]) -> list[str]:
+    """Nơi nhận as the decree writes it: '- …;' for each recipient, the last ending with '.'."""
+    return [f"- {line}{'.' if i == len(copies) - 1 else ';'}" for i, line in enumerate(copies)]
+
+
+def finish(sheet: Sheet, result: MonthResult, total_row: int) -> None:
+    last = signatures(sheet, result, total_row + 2)
+    sheet.ws.freeze_panes(HEADER_ROW + 1, 0)
+    page_setup(sheet.ws, HEADER_ROW, last, sheet.last_col, landscape=True)
+    keep_end_together(sheet.ws, HEADER_ROW, total_row, last, sheet.last_col, landscape=True)
