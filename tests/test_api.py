@@ -73,7 +73,12 @@ def test_record_frames_carry_provenance_and_persons_cover_the_roster(demo_ws: Wo
     assert month.teams["members"].sum() == len(plan.roster)
     # rounds in long form: one row per round and target, the round's figures never above the year's
     rounds = month.rounds
-    assert list(rounds.columns) == ["round", "name", "start", "end", "state", "code", "achieved"]
+    assert list(rounds.columns) == [
+        "round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"
+    ]  # fmt: skip
+    # May 2022 holds the last round's end: its review is the year's, and no other round ends in May
+    ending = rounds.drop_duplicates("round").set_index("round")
+    assert list(ending["review"]) == ["", "Tổng kết năm học"] and list(ending["ends_in_month"]) == [False, True]
     assert len(rounds) == len(plan.rounds) * len(plan.targets)
     year = month.targets.set_index("code")["achieved"]
     assert (rounds["achieved"] <= rounds["code"].map(year)).all()

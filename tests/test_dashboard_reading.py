@@ -14,6 +14,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from thidua.counting.judgements import elapsed_share, pace_of
 from thidua.counting.measure import MonthResult, attach_history
 from thidua.issues import title_of
 from thidua.pipeline import batch
@@ -30,8 +31,6 @@ from thidua.writers.dashboard import (
     SHEET_RULES,
     SHEET_TEAMS,
     chart_label,
-    elapsed_share,
-    pace_of,
     team_order,
     write_dashboard,
 )
@@ -114,7 +113,7 @@ def test_overview_chart_categories_are_the_target_names(october: tuple[MonthResu
 def test_trend_chart_series_are_the_target_names(demo_template_ws: Workspace, tmp_path: Path) -> None:
     result = batch.compute(demo_template_ws, "2022-05")
     codes = list(result.targets["code"])
-    attach_history(result, {"2021-12": {code: (1, 0) for code in codes}})  # as the batch does, from the database
+    result = attach_history(result, {"2021-12": {code: (1, 0) for code in codes}})  # as measure does from the history
     path = tmp_path / "d.xlsx"
     write_dashboard(result, path)
     wb = openpyxl.load_workbook(path)

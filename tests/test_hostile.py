@@ -254,7 +254,7 @@ def assert_named(rows: Sequence[Row], names: Iterable[str]) -> None:
         mine = [r for r in rows if r.file == f"{HOSTILE}/{name}"]
         assert EXPECTED[name] <= {r.code for r in mine}, (name, [(r.code, r.message) for r in mine])
         for r in mine:
-            severity, title, _template = CATALOG[r.code]
+            severity, title = CATALOG[r.code].severity, CATALOG[r.code].title
             assert (r.severity, r.title) == (severity.value, title), r
             assert VIETNAMESE.search(r.message) and "Traceback" not in r.message, r
 
@@ -546,7 +546,7 @@ def test_an_entity_bomb_behind_a_long_comment_is_still_refused_safely(demo_ws: W
     result = compute(demo_ws, MONTH)
     assert time.perf_counter() - started < 10
     codes = {i.code for i in result.issues if i.file == path.name}
-    assert codes & {"file-xml-entity", "file-unreadable"} and all(CATALOG[c][0] is Severity.ERROR for c in codes)
+    assert codes & {"file-xml-entity", "file-unreadable"} and all(CATALOG[c].severity is Severity.ERROR for c in codes)
 
 
 def test_an_entity_bomb_behind_a_long_comment_gets_the_entity_issue(demo_ws: Workspace) -> None:

@@ -136,7 +136,6 @@ def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:
         "plan (read_plan)",
         "read + repair + validate",
         "merge + measure + rules",
-        "history look-up (target_history)",
         "write (write_month)",
         "history (record_month)",
     ]

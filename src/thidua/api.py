@@ -21,17 +21,37 @@ from thidua.pipeline.batch import compute
 from thidua.workspace.folder import open_workspace
 from thidua.writers.summary_json import TARGET_KEYS
 
-ISSUE_COLUMNS = ["code", "severity", "file", "sheet", "cell", "value", "message", "person", "team", "row", "col"]
+ISSUE_COLUMNS = [
+    "code",
+    "severity",
+    "file",
+    "sheet",
+    "cell",
+    "value",
+    "message",
+    "person",
+    "team",
+    "row",
+    "col",
+    "topic",
+    "person_key",
+    "params",
+]
 
 
 @dataclass(frozen=True)
 class Month:
     """A month's result as frames. `targets` carries summary.json's figures (ratios as floats, NaN where
-    summary.json has null) and more columns after them; `persons` one row per roster member, with what their own
-    records register and achieve for each target ("registered:<code>", "achieved:<code>"); `teams` one row per
-    team; `rounds` what was achieved within each round, one row per round and target; `registrations`,
-    `results` and `votes` one row per accepted record with its file, sheet and row, in roster order (the newest
-    registration and vote per person, rows dated after the month left out); `issues` one row per issue."""
+    summary.json has null) and more columns after them, `pace` among them (the dashboard's colours: on-pace,
+    behind, far-behind, not-due); `persons` one row per roster member, with what their own records register and
+    achieve for each target ("registered:<code>", "achieved:<code>"); `teams` one row per team; `rounds` one row
+    per round and target: the round's state, whether the month holds its review (`ends_in_month`, `review`)
+    and what was achieved within it, counted as of its last day or the month's end; `registrations`, `results`
+    and `votes` one row per accepted record with its file, sheet and row, in roster order (the newest
+    registration and vote per person, rows dated after the month left out); `nominations` one row per nominee and
+    title or form of reward (what the nomination list prints: rating, discipline, qualifying works, ballot,
+    `eligible` and `reasons`); `issues` one row per issue, with its `topic`, the roster key of the person it
+    concerns (`person_key`) and its parameters as data (`params`, a dict)."""
 
     school: str
     school_year: str
@@ -41,6 +61,7 @@ class Month:
     persons: pd.DataFrame
     teams: pd.DataFrame
     rounds: pd.DataFrame
+    nominations: pd.DataFrame
     registrations: pd.DataFrame
     results: pd.DataFrame
     votes: pd.DataFrame
@@ -61,6 +82,7 @@ def month(workspace: str | Path, month: str) -> Month:
         result.persons.join(result.person_targets()),
         result.teams.copy(),
         _rounds(result),
+        result.nominations.copy(),
         _records(result, result.records.registrations),
         _records(result, result.records.results),
         _records(result, result.records.votes),
@@ -79,12 +101,12 @@ def _targets(result: MonthResult) -> pd.DataFrame:
 
 def _rounds(result: MonthResult) -> pd.DataFrame:
     """What was achieved within each round, long form: one row per round and target (round number, name, dates,
-    state, code, achieved)."""
-    rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1))
+    state, whether the month holds the round's review and which, code, achieved)."""
+    rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1), ends_in_month=result.rounds["review"] != "")
     within = result.round_targets.drop(columns="year").melt(id_vars="code", var_name="round", value_name="achieved")
     within["round"] = within["round"].str.removeprefix("round:").astype("int64")
     return rounds.merge(within, on="round", validate="one_to_many")[
-        ["round", "name", "start", "end", "state", "code", "achieved"]
+        ["round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"]
     ]
 
 
@@ -100,8 +122,23 @@ def issues_frame(result: MonthResult) -> pd.DataFrame:
     """Every issue of the month, in the order found."""
     return pd.DataFrame(
         [
-            (i.code, i.severity.value, i.file, i.sheet, i.cell, i.value, i.message, i.person, i.team, i.row, i.col)
+            (
+                i.code,
+                i.severity.value,
+                i.file,
+                i.sheet,
+                i.cell,
+                i.value,
+                i.message,
+                i.person,
+                i.team,
+                i.row,
+                i.col,
+                i.topic,
+                i.person_key,
+                dict(i.params),
+            )
             for i in result.issues
         ],
         columns=ISSUE_COLUMNS,
-    ).astype({"row": "Int64", "col": "Int64"})
+    ).astype({"row": "Int64", "col": "Int64", "person_key": "Int64"})

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
@@ -24,340 +24,373 @@ class Severity(StrEnum):
 
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
+RULE = TOPIC_RULE = "rule"  # the rule pack's findings (and the plan's sanity), listed on their own sheet
 
-# code: (severity, title, message template). Placeholders come from `Report.add(**params)`.
-CATALOG: dict[str, tuple[Severity, str, str]] = {
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of problem: its severity, the title a list shows, the Vietnamese message template (placeholders
+    filled from `Report.add`'s parameters), the part of the work that finds it (`topic`: "rule", or "" for the
+    reading of a submission) and the parameters a caller may leave out, with their defaults."""
+
+    severity: Severity
+    title: str
+    message: str
+    topic: str = ""
+    optional: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, params: Mapping[str, object]) -> str:
+        return self.message.format(**{**self.optional, **params})
+
+
+# One record per kind of problem. Placeholders come from `Report.add(**params)`.
+CATALOG: dict[str, Kind] = {
     # files and sheets
-    "file-skipped-lock": (N, "Tệp khóa của Excel", "Bỏ qua tệp khóa tạm của Excel (tệp bắt đầu bằng ~$)."),
-    "file-skipped-type": (
+    "file-skipped-lock": Kind(N, "Tệp khóa của Excel", "Bỏ qua tệp khóa tạm của Excel (tệp bắt đầu bằng ~$)."),
+    "file-skipped-type": Kind(
         N,
         "Không phải bảng tính",
         "Bỏ qua tệp không phải bảng tính ({ext}). Nếu đây là phiếu thi đua, hãy lưu lại dưới dạng .xlsx.",
     ),
-    "file-unreadable": (
+    "file-unreadable": Kind(
         E,
         "Không mở được tệp",
         "Không mở được tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.",
     ),
-    "file-empty-bytes": (E, "Tệp rỗng", "Tệp rỗng (0 byte), không có nội dung. Hãy gửi lại tệp đã điền."),
-    "file-too-large": (
+    "file-empty-bytes": Kind(E, "Tệp rỗng", "Tệp rỗng (0 byte), không có nội dung. Hãy gửi lại tệp đã điền."),
+    "file-too-large": Kind(
         E,
         "Tệp quá lớn",
         "Tệp nặng {size} MB, vượt giới hạn {limit} MB nên không được đọc. Hãy xóa hình ảnh hoặc trang thừa rồi "
         "gửi lại (giới hạn chỉnh ở mục [limits] của thidua.toml).",
     ),
-    "file-zip-bomb": (
+    "file-zip-bomb": Kind(
         E,
         "Tệp nén bất thường",
         "Tệp khai báo giải nén ra {inflated} MB (tỷ lệ nén {ratio}:1), vượt giới hạn an toàn nên không được mở. "
         "Hãy nhờ người gửi mở bằng Excel, lưu lại rồi gửi lại.",
     ),
-    "file-xml-entity": (
+    "file-xml-entity": Kind(
         E,
         "Tệp chứa khai báo XML nguy hiểm",
         "Tệp chứa khai báo DOCTYPE/ENTITY không có trong tệp Excel thông thường nên không được mở. Hãy nhờ người "
         "gửi mở bằng Excel, lưu lại rồi gửi lại.",
     ),
-    "file-encrypted": (
+    "file-encrypted": Kind(
         E,
         "Tệp có mật khẩu",
         "Tệp được đặt mật khẩu nên không đọc được (thidua không dò mật khẩu). Hãy nhờ người gửi gỡ mật khẩu "
         "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi gửi lại.",
     ),
-    "file-renamed-text": (
+    "file-renamed-text": Kind(
         E,
         "Không phải tệp Excel thật",
         "Tệp thật ra là {what} được đổi đuôi thành {ext}. Hãy mở bằng Excel rồi lưu lại dạng Sổ làm việc Excel "
         "(.xlsx) và gửi lại.",
     ),
-    "file-macro": (N, "Tệp có macro", "Tệp có macro (VBA); thidua chỉ đọc giá trị các ô, không chạy macro."),
-    "folder-named-like-file": (
+    "file-macro": Kind(N, "Tệp có macro", "Tệp có macro (VBA); thidua chỉ đọc giá trị các ô, không chạy macro."),
+    "folder-named-like-file": Kind(
         N,
         "Thư mục có tên giống tệp",
         "Đây là một thư mục có tên giống tệp bảng tính; thidua đọc các tệp bên trong thư mục.",
     ),
-    "folder-link-skipped": (
+    "folder-link-skipped": Kind(
         N,
         "Lối tắt tới thư mục",
         "Đây là lối tắt (liên kết) tới một thư mục khác nên không được đọc. Nếu cần, hãy chép các tệp vào hẳn "
         "thư mục submissions.",
     ),
-    "file-skipped-special": (
+    "file-skipped-special": Kind(
         N,
         "Không phải tệp thường",
         "Đây không phải tệp thường (ví dụ ống dẫn hay thiết bị) nên được bỏ qua.",
     ),
-    "folder-unreadable": (
+    "folder-unreadable": Kind(
         W,
         "Không mở được thư mục",
         "Không mở được thư mục này ({reason}) nên các tệp bên trong chưa được đọc. Hãy kiểm tra quyền truy cập "
         "rồi chạy lại.",
     ),
-    "sheet-too-many-rows": (
+    "sheet-too-many-rows": Kind(
         E,
         "Trang tính quá nhiều dòng",
         "Trang tính có {rows} dòng, vượt giới hạn {limit} dòng nên không được đọc. Hãy xóa các dòng thừa rồi gửi lại.",
     ),
-    "sheet-too-large": (
+    "sheet-too-large": Kind(
         E,
         "Trang tính trải quá rộng",
         "Trang tính có ô ở tận {corner}, xa vùng số liệu, nên không được đọc (đọc sẽ tốn quá nhiều bộ nhớ). Hãy "
         "xóa các dòng, cột thừa ở xa (chọn chúng rồi bấm Xóa) hoặc chép số liệu sang mẫu mới, rồi gửi lại.",
     ),
-    "sheet-hidden": (
+    "sheet-hidden": Kind(
         W,
         "Trang tính bị ẩn",
         "Trang tính này đang bị ẩn nhưng có số liệu theo mẫu; số liệu vẫn được tính. Nếu là bản cũ, hãy xóa trang.",
     ),
-    "rows-hidden": (
+    "rows-hidden": Kind(
         W,
         "Dòng bị ẩn",
         "Các dòng {rows} đang bị ẩn nhưng vẫn được đọc và tính. Hãy hiện các dòng đó để kiểm tra lại.",
     ),
-    "cells-merged": (
+    "cells-merged": Kind(
         N,
         "Ô gộp trong vùng số liệu",
         "Các vùng ô gộp {ranges}: giá trị của ô đầu tiên được dùng cho cả vùng. Nên bỏ gộp ô trong vùng số liệu.",
     ),
-    "formula-uncalculated": (
+    "formula-uncalculated": Kind(
         W,
         "Công thức chưa được tính",
         "Ô có công thức nhưng chưa có giá trị đã tính nên được coi là trống. Hãy mở tệp bằng Excel, lưu lại rồi "
         "gửi lại.",
     ),
-    "formula-cached": (
+    "formula-cached": Kind(
         N,
         "Có ô công thức",
         "Trang tính có {count} ô công thức; thidua dùng giá trị Excel đã tính, không chạy công thức.",
     ),
-    "file-not-template": (
+    "file-not-template": Kind(
         E,
         "Không phải mẫu thi đua",
         "Không tìm thấy dòng tiêu đề của mẫu thi đua trong tệp. Hãy nhập số liệu vào mẫu do Ban thi đua phát "
         "(thư mục input_templates) và gửi lại.",
     ),
-    "file-empty": (W, "Tệp chưa có số liệu", "Tệp đúng mẫu nhưng chưa có dòng số liệu nào. Hãy điền rồi gửi lại."),
-    "sheet-missing-column": (
+    "file-empty": Kind(W, "Tệp chưa có số liệu", "Tệp đúng mẫu nhưng chưa có dòng số liệu nào. Hãy điền rồi gửi lại."),
+    "sheet-missing-column": Kind(
         E,
         "Thiếu cột bắt buộc",
         "Trang tính thiếu cột bắt buộc “{column}”. Hãy dùng lại mẫu gốc, không xóa hoặc đổi tên cột này.",
     ),
-    "template-other-school": (
+    "template-other-school": Kind(
         W,
         "Mẫu của trường khác",
         "Mẫu ghi trường “{seen}”, không phải “{expected}”. Hãy kiểm tra người gửi có dùng đúng mẫu của trường.",
     ),
-    "template-other-year": (
+    "template-other-year": Kind(
         E,
         "Mẫu của năm học khác",
         "Tệp làm từ mẫu của năm học {seen}, không phải năm học {expected}, nên không được tính (có thể là tệp năm "
         "trước chép nhầm vào). Nếu là số liệu năm nay, hãy chép sang mẫu của năm học này rồi gửi lại.",
     ),
-    "template-kind-mismatch": (
+    "template-kind-mismatch": Kind(
         W,
         "Loại mẫu không khớp",
         "Thông tin mẫu ghi loại “{seen}” nhưng các cột là của “{expected}”; đã đọc theo các cột.",
     ),
-    "header-renamed": (N, "Tiêu đề cột bị đổi", "Cột “{seen}” được hiểu là “{expected}”."),
+    "header-renamed": Kind(N, "Tiêu đề cột bị đổi", "Cột “{seen}” được hiểu là “{expected}”."),
     # rows and cells
-    "required-missing": (E, "Thiếu thông tin bắt buộc", "Ô “{column}” không được để trống. Hãy điền {hint}."),
-    "choice-invalid": (
+    "required-missing": Kind(E, "Thiếu thông tin bắt buộc", "Ô “{column}” không được để trống. Hãy điền {hint}."),
+    "choice-invalid": Kind(
         E,
         "Giá trị không có trong danh sách",
         "“{value}” không phải giá trị hợp lệ của cột “{column}”. Hãy chọn một trong: {choices}.",
     ),
-    "mark-invalid": (
+    "mark-invalid": Kind(
         E,
         "Đánh dấu không rõ",
         "Cột “{column}” chỉ đánh dấu x khi có đăng ký, hoặc để trống khi không. Giá trị “{value}” không rõ nghĩa.",
     ),
-    "number-invalid": (
+    "number-invalid": Kind(
         E,
         "Số không hợp lệ",
         "Cột “{column}” cần một số nguyên (ví dụ 25), không phải “{value}”. Hãy sửa rồi gửi lại.",
     ),
-    "votes-over-total": (
+    "votes-over-total": Kind(
         E,
         "Số phiếu đồng ý lớn hơn tổng số phiếu",
         "Số phiếu đồng ý ({value}) lớn hơn tổng số phiếu ({total}). Hãy kiểm tra lại biên bản bình xét.",
     ),
-    "date-invalid": (
+    "date-invalid": Kind(
         E,
         "Ngày không hợp lệ",
         "“{value}” ở cột “{column}” không phải ngày hợp lệ. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 04/10/2021.",
     ),
-    "date-outside-year": (
+    "date-outside-year": Kind(
         E,
         "Ngày ngoài năm học",
         "Ngày {value} ở cột “{column}” nằm ngoài năm học ({start} – {end}) nên dòng này không được tính.{swap} Nếu "
         "là số liệu năm khác, hãy xóa dòng đó; nếu gõ nhầm, hãy sửa ngày rồi gửi lại.",
     ),
-    "text-legacy-converted": (
+    "text-legacy-converted": Kind(
         N,
         "Chữ gõ bằng bảng mã cũ",
         "Ô này gõ bằng bảng mã {encoding} (nhận ra từ {evidence}); đã chuyển sang Unicode thành “{converted}”. "
         "Lần sau hãy gõ bằng bảng mã Unicode (phông Times New Roman).",
     ),
-    "person-unknown": (
+    "person-unknown": Kind(
         E,
         "Không có trong danh sách cán bộ",
         "Không tìm thấy “{value}” trong danh sách CBGVNV của kế hoạch. {suggestion}",
     ),
-    "person-ambiguous": (
+    "person-ambiguous": Kind(
         E,
         "Trùng tên, cần ngày sinh",
         "Có {count} người tên “{value}” trong danh sách. Hãy điền đúng ngày sinh để phân biệt.",
     ),
-    "person-birthdate-mismatch": (
+    "person-birthdate-mismatch": Kind(
         W,
         "Ngày sinh không khớp",
         "Ngày sinh {seen} khác với danh sách CBGVNV ({expected}) của “{name}”. Hãy kiểm tra lại.",
     ),
-    "person-not-teacher": (
+    "person-not-teacher": Kind(
         W,
         "Không phải giáo viên",
         "“{name}” ({position}) không phải giáo viên nên không được tính vào chỉ tiêu “{target}”.",
     ),
-    "registration-replaced": (
+    "registration-replaced": Kind(
         N,
         "Đã có bản mới hơn",
         "Dòng của “{name}” ở đây không được tính vì đã có bản mới hơn trong tệp “{winner}”.",
     ),
-    "result-duplicate": (N, "Kết quả trùng", "Dòng này trùng với dòng đã báo cáo trong “{first}”; chỉ tính một lần."),
-    "row-after-month": (
+    "result-duplicate": Kind(
+        N, "Kết quả trùng", "Dòng này trùng với dòng đã báo cáo trong “{first}”; chỉ tính một lần."
+    ),
+    "row-after-month": Kind(
         N,
         "Ngày sau tháng báo cáo",
         "Ngày {value} sau tháng {month}: dòng này chưa được tính trong tháng này.",
     ),
-    "text-formula-like": (N, "Văn bản giống công thức", "Nội dung bắt đầu bằng “{start}” được ghi lại dưới dạng chữ."),
+    "text-formula-like": Kind(
+        N, "Văn bản giống công thức", "Nội dung bắt đầu bằng “{start}” được ghi lại dưới dạng chữ."
+    ),
     # the plan workbook
-    "plan-sheet-missing": (
+    "plan-sheet-missing": Kind(
         E,
         "Kế hoạch thiếu trang tính",
         "Tệp kế hoạch thiếu trang “{sheet_name}”. Hãy tạo lại bằng lệnh thidua init hoặc thêm trang đó.",
     ),
-    "plan-value-invalid": (E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
-    "plan-blank": (
+    "plan-value-invalid": Kind(E, "Giá trị kế hoạch không hợp lệ", "Ô này không hợp lệ: {detail}."),
+    "plan-blank": Kind(
         W,
         "Thông tin chung còn chỗ trống",
         "Mục “{item}” còn chỗ trống (…): “{value}”. Hãy điền cho đủ (ví dụ tên xã, tên tỉnh) trong trang Thông tin "
         "chung của kehoach.xlsx: mục này được in lên báo cáo và thư gửi đi.",
     ),
-    "plan-outside-year": (
+    "plan-outside-year": Kind(
         E,
         "Ngày kế hoạch ngoài năm học",
         "{what} ({value}) nằm ngoài năm học {year} ({start} – {end}), nên chưa tính được số liệu tháng nào. Có "
         "thể năm học đã được sửa mà các đợt và hạn nộp đăng ký thì chưa: hãy sửa ngày này trong kehoach.xlsx rồi "
         "chạy lại.",
     ),
-    "plan-rounds-order": (
+    "plan-rounds-order": Kind(
         E,
         "Các đợt thi đua không theo thứ tự",
         "{round} bắt đầu ngày {value}, trước {previous} ghi ở dòng trên. Hãy xếp các đợt theo thứ tự thời gian "
         "(đợt 1 trước, đợt 2 sau) trong kehoach.xlsx rồi chạy lại.",
     ),
-    "plan-rounds-overlap": (
+    "plan-rounds-overlap": Kind(
         E,
         "Các đợt thi đua chồng nhau",
         "{round} bắt đầu ngày {value}, trước khi {previous} kết thúc ({previous_end}). Các đợt phải nối tiếp nhau, "
         "không chồng lên nhau: hãy sửa ngày trong kehoach.xlsx rồi chạy lại.",
     ),
-    "plan-target-duplicate": (
+    "plan-target-duplicate": Kind(
         E,
         "Mã chỉ tiêu trùng",
         "Mã chỉ tiêu “{value}” xuất hiện hai lần. Mỗi mã chỉ dùng một lần.",
     ),
-    "plan-person-duplicate": (
+    "plan-person-duplicate": Kind(
         W,
         "Trùng tên trong danh sách",
         "Danh sách có hai người tên “{value}”; hãy điền ngày sinh khác nhau để phân biệt.",
     ),
-    "plan-base-roster": (
+    "plan-base-roster": Kind(
         W,
         "Cơ sở chỉ tiêu khác danh sách",
         "Chỉ tiêu “{target}” lấy cơ sở {base} {unit}, nhưng danh sách CBGVNV có {actual}. Hãy kiểm tra kế hoạch "
         "({source}).",
+        topic=RULE,
     ),
     # rules of the school year: warnings for the board, the counts are unchanged
-    "rule-cstdcs-initiative": (
+    "rule-cstdcs-initiative": Kind(
         W,
         "CSTĐCS chưa có sáng kiến",
         "Ở bước {stage}, “{name}” là Chiến sĩ thi đua cơ sở nhưng {missing}; danh hiệu này cần đạt Lao động tiên "
         "tiến và {needed} ({source}). Hãy bổ sung hoặc xem lại danh hiệu.",
+        topic=RULE,
     ),
-    "rule-cstdcs-share": (
+    "rule-cstdcs-share": Kind(
         W,
         "Quá tỷ lệ CSTĐCS",
         "Theo {stage}: {cstdcs} Chiến sĩ thi đua cơ sở trên {ldtt} Lao động tiên tiến, vượt mức tối đa {share} "
         "(được {allowed} người) theo {source}. Hãy xem lại số đăng ký hoặc đề nghị.",
+        topic=RULE,
     ),
-    "rule-collective-share": (
+    "rule-collective-share": Kind(
         W,
         "Tập thể chưa đủ tỷ lệ LĐTT",
         "“{title}” cần {above} {share} cá nhân đạt Lao động tiên tiến ({source}); theo {stage} hiện có "
         "{ldtt}/{members} người.",
+        topic=RULE,
     ),
-    "rule-collective-incomplete": (
+    "rule-collective-incomplete": Kind(
         W,
         "Tập thể có người chưa hoàn thành nhiệm vụ",
         "“{title}” cần mọi cá nhân hoàn thành nhiệm vụ ({source}); theo bình xét có {count} người xếp loại "
         "“Không hoàn thành nhiệm vụ”: {names}.",
+        topic=RULE,
     ),
-    "rule-collective-cstdcs": (
+    "rule-collective-cstdcs": Kind(
         W,
         "Tập thể chưa có CSTĐCS",
         "“{title}” cần ít nhất {needed} cá nhân đạt Chiến sĩ thi đua cơ sở ({source}); theo {stage} hiện có {cstdcs}.",
+        topic=RULE,
     ),
-    "rule-override-unknown": (
+    "rule-override-unknown": Kind(
         W,
         "Cài đặt quy định không dùng được",
         "Mục {value} trong thidua.toml không thuộc bộ quy định đang áp dụng ({pack}) nên không được dùng. Nếu đó "
         "là cài đặt của năm học trước, hãy xóa mục này.",
+        topic=RULE,
     ),
-    "rule-not-checked": (
+    "rule-not-checked": Kind(
         N,
         "Quy định chưa kiểm tra được",
         "Quy định “{rule}” ({source}) chưa được kiểm tra vì các mẫu chưa có số liệu cho việc này: {why}. Hội đồng "
         "thi đua cần tự xem xét.",
+        topic=RULE,
     ),
-    "rule-collective-discipline": (
+    "rule-collective-discipline": Kind(
         W,
         "Tập thể có người bị kỷ luật",
         "“{title}” không được có cá nhân bị kỷ luật từ cảnh cáo trở lên ({source}); hiện có: {names}.",
+        topic=RULE,
     ),
-    "rule-ldtt-discipline": (
+    "rule-ldtt-discipline": Kind(
         W,
         "Bị kỷ luật, không đủ điều kiện LĐTT",
         "“{name}” bị kỷ luật “{discipline}” nên không đủ điều kiện Lao động tiên tiến ({source}). "
         "Hãy xem lại kết quả bình xét.",
+        topic=RULE,
     ),
-    "rule-ldtt-rating": (
+    "rule-ldtt-rating": Kind(
         W,
         "Xếp loại chưa đủ cho LĐTT",
         "“{name}” xếp loại “{rating}”, thấp hơn mức “{minimum}” cần có để đạt Lao động tiên tiến ({source}).",
+        topic=RULE,
     ),
-    "rule-ldtt-recruited": (
+    "rule-ldtt-recruited": Kind(
         W,
         "Chưa đủ thời gian công tác cho LĐTT",
         "“{name}” tuyển dụng ngày {recruited}, đến {when} chưa đủ {months} tháng công tác nên chưa được xét Lao "
         "động tiên tiến ({source}; bước {stage}).",
+        topic=RULE,
     ),
-    "rule-late-registration": (
+    "rule-late-registration": Kind(
         W,
         "Đăng ký sau hạn",
         "Đăng ký ngày {value}{how}, sau hạn nộp {deadline} ({source}). Ban thi đua quyết định có nhận hay không.",
+        topic=RULE,
+        optional={"how": ""},
     ),
-    "rule-pack-missing": (
+    "rule-pack-missing": Kind(
         W,
         "Chưa có bộ quy định cho năm học",
         "thidua chưa có bộ quy định thi đua cho năm học {value} (ngày bình xét {vote}); các quy định không được "
         "kiểm tra. Có thể thêm bộ quy định vào thư mục quy-dinh/ của thư mục làm việc.",
+        topic=RULE,
     ),
 }
-
-
-# Message parameters a caller may leave out (the usual case of the message).
-OPTIONAL_PARAMS: dict[str, dict[str, object]] = {"rule-late-registration": {"how": ""}}
 
 
 @dataclass(frozen=True)
@@ -366,7 +399,9 @@ class Issue:
 
     `row` and `col` (0-based) place a cell problem in its sheet as data; `cell` is the same place as the
     user reads it ("D12"), or a whole row ("12:12"). `topic` says which part of the work found it: "rule" for
-    the rule pack's findings, which the dashboard lists on their own sheet."""
+    the rule pack's findings, which the dashboard lists on their own sheet. `person_key` is the roster key of
+    the person it concerns (None: nobody, or nobody matched) and `params` every parameter the message was made
+    of, as data (dates as dates), so that no consumer re-parses the message."""
 
     code: str
     severity: Severity
@@ -380,6 +415,8 @@ class Issue:
     row: int | None = None
     col: int | None = None
     topic: str = ""
+    person_key: int | None = None
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.row is None and self.cell:  # placed by its reference: the place is kept as data too
@@ -388,27 +425,6 @@ class Issue:
             object.__setattr__(self, "col", col)
 
 
-TOPIC_RULE = "rule"
-# Which part of the work finds each kind of problem, where it is not the reading of a submission.
-TOPICS: dict[str, str] = dict.fromkeys(
-    (
-        "rule-cstdcs-initiative",
-        "rule-cstdcs-share",
-        "rule-collective-share",
-        "rule-collective-discipline",
-        "rule-collective-cstdcs",
-        "rule-collective-incomplete",
-        "rule-not-checked",
-        "rule-override-unknown",
-        "rule-ldtt-discipline",
-        "rule-ldtt-rating",
-        "rule-ldtt-recruited",
-        "rule-late-registration",
-        "rule-pack-missing",
-        "plan-base-roster",
-    ),
-    TOPIC_RULE,
-)
 _CELL = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})\Z")
 
 
@@ -436,14 +452,15 @@ class Report:
         value: object = "",
         person: str = "",
         team: str = "",
+        person_key: int | None = None,
         severity: Severity | None = None,
         **params: object,
     ) -> Issue:
         """Record one issue. Its place is `at` = (row, col), 0-based (col None: the whole row), or a `cell`
         reference as the user reads it."""
-        default_severity, _title, template = CATALOG[code]
+        kind = CATALOG[code]
         shown = "" if value is None else str(value)
-        message = template.format(value=shown, **{**OPTIONAL_PARAMS.get(code, {}), **params})
+        message = kind.render({"value": shown, **params})
         row: int | None = None
         col: int | None = None
         if at is not None:
@@ -451,7 +468,7 @@ class Report:
             cell = cell_ref(row, col) if col is not None else f"{row + 1}:{row + 1}"
         issue = Issue(
             code,
-            severity or default_severity,
+            severity or kind.severity,
             message,
             file,
             sheet,
@@ -461,7 +478,9 @@ class Report:
             team,
             row,
             col,
-            TOPICS.get(code, ""),
+            kind.topic,
+            person_key,
+            {**kind.optional, **params},
         )
         self._issues.append(issue)
         return issue
@@ -489,7 +508,7 @@ class Report:
 
 
 def title_of(code: str) -> str:
-    return CATALOG[code][1]
+    return CATALOG[code].title
 
 
 def cell_ref(row: int, col: int) -> str:

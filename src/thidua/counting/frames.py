@@ -179,6 +179,7 @@ class Records:
             at=self.at(record.layout, record.row, field_key),
             person=person.label,
             team=person.team,
+            person_key=int(record.person),
             **params,
         )
 

@@ -5,8 +5,9 @@ status, and the display-ready views the writers lay out. Pure: takes the plan an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +24,18 @@ from thidua.core.plan import (
     Plan,
     Target,
 )
+from thidua.counting import judgements
 from thidua.counting.frames import Records, dates, roster_frame, rows
+from thidua.counting.judgements import (  # noqa: F401 (re-exported: the figures' names)
+    ACHIEVED,
+    INITIATIVES,
+    REGISTERED,
+    TITLE_CSTDCS,
+    TITLE_KINDS,
+    TITLE_LDTT,
+    titles_counted_as,
+)
+from thidua.counting.rules import RulePack, check_rules
 from thidua.issues import Report
 
 STATUS_EXCEEDED = "Vượt"
@@ -32,21 +44,8 @@ STATUS_ON_TRACK = "Đủ đăng ký"
 STATUS_SHORT = "Thiếu đăng ký"
 STATUS_MISSED = "Không đạt"
 STATUS_NONE = "—"
-REGISTERED, ACHIEVED = "registered", "achieved"
-
-# The titles each title target counts. CSTĐCS implies LĐTT: this table is the one place that says so.
-TITLE_KINDS = pd.DataFrame(
-    {"title": [vocabulary.LDTT, vocabulary.CSTDCS, vocabulary.CSTDCS], "kind": ["ldtt", "ldtt", "cstdcs"]}, dtype=object
-)
-
-
-def titles_counted_as(kind: str) -> frozenset[str]:
-    """The titles that count for a title target of `kind` ("ldtt" or "cstdcs")."""
-    return frozenset(TITLE_KINDS.loc[TITLE_KINDS["kind"] == kind, "title"])
-
 
 # Figures of the school's titles whatever the plan's targets (the rules and the team view read them).
-TITLE_LDTT, TITLE_CSTDCS, INITIATIVES = "\x00ldtt", "\x00cstdcs", "\x00skkn"
 VIEW_TARGETS = (
     Target(TITLE_LDTT, "LĐTT (gồm CSTĐCS)", SUBJECT_PERSON, None, None, "", SOURCE_LDTT, None, COUNT_PERSONS),
     Target(TITLE_CSTDCS, "CSTĐCS", SUBJECT_PERSON, None, None, "", SOURCE_CSTDCS, None, COUNT_PERSONS),
@@ -155,7 +154,6 @@ def collectives_frame(plan: Plan) -> pd.DataFrame:
 
 
 STAGES = (REGISTERED, ACHIEVED)  # an item's stage is its position here
-_WORKS, _ENTRIES = 1 << 40, 1 << 50  # unit numbers: persons below, works from _WORKS, entries from _ENTRIES
 ITEM_COLUMNS = ["code", "stage", "person", "work", "date"]
 
 
@@ -186,34 +184,38 @@ class Counting:
             inside &= day >= pd.Timestamp(window.start)
         inside |= day.isna() & window.undated
         keep = (items["eligible"] & ((items["stage"] == 0) | inside)).to_numpy()
-        target = items["code"].cat.codes.to_numpy()[keep].astype("int64")
-        how = self.table["count_by"].to_numpy()[target]
-        person, work = items["person"].to_numpy()[keep], items["work"].to_numpy()[keep]
-        by_work = np.where(work >= 0, _WORKS + work, person)  # an untitled work is its author's
-        entry = _ENTRIES + np.arange(len(person))
-        unit = np.where(
-            person < 0,
-            entry,
-            np.where(how == COUNT_PERSONS, person, np.where(how == COUNT_WORKS, by_work, entry)),
+        kept = items.loc[keep, ["code", "stage", "person", "work"]]
+        how = self.table["count_by"].to_numpy()[kept["code"].cat.codes.to_numpy()]
+        person, work = kept["person"].to_numpy(), kept["work"].to_numpy()
+        # What one counted unit is: a person, a work (an untitled work is its author's) or the entry itself; a
+        # collective's row (no person) is always an entry.
+        by_person = (person >= 0) & ((how == COUNT_PERSONS) | ((how == COUNT_WORKS) & (work < 0)))
+        by_work = (person >= 0) & (how == COUNT_WORKS) & (work >= 0)
+        units = pd.DataFrame(
+            {
+                "code": kept["code"].to_numpy(),
+                "group": by[1][keep].astype("int64") if by is not None else np.zeros(len(kept), dtype="int64"),
+                "stage": kept["stage"].to_numpy(),
+                "kind": np.select([by_person, by_work], [0, 1], 2).astype("int8"),
+                "unit": np.select([by_person, by_work], [person, work], np.arange(len(kept))),
+            }
         )
-        # One whole-number key per (target, group, stage): a single-key groupby, light at province scale.
-        group = by[1][keep].astype("int64") + 1 if by is not None else np.zeros(len(target), dtype="int64")
-        span = int(group.max()) + 1 if len(group) else 1
-        key = (target * span + group) * len(STAGES) + items["stage"].to_numpy()[keep]
-        distinct = pd.Series(unit).groupby(key, sort=True).nunique()
-        found, number = distinct.index.to_numpy(), distinct.to_numpy()
-        stage, rest = found % len(STAGES), found // len(STAGES)
-        codes = self.table["code"].to_numpy()
+        counted = (
+            units.drop_duplicates()
+            .groupby(["code", "group", "stage"], observed=True, sort=True)
+            .size()
+            .unstack("stage", fill_value=0)
+            .reindex(columns=range(len(STAGES)), fill_value=0)
+            .rename(columns=dict(enumerate(STAGES)))
+            .reset_index()
+        )
         if by is None:  # every target, in the table's order
-            figures = np.zeros((len(codes), len(STAGES)), dtype="int64")
-            figures[rest // span, stage] = number
-            return pd.DataFrame({"code": codes, REGISTERED: figures[:, 0], ACHIEVED: figures[:, 1]})
-        pairs, where = np.unique(rest, return_inverse=True)  # (target, group) pairs that have items
-        figures = np.zeros((len(pairs), len(STAGES)), dtype="int64")
-        figures[where, stage] = number
-        return pd.DataFrame(
-            {"code": codes[pairs // span], by[0]: pairs % span - 1, REGISTERED: figures[:, 0], ACHIEVED: figures[:, 1]}
-        )
+            figures = counted.set_index("code")[list(STAGES)].reindex(self.table["code"], fill_value=0)
+            return figures.reset_index().astype({REGISTERED: "int64", ACHIEVED: "int64"})
+        counted = counted.rename(columns={"group": by[0]})
+        return counted.assign(code=counted["code"].astype(object)).astype({REGISTERED: "int64", ACHIEVED: "int64"})[
+            ["code", by[0], REGISTERED, ACHIEVED]
+        ]
 
 
 def _items(
@@ -232,7 +234,7 @@ def _items(
     def titled(frame: pd.DataFrame, stage: int, date: pd.Series) -> pd.DataFrame:
         found = (
             pd.DataFrame({"person": frame["person"], "title": frame["title"].astype(object), "date": date})
-            .merge(TITLE_KINDS, on="title")
+            .merge(TITLE_KINDS[["title", "kind"]], on="title")
             .merge(titles, on="kind")
         )
         return found.assign(stage=stage, work="")[ITEM_COLUMNS]
@@ -327,16 +329,16 @@ def projection_of(target: pd.Series, registered: pd.Series, achieved: pd.Series,
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class MonthResult:
-    """Everything the writers, the history and the library API need for one month, as frames; the writers lay
-    them out and compute nothing themselves."""
+    """Everything the writers, the history and the library API need for one month, as frames, built once by
+    `measure` and never changed after: the writers lay them out and compute nothing themselves."""
 
     plan: Plan
     month: str
     month_end: dt.date
-    targets: pd.DataFrame  # one row per target: figures, ratios (float, NaN for none), status, projection
-    rounds: pd.DataFrame  # one row per round: name, start, end, focus, state
+    targets: pd.DataFrame  # one row per target: figures, ratios (float, NaN for none), status, pace, projection
+    rounds: pd.DataFrame  # one row per round: name, start, end, focus, state, review (the month's review sheet)
     round_targets: pd.DataFrame  # one row per target: code, achieved within each round ("round:1"…), "year"
     teams: pd.DataFrame  # one row per team (plan order): the team sheet's figures
     persons: pd.DataFrame  # one row per roster member: what they registered and achieved, display-ready
@@ -350,7 +352,12 @@ class MonthResult:
     # month (rows, in order) × charted target code → achieved ratio (NaN: none)
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
     rule_pack: str | None = None  # the name of the rule pack applied (it names the law and the decree)
-    received: dict[str, dt.date] = field(default_factory=dict)  # file → the day its e-mail was received
+    received: Mapping[str, dt.date] = field(default_factory=dict)  # file → the day its e-mail was received
+    final: bool = False  # the year is over: statuses are final
+    elapsed: float = 0.0  # the share of the emulation year gone by the month's end
+    vote_day: dt.date = dt.date.min  # the day of the year-end vote
+    works: pd.DataFrame = field(default_factory=pd.DataFrame)  # the works qualifying their authors for CSTĐCS
+    nominations: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per nominee and title or form
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -381,14 +388,28 @@ class MonthResult:
         return int(self.titles.loc[self.titles["code"] == code, stage].iloc[0])
 
 
-def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report: Report) -> MonthResult:
-    """Count every target as of `month_end` (the records were cut at it by merging) and build the views."""
+def measure(
+    plan: Plan,
+    records: Records,
+    month: str,
+    month_end: dt.date,
+    report: Report,
+    *,
+    pack: RulePack | None = None,
+    history: Mapping[str, Mapping[str, tuple[int, int]]] | None = None,
+    received: Mapping[str, dt.date] | None = None,
+) -> MonthResult:
+    """The month's result, built once: every target counted as of `month_end` (the records were cut at it by
+    merging), the rule pack's checks (`pack`: their findings go to `report`), the judgements the documents print
+    (status, pace, round reviews, qualifying works, nominations) and, from `history` (month → code →
+    (registered, achieved), as the history database keeps them), the change since the last month and the trend."""
     roster = roster_frame(plan)
     counting = Counting.of(plan, (*plan.targets, *VIEW_TARGETS), records, roster["teacher"].to_numpy())
     year = Window(None, month_end)
     _warn_not_teachers(plan, counting, report)
     figures = counting.count(year)
-    final = month_end >= plan.year_end
+    final = judgements.is_final(plan, month_end)
+    elapsed = judgements.elapsed_share(plan, month_end)
     plan_rows = counting.table.iloc[: len(plan.targets)]  # the plan's targets come first, the view targets after
     targets = plan_rows[["code", "name", "subject", "target", "base", "unit"]]
     targets = targets.merge(figures, on="code", how="left", validate="one_to_one")
@@ -397,13 +418,22 @@ def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report
         achieved_ratio=ratio(targets[ACHIEVED], targets["target"]),
         base_ratio=ratio(targets[ACHIEVED], targets["base"]),
         status=status_of(targets["target"], targets[REGISTERED], targets[ACHIEVED], final),
+        pace=judgements.paces(targets, {t.code: t.kind for t in plan.targets}, elapsed),
         projection=projection_of(targets["target"], targets[REGISTERED], targets[ACHIEVED], final),
         change=pd.array([None] * len(targets), dtype="Int64"),
     )
     titles = figures[figures["code"].isin([t.code for t in VIEW_TARGETS])].reset_index(drop=True)
+    received = dict(received or {})
+    rule_pack = None
+    params: Mapping[str, object] | None = None
+    if pack is not None:
+        check_rules(plan, records, titles, received, pack, report)
+        rule_pack = pack.name
+        params = pack.rules.get("cstdcs_conditions")
+    works = judgements.qualifying_works(records.results, params)
     rounds, round_targets = _rounds(plan, counting, month_end, targets)
     persons = _persons(plan, records, roster)
-    return MonthResult(
+    result = MonthResult(
         plan,
         month,
         month_end,
@@ -417,7 +447,15 @@ def measure(plan: Plan, records: Records, month: str, month_end: dt.date, report
         report,
         counting,
         sorted(records.files),
+        rule_pack=rule_pack,
+        received=received,
+        final=final,
+        elapsed=elapsed,
+        vote_day=judgements.vote_day(plan),
+        works=works,
+        nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),
     )
+    return attach_history(result, history) if history is not None else result
 
 
 def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
@@ -461,6 +499,7 @@ def _rounds(
             "end": [r.end for r in plan.rounds],
             "focus": [r.focus for r in plan.rounds],
             "state": states,
+            "review": judgements.round_review(plan, month_end),
         }
     )
     return rounds, achieved
@@ -564,15 +603,15 @@ def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFram
     return frame
 
 
-def attach_history(result: MonthResult, past: dict[str, dict[str, tuple[int, int]]]) -> MonthResult:
-    """The month with its history: the change since the previous recorded month and the trend up to this month."""
+def attach_history(result: MonthResult, past: Mapping[str, Mapping[str, tuple[int, int]]]) -> MonthResult:
+    """The month with its history: the change since the previous recorded month and the trend up to this month
+    (a new result; `result` is left as it was)."""
     earlier = sorted(m for m in past if m < result.month)
-    result.previous_month = earlier[-1] if earlier else None
     targets = result.targets
     if earlier:
         previous = pd.Series({code: achieved for code, (_registered, achieved) in past[earlier[-1]].items()})
         before = targets["code"].map(previous)
-        result.targets = targets.assign(change=(targets[ACHIEVED] - before).astype("Int64"))
+        targets = targets.assign(change=(targets[ACHIEVED] - before).astype("Int64"))
     goals = targets.set_index("code")["target"]
     rows = [
         (month, code, achieved)
@@ -584,9 +623,11 @@ def attach_history(result: MonthResult, past: dict[str, dict[str, tuple[int, int
     trend["achieved_ratio"] = ratio(trend[ACHIEVED], trend["code"].map(goals))
     # Charted month by month: the individual targets with a number to reach, one column each.
     charted = targets.loc[(targets["subject"] != SUBJECT_COLLECTIVE) & (targets["target"].fillna(0) > 0), "code"]
-    result.trend = (
-        trend.pivot_table(index="month", columns="code", values="achieved_ratio", aggfunc="last", dropna=False)
+    return dataclasses.replace(
+        result,
+        targets=targets,
+        previous_month=earlier[-1] if earlier else None,
+        trend=trend.pivot_table(index="month", columns="code", values="achieved_ratio", aggfunc="last", dropna=False)
         .reindex(columns=list(charted))
-        .rename_axis(index="month", columns=None)
+        .rename_axis(index="month", columns=None),
     )
-    return result

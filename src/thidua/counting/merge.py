@@ -37,8 +37,10 @@ def merge(records: Records, plan: Plan, report: Report, month_end: dt.date) -> R
 
 def _note_later(later: pd.DataFrame, records: Records, plan: Plan, report: Report, month_end: dt.date) -> None:
     for row in rows(later):
-        shown = f"{as_date(row.date):%d/%m/%Y}"
-        records.report(report, "row-after-month", plan, row, "date", value=shown, month=f"{month_end:%m/%Y}")
+        day = as_date(row.date)
+        records.report(
+            report, "row-after-month", plan, row, "date", value=f"{day:%d/%m/%Y}", month=f"{month_end:%m/%Y}", date=day
+        )
 
 
 def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:

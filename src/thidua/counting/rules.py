@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +19,17 @@ from typing import Any
 import pandas as pd
 
 from thidua.core import text, vocabulary
-from thidua.counting.frames import as_date, rows
-from thidua.counting.measure import ACHIEVED, REGISTERED, TITLE_CSTDCS, TITLE_LDTT, MonthResult, titles_counted_as
+from thidua.core.calendar import parse_school_year
+from thidua.core.plan import Plan
+from thidua.counting.frames import Records, as_date, rows
+from thidua.counting.judgements import (
+    ACHIEVED,
+    REGISTERED,
+    TITLE_CSTDCS,
+    TITLE_LDTT,
+    qualifying_works,
+    titles_counted_as,
+)
 from thidua.errors import ThiduaError
 from thidua.forms.plan_sheets import PLAN_FILE, SHEET_TARGETS
 from thidua.issues import Report
@@ -42,10 +50,11 @@ class RulePack:
 
 
 def school_year_start(school_year: str) -> int:
-    match = re.search(r"(\d{4})", school_year)
-    if not match:
+    """The calendar year a school year's name starts in ("2021–2022" → 2021), read by `core.calendar`."""
+    found = parse_school_year(school_year)
+    if found is None:
         raise ThiduaError(f"Năm học “{school_year}” trong tệp kế hoạch không rõ năm bắt đầu (ví dụ 2021–2022).")
-    return int(match.group(1))
+    return found.first
 
 
 PACK_FOLDER = "quy-dinh"  # a workspace's own rule packs (later laws), preferred over the built-in ones
@@ -168,9 +177,10 @@ def _rank(values: tuple[str, ...], value: str) -> int:
 class _Checker:
     """The month's frames, read by each kind of rule; findings go to the report as warnings."""
 
-    def __init__(self, result: MonthResult, report: Report) -> None:
-        self.result, self.report, self.plan = result, report, result.plan
-        self.records = result.records
+    def __init__(
+        self, plan: Plan, records: Records, titles: pd.DataFrame, received: dict[str, dt.date], report: Report
+    ) -> None:
+        self.plan, self.records, self.titles, self.received, self.report = plan, records, titles, received, report
         self.votes, self.regs = self.records.votes, self.records.registrations
 
     def person_issue(self, code: str, record: Any, field: str, value: object, **params: Any) -> None:
@@ -182,13 +192,12 @@ class _Checker:
         self.report.add(code, file=PLAN_FILE, sheet=SHEET_TARGETS, value=value, **params)
 
     def figure(self, code: str, stage: str) -> int:
-        return self.result.title_figure(code, stage)
+        return int(self.titles.loc[self.titles["code"] == code, stage].iloc[0])
 
     # --- the kinds of rule -----------------------------------------------------------------------------------
     def cstdcs_conditions(self, p: Params) -> None:
         """LĐTT and a recognised initiative; under the 2022 law also an accepted research project and, as a
         setting, a rating of Hoàn thành xuất sắc nhiệm vụ."""
-        min_level = vocabulary.level_rank(p.get("min_initiative_level", "Trường"))
         research, excellent = bool(p.get("research_route", False)), bool(p.get("htxsnv_route", False))
         needed = "có sáng kiến được công nhận" + (" hoặc đề tài nghiên cứu được nghiệm thu" if research else "")
         needed += " hoặc được xếp loại Hoàn thành xuất sắc nhiệm vụ" if excellent else ""
@@ -206,19 +215,7 @@ class _Checker:
                     needed=needed,
                     source=p["source"],
                 )
-        results = self.records.results
-        recognised = results[
-            (results["activity"] == vocabulary.SKKN)
-            & results["result"].isin(vocabulary.RECOGNISED_RESULTS)
-            & (results["level"].map(vocabulary.LEVEL_RANKS).astype("float64") >= min_level)
-        ]["person"]
-        qualified = set(recognised)
-        if research:
-            accepted = results[
-                (results["activity"] == vocabulary.RESEARCH)
-                & results["result"].isin((vocabulary.RESULT_RECOGNISED, vocabulary.RESULT_PASSED))
-            ]
-            qualified |= set(accepted["person"])
+        qualified = set(qualifying_works(self.records.results, p)["person"])
         if excellent:
             qualified |= set(self.votes.loc[self.votes["rating"] == vocabulary.RATINGS[0], "person"])
         missing = "báo cáo kết quả chưa có sáng kiến nào được công nhận" + (
@@ -391,7 +388,7 @@ class _Checker:
                 how="",
                 source=p["source"],
             )
-        received = self.result.received
+        received = self.received
         undated = self.regs[self.regs["date"].isna() & self.regs["file"].isin(list(received))]
         for reg in rows(undated):
             day = received[reg.file]
@@ -446,12 +443,25 @@ CHECKS: dict[str, Callable[[_Checker, Params], None]] = {
 }
 
 
-def apply_rules(result: MonthResult, pack: RulePack, report: Report) -> None:
-    """Check the month against the pack; each finding is a warning naming its figures and legal source."""
-    checker = _Checker(result, report)
+def check_rules(
+    plan: Plan,
+    records: Records,
+    titles: pd.DataFrame,
+    received: dict[str, dt.date],
+    pack: RulePack,
+    report: Report,
+) -> None:
+    """Check the month's records and title figures (`titles`: code, registered, achieved) against the pack; each
+    finding is a warning naming its figures and legal source, and the person it concerns by roster key."""
+    checker = _Checker(plan, records, titles, received, report)
     for name, params in pack.rules.items():
         check = _Checker.not_checked if name.startswith("not_checked") else CHECKS.get(name)
         if check is None:
             raise ThiduaError(f"Bộ quy định “{pack.name}” có quy định “{name}” mà thidua chưa biết cách kiểm tra.")
         if params.get("enabled", True):
             check(checker, params)
+
+
+def apply_rules(result: Any, pack: RulePack, report: Report) -> None:
+    """`check_rules` on a month's result (for a check of an already measured month)."""
+    check_rules(result.plan, result.records, result.titles, result.received, pack, report)

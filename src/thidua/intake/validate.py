@@ -80,6 +80,7 @@ class _Row:
             value=cell_text(value),
             person=self.person.label if self.person else "",
             team=self.person.team if self.person else "",
+            person_key=self.key if self.key >= 0 else None,
             **params,
         )
         if issue.severity is Severity.ERROR:

@@ -163,24 +163,26 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     report.extend(repaired)
     report.extend(checked)
     from thidua.counting.frames import records_of
+    from thidua.counting.judgements import vote_day
     from thidua.counting.measure import measure
     from thidua.counting.merge import merge
-    from thidua.counting.rules import apply_rules, choose_pack
+    from thidua.counting.rules import choose_pack
+    from thidua.pipeline.history import target_history
 
     records = records_of(validator.sink.take(files))
     received = _received(ws, records.mtimes)
     progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
     progress.stage("read + repair + validate")
-    result = measure(plan, merge(records, plan, report, month_end), month, month_end, report)
-    result.received = received
-    pack = choose_pack(plan.year_end, ws.settings.get("rules"), ws.root)  # the law in force on the vote's day
+    vote = vote_day(plan)
+    pack = choose_pack(vote, ws.settings.get("rules"), ws.root)  # the law in force on the vote's day
     if pack is None:
-        report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year, vote=f"{plan.year_end:%d/%m/%Y}")
+        report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year, vote=f"{vote:%d/%m/%Y}")
     else:
-        result.rule_pack = pack.name
         for name in pack.ignored:
             report.add("rule-override-unknown", file="thidua.toml", value=f"[rules.{name}]", pack=pack.name)
-        apply_rules(result, pack, report)
+    history = target_history(ws.history_path, month, plan.school_year.first_month) if ws.history_path.exists() else {}
+    merged = merge(records, plan, report, month_end)
+    result = measure(plan, merged, month, month_end, report, pack=pack, history=history, received=received)
     progress.stage("merge + measure + rules")
     return result
 
@@ -322,7 +324,7 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
     Returns where they will be once swapped in."""
     from thidua.writers.dashboard import write_dashboard
     from thidua.writers.issue_report import write_issue_report
-    from thidua.writers.nominations import has_votes, write_nominations
+    from thidua.writers.nominations import write_nominations
     from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
     from thidua.writers.submission import write_submission
     from thidua.writers.summary_json import write_summary
@@ -343,7 +345,7 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
         parallel = len(result.persons) >= PARALLEL_WRITE_FROM or parts > 1
         with _in_parallel(jobs, parallel):
             write_issue_report(result, staging.issues)
-            if has_votes(result):
+            if len(result.records.votes):  # a month with year-end vote rows
                 write_nominations(result, staging.nominations)
             write_summary(result, staging.summary)
     return output_names(final, result.month)
@@ -409,16 +411,13 @@ def plan_blocks_counting(result: MonthResult) -> bool:
 def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tuple[MonthResult, Outputs | None]:
     """The monthly batch: compute, compare with the history, write every output, then record the month. When
     the plan's dates make counting meaningless, nothing is written here (None): the caller writes the check."""
-    from thidua.counting.measure import attach_history
     from thidua.excel.workbook import cannot_write
-    from thidua.pipeline.history import pending_month, target_history
+    from thidua.pipeline.history import pending_month
 
     progress = progress or Progress()
     result = compute(ws, month, progress)
     if plan_blocks_counting(result):  # SPEC 7: the issue report only, no summary, no history snapshot
         return result, None
-    attach_history(result, target_history(ws.history_path, result.month, result.plan.school_year.first_month))
-    progress.stage("history look-up (target_history)")
     progress.say("Đang ghi kết quả…")
     # One month, one state: the outputs are staged and the snapshot written in an open transaction; then the
     # outputs are swapped in and the snapshot committed; if the commit fails, the previous outputs come back.

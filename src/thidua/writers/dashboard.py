@@ -14,9 +14,15 @@ import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from thidua.core.calendar import month_label
-from thidua.core.plan import Plan
 from thidua.core.text import clean, name_sort_key
 from thidua.counting.frames import as_date, rows
+from thidua.counting.judgements import (
+    PACE_BEHIND,
+    PACE_FAR_BEHIND,
+    PACE_NOT_DUE,
+    PACE_ON_PACE,
+    pace_text,
+)
 from thidua.counting.measure import (
     HAS_ERRORS,
     NOT_SUBMITTED,
@@ -38,7 +44,6 @@ from thidua.writers.common import (
     Worksheet,
     add_sheet,
     merge_text,
-    missing,
     page_setup,
     upper,
     write_count,
@@ -132,9 +137,6 @@ FOLDED_CELLS = 8  # cells named in a folded line; the issue report lists every o
 TABLE_HEADER_ROW = 2  # sheets other than the overview: title, blank, header
 
 # Pace (issue #14): a target's colour compares what is achieved with what is due at the month's end.
-PACE_ON_PACE, PACE_NOT_DUE, PACE_BEHIND, PACE_FAR_BEHIND = "on-pace", "not-due", "behind", "far-behind"
-PACE_TOLERANCE = 0.02  # of the target: a large target may lag this much (and any target one item) and be on pace
-YEAR_END_KINDS = frozenset({"ldtt", "cstdcs", "collective"})  # titles and collectives come with the year-end vote
 
 
 def write_dashboard(result: MonthResult, path: Path) -> None:
@@ -154,7 +156,7 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
             rule_findings(result),
             "KIỂM TRA QUY ĐỊNH THI ĐUA",
             NO_RULE_FINDINGS,
-            subtitle=f"{applied} (ngày bình xét {result.plan.year_end:%d/%m/%Y})",
+            subtitle=f"{applied} (ngày bình xét {result.vote_day:%d/%m/%Y})",
         )
         rules = set(map(id, rule_findings(result)))  # on their own sheet just before: listed once
         others = fold_rows_after_month([issue for issue in result.issues if id(issue) not in rules], result.month_end)
@@ -204,7 +206,6 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
             ws.write_number(i, 2, shown, styles(align="left", num_format="0"))
         else:
             write_text(ws, i, 2, shown, value)
-    share = elapsed_share(result.plan, result.month_end)
     _pace_panel(ws, styles, pace_text(result.plan, result.month_end))
 
     header = OVERVIEW_HEADER_ROW
@@ -212,7 +213,6 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
     ws.set_row(header, 32)
     ws.set_column(COL_CHART_LABEL, COL_CHART_LABEL, CHART_LABEL_LENGTH, None, {"hidden": True})
     looks = _pace_looks(styles)
-    year_end = {t.code for t in result.plan.targets if t.kind in YEAR_END_KINDS}
     for i, t in enumerate(rows(result.targets)):
         row = header + 1 + i
         ws.write_number(row, 0, i + 1, styles.number)
@@ -226,8 +226,7 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
         write_ratio(ws, row, 8, t.registered_ratio, styles.percent, styles.center)
         write_ratio(ws, row, COL_ACHIEVED_RATIO, t.achieved_ratio, styles.percent, styles.center)
         write_ratio(ws, row, 10, t.base_ratio, styles.percent, styles.center)
-        pace = pace_of(t.target, t.registered, t.achieved, share, year_end_only=t.code in year_end)
-        write_text(ws, row, COL_STATUS, t.status, looks[pace])
+        write_text(ws, row, COL_STATUS, t.status, looks[t.pace])
         if pd.isna(t.change):
             write_text(ws, row, 12, "—", styles.center)
         else:
@@ -561,20 +560,18 @@ def _folded(group: list[Issue], month_end: dt.date) -> Issue:
         f"{len(group)} dòng ghi ngày sau tháng {month_end:%m/%Y} chưa được tính{where}",
         first.file,
         first.sheet,
-        value=_date_span(i.value for i in group),
+        value=_date_span(i.params.get("date") for i in group),
         person=persons.pop() if len(persons) == 1 else "",
         team=teams.pop() if len(teams) == 1 else "",
     )
 
 
-def _date_span(values: Iterable[str]) -> str:
+def _date_span(values: Iterable[object]) -> str:
     """'03/06/2022', or '05/11/2021 – 20/04/2022' for several dates; empty when one is not a date."""
-    try:
-        days = sorted({dt.datetime.strptime(v, "%d/%m/%Y").date() for v in values})
-    except ValueError:
+    given = list(values)
+    if not given or not all(isinstance(v, dt.date) for v in given):
         return ""
-    if not days:
-        return ""
+    days: list[dt.date] = sorted({v for v in given if isinstance(v, dt.date)})
     return f"{days[0]:%d/%m/%Y}" if len(days) == 1 else f"{days[0]:%d/%m/%Y} – {days[-1]:%d/%m/%Y}"
 
 
@@ -606,44 +603,3 @@ def team_sort_key(team: str) -> tuple[int, int, tuple[object, ...]]:
 
 def team_order(teams: Iterable[str]) -> list[str]:
     return sorted(teams, key=team_sort_key)
-
-
-def elapsed_share(plan: Plan, month_end: dt.date) -> float:
-    """The share of the emulation year gone by `month_end`: from the first round's start to the vote (the last
-    round's end), 0 to 1; 1 once the year is final."""
-    start, end = plan.year_start, plan.year_end
-    if month_end >= end:
-        return 1.0
-    span = (end - start).days
-    return min(max((month_end - start).days / span, 0.0), 1.0) if span > 0 else 0.0
-
-
-def pace_text(plan: Plan, month_end: dt.date) -> str:
-    share = elapsed_share(plan, month_end)
-    if share >= 1.0:
-        return f"Đã qua 100% thời gian năm học (bình xét {plan.year_end:%d/%m/%Y}): kết quả so với cả chỉ tiêu"
-    return f"Đã qua {share:.0%} thời gian năm học ({plan.year_start:%d/%m/%Y} – {plan.year_end:%d/%m/%Y})"
-
-
-def pace_of(target: object, registered: object, achieved: object, share: float, *, year_end_only: bool) -> str:
-    """How a target keeps pace with the year: what is due is the target times the share of the year gone (nothing
-    before the vote for a target only the vote achieves; the whole target once the year is final). On pace when
-    short of it by less than one item (or PACE_TOLERANCE of the target), far behind when short of half of it by as
-    much; a target the registrations cannot reach is behind at best; not due when nothing is achieved and nothing
-    is due yet, or when there is no number to reach."""
-    if missing(target) or int(target) <= 0:  # type: ignore[call-overload]
-        return PACE_NOT_DUE
-    goal = float(target)  # type: ignore[arg-type]
-    reached = 0.0 if missing(achieved) else float(achieved)  # type: ignore[arg-type]
-    promised = 0.0 if missing(registered) else float(registered)  # type: ignore[arg-type]
-    if reached >= goal:
-        return PACE_ON_PACE
-    if share >= 1.0:
-        return PACE_BEHIND if reached >= goal / 2 else PACE_FAR_BEHIND
-    due = 0.0 if year_end_only else goal * share
-    slack = max(1.0, PACE_TOLERANCE * goal)
-    if due - reached >= slack:
-        return PACE_FAR_BEHIND if due / 2 - reached >= slack else PACE_BEHIND
-    if promised < goal:
-        return PACE_BEHIND
-    return PACE_ON_PACE if reached > 0 else PACE_NOT_DUE

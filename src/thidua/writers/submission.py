@@ -275,15 +275,9 @@ PEOPLE_HEAD = ("STT", "Họ và tên", "Tổ", "Số kết quả", "", "", "Kế
 
 
 def rounds_ending(result: MonthResult) -> list[tuple[int, str]]:
-    """(round number, sheet name) of each round that ends in the month: "Sơ kết đợt N", after the last round
-    "Tổng kết năm học"."""
-    plan = result.plan
-    first_day = result.month_end.replace(day=1)
-    found = []
-    for number, rnd in enumerate(plan.rounds, start=1):
-        if first_day <= rnd.end <= result.month_end:
-            found.append((number, "Tổng kết năm học" if rnd.end == plan.year_end else f"Sơ kết đợt {number}"))
-    return found
+    """(round number, sheet name) of each round whose review the month holds (the result's `review` column)."""
+    reviews = result.rounds["review"]
+    return [(number, name) for number, name in enumerate(reviews, start=1) if name]
 
 
 def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, today: dt.date | None) -> None:

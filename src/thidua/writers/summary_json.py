@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from thidua.counting.frames import rows
+from thidua.counting.judgements import nomination_counts
 from thidua.counting.measure import MonthResult
 
 
@@ -40,7 +41,7 @@ TARGET_KEYS = (
 def targets_of(result: MonthResult) -> list[dict[str, Any]]:
     """summary.json's targets: the targets frame, row by row (the base ratio keeps its older key)."""
     shown = []
-    for t in rows(result.targets[list(TARGET_KEYS)]):
+    for t in rows(result.targets[[*TARGET_KEYS, "pace"]]):
         row = t._asdict()
         figures = {k: _number(row[k]) for k in TARGET_KEYS if k not in ("code", "name", "status")}
         shown.append(
@@ -50,16 +51,15 @@ def targets_of(result: MonthResult) -> list[dict[str, Any]]:
                 **{k: v for k, v in figures.items() if k != "base_ratio"},
                 "achieved_base_ratio": figures["base_ratio"],
                 "status": row["status"],
+                "pace": row["pace"],  # the dashboard's colour: on-pace, behind, far-behind, not-due
             }
         )
     return shown
 
 
 def summary_of(result: MonthResult) -> dict[str, Any]:
-    from thidua.writers.nominations import has_votes, nominations
-
     counts = result.issues.counts()
-    extra = {"nominations": nominations(result)} if has_votes(result) else {}
+    extra = {"nominations": nomination_counts(result.nominations)} if len(result.records.votes) else {}
     return {
         "school": result.plan.school.name,
         "school_year": result.plan.school.school_year,

@@ -1,0 +1,265 @@
+"""Every judgement the documents print, made once: how a target keeps pace with the year, which works qualify a
+person for a title, who is nominated for what and whether the rule pack's conditions are met, which round ends in
+the month, and the day of the year-end vote. The month's result carries them as columns and frames; the writers,
+summary.json, the replies and the API read them and decide nothing themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from thidua.core import vocabulary
+from thidua.core.plan import Plan
+from thidua.issues import RULE, Issue, title_of
+
+REGISTERED, ACHIEVED = "registered", "achieved"
+# Figures of the school's titles whatever the plan's targets (the rules and the team view read them).
+TITLE_LDTT, TITLE_CSTDCS, INITIATIVES = "\x00ldtt", "\x00cstdcs", "\x00skkn"
+
+# The titles each title target counts, and the title each counts as. CSTĐCS implies LĐTT: this table is the one
+# place that says so (counting, the nominations and the rules read it).
+TITLE_KINDS = pd.DataFrame(
+    {
+        "title": [vocabulary.LDTT, vocabulary.CSTDCS, vocabulary.CSTDCS],
+        "kind": ["ldtt", "ldtt", "cstdcs"],
+        "counts_as": [vocabulary.LDTT, vocabulary.LDTT, vocabulary.CSTDCS],
+    },
+    dtype=object,
+)
+
+
+def titles_counted_as(kind: str) -> frozenset[str]:
+    """The titles that count for a title target of `kind` ("ldtt" or "cstdcs")."""
+    return frozenset(TITLE_KINDS.loc[TITLE_KINDS["kind"] == kind, "title"])
+
+
+# --- pace: how a target keeps up with the share of the year gone (SPEC 6, 13) ---------------------------------
+PACE_ON_PACE, PACE_NOT_DUE, PACE_BEHIND, PACE_FAR_BEHIND = "on-pace", "not-due", "behind", "far-behind"
+PACE_TOLERANCE = 0.02  # of the target: a large target may lag this much (and any target one item) and be on pace
+YEAR_END_KINDS = frozenset({"ldtt", "cstdcs", "collective"})  # titles and collectives come with the year-end vote
+
+
+def is_final(plan: Plan, month_end: dt.date) -> bool:
+    """Whether the emulation year is over by `month_end` (the vote's day has come): statuses are then final."""
+    return month_end >= plan.year_end
+
+
+def elapsed_share(plan: Plan, month_end: dt.date) -> float:
+    """The share of the emulation year gone by `month_end`: from the first round's start to the vote (the last
+    round's end), 0 to 1; 1 once the year is final."""
+    start, end = plan.year_start, plan.year_end
+    if is_final(plan, month_end):
+        return 1.0
+    span = (end - start).days
+    return min(max((month_end - start).days / span, 0.0), 1.0) if span > 0 else 0.0
+
+
+def pace_text(plan: Plan, month_end: dt.date) -> str:
+    share = elapsed_share(plan, month_end)
+    if share >= 1.0:
+        return f"Đã qua 100% thời gian năm học (bình xét {plan.year_end:%d/%m/%Y}): kết quả so với cả chỉ tiêu"
+    return f"Đã qua {share:.0%} thời gian năm học ({plan.year_start:%d/%m/%Y} – {plan.year_end:%d/%m/%Y})"
+
+
+def _missing(value: object) -> bool:
+    found: Any = value
+    return found is None or bool(pd.isna(found))
+
+
+def pace_of(target: object, registered: object, achieved: object, share: float, *, year_end_only: bool) -> str:
+    """How a target keeps pace with the year: what is due is the target times the share of the year gone (nothing
+    before the vote for a target only the vote achieves; the whole target once the year is final). On pace when
+    short of it by less than one item (or PACE_TOLERANCE of the target), far behind when short of half of it by as
+    much; a target the registrations cannot reach is behind at best; not due when nothing is achieved and nothing
+    is due yet, or when there is no number to reach."""
+    if _missing(target) or int(target) <= 0:  # type: ignore[call-overload]
+        return PACE_NOT_DUE
+    goal = float(target)  # type: ignore[arg-type]
+    reached = 0.0 if _missing(achieved) else float(achieved)  # type: ignore[arg-type]
+    promised = 0.0 if _missing(registered) else float(registered)  # type: ignore[arg-type]
+    if reached >= goal:
+        return PACE_ON_PACE
+    if share >= 1.0:
+        return PACE_BEHIND if reached >= goal / 2 else PACE_FAR_BEHIND
+    due = 0.0 if year_end_only else goal * share
+    slack = max(1.0, PACE_TOLERANCE * goal)
+    if due - reached >= slack:
+        return PACE_FAR_BEHIND if due / 2 - reached >= slack else PACE_BEHIND
+    if promised < goal:
+        return PACE_BEHIND
+    return PACE_ON_PACE if reached > 0 else PACE_NOT_DUE
+
+
+def paces(targets: pd.DataFrame, kinds: Mapping[str, str], share: float) -> pd.Series:
+    """The pace of every target of the targets frame (columns code, target, registered, achieved)."""
+    return pd.Series(
+        [
+            pace_of(t, r, a, share, year_end_only=kinds.get(code) in YEAR_END_KINDS)
+            for code, t, r, a in zip(
+                targets["code"], targets["target"], targets["registered"], targets["achieved"], strict=True
+            )
+        ],
+        index=targets.index,
+        dtype=object,
+    )
+
+
+# --- rounds -------------------------------------------------------------------------------------------------
+def round_review(plan: Plan, month_end: dt.date) -> list[str]:
+    """Per round of the plan: the review the month's report holds when the round ends in the month ("Sơ kết đợt
+    N"; after the last round "Tổng kết năm học"), else ""."""
+    first_day = month_end.replace(day=1)
+    return [
+        ("Tổng kết năm học" if rnd.end == plan.year_end else f"Sơ kết đợt {number}")
+        if first_day <= rnd.end <= month_end
+        else ""
+        for number, rnd in enumerate(plan.rounds, start=1)
+    ]
+
+
+def vote_day(plan: Plan) -> dt.date:
+    """The day of the year-end vote (bình xét): the last round's end (SPEC 3, 4.2). A vote row's own date is the
+    recognition decision's, which never moves the vote. The rule pack in force, the dashboard and the nomination
+    list all take the vote's day from here."""
+    return plan.year_end
+
+
+# --- what qualifies a person for a title ----------------------------------------------------------------------
+QUALIFYING_COLUMNS = ["person", "activity", "product", "level", "decision", "result", "date"]
+
+
+def qualifying_works(results: pd.DataFrame, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The works that qualify their author for Chiến sĩ thi đua cơ sở, one row each: an initiative (SKKN)
+    recognised (được công nhận, đạt, đạt giải) at `min_initiative_level` or above, and, when the rule pack opens
+    the route (`research_route`, the 2022 law), a research project accepted the same way. Without a rule pack,
+    both routes at any level. The rule check and the nomination list both read this one function."""
+    params = params if params is not None else {"research_route": True}
+    min_level = vocabulary.level_rank(str(params.get("min_initiative_level", "Trường")))
+    recognised = results["result"].isin(vocabulary.RECOGNISED_RESULTS)
+    rank = results["level"].map(vocabulary.LEVEL_RANKS).astype("float64")
+    initiative = (results["activity"] == vocabulary.SKKN) & (rank >= min_level)
+    research = (results["activity"] == vocabulary.RESEARCH) & bool(params.get("research_route", False))
+    found = results.loc[recognised & (initiative | research), QUALIFYING_COLUMNS]
+    return found.sort_values(["person", "date"], kind="stable").reset_index(drop=True)
+
+
+def describe_works(works: pd.DataFrame) -> pd.Series:
+    """Per person: their qualifying works as the list prints them ("Tên, cấp Huyện, QĐ 12/QĐ-…; …")."""
+    product = works["product"].where(works["product"] != "", works["activity"].astype(object))
+    level = works["level"].astype(object).fillna("").map(lambda v: f", cấp {v}" if v else "")
+    decision = works["decision"].fillna("").map(lambda v: f", QĐ {v}" if v else "")
+    text = product.astype(str) + level + decision
+    return text.groupby(works["person"], sort=False).agg("; ".join)
+
+
+# --- nominations (SPEC 6, 13, 14) --------------------------------------------------------------------------------
+# The titles each finding of the rule pack bars (a finding not listed bars every title and form of its person).
+BARS: dict[str, frozenset[str]] = {
+    "rule-cstdcs-initiative": frozenset({vocabulary.CSTDCS}),
+    "rule-ldtt-rating": frozenset({vocabulary.LDTT, vocabulary.CSTDCS}),
+    "rule-ldtt-recruited": frozenset({vocabulary.LDTT, vocabulary.CSTDCS}),
+}
+NOT_BARRING = frozenset({"rule-late-registration"})  # about the registration, not about the proposal
+NOMINATION_COLUMNS = [
+    "person",
+    "name",
+    "birth_date",
+    "gender",
+    "position",
+    "team",
+    "proposal",
+    "kind",
+    "title",
+    "reward",
+    "rating",
+    "discipline",
+    "works",
+    "votes_for",
+    "votes_total",
+    "vote_share",
+    "eligible",
+    "reasons",
+]
+
+
+def nominations(
+    votes: pd.DataFrame,
+    roster: pd.DataFrame,
+    works: pd.DataFrame,
+    findings: Iterable[Issue],
+    implied: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per nominee and title or form of reward the year-end vote proposes, in order: the CSTĐCS, the
+    LĐTT (a CSTĐCS nominee counts there too: `implied` is the one table saying which titles count as which),
+    then each form of reward. `eligible` says whether the rule pack's findings leave the proposal standing and
+    `reasons` names the findings that bar it. `roster` is the roster frame, `works` the qualifying works."""
+    proposed = votes[(votes["title"] != vocabulary.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
+    proposed = proposed.sort_values("person", kind="stable")
+    barred: dict[int, list[tuple[str, str]]] = {}
+    for issue in findings:
+        if issue.topic == RULE and issue.person_key is not None and issue.code not in NOT_BARRING:
+            found = barred.setdefault(issue.person_key, [])
+            if (issue.code, title_of(issue.code)) not in found:
+                found.append((issue.code, title_of(issue.code)))
+    described = describe_works(works) if len(works) else pd.Series(dtype=object)
+    rows: list[tuple[int, str, str, Any]] = []
+    titles = implied.groupby("title", sort=False)["counts_as"].agg(list).to_dict()
+    for order, proposal in enumerate((vocabulary.CSTDCS, vocabulary.LDTT)):
+        for vote in proposed.itertuples(index=False):
+            if proposal in titles.get(vote.title, ()):
+                rows.append((order, proposal, "title", vote))
+    rewards = list(dict.fromkeys(r for r in proposed["reward"].fillna("") if r))
+    for order, reward in enumerate(rewards, start=2):
+        for vote in proposed.itertuples(index=False):
+            if (vote.reward or "") == reward:
+                rows.append((order, reward, "reward", vote))
+    records = []
+    for _order, proposal, kind, vote in rows:
+        person = int(vote.person)
+        reasons = [
+            title
+            for code, title in barred.get(person, [])
+            if kind == "reward" or proposal in BARS.get(code, frozenset({proposal}))
+        ]
+        who: Any = roster.loc[person]
+        total = vote.votes_total
+        share = (
+            float(vote.votes_for) / float(total)
+            if not _missing(vote.votes_for) and not _missing(total) and total
+            else np.nan
+        )
+        records.append(
+            (
+                person,
+                who["name"],
+                who["birth_date"],
+                who["gender"],
+                who["position"],
+                who["team"],
+                proposal,
+                kind,
+                "" if vote.title == vocabulary.NO_TITLE_VOTE else str(vote.title),
+                str(vote.reward or ""),
+                str(vote.rating) if isinstance(vote.rating, str) else "",
+                str(vote.discipline) if isinstance(vote.discipline, str) else "",
+                described.get(person, ""),
+                vote.votes_for,
+                total,
+                share,
+                not reasons,
+                "; ".join(reasons),
+            )
+        )
+    frame = pd.DataFrame.from_records(records, columns=NOMINATION_COLUMNS)
+    return frame.astype(
+        {"person": "int64", "eligible": bool, "votes_for": "Int64", "votes_total": "Int64", "vote_share": "float64"}
+    )
+
+
+def nomination_counts(nominated: pd.DataFrame) -> dict[str, int]:
+    """summary.json's `nominations`: how many are proposed for each title and form of reward."""
+    return {str(k): int(v) for k, v in nominated.groupby("proposal", sort=False).size().items()}

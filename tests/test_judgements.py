@@ -1,0 +1,145 @@
+"""Every judgement the documents print is made once, in the month's result, and read the same everywhere: the
+rule check, the nomination list, summary.json and the API (SPEC 13; issue #19). The case that showed the leak: under
+the 2025 pack a CSTĐCS whose only work is a research project that won a prize."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from thidua import api
+from thidua.cli import main
+from thidua.counting.judgements import PACE_FAR_BEHIND, PACE_NOT_DUE, PACE_ON_PACE
+from thidua.workspace.demo import _fill
+
+MONTH = "2027-05"
+RESEARCH = "Đề tài nghiên cứu"
+
+
+@pytest.fixture(scope="module")
+def commune_year(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace for 2026–2027 (the 2025 rule pack: the research route is open)."""
+    root = tmp_path_factory.mktemp("commune") / "ws"
+    done = CliRunner().invoke(main, ["init", "--demo", "--school-year", "2026-2027", str(root)])
+    assert done.exit_code == 0, done.output
+    return root
+
+
+def _with_research(base: Path, tmp_path: Path, result: str) -> tuple[Path, str]:
+    """A copy of the workspace in which an LĐTT nominee without any initiative is voted CSTĐCS, and whose only
+    work is a research project with `result`; returns the copy and the person's name."""
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(base, root)
+    may = api.month(root, MONTH)
+    with_works = set(may.results.loc[may.results["activity"].isin(["Sáng kiến kinh nghiệm", RESEARCH]), "person"])
+    plain = may.votes[(may.votes["title"] == "Lao động tiên tiến") & ~may.votes["person"].isin(with_works)]
+    person = plain.iloc[0]
+    birth = may.persons.loc[person["person"], "birth_date"].date()
+    _fill(
+        root / "input_templates" / "mau-binh-xet-cuoi-nam.xlsx",
+        root / "submissions" / "binh-xet" / "zz-bo-sung.xlsx",
+        [
+            [
+                1,
+                person["name"],
+                birth,
+                "HTTNV",
+                "Không",
+                "Chiến sĩ thi đua cơ sở",
+                "",
+                30,
+                32,
+                "",
+                dt.date(2027, 5, 26),
+                "",
+            ]
+        ],
+    )
+    _fill(
+        root / "input_templates" / "mau-bao-cao-ket-qua.xlsx",
+        root / "submissions" / "bao-cao" / "de-tai.xlsx",
+        [[1, person["name"], birth, RESEARCH, "Dạy đọc hiểu lớp 3", "Tỉnh", result, dt.date(2027, 3, 2), "7/QĐ-S", ""]],
+    )
+    return root, str(person["name"])
+
+
+@pytest.mark.parametrize(("result", "qualifies"), [("Đạt giải", True), ("Đã nộp", False)])
+def test_a_research_project_reads_the_same_in_the_rules_the_list_and_the_api(
+    commune_year: Path, tmp_path: Path, result: str, qualifies: bool
+) -> None:
+    root, name = _with_research(commune_year, tmp_path, result)
+    run = CliRunner().invoke(main, ["run", "-w", str(root), "--month", MONTH, "--json"])
+    assert run.exit_code in (0, 1), run.output
+    summary = json.loads(run.stdout)
+    may = api.month(root, MONTH)
+    assert summary["rule_pack"] == "Luật Thi đua, khen thưởng số 06/2022/QH15 và Nghị định 152/2025/NĐ-CP"
+    # the rule check
+    findings = may.issues[
+        (may.issues["code"] == "rule-cstdcs-initiative") & (may.issues["person"].str.startswith(name))
+    ]
+    assert findings.empty is qualifies
+    # the API's nominations: one row per title, the CSTĐCS one eligible exactly when the work qualifies
+    rows = may.nominations[may.nominations["name"] == name].set_index("proposal")
+    assert set(rows.index) == {"Chiến sĩ thi đua cơ sở", "Lao động tiên tiến"}
+    assert bool(rows.loc["Chiến sĩ thi đua cơ sở", "eligible"]) is qualifies
+    assert bool(rows.loc["Lao động tiên tiến", "eligible"])  # the missing work bars CSTĐCS only
+    assert ("Dạy đọc hiểu lớp 3" in rows.loc["Chiến sĩ thi đua cơ sở", "works"]) is qualifies
+    # the printed list says the same, row for row
+    sheet = openpyxl.load_workbook(root / "output" / MONTH / f"de-nghi-khen-thuong-{MONTH}.xlsx").worksheets[0]
+    printed = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == name]
+    assert len(printed) == 2
+    cstdcs = next(r for r in printed if r[6] == "Chiến sĩ thi đua cơ sở")
+    assert (cstdcs[11] == "Đủ") is qualifies
+    assert ("Dạy đọc hiểu lớp 3" in str(cstdcs[9] or "")) is qualifies
+    # summary.json counts what the API lists
+    assert summary["nominations"] == may.nominations.groupby("proposal", sort=False).size().to_dict()
+
+
+def test_pace_and_rounds_come_from_the_result(commune_year: Path) -> None:
+    """The dashboard's colours are the API's `pace`; in October nothing of the year-end vote is due yet."""
+    october = api.month(commune_year, "2026-10")
+    pace = october.targets.set_index("code")["pace"]
+    assert pace["LDTT"] == PACE_NOT_DUE and pace["CSTDCS"] == PACE_NOT_DUE
+    assert set(pace) <= {PACE_ON_PACE, PACE_NOT_DUE, "behind", PACE_FAR_BEHIND}
+    assert not october.rounds["ends_in_month"].any()
+    may = api.month(commune_year, MONTH)
+    assert may.result.final and may.result.elapsed == 1.0
+    assert may.targets.set_index("code").loc["LDTT", "pace"] == PACE_ON_PACE  # reached by the vote
+
+
+def test_issues_keep_their_data(commune_year: Path) -> None:
+    """No consumer re-parses a message: the roster key and the parameters are columns of the issues frame."""
+    may = api.month(commune_year, MONTH)
+    issues = may.issues
+    personal = issues[issues["person"] != ""]
+    assert len(personal) and personal["person_key"].notna().all()
+    names = may.persons["name"]
+    for row in personal.itertuples():
+        assert str(row.person).startswith(names[int(row.person_key)])
+    rules = issues[issues["topic"] == "rule"]
+    assert len(rules) and all(isinstance(p, dict) and "source" in p for p in rules["params"])
+    later = issues[issues["code"] == "row-after-month"]
+    assert all(isinstance(p["date"], dt.date) for p in later["params"])
+
+
+def test_cli_figures_equal_the_api(commune_year: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(commune_year, root)
+    run = CliRunner().invoke(main, ["run", "-w", str(root), "--month", MONTH, "--json"])
+    assert run.exit_code in (0, 1), run.output
+    summary = json.loads(run.stdout)
+    may = api.month(root, MONTH).targets
+    shown = pd.DataFrame(summary["targets"])
+    assert list(shown["code"]) == list(may["code"])
+    assert list(shown["achieved"]) == list(may["achieved"]) and list(shown["status"]) == list(may["status"])
+    assert [t["pace"] for t in summary["targets"]] == list(may["pace"])
