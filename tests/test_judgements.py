@@ -17,6 +17,7 @@ from thidua import api
 from thidua.cli import main
 from thidua.counting.judgements import PACE_FAR_BEHIND, PACE_NOT_DUE, PACE_ON_PACE
 from thidua.workspace.demo import _fill
+from thidua.workspace.folder import Workspace
 
 MONTH = "2027-05"
 RESEARCH = "Đề tài nghiên cứu"
@@ -143,3 +144,26 @@ def test_cli_figures_equal_the_api(commune_year: Path, tmp_path: Path) -> None:
     assert list(shown["code"]) == list(may["code"])
     assert list(shown["achieved"]) == list(may["achieved"]) and list(shown["status"]) == list(may["status"])
     assert [t["pace"] for t in summary["targets"]] == list(may["pace"])
+
+
+def test_round_figures_match_a_count_by_hand(demo_template_ws: Workspace) -> None:
+    """Each round's figures (one grouping of the one count) against an independent count of the result rows: the
+    teachers with a 'Tiết học yêu thương' in the round, and the distinct SKKN recognised at Huyện or above."""
+    from thidua.core import text, vocabulary
+
+    may = api.month(demo_template_ws.root, "2022-05")  # reads only
+    plan, results = may.result.plan, may.results
+    teacher = may.persons["teacher"]
+    rounds = may.rounds.set_index(["round", "code"])["achieved"]
+    for number, rnd in enumerate(plan.rounds, start=1):
+        inside = results[(results["date"] >= pd.Timestamp(rnd.start)) & (results["date"] <= pd.Timestamp(rnd.end))]
+        lessons = inside[(inside["activity"] == "Tiết học yêu thương") & inside["person"].map(teacher)]
+        assert rounds[(number, "TIET_HOC_YT")] == lessons["person"].nunique(), number
+        rank = inside["level"].astype(object).map(vocabulary.LEVEL_RANKS)
+        skkn = inside[
+            (inside["activity"] == vocabulary.SKKN)
+            & inside["result"].isin(vocabulary.RECOGNISED_RESULTS)
+            & (rank >= vocabulary.LEVEL_RANKS["Huyện"])
+        ]
+        assert rounds[(number, "SKKN_HUYEN")] == skkn["product"].map(text.key).nunique(), number
+    assert rounds[(1, "TIET_HOC_YT")] > 0 and rounds[(2, "SKKN_HUYEN")] > 0  # the check is not vacuous

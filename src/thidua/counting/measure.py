@@ -481,16 +481,27 @@ def _rounds(
     """Each round's state, and what was achieved within it up to the month's end (one column per round, in the
     plan's order, keyed by position: names are the school's text and may repeat); undated votes and collective
     results belong to the year-end vote, hence to the last round."""
-    states, achieved = [], pd.DataFrame({"code": targets["code"]})
-    for number, rnd in enumerate(plan.rounds, start=1):
+    # Each item's round (-1: none, or not begun): the rounds are one grouping of one count, not a count each.
+    day = counting.items["date"]
+    round_of = np.full(len(day), -1, dtype="int64")
+    states = []
+    for number, rnd in enumerate(plan.rounds):
         if month_end < rnd.start:
             states.append("Chưa bắt đầu")
-            achieved[f"round:{number}"] = 0
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
-        window = Window(rnd.start, min(rnd.end, month_end), undated=rnd.end == plan.year_end)
-        within = counting.count(window)
-        achieved[f"round:{number}"] = targets[["code"]].merge(within, on="code", how="left")[ACHIEVED].to_numpy()
+        inside = (day >= pd.Timestamp(rnd.start)) & (day <= pd.Timestamp(min(rnd.end, month_end)))
+        if rnd.end == plan.year_end:
+            inside |= day.isna()
+        round_of[inside.to_numpy()] = number
+    within = counting.count(Window(None, month_end), by=("round", round_of))
+    per_round = within[within["round"] >= 0].pivot_table(
+        index="code", columns="round", values=ACHIEVED, aggfunc="sum", fill_value=0
+    )
+    per_round = per_round.reindex(index=targets["code"], columns=range(len(plan.rounds)), fill_value=0)
+    achieved = pd.DataFrame({"code": targets["code"]})
+    for number in range(len(plan.rounds)):
+        achieved[f"round:{number + 1}"] = per_round[number].to_numpy().astype("int64")
     achieved["year"] = targets[ACHIEVED].to_numpy()
     rounds = pd.DataFrame(
         {
@@ -590,16 +601,15 @@ def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFram
         rating=votes["rating"].astype(object).reindex(keys).fillna(""),
         voted_title=votes["title"].astype(object).reindex(keys).fillna(""),
     )
-    # Registered activities in the plan's column order: each person's marks as a bit set, each set's text once.
+    # Registered activities in the plan's column order, one text per person ("Tiết học yêu thương; …").
     names = plan.activity_columns
-    marks = np.zeros(len(frame), dtype=object)  # a bit per activity column (Python ints: any number of columns)
-    for bit, name in enumerate(names):
-        marked = keys.isin(records.marks.loc[records.marks["activity"] == name, "person"])
-        frame[f"mark:{name}"] = marked
-        marks[marked] += 1 << bit
-    sets, which = np.unique(marks, return_inverse=True)  # the mark sets people actually used
-    texts = np.array(["; ".join(n for b, n in enumerate(names) if m >> b & 1) for m in sets.tolist()], dtype=object)
-    frame["activities"] = texts[which] if len(frame) else np.array([], dtype=object)
+    marks = records.marks.assign(activity=pd.Categorical(records.marks["activity"].astype(object), categories=names))
+    marks = marks.dropna(subset=["activity"]).drop_duplicates(["person", "activity"])
+    for name in names:
+        frame[f"mark:{name}"] = keys.isin(marks.loc[marks["activity"] == name, "person"])
+    listed = marks.sort_values(["person", "activity"], kind="stable")
+    texts = listed["activity"].astype(str).groupby(listed["person"], sort=False).agg("; ".join)
+    frame["activities"] = texts.reindex(keys).fillna("").astype(object)
     return frame
 
 
