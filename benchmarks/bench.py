@@ -208,7 +208,8 @@ def check_layout(plan: Plan, cells: list[list[Any]], generated: Path) -> None:
     if list(want) != list(got) or template_fields.META_SHEET not in want:
         raise SystemExit(f"generated sheets {list(got)} differ from the template's {list(want)}")
     for name, sheet in want.items():
-        if sheet.rows != got[name].rows or sheet.merged != got[name].merged or sheet.visible != got[name].visible:
+        same_merged = sorted(sheet.merged) == sorted(got[name].merged)  # openpyxl keeps merged ranges in a set
+        if sheet.rows != got[name].rows or not same_merged or sheet.visible != got[name].visible:
             raise SystemExit(f"generated sheet {name!r} differs from the openpyxl-filled template")
 
 

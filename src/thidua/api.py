@@ -1,25 +1,40 @@
-"""Library API (SPEC 13): one month of a workspace as pandas DataFrames, computed the way `thidua run` computes
-it (read, repair, validate, merge, measure, rules) without writing anything, for a notebook or a receiving
-office's own script.
+"""Library API (SPEC 13), the one door into the pipeline: the command line calls these functions, and so can a
+notebook, a receiving office's own script or the local page. `month` computes a month of a workspace as pandas
+DataFrames the way `thidua run` computes it (read, repair, validate, merge, measure, rules) without writing
+anything; `run`, `check`, `templates`, `init`, `send`, `collect`, `reply` and `history` do what the commands of the
+same names do and return what they did, as data.
 
     >>> from thidua import api
-    >>> may = api.month("thidua-2021-2022", "2022-05")
-    >>> may.targets[["code", "registered", "achieved", "achieved_ratio", "status"]]
+    >>> may = api.month("thidua-2026-2027", "2026-10")
+    >>> may.targets[["code", "registered", "achieved", "achieved_ratio", "status", "pace"]]
+
+Heavy modules (pandas, the writers, the mail) load inside the functions that need them, so that the command
+line starts fast and reads the files while pandas loads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from thidua.core.calendar import month_label, parse_month  # noqa: F401 (re-exported for the faces)
+from thidua.pipeline.batch import Progress
 
-from thidua.counting.frames import PROVENANCE
-from thidua.counting.measure import MonthResult
-from thidua.pipeline.batch import compute
-from thidua.workspace.folder import open_workspace
-from thidua.writers.summary_json import TARGET_KEYS
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from thidua.counting.measure import MonthResult
+    from thidua.issues import Report
+    from thidua.mail.mailbox import Collected
+    from thidua.mail.outbox import Outcome
+    from thidua.mail.replies import Replied
+    from thidua.pipeline.batch import Outputs
+    from thidua.pipeline.history import MonthRecord, SendRecord
+    from thidua.workspace.folder import Workspace
 
 ISSUE_COLUMNS = [
     "code",
@@ -71,6 +86,9 @@ class Month:
 
 def month(workspace: str | Path, month: str) -> Month:
     """Compute `month` ("2022-05") of the workspace folder `workspace`; nothing is written, not even history."""
+    from thidua.pipeline.batch import compute
+    from thidua.workspace.folder import open_workspace
+
     ws = open_workspace(Path(workspace))
     result = compute(ws, month)
     return Month(
@@ -92,6 +110,8 @@ def month(workspace: str | Path, month: str) -> Month:
 
 
 def _targets(result: MonthResult) -> pd.DataFrame:
+    from thidua.writers.summary_json import TARGET_KEYS
+
     # SPEC 13's columns first, then the others (base_ratio is summary.json's achieved_base_ratio); the change
     # since last month is left out: it comes from the history, which the API does not read.
     first = [key for key in TARGET_KEYS if key != "base_ratio"]
@@ -102,6 +122,8 @@ def _targets(result: MonthResult) -> pd.DataFrame:
 def _rounds(result: MonthResult) -> pd.DataFrame:
     """What was achieved within each round, long form: one row per round and target (round number, name, dates,
     state, whether the month holds the round's review and which, code, achieved)."""
+    import pandas as pd  # noqa: F401 (the frames' library)
+
     rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1), ends_in_month=result.rounds["review"] != "")
     within = result.round_targets.drop(columns="year").melt(id_vars="code", var_name="round", value_name="achieved")
     within["round"] = within["round"].str.removeprefix("round:").astype("int64")
@@ -112,6 +134,8 @@ def _rounds(result: MonthResult) -> pd.DataFrame:
 
 def _records(result: MonthResult, frame: pd.DataFrame) -> pd.DataFrame:
     """Accepted records with the person's name beside their roster key; provenance kept, layout numbers dropped."""
+    from thidua.counting.frames import PROVENANCE
+
     names = result.persons["name"]
     shown = frame.drop(columns=["layout"]).reset_index(drop=True)
     shown.insert(1, "name", shown["person"].map(names))
@@ -120,6 +144,8 @@ def _records(result: MonthResult, frame: pd.DataFrame) -> pd.DataFrame:
 
 def issues_frame(result: MonthResult) -> pd.DataFrame:
     """Every issue of the month, in the order found."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             (
@@ -142,3 +168,190 @@ def issues_frame(result: MonthResult) -> pd.DataFrame:
         ],
         columns=ISSUE_COLUMNS,
     ).astype({"row": "Int64", "col": "Int64", "person_key": "Int64"})
+
+
+# --- what the commands do ------------------------------------------------------------------------------------
+def _open(workspace: str | Path) -> Workspace:
+    from thidua.workspace.folder import open_workspace
+
+    return open_workspace(Path(workspace))
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new workspace, and what the board must look at again when it was started from last year's."""
+
+    workspace: Workspace
+    review: list[str]
+
+
+def init(
+    directory: str | Path, *, school_year: str | None = None, source: str | Path | None = None, demo: bool = False
+) -> Created:
+    """`thidua init`: a workspace for a school year (`school_year` "2026-2027"), from the embedded default (with
+    the demo's people and files when `demo`) or from last year's workspace `source`."""
+    from thidua.workspace.create import create_workspace, year_option
+
+    ws, review = create_workspace(
+        Path(directory), demo=demo, year=year_option(school_year), source=Path(source) if source else None
+    )
+    return Created(ws, list(review))
+
+
+def demo(directory: str | Path) -> tuple[Workspace, bool]:
+    """The demo workspace at `directory`, made when it does not exist yet; (workspace, whether it was made)."""
+    from thidua.workspace.folder import SETTINGS_FILE
+
+    if (Path(directory) / SETTINGS_FILE).exists():
+        return _open(directory), False
+    return init(directory, demo=True).workspace, True
+
+
+def demo_month() -> str:
+    from thidua.workspace.default_plan import DEMO_MONTH
+
+    return DEMO_MONTH
+
+
+@dataclass(frozen=True)
+class Templates:
+    written: list[Path]
+    folder: Path
+    plan_issues: Report
+
+
+def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
+    """`thidua templates`: the blank templates written from the plan into input_templates/."""
+    from thidua.forms.templates import write_templates
+    from thidua.intake.guard import Limits
+    from thidua.issues import Report
+    from thidua.workspace.folder import locked
+    from thidua.workspace.plan_workbook import read_plan
+
+    ws = _open(workspace)
+    report = Report()
+    with locked(ws):
+        plan = read_plan(ws.plan_path, report, limits=Limits.from_settings(ws.settings))
+        written = write_templates(plan, ws.templates, per_person=per_person)
+    return Templates(written, ws.templates, report)
+
+
+@dataclass(frozen=True)
+class Checked:
+    result: MonthResult
+    report_path: Path  # the issue report
+
+
+def check(workspace: str | Path, month: str | None = None, progress: Progress | None = None) -> Checked:
+    """`thidua check`: read and check the submissions of `month` (None: the current month, or the year's last)
+    and write the issue report only."""
+    from thidua.pipeline.batch import compute, write_check
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    with locked(ws):
+        result = compute(ws, month, progress)
+        path = write_check(ws, result)
+    return Checked(result, path)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A month run: its result, and either its outputs or (when the plan's dates make counting meaningless) only
+    the issue report."""
+
+    result: MonthResult
+    outputs: Outputs | None
+    report_path: Path | None = None
+
+
+def run(workspace: str | Path, month: str, progress: Progress | None = None) -> Ran:
+    """`thidua run`: the month computed, every output written and the month recorded in the history, as one
+    state."""
+    from thidua.pipeline.batch import run_month, write_check
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    with locked(ws):
+        result, outputs = run_month(ws, month, progress)
+        checked = write_check(ws, result) if outputs is None else None
+    return Ran(result, outputs, checked)
+
+
+def summary(result: MonthResult) -> dict[str, Any]:
+    """summary.json of a month's result, as a dict."""
+    from thidua.writers.summary_json import summary_of
+
+    return summary_of(result)
+
+
+def send(workspace: str | Path, month: str, *, dry_run: bool = False, force: bool = False) -> Outcome:
+    """`thidua send`: the month's report e-mailed to the receiving office (kept as .eml either way)."""
+    from thidua.mail.outbox import send_month
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    with locked(ws):
+        return send_month(ws, month, dry_run=dry_run, force=force)
+
+
+def mailbox_folder(workspace: str | Path) -> str:
+    """Where `collect` saves what it fetches, as the secretary finds it ("submissions/e-mail")."""
+    from thidua.mail.mailbox import FOLDER
+
+    return f"{_open(workspace).submissions.name}/{FOLDER}"
+
+
+def collect(
+    workspace: str | Path,
+    *,
+    dry_run: bool = False,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Collected:
+    """`thidua collect`: staff spreadsheets fetched from the school's mailbox into submissions/e-mail/ (the
+    password from `environ`, by default the process's environment)."""
+    from thidua.mail.mailbox import collect as fetch
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    say = (progress or Progress()).say
+    with locked(ws):
+        return fetch(ws, environ if environ is not None else os.environ, dry_run=dry_run, say=say)
+
+
+def reply(
+    workspace: str | Path, month: str, *, dry_run: bool = False, environ: Mapping[str, str] | None = None
+) -> Replied:
+    """`thidua reply`: each sender whose file was read in the month's run answered once per file version."""
+    from thidua.mail.replies import reply_month
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    with locked(ws):
+        return reply_month(ws, month, environ if environ is not None else os.environ, dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class History:
+    months: list[MonthRecord]
+    sends: list[SendRecord]
+
+
+def history(workspace: str | Path) -> History:
+    """`thidua history`: the months recorded and the reports sent."""
+    from thidua.pipeline import history as store
+
+    ws = _open(workspace)
+    return History(store.months(ws.history_path), store.sends(ws.history_path))
+
+
+def forget_month(workspace: str | Path, month: str) -> tuple[str, bool]:
+    """`thidua history --remove`: a month's record taken out of the history; ('YYYY-MM', whether it was there)."""
+    from thidua.pipeline import history as store
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    month, _end = parse_month(month)
+    with locked(ws):
+        return month, store.remove_month(ws.history_path, month)

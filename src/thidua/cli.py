@@ -82,7 +82,7 @@ def friendly(func: F) -> F:
 
 def _progress() -> Any:
     """Progress on a terminal (on stderr, so --json stays clean); silence when output is not a terminal."""
-    from thidua.pipeline.batch import Progress
+    from thidua.api import Progress
 
     class Terminal(Progress):
         def say(self, message: str) -> None:
@@ -231,10 +231,10 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
       thidua init thidua-2027-2028 --from thidua-2026-2027
       thidua init thu-nghiem --demo
     """
-    from thidua.workspace.create import create_workspace, year_option
+    from thidua import api
 
-    year = year_option(school_year)
-    ws, review = create_workspace(directory, demo=demo, year=year, source=source)
+    created = api.init(directory, school_year=school_year, source=source, demo=demo)
+    ws, review = created.workspace, created.review
     click.echo(f"Đã tạo thư mục làm việc {directory}.")
     click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa thông tin chung, chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
     click.echo(f"  Mẫu phát cho CBGVNV: {ws.templates.name}/")
@@ -262,19 +262,11 @@ def templates(workspace: Path, per_person: bool) -> None:
       thidua templates
       thidua templates --per-person -w thidua-2021-2022
     """
-    from thidua.forms.templates import write_templates
-    from thidua.intake.guard import Limits
-    from thidua.issues import Report
-    from thidua.workspace.folder import locked, open_workspace
-    from thidua.workspace.plan_workbook import read_plan
+    from thidua import api
 
-    ws = open_workspace(workspace)
-    report = Report()
-    with locked(ws):
-        plan = read_plan(ws.plan_path, report, limits=Limits.from_settings(ws.settings))
-        _print_plan_issues(report)
-        written = write_templates(plan, ws.templates, per_person=per_person)
-    click.echo(f"Đã ghi {len(written)} mẫu vào {ws.templates}.")
+    done = api.templates(workspace, per_person=per_person)
+    _print_plan_issues(done.plan_issues)
+    click.echo(f"Đã ghi {len(done.written)} mẫu vào {done.folder}.")
 
 
 @main.command(context_settings=CONTEXT)
@@ -295,17 +287,14 @@ def check(workspace: Path, month: str | None) -> None:
       thidua check
       thidua check --month 2021-10 -w thidua-2021-2022
     """
-    from thidua.pipeline.batch import compute, write_check
-    from thidua.workspace.folder import locked, month_label, open_workspace
+    from thidua import api
 
-    ws = open_workspace(workspace)
-    with locked(ws):
-        result = compute(ws, month, _progress())
-        path = write_check(ws, result)
+    checked = api.check(workspace, month, _progress())
+    result = checked.result
     if month is None:
-        click.echo(f"Kiểm tra số liệu đến hết tháng {month_label(result.month)} (không ghi --month).")
+        click.echo(f"Kiểm tra số liệu đến hết tháng {api.month_label(result.month)} (không ghi --month).")
     _print_issue_counts(result.issues.counts(), len(result.files_read))
-    click.echo(f"Danh sách lỗi: {path}")
+    click.echo(f"Danh sách lỗi: {checked.report_path}")
     sys.exit(1 if result.issues.has_errors else 0)
 
 
@@ -324,10 +313,7 @@ def run(workspace: Path, month: str, as_json: bool) -> None:
       thidua run --month 2021-10
       thidua run --month 2022-05 --json -w thidua-2021-2022
     """
-    from thidua.workspace.folder import open_workspace
-
-    ws = open_workspace(workspace)
-    sys.exit(_run_month(ws, month, as_json))
+    sys.exit(_run_month(workspace, month, as_json))
 
 
 @main.command(context_settings=CONTEXT)
@@ -347,12 +333,9 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
       thidua send --month 2021-10 --dry-run
       thidua send --month 2021-10 -w thidua-2021-2022
     """
-    from thidua.mail.outbox import send_month
-    from thidua.workspace.folder import locked, open_workspace
+    from thidua import api
 
-    ws = open_workspace(workspace)
-    with locked(ws):
-        outcome = send_month(ws, month, dry_run=dry_run, force=force)
+    outcome = api.send(workspace, month, dry_run=dry_run, force=force)
     click.echo(outcome.message)
     sys.exit(outcome.exit_code)
 
@@ -372,17 +355,11 @@ def collect(workspace: Path, dry_run: bool) -> None:
       thidua collect --dry-run
       thidua collect -w thidua-2026-2027
     """
-    import os
+    from thidua import api
 
-    from thidua.mail.mailbox import FOLDER
-    from thidua.mail.mailbox import collect as fetch
-    from thidua.workspace.folder import locked, open_workspace
-
-    ws = open_workspace(workspace)
-    with locked(ws):
-        done = fetch(ws, os.environ, dry_run=dry_run, say=_progress().say)
+    done = api.collect(workspace, dry_run=dry_run, progress=_progress())
     verb = "Sẽ lưu" if dry_run else "Đã lưu"
-    click.echo(f"{verb} {len(done.saved)} tệp vào {ws.submissions.name}/{FOLDER}/.")
+    click.echo(f"{verb} {len(done.saved)} tệp vào {api.mailbox_folder(workspace)}/.")
     for name, who in done.saved:
         click.echo(f"  {name}  (từ {who})")
     if done.identical:
@@ -425,14 +402,9 @@ def reply(workspace: Path, month: str, dry_run: bool) -> None:
       thidua reply --month 10/2026 --dry-run
       thidua reply --month 2026-10
     """
-    import os
+    from thidua import api
 
-    from thidua.mail.replies import reply_month
-    from thidua.workspace.folder import locked, open_workspace
-
-    ws = open_workspace(workspace)
-    with locked(ws):
-        done = reply_month(ws, month, os.environ, dry_run=dry_run)
+    done = api.reply(workspace, month, dry_run=dry_run)
     if dry_run:
         click.echo(f"Đã ghi {len(done.written)} thư trả lời để xem trước (chưa gửi):")
         for path in done.written:
@@ -460,14 +432,11 @@ def history(workspace: Path, remove: str | None) -> None:
       thidua history
       thidua history --remove 10/2021 -w thidua-2022-2023
     """
-    from thidua.pipeline import history as store
-    from thidua.workspace.folder import locked, month_label, open_workspace, parse_month
+    from thidua import api
 
-    ws = open_workspace(workspace)
+    month_label = api.month_label
     if remove is not None:
-        month, _end = parse_month(remove)
-        with locked(ws):
-            removed = store.remove_month(ws.history_path, month)
+        month, removed = api.forget_month(workspace, remove)
         if not removed:
             click.echo(f"Sổ lịch sử không có tháng {month_label(month)}; không có gì để xóa.")
             sys.exit(1)
@@ -476,7 +445,8 @@ def history(workspace: Path, remove: str | None) -> None:
             f"kết quả output/{month} (nếu có) vẫn giữ nguyên; hãy tự xóa nếu không cần."
         )
         return
-    months = store.months(ws.history_path)
+    recorded = api.history(workspace)
+    months = recorded.months
     if not months:
         click.echo("Chưa có tháng nào được tổng hợp. Hãy chạy: thidua run --month YYYY-MM")
         return
@@ -485,7 +455,7 @@ def history(workspace: Path, remove: str | None) -> None:
         [(m.month, m.recorded_at, str(m.files), str(m.errors), str(m.warnings)) for m in months],
         right=(2, 3, 4),
     )
-    sent = store.sends(ws.history_path)
+    sent = recorded.sends
     click.echo("")
     if not sent:
         click.echo("Chưa gửi báo cáo nào.")
@@ -507,40 +477,33 @@ def demo(directory: Path) -> None:
       thidua demo
       thidua demo thu-nghiem
     """
-    from thidua.workspace.create import create_workspace
-    from thidua.workspace.default_plan import DEMO_MONTH
-    from thidua.workspace.folder import SETTINGS_FILE, open_workspace
+    from thidua import api
 
-    if (directory / SETTINGS_FILE).exists():
-        ws = open_workspace(directory)
-        click.echo(f"Dùng lại thư mục thử nghiệm {directory}.")
-    else:
-        ws, _review = create_workspace(directory, demo=True)
+    ws, made = api.demo(directory)
+    if made:
         click.echo(f"Đã tạo thư mục thử nghiệm {directory} với số liệu mẫu.")
-    sys.exit(_run_month(ws, DEMO_MONTH, as_json=False))
+    else:
+        click.echo(f"Dùng lại thư mục thử nghiệm {directory}.")
+    sys.exit(_run_month(ws.root, api.demo_month(), as_json=False))
 
 
-def _run_month(ws: Any, month: str, as_json: bool) -> int:
-    from thidua.pipeline.batch import run_month, write_check
-    from thidua.workspace.folder import locked, month_label
-    from thidua.writers.summary_json import summary_of
+def _run_month(workspace: Path, month: str, as_json: bool) -> int:
+    from thidua import api
 
-    with locked(ws):
-        result, outputs = run_month(ws, month, _progress())
-        if outputs is None:
-            checked = write_check(ws, result)
+    ran = api.run(workspace, month, _progress())
+    result, outputs, checked = ran.result, ran.outputs, ran.report_path
     if outputs is None:
         _print_issue_counts(result.issues.counts(), len(result.files_read))
         click.secho(
             "Lỗi: các ngày trong tệp kế hoạch (đợt thi đua, hạn nộp đăng ký) chưa hợp lệ nên chưa tính số liệu tháng "
-            f"{month_label(result.month)}; chỉ ghi danh sách lỗi: {checked}. Hãy sửa các ô được nêu trong "
+            f"{api.month_label(result.month)}; chỉ ghi danh sách lỗi: {checked}. Hãy sửa các ô được nêu trong "
             "kehoach.xlsx rồi chạy lại.",
             fg="red",
             err=True,
         )
         return 1
     if as_json:
-        click.echo(json.dumps(summary_of(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(api.summary(result), ensure_ascii=False, indent=2))
     else:
         _print_targets(result)
         _print_issue_counts(result.issues.counts(), len(result.files_read))
@@ -565,15 +528,14 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tupl
 
 
 def _print_targets(result: Any) -> None:
-    import pandas as pd
-
-    from thidua.counting.frames import rows
+    """The month's targets as summary.json shows them (the same view of the same frame)."""
+    from thidua import api
 
     shown_rows = []
-    for t in rows(result.targets):
-        shown = "—" if t.achieved_ratio != t.achieved_ratio else f"{t.achieved_ratio:.0%}"  # NaN: no ratio
-        number = "—" if pd.isna(t.target) else str(t.target)
-        shown_rows.append((t.code, number, str(t.registered), str(t.achieved), shown, t.status))
+    for t in api.summary(result)["targets"]:
+        ratio = "—" if t["achieved_ratio"] is None else f"{t['achieved_ratio']:.0%}"
+        number = "—" if t["target"] is None else str(t["target"])
+        shown_rows.append((t["code"], number, str(t["registered"]), str(t["achieved"]), ratio, t["status"]))
     _table(("Mã", "Chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng"), shown_rows, right=(1, 2, 3, 4))
 
 
