@@ -125,9 +125,7 @@ def _rounds(result: MonthResult) -> pd.DataFrame:
     import pandas as pd  # noqa: F401 (the frames' library)
 
     rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1), ends_in_month=result.rounds["review"] != "")
-    within = result.round_targets.drop(columns="year").melt(id_vars="code", var_name="round", value_name="achieved")
-    within["round"] = within["round"].str.removeprefix("round:").astype("int64")
-    return rounds.merge(within, on="round", validate="one_to_many")[
+    return rounds.merge(result.round_targets, on="round", validate="one_to_many")[
         ["round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"]
     ]
 

@@ -51,6 +51,7 @@ VIEW_TARGETS = (
     Target(TITLE_CSTDCS, "CSTĐCS", SUBJECT_PERSON, None, None, "", SOURCE_CSTDCS, None, COUNT_PERSONS),
     Target(INITIATIVES, "Sáng kiến", SUBJECT_PERSON, None, None, "", vocabulary.SKKN, None, COUNT_PERSONS),
 )
+VIEW_CODES = frozenset(t.code for t in VIEW_TARGETS)
 PARTICIPATION = "tham gia"  # a target named "Tham gia …" counts every reported row, whatever the result
 
 
@@ -339,7 +340,7 @@ class MonthResult:
     month_end: dt.date
     targets: pd.DataFrame  # one row per target: figures, ratios (float, NaN for none), status, pace, projection
     rounds: pd.DataFrame  # one row per round: name, start, end, focus, state, review (the month's review sheet)
-    round_targets: pd.DataFrame  # one row per target: code, achieved within each round ("round:1"…), "year"
+    round_targets: pd.DataFrame  # one row per round and target: round (1-based), code, achieved within the round
     teams: pd.DataFrame  # one row per team (plan order): the team sheet's figures
     persons: pd.DataFrame  # one row per roster member: what they registered and achieved, display-ready
     titles: pd.DataFrame  # LĐTT (with CSTĐCS) and CSTĐCS registered and achieved, whatever the plan's targets
@@ -410,7 +411,7 @@ def measure(
     figures = counting.count(year)
     final = judgements.is_final(plan, month_end)
     elapsed = judgements.elapsed_share(plan, month_end)
-    plan_rows = counting.table.iloc[: len(plan.targets)]  # the plan's targets come first, the view targets after
+    plan_rows = counting.table[~counting.table["code"].isin(VIEW_CODES)]  # the view targets are the titles' own
     targets = plan_rows[["code", "name", "subject", "target", "base", "unit"]]
     targets = targets.merge(figures, on="code", how="left", validate="one_to_one")
     targets = targets.assign(
@@ -422,7 +423,7 @@ def measure(
         projection=projection_of(targets["target"], targets[REGISTERED], targets[ACHIEVED], final),
         change=pd.array([None] * len(targets), dtype="Int64"),
     )
-    titles = figures[figures["code"].isin([t.code for t in VIEW_TARGETS])].reset_index(drop=True)
+    titles = figures[figures["code"].isin(VIEW_CODES)].reset_index(drop=True)
     received = dict(received or {})
     rule_pack = None
     params: Mapping[str, object] | None = None
@@ -478,9 +479,9 @@ def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
 def _rounds(
     plan: Plan, counting: Counting, month_end: dt.date, targets: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each round's state, and what was achieved within it up to the month's end (one column per round, in the
-    plan's order, keyed by position: names are the school's text and may repeat); undated votes and collective
-    results belong to the year-end vote, hence to the last round."""
+    """Each round's state, and what was achieved within it up to the month's end, long form (round by its
+    position in the plan, 1-based: names are the school's text and may repeat; code; achieved); undated votes and
+    collective results belong to the year-end vote, hence to the last round."""
     # Each item's round (-1: none, or not begun): the rounds are one grouping of one count, not a count each.
     day = counting.items["date"]
     round_of = np.full(len(day), -1, dtype="int64")
@@ -499,10 +500,9 @@ def _rounds(
         index="code", columns="round", values=ACHIEVED, aggfunc="sum", fill_value=0
     )
     per_round = per_round.reindex(index=targets["code"], columns=range(len(plan.rounds)), fill_value=0)
-    achieved = pd.DataFrame({"code": targets["code"]})
-    for number in range(len(plan.rounds)):
-        achieved[f"round:{number + 1}"] = per_round[number].to_numpy().astype("int64")
-    achieved["year"] = targets[ACHIEVED].to_numpy()
+    wide = per_round.set_axis(range(1, len(plan.rounds) + 1), axis="columns").reset_index()
+    achieved = wide.melt(id_vars="code", var_name="round", value_name=ACHIEVED)  # round by round, targets in order
+    achieved = achieved.astype({"round": "int64", ACHIEVED: "int64"})[["round", "code", ACHIEVED]]
     rounds = pd.DataFrame(
         {
             "name": [r.name for r in plan.rounds],
@@ -605,8 +605,6 @@ def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFram
     names = plan.activity_columns
     marks = records.marks.assign(activity=pd.Categorical(records.marks["activity"].astype(object), categories=names))
     marks = marks.dropna(subset=["activity"]).drop_duplicates(["person", "activity"])
-    for name in names:
-        frame[f"mark:{name}"] = keys.isin(marks.loc[marks["activity"] == name, "person"])
     listed = marks.sort_values(["person", "activity"], kind="stable")
     texts = listed["activity"].astype(str).groupby(listed["person"], sort=False).agg("; ".join)
     frame["activities"] = texts.reindex(keys).fillna("").astype(object)

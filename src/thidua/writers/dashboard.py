@@ -383,7 +383,10 @@ def _rounds(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
         styles.header,
     )
     targets = result.targets
-    for i, (t, within) in enumerate(zip(rows(targets), rows(result.round_targets), strict=True)):
+    wide = result.round_targets.pivot(index="code", columns="round", values="achieved")
+    wide = wide.reindex(index=targets["code"], columns=range(1, len(rounds) + 1), fill_value=0)
+    wide["year"] = targets["achieved"].to_numpy()
+    for i, (t, within) in enumerate(zip(rows(targets), rows(wide.reset_index()), strict=True)):
         r = header + 1 + i
         ws.write_number(r, 0, i + 1, styles.number)
         write_text(ws, r, 1, t.code, styles.text)

@@ -127,12 +127,14 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     deadline = plan.school.registration_deadline
     title = f"BẢNG TỔNG HỢP ĐĂNG KÝ THI ĐUA CÁ NHÂN NĂM HỌC {upper(plan.school.school_year)}"
     top(sheet, result, title, day=deadline)
-    activities = [f"mark:{name}" for name in plan.activity_columns]
+    activities = list(plan.activity_columns)
+    marks = result.records.marks
+    marked = set(zip(marks["person"], marks["activity"].astype(object), strict=True))
     regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
     activity_col = len(PERSON_COLUMNS)
     table = ws.table(first)
-    for i, p in enumerate(rows(regs[[*PERSON_FIELDS, *activities]])):
+    for i, (key, p) in enumerate(zip(regs.index, rows(regs[list(PERSON_FIELDS)]), strict=True)):
         cells: list[tuple[object, Format]] = [
             (i + 1, st.number),
             (p.name, st.text),
@@ -145,7 +147,7 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
             (p.initiative_level, st.center),
             (p.teaching_aid, st.text),
         ]
-        cells += [(MARK if marked else "", st.center) for marked in p[len(PERSON_FIELDS) :]]
+        cells += [(MARK if (key, name) in marked else "", st.center) for name in activities]
         table.add(cells)
     count = len(regs)
     total, among = first + count, first + count + 1
@@ -167,7 +169,10 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
             _Total(6, 'COUNTA({0})-COUNTIF({0},"Không")', int((~regs["reward_form"].isin(["", "Không"])).sum())),
             _Total(7, "COUNTA({0})", int((regs["initiative"] != "").sum())),
             _Total(9, "COUNTA({0})", int((regs["teaching_aid"] != "").sum())),
-            *(_Total(activity_col + j, _count_if(MARK), int(regs[a].sum())) for j, a in enumerate(activities)),
+            *(
+                _Total(activity_col + j, _count_if(MARK), sum((key, a) in marked for key in regs.index))
+                for j, a in enumerate(activities)
+            ),
         ],
     )
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
@@ -300,7 +305,8 @@ def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, tod
         row += 1
     _merge(ws, row, 0, sheet.last_col, "I. KẾT QUẢ THỰC HIỆN CHỈ TIÊU TRONG ĐỢT", st(bold=True))
     row += 1
-    within = result.round_targets.set_index("code")[f"round:{number}"]
+    rounds = result.round_targets
+    within = rounds[rounds["round"] == number].set_index("code")["achieved"]
     for i, t in enumerate(rows(result.targets)):
         ws.write_number(row, 0, i + 1, st.number)
         write_text(ws, row, 1, t.name, wrapped)
