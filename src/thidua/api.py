@@ -221,7 +221,6 @@ class Templates:
 def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
     """`thidua templates`: the blank templates written from the plan into input_templates/."""
     from thidua.forms.templates import write_templates
-    from thidua.intake.guard import Limits
     from thidua.issues import Report
     from thidua.workspace.folder import locked
     from thidua.workspace.plan_workbook import read_plan
@@ -229,7 +228,7 @@ def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
     ws = _open(workspace)
     report = Report()
     with locked(ws):
-        plan = read_plan(ws.plan_path, report, limits=Limits.from_settings(ws.settings))
+        plan = read_plan(ws.plan_path, report, limits=ws.config.limits)
         written = write_templates(plan, ws.templates, per_person=per_person)
     return Templates(written, ws.templates, report)
 

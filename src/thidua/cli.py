@@ -6,18 +6,17 @@ import functools
 import json
 import os
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import click
 
-from thidua import __version__
+from thidua import __version__, errors
 from thidua.errors import Stopped, ThiduaError, UsageError
+from thidua.system import log
 from thidua.system.processes import stop_on_signals
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,16 +34,11 @@ def workspace_option(func: F) -> F:
     )(func)
 
 
-def _log_path() -> Path:
-    return Path(tempfile.gettempdir()) / "thidua-loi.log"
-
-
 def _log_unraisable(unraisable: Any) -> None:
     """An error inside a destructor or finaliser (a library's file closed on a full disk…) goes to the log,
     never to the user's screen as "Exception ignored in …"."""
-    with suppress(OSError), _log_path().open("a", encoding="utf-8") as log:
-        log.write(f"{unraisable.err_msg or 'Exception ignored in'}: {unraisable.object!r}\n")
-        log.writelines(traceback.format_exception(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback))
+    trace = traceback.format_exception(unraisable.exc_type, unraisable.exc_value, unraisable.exc_traceback)
+    log.append(f"{unraisable.err_msg or 'Exception ignored in'}: {unraisable.object!r}\n{''.join(trace)}")
 
 
 def friendly(func: F) -> F:
@@ -63,18 +57,11 @@ def friendly(func: F) -> F:
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
             sys.exit(0)
         except KeyboardInterrupt as stop:  # Ctrl+C, or a signal turned into Stopped
-            click.echo("Đã dừng theo yêu cầu; kết quả cũ vẫn được giữ nguyên.", err=True)
+            click.echo(errors.STOPPED, err=True)
             sys.exit(128 + stop.signum if isinstance(stop, Stopped) else 130)
-        except Exception:  # the last guard: log the details, show one sentence
-            log = _log_path()
-            with suppress(OSError):  # a full disk may leave no room for the log: the sentence must still come
-                log.write_text(traceback.format_exc(), encoding="utf-8")
-            click.secho(
-                "Lỗi: thidua gặp sự cố ngoài dự kiến; kết quả cũ vẫn được giữ nguyên. Hãy gửi tệp "
-                f"nhật ký {log} cho người hỗ trợ kỹ thuật.",
-                fg="red",
-                err=True,
-            )
+        except Exception:  # the last guard: log the details (appended: a read's traceback logged earlier stays)
+            where = log.append(traceback.format_exc())  # a full disk may leave no room: the sentence still comes
+            click.secho(f"Lỗi: {errors.unexpected_failure(where).message}", fg="red", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

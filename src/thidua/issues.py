@@ -57,6 +57,12 @@ CATALOG: dict[str, Kind] = {
         "Không mở được tệp",
         "Không mở được tệp ({reason}). Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.",
     ),
+    "file-internal-error": Kind(
+        E,
+        "Lỗi của thidua khi đọc tệp",
+        "thidua gặp lỗi của chính chương trình khi đọc tệp này nên chưa tính số liệu của tệp; tệp có lẽ không có "
+        "lỗi, người gửi không cần sửa hay gửi lại. Ban thi đua hãy gửi tệp nhật ký {log} cho người hỗ trợ thidua.",
+    ),
     "file-empty-bytes": Kind(E, "Tệp rỗng", "Tệp rỗng (0 byte), không có nội dung. Hãy gửi lại tệp đã điền."),
     "file-too-large": Kind(
         E,

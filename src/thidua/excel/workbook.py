@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import io
 import re
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import xlsxwriter
 
-from thidua.errors import ThiduaError
+from thidua.errors import cannot_write  # re-exported: callers that name it here keep working
 from thidua.excel.rowstream import RowStream, splice
 
 # Characters XML 1.0 forbids; a control character in a submitted cell must not corrupt a written workbook.
@@ -68,19 +67,6 @@ def new_workbook(path: Path, created: dt.datetime | None = None, shown: str | No
             splice(path, wb.streams)
         except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
             raise cannot_write(f"tệp {shown or path.name}", exc) from exc
-
-
-def cannot_write(what: str, error: Exception) -> ThiduaError:
-    """What to say when an output ("tệp …", "kết quả tháng …") cannot be written: a full disk is named as such."""
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ThiduaError(
-            f"Ổ đĩa đã đầy: không ghi được {what}. Hãy xoá bớt tệp không cần (hoặc chọn ổ đĩa khác) rồi chạy "
-            "lại; kết quả cũ vẫn được giữ nguyên."
-        )
-    return ThiduaError(
-        f"Không ghi được {what}. Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục output cho phép ghi rồi chạy lại; "
-        "kết quả cũ vẫn được giữ nguyên."
-    )
 
 
 def as_datetime(value: dt.date) -> dt.datetime:

@@ -12,13 +12,13 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from thidua.errors import ThiduaError
+from thidua.errors import not_a_table, settings_problems
 from thidua.excel.ooxml import sheet_parts, xml_unescape
 
 MB = 1 << 20
@@ -69,10 +69,9 @@ class Limits:
     max_rows: int = 50_000
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Limits:
-        table = settings.get("limits", {})
-        if not isinstance(table, dict):
-            raise ThiduaError("Mục [limits] trong thidua.toml phải là một bảng, ví dụ: [limits] rồi max_rows = 50000.")
+    def from_table(cls, table: Mapping[str, Any], say: Callable[[str], None]) -> Limits:
+        """The [limits] table of thidua.toml: each value that makes no sense is told to `say` (naming its key) and
+        keeps its default, so that every mistake of the file can be reported at once."""
         values: dict[str, Any] = {}
         for name, default in cls().__dict__.items():
             raw = table.get(name, default)
@@ -86,12 +85,26 @@ class Limits:
             )
             if not usable:
                 kind = "một số nguyên dương" if whole else "một số dương"
-                raise ThiduaError(
+                say(
                     f"Mục [limits] {name} trong thidua.toml phải là {kind} không quá {LIMIT_CEILING:,} "
                     f"(đang là {raw!r}; mặc định {default}). Hãy sửa rồi chạy lại."
                 )
+                continue
             values[name] = int(raw) if whole else float(raw)
         return cls(**values)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
+        """The limits of a whole settings dict (thidua.toml as loaded); a workspace has them checked already, as
+        `Workspace.config.limits`."""
+        table = settings.get("limits", {})
+        if not isinstance(table, dict):
+            raise not_a_table("limits", "[limits] rồi max_rows = 50000")
+        problems: list[str] = []
+        limits = cls.from_table(table, problems.append)
+        if problems:
+            raise settings_problems(problems)
+        return limits
 
 
 class Refused(Exception):
@@ -174,7 +187,7 @@ def _inspect_zip(data: bytes, limits: Limits, unparsed: Callable[[str], bool]) -
         raise Refused("file-unreadable", reason="tệp bị hỏng hoặc bị cắt cụt (không phải tệp nén hợp lệ)") from exc
     try:
         return _inspect_members(_Archive(data, infos), limits, unparsed)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
         # A member that does not inflate, or whose checksum is wrong: the archive is damaged.
         raise Refused("file-unreadable", reason="tệp bị hỏng (một phần nội dung không giải nén được)") from exc
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
+import traceback
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +24,7 @@ from thidua.forms.cell_values import cell_text, is_blank
 from thidua.forms.headers import FoldedRows, HeaderMatch, best_possible, find_header
 from thidua.intake import guard
 from thidua.issues import Issue, Report, cell_ref
+from thidua.system.log import FailureLog
 from thidua.system.processes import worker_initializer
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
@@ -328,9 +333,38 @@ def read_all(
 
 PARALLEL_FROM = 48  # files; below this a process pool costs more than it saves
 _UNKNOWN_DAMAGE = "tệp bị hỏng theo cách thidua chưa nhận ra"
+INTERNAL_ERROR = "file-internal-error"  # thidua's own code failed on a file: the file is probably fine
+# What a file itself can make its reading raise, beyond what `load_submission` tells already (the guard's Refused,
+# ValueError, OSError): its parser's errors (python_calamine's, and a panic of its Rust code, which pyo3 raises as
+# a BaseException), a damaged zip or stream met by the guard, a file cut short, a number out of range, memory run
+# out by its size. Anything else is a fault of thidua's code: logged with its traceback, the sender not blamed.
+_FILE_FAULTS: tuple[type[BaseException], ...] = (
+    guard.Refused,
+    calamine.CalamineError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    EOFError,
+    ValueError,
+    OverflowError,
+    MemoryError,
+    OSError,
+)
 _WORKER_LIMITS: guard.Limits | None = None
 Job = tuple[Path, str]
-Done = tuple[str, "Loaded | None", str, list[Issue]]
+
+
+@dataclass
+class Done:
+    """One file as its reader (perhaps a worker process) left it: what was loaded, its SHA-256, its issues, and,
+    when thidua's own code failed on it, the traceback, formatted where it happened (a traceback object does not
+    cross from a worker to the parent, its text does)."""
+
+    rel: str
+    loaded: Loaded | None
+    digest: str
+    issues: list[Issue]
+    failure: str = ""
 
 
 class Reading:
@@ -346,6 +380,7 @@ class Reading:
         self._jobs: list[Job] = [(path, path.relative_to(folder).as_posix()) for path in paths]
         self._pool: Any = None
         self._results: Iterator[Done]
+        self._failures = FailureLog()
         workers = min(os.cpu_count() or 1, 8)
         if len(self._jobs) < PARALLEL_FROM or workers < 2:
             _init_worker(limits)
@@ -392,11 +427,13 @@ class Reading:
         report.extend(self._report)
         sheets: list[RawSheet] = []
         files: dict[str, str] = {}
-        for done, (rel, loaded, digest, issues) in enumerate(self._results, start=1):
-            files[rel] = digest
-            report.extend(issues)
-            if loaded is not None:
-                found = _recognise_guarded(loaded, rel, plan, report, self._limits)
+        for done, outcome in enumerate(self._results, start=1):
+            files[outcome.rel] = outcome.digest
+            report.extend(outcome.issues)
+            if outcome.failure:
+                _our_fault(outcome.rel, outcome.failure, report, self._failures)
+            elif outcome.loaded is not None:
+                found = _recognise_guarded(outcome.loaded, outcome.rel, plan, report, self._limits, self._failures)
                 sheets.extend(found)
                 if each is not None and found:
                     each(found)
@@ -410,31 +447,46 @@ def _init_worker(limits: guard.Limits | None) -> None:
     _WORKER_LIMITS = limits
 
 
+def _caused_by_file(error: BaseException) -> bool:
+    return isinstance(error, _FILE_FAULTS) or type(error).__name__ == "PanicException"
+
+
 def _load_one(job: Job) -> Done:
+    """Load one file (in a worker process when there are many); whatever fails stops this file only."""
     path, rel = job
     local = Report()
     try:
         loaded, digest = load_submission(path, rel, local, _WORKER_LIMITS)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException:  # a parser failure nobody foresaw stops this file only
+    except BaseException as exc:
+        if not _caused_by_file(exc):  # a fault of ours: the parent logs it and says so
+            return Done(rel, None, "", [], traceback.format_exc())
         local = Report()
-        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)
-        return rel, None, "", list(local)
-    return rel, loaded, digest, list(local)
+        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)  # a parser failure nobody foresaw
+        return Done(rel, None, "", list(local))
+    return Done(rel, loaded, digest, list(local))
 
 
 def _recognise_guarded(
-    loaded: Loaded, rel: str, plan: Plan, report: Report, limits: guard.Limits | None
+    loaded: Loaded, rel: str, plan: Plan, report: Report, limits: guard.Limits | None, failures: FailureLog
 ) -> list[RawSheet]:
+    """Recognise a loaded file's sheets. The file was parsed already: a failure here is our code's, whatever the
+    file holds; it is logged and said, and the batch goes on."""
     local = Report()
     try:
         found = recognise_sheets(loaded, rel, plan, local, limits)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException:  # as in _load_one: the file is reported, the batch goes on
-        local = Report()
-        local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)
-        found = []
+    except BaseException:
+        _our_fault(rel, traceback.format_exc(), report, failures)
+        return []
     report.extend(local)
     return found
+
+
+def _our_fault(rel: str, trace: str, report: Report, failures: FailureLog) -> None:
+    """thidua's own code failed on a file: the traceback goes to the log, the issue tells the board the file is
+    probably fine and to send the log to whoever supports thidua."""
+    log = failures.record(f"thidua gặp lỗi khi đọc tệp {rel}", trace)
+    report.add(INTERNAL_ERROR, file=rel, log=str(log))

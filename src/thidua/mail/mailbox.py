@@ -25,17 +25,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from thidua.core.text import ascii_slug
-from thidua.errors import ThiduaError
+from thidua.errors import ThiduaError, cannot_write
 from thidua.intake.guard import Limits
 from thidua.mail import servers
 from thidua.pipeline import history
 from thidua.workspace.folder import Workspace
+from thidua.workspace.settings import IMAP, Settings, read_settings
 
 if TYPE_CHECKING:
     from imapclient import IMAPClient
 
 TABLE = "[imap]"
-DEFAULT_PASSWORD_ENV = "THIDUA_IMAP_PASSWORD"
 FOLDER = "e-mail"  # under submissions/
 MAX_NAME = 150  # characters of a saved file's name
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "UTC+07:00")
@@ -50,9 +50,7 @@ NO_SPREADSHEET = "không có bảng tính"
 SAVED = "đã lưu"
 
 
-KIND = servers.Kind(
-    TABLE, {"ssl": 993, "starttls": 143, "none": 143}, DEFAULT_PASSWORD_ENV, 60.0, "imap.gmail.com", "imap", "hộp thư"
-)
+KIND = IMAP
 
 
 @dataclass(frozen=True)
@@ -64,23 +62,18 @@ class ImapSettings:
     max_attachments: int
 
 
-def imap_settings(settings: Mapping[str, Any]) -> ImapSettings:
-    """Read and check the [imap] table of thidua.toml; every problem names its key."""
-    table = settings.get("imap")
-    if not isinstance(table, dict):
+def imap_settings(settings: Settings | Mapping[str, Any]) -> ImapSettings:
+    """The [imap] table (of a workspace's checked settings, or of a whole settings dict as loaded, checked here)
+    with the host and the login `collect` needs."""
+    checked = settings if isinstance(settings, Settings) else read_settings(settings)
+    table = checked.imap
+    if table is None:
         raise ThiduaError(
             f"Thiếu mục {TABLE} trong thidua.toml: hãy thêm mục này với host, username, folder (xem README, phần "
             "“Nhận tệp qua e-mail”)."
         )
-    server = servers.server_of(table, KIND, need_login=True)
-    since = table.get("since")
-    if since is not None and (not isinstance(since, dt.date) or isinstance(since, dt.datetime)):
-        raise ThiduaError(f"Mục {TABLE} since phải là một ngày viết không có ngoặc kép, ví dụ since = 2026-08-01.")
-    most = table.get("max_attachments", 20)
-    if isinstance(most, bool) or not isinstance(most, int) or not 1 <= most <= 1000:
-        raise ThiduaError(f"Mục {TABLE} max_attachments là số tệp đính kèm tối đa một thư (1 đến 1000).")
-    folder = servers.text(table, "folder", "INBOX", KIND) or "INBOX"
-    return ImapSettings(server, folder, servers.text(table, "move_to", "", KIND), since, most)
+    server = servers.server_of(table.server, KIND, need_login=True)
+    return ImapSettings(server, table.folder, table.move_to, table.since, table.max_attachments)
 
 
 # --- one message ----------------------------------------------------------------------------------------------
@@ -258,8 +251,8 @@ def collect(
 
     from thidua.workspace.plan_workbook import school_year_in
 
-    imap = imap_settings(ws.settings)
-    limits = Limits.from_settings(ws.settings)
+    imap = imap_settings(ws.config)
+    limits = ws.config.limits
     password = servers.password_of(imap.server, KIND, environ) or ""
     year = school_year_in(ws.plan_path, limits)
     since = imap.since or (year.start if year else None)
@@ -378,8 +371,6 @@ def _save(
         except OSError as exc:
             for saved, _d, _o in files:
                 (folder / saved).unlink(missing_ok=True)
-            from thidua.excel.workbook import cannot_write
-
             raise cannot_write(f"tệp {name}", exc) from exc
         files.append((name, digest, attachment.filename))
     return files

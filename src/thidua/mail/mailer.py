@@ -26,25 +26,13 @@ from typing import Any
 from thidua.core.calendar import month_label
 from thidua.errors import ThiduaError
 from thidua.mail import servers
+from thidua.workspace.settings import EMAIL, Settings, address_spec, read_settings
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DEFAULT_TIMEOUT = 30.0
 
 _TABLE = "[email]"
-# Plain ASCII addresses only: an accented address needs SMTPUTF8, which school mail servers rarely offer.
-_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-)
-KIND = servers.Kind(
-    "[email]",
-    {"starttls": 587, "ssl": 465, "none": 25},
-    "THIDUA_SMTP_PASSWORD",
-    30.0,
-    "smtp.gmail.com",
-    "smtp",
-    "gửi thư",
-)
+KIND = EMAIL
 
 
 @dataclass(frozen=True)
@@ -79,23 +67,22 @@ class MailSettings:
 PREVIEW_SENDER = "thidua@chua-cau-hinh.invalid"  # From of a preview when no sender is set (RFC 2606 .invalid)
 
 
-def mail_settings(settings: dict[str, Any], server: bool = True) -> MailSettings:
-    """Read and check the [email] table of the whole settings dict (thidua.toml as loaded). Without `server` (a
-    dry run writes the letter only) the recipients are all it needs: sender, host and port are not required."""
-    table = settings.get("email")
-    if not isinstance(table, dict):
+def mail_settings(settings: Settings | Mapping[str, Any], server: bool = True) -> MailSettings:
+    """The [email] table (of a workspace's checked settings, or of a whole settings dict as loaded, checked here)
+    with what this command needs. Without `server` (a dry run writes the letter only) the recipients are all it
+    needs: sender, host and port are not required."""
+    checked = settings if isinstance(settings, Settings) else read_settings(settings)
+    table = checked.email
+    if table is None:
         raise ThiduaError(f"Thiếu mục {_TABLE} trong thidua.toml; hãy thêm mục này với to, from, host, port, security.")
-    to = _addresses(table, "to", required=True)
-    cc = _addresses(table, "cc", required=False)
-    sender_list = list(_addresses(table, "from", required=server)) or [PREVIEW_SENDER]
-    if len(sender_list) != 1:
-        raise ThiduaError(f'Mục {_TABLE} from chỉ được ghi một địa chỉ gửi, ví dụ from = "truong@example.edu.vn".')
-
-    found = servers.server_of(table, KIND, need_host=server)
+    _required(table.to, "to")
+    if server:
+        _required((table.sender,) if table.sender else (), "from")
+    found = servers.server_of(table.server, KIND, need_host=server)
     return MailSettings(
-        to=to,
-        cc=cc,
-        sender=sender_list[0],
+        to=table.to,
+        cc=table.cc,
+        sender=table.sender or PREVIEW_SENDER,
         host=found.host,
         port=found.port,
         security=found.security,
@@ -106,43 +93,16 @@ def mail_settings(settings: dict[str, Any], server: bool = True) -> MailSettings
     )
 
 
-def _addresses(table: dict[str, Any], key: str, *, required: bool) -> tuple[str, ...]:
-    value = table.get(key, [])
-    items: list[Any] = [value] if isinstance(value, str) else value if isinstance(value, list) else [None]
-    if not all(isinstance(item, str) for item in items):
-        raise ThiduaError(
-            f'Mục {_TABLE} {key} phải là một địa chỉ hoặc danh sách địa chỉ, ví dụ {key} = ["thidua@pgd.example.vn"].'
-        )
-    addresses = tuple(item.strip() for item in items if item.strip())
-    if required and not addresses:
+def _required(addresses: tuple[str, ...], key: str) -> None:
+    if not addresses:
         raise ThiduaError(
             f"Chưa ghi địa chỉ {_KEY_ROLE[key]}: hãy điền {key} trong mục {_TABLE}, "
             f'ví dụ {key} = "{_KEY_EXAMPLE[key]}".'
         )
-    for address in addresses:
-        if _addr_spec(address) is None:
-            raise ThiduaError(
-                f"“{address}” trong mục {_TABLE} {key} không phải địa chỉ e-mail; hãy viết dạng ten@ten-mien.vn, "
-                f"chữ không dấu, mỗi địa chỉ một mục trong danh sách."
-            )
-    return addresses
 
 
 _KEY_ROLE = {"to": "người nhận", "cc": "đồng gửi", "from": "gửi đi"}
 _KEY_EXAMPLE = {"to": "thidua@pgd.example.vn", "cc": "hieutruong@example.edu.vn", "from": "truong@example.edu.vn"}
-
-
-def _addr_spec(address: str) -> str | None:
-    """The bare address of "Tên <a@b.vn>" or "a@b.vn"; None when it is not a plain e-mail address."""
-    if any(unicodedata.category(ch) == "Cc" for ch in address):
-        return None
-    _, addr = parseaddr(address)
-    if not _ADDRESS.fullmatch(addr):
-        return None
-    # parseaddr forgives a lot ("a@b.vn c@d.vn", stray text): accept only what it reads back whole.
-    if address not in (addr, f"<{addr}>") and not address.endswith(f"<{addr}>"):
-        return None
-    return addr
 
 
 def password_for(mail: MailSettings, environ: Mapping[str, str]) -> str | None:
@@ -305,7 +265,7 @@ def send(message: EmailMessage, mail: MailSettings, password: str | None) -> str
         ) from exc
     except smtplib.SMTPSenderRefused as exc:
         raise ThiduaError(
-            f"Máy chủ {where} từ chối địa chỉ gửi {_addr_spec(mail.sender)} ({_reply(exc)}); hãy kiểm tra from "
+            f"Máy chủ {where} từ chối địa chỉ gửi {address_spec(mail.sender)} ({_reply(exc)}); hãy kiểm tra from "
             f"(thường phải trùng tài khoản đăng nhập)."
         ) from exc
     except smtplib.SMTPRecipientsRefused as exc:
@@ -393,8 +353,8 @@ def _send(message: EmailMessage, mail: MailSettings, password: str | None) -> No
 
 def _deliver(smtp: smtplib.SMTP, message: EmailMessage, mail: MailSettings) -> None:
     """MAIL, RCPT for everyone, then DATA only when every recipient was accepted: nobody gets a partial send."""
-    sender = _addr_spec(mail.sender) or mail.sender
-    recipients = list(dict.fromkeys(_addr_spec(a) or a for a in (*mail.to, *mail.cc)))
+    sender = address_spec(mail.sender) or mail.sender
+    recipients = list(dict.fromkeys(address_spec(a) or a for a in (*mail.to, *mail.cc)))
     data = message.as_bytes(policy=policy.SMTP)
     code, reply = smtp.mail(sender)
     if code != 250:
@@ -415,7 +375,7 @@ def _deliver(smtp: smtplib.SMTP, message: EmailMessage, mail: MailSettings) -> N
 
 
 def _domain_of(address: str) -> str:
-    return (_addr_spec(address) or address).rpartition("@")[2]
+    return (address_spec(address) or address).rpartition("@")[2]
 
 
 def _reply_of(code: int, reply: bytes | str) -> str:

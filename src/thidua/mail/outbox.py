@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from thidua.errors import ThiduaError, UsageError
+from thidua.errors import ThiduaError, month_not_run
 from thidua.mail import mailer
 from thidua.pipeline import history
 from thidua.pipeline.batch import output_names
@@ -33,11 +33,11 @@ def send_month(ws: Workspace, month: str, *, dry_run: bool = False, force: bool 
     month, _end = parse_month(month)
     outputs = output_names(ws.month_dir(month), month)
     if not outputs.submission.exists() or not outputs.summary.exists():
-        raise UsageError(f"Chưa có báo cáo tháng {month}. Hãy chạy trước: thidua run --month {month}")
+        raise month_not_run(month, "báo cáo")
     summary = json.loads(outputs.summary.read_text(encoding="utf-8"))
-    mail = mailer.mail_settings(ws.settings, server=not dry_run)
+    mail = mailer.mail_settings(ws.config, server=not dry_run)
     # The office the month's workbook was written to (Kính gửi of the plan, SPEC 10): letter and workbook agree.
-    recipient = str(summary.get("recipient") or ws.settings.get("recipient", {}).get("name") or "Phòng GD&ĐT")
+    recipient = str(summary.get("recipient") or ws.config.recipient or "Phòng GD&ĐT")
     message = mailer.build_message(summary, outputs.submission, mail, recipient)
     eml = sent_folder(ws, month) / f"bao-cao-pgd-{month}.eml"
     mailer.write_eml(message, eml)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from thidua.core.text import ascii_slug
 from thidua.counting.measure import MonthResult
-from thidua.errors import ThiduaError, UsageError
+from thidua.errors import ThiduaError, UsageError, month_not_run
+from thidua.intake.read import INTERNAL_ERROR
 from thidua.issues import Issue, Severity, title_of
 from thidua.mail import mailer
 from thidua.mail.outbox import sent_folder
@@ -39,22 +40,21 @@ class Replied:
 
 
 def reply_month(ws: Workspace, month: str, environ: Mapping[str, str], dry_run: bool = False) -> Replied:
-    from thidua.intake.guard import Limits
     from thidua.pipeline.batch import check_month, compute, output_names
     from thidua.workspace.plan_workbook import school_year_in
     from thidua.writers.return_copies import FOLDER, copies_to_write
 
     month, _end = parse_month(month)
-    year = school_year_in(ws.plan_path, Limits.from_settings(ws.settings))
+    year = school_year_in(ws.plan_path, ws.config.limits)
     if year is not None:
         check_month(month, year)
     outputs = output_names(ws.month_dir(month), month)
     if not outputs.summary.exists():
-        raise UsageError(f"Chưa có kết quả tháng {month}. Hãy chạy trước: thidua run --month {month}")
+        raise month_not_run(month)
     received = history.received_files(ws.history_path)
     if not received:
         raise UsageError("Chưa có tệp nào nhận qua e-mail. Hãy chạy trước: thidua collect")
-    mail = mailer.mail_settings(ws.settings, server=not dry_run)
+    mail = mailer.mail_settings(ws.config, server=not dry_run)
     password = None if dry_run else mailer.password_for(mail, environ)
     result = compute(ws, month)  # the files as the month's run read them
     copies = {copy.rel: copy.name for copy in copies_to_write(result, ws.submissions)}
@@ -63,7 +63,9 @@ def reply_month(ws: Workspace, month: str, environ: Mapping[str, str], dry_run: 
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
     skipped = 0
-    for rel in sorted(set(result.files_read) & set(received)):
+    # A file thidua's own code failed on is not the sender's to fix: it is answered once thidua reads it.
+    ours = {issue.file for issue in result.issues if issue.code == INTERNAL_ERROR}
+    for rel in sorted(set(result.files_read) & set(received) - ours):
         came = received[rel]
         try:
             digest = hashlib.sha256((ws.submissions / rel).read_bytes()).hexdigest()

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thidua import errors
 from thidua.errors import ThiduaError, UsageError
-from thidua.intake.guard import Limits
 from thidua.intake.read import RawSheet, Reading
 from thidua.intake.repair import repair_sheets
 from thidua.intake.validate import Validator
@@ -137,7 +137,7 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     if month is not None:
         parse_month(month)  # a month written wrongly is said before any file is read
     report = Report()
-    limits = Limits.from_settings(ws.settings)
+    limits = ws.config.limits
     progress.say("Đang đọc các tệp đã nộp…")
     repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
@@ -263,10 +263,7 @@ class Staging:
             if self.old.exists():
                 self.old.rename(self.final)
         except OSError as exc:  # e.g. Windows holding a folder just renamed: say where the previous outputs are
-            raise ThiduaError(
-                f"Sổ lịch sử không ghi được tháng này và thidua không đặt lại được kết quả cũ ({exc.strerror or exc}). "
-                f"Kết quả cũ nằm trong thư mục {self.old}; hãy chạy lại lệnh để ghi lại tháng này."
-            ) from exc
+            raise errors.previous_outputs_not_restored(str(exc.strerror or exc), self.old) from exc
         self.swapped = False
 
     def discard(self) -> None:
@@ -286,23 +283,13 @@ def _check_not_open(folder: Path) -> None:
                 with path.open("r+b"):
                     pass
             except PermissionError as exc:
-                raise ThiduaError(
-                    f"Tệp {path.relative_to(folder.parent)} đang mở trong một chương trình khác (ví dụ Excel) hoặc "
-                    "chỉ cho đọc. Hãy đóng tệp đó rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
-                ) from exc
+                raise errors.open_elsewhere(str(path.relative_to(folder.parent))) from exc
 
 
 def _cannot_write(where: Path, error: OSError) -> ThiduaError:
     if getattr(error, "winerror", None) == 32 or isinstance(error, PermissionError):
-        return ThiduaError(
-            f"Không thay được thư mục kết quả {where.name}: có tệp trong đó đang mở (ví dụ trong Excel) hoặc thư "
-            "mục chỉ cho đọc. Hãy đóng các tệp kết quả, kiểm tra quyền ghi rồi chạy lại; kết quả cũ vẫn được giữ "
-            "nguyên."
-        )
-    return ThiduaError(
-        f"Không ghi được vào {where} ({error.strerror or error}). Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục cho "
-        "phép ghi rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
-    )
+        return errors.output_folder_held(where.name)
+    return errors.write_failed(f"vào {where}", reason=str(error.strerror or error))
 
 
 @contextmanager
@@ -387,7 +374,7 @@ def _in_parallel(jobs: list[tuple[str, Callable[[], object]]], parallel: bool = 
         gc.unfreeze()
     failed = sorted({name for (name, _job), worker in zip(jobs, workers, strict=True) if worker.exitcode != 0})
     if failed:
-        raise ThiduaError(f"Không ghi được {', '.join(failed)}; kết quả cũ vẫn được giữ nguyên. Hãy chạy lại.")
+        raise errors.outputs_not_written(failed)
 
 
 def _run_in_child(job: Callable[[], object], parent: int) -> None:
@@ -395,11 +382,11 @@ def _run_in_child(job: Callable[[], object], parent: int) -> None:
         die_with_parent(parent)
         job()
     except BaseException:
-        import tempfile
         import traceback
 
-        with suppress(OSError):  # no room for the log either: the parent's message must do
-            (Path(tempfile.gettempdir()) / "thidua-loi.log").write_text(traceback.format_exc(), encoding="utf-8")
+        from thidua.system import log
+
+        log.append(traceback.format_exc())  # appended; no room for it either: the parent's message must do
         os._exit(1)
 
 

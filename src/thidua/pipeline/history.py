@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from thidua.errors import ThiduaError
+from thidua.errors import ThiduaError, history_busy, history_disk_full, write_failed
 
 if TYPE_CHECKING:  # pandas is imported only by the commands that count
     from thidua.counting.measure import MonthResult
@@ -112,14 +112,8 @@ def _failure(path: Path, error: sqlite3.DatabaseError) -> ThiduaError:
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return ThiduaError(f"Sổ lịch sử {path.name} bị hỏng. Hãy đổi tên tệp đó (thidua sẽ tạo sổ mới) rồi chạy lại.")
     if code == sqlite3.SQLITE_FULL:
-        return ThiduaError(
-            f"Ổ đĩa đã đầy: không ghi được sổ lịch sử {path.name}. Hãy xoá bớt tệp không cần rồi chạy lại; sổ lịch "
-            "sử và kết quả cũ vẫn được giữ nguyên."
-        )
-    return ThiduaError(
-        f"Không ghi được sổ lịch sử {path.name} ({error}). Hãy kiểm tra ổ đĩa còn chỗ trống và thư mục làm việc cho "
-        "phép ghi rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
-    )
+        return history_disk_full(path.name)
+    return write_failed(f"sổ lịch sử {path.name}", reason=str(error), folder="làm việc")
 
 
 def busy(error: sqlite3.OperationalError) -> bool:
@@ -160,10 +154,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[sqlite3.Connection]
         raise ThiduaError(f"Không ghi được sổ lịch sử {path.name}: số liệu trùng lặp. Hãy báo người hỗ trợ.") from exc
     except sqlite3.OperationalError as exc:
         if busy(exc):  # another program has it open and writing: busy, not damaged
-            raise ThiduaError(
-                f"Sổ lịch sử {path.name} đang được một chương trình khác sử dụng (ví dụ phần mềm xem cơ sở dữ liệu). "
-                "Hãy đóng chương trình đó rồi chạy lại; kết quả cũ vẫn được giữ nguyên."
-            ) from exc
+            raise history_busy(path.name) from exc
         raise _failure(path, exc) from exc
     except sqlite3.DatabaseError as exc:
         raise _failure(path, exc) from exc

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from thidua.core.calendar import SchoolYear, moved, parse_school_year
 from thidua.core.plan import CollectiveTitle, Plan, Round
-from thidua.errors import UsageError
+from thidua.errors import UsageError, cannot_write
 from thidua.workspace import default_plan
 from thidua.workspace.folder import DEFAULT_SETTINGS, SETTINGS_FILE, Workspace, open_workspace
 from thidua.workspace.plan_workbook import PLAN_FILE, write_plan
@@ -132,7 +132,6 @@ def create_workspace(
     `source`. All or nothing: when anything fails (a full disk, Ctrl+C), what was created is removed, so the next
     `init` of the same folder is not refused because of a half-made plan. Returns the workspace and what the board
     must look at again."""
-    from thidua.excel.workbook import cannot_write
     from thidua.forms.templates import write_templates
 
     if (directory / PLAN_FILE).exists() or (directory / SETTINGS_FILE).exists():
@@ -173,14 +172,13 @@ def create_workspace(
 def _from_workspace(source: Path, year: SchoolYear | None) -> tuple[Plan, list[str], str]:
     """Last year's plan (read with every check a run makes) and settings, carried into the new year."""
     from thidua.errors import PlanError
-    from thidua.intake.guard import Limits
     from thidua.issues import Report
     from thidua.workspace.plan_workbook import read_plan
 
     old = open_workspace(source)
     report = Report()
     try:
-        plan = read_plan(old.plan_path, report, old.tone_style, Limits.from_settings(old.settings))
+        plan = read_plan(old.plan_path, report, old.tone_style, old.config.limits)
     except PlanError as exc:
         raise UsageError(f"Không đọc được kế hoạch năm trước ({source}): {exc.message}") from exc
     new_plan, review = next_year_plan(plan, year)

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from thidua.core.calendar import month_label, parse_month  # noqa: F401 (re-exported)
-from thidua.errors import ThiduaError, UsageError
-
-SETTINGS_FILE = "thidua.toml"
+from thidua.errors import SETTINGS_FILE, ThiduaError, UsageError, workspace_busy, workspace_not_writable
+from thidua.workspace.settings import Settings, read_settings
 
 DEFAULT_SETTINGS = """\
 # Cấu hình thidua cho trường. Sửa bằng Notepad rồi lưu lại (mã hóa UTF-8).
@@ -64,38 +63,39 @@ password_env = "THIDUA_SMTP_PASSWORD"   # tên biến môi trường chứa mậ
 
 @dataclass(frozen=True)
 class Workspace:
-    """Paths and settings of one workspace."""
+    """Paths and settings of one workspace: `settings` is thidua.toml as loaded, `config` the same checked and
+    typed (every mistake of the file is reported when the workspace is made, whichever command runs)."""
 
     root: Path
     settings: dict[str, Any] = field(default_factory=dict)
+    config: Settings = field(init=False, repr=False, compare=False)
 
-    def _path(self, name: str, default: str) -> Path:
-        value = self.settings.get("paths", {}).get(name, default)
-        return (self.root / str(value)).resolve()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config", read_settings(self.settings))
+
+    def _path(self, value: str) -> Path:
+        return (self.root / value).resolve()
 
     @property
     def plan_path(self) -> Path:
-        return self._path("plan", "kehoach.xlsx")
+        return self._path(self.config.paths.plan)
 
     @property
     def templates(self) -> Path:
-        return self._path("templates", "input_templates")
+        return self._path(self.config.paths.templates)
 
     @property
     def submissions(self) -> Path:
-        return self._path("submissions", "submissions")
+        return self._path(self.config.paths.submissions)
 
     @property
     def output(self) -> Path:
-        return self._path("output", "output")
+        return self._path(self.config.paths.output)
 
     @property
     def tone_style(self) -> str:
         """'old' (hòa, thúy — as in official documents), 'new' (hoà, thuý) or 'keep'."""
-        style = str(self.settings.get("text", {}).get("tone_style", "old"))
-        if style not in ("old", "new", "keep"):
-            raise ThiduaError(f'Mục [text] tone_style trong {SETTINGS_FILE} phải là "old", "new" hoặc "keep".')
-        return style
+        return self.config.text.tone_style
 
     @property
     def history_path(self) -> Path:
@@ -108,7 +108,8 @@ class Workspace:
 
 
 def open_workspace(root: Path) -> Workspace:
-    """Load a workspace; a missing plan or broken settings is a usage error with what to do."""
+    """Load a workspace, its settings checked (every mistake of thidua.toml at once); a missing plan is a usage
+    error with what to do."""
     root = root.resolve()
     settings_path = root / SETTINGS_FILE
     settings: dict[str, Any] = {}
@@ -150,15 +151,9 @@ def locked(ws: Workspace, wait: float | None = None) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout as exc:
-        raise ThiduaError(
-            f"Một lệnh thidua khác đang chạy trên thư mục làm việc {ws.root.name} (đã đợi {lock.timeout:g} giây). "
-            "Hãy đợi lệnh đó chạy xong (hoặc đóng cửa sổ đang chạy nó) rồi chạy lại."
-        ) from exc
+        raise workspace_busy(ws.root.name, lock.timeout) from exc
     except OSError as exc:
-        raise ThiduaError(
-            f"Không ghi được vào thư mục làm việc {ws.root} ({exc.strerror or exc}). Hãy kiểm tra thư mục cho phép "
-            "ghi (không chỉ đọc, ổ đĩa còn chỗ trống) rồi chạy lại."
-        ) from exc
+        raise workspace_not_writable(ws.root, str(exc.strerror or exc)) from exc
     try:
         yield
     finally:

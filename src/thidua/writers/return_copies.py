@@ -70,6 +70,7 @@ def copy_name(rel: str) -> str:
 NOT_COPIED = frozenset(
     {
         "file-unreadable",
+        "file-internal-error",  # our fault, not the sender's: nothing for them to fix
         "file-empty-bytes",
         "file-too-large",
         "file-zip-bomb",
