@@ -156,7 +156,7 @@ def test_team_sheet_lists_teams_in_order_with_their_figures(october: tuple[Month
 
 def test_elapsed_share_of_the_year(october: tuple[MonthResult, Workbook]) -> None:
     plan = october[0].plan
-    assert (plan.year_start, plan.year_end) == (dt.date(2021, 9, 1), dt.date(2022, 5, 31))
+    assert (plan.movement_start, plan.movement_end) == (dt.date(2021, 9, 1), dt.date(2022, 5, 31))
     assert elapsed_share(plan, dt.date(2021, 10, 31)) == pytest.approx(60 / 272)
     assert elapsed_share(plan, dt.date(2021, 8, 31)) == 0.0
     assert elapsed_share(plan, dt.date(2022, 5, 31)) == 1.0

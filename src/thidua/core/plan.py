@@ -146,15 +146,19 @@ class Plan:
         named = parse_school_year(self.school.school_year)
         if named is not None:
             return named
-        start = self.year_start
+        start = self.movement_start
         return SchoolYear(start.year if start.month >= 8 else start.year - 1)
 
     @property
-    def year_start(self) -> dt.date:
+    def movement_start(self) -> dt.date:
+        """The emulation movement's first day: the first round's start (the school year, 1 August to 31 July, is
+        `school_year`)."""
         return min(r.start for r in self.rounds)
 
     @property
-    def year_end(self) -> dt.date:
+    def movement_end(self) -> dt.date:
+        """The movement's last day: the last round's end, on which the year-end vote falls by default
+        (`counting.judgements.vote_day`)."""
         return max(r.end for r in self.rounds)
 
     @cached_property

@@ -45,13 +45,13 @@ YEAR_END_KINDS = frozenset({"ldtt", "cstdcs", "collective"})  # titles and colle
 
 def is_final(plan: Plan, month_end: dt.date) -> bool:
     """Whether the emulation year is over by `month_end` (the vote's day has come): statuses are then final."""
-    return month_end >= plan.year_end
+    return month_end >= plan.movement_end
 
 
 def elapsed_share(plan: Plan, month_end: dt.date) -> float:
     """The share of the emulation year gone by `month_end`: from the first round's start to the vote (the last
     round's end), 0 to 1; 1 once the year is final."""
-    start, end = plan.year_start, plan.year_end
+    start, end = plan.movement_start, plan.movement_end
     if is_final(plan, month_end):
         return 1.0
     span = (end - start).days
@@ -61,8 +61,8 @@ def elapsed_share(plan: Plan, month_end: dt.date) -> float:
 def pace_text(plan: Plan, month_end: dt.date) -> str:
     share = elapsed_share(plan, month_end)
     if share >= 1.0:
-        return f"Đã qua 100% thời gian năm học (bình xét {plan.year_end:%d/%m/%Y}): kết quả so với cả chỉ tiêu"
-    return f"Đã qua {share:.0%} thời gian năm học ({plan.year_start:%d/%m/%Y} – {plan.year_end:%d/%m/%Y})"
+        return f"Đã qua 100% thời gian năm học (bình xét {plan.movement_end:%d/%m/%Y}): kết quả so với cả chỉ tiêu"
+    return f"Đã qua {share:.0%} thời gian năm học ({plan.movement_start:%d/%m/%Y} – {plan.movement_end:%d/%m/%Y})"
 
 
 def _missing(value: object) -> bool:
@@ -114,7 +114,7 @@ def round_review(plan: Plan, month_end: dt.date) -> list[str]:
     N"; after the last round "Tổng kết năm học"), else ""."""
     first_day = month_end.replace(day=1)
     return [
-        ("Tổng kết năm học" if rnd.end == plan.year_end else f"Sơ kết đợt {number}")
+        ("Tổng kết năm học" if rnd.end == plan.movement_end else f"Sơ kết đợt {number}")
         if first_day <= rnd.end <= month_end
         else ""
         for number, rnd in enumerate(plan.rounds, start=1)
@@ -125,7 +125,7 @@ def vote_day(plan: Plan) -> dt.date:
     """The day of the year-end vote (bình xét): the last round's end (SPEC 3, 4.2). A vote row's own date is the
     recognition decision's, which never moves the vote. The rule pack in force, the dashboard and the nomination
     list all take the vote's day from here."""
-    return plan.year_end
+    return plan.movement_end
 
 
 # --- what qualifies a person for a title ----------------------------------------------------------------------

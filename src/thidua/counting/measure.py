@@ -492,7 +492,7 @@ def _rounds(
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
         inside = (day >= pd.Timestamp(rnd.start)) & (day <= pd.Timestamp(min(rnd.end, month_end)))
-        if rnd.end == plan.year_end:
+        if rnd.end == plan.movement_end:
             inside |= day.isna()
         round_of[inside.to_numpy()] = number
     within = counting.count(Window(None, month_end), by=("round", round_of))

@@ -351,12 +351,12 @@ class _Checker:
                     source=p["source"],
                 )
             if months:
-                self._recruited(vote, as_date(vote.date) or self.plan.year_end, months, "bình xét", p)
+                self._recruited(vote, as_date(vote.date) or self.plan.movement_end, months, "bình xét", p)
         if not months:
             return
         regs = self.regs[self.regs["title"].isin(ldtt) & ~self.regs["person"].isin(self.votes["person"])]
         for reg in rows(regs):
-            self._recruited(reg, self.plan.year_end, months, "đăng ký", p)
+            self._recruited(reg, self.plan.movement_end, months, "đăng ký", p)
 
     def _recruited(self, record: Any, when: dt.date, months: int, stage: str, p: Params) -> None:
         recruited = self.plan.roster[record.person].recruited
