@@ -167,3 +167,29 @@ def test_round_figures_match_a_count_by_hand(demo_template_ws: Workspace) -> Non
         ]
         assert rounds[(number, "SKKN_HUYEN")] == skkn["product"].map(text.key).nunique(), number
     assert rounds[(1, "TIET_HOC_YT")] > 0 and rounds[(2, "SKKN_HUYEN")] > 0  # the check is not vacuous
+
+
+def test_a_round_review_lists_only_results_that_count(commune_year: Path, tmp_path: Path) -> None:
+    """The staff a round review lists are those with a result that counts for a target: a failed initiative is
+    reported but lists nobody, a recognised one does (the review used to list every row dated in the round)."""
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(commune_year, root)
+    may = api.month(root, MONTH)
+    quiet = may.persons[~may.persons.index.isin(may.results["person"])].iloc[:2]
+    rows = [
+        [1, name, birth.date(), "Sáng kiến kinh nghiệm", title, "Xã", result, dt.date(2026, 11, 20), "", ""]
+        for (name, birth), (title, result) in zip(
+            quiet[["name", "birth_date"]].itertuples(index=False),
+            [("SK không đạt", "Không đạt"), ("SK được công nhận", "Được công nhận")],
+            strict=True,
+        )
+    ]
+    _fill(root / "input_templates" / "mau-bao-cao-ket-qua.xlsx", root / "submissions" / "bao-cao" / "sk.xlsx", rows)
+    january = api.month(root, "2027-01").result
+    first = january.round_results[january.round_results["round"] == 1]
+    failed, recognised = quiet.index
+    assert failed not in set(first["person"])
+    assert recognised in set(first["person"])
+    assert "SK được công nhận" in " ".join(first.loc[first["person"] == recognised, "result"])

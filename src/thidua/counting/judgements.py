@@ -61,7 +61,7 @@ def elapsed_share(plan: Plan, month_end: dt.date) -> float:
 def pace_text(plan: Plan, month_end: dt.date) -> str:
     share = elapsed_share(plan, month_end)
     if share >= 1.0:
-        return f"Đã qua 100% thời gian năm học (bình xét {plan.movement_end:%d/%m/%Y}): kết quả so với cả chỉ tiêu"
+        return f"Đã qua 100% thời gian năm học (bình xét {vote_day(plan):%d/%m/%Y}): kết quả so với cả chỉ tiêu"
     return f"Đã qua {share:.0%} thời gian năm học ({plan.movement_start:%d/%m/%Y} – {plan.movement_end:%d/%m/%Y})"
 
 
@@ -119,6 +119,24 @@ def round_review(plan: Plan, month_end: dt.date) -> list[str]:
         else ""
         for number, rnd in enumerate(plan.rounds, start=1)
     ]
+
+
+def round_results(plan: Plan, results: pd.DataFrame, counted: pd.Index, month_end: dt.date) -> pd.DataFrame:
+    """The results that count for a target, dated within a round up to the month's end, one row each in roster
+    then date order: round (1-based), person, and the result as the round review lists it ("Sáng kiến kinh nghiệm
+    “Tên”, cấp Huyện: Được công nhận"). `counted` holds the labels of the result rows some target counted."""
+    found = results.loc[results.index.isin(counted)].sort_values(["person", "date"], kind="stable")
+    pieces = []
+    for number, rnd in enumerate(plan.rounds, start=1):
+        end = pd.Timestamp(min(rnd.end, month_end))
+        inside = found[found["date"].between(pd.Timestamp(rnd.start), end)]
+        level = inside["level"].astype(object).fillna("").map(lambda v: f", cấp {v}" if v else "")
+        product = inside["product"].map(lambda v: f" “{v}”" if v else "")
+        text = inside["activity"].astype(str) + product + level + ": " + inside["result"].astype(str)
+        pieces.append(pd.DataFrame({"round": number, "person": inside["person"].astype("int64"), "result": text}))
+    if not pieces:
+        return pd.DataFrame({"round": pd.Series(dtype="int64"), "person": pd.Series(dtype="int64"), "result": ""})
+    return pd.concat(pieces, ignore_index=True)
 
 
 def vote_day(plan: Plan) -> dt.date:

@@ -155,7 +155,7 @@ def collectives_frame(plan: Plan) -> pd.DataFrame:
 
 
 STAGES = (REGISTERED, ACHIEVED)  # an item's stage is its position here
-ITEM_COLUMNS = ["code", "stage", "person", "work", "date"]
+ITEM_COLUMNS = ["code", "stage", "person", "work", "date", "record"]
 
 
 @dataclass(frozen=True)
@@ -238,11 +238,12 @@ def _items(
             .merge(TITLE_KINDS[["title", "kind"]], on="title")
             .merge(titles, on="kind")
         )
-        return found.assign(stage=stage, work="")[ITEM_COLUMNS]
+        return found.assign(stage=stage, work="", record=-1)[ITEM_COLUMNS]
 
     def active(frame: pd.DataFrame, stage: int) -> pd.DataFrame:
         columns = ["person", "activity", "work", "level", "date"] + (["result"] if stage else [])
         found = frame[columns].astype({"activity": object, "level": object})
+        found["record"] = frame.index if stage else -1  # the result row an achieved item comes from
         found = found.merge(activities, left_on="activity", right_on="source")
         rank = found["level"].map(vocabulary.LEVEL_RANKS)
         # A level target counts items at that level or higher; an item or target without a level is not judged.
@@ -258,7 +259,9 @@ def _items(
         # no longer has, counts nowhere).
         frame = frame[frame["code"].isin(table.loc[table["kind"] == "collective", "code"])]
         date = frame["date"] if stage else _no_dates(frame.index)
-        return pd.DataFrame({"code": frame["code"], "stage": stage, "person": -1, "work": "", "date": date})
+        return pd.DataFrame(
+            {"code": frame["code"], "stage": stage, "person": -1, "work": "", "date": date, "record": -1}
+        )
 
     regs = records.registrations
     promised = promises(records)
@@ -359,6 +362,7 @@ class MonthResult:
     vote_day: dt.date = dt.date.min  # the day of the year-end vote
     works: pd.DataFrame = field(default_factory=pd.DataFrame)  # the works qualifying their authors for CSTĐCS
     nominations: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per nominee and title or form
+    round_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # counted results by round: round, person
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -455,8 +459,15 @@ def measure(
         vote_day=judgements.vote_day(plan),
         works=works,
         nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),
+        round_results=judgements.round_results(plan, records.results, _counted_results(counting), month_end),
     )
     return attach_history(result, history) if history is not None else result
+
+
+def _counted_results(counting: Counting) -> pd.Index:
+    """The labels of the result rows that some target counts (for someone it may count)."""
+    items = counting.items
+    return pd.Index(items.loc[(items["stage"] == 1) & (items["record"] >= 0) & items["eligible"], "record"].unique())
 
 
 def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:

@@ -29,6 +29,7 @@ from thidua.counting.judgements import (
     TITLE_LDTT,
     qualifying_works,
     titles_counted_as,
+    vote_day,
 )
 from thidua.errors import ThiduaError
 from thidua.forms.plan_sheets import PLAN_FILE, SHEET_TARGETS
@@ -351,12 +352,12 @@ class _Checker:
                     source=p["source"],
                 )
             if months:
-                self._recruited(vote, as_date(vote.date) or self.plan.movement_end, months, "bình xét", p)
+                self._recruited(vote, vote_day(self.plan), months, "bình xét", p)
         if not months:
             return
         regs = self.regs[self.regs["title"].isin(ldtt) & ~self.regs["person"].isin(self.votes["person"])]
         for reg in rows(regs):
-            self._recruited(reg, self.plan.movement_end, months, "đăng ký", p)
+            self._recruited(reg, vote_day(self.plan), months, "đăng ký", p)
 
     def _recruited(self, record: Any, when: dt.date, months: int, stage: str, p: Params) -> None:
         recruited = self.plan.roster[record.person].recruited

@@ -321,7 +321,12 @@ def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, tod
     for col, label in enumerate(PEOPLE_HEAD):  # the table's own labels: the sheet's header row names the targets'
         write_text(ws, row, col, label, sheet.styles.header)
     row += 1
-    people = round_results(result, rnd.start, rnd.end)
+    done_in_round = result.round_results[result.round_results["round"] == number]
+    roster = result.plan.roster
+    people = [
+        (roster[int(key)].label, roster[int(key)].team, list(done))  # type: ignore[arg-type]
+        for key, done in done_in_round.groupby("person")["result"]
+    ]
     for i, (person, team, done) in enumerate(people):
         ws.write_number(row, 0, i + 1, st.number)
         write_text(ws, row, 1, person, wrapped)
@@ -335,19 +340,3 @@ def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, tod
         _merge(ws, row, 0, sheet.last_col, "Chưa có cá nhân nào báo cáo kết quả trong đợt.", st(italic=True))
         row += 1
     finish(sheet, result, row - 1)
-
-
-def round_results(result: MonthResult, start: dt.date, end: dt.date) -> list[tuple[str, str, list[str]]]:
-    """(name, team, what they achieved) of each roster member with a counted result dated within the round,
-    in roster order."""
-    import pandas as pd
-
-    results = result.records.results
-    inside = results[results["date"].between(pd.Timestamp(start), pd.Timestamp(end))]
-    roster = result.plan.roster
-    found: dict[int, list[str]] = {}
-    for r in rows(inside.sort_values(["person", "date"], kind="stable")):
-        level = f", cấp {r.level}" if isinstance(r.level, str) and r.level else ""
-        product = f" “{r.product}”" if r.product else ""
-        found.setdefault(int(r.person), []).append(f"{r.activity}{product}{level}: {r.result}")
-    return [(roster[k].label, roster[k].team, done) for k, done in sorted(found.items())]
