@@ -281,3 +281,30 @@ def nominations(
 def nomination_counts(nominated: pd.DataFrame) -> dict[str, int]:
     """summary.json's `nominations`: how many are proposed for each title and form of reward."""
     return {str(k): int(v) for k, v in nominated.groupby("proposal", sort=False).size().items()}
+
+
+def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
+    """What staff registered in September and the vote does not propose, one row per person in roster order:
+    person, what was registered and not proposed, and what the vote says instead (a CSTĐCS vote covers an LĐTT
+    registration)."""
+    voted: dict[int, Any] = {int(v.person): v for v in votes.itertuples(index=False)}  # type: ignore[arg-type]
+    found = []
+    registered: Any
+    for registered in registrations.sort_values("person", kind="stable").itertuples(index=False):
+        reg = registered
+        vote: Any = voted.get(int(reg.person))
+        title = "" if vote is None or vote.title == vocabulary.NO_TITLE_VOTE else str(vote.title)
+        reward = "" if vote is None else str(vote.reward or "")
+        registered_title = str(reg.title) if reg.title in (vocabulary.LDTT, vocabulary.CSTDCS) else ""
+        registered_reward = str(reg.reward_form or "")
+        missing = []
+        if registered_title and registered_title != title and not (registered_title == vocabulary.LDTT and title):
+            missing.append(registered_title)
+        if registered_reward and registered_reward not in ("Không", reward):
+            missing.append(registered_reward)
+        if missing:
+            shown = ", ".join(x for x in (title, reward) if x) or (
+                "không đề nghị" if vote else "chưa có kết quả bình xét"
+            )
+            found.append((int(reg.person), "; ".join(missing), shown))
+    return pd.DataFrame.from_records(found, columns=["person", "registered", "voted"]).astype({"person": "int64"})

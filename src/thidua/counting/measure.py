@@ -363,6 +363,7 @@ class MonthResult:
     works: pd.DataFrame = field(default_factory=pd.DataFrame)  # the works qualifying their authors for CSTĐCS
     nominations: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per nominee and title or form
     round_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # counted results by round: round, person
+    not_proposed: pd.DataFrame = field(default_factory=pd.DataFrame)  # registered, not proposed: person, what
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -460,6 +461,7 @@ def measure(
         works=works,
         nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),
         round_results=judgements.round_results(plan, records.results, _counted_results(counting), month_end),
+        not_proposed=judgements.not_proposed(records.registrations, records.votes),
     )
     return attach_history(result, history) if history is not None else result
 

@@ -11,8 +11,7 @@ from typing import Any
 import pandas as pd
 
 from thidua.core import vocabulary
-from thidua.core.plan import Person
-from thidua.counting.frames import as_date, rows
+from thidua.counting.frames import as_date
 from thidua.counting.measure import MonthResult
 from thidua.excel.workbook import new_workbook
 from thidua.writers.common import Styles, add_sheet, upper, write_date, write_text
@@ -47,31 +46,6 @@ def _ballot(votes_for: object, total: object, share: Any) -> str:
     if pd.isna(share):
         return f"{votes_for}"
     return f"{votes_for}/{total} ({share:.0%})"
-
-
-def not_proposed(result: MonthResult) -> list[tuple[Person, str, str]]:
-    """What staff registered in September and the vote does not propose: (person, registered, proposed)."""
-    plan, regs, votes = result.plan, result.records.registrations, result.records.votes
-    voted = {int(v.person): v for v in rows(votes)}
-    found = []
-    for reg in rows(regs.sort_values("person", kind="stable")):
-        person = plan.roster[int(reg.person)]
-        vote = voted.get(int(reg.person))
-        title = "" if vote is None or vote.title == vocabulary.NO_TITLE_VOTE else str(vote.title)
-        reward = "" if vote is None else str(vote.reward or "")
-        registered_title = str(reg.title) if reg.title in (vocabulary.LDTT, vocabulary.CSTDCS) else ""
-        registered_reward = str(reg.reward_form or "")
-        missing = []
-        if registered_title and registered_title != title and not (registered_title == vocabulary.LDTT and title):
-            missing.append(registered_title)
-        if registered_reward and registered_reward not in ("Không", reward):
-            missing.append(registered_reward)
-        if missing:
-            shown = ", ".join(x for x in (title, reward) if x) or (
-                "không đề nghị" if vote else "chưa có kết quả bình xét"
-            )
-            found.append((person, "; ".join(missing), shown))
-    return found
 
 
 def write_nominations(result: MonthResult, path: Path) -> None:
@@ -135,7 +109,9 @@ def write_nominations(result: MonthResult, path: Path) -> None:
             row += 1
         _merge(ws, row, 0, sheet.last_col, "III. ĐÃ ĐĂNG KÝ ĐẦU NĂM NHƯNG KHÔNG ĐƯỢC ĐỀ NGHỊ", st(bold=True))
         row += 1
-        missing = not_proposed(result)
+        missing = [
+            (result.plan.roster[k], what, shown) for k, what, shown in result.not_proposed.itertuples(index=False)
+        ]
         for i, (person, what, shown) in enumerate(missing, start=1):
             ws.write_number(row, 0, i, st.number)
             write_text(ws, row, 1, person.name, wrapped)
