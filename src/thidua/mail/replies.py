@@ -118,7 +118,7 @@ def build_reply(
         greeting,
         "",
         f"Ban thi đua {school} đã nhận tệp “{came.original_name}” thầy/cô gửi lúc "
-        f"{came.received_at[11:16]} ngày {came.received_at[8:10]}/{came.received_at[5:7]}/{came.received_at[:4]}.",
+        f"{came.received_at:%H:%M} ngày {came.received_at:%d/%m/%Y}.",
         f"Kết quả đọc khi tổng hợp tháng {month_label(result.month)}: đọc {read} dòng, được tính {counted} dòng.",
     ]
     replaced = [issue for issue in issues if issue.code in SUPERSEDED]

@@ -195,7 +195,7 @@ def _received(ws: Workspace, mtimes: dict[str, float]) -> dict[str, dt.date]:
     found: dict[str, dt.date] = {}
     for rel, came in history.received_files(ws.history_path).items() if ws.history_path.exists() else ():
         if rel in mtimes:
-            when = dt.datetime.fromisoformat(came.received_at)
+            when = came.received_at
             mtimes[rel] = when.timestamp()
             found[rel] = when.date()
     return found

@@ -316,7 +316,7 @@ class Received:
     sender: str
     sender_name: str
     subject: str
-    received_at: str  # ISO 8601 in Vietnam's time
+    received_at: dt.datetime  # when the server received the message, in Vietnam's time (stored as ISO 8601)
 
 
 def received_ids(path: Path) -> set[str]:
@@ -339,7 +339,10 @@ def received_files(path: Path) -> dict[str, Received]:
             "SELECT f.path, f.sha256, f.original_name, r.message_id, r.sender, r.sender_name, r.subject, "
             "r.received_at FROM received_files f JOIN received r USING (message_id) ORDER BY f.path"
         ).fetchall()
-    return {row[0]: Received(*row) for row in rows}
+    return {
+        path: Received(path, sha256, name, message_id, sender, sender_name, subject, dt.datetime.fromisoformat(at))
+        for path, sha256, name, message_id, sender, sender_name, subject, at in rows
+    }
 
 
 def record_received(
