@@ -1,4 +1,9 @@
-"""Shared fixtures: real workspaces built by `thidua init`, and submissions filled into the real templates."""
+"""Shared fixtures: real workspaces built by `thidua init`, and submissions filled into the real templates.
+
+Markers (registered in pyproject.toml): a test that uses a mail server fixture (`serve` of tests/smtpserver.py,
+`imap_server` or `imap_account` of tests/imapserver.py) is marked `network` here; `libreoffice` and `slow` are
+written on the tests themselves. `pytest -m "not slow and not libreoffice and not network"` is the quick run.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +22,18 @@ from thidua.workspace.create import create_workspace
 from thidua.workspace.demo import _fill
 from thidua.workspace.folder import Workspace
 
-from .test_mailer import certificate, serve, server_tls  # noqa: F401 - SMTP fixtures shared with test_send
+from .smtpserver import certificate, serve, server_tls  # noqa: F401 - the SMTP fixtures, for every test module
 
 D = dt.date
+
+SERVER_FIXTURES = frozenset({"serve", "imap_server", "imap_account"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that starts or logs in to a mail server says so: `network`."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.network)
 
 
 @pytest.fixture(scope="session")

@@ -15,35 +15,7 @@ from thidua.workspace.folder import Workspace
 from thidua.writers.summary_json import summary_of
 
 from .conftest import Fill, reg_row
-
-# Hand-counted from the demo submissions (see src/thidua/demo.py for who did what).
-EXPECTED_2022_05 = {
-    "TT_LDTT": (1, 1),
-    "CD_VMXS": (1, 1),
-    "DD_GK": (1, 1),
-    "SKKN_HUYEN": (7, 6),  # 8 initiatives named, one only at school level; 20 and 21 co-authored one
-    "SKKN_TINH": (2, 2),
-    "DDDH_HUYEN": (4, 3),  # 5 registrations, two co-authors of one set; the sa bàn only entered at school level
-    "TIET_HOC_YT": (7, 6),  # the 7th lesson is dated June
-    "VIDEO_SO": (10, 8),
-    "BGDT_BO": (3, 3),
-    "CSTDCS": (5, 4),
-    "LDTT": (28, 27),  # CSTĐCS count for LĐTT
-}
-EXPECTED_2021_10 = {
-    **EXPECTED_2022_05,
-    "TT_LDTT": (1, 0),
-    "CD_VMXS": (1, 0),
-    "DD_GK": (1, 0),
-    "SKKN_HUYEN": (7, 0),
-    "SKKN_TINH": (2, 0),
-    "DDDH_HUYEN": (4, 0),
-    "TIET_HOC_YT": (7, 0),
-    "VIDEO_SO": (10, 2),
-    "BGDT_BO": (3, 0),
-    "CSTDCS": (5, 0),
-    "LDTT": (28, 0),
-}
+from .demo_figures import EXPECTED_2021_10, EXPECTED_2022_05
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -156,6 +128,7 @@ def test_init_refuses_to_overwrite_a_plan(demo_ws: Workspace) -> None:
     assert code == 2 and "không ghi đè" in err
 
 
+@pytest.mark.slow
 def test_demo_command_runs_the_whole_path_twice(tmp_path: Path) -> None:
     target = tmp_path / "thu-nghiem"
     code, out, _err = invoke("demo", str(target))

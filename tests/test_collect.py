@@ -22,8 +22,7 @@ from thidua.workspace.folder import Workspace
 
 from . import hostile
 from .imapserver import Account, ImapServer, deliver, folders, imap_account, imap_server, messages_in, staff_message
-from .test_mailer import LOOPBACK
-from .test_send import Serve
+from .smtpserver import LOOPBACK, Serve
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from thidua.core.plan import COUNT_ENTRIES, COUNT_PERSONS, COUNT_WORKS, Plan, Ta
 from thidua.workspace.default_plan import PLAN
 
 from . import frames
+
+pytestmark = pytest.mark.slow  # 150 generated months against the oracle: about 10 s
 
 D = dt.date
 ROSTER = PLAN.roster

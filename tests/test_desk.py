@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -46,11 +47,18 @@ def state(ws: Workspace) -> tuple[dict[str, str], list[tuple[object, ...]], list
     return outputs, months, sorted(p.name for p in ws.output.iterdir())
 
 
+@pytest.fixture(scope="module")
+def ran_once(demo_template_ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The demo workspace after one clean run of the month, made once for the module; tests change only a copy."""
+    ws = Workspace(shutil.copytree(demo_template_ws.root, tmp_path_factory.mktemp("ran") / "ws"))
+    assert invoke(ws)[0] == 0
+    return ws
+
+
 @pytest.fixture
-def ran(demo_ws: Workspace) -> Workspace:
-    """The demo workspace after one clean run of the month."""
-    assert invoke(demo_ws)[0] == 0
-    return demo_ws
+def ran(ran_once: Workspace, tmp_path: Path) -> Workspace:
+    """The demo workspace after one clean run of the month: a fresh copy for one test."""
+    return Workspace(shutil.copytree(ran_once.root, tmp_path / "ws"))
 
 
 def _holder(code: str) -> Iterator[subprocess.Popen[str]]:
@@ -188,8 +196,6 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_while_files_are_read_stops_everything_cleanly(ran: Workspace, signum: int) -> None:
-    import shutil
-
     for copy in range(30):  # enough files to be read by a pool of workers for a while
         for path in sorted((ran.submissions / "dang-ky").rglob("*.xlsx")):
             target = ran.submissions / "nhieu" / str(copy) / path.name
@@ -234,6 +240,7 @@ def test_a_limit_that_makes_no_sense_is_named(ran: Workspace, setting: str, show
     assert state(ran) == before
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_plan_is_refused_like_a_submission(ran: Workspace) -> None:
     from . import hostile
 
@@ -429,10 +436,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "thidua", *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a tmpfs mount")
 def test_a_full_disk_is_named_and_nothing_changes(ran: Workspace, small_disk: Path) -> None:
-    import shutil
-
     root = small_disk / "ws"
     shutil.copytree(ran.root, root)
     ws = Workspace(root, {})

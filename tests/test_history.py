@@ -69,6 +69,7 @@ def test_history_command_lists_months(demo_ws: Workspace) -> None:
     assert "2021-10" in out and "Chưa gửi báo cáo nào." in out
 
 
+@pytest.mark.slow
 def test_progress_shows_on_a_terminal_and_stays_quiet_otherwise(demo_ws: Workspace) -> None:
     import os
     import pty

@@ -7,13 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
 from thidua.issues import Report
 from thidua.workspace.plan_workbook import read_plan
 
-from .test_cli import EXPECTED_2022_05
+from .demo_figures import EXPECTED_2022_05
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -62,6 +63,7 @@ def test_a_workspace_for_this_year_moves_the_dates_and_reports_to_the_commune(tm
     assert "2026–2027" in plan.school.movement
 
 
+@pytest.mark.slow
 def test_the_demo_in_another_year_counts_exactly_as_in_the_seeds_year(tmp_path: Path) -> None:
     root = tmp_path / "demo"
     assert invoke("init", str(root), "--school-year", "2025-2026", "--demo")[0] == 0
@@ -77,6 +79,7 @@ def test_the_demo_in_another_year_counts_exactly_as_in_the_seeds_year(tmp_path: 
     assert blanks == ["B3", "B4", "B12", "B14"]  # managing body, province, Kính gửi, Nơi nhận
 
 
+@pytest.mark.slow
 def test_a_new_year_starts_from_last_years_workspace(tmp_path: Path) -> None:
     old, new = tmp_path / "2024-2025", tmp_path / "2025-2026"
     assert invoke("init", str(old), "--school-year", "2024-2025", "--demo")[0] == 0

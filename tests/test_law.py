@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
 from thidua.workspace.demo import _fill
+
+pytestmark = pytest.mark.slow  # each test makes and runs a whole demo year (1.5 to 3 s)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -24,9 +28,10 @@ def _rule_rows(root: Path, month: str) -> list[tuple[object, ...]]:
     return [row for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if str(row[7]).startswith("rule")]
 
 
-def _year(
-    tmp_path: Path, school_year: str, vote_month: str
-) -> tuple[Path, dict[str, object], list[tuple[object, ...]]]:
+Year = tuple[Path, dict[str, object], list[tuple[object, ...]]]
+
+
+def _year(tmp_path: Path, school_year: str, vote_month: str) -> Year:
     """A demo workspace of that school year, plus a CSTĐCS whose only achievement is an accepted research project
     (Y Nhung, who has no initiative)."""
     root = tmp_path / school_year
@@ -77,14 +82,27 @@ def _year(
     return root, json.loads(out), _rule_rows(root, f"{first + 1}-05")
 
 
-def test_the_2022_law_replaces_the_cap_and_opens_the_research_route(tmp_path: Path) -> None:
-    _root, old, old_rules = _year(tmp_path, "2021-2022", "2022-05")
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Year]:
+    """year(school_year, vote_month): `_year` made once per school year for the module; the tests only read it."""
+    made: dict[tuple[str, str], Year] = {}
+
+    def get(school_year: str, vote_month: str) -> Year:
+        if (school_year, vote_month) not in made:
+            made[school_year, vote_month] = _year(tmp_path_factory.mktemp("law"), school_year, vote_month)
+        return made[school_year, vote_month]
+
+    return get
+
+
+def test_the_2022_law_replaces_the_cap_and_opens_the_research_route(year: Callable[[str, str], Year]) -> None:
+    _root, old, old_rules = year("2021-2022", "2022-05")
     assert old["rule_pack"] == "Luật Thi đua, khen thưởng 2003 (sửa đổi 2005, 2009, 2013) và Nghị định 91/2017/NĐ-CP"
     old_codes = {(row[7], row[4] or "") for row in old_rules}
     assert ("rule-cstdcs-share", "") in old_codes  # the 15% cap of Nghị định 91/2017
     assert any(code == "rule-cstdcs-initiative" and "Y Nhung" in person for code, person in old_codes)
 
-    _root, new, new_rules = _year(tmp_path, "2025-2026", "2026-05")
+    _root, new, new_rules = year("2025-2026", "2026-05")
     assert new["rule_pack"] == "Luật Thi đua, khen thưởng số 06/2022/QH15 và Nghị định 152/2025/NĐ-CP"
     new_codes = {(row[7], row[4] or "") for row in new_rules}
     assert not any(code == "rule-cstdcs-share" for code, _p in new_codes)  # no cap under the 2022 law
@@ -97,15 +115,15 @@ def test_the_2022_law_replaces_the_cap_and_opens_the_research_route(tmp_path: Pa
     )
 
 
-def test_the_law_of_2024_names_its_own_decree(tmp_path: Path) -> None:
-    _root, summary, _rules = _year(tmp_path, "2023-2024", "2024-05")
+def test_the_law_of_2024_names_its_own_decree(year: Callable[[str, str], Year]) -> None:
+    _root, summary, _rules = year("2023-2024", "2024-05")
     assert summary["rule_pack"] == "Luật Thi đua, khen thưởng số 06/2022/QH15 và Nghị định 98/2023/NĐ-CP"
 
 
-def test_the_rule_sheet_names_the_pack_and_lists_what_it_cannot_check(tmp_path: Path) -> None:
+def test_the_rule_sheet_names_the_pack_and_lists_what_it_cannot_check(year: Callable[[str, str], Year]) -> None:
     from thidua.writers.dashboard import SHEET_RULES
 
-    root, _summary, _rules = _year(tmp_path, "2025-2026", "2026-05")
+    root, _summary, _rules = year("2025-2026", "2026-05")
     book = openpyxl.load_workbook(root / "output" / "2026-05" / "tong-hop-thi-dua-2026-05.xlsx")
     sheet = book[SHEET_RULES]
     assert "Nghị định 152/2025/NĐ-CP" in str(sheet["A2"].value) and "31/05/2026" in str(sheet["A2"].value)

@@ -1,10 +1,11 @@
-"""Legacy fonts: every letter and tone round-trips through an encoder written here from the published tables,
-real phrases are found and repaired, and Unicode Vietnamese, ASCII and European text are never touched."""
+"""Legacy fonts: every letter and tone round-trips through the encoders written from the published tables
+(tests/legacy_encoders.py), real phrases are found and repaired, and Unicode Vietnamese, ASCII and European text
+are never touched. Tables of letters and texts are checked whole: a failure lists every item that came out wrong."""
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -12,105 +13,71 @@ from hypothesis import strategies as st
 
 from thidua.core.legacy_fonts import TCVN3, VNI, detect, encoding_of_font, repair, to_unicode
 
-TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, huyền, sắc, hỏi, ngã, nặng
+from .legacy_encoders import TCVN3_CODE, TONES, tcvn3, toned, vni
+
 VOWELS = "aăâeêioôơuưy"
 CONSONANTS = "bcdđfghjklmnpqrstvwxz"
 
-
-def toned(letter: str, tone: int) -> str:
-    return unicodedata.normalize("NFC", letter + TONES[tone])
-
-
-# --- an independent encoder for each table ------------------------------------------------------------------
-# TCVN3 as the cp1252 glyphs its bytes show, read off the TCVN3 column of the published comparison table.
-#                  none huyền sắc hỏi ngã nặng
-TCVN3_GLYPHS = {
-    "a": "aµ¸¶·¹",
-    "ă": "¨»¾¼½Æ",
-    "â": "©ÇÊÈÉË",
-    "e": "eÌÐÎÏÑ",
-    "ê": "ªÒÕÓÔÖ",
-    "i": "i×ÝØÜÞ",
-    "o": "oßãáâä",
-    "ô": "«åèæçé",
-    "ơ": "¬êíëìî",
-    "u": "uïóñòô",
-    "ư": "\u00adõøö÷ù",
-    "y": "yúýûüþ",
-}
-TCVN3_SINGLE = {"đ": "®", "Ă": "¡", "Â": "¢", "Ê": "£", "Ô": "¤", "Ơ": "¥", "Ư": "¦", "Đ": "§"}
-TCVN3_CODE = {toned(v, t): glyphs[t] for v, glyphs in TCVN3_GLYPHS.items() for t in range(6)} | TCVN3_SINGLE
+# A check of a table-driven test: what was checked, the value that came out, the value expected.
+Check = tuple[str, object, object]
 
 
-def tcvn3(text: str) -> str:
-    """Legacy TCVN3 text as Excel shows it; raises KeyError for a capital VN3 lacks (those need an H font)."""
-    return "".join(ch if ch.isascii() else TCVN3_CODE[ch] for ch in unicodedata.normalize("NFC", text))
-
-
-VNI_TONE = "øùûõï"  # after the base letter: huyền sắc hỏi ngã nặng
-VNI_HAT = "âàáåãä"  # â ê ô with tone none..nặng
-VNI_BREVE = "êèéúüë"  # ă with tone none..nặng
-VNI_I = "iìíæóò"  # i with tone none..nặng: single bytes
-
-
-def vni(text: str) -> str:
-    """Legacy VNI-Windows text as Excel shows it, written from the VNI key layout: base letter, then one mark."""
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
-        if ch.isascii():
-            out.append(ch)
-            continue
-        lower = ch.lower()
-        decomposed = unicodedata.normalize("NFD", lower)
-        base, marks = decomposed[0], decomposed[1:]
-        tone = next((TONES.index(m) for m in marks if m in TONES[1:]), 0)
-        if lower == "đ":
-            legacy = "ñ"
-        elif base == "i":
-            legacy = VNI_I[tone]
-        elif base == "y" and tone == 5:
-            legacy = "î"
-        elif "\u031b" in marks:  # horn: ơ ư are single bytes, the tone follows
-            legacy = {"o": "ô", "u": "ö"}[base] + ("" if tone == 0 else VNI_TONE[tone - 1])
-        elif "\u0302" in marks:
-            legacy = base + VNI_HAT[tone]
-        elif "\u0306" in marks:
-            legacy = base + VNI_BREVE[tone]
-        else:
-            legacy = base + VNI_TONE[tone - 1]
-        out.append(legacy.upper() if ch.isupper() else legacy)
-    return "".join(out)
+def mismatches(items: Iterable[str], checks: Callable[[str], Iterator[Check]]) -> list[str]:
+    """One line for every check of every item that came out wrong (an exception ends that item's checks and is
+    reported as its line), so one failure names every wrong letter with its expected and actual value."""
+    wrong = []
+    for item in items:
+        try:
+            for what, actual, expected in checks(item):
+                if actual != expected:
+                    wrong.append(f"{what}: expected {expected!r}, got {actual!r}")
+        except Exception as exc:
+            wrong.append(f"{item!r}: raised {exc!r}")
+    return wrong
 
 
 # --- every letter, every tone, both cases -------------------------------------------------------------------
 LETTERS = [toned(v, t) for v in VOWELS for t in range(6)]
 
 
-@pytest.mark.parametrize("letter", LETTERS)
-def test_tcvn3_round_trips_every_toned_vowel(letter: str) -> None:
-    assert to_unicode(tcvn3(letter), TCVN3) == letter
-    capital = letter.upper()
-    if capital in TCVN3_CODE or capital.isascii():  # VN3 has Ă Â Ê Ô Ơ Ư untoned, and ASCII
-        assert to_unicode(tcvn3(capital), TCVN3) == capital
-    else:  # typed with the lower-case code in a .VnTimeH font
-        with pytest.raises(KeyError):
-            tcvn3(capital)
-        assert to_unicode(tcvn3(letter), TCVN3, capitals=True) == capital
+def test_tcvn3_round_trips_every_toned_vowel() -> None:
+    def checks(letter: str) -> Iterator[Check]:
+        yield letter, to_unicode(tcvn3(letter), TCVN3), letter
+        capital = letter.upper()
+        if capital in TCVN3_CODE or capital.isascii():  # VN3 has Ă Â Ê Ô Ơ Ư untoned, and ASCII
+            yield capital, to_unicode(tcvn3(capital), TCVN3), capital
+        else:  # typed with the lower-case code in a .VnTimeH font
+            try:
+                legacy = tcvn3(capital)
+            except KeyError:
+                pass
+            else:
+                yield f"tcvn3({capital!r}), a capital VN3 lacks", legacy, "KeyError"
+            yield f"{letter} in an H font", to_unicode(tcvn3(letter), TCVN3, capitals=True), capital
+
+    wrong = mismatches(LETTERS, checks)
+    assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("letter", LETTERS)
-def test_vni_round_trips_every_toned_vowel(letter: str) -> None:
-    assert to_unicode(vni(letter), VNI) == letter
-    assert to_unicode(vni(letter.upper()), VNI) == letter.upper()
-    assert to_unicode(vni("b" + letter + "n"), VNI) == "b" + letter + "n"  # inside a word too
+def test_vni_round_trips_every_toned_vowel() -> None:
+    def checks(letter: str) -> Iterator[Check]:
+        yield letter, to_unicode(vni(letter), VNI), letter
+        yield letter.upper(), to_unicode(vni(letter.upper()), VNI), letter.upper()
+        yield "b" + letter + "n", to_unicode(vni("b" + letter + "n"), VNI), "b" + letter + "n"  # inside a word too
+
+    wrong = mismatches(LETTERS, checks)
+    assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("letter", list(CONSONANTS) + [c.upper() for c in CONSONANTS])
 @pytest.mark.parametrize("encoding", [TCVN3, VNI])
-def test_consonants_round_trip(letter: str, encoding: str) -> None:
-    legacy = tcvn3(letter) if encoding == TCVN3 else vni(letter)
-    assert to_unicode(legacy, encoding) == letter
-    assert to_unicode(legacy, encoding, capitals=True) == letter.upper()
+def test_consonants_round_trip(encoding: str) -> None:
+    def checks(letter: str) -> Iterator[Check]:
+        legacy = tcvn3(letter) if encoding == TCVN3 else vni(letter)
+        yield letter, to_unicode(legacy, encoding), letter
+        yield f"{letter} in an H font", to_unicode(legacy, encoding, capitals=True), letter.upper()
+
+    wrong = mismatches(list(CONSONANTS) + [c.upper() for c in CONSONANTS], checks)
+    assert not wrong, "\n".join(wrong)
 
 
 def test_every_tcvn3_letter_in_one_string_and_as_capitals() -> None:
@@ -289,10 +256,13 @@ NORMAL = [
 ]
 
 
-@pytest.mark.parametrize("text", NORMAL + [unicodedata.normalize("NFD", t) for t in NORMAL])
-def test_normal_text_is_never_flagged(text: str) -> None:
-    assert detect(text) is None
-    assert repair(text) == (text, None)
+def test_normal_text_is_never_flagged() -> None:
+    def checks(text: str) -> Iterator[Check]:
+        yield f"detect({text!r})", detect(text), None
+        yield f"repair({text!r})", repair(text), (text, None)
+
+    wrong = mismatches(NORMAL + [unicodedata.normalize("NFD", t) for t in NORMAL], checks)
+    assert not wrong, "\n".join(wrong)
 
 
 # Syllables built from the Vietnamese inventory: onset + rhyme + tone. "*" follows the vowel that carries the
@@ -342,6 +312,7 @@ def syllables(draw: st.DrawFn) -> str:
 vietnamese_text = st.lists(syllables(), min_size=1, max_size=10).map(" ".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(vietnamese_text)
 def test_unicode_vietnamese_is_never_flagged(text: str) -> None:

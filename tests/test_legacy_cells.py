@@ -10,7 +10,7 @@ from thidua.workspace.folder import Workspace
 
 from .conftest import Fill, reg_row
 from .frames import registered
-from .test_legacy import tcvn3, vni
+from .legacy_encoders import tcvn3, vni
 
 
 def test_names_typed_with_legacy_fonts_are_converted_and_counted(empty_ws: Workspace, fill: Fill) -> None:

@@ -8,10 +8,8 @@ import io
 import shutil
 import socket
 import ssl
-import subprocess
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
@@ -20,8 +18,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from thidua.errors import ThiduaError
 from thidua.mail.mailer import (
@@ -33,12 +29,11 @@ from thidua.mail.mailer import (
     write_eml,
 )
 
-LOOPBACK = "127.0.0.1"
+from .smtpserver import LOOPBACK, PASSWORD, USER, Inbox, Serve, authenticator
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECIPIENT = "Phòng GD&ĐT huyện KonPLông"
 SUBJECT = "Báo cáo phong trào thi đua tháng 05/2022 – Trường Tiểu học Măng Đen"
-USER = "truong.mangden"
-PASSWORD = "Zq7-secret-Pw-41x"
 PASSWORD_ENV = "THIDUA_TEST_SMTP_PASSWORD"
 
 SUMMARY: dict[str, Any] = {
@@ -80,87 +75,6 @@ SUMMARY: dict[str, Any] = {
 
 
 # --- helpers and fixtures -----------------------------------------------------------------------------------------
-
-
-class Inbox:
-    """aiosmtpd handler that keeps every accepted envelope and refuses one address at RCPT."""
-
-    refused = "khong.co@pgd.example.vn"
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
-    ) -> str:
-        if address == self.refused:
-            return "550 5.1.1 No such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def only(self) -> tuple[Envelope, EmailMessage]:
-        assert len(self.envelopes) == 1
-        envelope = self.envelopes[0]
-        assert isinstance(envelope.content, bytes)
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return envelope, parsed
-
-
-def authenticator(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and auth_data == (USER.encode(), PASSWORD.encode())
-    return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd itself answers 535 on failure
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., tuple[Inbox, int]]]:
-    """serve(**controller options) → (inbox, port): an aiosmtpd server on 127.0.0.1, stopped after the test."""
-    controllers: list[Controller] = []
-
-    def start(**options: Any) -> tuple[Inbox, int]:
-        inbox, port = Inbox(), free_port()
-        controller = Controller(inbox, hostname=LOOPBACK, port=port, server_hostname="mail.test", **options)
-        controllers.append(controller)
-        controller.start()
-        return inbox, port
-
-    try:
-        yield start
-    finally:
-        for controller in controllers:
-            controller.stop()
-
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1: (cert.pem, key.pem)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
-         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        cwd=folder, check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return folder / "cert.pem", folder / "key.pem"
-
-
-@pytest.fixture
-def server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
-    return context
 
 
 @pytest.fixture
@@ -211,7 +125,7 @@ def assert_no_password(text: str | bytes, password: str = PASSWORD) -> None:
 # --- sending ------------------------------------------------------------------------------------------------------
 
 
-def test_plain_server_receives_the_report(serve: Callable[..., tuple[Inbox, int]], workbook: Path) -> None:
+def test_plain_server_receives_the_report(serve: Serve, workbook: Path) -> None:
     inbox, port = serve()
     mail = settings(port)
     message = build_message(SUMMARY, workbook, mail, RECIPIENT)
@@ -259,7 +173,7 @@ def test_plain_server_receives_the_report(serve: Callable[..., tuple[Inbox, int]
 
 
 def test_starttls_with_login(
-    serve: Callable[..., tuple[Inbox, int]], server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
+    serve: Serve, server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
 ) -> None:
     inbox, port = serve(
         tls_context=server_tls, require_starttls=True, authenticator=authenticator, auth_require_tls=True
@@ -278,7 +192,7 @@ def test_starttls_with_login(
 
 
 def test_wrong_password_names_the_variable_not_the_password(
-    serve: Callable[..., tuple[Inbox, int]], server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
+    serve: Serve, server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
 ) -> None:
     inbox, port = serve(
         tls_context=server_tls, require_starttls=True, authenticator=authenticator, auth_require_tls=True
@@ -297,7 +211,7 @@ def test_wrong_password_names_the_variable_not_the_password(
 
 
 def test_password_outside_ascii_is_refused_without_echo(
-    serve: Callable[..., tuple[Inbox, int]], server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
+    serve: Serve, server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
 ) -> None:
     _, port = serve(tls_context=server_tls, require_starttls=True, authenticator=authenticator)
     mail = settings(port, security="starttls", username=USER, password_env=PASSWORD_ENV, cafile=str(certificate[0]))
@@ -312,9 +226,7 @@ def test_password_outside_ascii_is_refused_without_echo(
     assert "bí-mật" not in text and "mậtkhẩu" not in text
 
 
-def test_untrusted_certificate_is_a_tls_error(
-    serve: Callable[..., tuple[Inbox, int]], server_tls: ssl.SSLContext, workbook: Path
-) -> None:
+def test_untrusted_certificate_is_a_tls_error(serve: Serve, server_tls: ssl.SSLContext, workbook: Path) -> None:
     inbox, port = serve(tls_context=server_tls, require_starttls=True)
     mail = settings(port, security="starttls")  # system store: the self-signed certificate is not trusted
 
@@ -326,7 +238,7 @@ def test_untrusted_certificate_is_a_tls_error(
     assert inbox.envelopes == []
 
 
-def test_server_without_starttls(serve: Callable[..., tuple[Inbox, int]], workbook: Path) -> None:
+def test_server_without_starttls(serve: Serve, workbook: Path) -> None:
     inbox, port = serve()
     mail = settings(port, security="starttls")
 
@@ -336,7 +248,7 @@ def test_server_without_starttls(serve: Callable[..., tuple[Inbox, int]], workbo
 
 
 def test_implicit_tls_with_login(
-    serve: Callable[..., tuple[Inbox, int]], server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
+    serve: Serve, server_tls: ssl.SSLContext, certificate: tuple[Path, Path], workbook: Path
 ) -> None:
     # With implicit TLS aiosmtpd does not see its own STARTTLS layer, so it offers AUTH only if told TLS is not
     # required; the connection is encrypted from the first byte all the same.
@@ -349,7 +261,7 @@ def test_implicit_tls_with_login(
     assert received["Message-ID"] == message_id
 
 
-def test_refused_recipient_sends_to_nobody(serve: Callable[..., tuple[Inbox, int]], workbook: Path) -> None:
+def test_refused_recipient_sends_to_nobody(serve: Serve, workbook: Path) -> None:
     inbox, port = serve()
     mail = settings(port, cc=[Inbox.refused])
 
@@ -361,6 +273,7 @@ def test_refused_recipient_sends_to_nobody(serve: Callable[..., tuple[Inbox, int
     assert inbox.envelopes == []
 
 
+@pytest.mark.network
 def test_dead_server_fails_fast_naming_host_and_port(workbook: Path) -> None:
     # A bound socket that never listens: connecting is refused, and no other process can take the port meanwhile.
     with socket.socket() as holder:
@@ -375,6 +288,7 @@ def test_dead_server_fails_fast_naming_host_and_port(workbook: Path) -> None:
     assert "từ chối kết nối" in caught.value.message
 
 
+@pytest.mark.network
 def test_silent_server_times_out(workbook: Path) -> None:
     # Listens but never greets: the client must give up after its timeout.
     with socket.socket() as silent:

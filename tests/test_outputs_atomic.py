@@ -59,6 +59,7 @@ def test_a_template_of_another_school_and_year_is_flagged(empty_ws: Workspace, t
     assert target(result, "LDTT").registered == 0  # another year's file: none of its rows count
 
 
+@pytest.mark.libreoffice
 def test_macro_enabled_workbooks_are_read(demo_ws: Workspace, tmp_path: Path) -> None:
     src = demo_ws.submissions / "dang-ky" / "DK thi dua To 2-3.xlsx"
     (converted,) = libreoffice_convert([src], "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "lo")

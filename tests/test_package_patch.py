@@ -7,12 +7,11 @@ import io
 import warnings
 import zipfile
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
-from defusedxml import ElementTree
 
 from thidua.excel import package_patch
 from thidua.issues import Issue, Severity, parse_cell
@@ -21,6 +20,7 @@ from thidua.writers import return_copies
 from thidua.writers.return_copies import FIX_SHEET, ReturnCopy, write_copies
 
 from .conftest import Fill, libreoffice_convert, reg_row
+from .packages import MAIN, check_package
 
 
 def at(ref: str) -> package_patch.Cell:
@@ -32,49 +32,6 @@ def at(ref: str) -> package_patch.Cell:
 
 SHEET = "Đăng ký"
 RED, YELLOW = "FFFFC7CE", "FFFFEB9C"
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-# ECMA-376 Part 1, CT_Worksheet: the order a worksheet's children must keep.
-WORKSHEET_ORDER = [
-    "sheetPr",
-    "dimension",
-    "sheetViews",
-    "sheetFormatPr",
-    "cols",
-    "sheetData",
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-]
 
 
 def issue(code: str, severity: Severity, cell: str, message: str, sheet: str = SHEET) -> Issue:
@@ -179,49 +136,7 @@ def test_a_patched_package_is_well_formed(empty_ws: Workspace, fill: Fill, monke
     check_package(patched.read_bytes())
 
 
-def check_package(data: bytes) -> None:
-    """Every XML part parses, every part has a content type, every internal relationship points at a part,
-    and every worksheet keeps the schema's child order."""
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        assert package.testzip() is None  # every member inflates to its recorded size and checksum
-        names = package.namelist()
-        assert len(names) == len(set(names))
-        types = ElementTree.fromstring(package.read("[Content_Types].xml"))
-        defaults = {e.get("Extension").lower() for e in types if e.tag.endswith("Default")}
-        overrides = {e.get("PartName").lstrip("/") for e in types if e.tag.endswith("Override")}
-        for name in names:
-            if name.endswith("/"):
-                continue
-            assert name in overrides or name.rsplit(".", 1)[-1].lower() in defaults, name
-            if name.endswith((".xml", ".rels", ".vml")):
-                root = ElementTree.fromstring(package.read(name))
-                if root.tag == f"{MAIN}worksheet":
-                    children = [child.tag.removeprefix(MAIN) for child in root]
-                    positions = [WORKSHEET_ORDER.index(child) for child in children]
-                    assert positions == sorted(positions), (name, children)
-                    data = root.find(f"{MAIN}sheetData")
-                    assert data is not None
-                    assert {row.tag for row in data} <= {f"{MAIN}row"}, name
-                    assert {cell.tag for row in data for cell in row} <= {f"{MAIN}c"}, name
-                    rels = PurePosixPath(name).parent / "_rels" / f"{PurePosixPath(name).name}.rels"
-                    if str(rels) in names and b"/comments" in package.read(str(rels)):
-                        assert "legacyDrawing" in children, name
-            if name.endswith(".rels"):
-                folder = PurePosixPath(name).parent.parent
-                for rel in ElementTree.fromstring(package.read(name)):
-                    if rel.get("TargetMode") == "External":
-                        continue
-                    target = rel.get("Target")
-                    resolved = target.lstrip("/") if target.startswith("/") else str(folder / target)
-                    parts: list[str] = []
-                    for piece in resolved.split("/"):
-                        if piece == "..":
-                            parts.pop()
-                        elif piece not in ("", "."):
-                            parts.append(piece)
-                    assert "/".join(parts) in names, (name, target)
-
-
+@pytest.mark.libreoffice
 def test_libreoffice_reads_the_fills_and_comments_of_a_patched_copy(
     empty_ws: Workspace, fill: Fill, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -303,6 +218,7 @@ def test_not_a_spreadsheet_package_is_unsupported() -> None:
         package_patch.annotate(out.getvalue(), {}, fix, return_copies.LOOK)
 
 
+@pytest.mark.libreoffice
 def test_a_file_libreoffice_saved_is_patched_too(empty_ws: Workspace, fill: Fill, tmp_path: Path) -> None:
     """Another client's package (LibreOffice writes its own parts, ids and order): the edits apply to it."""
     source = submitted(fill)

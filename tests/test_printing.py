@@ -24,12 +24,13 @@ from thidua.forms import template_fields
 from thidua.forms.templates import FORM_ROW_HEIGHT, printed_rows, write_templates
 from thidua.issues import Issue, Severity
 from thidua.workspace import default_plan
+from thidua.workspace.folder import Workspace
 from thidua.writers import return_copies
 from thidua.writers.common import wrapped_lines
 from thidua.writers.return_copies import FIX_SHEET, FIX_WIDTHS, ReturnCopy, write_copies
 
 from .conftest import is_a4, libreoffice_convert, pdf_pages
-from .test_package_patch import check_package
+from .packages import check_package
 
 PLAN = default_plan.PLAN
 KINDS = (template_fields.REGISTRATION, template_fields.ACTIVITY, template_fields.VOTE)
@@ -169,13 +170,10 @@ def test_the_form_has_a_signature_block_that_is_not_a_row_of_data(folder: Path) 
     ]
 
 
-def test_a_filled_form_is_read_and_counted(tmp_path: Path) -> None:
+def test_a_filled_form_is_read_and_counted(empty_ws: Workspace) -> None:
     from thidua.pipeline.batch import compute
-    from thidua.workspace.create import create_workspace
 
-    ws, _review = create_workspace(tmp_path / "ws", demo=True)
-    for old in ws.submissions.iterdir():
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    ws = empty_ws  # the demo workspace without its submissions
     write_templates(PLAN, ws.templates, per_person=True)
     form = form_path(ws.templates)
     wb = openpyxl.load_workbook(form)
@@ -325,6 +323,7 @@ def sheet_pages(pages: list[tuple[float, float, str]], next_title: str) -> list[
     return pages[:found]
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_blank_template_prints_on_a4_with_one_page_of_table(printed: dict[str, Path], kind: str) -> None:
     pages = pdf_pages(printed[kind])
@@ -336,6 +335,7 @@ def test_a_blank_template_prints_on_a4_with_one_page_of_table(printed: dict[str,
         assert len(pages) <= 2  # was 7 pages of empty grid and the instructions
 
 
+@pytest.mark.libreoffice
 def test_a_per_person_form_prints_on_one_portrait_page_with_the_signature_block(printed: dict[str, Path]) -> None:
     pages = pdf_pages(printed["form"])
     form = sheet_pages(pages, "HƯỚNG DẪN ĐIỀN")
@@ -347,6 +347,7 @@ def test_a_per_person_form_prints_on_one_portrait_page_with_the_signature_block(
     assert text.index("Họ và tên") < text.index("NGƯỜI ĐĂNG KÝ")  # the block is below the table
 
 
+@pytest.mark.libreoffice
 def test_the_fix_sheet_prints_legibly_on_one_landscape_page(printed: dict[str, Path]) -> None:
     pdf = printed["copy"]
     pages = pdf_pages(pdf)

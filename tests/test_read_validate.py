@@ -189,6 +189,7 @@ def test_activity_rows_need_a_level_for_works_only(empty_ws: Workspace, fill: Fi
     assert f["VIDEO_SO"] == (0, 1) and f["DDDH_HUYEN"] == (0, 1) and f["SKKN_HUYEN"] == (0, 0)
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("fmt", ["ods", "xls", "xlsx:Calc MS Excel 2007 XML"])
 def test_files_resaved_by_libreoffice_give_the_same_figures(demo_ws: Workspace, fmt: str, tmp_path: Path) -> None:
     before = figures(compute(demo_ws, "2022-05"))
@@ -320,7 +321,7 @@ def test_namesakes_reporting_the_same_lesson_count_twice(empty_ws: Workspace, fi
 def test_a_style_openpyxl_cannot_read_does_not_stop_the_batch(empty_ws: Workspace, fill: Fill) -> None:
     import zipfile
 
-    from .test_legacy import tcvn3
+    from .legacy_encoders import tcvn3
 
     path = fill("dang-ky", "kieu-la.xlsx", [reg_row(tcvn3("Phan Thị Lệ Thủy"), "LĐTT")])
     with zipfile.ZipFile(path) as archive:

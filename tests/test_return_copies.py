@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from thidua.cli import main
@@ -64,6 +65,7 @@ def test_clean_files_get_no_copy(empty_ws: Workspace, fill: Fill) -> None:
     assert not run(empty_ws).exists()
 
 
+@pytest.mark.libreoffice
 def test_ods_files_are_rebuilt_with_their_values(empty_ws: Workspace, fill: Fill, tmp_path: Path) -> None:
     xlsx = fill(
         "bao-cao", "bc.xlsx", [act_row("Đinh Thị Mai", "SKKN", "Rèn đọc", "", "Được công nhận", D(2021, 11, 5))]
@@ -78,6 +80,7 @@ def test_ods_files_are_rebuilt_with_their_values(empty_ws: Workspace, fill: Fill
     assert sheet["E6"].value == "Rèn đọc"
 
 
+@pytest.mark.libreoffice
 def test_return_copies_open_in_libreoffice(empty_ws: Workspace, fill: Fill, tmp_path: Path) -> None:
     fill("dang-ky", "a.xlsx", [reg_row("Trần Văn Quy", "LĐTT")])
     (pdf,) = libreoffice_convert([run(empty_ws) / "a.xlsx"], "pdf", tmp_path / "pdf")

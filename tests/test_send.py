@@ -7,7 +7,6 @@ import email
 import io
 import sqlite3
 import ssl
-from collections.abc import Callable
 from email import policy
 from pathlib import Path
 
@@ -19,9 +18,7 @@ from thidua.cli import main
 from thidua.workspace.folder import Workspace
 
 from .conftest import Fill, reg_row
-from .test_mailer import LOOPBACK, PASSWORD, USER, Inbox, authenticator, free_port
-
-Serve = Callable[..., tuple[Inbox, int]]
+from .smtpserver import LOOPBACK, PASSWORD, USER, Serve, authenticator, free_port
 
 
 def configure(ws: Workspace, port: int, cafile: Path | None = None) -> None:
@@ -113,6 +110,7 @@ def test_dry_run_writes_the_eml_and_sends_nothing(demo_ws: Workspace, serve: Ser
     assert (demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml").stat().st_size > 5000
 
 
+@pytest.mark.network
 def test_a_dead_server_is_a_clear_failure_never_recorded_as_sent(demo_ws: Workspace) -> None:
     configure(demo_ws, free_port())  # nothing listens there
     invoke(demo_ws, "run", "--month", "2021-10")
@@ -146,6 +144,7 @@ def test_line_breaks_of_every_kind_in_the_school_name_never_reach_a_header(demo_
     assert not any(ch in subject for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
+@pytest.mark.slow
 def test_the_letter_names_the_office_of_the_plan_and_a_dry_run_needs_only_the_recipient(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     assert CliRunner().invoke(main, ["init", str(root), "--school-year", "2025-2026", "--demo"]).exit_code == 0

@@ -20,6 +20,7 @@ from thidua.core.plan import COUNT_PERSONS, Plan, Target
 from thidua.forms import template_fields
 from thidua.forms.templates import FRAMED_ROWS, write_templates
 from thidua.workspace import default_plan
+from thidua.workspace.folder import Workspace
 
 KINDS = (template_fields.REGISTRATION, template_fields.ACTIVITY, template_fields.VOTE)
 PLAN = default_plan.PLAN
@@ -306,14 +307,13 @@ def test_a_province_sized_roster_gets_a_framed_table_over_open_columns(tmp_path:
     assert template_path(tmp_path, template_fields.REGISTRATION).stat().st_size < 60_000
 
 
-def test_rows_typed_below_the_frame_are_read_and_counted(tmp_path: Path) -> None:
+def test_rows_typed_below_the_frame_are_read_and_counted(demo_ws: Workspace) -> None:
     from thidua.pipeline.batch import compute
-    from thidua.workspace.create import create_workspace
     from thidua.workspace.plan_workbook import write_plan
 
     people = tuple(dataclasses.replace(person, name=f"{person.name} {n}") for n in range(15) for person in PLAN.roster)
     plan = dataclasses.replace(PLAN, roster=people)
-    ws, _review = create_workspace(tmp_path / "ws", demo=True)
+    ws = demo_ws
     write_plan(plan, ws.plan_path)
     write_templates(plan, ws.templates)
     wb = load(ws.templates, template_fields.REGISTRATION)
@@ -389,6 +389,7 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_file(
     )
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_and_prints_every_template(tmp_path: Path) -> None:
     paths = write_templates(PLAN, tmp_path / "in")
