@@ -193,7 +193,10 @@ def test_stopping_leaves_no_process_and_frees_the_ports(imap_server: ImapServer)
     try:
         root.chmod(0o755)
         with running_dovecot(root) as other:
-            master = int((root / "run" / "master.pid").read_text())
+            pid_file, waited = root / "run" / "master.pid", time.monotonic() + 10
+            while not (pid_file.exists() and pid_file.read_text().strip()) and time.monotonic() < waited:
+                time.sleep(0.02)  # Dovecot listens before it writes its pid file
+            master = int(pid_file.read_text())
             assert _running_in_group(master)
             assert other.starttls_port not in (imap_server.starttls_port, imap_server.ssl_port)
         assert _running_in_group(master) == []
