@@ -15,12 +15,14 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
 import tracemalloc
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -409,6 +411,7 @@ def test_flagged_files_are_counted_exactly_like_their_original(
     assert target_counts(empty_ws) == expected
 
 
+@pytest.mark.slow  # one whole run per hostile file: about 1 s each, 16 s in all
 @pytest.mark.parametrize("name", sorted(set(EXPECTED) - SLOW_RUN))
 def test_each_hostile_file_alone_gets_a_complete_run(name: str, corpus: Path, empty_ws: Workspace) -> None:
     add_corpus(empty_ws, corpus, [name])
@@ -479,6 +482,62 @@ def test_the_zip_bomb_is_refused_from_its_directory_without_inflating(
     assert refused.value.params["inflated"] == "1,024"
 
 
+BOOK = b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+
+
+def one_member_zip(body: bytes, method: int = zipfile.ZIP_DEFLATED, name: str = "xl/workbook.xml") -> bytearray:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as package:
+        package.writestr(name, body)
+    return bytearray(buffer.getvalue())
+
+
+def declare(data: bytearray, size: int, crc: int) -> bytes:
+    """The zip's only member made to declare another size and checksum, in its local and its central header
+    (APPNOTE 4.3.7, 4.3.12)."""
+    central = data.find(b"PK\x01\x02")
+    struct.pack_into("<I", data, 14, crc)
+    struct.pack_into("<I", data, 22, size)
+    struct.pack_into("<I", data, central + 16, crc)
+    struct.pack_into("<I", data, central + 24, size)
+    return bytes(data)
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_damaged_even_with_a_matching_checksum() -> None:
+    """What the guard reads whole is never more than its declared size, and a member that holds more than it
+    declares is refused, even when the checksum is that of the declared part (which zipfile alone accepts)."""
+    lying = declare(one_member_zip(BOOK + b" " * 100_000), len(BOOK), zlib.crc32(BOOK))
+    with zipfile.ZipFile(io.BytesIO(lying)) as archive:
+        assert archive.read("xl/workbook.xml") == BOOK  # zipfile stops at the declared size without a word
+    with pytest.raises(guard.Refused) as refused:
+        guard.inspect(lying, ".xlsx", guard.Limits())
+    assert refused.value.code == "file-unreadable"
+    short = declare(one_member_zip(BOOK), len(BOOK) + 10, zlib.crc32(BOOK))
+    with pytest.raises(guard.Refused) as refused:
+        guard.inspect(short, ".xlsx", guard.Limits())
+    assert refused.value.code == "file-unreadable"
+    assert guard.inspect(bytes(one_member_zip(BOOK)), ".xlsx", guard.Limits()) == guard.Inspection()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_a_member_compressed_as_no_spreadsheet_writer_does_is_never_inflated(method: int) -> None:
+    """zipfile inflates a bzip2 or LZMA member a whole chunk at a time, past any bound: such a member is
+    refused as damage (Excel, LibreOffice and every writer store or deflate)."""
+    with pytest.raises(guard.Refused) as refused:
+        guard.inspect(bytes(one_member_zip(BOOK, method)), ".xlsx", guard.Limits())
+    assert refused.value.code == "file-unreadable"
+
+
+def test_an_encrypted_member_is_damage_not_a_password_prompt() -> None:
+    data = one_member_zip(BOOK)
+    central = data.find(b"PK\x01\x02")
+    data[6] |= 0x1  # the encryption flag, in the local and the central header
+    data[central + 8] |= 0x1
+    with pytest.raises(guard.Refused) as refused:
+        guard.inspect(bytes(data), ".xlsx", guard.Limits())
+    assert refused.value.code == "file-unreadable"
+
+
 _MEASURE = """
 import json, resource, sys
 from pathlib import Path
@@ -490,6 +549,7 @@ print(json.dumps({"rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 """
 
 
+@pytest.mark.slow
 def test_the_whole_corpus_is_computed_within_memory_and_time(hostile_check: Outcome) -> None:
     """Peak memory of a whole batch over the demo and every hostile file (both bombs, both huge sheets)."""
     started = time.perf_counter()
@@ -660,6 +720,7 @@ def test_a_broken_link_is_named_in_the_issues(empty_ws: Workspace) -> None:
 # --- a killed run -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_the_previous_outputs_intact(demo_ws: Workspace) -> None:
     invoke("run", "--month", MONTH, "-w", str(demo_ws.root))
     final = demo_ws.month_dir(MONTH)
@@ -744,6 +805,7 @@ def damaged(draw: st.DrawFn, data: bytes) -> bytes:
     return data
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

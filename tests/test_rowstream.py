@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from thidua.excel.workbook import new_workbook
 from thidua.intake.read import load_sheets
@@ -121,3 +123,42 @@ def test_a_date_excel_cannot_count_is_shown_as_text(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["Bảng"]
     assert ws["A1"].value == "17/05/1899"
     assert ws["B1"].value == dt.datetime(1985, 3, 4)
+
+
+def test_the_private_xlsxwriter_call_the_stream_relies_on_still_means_what_it_did(tmp_path: Path) -> None:
+    """The stream gives each cell the style index xlsxwriter would give it, by calling the private
+    Format._get_xf_index (what xlsxwriter itself calls when it writes a cell). A new xlsxwriter may rename it or
+    change what it returns: this says so plainly, before any streamed workbook goes wrong in silence."""
+    from xlsxwriter.format import Format
+
+    why = (
+        f"xlsxwriter {xlsxwriter.__version__} changed its private Format._get_xf_index, which "
+        "thidua.excel.rowstream calls to style streamed cells (RowStream._style): "
+    )
+    assert callable(getattr(Format, "_get_xf_index", None)), why + "it is gone"
+    path = tmp_path / "x.xlsx"
+    with new_workbook(path) as wb:
+        bold, red = wb.add_format({"bold": True}), wb.add_format({"font_color": "#FF0000"})
+        alike, streamed_only = wb.add_format({"bold": True}), wb.add_format({"italic": True})
+        first = bold._get_xf_index()
+        assert isinstance(first, int) and first > 0, why + f"it returned {first!r}, not a cell format's index"
+        assert bold._get_xf_index() == first, why + "a format's index changed when asked again"
+        assert alike._get_xf_index() == first, why + "two formats with the same properties got different indexes"
+        assert red._get_xf_index() not in (0, first), why + "two different formats share an index"
+        ws = add_sheet(wb, "Bảng")
+        ws.write_string(0, 0, "in xlsxwriter's cell", bold)
+        ws.write_string(1, 0, "in xlsxwriter's cell", red)
+        ws.table(2).add([("streamed", bold), ("streamed", red), ("only streamed", streamed_only)])
+        indexes = {"bold": first, "red": red._get_xf_index(), "italic": streamed_only._get_xf_index()}
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    written = dict(re.findall(r'<c r="([A-Z]+\d+)" s="(\d+)"', xml))
+    assert (written["A1"], written["A2"]) == (str(indexes["bold"]), str(indexes["red"])), (
+        why + f"xlsxwriter wrote its own cells with the formats {written['A1']}, {written['A2']} where the call gave "
+        f"{indexes['bold']}, {indexes['red']}"
+    )
+    cells = openpyxl.load_workbook(path)["Bảng"]
+    looks = [(c.font.b, c.font.i, c.font.color is not None and c.font.color.rgb == "FFFF0000") for c in cells[3]]
+    assert looks == [(True, False, False), (False, False, True), (False, True, False)], (
+        why + f"streamed cells no longer show their formats: {looks}"
+    )

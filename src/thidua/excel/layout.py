@@ -1,6 +1,7 @@
 """Laying out xlsxwriter sheets for print, with no domain knowledge: rows as tall as their wrapped text (Excel
 grows them on opening, LibreOffice does not), column widths as LibreOffice prints them, and large table bodies
-written in constant memory. One width estimate serves every writer, the templates and the return copies."""
+written in constant memory. One width estimate (`line_capacity`, `lines_height`) serves every writer, the
+templates and the return copies' fix sheet."""
 
 from __future__ import annotations
 
@@ -25,6 +26,30 @@ PRINTED_PX_PER_UNIT, PLACED_PX_PER_UNIT = 8.5, 7.0
 def printed_px(width: float) -> float:
     """How wide LibreOffice prints a column of `width` characters, in px."""
     return width * PRINTED_PX_PER_UNIT + 5
+
+
+# A column's width counts characters of the default font. xlsxwriter's set_column takes it without the cell's
+# padding, which Excel draws w × 7 + 5 px wide; the width a file stores (what openpyxl reads and writes, and a
+# <col width> holds) has the padding in it already: w × 7 px.
+def drawn_px(width: float) -> float:
+    """How wide Excel draws a column of `width` characters as set_column takes them (padding apart), in px."""
+    return width * PLACED_PX_PER_UNIT + 5
+
+
+def stored_px(width: float) -> float:
+    """How wide Excel draws a column whose width is stored in the file as `width`, in px."""
+    return width * PLACED_PX_PER_UNIT
+
+
+def line_capacity(px: float, size: float, bold: bool = False) -> int:
+    """How many characters of `size`-point text fit on one line `px` wide: Vietnamese text in Times New Roman
+    averages about 0.56 px per point of font size per character, bold 0.62."""
+    return max(1, int(px / (size * (0.62 if bold else 0.56))))
+
+
+def lines_height(lines: int, size: float) -> float:
+    """The row height in points that `lines` lines of `size`-point text need (line spacing 1.2, 3 pt padding)."""
+    return lines * size * 1.2 + 3
 
 
 class FittedSheet:
@@ -100,16 +125,14 @@ class FittedSheet:
         if len(text) <= per_line and "\n" not in text:
             return 0.0
         lines = wrapped_lines(text, per_line)
-        return lines * float(fmt.font_size) * 1.2 + 3 if lines > 1 else 0.0
+        return lines_height(lines, float(fmt.font_size)) if lines > 1 else 0.0
 
     def _per_line(self, fmt: Format, col: int, last: int) -> int:
         """How many characters of `fmt` fit on one line of columns col..last."""
         found = self._capacity.get((id(fmt), col, last))
         if found is None:
             width = sum(self._widths.get(c, DEFAULT_WIDTH) for c in range(col, last + 1))
-            # Column width is in characters of the default font (7 px each, plus 5 px of padding); Vietnamese
-            # text in Times New Roman averages about 0.55 px per point of font size per character, bold more.
-            found = max(1, int((width * 7 + 5) / (float(fmt.font_size) * (0.62 if fmt.bold else 0.56))))
+            found = line_capacity(drawn_px(width), float(fmt.font_size), bool(fmt.bold))  # one padding a span
             self._capacity[(id(fmt), col, last)] = found
         return found
 

@@ -2,7 +2,7 @@
 
 Loading a workbook into openpyxl and saving it again costs about 40 ms for a 20-row template and drops what
 openpyxl does not model; a province office may return hundreds of files a month. A copy needs only a few
-edits, so they are made on the package's XML text, and every other part is copied as it came:
+edits, so they are made on the package's XML text, and every other part is kept as it came:
 - styles.xml gets the two warning fills, a clone of each flagged cell's cell format with that fill, and the
   fonts of the fix sheet;
 - each flagged worksheet gets its cells' style index changed (a missing cell or row is added), a comments part,
@@ -27,12 +27,13 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from posixpath import dirname, normpath
 from posixpath import join as join_path
 
+from thidua.excel.fix_sheet import FixSheet, FixSheetLayout, Font, lay_out
 from thidua.excel.ooxml import xml_unescape
 from thidua.excel.rowstream import column_index, column_letters
 
@@ -99,24 +100,11 @@ class Mark:
 
 
 @dataclass(frozen=True)
-class FixSheet:
-    """The first sheet of a copy: its name, its rows (None for a blank row; each row a list of texts) with the
-    style of each row ('title', 'head' or 'plain'), the column widths and the tab colour."""
-
-    name: str
-    rows: Sequence[tuple[str, Sequence[str]] | None]
-    widths: Sequence[float]
-    tab_color: str
-
-
-@dataclass(frozen=True)
 class Look:
-    """Fills and fonts the copy adds, as ARGB colours and font descriptions."""
+    """The fills a flagged cell gets (ARGB colours) and the author of the comments."""
 
     error_fill: str
     warning_fill: str
-    title_font: tuple[str, float]  # bold (name, size)
-    head_font: tuple[str, float]
     author: str
 
 
@@ -153,7 +141,7 @@ def annotate(data: bytes, marks: dict[str, dict[Cell, Mark]], fix: Callable[[Dis
     Unsupported when the package is outside what these edits handle."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as source:
-            return _Package(source, data).annotate(marks, fix, look)
+            return _Package(source).annotate(marks, fix, look)
     except _READ_ERRORS as error:
         raise Unsupported(str(error)) from error
 
@@ -164,17 +152,13 @@ def disarm(data: bytes) -> tuple[bytes, Disarmed]:
     it cannot be read."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as source:
-            package = _Package(source, data)
+            package = _Package(source)
             if not {_TYPES, _BOOK, _BOOK_RELS} <= package.names:
                 return data, Disarmed()
             disarmed = package.disarm(_Rels(_BOOK_RELS, package.text(_BOOK_RELS)), strict=False)
             return (package._write(), disarmed) if disarmed else (data, disarmed)
     except (*_READ_ERRORS, Unsupported):
         return data, Disarmed()
-
-
-def _inflate(raw: bytes, limit: int) -> bytes:
-    return zlib.decompressobj(-15).decompress(raw, limit)
 
 
 def _escape(text: str) -> str:
@@ -216,8 +200,8 @@ def _set_attr(tag: str, name: str, value: str) -> str:
 
 
 class _Package:
-    def __init__(self, source: zipfile.ZipFile, data: bytes) -> None:
-        self.data = data
+    def __init__(self, source: zipfile.ZipFile) -> None:
+        self.source = source
         self.infos = source.infolist()
         self.by_name = {info.filename: info for info in self.infos}
         self.names = set(self.by_name)
@@ -238,12 +222,14 @@ class _Package:
         return data.decode("utf-8")
 
     def content(self, name: str) -> bytes:
-        """A part as it came, inflated once (never past its declared size)."""
+        """A part as it came, inflated once (zipfile stops at its declared size and checks its CRC-32)."""
         found = self.inflated.get(name)
         if found is None:
             info = self.by_name[name]
-            raw = self._raw(info)
-            found = raw if info.compress_type == zipfile.ZIP_STORED else _inflate(raw, info.file_size + 1)
+            if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise Unsupported("an encrypted or unusually compressed part")
+            with self.source.open(info) as part:
+                found = part.read(info.file_size + 1)  # never read() without a size: that inflates without end
             if len(found) != info.file_size:
                 raise Unsupported(f"{name} does not inflate to its declared size")
             self.inflated[name] = found
@@ -290,13 +276,12 @@ class _Package:
             if unselected != xml:
                 self.changed[part] = unselected
         _, fix_part = self.fresh("xl/worksheets/sheet{}.xml")
-        fix_sheet = fix(disarmed)
+        fix_sheet = lay_out(fix(disarmed))
         self.added[fix_part] = _fix_sheet_xml(fix_sheet, styles)
         types = _add_override(types, fix_part, _CT_WORKSHEET)
         rid = book_rels.add(_REL_WORKSHEET, fix_part)
         self.changed[_BOOK_RELS] = book_rels.xml
-        head = next((n for n, row in enumerate(fix_sheet.rows, start=1) if row is not None and row[0] == "head"), 0)
-        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix_sheet.name, rid, head)
+        self.changed[_BOOK] = _book_with_first_sheet(self.text(_BOOK), fix_sheet.name, rid, fix_sheet.title_row)
         self.changed[styles_part] = styles.xml()
         self.changed[_TYPES] = types
         return self._write()
@@ -437,114 +422,43 @@ class _Package:
     # --- the new package ------------------------------------------------------------------------------------
 
     def _write(self) -> bytes:
-        """The new package: unchanged parts copied as they are compressed (big lists and shared strings are
-        never inflated and deflated again), changed and added parts deflated."""
-        zipped = _Zip()
-        for info in self.infos:
-            if info.filename in self.dropped:
-                continue
-            text = self.changed.get(info.filename)
-            if text is None:
-                zipped.copy(info, self._raw(info))
-            else:
-                zipped.add(info.filename, text.encode("utf-8"), info.date_time)
-        for name, text in self.added.items():
-            zipped.add(name, text.encode("utf-8"), _NOW)
-        return zipped.close()
+        """The new package: every part deflated at level 1 (0.4 ms a copy faster than zipfile's default level, the
+        copy a tenth larger), a part the original stores uncompressed stored again.
 
-    def _raw(self, info: zipfile.ZipInfo) -> bytes:
-        """A member's bytes as stored in the package (APPNOTE 4.3.7: local header, name, extra, data)."""
-        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise Unsupported("an encrypted or unusually compressed part")
-        header = _LOCAL.unpack_from(self.data, info.header_offset)
-        if header[0] != b"PK\x03\x04":
-            raise Unsupported("a bad local header")
-        start = info.header_offset + _LOCAL.size + header[9] + header[10]
-        raw = self.data[start : start + info.compress_size]
-        if len(raw) != info.compress_size:
-            raise Unsupported("a part cut short")
-        return raw
+        The standard library cannot copy a member still compressed; a zip writer of our own that did (every
+        unchanged part copied as it came, never inflated and deflated again) was measured against this and did not
+        earn its place at the sizes that matter. The 200 registration files of `benchmarks/bench.py`, one warning
+        and one fix sheet each (2026-12, two shared cores, median of 12 runs): 1.98 ms a copy here, 1.24 ms with
+        it; 0.7 ms a copy is a fifth of a second for the few hundred copies of a month, and a whole run returning
+        those 200 files (this and the guard's zipfile together) took 2.26 s against 2.03 s, its runs ranging over
+        1.8 to 2.9 s."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as package:
+            for info in self.infos:
+                if info.filename in self.dropped:
+                    continue
+                text = self.changed.get(info.filename)
+                if text is None:
+                    self._put(package, info.filename, self.content(info.filename), info.date_time, info.compress_type)
+                else:
+                    self._put(package, info.filename, text.encode("utf-8"), info.date_time)
+            for name, text in self.added.items():
+                self._put(package, name, text.encode("utf-8"), _NOW)
+        return out.getvalue()
 
-
-# Zip records (PKWARE APPNOTE.TXT 6.3: 4.3.7 local file header, 4.3.12 central directory header, 4.3.16 end of
-# central directory record); no zip64: a return copy is far below 4 GiB.
-_LOCAL = struct.Struct("<4sHHHHHIIIHH")
-_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
-_END = struct.Struct("<4sHHHHIIH")
-_NOW = (1980, 1, 1, 0, 0, 0)
-_UTF8_NAME = 0x800
-
-
-class _Zip:
-    """A zip archive built in memory from members given compressed (copied) or whole (deflated here).
-
-    Kept rather than the standard library's `zipfile`, which can only write a member it compresses again: on the
-    1,000 files of `bench.py --returned`, a copy made with `zipfile.ZipFile.writestr` (every unchanged part
-    inflated and deflated again, compresslevel 1) took 2.2 ms against 1.4 ms here (2.5 ms at zipfile's default
-    level), measured 2026-12 on 300 of those files, three runs each: about 0.8 CPU-seconds more per 1,000
-    copies, more than the benchmark's noise. Reading still goes through `zipfile`'s directory."""
-
-    def __init__(self) -> None:
-        self.out = bytearray()
-        self.central = bytearray()
-        self.count = 0
-
-    def copy(self, info: zipfile.ZipInfo, raw: bytes) -> None:
-        self._member(info.filename, info.compress_type, info.CRC, raw, info.file_size, info.date_time)
-
-    def add(self, name: str, data: bytes, date_time: tuple[int, int, int, int, int, int]) -> None:
-        # The window just covers the part: most parts are small, and a full 32 KiB window costs more to set
-        # up than to fill (any raw deflate stream with a window up to 32 KiB inflates in every reader).
-        raw = zlib.compress(data, 1, wbits=-min(15, max(9, len(data).bit_length())))
-        self._member(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), raw, len(data), date_time)
-
-    def _member(
-        self, name: str, method: int, crc: int, raw: bytes, size: int, date_time: tuple[int, int, int, int, int, int]
+    @staticmethod
+    def _put(
+        package: zipfile.ZipFile,
+        name: str,
+        data: bytes,
+        date_time: tuple[int, int, int, int, int, int],
+        method: int = zipfile.ZIP_DEFLATED,
     ) -> None:
-        encoded = name.encode("utf-8")
-        flags = _UTF8_NAME if not name.isascii() else 0
-        year, month, day, hour, minute, second = date_time
-        if year < 1980:
-            year, month, day, hour, minute, second = _NOW
-        dos_time = hour << 11 | minute << 5 | second // 2
-        dos_date = (year - 1980) << 9 | month << 5 | day
-        offset = len(self.out)
-        if max(offset, len(raw), size) >= 0xFFFFFFFF or self.count >= 0xFFFF:
-            raise Unsupported("too large for a plain zip")
-        self.out += _LOCAL.pack(
-            b"PK\x03\x04", 20, flags, method, dos_time, dos_date, crc, len(raw), size, len(encoded), 0
-        )
-        self.out += encoded
-        self.out += raw
-        self.central += _CENTRAL.pack(
-            b"PK\x01\x02",
-            20,
-            20,
-            flags,
-            method,
-            dos_time,
-            dos_date,
-            crc,
-            len(raw),
-            size,
-            len(encoded),
-            0,
-            0,
-            0,
-            0,
-            0,
-            offset,
-        )
-        self.central += encoded
-        self.count += 1
+        member = zipfile.ZipInfo(name, date_time if date_time[0] >= 1980 else _NOW)  # zip dates start in 1980
+        package.writestr(member, data, compress_type=method, compresslevel=1)  # a level means nothing to a stored part
 
-    def close(self) -> bytes:
-        start = len(self.out)
-        if start >= 0xFFFFFFFF:
-            raise Unsupported("too large for a plain zip")
-        self.out += self.central
-        self.out += _END.pack(b"PK\x05\x06", 0, 0, self.count, self.count, len(self.central), start, 0)
-        return bytes(self.out)
+
+_NOW = (1980, 1, 1, 0, 0, 0)  # the date of the parts a copy adds (zip's earliest, as xlsxwriter dates its parts)
 
 
 @lru_cache(maxsize=64)  # files made from one template share their relationship parts
@@ -666,8 +580,6 @@ class _Styles:
         error_fill = self._add_fill(look.error_fill)
         warning_fill = self._add_fill(look.warning_fill)
         self.fill_of = {True: error_fill, False: warning_fill}
-        self.title = self._font_format(*look.title_font)
-        self.head = self._font_format(*look.head_font)
 
     def _block(self, name: str, child: str) -> tuple[re.Match[str], str, int]:
         match = re.search(rf"<{name}\b[^>]*?(?:/>|>(.*?)</{name}>)", self.source, re.S)
@@ -684,14 +596,17 @@ class _Styles:
         )
         return self.fills[2] + len(self.new_fills) - 1
 
-    def _font_format(self, name: str, size: float) -> int:
-        self.new_fonts.append(f'<font><b/><sz val="{size:g}"/><name val="{_escape(name)}"/></font>')
-        font_id = self.fonts[2] + len(self.new_fonts) - 1
-        base = self.xf_elements[0]
-        start = re.match(r"<xf\b[^>]*?/?>", base)
+    def wrapping(self, font: Font) -> int:
+        """A cell format for the fix sheet: the workbook's default one with `font`, wrapping at the top of the cell."""
+        bold = "<b/>" if font.bold else ""
+        self.new_fonts.append(f'<font>{bold}<sz val="{font.size:g}"/><name val="{_escape(font.name)}"/></font>')
+        start = re.match(r"<xf\b[^>]*?/?>", self.xf_elements[0])
         assert start is not None
-        tag = _set_attr(_set_attr(start.group(0), "fontId", str(font_id)), "applyFont", "1")
-        self.new_xfs.append(tag + base[start.end() :])
+        tag = start.group(0).removesuffix("/>").removesuffix(">").rstrip() + ">"
+        font_id = str(self.fonts[2] + len(self.new_fonts) - 1)
+        for name, value in (("fontId", font_id), ("applyFont", "1"), ("applyAlignment", "1")):
+            tag = _set_attr(tag, name, value)
+        self.new_xfs.append(f'{tag}<alignment vertical="top" wrapText="1"/></xf>')
         return len(self.xf_elements) + len(self.new_xfs) - 1
 
     def flagged(self, style: int, error: bool) -> int:
@@ -954,79 +869,48 @@ def _vml_xml(marks: dict[Cell, Mark], number: int) -> str:
     )
 
 
-def _fix_sheet_xml(fix: FixSheet, styles: _Styles) -> str:
-    """The fix sheet as legible print: A4 landscape, one page wide at 100 % when its widths fit; every text wraps
-    at the top of its cell; a row with a single text (title, explanation) spans the table; each row is as tall as
-    its wrapped text, estimated as return_copies does for the openpyxl copy so that both look the same."""
-    from thidua.excel.layout import wrapped_lines
-
-    def font_of(xf: int) -> str:
-        """The <font> of one of the copy's own cell formats (a title or head format made by _Styles)."""
-        found = re.search(r'\bfontId="(\d+)"', styles.new_xfs[xf - len(styles.xf_elements)])
-        assert found is not None
-        return styles.new_fonts[int(found.group(1)) - styles.fonts[2]]
-
-    def wrapping(font: str) -> tuple[int, float, bool]:
-        """A cell format added to `styles`: the workbook's default one with `font`, wrapping at the top of the
-        cell. Its index, font size and boldness."""
-        styles.new_fonts.append(font)
-        base = re.match(r"<xf\b[^>]*?/?>", styles.xf_elements[0])
-        assert base is not None
-        tag = base.group(0).removesuffix("/>").removesuffix(">").rstrip() + ">"
-        font_id = str(styles.fonts[2] + len(styles.new_fonts) - 1)
-        for name, value in (("fontId", font_id), ("applyFont", "1"), ("applyAlignment", "1")):
-            tag = _set_attr(tag, name, value)
-        styles.new_xfs.append(f'{tag}<alignment vertical="top" wrapText="1"/></xf>')
-        size = re.search(r'<sz val="([\d.]+)"', font)
-        return len(styles.xf_elements) + len(styles.new_xfs) - 1, float(size.group(1)) if size else 11.0, "<b/>" in font
-
-    head_font = font_of(styles.head)
-    formats = {
-        "title": wrapping(font_of(styles.title)),
-        "head": wrapping(head_font),
-        "plain": wrapping(head_font.replace("<b/>", "")),  # the head's face and size, not bold
-    }
-    last = max(len(fix.widths) - 1, 0)
-    rows, merged = [], []
+def _fix_sheet_xml(sheet: FixSheetLayout, styles: _Styles) -> str:
+    """The fix sheet, laid out by `fix_sheet.lay_out` (as the openpyxl copy's is), as worksheet XML."""
+    formats: dict[Font, int] = {}  # a cell format added to `styles` for each font the sheet uses
+    rows = []
     last_col = 0
-    for number, row in enumerate(fix.rows, start=1):
-        if row is None:
-            continue
-        kind, texts = row
-        style, size, bold = formats[kind]
-        spans = len(texts) == 1 and last > 0  # a title or a sentence: over the whole table
-        lines = 1
+    for row in sheet.rows:
+        style = formats.get(row.font)
+        if style is None:
+            style = formats[row.font] = styles.wrapping(row.font)
         cells = []
-        for col, text in enumerate(texts):
-            width = sum(fix.widths) if spans else (fix.widths[col] if col < len(fix.widths) else 8.43)
-            per_line = max(1, int(width * 7 / (size * (0.62 if bold else 0.56))))  # a width as stored
-            lines = max(lines, wrapped_lines(text, per_line) if text else 1)
+        for col, text in enumerate(row.texts):
             if not text:
                 continue
             last_col = max(last_col, col)
             cells.append(
-                f'<c r="{column_letters(col)}{number}" s="{style}" t="inlineStr"><is>{_text_element(text)}</is></c>'
+                f'<c r="{column_letters(col)}{row.number}" s="{style}" t="inlineStr"><is>{_text_element(text)}</is></c>'
             )
-        if spans:
-            merged.append(f'<mergeCell ref="A{number}:{column_letters(last)}{number}"/>')
-            last_col = max(last_col, last)
-        height = min(409.0, round(lines * size * 1.2 + 3, 2))  # Excel's tallest row is 409 pt
-        rows.append(f'<row r="{number}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>')
+        if row.span is not None:
+            last_col = max(last_col, row.span)
+        rows.append(f'<row r="{row.number}" ht="{row.height:g}" customHeight="1">{"".join(cells)}</row>')
     cols = "".join(
-        f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>' for i, width in enumerate(fix.widths, start=1)
+        f'<col min="{i}" max="{i}" width="{width:g}" customWidth="1"/>' for i, width in enumerate(sheet.widths, start=1)
     )
-    merge_cells = f'<mergeCells count="{len(merged)}">{"".join(merged)}</mergeCells>' if merged else ""
+    merged = "".join(
+        f'<mergeCell ref="{column_letters(first)}{number}:{column_letters(last)}{number}"/>'
+        for number, first, last in sheet.merges
+    )
+    merge_cells = f'<mergeCells count="{len(sheet.merges)}">{merged}</mergeCells>' if merged else ""
+    page = sheet.page
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN}" xmlns:r="{OFFICE_REL}">'
-        f'<sheetPr><tabColor rgb="{fix.tab_color}"/><pageSetUpPr fitToPage="1"/></sheetPr>'
-        f'<dimension ref="A1:{column_letters(last_col)}{max(len(fix.rows), 1)}"/>'
+        f'<sheetPr><tabColor rgb="{sheet.tab_color}"/><pageSetUpPr fitToPage="1"/></sheetPr>'
+        f'<dimension ref="A1:{column_letters(last_col)}{max(sheet.extent, 1)}"/>'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
         f"{merge_cells}"
-        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-        "<headerFooter><oddFooter>&amp;CTrang &amp;P/&amp;N</oddFooter></headerFooter>"
+        f'<pageMargins left="{page.left:g}" right="{page.right:g}" top="{page.top:g}" bottom="{page.bottom:g}" '
+        f'header="{page.header:g}" footer="{page.footer:g}"/>'
+        f'<pageSetup paperSize="{page.paper}" orientation="{"landscape" if page.landscape else "portrait"}" '
+        f'fitToWidth="{page.fit_width}" fitToHeight="{page.fit_height}"/>'
+        f"<headerFooter><oddFooter>{_escape('&C' + page.footer_text)}</oddFooter></headerFooter>"
         "</worksheet>"
     )
 

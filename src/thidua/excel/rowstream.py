@@ -10,6 +10,15 @@ merged cells, totals under the table, filters, print set-up) stays with xlsxwrit
 
 The rows are spliced into the saved package: the sheet's part is found from xl/workbook.xml and its
 relationships, the rows go into <sheetData> in row order, and <dimension> is widened to cover them.
+
+It writes every table body the writers lay out (`FittedSheet.table`: the per-person sheets of the dashboard and
+of the report, the issue tables), whatever its size: one way of writing them, read back against xlsxwriter's
+cell by cell in tests/test_rowstream.py. Measured (2026-12, two shared cores, xlsxwriter 3.3.1) on a sheet laid
+out like the dashboard's persons (14 columns, its widths and formats, rows as tall as their text), the whole
+workbook written, each run in its own process (median of 5 to 10 runs): 20,000 persons 0.62 s against 2.24 s
+cell by cell through xlsxwriter (the same cells and heights), peak 93 against 123 MiB; 1,000 persons 0.04
+against 0.09 s; a school's 32 persons about 10 ms either way. It depends on one private call of xlsxwriter,
+Format._get_xf_index; a test of tests/test_rowstream.py says plainly when a new xlsxwriter changes it.
 """
 
 from __future__ import annotations

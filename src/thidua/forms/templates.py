@@ -16,7 +16,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_range_abs
 from thidua.core.plan import Person, Plan
 from thidua.core.text import ascii_slug
 from thidua.core.text import key as text_key
-from thidua.excel.layout import FittedSheet, printed_px, vn, wrapped_lines
+from thidua.excel.layout import FittedSheet, drawn_px, line_capacity, lines_height, printed_px, vn, wrapped_lines
 from thidua.excel.workbook import as_datetime, new_workbook
 from thidua.forms import template_fields
 from thidua.forms.template_fields import Field
@@ -375,8 +375,7 @@ def printed_rows(kind: str, plan: Plan) -> int:
 
 def _label_height(label: str, width: float) -> float:
     """The height a header label needs wrapped in a column `width` characters wide (bold 12 pt)."""
-    per_line = max(1, int((width * 7 + 5) / (12 * 0.62)))  # as FittedSheet estimates bold Times New Roman
-    return wrapped_lines(label, per_line) * 12 * 1.2 + 3
+    return lines_height(wrapped_lines(label, line_capacity(drawn_px(width), 12, bold=True)), 12)
 
 
 def form_width(field: Field) -> float:
@@ -390,7 +389,7 @@ def _form_page(ws: Any, fields: tuple[Field, ...], plan: Plan, person: Person, l
     ws.set_row(FIRST_DATA_ROW, FORM_ROW_HEIGHT)
     for row in range(FIRST_DATA_ROW + 1, last_row + 1):
         ws.set_row(row, FORM_BLANK_HEIGHT)
-    pixels = [form_width(field) * 7 + 5 for field in fields]  # the column widths as Excel draws them
+    pixels = [drawn_px(form_width(field)) for field in fields]  # the column widths as Excel draws them
     half = next(col for col in range(len(fields)) if sum(pixels[:col]) >= sum(pixels) / 2)
     box_width = int(sum(pixels[half:]))
     place = plan.school.place or "………………"

@@ -10,7 +10,7 @@ import io
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from thidua.core.text import ascii_slug
 from thidua.counting.measure import MonthResult
 from thidua.excel import package_patch
+from thidua.excel.fix_sheet import FixSheet, FixSheetLayout, lay_out
 from thidua.excel.workbook import safe_text
 from thidua.issues import Issue, Severity, title_of
 
@@ -32,18 +33,12 @@ FILLS = {Severity.ERROR: "FFFFC7CE", Severity.WARNING: "FFFFEB9C"}  # ARGB of a 
 EDITABLE = frozenset({".xlsx", ".xlsm"})
 FIX_HEAD = ("Trang tính", "Ô", "Mức độ", "Vấn đề", "Cần làm gì")
 # 131 characters: the fix sheet fits an A4 landscape page at 100 %, its 11 pt text wrapping in "Vấn đề" and
-# "Cần làm gì" (package_patch._fix_sheet_xml lays out the package copy the same way).
+# "Cần làm gì" (excel.fix_sheet lays it out once for both ways of making a copy).
 FIX_WIDTHS = (14, 7, 10, 30, 70)
 TAB_COLOR = "FFFF0000"
 TITLE_FONT = ("Times New Roman", 12)
 HEAD_FONT = ("Times New Roman", 11)
-LOOK = package_patch.Look(
-    error_fill=FILLS[Severity.ERROR],
-    warning_fill=FILLS[Severity.WARNING],
-    title_font=TITLE_FONT,
-    head_font=HEAD_FONT,
-    author="Ban thi đua",
-)
+LOOK = package_patch.Look(error_fill=FILLS[Severity.ERROR], warning_fill=FILLS[Severity.WARNING], author="Ban thi đua")
 
 
 # Names Windows keeps for devices, whatever the extension (CON.xlsx cannot be created there).
@@ -173,7 +168,7 @@ def write_copies(copies: Iterable[ReturnCopy], submissions: Path, folder: Path) 
             _formulas_as_text(workbook)
             _disarm(workbook)
             _annotate(workbook, copy.issues)
-            _add_fix_sheet(workbook, copy, disarmed)
+            _add_fix_sheet(workbook, lay_out(_fix_sheet(copy, disarmed)))
             workbook.save(target)
         written.append(target)
     return written
@@ -236,11 +231,11 @@ def _fix_rows(copy: ReturnCopy, disarmed: package_patch.Disarmed) -> list[tuple[
     ]
 
 
-def _fix_sheet(copy: ReturnCopy, disarmed: package_patch.Disarmed) -> package_patch.FixSheet:
+def _fix_sheet(copy: ReturnCopy, disarmed: package_patch.Disarmed) -> FixSheet:
     rows = [
         None if row is None else (row[0], [safe_text(text) for text in row[1]]) for row in _fix_rows(copy, disarmed)
     ]
-    return package_patch.FixSheet(FIX_SHEET, rows, FIX_WIDTHS, TAB_COLOR)
+    return FixSheet(FIX_SHEET, rows, FIX_WIDTHS, TAB_COLOR, TITLE_FONT, HEAD_FONT)
 
 
 def _open_copy(source: Path, data: bytes) -> Workbook | None:
@@ -326,53 +321,38 @@ def _annotate(workbook: Workbook, issues: list[Issue]) -> None:
             cell.comment = comment
 
 
-def _add_fix_sheet(workbook: Workbook, copy: ReturnCopy, disarmed: package_patch.Disarmed) -> None:
+def _add_fix_sheet(workbook: Workbook, sheet: FixSheetLayout) -> None:
+    """The fix sheet as laid out (as the package edits write it), first and active."""
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
-    if FIX_SHEET in workbook.sheetnames:  # a copy sent back: its old list goes
-        del workbook[FIX_SHEET]
-    ws = workbook.create_sheet(FIX_SHEET, 0)
-    ws.sheet_properties.tabColor = TAB_COLOR
-    fonts = {"title": (*TITLE_FONT, True), "head": (*HEAD_FONT, True), "plain": (*HEAD_FONT, False)}
+    if sheet.name in workbook.sheetnames:  # a copy sent back: its old list goes
+        del workbook[sheet.name]
+    ws = workbook.create_sheet(sheet.name, 0)
+    ws.sheet_properties.tabColor = sheet.tab_color
     wrap = Alignment(wrap_text=True, vertical="top")
-    last = len(FIX_WIDTHS)
-    for r, row in enumerate(_fix_rows(copy, disarmed), start=1):
-        if row is None:
-            continue
-        style, texts = row
-        name, size, bold = fonts[style]
-        for col, text in enumerate(texts, start=1):
-            cell = ws.cell(row=r, column=col)
+    for row in sheet.rows:
+        font = Font(bold=row.font.bold, name=row.font.name, size=row.font.size)
+        for col, text in enumerate(row.texts, start=1):
+            cell = ws.cell(row=row.number, column=col)
             _set_value(cell, text)
-            cell.font = Font(bold=bold, name=name, size=size)
+            cell.font = font
             cell.alignment = wrap
-        if len(texts) == 1 and last > 1:  # a title or a sentence spans the table
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
-        ws.row_dimensions[r].height = fix_row_height(texts, size, bold)
-        if style == "head":
-            ws.print_title_rows = f"{r}:{r}"
-    for letter, width in zip("ABCDE", FIX_WIDTHS, strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+        ws.row_dimensions[row.number].height = row.height
+    for number, first, last in sheet.merges:
+        ws.merge_cells(start_row=number, start_column=first + 1, end_row=number, end_column=last + 1)
+    if sheet.title_row:
+        ws.print_title_rows = f"{sheet.title_row}:{sheet.title_row}"
+    for col, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    page = sheet.page
+    ws.page_setup.paperSize = page.paper
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if page.landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = page.fit_width
+    ws.page_setup.fitToHeight = page.fit_height
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.page_margins.left, ws.page_margins.right = page.left, page.right
+    ws.page_margins.top, ws.page_margins.bottom = page.top, page.bottom
+    ws.page_margins.header, ws.page_margins.footer = page.header, page.footer
+    ws.oddFooter.center.text = page.footer_text
     workbook.active = 0
-
-
-def fix_row_height(texts: Sequence[str], size: float, bold: bool) -> float:
-    """The height of a fix sheet row: its tallest wrapped text (a single text spans the table) in lines of
-    `size` points, estimated as FittedSheet does; at most Excel's 409 pt."""
-    from thidua.writers.common import wrapped_lines
-
-    lines = 1
-    for col, text in enumerate(texts):
-        width = sum(FIX_WIDTHS) if len(texts) == 1 else FIX_WIDTHS[col]
-        per_line = max(1, int(width * 7 / (size * (0.62 if bold else 0.56))))  # a width as stored
-        lines = max(lines, wrapped_lines(text, per_line) if text else 1)
-    return min(409.0, round(lines * size * 1.2 + 3, 2))
