@@ -287,24 +287,37 @@ def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFra
     """What staff registered in September and the vote does not propose, one row per person in roster order:
     person, what was registered and not proposed, and what the vote says instead (a CSTĐCS vote covers an LĐTT
     registration)."""
-    voted: dict[int, Any] = {int(v.person): v for v in votes.itertuples(index=False)}  # type: ignore[arg-type]
-    found = []
-    registered: Any
-    for registered in registrations.sort_values("person", kind="stable").itertuples(index=False):
-        reg = registered
-        vote: Any = voted.get(int(reg.person))
-        title = "" if vote is None or vote.title == vocabulary.NO_TITLE_VOTE else str(vote.title)
-        reward = "" if vote is None else str(vote.reward or "")
-        registered_title = str(reg.title) if reg.title in (vocabulary.LDTT, vocabulary.CSTDCS) else ""
-        registered_reward = str(reg.reward_form or "")
-        missing = []
-        if registered_title and registered_title != title and not (registered_title == vocabulary.LDTT and title):
-            missing.append(registered_title)
-        if registered_reward and registered_reward not in ("Không", reward):
-            missing.append(registered_reward)
-        if missing:
-            shown = ", ".join(x for x in (title, reward) if x) or (
-                "không đề nghị" if vote else "chưa có kết quả bình xét"
-            )
-            found.append((int(reg.person), "; ".join(missing), shown))
-    return pd.DataFrame.from_records(found, columns=["person", "registered", "voted"]).astype({"person": "int64"})
+    regs = registrations.sort_values("person", kind="stable")
+    vote = votes.drop_duplicates("person", keep="last").set_index("person")
+    has_vote = regs["person"].isin(vote.index).to_numpy()
+    voted_title = regs["person"].map(vote["title"].astype(object)).astype(object).fillna(vocabulary.NO_TITLE_VOTE)
+    title = voted_title.where(voted_title != vocabulary.NO_TITLE_VOTE, "").astype(str).to_numpy()
+    reward = regs["person"].map(vote["reward"]).astype(object).fillna("").astype(str).to_numpy()
+    registered = regs["title"].astype(object)
+    registered_title = (
+        registered.where(registered.isin([vocabulary.LDTT, vocabulary.CSTDCS]), "").astype(str).to_numpy()
+    )
+    registered_reward = regs["reward_form"].astype(object).fillna("").astype(str).to_numpy()
+    title_missing = (
+        (registered_title != "")
+        & (registered_title != title)
+        & ~((registered_title == vocabulary.LDTT) & (title != ""))
+    )
+    reward_missing = (registered_reward != "") & (registered_reward != "Không") & (registered_reward != reward)
+    missing = np.where(
+        title_missing & reward_missing,
+        registered_title + "; " + registered_reward,
+        np.where(title_missing, registered_title, registered_reward),
+    )
+    instead = np.where(
+        (title != "") & (reward != ""), title + ", " + reward, np.where(title != "", title, reward)
+    ).astype(object)
+    instead = np.where(instead != "", instead, np.where(has_vote, "không đề nghị", "chưa có kết quả bình xét"))
+    keep = title_missing | reward_missing
+    return pd.DataFrame(
+        {
+            "person": regs["person"].to_numpy()[keep].astype("int64"),
+            "registered": missing[keep].astype(object),
+            "voted": instead[keep].astype(object),
+        }
+    )

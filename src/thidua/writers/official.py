@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from thidua.counting.measure import MonthResult
+from thidua.excel.layout import drawn_px
 from thidua.writers.common import (
     PLACED_PX_PER_UNIT,
     PRINTED_PX_PER_UNIT,
@@ -119,7 +120,7 @@ def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, las
     the offsets do not, so each end is anchored in the column it falls in as printed."""
     cols = range(first, last + 1)
     printed = [printed_px(widths[col]) for col in cols]
-    placed = [widths[col] * PLACED_PX_PER_UNIT + 5 for col in cols]
+    placed = [drawn_px(widths[col]) for col in cols]
     centre = sum(printed) / 2
 
     def anchor(x: float) -> tuple[int, float]:  # (column index in the block, offset within it, in px)
