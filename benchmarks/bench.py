@@ -218,9 +218,9 @@ def prepare(work: Path, files: int, jobs: int, late_every: int = 25) -> tuple[Pa
     `late_every` registers its first person after the deadline (a warning, so a return copy); with
     `late_every=1` every file comes back (work/ws-<files>-returned)."""
     from thidua.forms import template_fields, templates
-    from thidua.workspace.plan_workbook import write_plan
     from thidua.workspace import default_plan
     from thidua.workspace.folder import DEFAULT_SETTINGS
+    from thidua.workspace.plan_workbook import write_plan
 
     if template_fields.SHEET_NAMES[template_fields.REGISTRATION] != SHEET:
         raise SystemExit(
@@ -329,11 +329,11 @@ def stage_batch(root: Path) -> dict[str, Any]:
 def stage_read(root: Path) -> dict[str, Any]:
     """The read stage alone: the plan is read first (untimed), then read_all reads every file. In the batch
     the files are opened while the plan is read, so its read stage shows only what is left after the plan."""
-    from thidua.workspace.plan_workbook import read_plan
     from thidua.intake.guard import Limits
     from thidua.intake.read import read_all
     from thidua.issues import Report
     from thidua.workspace.folder import open_workspace
+    from thidua.workspace.plan_workbook import read_plan
 
     ws = open_workspace(root)
     report = Report()
