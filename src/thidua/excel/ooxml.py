@@ -70,3 +70,38 @@ def _referenced(match: re.Match[str]) -> str:
 def xml_unescape(text: str) -> str:
     """An attribute value's text: XML's five named entities and numeric character references decoded."""
     return _REFERENCE.sub(_referenced, text) if "&" in text else text
+
+
+def office_document(root_rels: bytes) -> str | None:
+    """The workbook part the package's root relationships (_rels/.rels) name as its office document, whatever
+    their prefixes or namespace (transitional or strict); None when they cannot be parsed or name none."""
+    root = _parse(root_rels) if root_rels else None
+    if root is None:
+        return None
+    for rel in root.iter():
+        if _local(rel.tag) == "Relationship" and str(rel.get("Type", "")).endswith("/officeDocument"):
+            target = str(rel.get("Target", ""))
+            return posixpath.normpath(target.lstrip("/")) if target else None
+    return None
+
+
+def relationships_part(part: str) -> str:
+    """Where a part's relationships are kept (OPC: its folder's _rels/<name>.rels)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", f"{name}.rels")
+
+
+def map_sheets(names: set[str], book: bytes, rels: bytes, book_part: str) -> dict[str, str] | None:
+    """Every sheet the workbook part lists → its worksheet part, or None when that cannot be told for each of
+    them: the workbook or its relationships do not parse, or a listed sheet's part is not in the package. A
+    guard must not read such a file at all: what it would inspect and what a parser reads could differ."""
+    book_root = _parse(book) if book else None
+    if book_root is None:
+        return None
+    listed = [element for element in book_root.iter() if _local(element.tag) == "sheet"]
+    if not listed:
+        return {}
+    if _parse(rels) is None:
+        return None
+    parts = sheet_parts(names, book, rels, book_part)
+    return parts if len(parts) == len({element.get("name") for element in listed}) else None

@@ -27,18 +27,19 @@ from typing import IO, Any
 from xlsxwriter.utility import xl_col_to_name
 
 from thidua.errors import not_a_table, settings_problems
-from thidua.excel.ooxml import sheet_parts, xml_unescape
+from thidua.excel.ooxml import map_sheets, office_document, relationships_part, xml_unescape
 
 MB = 1 << 20
 LIMIT_CEILING = 10_000_000  # no limit of [limits] is sensibly larger (and inf or nan never)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _PROLOG = 4096  # a DOCTYPE can only stand before the root element
-_BOOK_RELS = "xl/_rels/workbook.xml.rels"
 _SPACE = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*")
 _CLOSING = {b"<?": b"?>", b"<!--": b"-->"}
-_DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
-_FORMULA = re.compile(rb"<f[\s>/]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")  # a computed value, not an empty <v></v>
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d{1,9})"')
@@ -64,7 +65,7 @@ _ODS_TAG = re.compile(
 _ODS_ROWS_REPEATED = re.compile(rb'\btable:number-rows-repeated="(\d{1,12})"')
 _ODS_COLUMNS_REPEATED = re.compile(rb'\btable:number-columns-repeated="(\d{1,12})"')
 _ODS_NAME = re.compile(rb'\btable:name="([^"]*)"')
-_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"')
 
 
 @dataclass(frozen=True)
@@ -252,24 +253,80 @@ def _inspect_members(archive: zipfile.ZipFile, limits: Limits, unparsed: Callabl
             raise Refused("file-xml-entity")
         _inspect_ods(whole("content.xml"), limits)
         return Inspection()
-    book = whole("xl/workbook.xml") if "xl/workbook.xml" in names else b""
-    rels = whole(_BOOK_RELS) if book and _BOOK_RELS in names else b""
-    sheets = sheet_parts(names, book, rels)
-    read = {"xl/workbook.xml": book, _BOOK_RELS: rels}
-    for sheet, member in sheets.items():
-        if not unparsed(sheet):  # a sheet thidua never parses is only checked for declarations
-            read[member] = whole(member)
-    for name in sorted(names):
-        if name.endswith((".xml", ".rels", ".vml")):
-            held = read.get(name)
-            if _declares_doctype(head(name) if held is None else held, functools.partial(whole, name)):
-                raise Refused("file-xml-entity")
+    for name in sorted(names):  # every XML part, before any is parsed
+        if name.endswith((".xml", ".rels", ".vml")) and _declares_doctype(head(name), functools.partial(whole, name)):
+            raise Refused("file-xml-entity")
     found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
+    root_rels = whole(_ROOT_RELS) if _ROOT_RELS in names else b""
+    book_part = office_document(root_rels) or next((p for p in _BOOK_PARTS if p in names), _BOOK_PARTS[0])
+    if book_part.endswith(".bin"):  # Excel's binary workbook (.xlsb): every worksheet's records bounded
+        for name in sorted(names):
+            if _WORKSHEET_BIN.search(name):
+                _inspect_binary_sheet(whole(name), name, limits)
+        return found
+    if book_part not in names:
+        raise Refused("file-unreadable", reason=_UNMAPPED)
+    book = whole(book_part)
+    rels_part = relationships_part(book_part)
+    sheets = map_sheets(names, book, whole(rels_part) if rels_part in names else b"", book_part)
+    if sheets is None:  # what the guard would inspect and what the parser reads could differ: read nothing
+        raise Refused("file-unreadable", reason=_UNMAPPED)
     found.date1904 = bool(_DATE1904.search(book))
     for sheet, member in sheets.items():
-        if member in read and member not in (_BOOK_RELS, "xl/workbook.xml"):
-            _inspect_sheet(read[member], sheet, limits, found)
+        if not unparsed(sheet):  # a sheet thidua never parses was only checked for declarations
+            _inspect_sheet(whole(member), sheet, limits, found)
+    listed = set(sheets.values())
+    for name in sorted(names - listed):  # a worksheet part the workbook does not list is bounded all the same
+        if _WORKSHEET_XML.search(name):
+            stray = Inspection()
+            _inspect_sheet(whole(name), name, limits, stray)
+            if stray.unread:
+                raise Refused("sheet-too-large", sheet=name, corner=stray.too_wide.get(name, "?"))
     return found
+
+
+_ROOT_RELS = "_rels/.rels"
+_BOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin")
+_WORKSHEET_XML = re.compile(r"(?:^|/)(?:worksheets|dialogsheets|macrosheets)/[^/]+\.xml\Z", re.IGNORECASE)
+_WORKSHEET_BIN = re.compile(r"(?:^|/)(?:worksheets|dialogsheets|macrosheets)/[^/]+\.bin\Z", re.IGNORECASE)
+_UNMAPPED = (
+    "không xác định được các trang tính trong tệp (danh sách trang tính hỏng hoặc trỏ tới phần không có), nên "
+    "tệp không được đọc"
+)
+# Excel's binary format (MS-XLSB 2.1.4): records of a variable-length type and size; a row header (type 0) gives
+# the row (0-based, 4 bytes), a cell (types 1 to 18) starts with its column (0-based, 4 bytes).
+_ROW_HEADER, _CELLS = 0, range(1, 19)
+
+
+def _varint(data: bytes, pos: int, most: int) -> tuple[int, int]:
+    value = shift = 0
+    for _ in range(most):
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, pos
+
+
+def _inspect_binary_sheet(data: bytes, part: str, limits: Limits) -> None:
+    """Bound an .xlsb worksheet by its own records (the rows and cells the parser would allocate), whatever its
+    dimension record says; the whole file is refused when a sheet is over (an .xlsb sheet cannot be skipped by
+    name: its names live in a binary workbook the guard does not parse)."""
+    pos, end, last_row, last_col = 0, len(data), 0, 0
+    try:
+        while pos < end:
+            kind, pos = _varint(data, pos, 2)
+            size, pos = _varint(data, pos, 4)
+            if kind == _ROW_HEADER and size >= 4:
+                last_row = max(last_row, int.from_bytes(data[pos : pos + 4], "little") + 1)
+            elif kind in _CELLS and size >= 4:
+                last_col = max(last_col, int.from_bytes(data[pos : pos + 4], "little") + 1)
+            pos += size
+    except IndexError as exc:  # a record cut short
+        raise Refused("file-unreadable", reason="tệp .xlsb bị hỏng (một bản ghi bị cắt cụt)") from exc
+    _bound_area(part, last_row, last_col, limits)
 
 
 def _declares_doctype(head: bytes, whole: Callable[[], bytes]) -> bool:
@@ -373,13 +430,13 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
         found.hidden_rows[sheet] = hidden
     cells = []
     for match in _FORMULA.finditer(xml):  # linear: from each formula back to its cell's opening tag
-        start = xml.rfind(b"<c ", 0, match.start())
-        end = xml.find(b"</c>", match.start())
-        if start == -1 or end == -1:
+        start = max(xml.rfind(b"<c ", 0, match.start()), xml.rfind(b":c ", 0, match.start()))
+        closing = _CELL_END.search(xml, match.start())
+        if start == -1 or closing is None:
             continue
         ref = _REF.search(xml, start, xml.find(b">", start))
         if ref:
-            body = xml[match.start() : end]
-            cells.append((ref.group(1).decode(), b"<v>" in body and b"<v></v>" not in body))
+            value = _VALUE.search(xml[match.start() : closing.start()])
+            cells.append((ref.group(1).decode(), value is not None))
     if cells:
         found.formulas[sheet] = cells
