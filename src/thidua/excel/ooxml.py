@@ -35,6 +35,10 @@ def sheet_parts(names: set[str], book: bytes, rels: bytes, book_part: str = "xl/
     book_root, rels_root = _parse(book) if book else None, _parse(rels) if rels else None
     if book_root is None or rels_root is None:
         return {}
+    return _mapped(names, book_root, rels_root, book_part)
+
+
+def _mapped(names: set[str], book_root: Element, rels_root: Element, book_part: str) -> dict[str, str]:
     folder = posixpath.dirname(book_part)
     targets: dict[str, str] = {}
     for rel in rels_root.iter():
@@ -101,7 +105,8 @@ def map_sheets(names: set[str], book: bytes, rels: bytes, book_part: str) -> dic
     listed = [element for element in book_root.iter() if _local(element.tag) == "sheet"]
     if not listed:
         return {}
-    if _parse(rels) is None:
+    rels_root = _parse(rels) if rels else None
+    if rels_root is None:
         return None
-    parts = sheet_parts(names, book, rels, book_part)
+    parts = _mapped(names, book_root, rels_root, book_part)
     return parts if len(parts) == len({element.get("name") for element in listed}) else None

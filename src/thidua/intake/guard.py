@@ -45,7 +45,10 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d{1,9})"')
 # A cell that holds something (a self-closing <c …/> is an empty formatted cell the parser skips), with or without
 # a namespace prefix, its reference in either case, as the parser accepts them.
-_REFERENCED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Za-z]{1,3})(\d{1,9})"[^>]*?(?<!/)>')
+# Any element whose r attribute is a cell reference, left open (a cell with content: a self-closing <c …/> is an
+# empty formatted cell the parser skips); only cells carry such an attribute, and another element doing so only
+# makes the bound tighter. Matched without the element's name: 0.22 instead of 0.35 ms for a template's sheet.
+_REFERENCED_CELL = re.compile(rb'\sr="([A-Za-z]{1,3})(\d{1,9})"[^>]*(?<!/)>')
 CELLS_PER_ROW = 64  # a sheet may span max_rows × 64 cells (a template has 15 columns): 3.2 million by default
 
 
