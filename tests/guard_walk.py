@@ -141,3 +141,29 @@ def xlsb_package(far: bool) -> bytes:
         archive.writestr("xl/workbook.bin", _record(0x0083, b"") + _record(0x0084, b""))
         archive.writestr("xl/worksheets/sheet1.bin", sheet)
     return out.getvalue()
+
+
+def decoy_office_document(source: bytes) -> bytes:
+    """_rels/.rels names a small decoy workbook, while xl/workbook.xml (which a parser may open by its usual
+    name) lists a sheet kept outside the worksheets folder, with a far cell."""
+    found = parts(source)
+    decoy_book = (
+        b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="' + MAIN + b'" xmlns:r="' + RELS + b'"><sheets>'
+        b'<sheet name="Decoy" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    decoy_rels = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+        b'2006/relationships"><Relationship Id="rId1" Type="' + RELS + b'/worksheet" '
+        b'Target="worksheets/sheet2.xml"/></Relationships>'
+    )
+    root = found["_rels/.rels"].replace(b'Target="xl/workbook.xml"', b'Target="xl/decoy.xml"')
+    rels = found["xl/_rels/workbook.xml.rels"].replace(b"worksheets/sheet1.xml", b"data/big.xml")
+    return rebuild(
+        source,
+        {"_rels/.rels": root, "xl/_rels/workbook.xml.rels": rels, "xl/worksheets/sheet1.xml": None},
+        {
+            "xl/decoy.xml": decoy_book,
+            "xl/_rels/decoy.xml.rels": decoy_rels,
+            "xl/data/big.xml": with_far_cell(found["xl/worksheets/sheet1.xml"]),
+        },
+    )

@@ -33,6 +33,7 @@ def hostile(source: bytes) -> dict[str, bytes]:
         "unlisted-part.xlsx": gw.unlisted_part(source),
         "lying-dimension.xlsx": gw.lying_dimension(source),
         "binary-far.xlsb": gw.xlsb_package(far=True),
+        "decoy-workbook.xlsx": gw.decoy_office_document(source),
     }
 
 

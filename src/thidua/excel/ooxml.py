@@ -110,3 +110,24 @@ def map_sheets(names: set[str], book: bytes, rels: bytes, book_part: str) -> dic
         return None
     parts = _mapped(names, book_root, rels_root, book_part)
     return parts if len(parts) == len({element.get("name") for element in listed}) else None
+
+
+_SHEET_TYPES = ("/worksheet", "/dialogsheet", "/xlMacrosheet", "/xlIntlMacrosheet")
+
+
+def worksheet_targets(rels: bytes, rels_part: str) -> set[str]:
+    """The parts a relationships part (`rels_part`, e.g. xl/_rels/workbook.xml.rels) names as worksheets (or
+    dialog and macro sheets, which hold cells too), resolved from the folder of the part they belong to."""
+    root = _parse(rels) if rels else None
+    if root is None:
+        return set()
+    folder = posixpath.dirname(posixpath.dirname(rels_part))  # xl/_rels/workbook.xml.rels belongs to xl/…
+    found = set()
+    for rel in root.iter():
+        if _local(rel.tag) == "Relationship" and str(rel.get("Type", "")).endswith(_SHEET_TYPES):
+            target = str(rel.get("Target", ""))
+            if target:
+                found.add(
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                )
+    return found

@@ -27,7 +27,7 @@ from typing import IO, Any
 from xlsxwriter.utility import xl_col_to_name
 
 from thidua.errors import not_a_table, settings_problems
-from thidua.excel.ooxml import map_sheets, office_document, relationships_part, xml_unescape
+from thidua.excel.ooxml import map_sheets, office_document, relationships_part, worksheet_targets, xml_unescape
 
 MB = 1 << 20
 LIMIT_CEILING = 10_000_000  # no limit of [limits] is sensibly larger (and inf or nan never)
@@ -261,37 +261,50 @@ def _inspect_members(archive: zipfile.ZipFile, limits: Limits, unparsed: Callabl
             raise Refused("file-xml-entity")
     found = Inspection(macros=any(n.lower().endswith("vbaproject.bin") for n in names))
     root_rels = whole(_ROOT_RELS) if _ROOT_RELS in names else b""
-    book_part = office_document(root_rels) or next((p for p in _BOOK_PARTS if p in names), _BOOK_PARTS[0])
-    if book_part.endswith(".bin"):  # Excel's binary workbook (.xlsb): every worksheet's records bounded
-        for name in sorted(names):
-            if _WORKSHEET_BIN.search(name):
+    named = office_document(root_rels)
+    if named is not None and named not in names:
+        raise Refused("file-unreadable", reason=_UNMAPPED)
+    # The workbook the package names and the one a parser may open by its usual name: both are mapped and their
+    # sheets bounded, so a decoy named in _rels/.rels hides nothing.
+    books = [part for part in dict.fromkeys((named, *_BOOK_PARTS)) if part and part in names]
+    bounded: set[str] = set()
+    for book_part in books:
+        rels_part = relationships_part(book_part)
+        rels = whole(rels_part) if rels_part in names else b""
+        if book_part.endswith(".bin"):  # Excel's binary workbook (.xlsb): every worksheet's records bounded
+            for name in sorted((worksheet_targets(rels, rels_part) & names) - bounded):
                 _inspect_binary_sheet(whole(name), name, limits)
-        return found
-    if book_part not in names:
-        raise Refused("file-unreadable", reason=_UNMAPPED)
-    book = whole(book_part)
-    rels_part = relationships_part(book_part)
-    sheets = map_sheets(names, book, whole(rels_part) if rels_part in names else b"", book_part)
-    if sheets is None:  # what the guard would inspect and what the parser reads could differ: read nothing
-        raise Refused("file-unreadable", reason=_UNMAPPED)
-    found.date1904 = bool(_DATE1904.search(book))
-    for sheet, member in sheets.items():
-        if not unparsed(sheet):  # a sheet thidua never parses was only checked for declarations
-            _inspect_sheet(whole(member), sheet, limits, found)
-    listed = set(sheets.values())
-    for name in sorted(names - listed):  # a worksheet part the workbook does not list is bounded all the same
-        if _WORKSHEET_XML.search(name):
-            stray = Inspection()
-            _inspect_sheet(whole(name), name, limits, stray)
-            if stray.unread:
-                raise Refused("sheet-too-large", sheet=name, corner=stray.too_wide.get(name, "?"))
+                bounded.add(name)
+            continue
+        book = whole(book_part)
+        sheets = map_sheets(names, book, rels, book_part)
+        if sheets is None:  # what the guard would inspect and what the parser reads could differ: read nothing
+            raise Refused("file-unreadable", reason=_UNMAPPED)
+        found.date1904 = found.date1904 or bool(_DATE1904.search(book))
+        for sheet, member in sheets.items():
+            if not unparsed(sheet):  # a sheet thidua never parses was only checked for declarations
+                _inspect_sheet(whole(member), sheet, limits, found)
+            bounded.add(member)
+    # A sheet part no workbook lists, or that any relationship names as a sheet, is bounded all the same.
+    targeted = set().union(*(worksheet_targets(whole(n), n) for n in names if n.endswith(".rels"))) & names
+    for name in sorted((targeted | {n for n in names if _WORKSHEET_PART.search(n)}) - bounded):
+        if name.endswith(".bin"):
+            _inspect_binary_sheet(whole(name), name, limits)
+            continue
+        stray = Inspection()
+        _inspect_sheet(whole(name), name, limits, stray)
+        if stray.unread:
+            raise Refused("file-unreadable", reason=_HIDDEN_SHEET)
     return found
 
 
 _ROOT_RELS = "_rels/.rels"
 _BOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin")
-_WORKSHEET_XML = re.compile(r"(?:^|/)(?:worksheets|dialogsheets|macrosheets)/[^/]+\.xml\Z", re.IGNORECASE)
-_WORKSHEET_BIN = re.compile(r"(?:^|/)(?:worksheets|dialogsheets|macrosheets)/[^/]+\.bin\Z", re.IGNORECASE)
+_WORKSHEET_PART = re.compile(r"(?:^|/)(?:worksheets|dialogsheets|macrosheets)/[^/]+\.(?:xml|bin)\Z", re.IGNORECASE)
+_HIDDEN_SHEET = (
+    "tệp chứa một trang tính không có trong danh sách trang (không thấy khi mở bằng Excel) trải quá xa, nên tệp "
+    "không được đọc; hãy chép số liệu sang mẫu mới rồi gửi lại"
+)
 _UNMAPPED = (
     "không xác định được các trang tính trong tệp (danh sách trang tính hỏng hoặc trỏ tới phần không có), nên "
     "tệp không được đọc"
