@@ -21,6 +21,7 @@ from thidua.workspace.folder import Workspace
 
 MONTH = "2027-05"
 RESEARCH = "Đề tài nghiên cứu"
+REWARD = "Giấy khen của Hiệu trưởng"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def _with_research(base: Path, tmp_path: Path, result: str) -> tuple[Path, str]:
                 "HTTNV",
                 "Không",
                 "Chiến sĩ thi đua cơ sở",
-                "",
+                REWARD,
                 30,
                 32,
                 "",
@@ -89,14 +90,15 @@ def test_a_research_project_reads_the_same_in_the_rules_the_list_and_the_api(
     assert findings.empty is qualifies
     # the API's nominations: one row per title, the CSTĐCS one eligible exactly when the work qualifies
     rows = may.nominations[may.nominations["name"] == name].set_index("proposal")
-    assert set(rows.index) == {"Chiến sĩ thi đua cơ sở", "Lao động tiên tiến"}
+    assert set(rows.index) == {"Chiến sĩ thi đua cơ sở", "Lao động tiên tiến", REWARD}
     assert bool(rows.loc["Chiến sĩ thi đua cơ sở", "eligible"]) is qualifies
-    assert bool(rows.loc["Lao động tiên tiến", "eligible"])  # the missing work bars CSTĐCS only
+    assert bool(rows.loc["Lao động tiên tiến", "eligible"])  # the missing work bars CSTĐCS only,
+    assert bool(rows.loc[REWARD, "eligible"])  # not the form of reward either
     assert ("Dạy đọc hiểu lớp 3" in rows.loc["Chiến sĩ thi đua cơ sở", "works"]) is qualifies
     # the printed list says the same, row for row
     sheet = openpyxl.load_workbook(root / "output" / MONTH / f"de-nghi-khen-thuong-{MONTH}.xlsx").worksheets[0]
     printed = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == name]
-    assert len(printed) == 2
+    assert len(printed) == 3
     cstdcs = next(r for r in printed if r[6] == "Chiến sĩ thi đua cơ sở")
     assert (cstdcs[11] == "Đủ") is qualifies
     assert ("Dạy đọc hiểu lớp 3" in str(cstdcs[9] or "")) is qualifies
@@ -193,3 +195,77 @@ def test_a_round_review_lists_only_results_that_count(commune_year: Path, tmp_pa
     assert failed not in set(first["person"])
     assert recognised in set(first["person"])
     assert "SK được công nhận" in " ".join(first.loc[first["person"] == recognised, "result"])
+
+
+def test_discipline_bars_every_proposal_whatever_the_pack(commune_year: Path, tmp_path: Path) -> None:
+    """A reprimanded nominee meets the conditions of no title and no form of reward (Nghị định 152/2025 Điều 4),
+    though the 2025 pack has no discipline figure of its own; and a finding about the September registration
+    (CSTĐCS registered without naming an initiative) does not bar the year-end proposal when the vote's own
+    conditions are met."""
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(commune_year, root)
+    may = api.month(root, MONTH)
+    votes = may.votes.set_index("name")
+    ldtt = votes[votes["title"] == "Lao động tiên tiến"].index[0]
+    cstdcs = next(
+        n
+        for n in may.nominations.loc[may.nominations["eligible"], "name"]
+        if votes.loc[n, "title"] == "Chiến sĩ thi đua cơ sở"
+    )
+    birth = {n: may.persons.set_index("name").loc[n, "birth_date"].date() for n in (ldtt, cstdcs)}
+    _fill(
+        root / "input_templates" / "mau-binh-xet-cuoi-nam.xlsx",
+        root / "submissions" / "binh-xet" / "zz-ky-luat.xlsx",
+        [
+            [
+                1,
+                ldtt,
+                birth[ldtt],
+                "HTTNV",
+                "Khiển trách",
+                "Lao động tiên tiến",
+                REWARD,
+                30,
+                32,
+                "",
+                dt.date(2027, 5, 26),
+                "",
+            ]
+        ],
+    )
+    _fill(
+        root / "input_templates" / "mau-dang-ky-thi-dua.xlsx",
+        root / "submissions" / "dang-ky" / "zz-dang-ky-lai.xlsx",
+        [
+            [
+                1,
+                cstdcs,
+                birth[cstdcs],
+                "",
+                "",
+                "Chiến sĩ thi đua cơ sở",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                dt.date(2026, 9, 30),
+                "",
+            ]
+        ],
+    )
+    after = api.month(root, MONTH)
+    assert "rule-cstdcs-initiative" in set(
+        after.issues.loc[after.issues["person"].str.startswith(cstdcs), "code"]
+    )  # the registration's finding is still listed for the board
+    nominated = after.nominations.set_index(["name", "proposal"])
+    disciplined = nominated.loc[ldtt]
+    assert set(disciplined.index) == {"Lao động tiên tiến", REWARD}
+    assert not disciplined["eligible"].any()
+    assert all("Khiển trách" in reason for reason in disciplined["reasons"])
+    assert nominated.loc[(cstdcs, "Chiến sĩ thi đua cơ sở"), "eligible"]
+    assert nominated.loc[(cstdcs, "Chiến sĩ thi đua cơ sở"), "works"]  # the work it names, and no finding against it

@@ -112,10 +112,10 @@ def month(workspace: str | Path, month: str) -> Month:
 def _targets(result: MonthResult) -> pd.DataFrame:
     from thidua.writers.summary_json import TARGET_KEYS
 
-    # SPEC 13's columns first, then the others (base_ratio is summary.json's achieved_base_ratio); the change
-    # since last month is left out: it comes from the history, which the API does not read.
+    # SPEC 13's columns first, then the others: base_ratio (summary.json's achieved_base_ratio), pace, projection
+    # and the change since the last month the history recorded (as the dashboard prints it; NA without history).
     first = [key for key in TARGET_KEYS if key != "base_ratio"]
-    rest = [c for c in result.targets.columns if c not in first and c != "change"]
+    rest = [c for c in result.targets.columns if c not in first]
     return result.targets[first + rest].reset_index(drop=True)
 
 

@@ -1,5 +1,5 @@
 """Plain data of the domain: the plan (school, targets, rounds, collective titles, roster), as small frozen
-dataclasses. The records read from submissions are DataFrames (records.py). No I/O here."""
+dataclasses. The records read from submissions are DataFrames (counting/frames.py). No I/O here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Records: the rows validation accepted, as tidy pandas DataFrames (one row per record, the person as a roster
-key, provenance in `file`, `sheet`, `row`). Validation fills a `sink.RecordSink`, which makes them with
-`frames_of`; merging, measuring, the rules, the writers and the library API all read them."""
+key, provenance in `file`, `sheet`, `row`). Validation fills an `intake.collector.RecordSink`; `records_of`
+makes the frames of what it collected; merging, measuring, the rules, the writers and the library API all read them."""
 
 from __future__ import annotations
 

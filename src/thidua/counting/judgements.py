@@ -45,13 +45,13 @@ YEAR_END_KINDS = frozenset({"ldtt", "cstdcs", "collective"})  # titles and colle
 
 def is_final(plan: Plan, month_end: dt.date) -> bool:
     """Whether the emulation year is over by `month_end` (the vote's day has come): statuses are then final."""
-    return month_end >= plan.movement_end
+    return month_end >= vote_day(plan)
 
 
 def elapsed_share(plan: Plan, month_end: dt.date) -> float:
     """The share of the emulation year gone by `month_end`: from the first round's start to the vote (the last
     round's end), 0 to 1; 1 once the year is final."""
-    start, end = plan.movement_start, plan.movement_end
+    start, end = plan.movement_start, vote_day(plan)
     if is_final(plan, month_end):
         return 1.0
     span = (end - start).days
@@ -62,7 +62,7 @@ def pace_text(plan: Plan, month_end: dt.date) -> str:
     share = elapsed_share(plan, month_end)
     if share >= 1.0:
         return f"Đã qua 100% thời gian năm học (bình xét {vote_day(plan):%d/%m/%Y}): kết quả so với cả chỉ tiêu"
-    return f"Đã qua {share:.0%} thời gian năm học ({plan.movement_start:%d/%m/%Y} – {plan.movement_end:%d/%m/%Y})"
+    return f"Đã qua {share:.0%} thời gian năm học ({plan.movement_start:%d/%m/%Y} – {vote_day(plan):%d/%m/%Y})"
 
 
 def _missing(value: object) -> bool:
@@ -114,7 +114,7 @@ def round_review(plan: Plan, month_end: dt.date) -> list[str]:
     N"; after the last round "Tổng kết năm học"), else ""."""
     first_day = month_end.replace(day=1)
     return [
-        ("Tổng kết năm học" if rnd.end == plan.movement_end else f"Sơ kết đợt {number}")
+        ("Tổng kết năm học" if rnd.end == vote_day(plan) else f"Sơ kết đợt {number}")
         if first_day <= rnd.end <= month_end
         else ""
         for number, rnd in enumerate(plan.rounds, start=1)
@@ -182,6 +182,8 @@ BARS: dict[str, frozenset[str]] = {
     "rule-ldtt-recruited": frozenset({vocabulary.LDTT, vocabulary.CSTDCS}),
 }
 NOT_BARRING = frozenset({"rule-late-registration"})  # about the registration, not about the proposal
+REGISTRATION_STAGE = "đăng ký"  # a finding made of the September registration does not judge the vote
+DISCIPLINE_FINDING = "rule-ldtt-discipline"  # the pack's own discipline finding: the reason is not said twice
 NOMINATION_COLUMNS = [
     "person",
     "name",
@@ -219,7 +221,9 @@ def nominations(
     proposed = proposed.sort_values("person", kind="stable")
     barred: dict[int, list[tuple[str, str]]] = {}
     for issue in findings:
-        if issue.topic == RULE and issue.person_key is not None and issue.code not in NOT_BARRING:
+        at_registration = issue.params.get("stage") == REGISTRATION_STAGE  # September's, not the vote's
+        barring = issue.code not in NOT_BARRING and not at_registration
+        if issue.topic == RULE and issue.person_key is not None and barring:
             found = barred.setdefault(issue.person_key, [])
             if (issue.code, title_of(issue.code)) not in found:
                 found.append((issue.code, title_of(issue.code)))
@@ -241,8 +245,12 @@ def nominations(
         reasons = [
             title
             for code, title in barred.get(person, [])
-            if kind == "reward" or proposal in BARS.get(code, frozenset({proposal}))
+            if code not in BARS or proposal in BARS[code]  # a title-specific finding bars that title only
         ]
+        discipline = str(vote.discipline) if isinstance(vote.discipline, str) else ""
+        said = dict(barred.get(person, []))
+        if discipline not in ("", vocabulary.DISCIPLINES[0]) and DISCIPLINE_FINDING not in said:
+            reasons.append(f"bị kỷ luật “{discipline}”")  # whatever the pack checks (Nghị định 152/2025, Điều 4)
         who: Any = roster.loc[person]
         total = vote.votes_total
         share = (

@@ -437,6 +437,7 @@ def measure(
         rule_pack = pack.name
         params = pack.rules.get("cstdcs_conditions")
     works = judgements.qualifying_works(records.results, params)
+    listed_results = _counted_results(counting, records.results)
     rounds, round_targets = _rounds(plan, counting, month_end, targets)
     persons = _persons(plan, records, roster)
     result = MonthResult(
@@ -460,16 +461,20 @@ def measure(
         vote_day=judgements.vote_day(plan),
         works=works,
         nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),
-        round_results=judgements.round_results(plan, records.results, _counted_results(counting), month_end),
+        round_results=judgements.round_results(plan, records.results, listed_results, month_end),
         not_proposed=judgements.not_proposed(records.registrations, records.votes),
     )
     return attach_history(result, history) if history is not None else result
 
 
-def _counted_results(counting: Counting) -> pd.Index:
-    """The labels of the result rows that some target counts (for someone it may count)."""
+def _counted_results(counting: Counting, results: pd.DataFrame) -> pd.Index:
+    """The labels of the result rows a round review lists: those some target counts (for someone it may count),
+    and, of activities no target counts (a research project, a demonstration lesson), those that did not fail."""
     items = counting.items
-    return pd.Index(items.loc[(items["stage"] == 1) & (items["record"] >= 0) & items["eligible"], "record"].unique())
+    counted = items.loc[(items["stage"] == 1) & (items["record"] >= 0) & items["eligible"], "record"].unique()
+    targeted = set(counting.table.loc[counting.table["kind"] == "activity", "source"])
+    untargeted = ~results["activity"].astype(object).isin(targeted) & (results["result"] != vocabulary.RESULT_FAILED)
+    return pd.Index(counted).union(results.index[untargeted.to_numpy()])
 
 
 def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
@@ -481,6 +486,7 @@ def _warn_not_teachers(plan: Plan, counting: Counting, report: Report) -> None:
         person = plan.roster[person_key]
         report.add(
             "person-not-teacher",
+            person_key=int(person_key),
             person=person.label,
             team=person.team,
             name=person.label,
@@ -505,7 +511,7 @@ def _rounds(
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
         inside = (day >= pd.Timestamp(rnd.start)) & (day <= pd.Timestamp(min(rnd.end, month_end)))
-        if rnd.end == plan.movement_end:
+        if rnd.end == judgements.vote_day(plan):  # undated votes and collective results are the vote's
             inside |= day.isna()
         round_of[inside.to_numpy()] = number
     within = counting.count(Window(None, month_end), by=("round", round_of))

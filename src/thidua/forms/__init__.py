@@ -1,7 +1,8 @@
 """The forms people fill: template fields and header labels (`template_fields`), header recognition
 (`headers`), cell values (`cell_values`), the templates written from the plan (`templates`) and the plan
-workbook itself (`plan_workbook`).
+workbook's file and sheet names (`plan_sheets`; the workbook itself is read and written by
+`thidua.workspace.plan_workbook`).
 
-May import: `thidua.core`, `thidua.errors`, `thidua.issues`, `thidua.excel`, `thidua.intake.guard` (the plan workbook
-is untrusted input too). Not pandas, not counting, writers, pipeline or mail.
+May import: `thidua.core`, `thidua.errors`, `thidua.issues`, `thidua.excel`. Not pandas, not intake, counting,
+writers, pipeline or mail.
 """

@@ -1,5 +1,5 @@
 """The monthly batch: plan → read → validate → merge → measure → write, outputs moved into place atomically.
-From validation on, the records are pandas DataFrames (records.py)."""
+From validation on, the records are pandas DataFrames (counting/frames.py)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the counting modules (pandas) load in the background while 
     from thidua.core.plan import Plan
     from thidua.counting.measure import MonthResult
 
-COUNTING = "thidua.counting.rules"  # imports measure, records and pandas
+COUNTING = "thidua.counting.measure"  # imports the counting modules and pandas
 STOPPING_IMPORT_WAIT = 2.0  # seconds a stopping batch lets the background import finish
 
 

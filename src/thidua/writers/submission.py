@@ -1,5 +1,5 @@
-"""Submission workbook for PGD: the month's `MonthResult` in the official layout of Nghị định 30/2020/NĐ-CP
-(parent body and Quốc hiệu, date line, title, table with totals, signatures), ready to e-mail."""
+"""The report workbook for the receiving office: the month's `MonthResult` in the official layout of Nghị định
+30/2020/NĐ-CP (parent body and Quốc hiệu, date line, title, table with totals, signatures), ready to e-mail."""
 
 from __future__ import annotations
 
