@@ -122,7 +122,6 @@ def _targets(result: MonthResult) -> pd.DataFrame:
 def _rounds(result: MonthResult) -> pd.DataFrame:
     """What was achieved within each round, long form: one row per round and target (round number, name, dates,
     state, whether the month holds the round's review and which, code, achieved)."""
-    import pandas as pd  # noqa: F401 (the frames' library)
 
     rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1), ends_in_month=result.rounds["review"] != "")
     return rounds.merge(result.round_targets, on="round", validate="one_to_many")[

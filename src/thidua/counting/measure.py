@@ -359,6 +359,7 @@ class MonthResult:
     received: Mapping[str, dt.date] = field(default_factory=dict)  # file → the day its e-mail was received
     final: bool = False  # the year is over: statuses are final
     elapsed: float = 0.0  # the share of the emulation year gone by the month's end
+    pace_text: str = ""  # how much of the year is gone, as the dashboard says it
     vote_day: dt.date = dt.date.min  # the day of the year-end vote
     works: pd.DataFrame = field(default_factory=pd.DataFrame)  # the works qualifying their authors for CSTĐCS
     nominations: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per nominee and title or form
@@ -458,6 +459,7 @@ def measure(
         received=received,
         final=final,
         elapsed=elapsed,
+        pace_text=judgements.pace_text(plan, month_end),
         vote_day=judgements.vote_day(plan),
         works=works,
         nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),

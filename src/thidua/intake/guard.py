@@ -371,10 +371,6 @@ def _declares_doctype(head: bytes, whole: Callable[[], bytes]) -> bool:
         pos = end + len(closing)
 
 
-def _unescape(raw: bytes) -> str:
-    return xml_unescape(raw.decode("utf-8", "replace"))
-
-
 def _inspect_ods(content: bytes, limits: Limits) -> None:
     """Refuse an OpenDocument file whose sheet reaches far beyond its data: rows and cells are counted with their
     repeat counts, as the reader expands them (empty repeated rows and cells, which LibreOffice writes to the

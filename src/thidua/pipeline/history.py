@@ -17,7 +17,6 @@ from thidua.errors import ThiduaError, history_busy, history_disk_full, write_fa
 if TYPE_CHECKING:  # pandas is imported only by the commands that count
     from thidua.counting.measure import MonthResult
 
-DB_FILE = "thidua-lich-su.sqlite"
 # Version 3 adds what `collect` fetched (messages and the files saved from them) and the replies to staff.
 RECEIVED_TABLES = """
 CREATE TABLE IF NOT EXISTS received (

@@ -99,8 +99,6 @@ class Workspace:
 
     @property
     def history_path(self) -> Path:
-        from thidua.pipeline.history import DB_FILE
-
         return self.root / DB_FILE
 
     def month_dir(self, month: str) -> Path:
@@ -136,6 +134,7 @@ def open_workspace(root: Path) -> Workspace:
     return ws
 
 
+DB_FILE = "thidua-lich-su.sqlite"  # the monthly history (pipeline.history keeps it)
 LOCK_FILE = ".thidua.lock"  # kept in the workspace: whoever writes it holds the operating system's lock on it
 LOCK_WAIT = 10.0  # seconds a command waits for another one to finish before it says so
 

@@ -21,7 +21,6 @@ from thidua.counting.judgements import (
     PACE_FAR_BEHIND,
     PACE_NOT_DUE,
     PACE_ON_PACE,
-    pace_text,
 )
 from thidua.counting.measure import (
     HAS_ERRORS,
@@ -206,7 +205,7 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
             ws.write_number(i, 2, shown, styles(align="left", num_format="0"))
         else:
             write_text(ws, i, 2, shown, value)
-    _pace_panel(ws, styles, pace_text(result.plan, result.month_end))
+    _pace_panel(ws, styles, result.pace_text)
 
     header = OVERVIEW_HEADER_ROW
     write_header(ws, header, OVERVIEW_COLUMNS, styles.header)

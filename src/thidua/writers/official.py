@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from thidua.counting.measure import MonthResult
 from thidua.excel.layout import drawn_px
 from thidua.writers.common import (
-    PLACED_PX_PER_UNIT,
-    PRINTED_PX_PER_UNIT,
     Styles,
     Worksheet,
     keep_end_together,
@@ -99,9 +97,6 @@ def top(sheet: Sheet, result: MonthResult, title: str, subtitle: str = "", day: 
         _merge(ws, 5, 0, sheet.last_col, subtitle, st(bold=True, align="center"))
     if school.recipient:
         _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
-
-
-PRINT_STRETCH = PRINTED_PX_PER_UNIT / PLACED_PX_PER_UNIT  # LibreOffice stretches a drawing with its columns
 
 
 def text_px(text: str, size: float, bold: bool = False) -> float:
