@@ -98,16 +98,14 @@ def compute(ws: Workspace, month: str | None, progress: Progress | None = None) 
         return _compute(ws, month, progress)
 
 
-def with_recipient(plan: Plan, settings: dict[str, object]) -> Plan:
+def with_recipient(plan: Plan, named: str) -> Plan:
     """The plan with its receiving office: Kính gửi of Thông tin chung; while that is empty, an older workspace's
-    `[recipient] name` of thidua.toml; else the managing body (SPEC 10)."""
+    `[recipient] name` of thidua.toml (`named`, as the typed settings read it); else the managing body (SPEC 10)."""
     import dataclasses
 
     if plan.school.recipient:
         return plan
-    table = settings.get("recipient")
-    named = str(table.get("name") or "").strip() if isinstance(table, dict) else ""
-    school = dataclasses.replace(plan.school, recipient=named or plan.school.parent_body)
+    school = dataclasses.replace(plan.school, recipient=named.strip() or plan.school.parent_body)
     return dataclasses.replace(plan, school=school)
 
 
@@ -143,7 +141,7 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         try:
-            plan = with_recipient(read_plan(ws.plan_path, report, ws.tone_style, limits), ws.settings)
+            plan = with_recipient(read_plan(ws.plan_path, report, ws.tone_style, limits), ws.config.recipient)
             month, month_end = month_in_year(month, plan)
             progress.stage("plan (read_plan)")
             validator = Validator(plan, checked)
@@ -174,7 +172,7 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     progress.say(f"Đã đọc {len(files)} tệp; đang tổng hợp…")
     progress.stage("read + repair + validate")
     vote = vote_day(plan)
-    pack = choose_pack(vote, ws.settings.get("rules"), ws.root)  # the law in force on the vote's day
+    pack = choose_pack(vote, dict(ws.config.rules), ws.root)  # the law in force on the vote's day
     if pack is None:
         report.add("rule-pack-missing", file=PLAN_FILE, value=plan.school.school_year, vote=f"{vote:%d/%m/%Y}")
     else:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from thidua.counting.measure import MonthResult
-from thidua.excel.layout import drawn_px
+from thidua.excel.layout import drawn_px, text_px
 from thidua.writers.common import (
     Styles,
     Worksheet,
@@ -97,15 +97,6 @@ def top(sheet: Sheet, result: MonthResult, title: str, subtitle: str = "", day: 
         _merge(ws, 5, 0, sheet.last_col, subtitle, st(bold=True, align="center"))
     if school.recipient:
         _merge(ws, 6, 0, sheet.last_col, f"Kính gửi: {school.recipient}", st(align="center"))
-
-
-def text_px(text: str, size: float, bold: bool = False) -> float:
-    """About how wide `text` prints in Times New Roman (px at 96 dpi): capitals wider than small letters
-    (measured: bold capitals 0.75 em, mixed text 0.53 em)."""
-    em = size * 96 / 72
-    widths = {" ": 0.28}
-    total = sum(widths.get(ch, 0.75 if ch.isupper() else 0.5) for ch in text)
-    return total * em * (1.04 if bold else 1.0)
 
 
 def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, last: int, length: float) -> None:
