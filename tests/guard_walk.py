@@ -167,3 +167,30 @@ def decoy_office_document(source: bytes) -> bytes:
             "xl/data/big.xml": with_far_cell(found["xl/worksheets/sheet1.xml"]),
         },
     )
+
+
+def far_cell_written_otherwise(source: bytes) -> dict[str, bytes]:
+    """Far cells a parser reads as the usual ones (XML allows spaces around "=" and either quote), a far cell
+    whose tag hides "/>" in an attribute's value before its reference, and a far row of cells without
+    references (each follows the previous one: 100 columns × 50,000 rows)."""
+    sheet = parts(source)["xl/worksheets/sheet1.xml"]
+    unreferenced = b'<row r="50000">' + b"<c><v>1</v></c>" * 100 + b"</row>"
+    found = re.search(rb"</sheetData>", sheet)
+    assert found is not None
+    return {
+        name: rebuild(source, {"xl/worksheets/sheet1.xml": body})
+        for name, body in {
+            "spaced-far.xlsx": with_far_cell(sheet, b'<c r = "XFD50000" t="n"><v>1</v></c>'),
+            "quoted-far.xlsx": with_far_cell(sheet, b"<c r='XFD50000' t='n'><v>1</v></c>"),
+            "hidden-close-far.xlsx": with_far_cell(sheet, b'<c s="/>" r="XFD50000"><v>1</v></c>'),
+            "unreferenced-far.xlsx": sheet[: found.start()] + unreferenced + sheet[found.start() :],
+        }.items()
+    }
+
+
+def honest_lying_dimension(source: bytes) -> bytes:
+    """<dimension> claims the whole grid (A1:XFD1048576) over the template's few cells: what the parser allocates
+    is what the cells reach, so the file is read as it is."""
+    sheet = parts(source)["xl/worksheets/sheet1.xml"]
+    sheet = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', sheet)
+    return rebuild(source, {"xl/worksheets/sheet1.xml": sheet})

@@ -34,6 +34,7 @@ def hostile(source: bytes) -> dict[str, bytes]:
         "lying-dimension.xlsx": gw.lying_dimension(source),
         "binary-far.xlsb": gw.xlsb_package(far=True),
         "decoy-workbook.xlsx": gw.decoy_office_document(source),
+        **gw.far_cell_written_otherwise(source),
     }
 
 
@@ -48,7 +49,11 @@ def test_every_far_sheet_is_bounded_or_the_file_refused(source: bytes) -> None:
 
 
 def test_honest_files_written_another_way_pass(source: bytes) -> None:
-    for data in (gw.prefixed_package(source, far=False), gw.reordered_relationships(source)):
+    for data in (
+        gw.prefixed_package(source, far=False),
+        gw.reordered_relationships(source),
+        gw.honest_lying_dimension(source),
+    ):
         assert not guard.inspect(data, ".xlsx", guard.Limits()).unread
     assert not guard.inspect(gw.xlsb_package(far=False), ".xlsb", guard.Limits()).unread
 
@@ -92,6 +97,12 @@ def test_the_cli_stays_bounded_and_counts_the_other_files(empty_ws: Workspace, s
     (folder / "honest-prefixed.xlsx").write_bytes(gw.prefixed_package(source, far=False))
     prefixed = json.loads(_run_measured(empty_ws.root, "2021-10")[0].stdout)
     assert prefixed["targets"] == ordinary["targets"]  # the prefixed file is read and counted like the other
+    (folder / "honest-prefixed.xlsx").unlink()
+    (folder / "honest-dimension.xlsx").write_bytes(gw.honest_lying_dimension(source))
+    claimed = json.loads(_run_measured(empty_ws.root, "2021-10")[0].stdout)
+    assert claimed["targets"] == ordinary["targets"]  # a dimension claiming the whole grid refuses nothing
+    (folder / "honest-dimension.xlsx").unlink()
+    (folder / "honest-prefixed.xlsx").write_bytes(gw.prefixed_package(source, far=False))
     assert any(t["registered"] for t in prefixed["targets"])
     for name, data in hostile(source).items():
         (folder / name).write_bytes(data)

@@ -8,6 +8,7 @@ same sheets as the usual unprefixed transitional form.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from xml.etree.ElementTree import Element
@@ -22,7 +23,10 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@functools.lru_cache(maxsize=8)
 def _parse(xml: bytes) -> Element | None:
+    """The parsed part (never modified by its callers), kept for the next question about the same bytes: the
+    guard asks three about one workbook's relationships."""
     try:
         return ElementTree.fromstring(xml)
     except (ElementTree.ParseError, DefusedXmlException, ValueError):
