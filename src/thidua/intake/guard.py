@@ -60,7 +60,8 @@ _ANY_ROW = re.compile(
 _ANY_TAG = re.compile(rb"<" + _PREFIX + rb"(?:c|row)[\s/>]")
 _PREFIXED_TAG = re.compile(rb"<[^\s<>/:=\"'!?]++:")
 _CANONICAL_NAME = rb"(?!r=)[A-Za-z_][\w:.-]*+"
-_CANONICAL_CELL = re.compile(rb'<c r="([A-Z]++\d++)"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+(/?)>')
+_CANONICAL_CELL = re.compile(rb'<c r="[A-Z]++\d++"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+/?>')
+_CANONICAL_FILLED = re.compile(rb'<c r="([A-Z]++)(\d++)"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+>')
 _CANONICAL_ROW = re.compile(rb'<row r="(\d++)"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+/?>')
 _UNPREFIXED_TAG = re.compile(rb"<(?:c|row)[\s/>]")
 _REFERENCE_PARTS = re.compile(rb"([A-Za-z]+)(\d+)")
@@ -463,42 +464,73 @@ def _far_corner(xml: bytes) -> tuple[int, int]:
     follows the last, so it counts as one more), filled cells by their references (a self-closing <c …/> is an
     empty formatted cell the parser skips), and every cell without a reference one column further."""
     if not _PREFIXED_TAG.search(xml):
-        canonical = _corner(xml, _CANONICAL_ROW, _CANONICAL_CELL, _UNPREFIXED_TAG)
+        canonical = _canonical_corner(xml)
         if canonical is not None:
             return canonical
-    exact = _corner(xml, _ANY_ROW, _ANY_CELL, _ANY_TAG)
+    exact = _exact_corner(xml)
     if exact is None:  # a row or cell tag that is not well-formed XML: the parser's reading cannot be foreseen
         raise Refused("file-unreadable", reason=_MALFORMED_SHEET)
     return exact
 
 
-def _corner(
-    xml: bytes, row_tag: re.Pattern[bytes], cell_tag: re.Pattern[bytes], any_tag: re.Pattern[bytes]
-) -> tuple[int, int] | None:
-    """_far_corner by one reading; None when some row or cell tag does not match it. Matched a chunk at a time
-    with findall and reduced through sets (0.12 s instead of 0.28 s for a roster sheet, reducing each cell in
-    Python)."""
-    numbered = unnumbered = by_cells = last_col = unreferenced = 0
+def _canonical_corner(xml: bytes) -> tuple[int, int] | None:
+    """_far_corner when every row and cell tag is canonical, else None. Filled cells are matched with their
+    reference's letters and digits apart and reduced through sets, every tag only counted: 0.11 s for a
+    20,000-person roster sheet, where matching them all as tuples and reducing those took 0.18 s."""
+    corner = _Corner()
     for start, end in _chunks(xml):
-        rows = row_tag.findall(xml, start, end)
-        cells = cell_tag.findall(xml, start, end)
-        if len(rows) + len(cells) != len(any_tag.findall(xml, start, end)):
+        rows = _CANONICAL_ROW.findall(xml, start, end)
+        cells = _CANONICAL_CELL.subn(b"", xml[start:end])[1]
+        if len(rows) + cells != len(_UNPREFIXED_TAG.findall(xml, start, end)):
             return None
-        numbers = set(rows)
-        if b"" in numbers:
-            unnumbered += rows.count(b"")
-            numbers.discard(b"")
-        if numbers:
-            numbered = max(numbered, max(map(int, numbers)))
-        filled = {reference for reference, closed in cells if not closed}
-        unreferenced += sum(1 for reference, _closed in cells if not reference)
-        filled.discard(b"")
-        if filled:
-            parts = _REFERENCE_PARTS.findall(b" ".join(filled))
-            by_cells = max(by_cells, max(map(int, {digits for _letters, digits in parts})))
-            last_col = max(last_col, max(map(column_number, {letters.upper() for letters, _digits in parts})))
-    # An unnumbered row follows the last: at most one more each; a cell without a reference, one column more.
-    return max(numbered + unnumbered, by_cells), last_col + unreferenced
+        corner.rows(rows)
+        corner.cells(_CANONICAL_FILLED.findall(xml, start, end))
+    return corner.far()
+
+
+def _exact_corner(xml: bytes) -> tuple[int, int] | None:
+    """_far_corner by the XML attribute grammar; None when some row or cell tag does not follow it."""
+    corner = _Corner()
+    for start, end in _chunks(xml):
+        rows = _ANY_ROW.findall(xml, start, end)
+        cells = _ANY_CELL.findall(xml, start, end)
+        if len(rows) + len(cells) != len(_ANY_TAG.findall(xml, start, end)):
+            return None
+        corner.rows(rows)
+        references = {reference for reference, closed in cells if not closed}
+        corner.unreferenced += sum(1 for reference, _closed in cells if not reference)
+        references.discard(b"")
+        corner.cells(_REFERENCE_PARTS.findall(b" ".join(references)))
+    return corner.far()
+
+
+@dataclass
+class _Corner:
+    """The far corner so far, one chunk's rows and filled cells at a time."""
+
+    numbered: int = 0
+    unnumbered: int = 0
+    by_cells: int = 0
+    last_col: int = 0
+    unreferenced: int = 0
+
+    def rows(self, numbers: list[bytes]) -> None:
+        found = set(numbers)
+        if b"" in found:
+            self.unnumbered += numbers.count(b"")
+            found.discard(b"")
+        if found:
+            self.numbered = max(self.numbered, max(map(int, found)))
+
+    def cells(self, references: list[tuple[bytes, bytes]]) -> None:
+        if references:
+            self.by_cells = max(self.by_cells, max(map(int, {digits for _letters, digits in references})))
+            letters = {letters.upper() for letters, _digits in references}
+            self.last_col = max(self.last_col, max(map(column_number, letters)))
+
+    def far(self) -> tuple[int, int]:
+        # An unnumbered row follows the last: at most one more each; a cell without a reference, one column more.
+        return max(self.numbered + self.unnumbered, self.by_cells), self.last_col + self.unreferenced
 
 
 def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
