@@ -51,6 +51,7 @@ def test_run_prints_a_table_and_writes_every_output(demo_ws: Workspace) -> None:
         "bao-cao-pgd-2022-05.xlsx",
         "danh-sach-loi-2022-05.xlsx",
         "de-nghi-khen-thuong-2022-05.xlsx",  # the month holds the year-end vote
+        "ho-so-de-nghi",  # and so its dossier (SPEC 14)
         "summary.json",
         "tong-hop-thi-dua-2022-05.xlsx",
         "tra-lai",

@@ -155,7 +155,8 @@ def _with_live_content(path: Path, formula_in: str | None = None) -> None:
         book = book.replace("<definedNames>", "<definedNames>" + names, 1)
     else:
         book = book.replace("</sheets>", f"</sheets><definedNames>{names}</definedNames>", 1)
-    references = '<externalReferences><externalReference r:id="rId901"/><externalReference r:id="rId902"/>'
+    bind = f' xmlns:r="{_EXTERNAL}"'  # openpyxl with lxml binds r: on each <sheet>, not on the root
+    references = f'<externalReferences><externalReference{bind} r:id="rId901"/><externalReference{bind} r:id="rId902"/>'
     book = book.replace("</sheets>", f"</sheets>{references}</externalReferences>", 1)  # before definedNames
     parts["xl/workbook.xml"] = book.encode()
     sheet = parts[sheet_part].decode()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from thidua.mail.replies import Replied
     from thidua.pipeline.batch import Outputs
     from thidua.pipeline.history import MonthRecord, SendRecord
+    from thidua.pipeline.proposals import Proposed
     from thidua.workspace.folder import Workspace
 
 ISSUE_COLUMNS = [
@@ -81,6 +82,9 @@ class Month:
     results: pd.DataFrame
     votes: pd.DataFrame
     issues: pd.DataFrame
+    # the year's results so far that call for a timely reward (SPEC 14): person, name, team, activity, product,
+    # level, result, date, decision
+    timely: pd.DataFrame
     result: MonthResult  # everything the writers receive, for whoever needs more
 
 
@@ -105,8 +109,28 @@ def month(workspace: str | Path, month: str) -> Month:
         _records(result, result.records.results),
         _records(result, result.records.votes),
         issues_frame(result),
+        timely_rewards(result),
         result,
     )
+
+
+def timely_rewards(result: MonthResult) -> pd.DataFrame:
+    """The results of a month's year so far that call for a timely reward (SPEC 14)."""
+    from thidua.counting.dossier import timely_rewards as listed
+
+    return listed(result)
+
+
+def propose(workspace: str | Path, month: str, picks: Sequence[str] = (), form: str = "") -> Proposed:
+    """`thidua propose`: the ad-hoc tờ trình and list for the timely results the board names (`picks`: "Họ tên"
+    or "Họ tên / sản phẩm"; none: all listed), proposing `form` (default the Giấy khen of whoever confers the
+    school's titles), under output/<YYYY-MM>/de-nghi-dot-xuat/."""
+    from thidua.pipeline.proposals import propose_month
+    from thidua.workspace.folder import locked
+
+    ws = _open(workspace)
+    with locked(ws):
+        return propose_month(ws, month, picks, form)
 
 
 def _targets(result: MonthResult) -> pd.DataFrame:

@@ -329,6 +329,42 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng đã tổng hợp, ví dụ 2027-04 hoặc 04/2027.")
+@click.option(
+    "--chon",
+    "picks",
+    metavar="HỌ_TÊN[/SẢN_PHẨM]",
+    multiple=True,
+    help="Người (và sản phẩm) được đề nghị; nhắc lại cho mỗi người. Không ghi: đề nghị tất cả kết quả trong danh sách.",
+)
+@click.option(
+    "--hinh-thuc", "form", default="", help="Hình thức khen thưởng đề nghị (mặc định: Giấy khen của Chủ tịch UBND)."
+)
+@friendly
+def propose(workspace: Path, month: str, picks: tuple[str, ...], form: str) -> None:
+    """Lập tờ trình đề nghị khen thưởng đột xuất cho các kết quả xuất sắc.
+
+    Danh sách kết quả cần đề nghị kịp thời (mặc định: đạt giải từ cấp Tỉnh trở lên) có ở trang “Đề nghị đột xuất”
+    của bảng tổng hợp. Tờ trình và danh sách kèm theo được ghi vào output/THÁNG/de-nghi-dot-xuat/.
+
+    \b
+    Ví dụ:
+      thidua propose --month 2027-04
+      thidua propose --month 2027-04 --chon "Trần Thị Mỹ Linh" --chon "Ngô Văn Hùng / Ứng dụng công nghệ"
+    """
+    from thidua import api
+
+    proposed = api.propose(workspace, month, picks, form)
+    people = proposed.chosen["person"].nunique()
+    click.echo(
+        f"Đã lập tờ trình đề nghị {proposed.authority or 'cấp có thẩm quyền'} tặng {proposed.form} cho {people} người:"
+    )
+    for path in proposed.files:
+        click.echo(f"  {path}")
+
+
+@main.command(context_settings=CONTEXT)
+@workspace_option
 @click.option("--dry-run", is_flag=True, help="Chỉ liệt kê các thư và tệp sẽ lấy, không lưu gì.")
 @friendly
 def collect(workspace: Path, dry_run: bool) -> None:
@@ -497,6 +533,14 @@ def _run_month(workspace: Path, month: str, as_json: bool) -> int:
         click.echo(f"Kết quả tháng {result.month}: {outputs.folder}")
         for path in outputs.written():
             click.echo(f"  {path.name}")
+        for path in outputs.dossier_files():
+            click.echo(f"  {path.parent.name}/{path.name}")
+        timely = api.timely_rewards(result)
+        if len(timely):
+            click.echo(
+                f"Có {len(timely)} kết quả đạt giải cần đề nghị khen thưởng kịp thời (trang “Đề nghị đột xuất” của "
+                f"bảng tổng hợp); lập tờ trình bằng: thidua propose --month {result.month}"
+            )
     return 1 if result.issues.has_errors else 0
 
 

@@ -369,6 +369,13 @@ CATALOG: dict[str, Kind] = {
         "Hãy xem lại kết quả bình xét.",
         topic=RULE,
     ),
+    "rule-cstdcs-ballot": Kind(
+        W,
+        "Tỷ lệ phiếu bầu chưa đủ cho CSTĐCS",
+        "“{name}” được {ballot} phiếu đồng ý ({share}), dưới mức {minimum} số phiếu cần có để đề nghị Chiến sĩ thi "
+        "đua cơ sở ({source}).",
+        topic=RULE,
+    ),
     "rule-ldtt-rating": Kind(
         W,
         "Xếp loại chưa đủ cho LĐTT",

@@ -178,6 +178,7 @@ def describe_works(works: pd.DataFrame) -> pd.Series:
 # The titles each finding of the rule pack bars (a finding not listed bars every title and form of its person).
 BARS: dict[str, frozenset[str]] = {
     "rule-cstdcs-initiative": frozenset({vocabulary.CSTDCS}),
+    "rule-cstdcs-ballot": frozenset({vocabulary.CSTDCS}),
     "rule-ldtt-rating": frozenset({vocabulary.LDTT, vocabulary.CSTDCS}),
     "rule-ldtt-recruited": frozenset({vocabulary.LDTT, vocabulary.CSTDCS}),
 }

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -365,6 +366,7 @@ class MonthResult:
     nominations: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per nominee and title or form
     round_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # counted results by round: round, person
     not_proposed: pd.DataFrame = field(default_factory=pd.DataFrame)  # registered, not proposed: person, what
+    legal: Mapping[str, Any] = field(default_factory=dict)  # the pack's [dossier]: grounds, who decides (SPEC 14)
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -465,8 +467,18 @@ def measure(
         nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),
         round_results=judgements.round_results(plan, records.results, listed_results, month_end),
         not_proposed=judgements.not_proposed(records.registrations, records.votes),
+        legal=_legal(pack),
     )
     return attach_history(result, history) if history is not None else result
+
+
+def _legal(pack: RulePack | None) -> dict[str, Any]:
+    """The pack's [dossier] (the grounds a tờ trình cites, who decides) and the ballot share a CSTĐCS needs."""
+    if pack is None:
+        return {}
+    ballot = pack.rules.get("cstdcs_ballot", {})
+    share = ballot.get("min_share") if ballot.get("enabled", True) else None
+    return {**pack.dossier, "cstdcs_ballot_share": share}
 
 
 def _counted_results(counting: Counting, results: pd.DataFrame) -> pd.Index:

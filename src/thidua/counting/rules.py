@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class RulePack:
     votes_until: dt.date
     rules: dict[str, Params]
     ignored: tuple[str, ...] = ()  # the workspace's overrides for rules this pack does not have
+    dossier: Params = field(default_factory=dict)  # [dossier]: the legal grounds and who decides (SPEC 14)
 
 
 def school_year_start(school_year: str) -> int:
@@ -73,7 +74,10 @@ def _pack(name: str, source: str) -> RulePack:
         else:
             start = dt.date(int(data["first_year"]), 8, 1)
             end = dt.date(int(data["last_year"]) + 1, 7, 31)
-        return RulePack(str(data["name"]), start, end, dict(data.get("rules", {})))
+        dossier = data.get("dossier", {})
+        if not isinstance(dossier, dict):
+            raise ValueError("[dossier] phải là một bảng")
+        return RulePack(str(data["name"]), start, end, dict(data.get("rules", {})), dossier=dict(dossier))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ThiduaError(
             f"Bộ quy định {name} viết sai ({exc}); cần name, votes_from, votes_until (hoặc first_year, last_year) và "
@@ -113,7 +117,7 @@ def choose_pack(
             merged[name].update(params)
     for name, params in merged.items():
         _check_params(name, params)
-    return RulePack(pack.name, pack.votes_from, pack.votes_until, merged, tuple(ignored))
+    return RulePack(pack.name, pack.votes_from, pack.votes_until, merged, tuple(ignored), pack.dossier)
 
 
 # What each figure of a rule may be: a share (0–1), a whole number, a yes/no, or one of a closed list.
@@ -323,6 +327,29 @@ class _Checker:
                 source=p["source"],
             )
 
+    def cstdcs_ballot(self, p: Params) -> None:
+        """A CSTĐCS nominee whose ballot, as the vote sheet carries it, is under `min_share` of the votes (a vote
+        without its ballot is not judged: the biên bản leaves it to be filled in)."""
+        minimum = float(p["min_share"])
+        cstdcs = titles_counted_as("cstdcs")
+        votes = self.votes[self.votes["title"].isin(cstdcs)]
+        for vote in rows(votes):
+            cast, total = vote.votes_for, vote.votes_total
+            if pd.isna(cast) or pd.isna(total) or not total:
+                continue
+            share = float(cast) / float(total)
+            if share < minimum:
+                self.person_issue(
+                    "rule-cstdcs-ballot",
+                    vote,
+                    "votes_for",
+                    cast,
+                    ballot=f"{int(cast)}/{int(total)}",
+                    share=f"{share:.0%}",
+                    minimum=f"{minimum:.0%}",
+                    source=p["source"],
+                )
+
     def ldtt_conditions(self, p: Params) -> None:
         """The rating (`min_rating`, Hoàn thành tốt nhiệm vụ by default); nobody disciplined above
         `worst_discipline` and `min_months` since recruitment only when the pack names them."""
@@ -439,6 +466,7 @@ CHECKS: dict[str, Callable[[_Checker, Params], None]] = {
     "collective_ldtt": _Checker.collective_ldtt,
     "collective_ldxs": _Checker.collective_ldtt,  # the same check with the pack's figures for Lao động xuất sắc
     "ldtt_conditions": _Checker.ldtt_conditions,
+    "cstdcs_ballot": _Checker.cstdcs_ballot,
     "late_registration": _Checker.late_registration,
     "plan_base": _Checker.plan_base,
 }

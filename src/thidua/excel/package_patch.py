@@ -373,10 +373,14 @@ class _Package:
         """Sheet name → worksheet part (chart sheets and the like are left out)."""
         book = self.text(_BOOK)
         tag = _root_tag(book, "workbook")
-        if not _declares(tag, "", MAIN) or not _declares(tag, "r", OFFICE_REL):
+        # openpyxl saving with lxml installed binds the r: prefix on each <sheet> rather than on the root
+        bound_at_root = _declares(tag, "r", OFFICE_REL)
+        if not _declares(tag, "", MAIN):
             raise Unsupported("workbook.xml does not use the usual namespaces")
         sheets: dict[str, str] = {}
         for element in re.finditer(r"<sheet\b[^>]*>", book):
+            if not bound_at_root and not _declares(element.group(0), "r", OFFICE_REL):
+                raise Unsupported("a sheet's r: prefix is not bound to the relationships namespace")
             name = re.search(r'\sname="([^"]*)"', element.group(0))
             rid = re.search(r'\sr:id="([^"]*)"', element.group(0))
             if name is None or rid is None:
@@ -923,7 +927,8 @@ def _book_with_first_sheet(book: str, name: str, rid: str, head: int = 0) -> str
     if name.casefold() in taken:
         raise Unsupported("a copy sent back with its fix sheet")
     ids = [int(found) for found in re.findall(r'<sheet\b[^>]*?\ssheetId="(\d+)"', book)]
-    element = f'<sheet name="{_escape(name)}" sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'
+    bind = "" if _declares(_root_tag(book, "workbook"), "r", OFFICE_REL) else f' xmlns:r="{OFFICE_REL}"'
+    element = f'<sheet name="{_escape(name)}" sheetId="{max(ids, default=0) + 1}"{bind} r:id="{rid}"/>'
     opened = re.search(r"<sheets\b[^>]*>", book)
     if opened is None or opened.group(0).endswith("/>"):
         raise Unsupported("no sheet list")

@@ -58,11 +58,18 @@ class Outputs:
     issues: Path
     summary: Path
     nominations: Path  # written only for a month with year-end vote rows
+    dossier: Path  # the year-end dossier's folder (SPEC 14), written with the nominations
 
     def written(self) -> list[Path]:
         """The workbooks the month has, in the order a user reads them."""
         found = [self.dashboard, self.submission, self.nominations, self.issues]
         return [path for path in found if path.exists()]
+
+    def dossier_files(self) -> list[Path]:
+        """The dossier's Word documents, tờ trình first, when the month has them."""
+        if not self.dossier.is_dir():
+            return []
+        return sorted(self.dossier.glob("*.docx"), key=lambda p: (not p.name.startswith("to-trinh"), p.name))
 
 
 def output_names(folder: Path, month: str) -> Outputs:
@@ -73,7 +80,12 @@ def output_names(folder: Path, month: str) -> Outputs:
         folder / f"danh-sach-loi-{month}.xlsx",
         folder / "summary.json",
         folder / f"de-nghi-khen-thuong-{month}.xlsx",
+        folder / DOSSIER_FOLDER,
     )
+
+
+DOSSIER_FOLDER = "ho-so-de-nghi"
+TIMELY_FOLDER = "de-nghi-dot-xuat"  # written by `thidua propose` (pipeline.proposals), never by the run
 
 
 @contextmanager
@@ -308,6 +320,7 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
     staging folder `tmp`; at province scale the big workbooks and the return copies are written on every core.
     Returns where they will be once swapped in."""
     from thidua.writers.dashboard import write_dashboard
+    from thidua.writers.dossier import write_dossier
     from thidua.writers.issue_report import write_issue_report
     from thidua.writers.nominations import write_nominations
     from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
@@ -317,6 +330,9 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
     final = ws.month_dir(result.month)
     with _no_gc_pauses():
         staging = output_names(tmp, result.month)
+        kept = final / TIMELY_FOLDER  # the board's ad-hoc proposals of the month stay when it is run again
+        if kept.is_dir():
+            shutil.copytree(kept, tmp / TIMELY_FOLDER)
         copies = copies_to_write(result, ws.submissions)
         parts = max(1, min(os.cpu_count() or 1, len(copies) // PARALLEL_COPIES_FROM))
         jobs: list[tuple[str, Callable[[], object]]] = [
@@ -332,6 +348,7 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
             write_issue_report(result, staging.issues)
             if len(result.records.votes):  # a month with year-end vote rows
                 write_nominations(result, staging.nominations)
+                write_dossier(result, staging.dossier)
             write_summary(result, staging.summary)
     return output_names(final, result.month)
 

@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from thidua.core.calendar import month_label
 from thidua.core.text import clean, name_sort_key
+from thidua.counting.dossier import timely_rewards
 from thidua.counting.frames import as_date, rows
 from thidua.counting.judgements import (
     PACE_BEHIND,
@@ -62,6 +63,19 @@ SHEET_RULES = "Kiểm tra quy định"
 RULES_ELSEWHERE = f"Các phát hiện về quy định thi đua được liệt kê ở trang “{SHEET_RULES}”."
 SHEET_MONTHS = "Theo tháng"
 SHEET_ROUNDS = "Theo đợt"
+SHEET_TIMELY = "Đề nghị đột xuất"
+TIMELY_COLUMNS = (
+    ("STT", 5),
+    ("Họ và tên", 24),
+    ("Tổ", 12),
+    ("Hoạt động", 22),
+    ("Sản phẩm", 36),
+    ("Cấp", 9),
+    ("Kết quả", 12),
+    ("Ngày", 12),
+    ("Quyết định", 18),
+)
+NO_TIMELY = "Chưa có kết quả nào cần đề nghị khen thưởng đột xuất."
 NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
 
 ALL_SUBMITTED = "Tất cả đã nộp đăng ký."
@@ -148,6 +162,7 @@ def write_dashboard(result: MonthResult, path: Path) -> None:
         _teams(add_sheet(wb, SHEET_TEAMS), styles, result)
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result)
         _missing(add_sheet(wb, SHEET_MISSING), styles, result)
+        _timely(add_sheet(wb, SHEET_TIMELY), styles, result)
         applied = f"Bộ quy định áp dụng: {result.rule_pack}" if result.rule_pack else "Chưa có bộ quy định cho năm học"
         _issues(
             add_sheet(wb, SHEET_RULES),
@@ -517,6 +532,31 @@ def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     last = header + max(len(people), 1)
     ws.freeze_panes(header + 1, 0)
     page_setup(ws, header, last, last_col, landscape=False)
+
+
+def _timely(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
+    """The results that call for a timely reward (SPEC 14), with how to have the tờ trình written."""
+    last_col = len(TIMELY_COLUMNS) - 1
+    _title(ws, styles, result, "KẾT QUẢ CẦN ĐỀ NGHỊ KHEN THƯỞNG ĐỘT XUẤT", last_col)
+    listed = timely_rewards(result)
+    hint = (
+        f'Lập tờ trình đề nghị bằng lệnh: thidua propose --month {result.month} (thêm --chon "Họ tên" để chọn người)'
+        if len(listed)
+        else NO_TIMELY
+    )
+    merge_text(ws, 1, 0, last_col, hint, styles(italic=True, align="center"))
+    header = TABLE_HEADER_ROW
+    write_header(ws, header, TIMELY_COLUMNS, styles.header)
+    for i, r in enumerate(rows(listed)):
+        row = header + 1 + i
+        ws.write_number(row, 0, i + 1, styles.number)
+        for col, value in enumerate((r.name, r.team, r.activity, r.product, r.level, r.result), start=1):
+            write_text(ws, row, col, value or "", styles.text)
+        write_date(ws, row, 7, as_date(r.date), styles.date)
+        write_text(ws, row, 8, r.decision or "", styles.text)
+    last = header + max(len(listed), 1)
+    ws.freeze_panes(header + 1, 0)
+    page_setup(ws, header, last, last_col, landscape=True)
 
 
 def rule_findings(result: MonthResult) -> list[Issue]:

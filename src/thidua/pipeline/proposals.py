@@ -1,0 +1,70 @@
+"""Timely proposals (SPEC 14): the results the month's run lists as calling for a timely reward, of which the board
+names some (by person, and product when one person has several) or takes all, written as an ad-hoc tờ trình and
+its list under `output/<YYYY-MM>/de-nghi-dot-xuat/`, kept when the month is run again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from thidua.core.text import fold
+from thidua.counting.dossier import authority_of, timely_rewards
+from thidua.errors import UsageError
+from thidua.pipeline.batch import compute, staged
+from thidua.workspace.folder import Workspace
+
+PICK_SEPARATOR = "/"  # "Họ tên / sản phẩm"
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """An ad-hoc proposal written: its files, the rows chosen, the form and who decides it."""
+
+    files: list[Path]
+    chosen: pd.DataFrame
+    form: str
+    authority: str
+
+
+def choose(listed: pd.DataFrame, picks: Sequence[str]) -> pd.DataFrame:
+    """The listed rows the board names: "Họ tên" (all of that person's listed results) or "Họ tên / sản phẩm"
+    (those whose product contains the words), with or without diacritics; no pick takes all. A pick that names no
+    listed row is a usage error saying what is listed."""
+    if not picks:
+        return listed
+    chosen = pd.Series(False, index=listed.index)
+    for pick in picks:
+        name, _, product = (part.strip() for part in pick.partition(PICK_SEPARATOR))
+        hit = listed["name"].map(fold) == fold(name)
+        if product:
+            hit &= listed["product"].fillna("").map(fold).str.contains(fold(product), regex=False)
+        if not hit.any():
+            shown = "; ".join(f"{r.name} / {r.product}" for r in listed.itertuples(index=False)) or "không có"
+            raise UsageError(f"“{pick}” không có trong danh sách kết quả được đề nghị khen thưởng đột xuất ({shown}).")
+        chosen |= hit
+    return listed[chosen]
+
+
+def propose_month(ws: Workspace, month: str, picks: Sequence[str], form: str = "") -> Proposed:
+    """Compute `month`, choose from its timely list and write the ad-hoc tờ trình and list (replacing the previous
+    ones of that month)."""
+    from thidua.writers.dossier import TIMELY_FOLDER, write_timely
+
+    result = compute(ws, month)
+    listed = timely_rewards(result)
+    if listed.empty:
+        raise UsageError(
+            f"Tháng {result.month} chưa có kết quả nào cần đề nghị khen thưởng đột xuất (đạt giải từ cấp "
+            f"{result.legal.get('timely_min_level', 'Tỉnh')} trở lên)."
+        )
+    chosen = choose(listed, picks)
+    decider = str(result.legal.get("titles_decided_by", ""))
+    form = form.strip() or (f"Giấy khen của {decider}" if decider else "Giấy khen")
+    authority = authority_of(form, "reward", result.legal)
+    final = ws.month_dir(result.month) / TIMELY_FOLDER
+    with staged(final) as tmp:
+        written = write_timely(result, chosen, form, authority, tmp)
+    return Proposed([final / path.name for path in written], chosen, form, authority)
