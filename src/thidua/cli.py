@@ -310,7 +310,7 @@ def run(workspace: Path, month: str, as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Vẫn gửi dù số liệu tháng còn lỗi.")
 @friendly
 def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
-    """Gửi báo cáo tháng (bao-cao-pgd-YYYY-MM.xlsx) cho Phòng GD&ĐT qua e-mail.
+    """Gửi báo cáo tháng (bao-cao-thi-dua-YYYY-MM.xlsx) cho Phòng GD&ĐT qua e-mail.
 
     Cấu hình ở mục [email] của thidua.toml; mật khẩu lấy từ biến môi trường ghi ở password_env.
     Thư luôn được ghi thêm ra tệp .eml cạnh báo cáo. Tháng còn lỗi không được gửi, trừ khi có --force.

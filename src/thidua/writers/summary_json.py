@@ -67,6 +67,7 @@ def summary_of(result: MonthResult) -> dict[str, Any]:
         "rule_pack": result.rule_pack,
         "month": result.month,
         "as_of": result.month_end.isoformat(),
+        "vote_day": result.vote_day.isoformat(),  # the year-end vote's day (Ngày bình xét)
         "targets": targets_of(result),
         "issues": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"]},
         "files_read": len(result.files_read),
