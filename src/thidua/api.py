@@ -180,6 +180,7 @@ class Created:
 
     workspace: Workspace
     review: list[str]
+    school_year: str = ""  # the year the plan was written for ("2026–2027")
 
 
 def init(
@@ -189,10 +190,13 @@ def init(
     the demo's people and files when `demo`) or from last year's workspace `source`."""
     from thidua.workspace.create import create_workspace, year_option
 
+    from thidua.workspace.plan_workbook import school_year_in
+
     ws, review = create_workspace(
         Path(directory), demo=demo, year=year_option(school_year), source=Path(source) if source else None
     )
-    return Created(ws, list(review))
+    written = school_year_in(ws.plan_path)
+    return Created(ws, list(review), written.label if written else "")
 
 
 def demo(directory: str | Path) -> tuple[Workspace, bool]:

@@ -209,8 +209,10 @@ def main() -> None:
 def init(directory: Path, school_year: str | None, source: Path | None, demo: bool) -> None:
     """Tạo thư mục làm việc cho một năm học.
 
-    Mặc định: kế hoạch mẫu (Trường TH Măng Đen, năm học 2021–2022) với danh sách CBGVNV trống, chưa có người
-    ký, người lập biểu và kết quả tập thể: trường tự điền của mình vào kehoach.xlsx.
+    Mặc định: năm học hiện tại (năm học bắt đầu từ tháng 8), chỉ tiêu và các đợt theo kế hoạch mẫu, còn tên
+    trường, cơ quan chủ quản, địa danh, ký hiệu, nơi nhận báo cáo là chỗ trống (…), danh sách CBGVNV, người ký,
+    người lập biểu để trống: trường tự điền của mình vào kehoach.xlsx. --demo: trường mẫu hư cấu (năm học
+    2021–2022 nếu không ghi --school-year).
 
     \b
     Ví dụ:
@@ -222,7 +224,7 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
 
     created = api.init(directory, school_year=school_year, source=source, demo=demo)
     ws, review = created.workspace, created.review
-    click.echo(f"Đã tạo thư mục làm việc {directory}.")
+    click.echo(f"Đã tạo thư mục làm việc {directory} (năm học {created.school_year}).")
     click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa thông tin chung, chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
     click.echo(f"  Mẫu phát cho CBGVNV: {ws.templates.name}/")
     click.echo(f"  Chép tệp nhận về vào: {ws.submissions.name}/")
@@ -234,7 +236,11 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
         for line in review:
             click.echo(f"  - {line}")
     elif not demo:
-        click.echo("Việc cần làm trước tiên: điền danh sách CBGVNV, người ký, người lập biểu và nơi nhận báo cáo.")
+        click.echo(
+            "Việc cần làm trước tiên: trong kehoach.xlsx, điền các chỗ trống (…) của trang "
+            "Thông tin chung (tên trường, cơ quan chủ quản, tỉnh, địa danh, ký hiệu, Kính gửi, Nơi nhận), người ký, "
+            "người lập biểu, tên trường ở trang Tập thể và danh sách CBGVNV; thidua check sẽ nhắc từng ô còn trống."
+        )
 
 
 @main.command(context_settings=CONTEXT)

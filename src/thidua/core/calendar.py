@@ -48,6 +48,11 @@ class SchoolYear:
         return SchoolYear(self.first + years)
 
 
+def school_year_of(day: dt.date) -> SchoolYear:
+    """The school year holding `day` (8/2026 … 7/2027 → 2026–2027)."""
+    return SchoolYear(day.year if day.month >= FIRST_MONTH else day.year - 1)
+
+
 def parse_school_year(text: object) -> SchoolYear | None:
     """'2025–2026', '2025-2026', '2025 - 2026' or '2025' → the year starting in 2025; None when it is not one
     (two years that do not follow each other included)."""
