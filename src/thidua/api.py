@@ -189,7 +189,6 @@ def init(
     """`thidua init`: a workspace for a school year (`school_year` "2026-2027"), from the embedded default (with
     the demo's people and files when `demo`) or from last year's workspace `source`."""
     from thidua.workspace.create import create_workspace, year_option
-
     from thidua.workspace.plan_workbook import school_year_in
 
     ws, review = create_workspace(

@@ -148,9 +148,9 @@ def create_workspace(
     """Create settings, the plan workbook, templates and empty folders; refuse to overwrite a plan. From the
     embedded default (for `year`, with the demo's people and files when `demo`), or from last year's workspace
     `source`. Without a year, a new school's workspace is for the school year holding `today` (default: the
-    day of the run); the demo's is the seed's. All or nothing: when anything fails (a full disk, Ctrl+C), what was created is removed, so the next
-    `init` of the same folder is not refused because of a half-made plan. Returns the workspace and what the board
-    must look at again."""
+    day of the run); the demo's is the seed's. All or nothing: when anything fails (a full disk, Ctrl+C), what
+    was created is removed, so the next `init` of the same folder is not refused because of a half-made plan.
+    Returns the workspace and what the board must look at again."""
     from thidua.forms.templates import write_templates
 
     if (directory / PLAN_FILE).exists() or (directory / SETTINGS_FILE).exists():
