@@ -10,7 +10,8 @@ Layout (version 1), one table under the other, each opened by its section's name
 - at year end (a month with year-end vote rows), `nominations`: `proposal | count`, summary.json's `nominations`;
   then `nominees`: one row per nominee and title or form (name, birth_date as ISO text, gender, position, team,
   proposal, kind, rating, discipline, works, votes_for, votes_total, eligible (1/0), reasons).
-The values come from `summary_of`, the same dictionary summary.json is written from, so the two never differ."""
+The values come from `summary_of` (writers.figures), the dictionary summary.json is written from: the two never
+differ."""
 
 from __future__ import annotations
 

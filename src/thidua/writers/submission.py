@@ -27,6 +27,7 @@ from thidua.writers.common import (
 )
 from thidua.writers.common import merge_text as _merge
 from thidua.writers.data_sheet import write_data_sheet
+from thidua.writers.figures import summary_of
 from thidua.writers.official import (
     HEADER_ROW,
     MARK,
@@ -37,7 +38,6 @@ from thidua.writers.official import (
     results_date,
     top,
 )
-from thidua.writers.summary_json import summary_of
 
 SHEET_PERSONS = "Đăng ký cá nhân"
 SHEET_COLLECTIVE = "Đăng ký tập thể"
