@@ -271,6 +271,12 @@ CATALOG: dict[str, Kind] = {
         "Mục “{item}” còn chỗ trống (…): “{value}”. Hãy điền cho đủ (ví dụ tên xã, tên tỉnh) trong trang Thông tin "
         "chung của kehoach.xlsx: mục này được in lên báo cáo và thư gửi đi.",
     ),
+    "reward-form-outdated": Kind(
+        W,
+        "Hình thức khen thưởng không còn",
+        "“{value}” là hình thức khen thưởng của thời còn cấp huyện; từ 07/2025 không còn cấp huyện nên năm học "
+        "{year} không có hình thức này. Hãy chọn lại một trong: {forms} (danh sách chọn trong mẫu năm nay).",
+    ),
     "plan-identity-empty": Kind(
         W,
         "Thông tin chung còn để trống",
