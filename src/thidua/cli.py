@@ -444,8 +444,8 @@ def history(workspace: Path, remove: str | None) -> None:
         click.echo("Chưa có tháng nào được tổng hợp. Hãy chạy: thidua run --month YYYY-MM")
         return
     _table(
-        ("Tháng", "Ghi lúc (UTC)", "Số tệp", "Lỗi", "Cảnh báo"),
-        [(m.month, m.recorded_at, str(m.files), str(m.errors), str(m.warnings)) for m in months],
+        ("Tháng", "Ghi lúc (giờ Việt Nam)", "Số tệp", "Lỗi", "Cảnh báo"),
+        [(m.month, m.recorded_local, str(m.files), str(m.errors), str(m.warnings)) for m in months],
         right=(2, 3, 4),
     )
     sent = recorded.sends
@@ -454,8 +454,8 @@ def history(workspace: Path, remove: str | None) -> None:
         click.echo("Chưa gửi báo cáo nào.")
         return
     _table(
-        ("Tháng", "Lúc (UTC)", "Gửi đến", "Kết quả", "Message-ID"),
-        [(s.month, s.attempted_at, s.recipients, s.status, s.message_id) for s in sent],
+        ("Tháng", "Lúc (giờ Việt Nam)", "Gửi đến", "Kết quả", "Message-ID"),
+        [(s.month, s.attempted_local, s.recipients, s.status, s.message_id) for s in sent],
     )
 
 
