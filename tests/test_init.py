@@ -199,3 +199,16 @@ def test_init_refuses_a_year_it_cannot_read_and_a_from_that_goes_back(tmp_path: 
     assert invoke("init", str(tmp_path / "b"), "--school-year", "2026-2027", "--demo")[0] == 0
     code, _out, err = invoke("init", str(tmp_path / "c"), "--from", str(tmp_path / "b"), "--school-year", "2025-2026")
     assert code == 2 and "phải sau năm học" in err and not (tmp_path / "c").exists()
+
+
+def test_the_readmes_first_commands_work_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`init --school-year 2026-2027` then `templates -w thidua-2026-2027`, before the roster is typed."""
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "thidua-2026-2027", "--school-year", "2026-2027")[0] == 0
+    code, out, err = invoke("templates", "-w", "thidua-2026-2027")
+    assert code == 0, err
+    assert "Đã ghi 3 mẫu" in out and "Danh sách CBGVNV trong kehoach.xlsx còn trống" in out
+    assert "B9" in err and "Người ký" in err  # the blanks are named as the plan is read
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "thidua init thidua-2026-2027 --school-year 2026-2027" in readme
+    assert "thidua templates -w thidua-2026-2027" in readme and "thidua-2021-2022" not in readme

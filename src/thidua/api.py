@@ -218,6 +218,7 @@ class Templates:
     written: list[Path]
     folder: Path
     plan_issues: Report
+    staff: int = 0  # people on the plan's roster (none yet: the name lists of the templates are empty)
 
 
 def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
@@ -230,9 +231,9 @@ def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
     ws = _open(workspace)
     report = Report()
     with locked(ws):
-        plan = read_plan(ws.plan_path, report, limits=ws.config.limits)
+        plan = read_plan(ws.plan_path, report, limits=ws.config.limits, need_roster=False)
         written = write_templates(plan, ws.templates, per_person=per_person)
-    return Templates(written, ws.templates, report)
+    return Templates(written, ws.templates, report, len(plan.roster))
 
 
 @dataclass(frozen=True)

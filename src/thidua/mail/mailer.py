@@ -102,7 +102,7 @@ def _required(addresses: tuple[str, ...], key: str) -> None:
 
 
 _KEY_ROLE = {"to": "người nhận", "cc": "đồng gửi", "from": "gửi đi"}
-_KEY_EXAMPLE = {"to": "thidua@pgd.example.vn", "cc": "hieutruong@example.edu.vn", "from": "truong@example.edu.vn"}
+_KEY_EXAMPLE = {"to": "vhxh@xa.example.vn", "cc": "hieutruong@example.edu.vn", "from": "truong@example.edu.vn"}
 
 
 def password_for(mail: MailSettings, environ: Mapping[str, str]) -> str | None:

@@ -347,9 +347,12 @@ class _Sheet:
         return found
 
 
-def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | None = None) -> Plan:
-    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError. The plan
-    is untrusted input too: it passes the same guard and limits as every submission."""
+def read_plan(
+    path: Path, report: Report, style: str = "old", limits: Limits | None = None, need_roster: bool = True
+) -> Plan:
+    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError (a plan
+    with no roster too, unless not `need_roster`: blank templates can be written before the roster is typed). The
+    plan is untrusted input too: it passes the same guard and limits as every submission."""
     from thidua.intake.read import load_submission  # the reader owns the spreadsheet library and the guard
 
     refused = Report()
@@ -385,7 +388,7 @@ def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | N
     collectives = _read_collectives(parsed[SHEET_COLLECTIVE], {t.code for t in targets})
     roster = _read_roster(parsed[SHEET_ROSTER])
     for what, items in (("chỉ tiêu", targets), ("đợt thi đua", rounds), ("danh sách CBGVNV", roster)):
-        if not items:
+        if not items and (need_roster or what != "danh sách CBGVNV"):
             raise PlanError(f"Tệp kế hoạch {path.name} chưa có {what} hợp lệ nào. Hãy điền rồi chạy lại.")
     return Plan(school, tuple(targets), tuple(rounds), tuple(collectives), tuple(roster))
 

@@ -184,9 +184,9 @@ _EXAMPLES = {  # how each table is written, for a name written as a single value
     "paths": '[paths] rồi output = "output"',
     "text": '[text] rồi tone_style = "old"',
     "limits": "[limits] rồi max_rows = 50000",
-    "email": '[email] rồi to = ["thidua@pgd.example.vn"]',
+    "email": '[email] rồi to = ["vhxh@xa.example.vn"]',
     "imap": '[imap] rồi host = "imap.gmail.com"',
-    "recipient": '[recipient] rồi name = "Phòng GD&ĐT"',
+    "recipient": '[recipient] rồi name = "Ủy ban nhân dân xã …"',
     "rules": '[rules.cstdcs_share] rồi rounding = "round"',
 }
 RULES = "rules"  # [rules.<name>]: a table of tables, each checked by counting.rules against the pack in force
