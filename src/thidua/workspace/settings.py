@@ -355,7 +355,7 @@ def _addresses(table: Mapping[str, Any], key: str, say: Say) -> tuple[str, ...]:
     value = table.get(key, [])
     items: list[Any] = [value] if isinstance(value, str) else value if isinstance(value, list) else [None]
     if not all(isinstance(item, str) for item in items):
-        say(f'Mục [email] {key} phải là một địa chỉ hoặc danh sách địa chỉ, ví dụ {key} = ["thidua@pgd.example.vn"].')
+        say(f'Mục [email] {key} phải là một địa chỉ hoặc danh sách địa chỉ, ví dụ {key} = ["vhxh@xa.example.vn"].')
         return ()
     addresses = tuple(item.strip() for item in items if item.strip())
     wrong = [address for address in addresses if address_spec(address) is None]
