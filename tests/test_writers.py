@@ -195,7 +195,7 @@ def test_overview_rows_are_the_targets(written: dict[str, Path], result: MonthRe
         "Tỷ lệ đạt",
         "Tỷ lệ trên cơ sở",
         "Tình trạng",
-        "Thay đổi so với tháng trước (chưa có tháng nào trước)",
+        "Thay đổi so với tháng trước",
         "Dự báo",
     ]
     assert [r[1] for r in rows] == [t.code for t in result.targets.itertuples()]

@@ -89,8 +89,8 @@ CHANGE_COL = [label for label, _width in OVERVIEW_COLUMNS].index(CHANGE_LABEL)
 def change_heading(previous_month: str | None) -> str:
     """The change column's heading names the month it is measured from: the last month the history recorded,
     which need not be the calendar's previous month (SPEC 6)."""
-    if previous_month is None:
-        return "Thay đổi so với tháng trước (chưa có tháng nào trước)"
+    if previous_month is None:  # no month recorded before: the column shows "—"
+        return CHANGE_LABEL
     return f"Thay đổi so với {month_label(previous_month)}"
 
 
