@@ -212,3 +212,15 @@ def test_the_readmes_first_commands_work_as_written(tmp_path: Path, monkeypatch:
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "thidua init thidua-2026-2027 --school-year 2026-2027" in readme
     assert "thidua templates -w thidua-2026-2027" in readme and "thidua-2021-2022" not in readme
+
+
+def test_a_year_before_the_commune_gets_the_districts_wording_with_blanks(tmp_path: Path) -> None:
+    assert invoke("init", str(tmp_path / "ws"), "--school-year", "2024-2025")[0] == 0
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "ws" / "kehoach.xlsx")
+    info = {row[0].value: row[1].value for row in book["Thông tin chung"].iter_rows(min_row=2)}
+    assert info["Cơ quan chủ quản"] == "PHÒNG GD&ĐT HUYỆN …"
+    assert info["Kính gửi"] == "Phòng Giáo dục và Đào tạo huyện …" and info["Năm học"] == "2024–2025"
+    shown = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value)
+    assert "KonPLông" not in shown and "Kon Tum" not in shown and "Măng Đen" not in shown
