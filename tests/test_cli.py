@@ -48,7 +48,7 @@ def test_run_prints_a_table_and_writes_every_output(demo_ws: Workspace) -> None:
     folder = demo_ws.root / "output" / "2022-05"
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
-        "bao-cao-pgd-2022-05.xlsx",
+        "bao-cao-thi-dua-2022-05.xlsx",
         "danh-sach-loi-2022-05.xlsx",
         "de-nghi-khen-thuong-2022-05.xlsx",  # the month holds the year-end vote
         "ho-so-de-nghi",  # and so its dossier (SPEC 14)
@@ -81,7 +81,7 @@ def test_errors_give_exit_1_with_outputs_still_written(empty_ws: Workspace, fill
     summary = json.loads(out)
     assert summary["issues"]["error"] == 1
     assert {t["code"]: t["registered"] for t in summary["targets"]}["LDTT"] == 1
-    assert (empty_ws.root / "output" / "2021-10" / "bao-cao-pgd-2021-10.xlsx").exists()
+    assert (empty_ws.root / "output" / "2021-10" / "bao-cao-thi-dua-2021-10.xlsx").exists()
 
 
 def test_check_reports_errors_with_exit_1(empty_ws: Workspace, fill: Fill) -> None:

@@ -24,11 +24,11 @@ from thidua.workspace.folder import Workspace
 
 # Sample arguments for every constructor: a constructor added without samples fails the test below.
 SAMPLES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
-    "disk_full": (("tệp bao-cao-pgd-2026-10.xlsx",), {}),
+    "disk_full": (("tệp bao-cao-thi-dua-2026-10.xlsx",), {}),
     "history_disk_full": (("thidua-lich-su.sqlite",), {}),
     "write_failed": (("sổ lịch sử thidua-lich-su.sqlite",), {"reason": "ổ đĩa chỉ cho đọc", "folder": "làm việc"}),
-    "cannot_write": (("tệp bao-cao-pgd-2026-10.xlsx", OSError(errno.EACCES, "Quyền bị từ chối")), {}),
-    "outputs_not_written": ((["bao-cao-pgd-2026-10.xlsx", "tra-lai"],), {}),
+    "cannot_write": (("tệp bao-cao-thi-dua-2026-10.xlsx", OSError(errno.EACCES, "Quyền bị từ chối")), {}),
+    "outputs_not_written": ((["bao-cao-thi-dua-2026-10.xlsx", "tra-lai"],), {}),
     "open_elsewhere": (("2026-10/bang-tong-hop-2026-10.xlsx",), {}),
     "output_folder_held": (("2026-10",), {}),
     "previous_outputs_not_restored": (("tệp đang mở", Path("ws/output/.2026-10.old-1")), {}),

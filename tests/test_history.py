@@ -36,7 +36,7 @@ def test_two_months_are_recorded_and_compared(demo_ws: Workspace) -> None:
     wb = openpyxl.load_workbook(demo_ws.root / "output" / "2022-05" / "tong-hop-thi-dua-2022-05.xlsx")
     overview = wb["Tổng quan"]
     header = [c.value for c in overview[11]]
-    change = header.index("Thay đổi so với tháng trước")
+    change = header.index("Thay đổi so với 12/2021")  # names the month it is measured from: the last one recorded
     rows = {r[1]: r for r in overview.iter_rows(min_row=12, max_row=22, values_only=True)}
     assert rows["VIDEO_SO"][change] == 8 - 4 and rows["LDTT"][change] == 27
     months = [r[0] for r in wb["Theo tháng"].iter_rows(min_row=4, values_only=True) if r[0]]
@@ -130,3 +130,19 @@ def test_a_version_1_history_is_migrated_keeping_its_months(tmp_path) -> None:  
         rows = conn.execute("SELECT position, stt, name FROM persons ORDER BY position").fetchall()
         assert conn.execute("SELECT COUNT(*) FROM received").fetchone() == (0,)  # version 3 adds the mailbox
     assert rows == [(0, 3, "A"), (1, 7, "B")]
+
+
+def test_history_times_are_shown_in_vietnams_time(demo_ws: Workspace) -> None:
+    run(demo_ws, "2021-10")
+    db = sqlite3.connect(demo_ws.root / "thidua-lich-su.sqlite")
+    with db:  # stored in UTC: 17:05 on 31/10 is five past midnight on 1/11 in Vietnam
+        db.execute("UPDATE months SET recorded_at = '2026-10-31T17:05:00+00:00'")
+        db.execute(
+            "INSERT INTO sends (month, attempted_at, recipients, message_id, status, detail) "
+            "VALUES ('2021-10', '2026-11-02T01:30:00+00:00', 'vhxh@xa.example.vn', '<a@b>', 'đã gửi', '')"
+        )
+    db.close()
+    result = CliRunner().invoke(main, ["history", "-w", str(demo_ws.root)])
+    assert result.exit_code == 0, result.output
+    assert "01/11/2026 00:05" in result.output and "02/11/2026 08:30" in result.output
+    assert "T17:05" not in result.output and "+00:00" not in result.output and "UTC" not in result.output

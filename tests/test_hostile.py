@@ -344,7 +344,7 @@ def test_no_submitted_text_is_ever_written_as_a_formula(hostile_run: Outcome, ho
     month = hostile_run.ws.month_dir(MONTH)
     written = workbooks(month) + workbooks(hostile_check.ws.output / f"kiem-tra-{MONTH}")
     names = {p.relative_to(month).as_posix() for p in written if month in p.parents}
-    expected = {f"tong-hop-thi-dua-{MONTH}.xlsx", f"bao-cao-pgd-{MONTH}.xlsx", f"danh-sach-loi-{MONTH}.xlsx"}
+    expected = {f"tong-hop-thi-dua-{MONTH}.xlsx", f"bao-cao-thi-dua-{MONTH}.xlsx", f"danh-sach-loi-{MONTH}.xlsx"}
     assert expected | {"tra-lai/hostile-injection.xlsx", "tra-lai/hostile-control-characters.xlsx"} <= names
     assert assert_no_foreign_formulas(written) > 0  # the injection strings did reach the writers, as text
     copy = openpyxl.load_workbook(month / "tra-lai" / "hostile-injection.xlsx")["Đăng ký"]
@@ -356,7 +356,7 @@ def test_no_submitted_text_is_ever_written_as_a_formula(hostile_run: Outcome, ho
 def test_our_own_totals_are_the_only_formulas_and_they_are_there(hostile_run: Outcome) -> None:
     """The formula check above is not vacuous: the writers do put live totals in the two official workbooks."""
     month = hostile_run.ws.month_dir(MONTH)
-    for name in (f"tong-hop-thi-dua-{MONTH}.xlsx", f"bao-cao-pgd-{MONTH}.xlsx"):
+    for name in (f"tong-hop-thi-dua-{MONTH}.xlsx", f"bao-cao-thi-dua-{MONTH}.xlsx"):
         wb = openpyxl.load_workbook(month / name)
         formulas = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
         assert formulas and all(OUR_FORMULA.fullmatch(f) for f in formulas), name
@@ -419,7 +419,7 @@ def test_each_hostile_file_alone_gets_a_complete_run(name: str, corpus: Path, em
     result = cli("run", "--month", MONTH, "--json", "-w", str(empty_ws.root))
     assert_handled(result)
     folder = empty_ws.month_dir(MONTH)
-    for written in (f"tong-hop-thi-dua-{MONTH}.xlsx", f"bao-cao-pgd-{MONTH}.xlsx", f"danh-sach-loi-{MONTH}.xlsx"):
+    for written in (f"tong-hop-thi-dua-{MONTH}.xlsx", f"bao-cao-thi-dua-{MONTH}.xlsx", f"danh-sach-loi-{MONTH}.xlsx"):
         assert (folder / written).is_file()
     rows = issue_rows(folder / f"danh-sach-loi-{MONTH}.xlsx")
     assert_named(rows, [name])

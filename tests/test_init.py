@@ -23,21 +23,93 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def current_school_year() -> str:
+    """Written here from SPEC 10 (a school year runs from August to July), not from thidua's calendar."""
+    today = dt.date.today()
+    first = today.year if today.month >= 8 else today.year - 1
+    return f"{first}–{first + 1}"
+
+
+def plan_issues(root: Path, month: str) -> list[tuple[object, ...]]:
+    """(sheet, cell, code, message) of the plan's issues that `check` lists for `month`."""
+    import openpyxl
+
+    code, _out, err = invoke("check", "-w", str(root), "--month", month)
+    assert code in (0, 1), err
+    book = openpyxl.load_workbook(root / "output" / f"kiem-tra-{month}" / f"danh-sach-loi-{month}.xlsx")
+    found = book.worksheets[1].iter_rows(min_row=4, values_only=True)
+    return [(r[2], r[3], r[7], r[9]) for r in found if r[1] == "kehoach.xlsx"]
+
+
 def test_init_gives_a_school_its_own_blank_roster_and_signatures(tmp_path: Path) -> None:
     code, out, _err = invoke("init", str(tmp_path / "ws"))
-    assert code == 0 and "điền danh sách CBGVNV" in out
+    year = current_school_year()
+    assert code == 0 and "danh sách CBGVNV" in out and f"năm học {year}" in out
     plan_path = tmp_path / "ws" / "kehoach.xlsx"
-    code, _out, err = invoke("run", "-w", str(tmp_path / "ws"), "--month", "2021-10")
+    first = int(year[:4])
+    code, _out, err = invoke("run", "-w", str(tmp_path / "ws"), "--month", f"{first}-10")
     assert code == 1 and "chưa có danh sách CBGVNV" in err  # nothing of the demo's people is handed out
     import openpyxl
 
     wb = openpyxl.load_workbook(plan_path)
     info = {row[0].value: row[1].value for row in wb["Thông tin chung"].iter_rows(min_row=2)}
     assert info["Người ký"] is None and info["Người lập biểu"] is None
-    assert info["Năm học"] == "2021–2022" and info["Kính gửi"] == "Phòng GD&ĐT huyện KonPLông"
+    assert info["Năm học"] == year  # the current year, not the seed's
     assert wb["Danh sách CBGVNV"].max_row == 1
     collective = [[cell.value for cell in row] for row in wb["Tập thể"].iter_rows(min_row=2)]
     assert collective and all(row[3] == "Không" and row[4] is None and row[5] is None for row in collective)
+    # Nothing of the seed's school: its name, place, symbol, province, office, nor its row among the collectives.
+    shown = " ".join(str(c.value) for sheet in wb for row in sheet.iter_rows() for c in row if c.value)
+    for seed in ("Măng Đen", "THMĐ", "KonPLông", "Kon Tum", "Võ Thị Thanh Hương", "Trần Thị Mỹ Linh"):
+        assert seed not in shown, seed
+    assert info["Tên trường"] == "Trường Tiểu học …" and info["Ký hiệu"] == "…"
+    assert info["Địa danh ghi ngày tháng"] == "…" and info["Tỉnh"] == "…"
+    assert collective[0][1] == "Trường Tiểu học …"
+
+
+def test_every_blank_of_a_new_school_is_warned_at_its_cell(tmp_path: Path) -> None:
+    import openpyxl
+
+    root = tmp_path / "ws"
+    assert invoke("init", str(root), "--school-year", "2026-2027")[0] == 0
+    book = openpyxl.load_workbook(root / "kehoach.xlsx")
+    book["Danh sách CBGVNV"].append([1, "Nguyễn Thị Lan", None, "Nữ", "Giáo viên", "Tổ 1"])
+    book.save(root / "kehoach.xlsx")
+    found = plan_issues(root, "2026-10")
+    blanks = {cell for sheet, cell, code, _m in found if sheet == "Thông tin chung" and code == "plan-blank"}
+    assert blanks == {"B2", "B3", "B4", "B5", "B12", "B13", "B14"}  # name, body, province, place, Kính gửi, symbol…
+    empty = {cell: message for sheet, cell, code, message in found if code == "plan-identity-empty"}
+    assert set(empty) == {"B9", "B10"}  # the signatory's and the preparer's names
+    assert "Người ký" in empty["B9"] and "kehoach.xlsx" in empty["B9"] and "NGƯỜI LẬP BIỂU" in empty["B10"]
+    assert [(s, c) for s, c, code, _m in found if code == "plan-collective-blank"] == [("Tập thể", "B2")]
+    # Filled in as a school does: the warnings are gone.
+    book = openpyxl.load_workbook(root / "kehoach.xlsx")
+    filled = {
+        "Tên trường": "Trường Tiểu học Hòa Bình",
+        "Cơ quan chủ quản": "UBND XÃ HÒA BÌNH",
+        "Tỉnh": "Quảng Ngãi",
+        "Địa danh ghi ngày tháng": "Hòa Bình",
+        "Người ký": "Lê Văn An",
+        "Người lập biểu": "Phạm Thị Bình",
+        "Kính gửi": "Ủy ban nhân dân xã Hòa Bình (qua Phòng Văn hóa – Xã hội)",
+        "Ký hiệu": "THHB",
+        "Nơi nhận": "UBND xã Hòa Bình (báo cáo)\nLưu: VT",
+    }
+    for row in book["Thông tin chung"].iter_rows(min_row=2):
+        if row[0].value in filled:
+            row[1].value = filled[str(row[0].value)]
+    book["Tập thể"]["B2"] = "Trường Tiểu học Hòa Bình"
+    book.save(root / "kehoach.xlsx")
+    codes = {code for _s, _c, code, _m in plan_issues(root, "2026-10")}
+    assert not codes & {"plan-blank", "plan-identity-empty", "plan-collective-blank"}
+
+
+def test_the_demo_keeps_the_seeds_identity_and_year(tmp_path: Path) -> None:
+    code, out, _err = invoke("init", str(tmp_path / "demo"), "--demo")
+    assert code == 0 and "năm học 2021–2022" in out
+    plan = read_plan(tmp_path / "demo" / "kehoach.xlsx", Report())
+    assert plan.school.name == "Trường Tiểu học Măng Đen" and plan.school.symbol == "THMĐ"
+    assert plan.collectives[0].unit == "Trường Tiểu học Măng Đen" and plan.school.signatory_name
 
 
 def test_a_workspace_for_this_year_moves_the_dates_and_reports_to_the_commune(tmp_path: Path) -> None:
@@ -127,3 +199,28 @@ def test_init_refuses_a_year_it_cannot_read_and_a_from_that_goes_back(tmp_path: 
     assert invoke("init", str(tmp_path / "b"), "--school-year", "2026-2027", "--demo")[0] == 0
     code, _out, err = invoke("init", str(tmp_path / "c"), "--from", str(tmp_path / "b"), "--school-year", "2025-2026")
     assert code == 2 and "phải sau năm học" in err and not (tmp_path / "c").exists()
+
+
+def test_the_readmes_first_commands_work_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`init --school-year 2026-2027` then `templates -w thidua-2026-2027`, before the roster is typed."""
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "thidua-2026-2027", "--school-year", "2026-2027")[0] == 0
+    code, out, err = invoke("templates", "-w", "thidua-2026-2027")
+    assert code == 0, err
+    assert "Đã ghi 3 mẫu" in out and "Danh sách CBGVNV trong kehoach.xlsx còn trống" in out
+    assert "B9" in err and "Người ký" in err  # the blanks are named as the plan is read
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "thidua init thidua-2026-2027 --school-year 2026-2027" in readme
+    assert "thidua templates -w thidua-2026-2027" in readme and "thidua-2021-2022" not in readme
+
+
+def test_a_year_before_the_commune_gets_the_districts_wording_with_blanks(tmp_path: Path) -> None:
+    assert invoke("init", str(tmp_path / "ws"), "--school-year", "2024-2025")[0] == 0
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "ws" / "kehoach.xlsx")
+    info = {row[0].value: row[1].value for row in book["Thông tin chung"].iter_rows(min_row=2)}
+    assert info["Cơ quan chủ quản"] == "PHÒNG GD&ĐT HUYỆN …"
+    assert info["Kính gửi"] == "Phòng Giáo dục và Đào tạo huyện …" and info["Năm học"] == "2024–2025"
+    shown = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value)
+    assert "KonPLông" not in shown and "Kon Tum" not in shown and "Măng Đen" not in shown

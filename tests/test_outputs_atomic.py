@@ -119,7 +119,7 @@ def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monk
 
     monkeypatch.setattr("thidua.writers.submission.write_submission", broken)
     result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
-    assert result.exit_code == 1 and "Không ghi được bao-cao-pgd-2022-05.xlsx" in result.stderr
+    assert result.exit_code == 1 and "Không ghi được bao-cao-thi-dua-2022-05.xlsx" in result.stderr
     assert {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")} == alone
 
 

@@ -68,12 +68,19 @@ def test_the_month_is_sent_over_starttls_with_login(
     assert "05/2022" in message["Subject"] and "Trường Tiểu học Măng Đen" in message["Subject"]
     body = message.get_body(("plain",))
     assert body is not None and body.get_content().startswith("Kính gửi: Phòng GD&ĐT huyện KonPLông")
-    (attachment,) = list(message.iter_attachments())
-    assert attachment.get_filename() == "bao-cao-pgd-2022-05.xlsx"
+    attachment, nominations = list(message.iter_attachments())  # the vote day's month: the list goes too
+    assert attachment.get_filename() == "bao-cao-thi-dua-2022-05.xlsx"
+    assert nominations.get_filename() == "de-nghi-khen-thuong-2022-05.xlsx"
+    assert nominations.get_content_type() == attachment.get_content_type()
+    listed = openpyxl.load_workbook(io.BytesIO(nominations.get_content()))
+    assert "Đề nghị khen thưởng" in listed.sheetnames
+    text = body.get_content()
+    assert "de-nghi-khen-thuong-2022-05.xlsx: danh sách đề nghị" in text and "ngày 31/05/2022" in text
+    assert "Kiểm tra dữ liệu" not in text and "cảnh báo" not in text and "chưa nộp" not in text
     assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
     assert "Kết quả tháng" in workbook.sheetnames
-    eml = demo_ws.root / "output" / "thu-gui" / "2022-05" / "bao-cao-pgd-2022-05.eml"
+    eml = demo_ws.root / "output" / "thu-gui" / "2022-05" / "bao-cao-thi-dua-2022-05.eml"
     assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Message-ID"] == message["Message-ID"]
     assert sends(demo_ws) == [("2022-05", "đã gửi", message["Message-ID"])]
     for text in (
@@ -91,10 +98,21 @@ def test_a_month_with_errors_is_refused_unless_forced(empty_ws: Workspace, fill:
     configure(empty_ws, port)
     fill("dang-ky", "a.xlsx", [reg_row("Người Lạ", "LĐTT")])
     assert invoke(empty_ws, "run", "--month", "2021-10")[0] == 1
+    code, out, _err = invoke(empty_ws, "send", "--month", "2021-10", "--dry-run")
+    assert code == 0 and "chưa gửi" in out  # the preview says the real send would be refused, and why
+    assert "Khi gửi thật (bỏ --dry-run), thidua sẽ KHÔNG gửi: số liệu tháng 2021-10 còn 1 lỗi" in out
+    assert "--force" in out and inbox.envelopes == [] and sends(empty_ws) == []
+    letter = email.message_from_bytes(
+        (empty_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-thi-dua-2021-10.eml").read_bytes(),
+        policy=policy.default,
+    )
+    body = letter.get_body(("plain",))
+    assert body is not None and "lỗi" not in body.get_content()  # the school's data checks stay at the school
+    assert [a.get_filename() for a in letter.iter_attachments()] == ["bao-cao-thi-dua-2021-10.xlsx"]
     code, out, _err = invoke(empty_ws, "send", "--month", "2021-10")
     assert code == 1 and "còn 1 lỗi" in out and "--force" in out
     assert inbox.envelopes == []
-    assert (empty_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml").exists()
+    assert (empty_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-thi-dua-2021-10.eml").exists()
     code, _out, _err = invoke(empty_ws, "send", "--month", "2021-10", "--force")
     assert code == 0 and len(inbox.envelopes) == 1
     assert [status for _m, status, _id in sends(empty_ws)] == ["không gửi", "đã gửi"]
@@ -105,9 +123,9 @@ def test_dry_run_writes_the_eml_and_sends_nothing(demo_ws: Workspace, serve: Ser
     configure(demo_ws, port)
     invoke(demo_ws, "run", "--month", "2021-10")
     code, out, _err = invoke(demo_ws, "send", "--month", "2021-10", "--dry-run")
-    assert code == 0 and "chưa gửi" in out
+    assert code == 0 and "chưa gửi" in out and "KHÔNG gửi" not in out  # a clean month would go
     assert inbox.envelopes == [] and sends(demo_ws) == []
-    assert (demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml").stat().st_size > 5000
+    assert (demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-thi-dua-2021-10.eml").stat().st_size > 5000
 
 
 @pytest.mark.network
@@ -138,7 +156,7 @@ def test_line_breaks_of_every_kind_in_the_school_name_never_reach_a_header(demo_
     assert invoke(demo_ws, "run", "--month", "2021-10")[0] == 0
     code, _out, err = invoke(demo_ws, "send", "--month", "2021-10", "--dry-run")
     assert code == 0, err
-    eml = demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-pgd-2021-10.eml"
+    eml = demo_ws.root / "output" / "thu-gui" / "2021-10" / "bao-cao-thi-dua-2021-10.eml"
     subject = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["Subject"]
     assert subject.endswith("Trường Tiểu học Măng Đen Kon Tum X")
     assert not any(ch in subject for ch in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -162,14 +180,15 @@ def test_the_letter_names_the_office_of_the_plan_and_a_dry_run_needs_only_the_re
     assert invoke(ws, "run", "--month", "2026-05")[0] == 0
     code, out, err = invoke(ws, "send", "--month", "05/2026", "--dry-run")  # no host, no sender: still a preview
     assert code == 0 and "chưa gửi" in out, err
-    eml = root / "output" / "thu-gui" / "2026-05" / "bao-cao-pgd-2026-05.eml"
+    eml = root / "output" / "thu-gui" / "2026-05" / "bao-cao-thi-dua-2026-05.eml"
     letter = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     body = letter.get_body(preferencelist=("plain",))
     assert body is not None and f"Kính gửi: {office}" in body.get_content()
-    book = openpyxl.load_workbook(root / "output" / "2026-05" / "bao-cao-pgd-2026-05.xlsx")
+    book = openpyxl.load_workbook(root / "output" / "2026-05" / "bao-cao-thi-dua-2026-05.xlsx")
     shown = {cell.value for sheet in book for row in sheet.iter_rows() for cell in row if cell.value}
     assert f"Kính gửi: {office}" in shown  # the workbook and the letter name the same office
     assert invoke(ws, "run", "--month", "2026-05")[0] == 0
     assert eml.exists()  # a re-run of the month keeps the record of what was written
+    assert "KHÔNG gửi" in out and "from" in out  # the preview already says what the real send lacks
     code, _out, err = invoke(ws, "send", "--month", "2026-05")  # a real send needs the server
     assert code == 1 and "from" in err

@@ -145,7 +145,7 @@ def written(result: MonthResult, tmp_path_factory: pytest.TempPathFactory) -> di
     folder = tmp_path_factory.mktemp("out")
     paths = {
         "dashboard": folder / "dashboard.xlsx",
-        "submission": folder / "nop-pgd.xlsx",
+        "submission": folder / "bao-cao-thi-dua.xlsx",
         "issues": folder / "loi.xlsx",
     }
     write_dashboard(result, paths["dashboard"])
@@ -322,8 +322,9 @@ def test_injection_strings_are_text(written: dict[str, Path], name: str) -> None
 
 def test_submission_official_layout(written: dict[str, Path]) -> None:
     wb = openpyxl.load_workbook(written["submission"])
-    assert wb.sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng", "Tổng kết năm học"]
-    for ws in wb.worksheets:
+    printed = ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng", "Tổng kết năm học"]
+    assert wb.sheetnames == [*printed, "_thidua"] and wb["_thidua"].sheet_state == "hidden"  # the data (SPEC 6)
+    for ws in (wb[name] for name in printed):
         merged = {c.coordinate: c.value for row in ws.iter_rows(max_row=8) for c in row if c.value}
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in merged.values()
         assert "Độc lập - Tự do - Hạnh phúc" in merged.values()
@@ -578,7 +579,8 @@ def test_submission_draws_the_decrees_rule_lines_and_shows_no_codes(written: dic
         assert xml.count('descr="Đường kẻ"') == 2 and xml.count("<a:noFill/>") >= 2
         assert xml.count("<xdr:row>2</xdr:row>") >= 2
     wb = openpyxl.load_workbook(written["submission"])
-    shown = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
+    printed = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]  # the hidden _thidua data has codes
+    shown = {str(c.value) for ws in printed for row in ws.iter_rows() for c in row if c.value is not None}
     assert not any(t.code in text for t in PLAN.targets for text in shown if len(t.code) > 4)  # no TT_LDTT…
 
 
@@ -590,7 +592,7 @@ def test_a_month_in_which_a_round_ends_gets_its_review(demo_template_ws: Workspa
     path = tmp_path / "nop.xlsx"
     write_submission(january, path, today=dt.date(2022, 2, 2))
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames[-1] == "Sơ kết đợt 1"
+    assert book.sheetnames[-2:] == ["Sơ kết đợt 1", "_thidua"]
     sheet = book["Sơ kết đợt 1"]
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "SƠ KẾT ĐỢT 1 PHONG TRÀO THI ĐUA NĂM HỌC 2021–2022" in texts
@@ -607,7 +609,7 @@ def test_a_month_in_which_a_round_ends_gets_its_review(demo_template_ws: Workspa
     assert people and all(any(p.name in shown for p in PLAN.roster) for shown in people)
     december = compute(ws, "2021-12")
     write_submission(december, path)
-    assert openpyxl.load_workbook(path).sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng"]
+    assert openpyxl.load_workbook(path).sheetnames == ["Đăng ký cá nhân", "Đăng ký tập thể", "Kết quả tháng", "_thidua"]
 
 
 @pytest.mark.libreoffice
@@ -620,7 +622,7 @@ def test_no_printed_page_holds_only_the_header_row_or_only_the_recipients(
 
     from .conftest import libreoffice_convert
 
-    path = tmp_path / "bao-cao-pgd-2022-05.xlsx"  # the demo's 28 registrations run over several pages
+    path = tmp_path / "bao-cao-thi-dua-2022-05.xlsx"  # the demo's 28 registrations run over several pages
     write_submission(compute(demo_template_ws, "2022-05"), path)
     (pdf,) = libreoffice_convert([path], "pdf", tmp_path / "lo")
     for page, (width, height, text) in enumerate(pdf_pages(pdf), start=1):

@@ -204,6 +204,7 @@ class Created:
 
     workspace: Workspace
     review: list[str]
+    school_year: str = ""  # the year the plan was written for ("2026–2027")
 
 
 def init(
@@ -212,11 +213,13 @@ def init(
     """`thidua init`: a workspace for a school year (`school_year` "2026-2027"), from the embedded default (with
     the demo's people and files when `demo`) or from last year's workspace `source`."""
     from thidua.workspace.create import create_workspace, year_option
+    from thidua.workspace.plan_workbook import school_year_in
 
     ws, review = create_workspace(
         Path(directory), demo=demo, year=year_option(school_year), source=Path(source) if source else None
     )
-    return Created(ws, list(review))
+    written = school_year_in(ws.plan_path)
+    return Created(ws, list(review), written.label if written else "")
 
 
 def demo(directory: str | Path) -> tuple[Workspace, bool]:
@@ -239,6 +242,7 @@ class Templates:
     written: list[Path]
     folder: Path
     plan_issues: Report
+    staff: int = 0  # people on the plan's roster (none yet: the name lists of the templates are empty)
 
 
 def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
@@ -251,9 +255,9 @@ def templates(workspace: str | Path, *, per_person: bool = False) -> Templates:
     ws = _open(workspace)
     report = Report()
     with locked(ws):
-        plan = read_plan(ws.plan_path, report, limits=ws.config.limits)
+        plan = read_plan(ws.plan_path, report, limits=ws.config.limits, need_roster=False)
         written = write_templates(plan, ws.templates, per_person=per_person)
-    return Templates(written, ws.templates, report)
+    return Templates(written, ws.templates, report, len(plan.roster))
 
 
 @dataclass(frozen=True)

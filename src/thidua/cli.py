@@ -182,9 +182,9 @@ def main() -> None:
     Quy trình hằng tháng:
       1. thidua templates          phát mẫu cho CBGVNV
       2. chép các tệp nhận được vào thư mục submissions/
-      3. thidua run --month 2021-10
-      4. mở thư mục output/2021-10/
-      5. thidua send --month 2021-10   gửi báo cáo cho Phòng GD&ĐT
+      3. thidua run --month 2026-10
+      4. mở thư mục output/2026-10/
+      5. thidua send --month 2026-10   gửi báo cáo cho cơ quan nhận báo cáo (UBND xã)
 
     Thử ngay với số liệu mẫu: thidua demo
     """
@@ -209,8 +209,10 @@ def main() -> None:
 def init(directory: Path, school_year: str | None, source: Path | None, demo: bool) -> None:
     """Tạo thư mục làm việc cho một năm học.
 
-    Mặc định: kế hoạch mẫu (Trường TH Măng Đen, năm học 2021–2022) với danh sách CBGVNV trống, chưa có người
-    ký, người lập biểu và kết quả tập thể: trường tự điền của mình vào kehoach.xlsx.
+    Mặc định: năm học hiện tại (năm học bắt đầu từ tháng 8), chỉ tiêu và các đợt theo kế hoạch mẫu, còn tên
+    trường, cơ quan chủ quản, địa danh, ký hiệu, nơi nhận báo cáo là chỗ trống (…), danh sách CBGVNV, người ký,
+    người lập biểu để trống: trường tự điền của mình vào kehoach.xlsx. --demo: trường mẫu hư cấu (năm học
+    2021–2022 nếu không ghi --school-year).
 
     \b
     Ví dụ:
@@ -222,7 +224,7 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
 
     created = api.init(directory, school_year=school_year, source=source, demo=demo)
     ws, review = created.workspace, created.review
-    click.echo(f"Đã tạo thư mục làm việc {directory}.")
+    click.echo(f"Đã tạo thư mục làm việc {directory} (năm học {created.school_year}).")
     click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa thông tin chung, chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
     click.echo(f"  Mẫu phát cho CBGVNV: {ws.templates.name}/")
     click.echo(f"  Chép tệp nhận về vào: {ws.submissions.name}/")
@@ -234,7 +236,11 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
         for line in review:
             click.echo(f"  - {line}")
     elif not demo:
-        click.echo("Việc cần làm trước tiên: điền danh sách CBGVNV, người ký, người lập biểu và nơi nhận báo cáo.")
+        click.echo(
+            "Việc cần làm trước tiên: trong kehoach.xlsx, điền các chỗ trống (…) của trang "
+            "Thông tin chung (tên trường, cơ quan chủ quản, tỉnh, địa danh, ký hiệu, Kính gửi, Nơi nhận), người ký, "
+            "người lập biểu, tên trường ở trang Tập thể và danh sách CBGVNV; thidua check sẽ nhắc từng ô còn trống."
+        )
 
 
 @main.command(context_settings=CONTEXT)
@@ -247,13 +253,19 @@ def templates(workspace: Path, per_person: bool) -> None:
     \b
     Ví dụ:
       thidua templates
-      thidua templates --per-person -w thidua-2021-2022
+      thidua templates --per-person -w thidua-2026-2027
     """
     from thidua import api
 
     done = api.templates(workspace, per_person=per_person)
     _print_plan_issues(done.plan_issues)
     click.echo(f"Đã ghi {len(done.written)} mẫu vào {done.folder}.")
+    if not done.staff:
+        click.echo(
+            "Danh sách CBGVNV trong kehoach.xlsx còn trống: mẫu chưa có danh sách họ tên để chọn"
+            + (", và chưa có phiếu riêng cho ai" if per_person else "")
+            + ". Hãy nhập danh sách rồi chạy lại thidua templates trước khi phát mẫu."
+        )
 
 
 @main.command(context_settings=CONTEXT)
@@ -272,7 +284,7 @@ def check(workspace: Path, month: str | None) -> None:
     \b
     Ví dụ:
       thidua check
-      thidua check --month 2021-10 -w thidua-2021-2022
+      thidua check --month 2026-10 -w thidua-2026-2027
     """
     from thidua import api
 
@@ -291,34 +303,36 @@ def check(workspace: Path, month: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="In kết quả (summary.json) ra màn hình thay cho bảng.")
 @friendly
 def run(workspace: Path, month: str, as_json: bool) -> None:
-    """Chạy tổng hợp tháng: ghi bảng tổng hợp, báo cáo gửi PGD, danh sách lỗi và summary.json.
+    """Chạy tổng hợp tháng: ghi bảng tổng hợp, báo cáo gửi cơ quan nhận báo cáo, danh sách lỗi và summary.json.
 
     Thoát với mã 1 khi có lỗi trong số liệu (các tệp kết quả vẫn được ghi).
 
     \b
     Ví dụ:
-      thidua run --month 2021-10
-      thidua run --month 2022-05 --json -w thidua-2021-2022
+      thidua run --month 2026-10
+      thidua run --month 2027-05 --json -w thidua-2026-2027
     """
     sys.exit(_run_month(workspace, month, as_json))
 
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
-@click.option("--month", "-m", metavar="YYYY-MM", required=True, help="Tháng có báo cáo cần gửi.")
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng có báo cáo cần gửi, ví dụ 2026-10.")
 @click.option("--dry-run", is_flag=True, help="Chỉ ghi thư ra tệp .eml để xem trước, không gửi.")
 @click.option("--force", is_flag=True, help="Vẫn gửi dù số liệu tháng còn lỗi.")
 @friendly
 def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
-    """Gửi báo cáo tháng (bao-cao-pgd-YYYY-MM.xlsx) cho Phòng GD&ĐT qua e-mail.
+    """Gửi báo cáo tháng (bao-cao-thi-dua-YYYY-MM.xlsx) cho cơ quan nhận báo cáo qua e-mail.
 
-    Cấu hình ở mục [email] của thidua.toml; mật khẩu lấy từ biến môi trường ghi ở password_env.
-    Thư luôn được ghi thêm ra tệp .eml cạnh báo cáo. Tháng còn lỗi không được gửi, trừ khi có --force.
+    Cơ quan nhận là mục “Kính gửi” trong kehoach.xlsx (từ 07/2025: UBND xã, qua Phòng Văn hóa – Xã hội); địa
+    chỉ ở mục [email] của thidua.toml; mật khẩu lấy từ biến môi trường ghi ở password_env. Tháng có ngày bình
+    xét gửi kèm danh sách đề nghị khen thưởng. Thư luôn được ghi ra tệp .eml trong output/thu-gui/THÁNG/.
+    Tháng còn lỗi không được gửi, trừ khi có --force; --dry-run cũng báo trước điều đó.
 
     \b
     Ví dụ:
-      thidua send --month 2021-10 --dry-run
-      thidua send --month 2021-10 -w thidua-2021-2022
+      thidua send --month 2026-10 --dry-run
+      thidua send --month 2026-10 -w thidua-2026-2027
     """
     from thidua import api
 
@@ -453,7 +467,7 @@ def history(workspace: Path, remove: str | None) -> None:
     \b
     Ví dụ:
       thidua history
-      thidua history --remove 10/2021 -w thidua-2022-2023
+      thidua history --remove 10/2026 -w thidua-2026-2027
     """
     from thidua import api
 
@@ -474,8 +488,8 @@ def history(workspace: Path, remove: str | None) -> None:
         click.echo("Chưa có tháng nào được tổng hợp. Hãy chạy: thidua run --month YYYY-MM")
         return
     _table(
-        ("Tháng", "Ghi lúc (UTC)", "Số tệp", "Lỗi", "Cảnh báo"),
-        [(m.month, m.recorded_at, str(m.files), str(m.errors), str(m.warnings)) for m in months],
+        ("Tháng", "Ghi lúc (giờ Việt Nam)", "Số tệp", "Lỗi", "Cảnh báo"),
+        [(m.month, m.recorded_local, str(m.files), str(m.errors), str(m.warnings)) for m in months],
         right=(2, 3, 4),
     )
     sent = recorded.sends
@@ -484,8 +498,8 @@ def history(workspace: Path, remove: str | None) -> None:
         click.echo("Chưa gửi báo cáo nào.")
         return
     _table(
-        ("Tháng", "Lúc (UTC)", "Gửi đến", "Kết quả", "Message-ID"),
-        [(s.month, s.attempted_at, s.recipients, s.status, s.message_id) for s in sent],
+        ("Tháng", "Lúc (giờ Việt Nam)", "Gửi đến", "Kết quả", "Message-ID"),
+        [(s.month, s.attempted_local, s.recipients, s.status, s.message_id) for s in sent],
     )
 
 

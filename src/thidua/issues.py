@@ -271,6 +271,24 @@ CATALOG: dict[str, Kind] = {
         "Mục “{item}” còn chỗ trống (…): “{value}”. Hãy điền cho đủ (ví dụ tên xã, tên tỉnh) trong trang Thông tin "
         "chung của kehoach.xlsx: mục này được in lên báo cáo và thư gửi đi.",
     ),
+    "reward-form-outdated": Kind(
+        W,
+        "Hình thức khen thưởng không còn",
+        "“{value}” là hình thức khen thưởng của thời còn cấp huyện; từ 07/2025 không còn cấp huyện nên năm học "
+        "{year} không có hình thức này. Hãy chọn lại một trong: {forms} (danh sách chọn trong mẫu năm nay).",
+    ),
+    "plan-identity-empty": Kind(
+        W,
+        "Thông tin chung còn để trống",
+        "Mục “{item}” còn để trống{where}. Mục này được in lên báo cáo gửi cơ quan nhận báo cáo ({printed}): hãy "
+        "điền vào cột Giá trị của mục này trong trang Thông tin chung của kehoach.xlsx rồi chạy lại.",
+    ),
+    "plan-collective-blank": Kind(
+        W,
+        "Tên tập thể còn chỗ trống",
+        "Tên tập thể còn chỗ trống (…): “{value}”. Hãy điền tên đơn vị (ví dụ tên trường) trong trang Tập thể của "
+        "kehoach.xlsx: tên này được in lên bảng đăng ký tập thể gửi cơ quan nhận báo cáo.",
+    ),
     "plan-outside-year": Kind(
         E,
         "Ngày kế hoạch ngoài năm học",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from thidua.errors import UsageError
 
 FIRST_MONTH = 8  # a school year runs from 1 August …
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "UTC+07:00")  # Asia/Ho_Chi_Minh: no summer time since 1975
 _YEAR = re.compile(r"^\s*(\d{4})\s*(?:[-–—/]\s*(\d{4}))?\s*$")
 
 
@@ -48,6 +49,11 @@ class SchoolYear:
         return SchoolYear(self.first + years)
 
 
+def school_year_of(day: dt.date) -> SchoolYear:
+    """The school year holding `day` (8/2026 … 7/2027 → 2026–2027)."""
+    return SchoolYear(day.year if day.month >= FIRST_MONTH else day.year - 1)
+
+
 def parse_school_year(text: object) -> SchoolYear | None:
     """'2025–2026', '2025-2026', '2025 - 2026' or '2025' → the year starting in 2025; None when it is not one
     (two years that do not follow each other included)."""
@@ -76,6 +82,18 @@ def month_label(month: str) -> str:
     """'2022-05' → '05/2022' (anything else is shown as it is)."""
     found = _MONTH.match(month)
     return f"{found.group(2)}/{found.group(1)}" if found else month
+
+
+def local_time(stamp: str) -> str:
+    """A time stored in UTC as ISO 8601 ('2026-10-31T17:05:00+00:00') as Vietnam reads it: '01/11/2026 00:05'.
+    Text that is not such a time is shown as it is."""
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return f"{moment.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
 
 
 def parse_month(month: str) -> tuple[str, dt.date]:

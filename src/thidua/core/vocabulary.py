@@ -213,10 +213,63 @@ def read_mark(value: object) -> bool | None:
     return None
 
 
-REWARD_FORMS = (
+REWARD_FORMS = (  # the district era's forms (the seed's year), offered for school years before 2025–2026
     "Giấy khen của Chủ tịch UBND huyện",
     "Giấy khen của Trưởng phòng GD&ĐT",
     "Bằng khen của Chủ tịch UBND tỉnh",
     "Bằng khen của Bộ trưởng Bộ GD&ĐT",
     "Không",
 )
+COMMUNE_REWARD_FORMS = (  # the forms that exist since 07/2025 (SPEC 4.3)
+    "Giấy khen của Hiệu trưởng",
+    "Giấy khen của Chủ tịch UBND xã",
+    "Bằng khen của Chủ tịch UBND tỉnh",
+    "Bằng khen của Bộ trưởng Bộ GD&ĐT",
+    "Không",
+)
+
+
+@dataclass(frozen=True)
+class Era:
+    """The closed lists a school year's templates offer, by the local government and the law in force when its
+    year-end vote takes place (SPEC 4.3, 10). Data, with its source; values of an earlier era are still read."""
+
+    name: str
+    first_year: int  # the first school year of the era, by the calendar year it starts in
+    reward_forms: tuple[str, ...]
+    levels: tuple[str, ...]  # Cấp of an activity result
+    initiative_levels: tuple[str, ...]  # Cấp sáng kiến of a registration
+    source: str
+
+    def outdated(self, reward: str) -> bool:
+        """Whether `reward` is a form of an earlier era that this era no longer has (typed in any spelling)."""
+        ours = {fold(form) for form in self.reward_forms}
+        earlier = (form for era in ERAS if era.first_year < self.first_year for form in era.reward_forms)
+        return fold(reward) not in ours and fold(reward) in {fold(form) for form in earlier}
+
+
+ERAS = (
+    Era(
+        "Chính quyền địa phương ba cấp (trước 07/2025)",
+        0,
+        REWARD_FORMS,
+        LEVELS,
+        ("Trường", "Xã", "Huyện", "Tỉnh"),
+        "Luật Thi đua, khen thưởng 2003 (sửa đổi 2013) và số 06/2022/QH15; cấp huyện còn tồn tại đến 30/6/2025",
+    ),
+    Era(
+        "Chính quyền địa phương hai cấp (từ 01/7/2025)",
+        2025,  # the first school year whose vote falls after 1 July 2025: 2025–2026
+        COMMUNE_REWARD_FORMS,
+        ("Trường", "Xã", "Tỉnh", "Bộ"),
+        ("Trường", "Xã", "Tỉnh"),
+        "Luật Tổ chức chính quyền địa phương 2025 (không còn cấp huyện từ 01/7/2025: Ủy ban nhân dân xã nhận các "
+        "việc của cấp huyện); Luật Thi đua, khen thưởng số 06/2022/QH15 và Nghị định 152/2025/NĐ-CP (Giấy khen của "
+        "Chủ tịch Ủy ban nhân dân cấp xã, của người đứng đầu đơn vị; chưa đối chiếu được số điều)",
+    ),
+)
+
+
+def era_of(first_year: int) -> Era:
+    """The era of the school year starting in `first_year` (2026 for 2026–2027)."""
+    return [era for era in ERAS if era.first_year <= first_year][-1]

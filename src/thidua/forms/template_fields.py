@@ -66,6 +66,7 @@ DATE = Field("date", "Ngày", "date", width=11, aliases=("Ngày quyết định"
 
 
 def registration_fields(plan: Plan) -> tuple[Field, ...]:
+    era = vocabulary.era_of(plan.school_year.first)  # the lists of the year's era (SPEC 4.3)
     marks = tuple(
         Field(f"activity:{name}", name, "mark", ("x",), width=7, strict=False) for name in plan.activity_columns
     )
@@ -88,7 +89,7 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
             "reward_form",
             "Hình thức khen thưởng đăng ký",
             "choice",
-            vocabulary.REWARD_FORMS,
+            era.reward_forms,
             width=14,
             strict=False,
             aliases=("Hình thức khen thưởng", "Khen thưởng đăng ký"),
@@ -103,7 +104,7 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
             "initiative_level",
             "Cấp sáng kiến",
             "choice",
-            vocabulary.LEVEL_INITIATIVE.choices,
+            era.initiative_levels,
             width=8,
             aliases=("Cấp SKKN", "Cấp công nhận"),
         ),
@@ -120,6 +121,7 @@ def registration_fields(plan: Plan) -> tuple[Field, ...]:
 
 
 def activity_fields(plan: Plan) -> tuple[Field, ...]:
+    era = vocabulary.era_of(plan.school_year.first)
     return (
         STT,
         NAME,
@@ -134,7 +136,7 @@ def activity_fields(plan: Plan) -> tuple[Field, ...]:
             aliases=("Nội dung thi đua", "Hoạt động", "Loại"),
         ),
         Field("product", "Tên sản phẩm", width=34, aliases=("Tên sáng kiến/sản phẩm", "Sản phẩm", "Tên bài")),
-        Field("level", "Cấp", "choice", vocabulary.LEVELS, width=9, aliases=("Cấp công nhận", "Cấp độ")),
+        Field("level", "Cấp", "choice", era.levels, width=9, aliases=("Cấp công nhận", "Cấp độ")),
         Field(
             "result",
             "Kết quả",
@@ -151,7 +153,7 @@ def activity_fields(plan: Plan) -> tuple[Field, ...]:
 
 
 def vote_fields(plan: Plan) -> tuple[Field, ...]:
-    del plan  # the vote sheet does not depend on the targets
+    era = vocabulary.era_of(plan.school_year.first)  # the vote sheet does not depend on the targets
     return (
         STT,
         NAME,
@@ -170,6 +172,9 @@ def vote_fields(plan: Plan) -> tuple[Field, ...]:
         Field(
             "reward",
             "Hình thức khen thưởng đề nghị",
+            "choice",
+            era.reward_forms,
+            strict=False,
             width=22,
             aliases=("Hình thức khen thưởng", "Khen thưởng đề nghị", "Đề nghị khen thưởng"),
         ),

@@ -114,6 +114,9 @@ COLUMN_HELP = {
     "discipline": "Hình thức kỷ luật trong năm học; chọn “Không” nếu không bị kỷ luật.",
     (template_fields.VOTE, "title"): "Danh hiệu thi đua được bình xét; chọn “Không” nếu không đạt danh hiệu.",
     (template_fields.VOTE, "date"): "Ngày quyết định công nhận (ngày/tháng/năm).",
+    "reward": "Hình thức khen thưởng Hội đồng thi đua đề nghị cho người này (nếu có); để trống nếu không đề nghị.",
+    "votes_for": "Số phiếu đồng ý của Hội đồng thi đua khi bình xét người này (số nguyên; nếu có).",
+    "votes_total": "Tổng số phiếu (số thành viên Hội đồng bỏ phiếu); cùng với số phiếu đồng ý cho ra tỷ lệ phiếu.",
 }
 
 

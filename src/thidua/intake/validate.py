@@ -275,6 +275,7 @@ def _registration(row: _Row, plan: Plan, out: RecordSink) -> None:
         "danh hiệu đăng ký (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không đăng ký)",
     )
     reward = row.text("reward_form")
+    _check_era(row, plan, "reward_form", reward)
     initiative = row.text("initiative")
     level = row.choice(
         "initiative_level",
@@ -331,8 +332,15 @@ def _activity(row: _Row, plan: Plan, out: RecordSink) -> None:
     )
 
 
+def _check_era(row: _Row, plan: Plan, key: str, reward: str) -> None:
+    """A form of reward that no longer exists in the school year's era (a district's Giấy khen in 2026–2027) is
+    read as written, with a warning on its cell (SPEC 4.3)."""
+    era = vocabulary.era_of(plan.school_year.first)
+    if reward and era.outdated(reward):
+        row.add("reward-form-outdated", key, reward, year=plan.school.school_year, forms="; ".join(era.reward_forms))
+
+
 def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
-    del plan
     rating = row.choice("rating", vocabulary.RATING) or ""
     discipline = row.choice("discipline", vocabulary.DISCIPLINE) or "Không"
     title = row.choice(
@@ -340,6 +348,7 @@ def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
     )
     decision, date, note = row.text("decision"), row.date("date"), row.text("note")
     reward, votes_for, votes_total = row.text("reward"), row.whole("votes_for"), row.whole("votes_total")
+    _check_era(row, plan, "reward", reward)
     if votes_for is not None and votes_total is not None and votes_for > votes_total:
         row.add("votes-over-total", "votes_for", votes_for, total=votes_total)
     if row.errors or row.person is None or title is None:

@@ -14,7 +14,7 @@ import socket
 import ssl
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
@@ -102,7 +102,7 @@ def _required(addresses: tuple[str, ...], key: str) -> None:
 
 
 _KEY_ROLE = {"to": "người nhận", "cc": "đồng gửi", "from": "gửi đi"}
-_KEY_EXAMPLE = {"to": "thidua@pgd.example.vn", "cc": "hieutruong@example.edu.vn", "from": "truong@example.edu.vn"}
+_KEY_EXAMPLE = {"to": "vhxh@xa.example.vn", "cc": "hieutruong@example.edu.vn", "from": "truong@example.edu.vn"}
 
 
 def password_for(mail: MailSettings, environ: Mapping[str, str]) -> str | None:
@@ -136,16 +136,18 @@ def subject_of(summary: dict[str, Any]) -> str:
     return header_text(f"Báo cáo phong trào thi đua tháng {month_label(str(summary['month']))} – {summary['school']}")
 
 
-def body_of(summary: dict[str, Any], recipient_name: str, attachment_name: str) -> str:
-    """The letter: greeting, the month's key figures and issue counts, closing."""
+def body_of(summary: dict[str, Any], recipient_name: str, attachment_name: str, extra: Sequence[str] = ()) -> str:
+    """The letter, written for the office that reads it (SPEC 8): greeting, the month's headline figures, what is
+    attached, closing. The school's own data checks (errors, warnings, files read) are the board's business and
+    are not in it."""
     school = summary["school"]
     month = month_label(str(summary["month"]))
     as_of = str(summary.get("as_of") or "")
     as_of_text = ""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
-        as_of_text = f" (tính đến ngày {as_of[8:10]}/{as_of[5:7]}/{as_of[0:4]})"
+        as_of_text = f" (tính đến ngày {_dmy(as_of)})"
     lines = [
-        f"Kính gửi: {recipient_name}",
+        f"Kính gửi: {recipient_name or 'cơ quan nhận báo cáo'}",
         "",
         f"{school} xin gửi báo cáo kết quả phong trào thi đua năm học {summary.get('school_year', '')}, "
         f"số liệu tháng {month}{as_of_text}.",
@@ -155,31 +157,50 @@ def body_of(summary: dict[str, Any], recipient_name: str, attachment_name: str) 
     for t in summary.get("targets", []):
         target = "—" if t.get("target") is None else t["target"]
         lines.append(f"- {t['name']}: đạt {t['achieved']}/{target} (đăng ký {t['registered']}) – {t['status']}")
-    issues = summary.get("issues", {})
-    lines += [
-        "",
-        f"Kiểm tra dữ liệu: {issues.get('error', 0)} lỗi, {issues.get('warning', 0)} cảnh báo, "
-        f"{issues.get('note', 0)} ghi chú.",
-    ]
-    if "files_read" in summary and "not_submitted" in summary:
-        lines.append(f"Số tệp đã đọc: {summary['files_read']}; số CBGVNV chưa nộp: {len(summary['not_submitted'])}.")
-    lines += [
-        "",
-        f"Chi tiết xin xem tệp đính kèm “{attachment_name}”.",
-        "",
-        "Trân trọng.",
-        str(school),
-        "",
-    ]
+    lines += ["", "Tệp đính kèm:", f"- {attachment_name}: {REPORT_ATTACHMENT};"]
+    for name in extra:
+        lines.append(f"- {name}: {_described(name, summary)};")
+    lines[-1] = lines[-1][:-1] + "."
+    lines += ["", "Trân trọng.", str(school), ""]
     return _nfc("\n".join(lines))
 
 
-def build_message(summary: dict[str, Any], attachment: Path, mail: MailSettings, recipient_name: str) -> EmailMessage:
-    """The month's letter to the recipient with the workbook attached (xlsx MIME type, file name intact)."""
-    try:
-        data = attachment.read_bytes()
-    except OSError as exc:
-        raise ThiduaError(f"Không đọc được tệp đính kèm {attachment.name}: {exc.strerror or exc}.") from exc
+REPORT_ATTACHMENT = "báo cáo kết quả thực hiện chỉ tiêu thi đua của tháng (đăng ký cá nhân, tập thể và kết quả)"
+NOMINATIONS_PREFIX = "de-nghi-khen-thuong-"
+
+
+def _dmy(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
+def _described(name: str, summary: dict[str, Any]) -> str:
+    """What an attachment besides the report is, for the letter."""
+    if name.startswith(NOMINATIONS_PREFIX):
+        vote = str(summary.get("vote_day") or "")
+        when = f" ngày {_dmy(vote)}" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", vote) else ""
+        return f"danh sách đề nghị công nhận danh hiệu thi đua và khen thưởng theo kết quả bình xét{when}"
+    return "hồ sơ đề nghị khen thưởng cuối năm học"
+
+
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+def build_message(
+    summary: dict[str, Any],
+    attachment: Path,
+    mail: MailSettings,
+    recipient_name: str,
+    extra: Sequence[Path] = (),
+) -> EmailMessage:
+    """The month's letter to the recipient with the workbook attached (xlsx MIME type, file name intact), and
+    `extra` files after it (at year end the nomination list and the dossier)."""
+    files = [attachment, *extra]
+    data: list[bytes] = []
+    for path in files:
+        try:
+            data.append(path.read_bytes())
+        except OSError as exc:
+            raise ThiduaError(f"Không đọc được tệp đính kèm {path.name}: {exc.strerror or exc}.") from exc
     school = _nfc(summary["school"])
     sender = _header_address(mail.sender, display_name=school)
 
@@ -192,11 +213,12 @@ def build_message(summary: dict[str, Any], attachment: Path, mail: MailSettings,
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=sender.domain)
     # Quoted-printable keeps the body 7-bit: it passes any server, 8BITMIME or not.
-    message.set_content(
-        body_of(summary, _nfc(recipient_name), attachment.name), charset="utf-8", cte="quoted-printable"
-    )
+    body = body_of(summary, _nfc(recipient_name), attachment.name, [p.name for p in extra])
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
     # The email package writes a non-ASCII file name as RFC 2231 (filename*=utf-8''...) by itself.
-    message.add_attachment(data, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=attachment.name)
+    for path, content in zip(files, data, strict=True):
+        maintype, subtype = DOCX_TYPE if path.suffix.lower() == ".docx" else XLSX_TYPE
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=path.name)
     return message
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from thidua.errors import ThiduaError, month_not_run
 from thidua.mail import mailer
 from thidua.pipeline import history
-from thidua.pipeline.batch import output_names
+from thidua.pipeline.batch import Outputs, output_names
 from thidua.workspace.folder import Workspace, parse_month
 
 
@@ -37,15 +37,19 @@ def send_month(ws: Workspace, month: str, *, dry_run: bool = False, force: bool 
     summary = json.loads(outputs.summary.read_text(encoding="utf-8"))
     mail = mailer.mail_settings(ws.config, server=not dry_run)
     # The office the month's workbook was written to (Kính gửi of the plan, SPEC 10): letter and workbook agree.
-    recipient = str(summary.get("recipient") or ws.config.recipient or "Phòng GD&ĐT")
-    message = mailer.build_message(summary, outputs.submission, mail, recipient)
-    eml = sent_folder(ws, month) / f"bao-cao-pgd-{month}.eml"
+    recipient = str(summary.get("recipient") or ws.config.recipient or "")
+    message = mailer.build_message(summary, outputs.submission, mail, recipient, year_end_files(outputs, summary))
+    eml = sent_folder(ws, month) / f"{outputs.submission.stem}.eml"
     mailer.write_eml(message, eml)
     recipients = ", ".join((*mail.to, *mail.cc))
     message_id = str(message["Message-ID"])
     errors = int(summary["issues"]["error"])
     if dry_run:
-        return Outcome(f"Đã ghi thư xem trước {eml} (chưa gửi). Người nhận: {recipients}.", 0)
+        said = f"Đã ghi thư xem trước {eml} (chưa gửi). Người nhận: {recipients}."
+        refusals = _refusals(ws, month, errors, force)
+        if refusals:
+            said += " Khi gửi thật (bỏ --dry-run), thidua sẽ KHÔNG gửi: " + "; ".join(refusals) + "."
+        return Outcome(said, 0)
     if errors and not force:
         history.record_send(ws.history_path, month, recipients, message_id, "không gửi", f"số liệu còn {errors} lỗi")
         return Outcome(
@@ -61,3 +65,33 @@ def send_month(ws: Workspace, month: str, *, dry_run: bool = False, force: bool 
         raise
     history.record_send(ws.history_path, month, recipients, sent_id, history.SENT, "")
     return Outcome(f"Đã gửi báo cáo tháng {month} đến {recipients} (Message-ID {sent_id}).", 0)
+
+
+def year_end_files(outputs: Outputs, summary: dict[str, object]) -> list[Path]:
+    """What goes with the report in the month of the vote day (SPEC 8, 14): the nomination list and, when the run
+    wrote it, the year-end dossier; nothing in any other month (a summary written before the vote day was kept in
+    it: the nomination list's presence decides)."""
+    vote = str(summary.get("vote_day") or "")
+    if (vote and vote[:7] != str(summary.get("month"))) or not outputs.nominations.exists():
+        return []
+    dossier = outputs.folder / DOSSIER_FOLDER
+    documents = sorted(p for p in dossier.glob("*.docx") if p.is_file()) if dossier.is_dir() else []
+    return [outputs.nominations, *documents]
+
+
+DOSSIER_FOLDER = "ho-so-de-nghi"  # output/<YYYY-MM>/ho-so-de-nghi/ (SPEC 14)
+
+
+def _refusals(ws: Workspace, month: str, errors: int, force: bool) -> list[str]:
+    """Why the real send of a month previewed by a dry run would be refused, each with what to do."""
+    found = []
+    if errors and not force:
+        found.append(
+            f"số liệu tháng {month} còn {errors} lỗi (hãy sửa theo danh sách lỗi rồi chạy lại thidua run, hoặc gửi "
+            "dù còn lỗi bằng --force)"
+        )
+    try:
+        mailer.mail_settings(ws.config, server=True)
+    except ThiduaError as exc:
+        found.append(exc.message.rstrip("."))
+    return found

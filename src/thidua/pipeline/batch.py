@@ -76,7 +76,7 @@ def output_names(folder: Path, month: str) -> Outputs:
     return Outputs(
         folder,
         folder / f"tong-hop-thi-dua-{month}.xlsx",
-        folder / f"bao-cao-pgd-{month}.xlsx",
+        folder / f"bao-cao-thi-dua-{month}.xlsx",
         folder / f"danh-sach-loi-{month}.xlsx",
         folder / "summary.json",
         folder / f"de-nghi-khen-thuong-{month}.xlsx",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from thidua.core.calendar import local_time
 from thidua.errors import ThiduaError, history_busy, history_disk_full, write_failed
 
 if TYPE_CHECKING:  # pandas is imported only by the commands that count
@@ -85,20 +86,30 @@ FAILED = "thất bại"
 @dataclass(frozen=True)
 class MonthRecord:
     month: str
-    recorded_at: str
+    recorded_at: str  # UTC, ISO 8601
     errors: int
     warnings: int
     files: int
+
+    @property
+    def recorded_local(self) -> str:
+        """When it was recorded, in Vietnam's time ('01/11/2026 00:05')."""
+        return local_time(self.recorded_at)
 
 
 @dataclass(frozen=True)
 class SendRecord:
     month: str
-    attempted_at: str
+    attempted_at: str  # UTC, ISO 8601
     recipients: str
     message_id: str
     status: str
     detail: str
+
+    @property
+    def attempted_local(self) -> str:
+        """When it was tried, in Vietnam's time."""
+        return local_time(self.attempted_at)
 
 
 BUSY_WAIT = 5.0  # seconds SQLite waits for another program to let go of the history

@@ -9,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from thidua.core.calendar import SchoolYear, moved, parse_school_year
+from thidua.core.calendar import SchoolYear, moved, parse_school_year, school_year_of
 from thidua.core.plan import CollectiveTitle, Plan, Round
 from thidua.errors import UsageError, cannot_write
 from thidua.workspace import default_plan
@@ -71,21 +71,38 @@ def _for_commune(plan: Plan) -> Plan:
     return dataclasses.replace(plan, school=school, targets=targets, collectives=collectives)
 
 
+def _without_seed_identity(plan: Plan) -> Plan:
+    """The plan with blanks ("…", empty names) where the seed's school was: name, managing body, province, place,
+    symbol, recipient lines, signatory and preparer, and the school's own row among the collective titles."""
+    school = dataclasses.replace(plan.school, **default_plan.BLANK_SCHOOL)
+    seed_name = default_plan.SCHOOL.name
+    collectives = tuple(
+        dataclasses.replace(c, unit=school.name) if c.unit == seed_name else c for c in plan.collectives
+    )
+    targets = tuple(
+        dataclasses.replace(t, **default_plan.BLANK_TARGETS[t.code]) if t.code in default_plan.BLANK_TARGETS else t
+        for t in plan.targets
+    )
+    return dataclasses.replace(plan, school=school, targets=targets, collectives=collectives)
+
+
 def _unregistered(collectives: tuple[CollectiveTitle, ...]) -> tuple[CollectiveTitle, ...]:
     return tuple(dataclasses.replace(c, registered=False, result=None, decision="", date=None) for c in collectives)
 
 
 def starting_plan(year: SchoolYear | None, demo: bool) -> Plan:
-    """The embedded default for a school year: the seed's school, targets and rounds; without --demo an empty
+    """The embedded default for a school year: the seed's targets and rounds; with --demo the seed's fictitious
+    school, its people and results; without it nothing of the seed's school (blanks to fill in), an empty
     roster, no signatory or preparer and the collective titles without registrations, results or decisions."""
     plan = default_plan.PLAN
     if year is not None:
         plan = _move_plan(plan, year.first - default_plan.SEED_YEAR, demo)
+    if not demo:
+        plan = _without_seed_identity(plan)
     if plan.school_year.first >= default_plan.COMMUNE_FROM_YEAR:
         plan = _for_commune(plan)
     if not demo:
-        school = dataclasses.replace(plan.school, signatory_name="", preparer_name="")
-        plan = Plan(school, plan.targets, plan.rounds, _unregistered(plan.collectives), ())
+        plan = Plan(plan.school, plan.targets, plan.rounds, _unregistered(plan.collectives), ())
     return plan
 
 
@@ -126,12 +143,14 @@ def create_workspace(
     demo: bool = False,
     year: SchoolYear | None = None,
     source: Path | None = None,
+    today: dt.date | None = None,
 ) -> tuple[Workspace, list[str]]:
     """Create settings, the plan workbook, templates and empty folders; refuse to overwrite a plan. From the
     embedded default (for `year`, with the demo's people and files when `demo`), or from last year's workspace
-    `source`. All or nothing: when anything fails (a full disk, Ctrl+C), what was created is removed, so the next
-    `init` of the same folder is not refused because of a half-made plan. Returns the workspace and what the board
-    must look at again."""
+    `source`. Without a year, a new school's workspace is for the school year holding `today` (default: the
+    day of the run); the demo's is the seed's. All or nothing: when anything fails (a full disk, Ctrl+C), what
+    was created is removed, so the next `init` of the same folder is not refused because of a half-made plan.
+    Returns the workspace and what the board must look at again."""
     from thidua.forms.templates import write_templates
 
     if (directory / PLAN_FILE).exists() or (directory / SETTINGS_FILE).exists():
@@ -143,7 +162,9 @@ def create_workspace(
             raise UsageError("Không dùng --demo cùng --from: năm mới bắt đầu từ dữ liệu thật của năm trước.")
         plan, review, settings = _from_workspace(source, year)
     else:
-        plan = starting_plan(year, demo)
+        # A real school's workspace is for the current school year unless told otherwise; the demo stays on the
+        # seed's year, which its figures are about.
+        plan = starting_plan(year or (None if demo else school_year_of(today or dt.date.today())), demo)
     existed = directory.exists()
     before = set(directory.iterdir()) if existed and directory.is_dir() else set()
     try:

@@ -57,6 +57,25 @@ COMMUNE_SCHOOL: dict[str, Any] = {
     "copies_to": "UBND xã … (qua Phòng Văn hóa – Xã hội) (báo cáo)\nBGH trường (thực hiện)\nTổ CM (thực hiện)"
     "\nWebsite trường\nLưu: VT",
 }
+# A real school's new workspace gets nothing of the seed's identity (SPEC 10): blanks to fill in, warned about by
+# every check and run until they are. The district's wording is for a year before 2025–2026; the commune's above.
+BLANK = "…"
+BLANK_SCHOOL: dict[str, Any] = {
+    "name": f"Trường Tiểu học {BLANK}",
+    "parent_body": f"PHÒNG GD&ĐT HUYỆN {BLANK}",
+    "province": BLANK,
+    "place": BLANK,
+    "symbol": BLANK,
+    "recipient": f"Phòng Giáo dục và Đào tạo huyện {BLANK}",
+    "copies_to": f"Phòng GD&ĐT huyện {BLANK} (báo cáo)\nBGH trường (thực hiện)\nTổ CM (thực hiện)\nWebsite trường"
+    "\nLưu: VT",
+    "signatory_name": "",
+    "preparer_name": "",
+}
+BLANK_TARGETS: dict[str, dict[str, Any]] = {  # the seed's province named in a target's wording
+    "VIDEO_SO": {"name": "Tham gia bài soạn video trực tuyến của Sở GD&ĐT tỉnh"},
+}
+
 # The seed's district-level targets, worded and levelled for the commune (codes unchanged).
 COMMUNE_TARGETS: dict[str, dict[str, Any]] = {
     "CD_VMXS": {"name": "Công đoàn vững mạnh xuất sắc, được công đoàn cấp trên tặng giấy khen"},

@@ -165,7 +165,7 @@ def _registration_row(
 
 def _in_year(years: int) -> Callable[[Any], Any]:
     """A cell value of the seed's year moved `years` on (dates typed as dates or as text); birth dates stay.
-    From 2025–2026 on the district's rewards are the commune's."""
+    From 2025–2026 on the district's rewards and level are the commune's."""
     seed_start = dt.date(SEED_YEAR, 1, 1)
     commune = SEED_YEAR + years >= COMMUNE_FROM_YEAR
 
@@ -173,7 +173,7 @@ def _in_year(years: int) -> Callable[[Any], Any]:
         if isinstance(value, dt.date) and value >= seed_start:
             return moved(value, years)
         if isinstance(value, str) and commune:
-            value = value.replace("UBND huyện", "UBND xã")
+            value = "Xã" if value == "Huyện" else value.replace("UBND huyện", "UBND xã")  # the era's lists
         if isinstance(value, str):
             found = re.fullmatch(r"(\d{2}/\d{2}/)(\d{4})", value)
             if found and int(found.group(2)) >= SEED_YEAR:

@@ -39,7 +39,7 @@ max_rows = 50000                 # số dòng tối đa một trang tính
 # Cơ quan nhận báo cáo (Kính gửi, Nơi nhận, Ký hiệu) ghi ở trang “Thông tin chung” của kehoach.xlsx.
 
 [email]
-to = []                          # ví dụ ["thidua@pgd.example.vn"]
+to = []                          # địa chỉ cơ quan nhận báo cáo, ví dụ ["vhxh@xa.example.vn"]
 cc = []
 from = ""
 host = ""

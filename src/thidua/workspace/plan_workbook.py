@@ -347,9 +347,12 @@ class _Sheet:
         return found
 
 
-def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | None = None) -> Plan:
-    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError. The plan
-    is untrusted input too: it passes the same guard and limits as every submission."""
+def read_plan(
+    path: Path, report: Report, style: str = "old", limits: Limits | None = None, need_roster: bool = True
+) -> Plan:
+    """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError (a plan
+    with no roster too, unless not `need_roster`: blank templates can be written before the roster is typed). The
+    plan is untrusted input too: it passes the same guard and limits as every submission."""
     from thidua.intake.read import load_submission  # the reader owns the spreadsheet library and the guard
 
     refused = Report()
@@ -385,7 +388,7 @@ def read_plan(path: Path, report: Report, style: str = "old", limits: Limits | N
     collectives = _read_collectives(parsed[SHEET_COLLECTIVE], {t.code for t in targets})
     roster = _read_roster(parsed[SHEET_ROSTER])
     for what, items in (("chỉ tiêu", targets), ("đợt thi đua", rounds), ("danh sách CBGVNV", roster)):
-        if not items:
+        if not items and (need_roster or what != "danh sách CBGVNV"):
             raise PlanError(f"Tệp kế hoạch {path.name} chưa có {what} hợp lệ nào. Hãy điền rồi chạy lại.")
     return Plan(school, tuple(targets), tuple(rounds), tuple(collectives), tuple(roster))
 
@@ -435,6 +438,7 @@ def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:
                 value=str(values[attr]),
                 item=_label,
             )
+    _warn_empty_identity(sheet, values, where)
     needed = ("name", "school_year", "registration_deadline")
     for attr in needed:
         if not values.get(attr):
@@ -451,6 +455,36 @@ def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:
             "NĂM–NĂM SAU, ví dụ 2026–2027. Hãy sửa rồi chạy lại."
         )
     return School(**{k: v for k, v in values.items() if v not in (None, "")}), where
+
+
+# The identity a printed report carries (SPEC 10): an empty one is warned about, with where it is printed. The
+# school's name, the year and the deadline are required (an error); Kính gửi, Nơi nhận and the signatory's title
+# have a fallback and are not.
+PRINTED_IDENTITY: dict[str, str] = {
+    "parent_body": "dòng cơ quan chủ quản ở đầu báo cáo",
+    "place": "địa danh trước ngày tháng",
+    "symbol": "ký hiệu trong số văn bản “Số: …/BC-…”",
+    "signatory_name": "tên người ký dưới chức danh",
+    "preparer_name": "tên dưới “NGƯỜI LẬP BIỂU”",
+}
+
+
+def _warn_empty_identity(sheet: _Sheet, values: dict[str, Any], where: dict[str, int]) -> None:
+    """A warning for each printed identity item left empty (or missing), naming its cell."""
+    for attr, printed in PRINTED_IDENTITY.items():
+        if str(values.get(attr) or "").strip():
+            continue
+        label = next(lbl for lbl, (a, _k) in INFO_ITEMS.items() if a == attr)
+        found = where.get(attr)
+        sheet.report.add(
+            "plan-identity-empty",
+            file=PLAN_FILE,
+            sheet=sheet.name,
+            cell=sheet.cell(found, "value") if found is not None else "",
+            item=label,
+            printed=printed,
+            where=f" (ô {sheet.cell(found, 'value')})" if found is not None else f" (chưa có dòng “{label}”)",
+        )
 
 
 def _read_targets(sheet: _Sheet) -> list[Target]:
@@ -604,10 +638,15 @@ def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:
         registered = sheet.choice(index, row, "registered", vocabulary.YES_NO)
         result = sheet.choice(index, row, "result", vocabulary.COLLECTIVE_RESULT)
         date = sheet.get(index, row, "date", parse_date, "cần ngày dạng ngày/tháng/năm")
+        unit = sheet.text(row, "unit")
+        if any(blank in unit for blank in BLANKS):
+            sheet.report.add(
+                "plan-collective-blank", file=PLAN_FILE, sheet=sheet.name, cell=sheet.cell(index, "unit"), value=unit
+            )
         items.append(
             CollectiveTitle(
                 code,
-                sheet.text(row, "unit"),
+                unit,
                 sheet.text(row, "title"),
                 registered == "Có",
                 result,

@@ -184,9 +184,9 @@ _EXAMPLES = {  # how each table is written, for a name written as a single value
     "paths": '[paths] rồi output = "output"',
     "text": '[text] rồi tone_style = "old"',
     "limits": "[limits] rồi max_rows = 50000",
-    "email": '[email] rồi to = ["thidua@pgd.example.vn"]',
+    "email": '[email] rồi to = ["vhxh@xa.example.vn"]',
     "imap": '[imap] rồi host = "imap.gmail.com"',
-    "recipient": '[recipient] rồi name = "Phòng GD&ĐT"',
+    "recipient": '[recipient] rồi name = "Ủy ban nhân dân xã …"',
     "rules": '[rules.cstdcs_share] rồi rounding = "round"',
 }
 RULES = "rules"  # [rules.<name>]: a table of tables, each checked by counting.rules against the pack in force
@@ -355,7 +355,7 @@ def _addresses(table: Mapping[str, Any], key: str, say: Say) -> tuple[str, ...]:
     value = table.get(key, [])
     items: list[Any] = [value] if isinstance(value, str) else value if isinstance(value, list) else [None]
     if not all(isinstance(item, str) for item in items):
-        say(f'Mục [email] {key} phải là một địa chỉ hoặc danh sách địa chỉ, ví dụ {key} = ["thidua@pgd.example.vn"].')
+        say(f'Mục [email] {key} phải là một địa chỉ hoặc danh sách địa chỉ, ví dụ {key} = ["vhxh@xa.example.vn"].')
         return ()
     addresses = tuple(item.strip() for item in items if item.strip())
     wrong = [address for address in addresses if address_spec(address) is None]

@@ -80,6 +80,7 @@ NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
 
 ALL_SUBMITTED = "Tất cả đã nộp đăng ký."
 
+CHANGE_LABEL = "Thay đổi so với tháng trước"  # the heading written names the month (change_heading)
 OVERVIEW_COLUMNS = (
     ("STT", 5),
     ("Mã", 14),
@@ -93,9 +94,20 @@ OVERVIEW_COLUMNS = (
     ("Tỷ lệ đạt", 10),
     ("Tỷ lệ trên cơ sở", 10),
     ("Tình trạng", 14),
-    ("Thay đổi so với tháng trước", 12),
+    (CHANGE_LABEL, 12),
     ("Dự báo", 34),
 )
+CHANGE_COL = [label for label, _width in OVERVIEW_COLUMNS].index(CHANGE_LABEL)
+
+
+def change_heading(previous_month: str | None) -> str:
+    """The change column's heading names the month it is measured from: the last month the history recorded,
+    which need not be the calendar's previous month (SPEC 6)."""
+    if previous_month is None:  # no month recorded before: the column shows "—"
+        return CHANGE_LABEL
+    return f"Thay đổi so với {month_label(previous_month)}"
+
+
 COL_CODE, COL_NAME, COL_TARGET, COL_REGISTERED, COL_ACHIEVED, COL_ACHIEVED_RATIO, COL_STATUS = 1, 2, 4, 6, 7, 9, 11
 OVERVIEW_HEADER_ROW = 10
 # The chart's category labels: the targets' names, shortened, in a hidden column right of the printed table (the
@@ -224,6 +236,7 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
 
     header = OVERVIEW_HEADER_ROW
     write_header(ws, header, OVERVIEW_COLUMNS, styles.header)
+    write_text(ws, header, CHANGE_COL, change_heading(result.previous_month), styles.header)
     ws.set_row(header, 32)
     ws.set_column(COL_CHART_LABEL, COL_CHART_LABEL, CHART_LABEL_LENGTH, None, {"hidden": True})
     looks = _pace_looks(styles)

@@ -16,7 +16,7 @@ from thidua.counting.measure import MonthResult
 from thidua.excel.workbook import new_workbook
 from thidua.writers.common import Styles, add_sheet, upper, write_date, write_text
 from thidua.writers.common import merge_text as _merge
-from thidua.writers.official import HEADER_ROW, finish, new_sheet, top
+from thidua.writers.official import HEADER_ROW, LIST, finish, new_sheet, top
 
 SHEET = "Đề nghị khen thưởng"
 COLUMNS: tuple[tuple[str, float], ...] = (
@@ -62,6 +62,7 @@ def write_nominations(result: MonthResult, path: Path) -> None:
             f"DANH SÁCH ĐỀ NGHỊ CÔNG NHẬN DANH HIỆU THI ĐUA VÀ KHEN THƯỞNG NĂM HỌC {upper(plan.school.school_year)}",
             f"(Theo kết quả bình xét của Hội đồng thi đua, khen thưởng ngày {vote_day:%d/%m/%Y})",
             day=vote_day,
+            kind=LIST,
         )
         wrapped = st(border=1, text_wrap=True, valign="top")
         centre = st(border=1, text_wrap=True, valign="top", align="center")

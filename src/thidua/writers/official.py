@@ -29,6 +29,8 @@ PREPARER_HINT = "(Ký, ghi rõ họ tên)"
 SIGNATORY_HINT = "(Ký tên, đóng dấu)"
 TOTAL = "Tổng cộng"
 MARK = "x"
+REPORT = "BC"  # Báo cáo: the document type's abbreviation in its number (Nghị định 30/2020/NĐ-CP, Phụ lục III)
+LIST = "DS"  # Danh sách
 HEADER_ROW = 8  # rows 0–7: managing body / Quốc hiệu, rule lines, Số and date line, title, Kính gửi
 SIGNING_SPACE = 4  # empty rows left for the signature and stamp
 BLOCK_WIDTH = 46  # about the width of "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in 12 pt bold
@@ -75,10 +77,17 @@ def new_sheet(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, float]
     return Sheet(ws, styles, len(widths) - 1, left_end, right_start, tuple(widths))
 
 
-def top(sheet: Sheet, result: MonthResult, title: str, subtitle: str = "", day: dt.date | None = None) -> None:
+def top(
+    sheet: Sheet,
+    result: MonthResult,
+    title: str,
+    subtitle: str = "",
+    day: dt.date | None = None,
+    kind: str = REPORT,
+) -> None:
     """Nghị định 30/2020/NĐ-CP, Phụ lục I: managing body and school (left) with a short rule line under the
-    school's name, Quốc hiệu and tiêu ngữ (right) with its rule line, the document's number and the place and
-    date, the title, Kính gửi."""
+    school's name, Quốc hiệu and tiêu ngữ (right) with its rule line, the document's number (`kind`: the
+    abbreviation of the document's type, BC a report, DS a list) and the place and date, the title, Kính gửi."""
     ws, st, school = sheet.ws, sheet.styles, result.plan.school
     left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
     _merge(ws, 0, *left, upper(school.parent_body), st(align="center"))
@@ -89,7 +98,7 @@ def top(sheet: Sheet, result: MonthResult, title: str, subtitle: str = "", day: 
     name_px = text_px(upper(school.name), 12, bold=True)
     _rule_line(ws, 2, sheet.widths, *left, name_px * 0.42)  # 1/3 to 1/2 of the name above it
     _rule_line(ws, 2, sheet.widths, *right, text_px(NATIONAL_MOTTO, 13, bold=True))  # as long as the tiêu ngữ
-    _merge(ws, 3, *left, document_number(school.symbol), st(align="center"))
+    _merge(ws, 3, *left, document_number(school.symbol, kind), st(align="center"))
     dated = date_line(school.place, day or result.month_end)
     _merge(ws, 3, *right, dated, st(italic=True, font_size=13, align="center"))
     _merge(ws, 4, 0, sheet.last_col, title, st(bold=True, font_size=14, align="center"))
@@ -157,9 +166,10 @@ def signatures(sheet: Sheet, result: MonthResult, first_row: int) -> int:
     return recipients + len(lines)
 
 
-def document_number(symbol: str) -> str:
-    """'Số:      /BC-THMĐ': the number is left for the clerk to write (Nghị định 30/2020/NĐ-CP, Phụ lục I)."""
-    return f"Số:        /BC-{symbol}" if symbol else "Số:        /BC"
+def document_number(symbol: str, kind: str = REPORT) -> str:
+    """'Số:      /BC-THMĐ' ('/DS-…' for a list): the number is left for the clerk to write (Nghị định
+    30/2020/NĐ-CP, Phụ lục I and III: the abbreviations of the types of document)."""
+    return f"Số:        /{kind}-{symbol}" if symbol else f"Số:        /{kind}"
 
 
 def copies_lines(copies: Sequence[str]) -> list[str]:

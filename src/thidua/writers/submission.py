@@ -26,6 +26,8 @@ from thidua.writers.common import (
     write_text,
 )
 from thidua.writers.common import merge_text as _merge
+from thidua.writers.data_sheet import write_data_sheet
+from thidua.writers.figures import summary_of
 from thidua.writers.official import (
     HEADER_ROW,
     MARK,
@@ -84,6 +86,7 @@ def write_submission(result: MonthResult, path: Path, today: dt.date | None = No
         _results(new_sheet(add_sheet(wb, SHEET_RESULTS), styles, RESULT_COLUMNS), result, today)
         for number, name in rounds_ending(result):
             _round_review(new_sheet(add_sheet(wb, name), styles, REVIEW_COLUMNS), result, number, name, today)
+        write_data_sheet(wb, result, summary_of(result))  # the figures as data, for the office's roll-up
 
 
 def _person_columns(result: MonthResult) -> tuple[tuple[str, float], ...]:

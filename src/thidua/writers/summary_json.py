@@ -1,79 +1,16 @@
 """summary.json: the machine-readable result of a month (SPEC 6), a view of the targets frame. Ratios are
-floats, null where there is no ratio."""
+floats, null where there is no ratio. Its dictionary is built in writers.figures, which the report workbook's
+data sheet shares."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from thidua.counting.frames import rows
-from thidua.counting.judgements import nomination_counts
 from thidua.counting.measure import MonthResult
+from thidua.writers.figures import TARGET_KEYS, summary_of, targets_of
 
-
-def _number(value: Any) -> float | int | None:
-    """A frame's figure as JSON: None for a missing value (NaN, NA), else a plain int or float."""
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, float | np.floating):
-        return float(value)
-    return int(value)
-
-
-TARGET_KEYS = (
-    "code",
-    "name",
-    "target",
-    "base",
-    "registered",
-    "achieved",
-    "registered_ratio",
-    "achieved_ratio",
-    "base_ratio",
-    "status",
-)
-
-
-def targets_of(result: MonthResult) -> list[dict[str, Any]]:
-    """summary.json's targets: the targets frame, row by row (the base ratio keeps its older key)."""
-    shown = []
-    for t in rows(result.targets[[*TARGET_KEYS, "pace"]]):
-        row = t._asdict()
-        figures = {k: _number(row[k]) for k in TARGET_KEYS if k not in ("code", "name", "status")}
-        shown.append(
-            {
-                "code": row["code"],
-                "name": row["name"],
-                **{k: v for k, v in figures.items() if k != "base_ratio"},
-                "achieved_base_ratio": figures["base_ratio"],
-                "status": row["status"],
-                "pace": row["pace"],  # the dashboard's colour: on-pace, behind, far-behind, not-due
-            }
-        )
-    return shown
-
-
-def summary_of(result: MonthResult) -> dict[str, Any]:
-    counts = result.issues.counts()
-    extra = {"nominations": nomination_counts(result.nominations)} if len(result.records.votes) else {}
-    return {
-        "school": result.plan.school.name,
-        "school_year": result.plan.school.school_year,
-        "recipient": result.plan.school.recipient,
-        "rule_pack": result.rule_pack,
-        "month": result.month,
-        "as_of": result.month_end.isoformat(),
-        "targets": targets_of(result),
-        "issues": {"error": counts["error"], "warning": counts["warning"], "note": counts["note"]},
-        "files_read": len(result.files_read),
-        "staff": len(result.persons),
-        "not_submitted": [result.plan.roster[key].label for key in result.not_submitted.index],
-        **extra,
-    }
+__all__ = ["TARGET_KEYS", "summary_of", "targets_of", "write_summary"]
 
 
 def write_summary(result: MonthResult, path: Path) -> None:
