@@ -68,8 +68,17 @@ def test_the_month_is_sent_over_starttls_with_login(
     assert "05/2022" in message["Subject"] and "Trường Tiểu học Măng Đen" in message["Subject"]
     body = message.get_body(("plain",))
     assert body is not None and body.get_content().startswith("Kính gửi: Phòng GD&ĐT huyện KonPLông")
-    attachment, nominations = list(message.iter_attachments())  # the vote day's month: the list goes too
+    # the vote day's month: the list goes too, and the dossier's Word documents, tờ trình first (SPEC 8, 14)
+    attachment, nominations, *dossier = list(message.iter_attachments())
     assert attachment.get_filename() == "bao-cao-thi-dua-2022-05.xlsx"
+    sent = sorted(p.get_filename() for p in dossier)
+    written = sorted(p.name for p in (demo_ws.root / "output" / "2022-05" / "ho-so-de-nghi").glob("*.docx"))
+    assert sent == written and dossier[0].get_filename() == "to-trinh-de-nghi-khen-thuong.docx"
+    assert all(
+        p.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        for p in dossier
+    )
+    assert "to-trinh-de-nghi-khen-thuong.docx" in body.get_content()  # the body lists what is attached
     assert nominations.get_filename() == "de-nghi-khen-thuong-2022-05.xlsx"
     assert nominations.get_content_type() == attachment.get_content_type()
     listed = openpyxl.load_workbook(io.BytesIO(nominations.get_content()))

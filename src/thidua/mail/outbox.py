@@ -74,12 +74,7 @@ def year_end_files(outputs: Outputs, summary: dict[str, object]) -> list[Path]:
     vote = str(summary.get("vote_day") or "")
     if (vote and vote[:7] != str(summary.get("month"))) or not outputs.nominations.exists():
         return []
-    dossier = outputs.folder / DOSSIER_FOLDER
-    documents = sorted(p for p in dossier.glob("*.docx") if p.is_file()) if dossier.is_dir() else []
-    return [outputs.nominations, *documents]
-
-
-DOSSIER_FOLDER = "ho-so-de-nghi"  # output/<YYYY-MM>/ho-so-de-nghi/ (SPEC 14)
+    return [outputs.nominations, *outputs.dossier_files()]
 
 
 def _refusals(ws: Workspace, month: str, errors: int, force: bool) -> list[str]:

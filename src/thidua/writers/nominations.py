@@ -60,7 +60,8 @@ def write_nominations(result: MonthResult, path: Path) -> None:
             sheet,
             result,
             f"DANH SÁCH ĐỀ NGHỊ CÔNG NHẬN DANH HIỆU THI ĐUA VÀ KHEN THƯỞNG NĂM HỌC {upper(plan.school.school_year)}",
-            f"(Theo kết quả bình xét của Hội đồng thi đua, khen thưởng ngày {vote_day:%d/%m/%Y})",
+            f"(Theo kết quả bình xét của Hội đồng thi đua, khen thưởng ngày {vote_day:%d/%m/%Y}; kèm theo Tờ trình số"
+            f"      /TTr-{plan.school.symbol or '…'} của {plan.school.name or '…'})",
             day=vote_day,
             kind=LIST,
         )
