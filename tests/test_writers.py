@@ -69,7 +69,7 @@ def _res(person: Person, activity: str, product: str, level: str | None, result:
 
 
 def _vote(person: Person, rating: str, title: str) -> Add:
-    return frames.vote_row(person, title, ORIGIN, rating=rating, decision="20/QĐ", date=D(2022, 5, 25))
+    return frames.vote_row(person, title, ORIGIN, rating=rating, decision="20/QĐ", decision_date=D(2022, 5, 25))
 
 
 def _submissions() -> Records:

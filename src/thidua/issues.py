@@ -255,6 +255,13 @@ CATALOG: dict[str, Kind] = {
         "Ngày sau tháng báo cáo",
         "Ngày {value} sau tháng {month}: dòng này chưa được tính trong tháng này.",
     ),
+    "vote-before-day": Kind(
+        N,
+        "Kết quả bình xét chưa đến ngày bình xét",
+        "Kết quả bình xét trong tệp này ({count} dòng) chỉ được tính từ ngày bình xét {vote} (mục “Ngày bình xét” "
+        "trong kehoach.xlsx); tháng {month} chưa đến ngày đó nên chưa tính danh hiệu nào. Nếu Hội đồng đã họp "
+        "bình xét sớm hơn, hãy sửa ngày bình xét trong kế hoạch.",
+    ),
     "text-formula-like": Kind(
         N, "Văn bản giống công thức", "Nội dung bắt đầu bằng “{start}” được ghi lại dưới dạng chữ."
     ),
@@ -277,6 +284,13 @@ CATALOG: dict[str, Kind] = {
         "{what} ({value}) nằm ngoài năm học {year} ({start} – {end}), nên chưa tính được số liệu tháng nào. Có "
         "thể năm học đã được sửa mà các đợt và hạn nộp đăng ký thì chưa: hãy sửa ngày này trong kehoach.xlsx rồi "
         "chạy lại.",
+    ),
+    "plan-vote-day-early": Kind(
+        E,
+        "Ngày bình xét trước đợt cuối",
+        "Ngày bình xét {value} trước ngày bắt đầu của {round} ({start}): bình xét cuối năm diễn ra sau khi đợt "
+        "thi đua cuối đã bắt đầu. Hãy sửa mục “Ngày bình xét” trong kehoach.xlsx (để trống: ngày kết thúc đợt "
+        "cuối) rồi chạy lại.",
     ),
     "plan-rounds-order": Kind(
         E,

@@ -113,12 +113,19 @@ def round_review(plan: Plan, month_end: dt.date) -> list[str]:
     """Per round of the plan: the review the month's report holds when the round ends in the month ("Sơ kết đợt
     N"; after the last round "Tổng kết năm học"), else ""."""
     first_day = month_end.replace(day=1)
+    last = last_round(plan)
     return [
-        ("Tổng kết năm học" if rnd.end == vote_day(plan) else f"Sơ kết đợt {number}")
+        ("Tổng kết năm học" if index == last else f"Sơ kết đợt {index + 1}")
         if first_day <= rnd.end <= month_end
         else ""
-        for number, rnd in enumerate(plan.rounds, start=1)
+        for index, rnd in enumerate(plan.rounds)
     ]
+
+
+def last_round(plan: Plan) -> int:
+    """The position (0-based) of the round that closes the year: the year-end vote and undated collective results
+    belong to it."""
+    return max(range(len(plan.rounds)), key=lambda index: plan.rounds[index].end)
 
 
 def round_results(plan: Plan, results: pd.DataFrame, counted: pd.Index, month_end: dt.date) -> pd.DataFrame:
@@ -140,10 +147,11 @@ def round_results(plan: Plan, results: pd.DataFrame, counted: pd.Index, month_en
 
 
 def vote_day(plan: Plan) -> dt.date:
-    """The day of the year-end vote (bình xét): the last round's end (SPEC 3, 4.2). A vote row's own date is the
+    """The day of the year-end vote (bình xét): the plan's `Ngày bình xét`, else the last round's end (SPEC 3,
+    4.2). Vote rows count from this day and only from it (merging dates them so); a vote row's own date is the
     recognition decision's, which never moves the vote. The rule pack in force, the dashboard and the nomination
     list all take the vote's day from here."""
-    return plan.movement_end
+    return plan.school.vote_day or plan.movement_end
 
 
 # --- what qualifies a person for a title ----------------------------------------------------------------------

@@ -501,8 +501,8 @@ def _rounds(
     plan: Plan, counting: Counting, month_end: dt.date, targets: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each round's state, and what was achieved within it up to the month's end, long form (round by its
-    position in the plan, 1-based: names are the school's text and may repeat; code; achieved); undated votes and
-    collective results belong to the year-end vote, hence to the last round."""
+    position in the plan, 1-based: names are the school's text and may repeat; code; achieved); the votes (dated
+    by the vote's day) and undated collective results belong to the year-end vote, hence to the last round."""
     # Each item's round (-1: none, or not begun): the rounds are one grouping of one count, not a count each.
     day = counting.items["date"]
     round_of = np.full(len(day), -1, dtype="int64")
@@ -513,8 +513,9 @@ def _rounds(
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
         inside = (day >= pd.Timestamp(rnd.start)) & (day <= pd.Timestamp(min(rnd.end, month_end)))
-        if rnd.end == judgements.vote_day(plan):  # undated votes and collective results are the vote's
-            inside |= day.isna()
+        if number == judgements.last_round(plan):  # the vote (on its day) and undated collective results
+            vote = pd.Timestamp(judgements.vote_day(plan))
+            inside |= day.isna() | ((day == vote) & (vote <= pd.Timestamp(month_end)))
         round_of[inside.to_numpy()] = number
     within = counting.count(Window(None, month_end), by=("round", round_of))
     per_round = within[within["round"] >= 0].pivot_table(

@@ -113,7 +113,8 @@ COLUMN_HELP = {
     "rating": "Xếp loại cuối năm.",
     "discipline": "Hình thức kỷ luật trong năm học; chọn “Không” nếu không bị kỷ luật.",
     (template_fields.VOTE, "title"): "Danh hiệu thi đua được bình xét; chọn “Không” nếu không đạt danh hiệu.",
-    (template_fields.VOTE, "date"): "Ngày quyết định công nhận (ngày/tháng/năm).",
+    (template_fields.VOTE, "decision_date"): "Ngày của quyết định công nhận (ngày/tháng/năm), nếu đã có; để trống "
+    "cũng được. Kết quả bình xét được tính từ ngày bình xét ghi trong kế hoạch, không theo ngày này.",
 }
 
 
