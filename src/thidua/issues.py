@@ -383,6 +383,14 @@ CATALOG: dict[str, Kind] = {
         "Hãy xem lại kết quả bình xét.",
         topic=RULE,
     ),
+    "rule-discipline": Kind(
+        W,
+        "Bị kỷ luật, cần xem xét khi đề nghị",
+        "“{name}” bị kỷ luật “{discipline}” mà vẫn được đề nghị {proposal}: không khen thưởng khi đang thi hành kỷ "
+        "luật, và sau kỷ luật chỉ tính thành tích từ khi chấp hành xong ({source}). Hội đồng thi đua cần xem lại "
+        "đề nghị này.",
+        topic=RULE,
+    ),
     "rule-ldtt-rating": Kind(
         W,
         "Xếp loại chưa đủ cho LĐTT",

@@ -191,7 +191,33 @@ BARS: dict[str, frozenset[str]] = {
 }
 NOT_BARRING = frozenset({"rule-late-registration"})  # about the registration, not about the proposal
 REGISTRATION_STAGE = "đăng ký"  # a finding made of the September registration does not judge the vote
-DISCIPLINE_FINDING = "rule-ldtt-discipline"  # the pack's own discipline finding: the reason is not said twice
+# The packs' own discipline findings (the 2003 law's LĐTT condition; the 2022 law's rule on every proposal): the
+# list does not say the reason twice.
+DISCIPLINE_FINDINGS = frozenset({"rule-ldtt-discipline", "rule-discipline"})
+SERVED = "chỉ tính thành tích từ khi chấp hành xong"  # after a discipline (Nghị định 152/2025/NĐ-CP, Điều 4)
+
+
+def disciplined(discipline: object, worst: str = vocabulary.DISCIPLINES[0]) -> bool:
+    """Whether a vote row's `Kỷ luật` is heavier than `worst` (by default: any discipline at all). The rule packs'
+    discipline check and the nomination list both ask this one function."""
+    shown = str(discipline) if isinstance(discipline, str) else ""
+    if shown not in vocabulary.DISCIPLINES:
+        return False  # none recorded
+    return vocabulary.DISCIPLINES.index(shown) > vocabulary.DISCIPLINES.index(worst)
+
+
+def proposed_votes(votes: pd.DataFrame) -> pd.DataFrame:
+    """The vote rows that propose something: a title, or a form of reward."""
+    return votes[(votes["title"] != vocabulary.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
+
+
+def _reason(issue: Issue) -> str:
+    """What the nomination list says of a finding that bars a proposal."""
+    if issue.code == "rule-discipline":
+        return f"kỷ luật {issue.params.get('discipline', '')}; {SERVED}"
+    return title_of(issue.code)
+
+
 NOMINATION_COLUMNS = [
     "person",
     "name",
@@ -225,16 +251,15 @@ def nominations(
     LĐTT (a CSTĐCS nominee counts there too: `implied` is the one table saying which titles count as which),
     then each form of reward. `eligible` says whether the rule pack's findings leave the proposal standing and
     `reasons` names the findings that bar it. `roster` is the roster frame, `works` the qualifying works."""
-    proposed = votes[(votes["title"] != vocabulary.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
-    proposed = proposed.sort_values("person", kind="stable")
+    proposed = proposed_votes(votes).sort_values("person", kind="stable")
     barred: dict[int, list[tuple[str, str]]] = {}
     for issue in findings:
         at_registration = issue.params.get("stage") == REGISTRATION_STAGE  # September's, not the vote's
         barring = issue.code not in NOT_BARRING and not at_registration
         if issue.topic == RULE and issue.person_key is not None and barring:
             found = barred.setdefault(issue.person_key, [])
-            if (issue.code, title_of(issue.code)) not in found:
-                found.append((issue.code, title_of(issue.code)))
+            if (issue.code, _reason(issue)) not in found:
+                found.append((issue.code, _reason(issue)))
     described = describe_works(works) if len(works) else pd.Series(dtype=object)
     rows: list[tuple[int, str, str, Any]] = []
     titles = implied.groupby("title", sort=False)["counts_as"].agg(list).to_dict()
@@ -255,10 +280,9 @@ def nominations(
             for code, title in barred.get(person, [])
             if code not in BARS or proposal in BARS[code]  # a title-specific finding bars that title only
         ]
-        discipline = str(vote.discipline) if isinstance(vote.discipline, str) else ""
         said = dict(barred.get(person, []))
-        if discipline not in ("", vocabulary.DISCIPLINES[0]) and DISCIPLINE_FINDING not in said:
-            reasons.append(f"bị kỷ luật “{discipline}”")  # whatever the pack checks (Nghị định 152/2025, Điều 4)
+        if disciplined(vote.discipline) and not DISCIPLINE_FINDINGS & said.keys():
+            reasons.append(f"kỷ luật {vote.discipline}")  # whatever the pack checks (Nghị định 152/2025, Điều 4)
         who: Any = roster.loc[person]
         total = vote.votes_total
         share = (

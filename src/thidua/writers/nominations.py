@@ -37,7 +37,7 @@ MET = "Đủ"
 
 
 def _conditions(eligible: bool, reasons: str) -> str:
-    return MET if eligible else f"Chưa đủ: {reasons}"
+    return MET if eligible else f"Cần xem xét: {reasons}"  # SPEC 5, 15: "Đủ / Cần xem xét: lý do"
 
 
 def _ballot(votes_for: object, total: object, share: Any) -> str:
