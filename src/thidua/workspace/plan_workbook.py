@@ -56,7 +56,6 @@ INFO_ITEMS: dict[str, tuple[str, str]] = {
     "Địa danh ghi ngày tháng": ("place", "text"),
     "Năm học": ("school_year", "text"),
     "Hạn nộp đăng ký": ("registration_deadline", "date"),
-    "Ngày bình xét": ("vote_day", "date"),  # empty: the last round's end (SPEC 4.2)
     "Chức danh người ký": ("signatory_title", "text"),
     "Người ký": ("signatory_name", "text"),
     "Người lập biểu": ("preparer_name", "text"),
@@ -64,6 +63,10 @@ INFO_ITEMS: dict[str, tuple[str, str]] = {
     "Kính gửi": ("recipient", "text"),
     "Ký hiệu": ("symbol", "text"),
     "Nơi nhận": ("copies_to", "lines"),
+    "Ngày bình xét": (
+        "vote_day",
+        "date",
+    ),  # empty: the last round's end (SPEC 4.2); last, so the rows above keep their place
 }
 BLANKS = ("…", "...")  # what a value still to be filled in holds (the commune's name, the province…)
 TARGET_FIELDS = (
