@@ -18,7 +18,7 @@ from thidua import api
 from thidua.cli import main
 from thidua.workspace.demo import _fill
 
-from .conftest import libreoffice_convert, pdf_pages
+from .conftest import libreoffice_convert, pdf_pages, reg_row
 
 JANUARY, MAY = "2027-01", "2027-05"
 LESSON = "Tiết học yêu thương"
@@ -142,3 +142,51 @@ def test_the_report_prints_without_half_empty_pages_and_with_each_tables_own_hea
     for first, following in itertools.pairwise(starts):
         for number in range(first, following - 1):  # every page of the sheet but its last
             assert _fill_of(pdf, number + 1, pages[number][1]) > 0.55, (number + 1, texts[number][:200])
+
+
+def test_totals_that_differ_between_sheets_say_why(year: Path, tmp_path: Path) -> None:
+    """Issue #21 item 9: the registration sheet lists 9 initiatives and the results sheet counts 7 registered for
+    "SKKN cấp xã" (one co-authored, one at Trường level); a vice-principal marks the lesson of love, which a "GV"
+    target does not count. A note under each table says so (SPEC 6)."""
+    root = tmp_path / "ws"
+    shutil.copytree(year, root)
+    before = api.month(root, MAY)
+    vice = before.persons[before.persons["position"] == "Phó hiệu trưởng"].iloc[0]
+    _fill(
+        root / "input_templates" / "mau-dang-ky-thi-dua.xlsx",
+        root / "submissions" / "dang-ky" / "zz-dang-ky-lai.xlsx",
+        [
+            reg_row(
+                vice["name"],
+                "Lao động tiên tiến",
+                birth=vice["birth_date"].date(),
+                marks=[LESSON],
+                date=dt.date(2026, 10, 1),
+            )
+        ],
+    )
+    _run(root, MAY)
+    may = api.month(root, MAY)
+    registered = may.targets.set_index("code")["registered"]
+    book = openpyxl.load_workbook(_report(root, MAY), data_only=True)  # the totals as their cached values
+    persons, results = book["Đăng ký cá nhân"], book["Kết quả tháng"]
+    header = next(r for r in persons.iter_rows(values_only=True) if r[0] == "STT")
+    totals = next(r for r in persons.iter_rows(values_only=True) if r[0] == "Tổng cộng")
+    listed_lessons = totals[header.index(LESSON)]
+    listed_initiatives = totals[header.index("Tên sáng kiến kinh nghiệm")]
+    assert listed_lessons == registered["TIET_HOC_YT"] + 1  # the vice-principal's mark
+    assert listed_initiatives > registered["SKKN_HUYEN"]
+    for sheet in (persons, results):
+        notes = [
+            str(r[0]) for r in sheet.iter_rows(values_only=True) if r[0] and "bảng đăng ký cá nhân có" in str(r[0])
+        ]
+        assert str(notes[0]).startswith("Ghi chú: ")
+        lesson = next(n for n in notes if "Tham gia tiết học yêu thương" in n)
+        assert f"tính {registered['TIET_HOC_YT']} đăng ký" in lesson and f"có {listed_lessons}:" in lesson
+        assert f"{vice['name']} (Phó hiệu trưởng)" in lesson and "giáo viên" in lesson
+        initiative = next(n for n in notes if "SKKN cấp xã" in n)
+        assert f"tính {registered['SKKN_HUYEN']} đăng ký" in initiative and f"có {listed_initiatives}:" in initiative
+        assert "cùng đăng ký, tính một lần" in initiative
+    # the API says the same, as data
+    lesson_row = may.result.differences.set_index("code").loc["TIET_HOC_YT"]
+    assert (lesson_row["listed"], lesson_row["registered"]) == (listed_lessons, registered["TIET_HOC_YT"])

@@ -126,8 +126,10 @@ def _rounds(result: MonthResult) -> pd.DataFrame:
 
     rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1), ends_in_month=result.rounds["review"] != "")
     return rounds.merge(result.round_targets, on="round", validate="one_to_many")[
-        ["round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"]
-        + ["ratio", "as_of", "to_date", "to_date_ratio", "to_date_status"]  # the review's figures as of its day
+        [
+            *("round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"),
+            *("ratio", "as_of", "to_date", "to_date_ratio", "to_date_status"),  # the review's figures as of its day
+        ]
     ]
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from thidua.core import vocabulary
 from thidua.core.plan import Plan
+from thidua.core.text import key as text_key
 from thidua.issues import RULE, Issue, title_of
 
 REGISTERED, ACHIEVED = "registered", "achieved"
@@ -360,4 +361,74 @@ def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFra
             "registered": missing[keep].astype(object),
             "voted": instead[keep].astype(object),
         }
+    )
+
+
+# --- totals that differ between sheets (SPEC 6) ----------------------------------------------------------------
+DIFFERENCE_COLUMNS = ["code", "name", "column", "listed", "registered", "reason"]
+COLUMN_LABELS = {vocabulary.SKKN: "Tên sáng kiến kinh nghiệm", vocabulary.DDDH: "Đồ dùng dạy học"}
+
+
+def registration_differences(
+    targets: Iterable[Any],
+    registrations: pd.DataFrame,
+    marks: pd.DataFrame,
+    roster: pd.DataFrame,
+    counted: Mapping[str, int],
+) -> pd.DataFrame:
+    """Where the registration sheet's column total (initiatives named, teaching aids named, marks of an activity)
+    and a target's registered figure (`counted`: code → registered) differ, and why, one row per target: a work
+    co-authored by several is counted once, an initiative below the target's level does not count for it, a
+    teachers-only ("GV") target does not count who is not a teacher. Only the lowest-level target of a source is
+    compared (a higher level's target counts fewer by design). `roster` is the roster frame (its `teacher`)."""
+    found = []
+    lowest: dict[str, int] = {}
+    person_targets = [t for t in targets if t.kind == "activity"]
+    for t in person_targets:
+        rank = vocabulary.level_rank(t.level)
+        lowest[t.source] = min(lowest.get(t.source, rank), rank)
+    for t in person_targets:
+        if vocabulary.level_rank(t.level) != lowest[t.source] or t.code not in counted:
+            continue
+        reasons: list[str] = []
+        if t.source in (vocabulary.SKKN, vocabulary.DDDH):
+            column = "initiative" if t.source == vocabulary.SKKN else "teaching_aid"
+            named = registrations[registrations[column] != ""]
+            listed = len(named)
+            if t.source == vocabulary.SKKN and t.level:
+                ranks = named["initiative_level"].astype(object).map(vocabulary.LEVEL_RANKS).astype("float64")
+                below = (ranks < vocabulary.level_rank(t.level)).to_numpy()
+                if below.any():
+                    reasons.append(f"{int(below.sum())} sáng kiến đăng ký ở cấp thấp hơn cấp {t.level}, không tính")
+                named = named[~below]
+            titles = named[column].astype(str)
+            keys = titles.map(text_key)
+            sizes = keys.groupby(keys, sort=False).size()
+            for work_key, size in sizes[sizes > 1].items():
+                title = titles[keys == work_key].iloc[0]
+                reasons.append(f"“{title}” do {size} người cùng đăng ký, tính một lần")
+        elif t.source in set(marks["activity"].astype(object)):
+            chosen = marks[marks["activity"].astype(object) == t.source]
+            listed = len(chosen)
+            if t.teachers_only:
+                others = chosen[~chosen["person"].map(roster["teacher"]).astype(bool)]
+                if len(others):
+                    names = ", ".join(
+                        f"{roster.loc[k, 'name']} ({roster.loc[k, 'position']})" for k in others["person"]
+                    )
+                    reasons.append(f"chỉ tiêu tính giáo viên, không tính {names}")
+        else:
+            continue
+        if listed != counted[t.code] and reasons:
+            column_label = COLUMN_LABELS.get(t.source, t.source)
+            found.append((t.code, t.name, column_label, listed, counted[t.code], "; ".join(reasons)))
+    frame = pd.DataFrame.from_records(found, columns=DIFFERENCE_COLUMNS)
+    return frame.astype({"listed": "int64", "registered": "int64"})
+
+
+def difference_text(row: Any) -> str:
+    """A difference as a note under a table says it (a row of `registration_differences`)."""
+    return (
+        f"Chỉ tiêu “{row.name}” tính {row.registered} đăng ký, cột “{row.column}” của bảng đăng ký cá nhân có "
+        f"{row.listed}: {row.reason}."
     )

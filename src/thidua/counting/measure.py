@@ -367,6 +367,8 @@ class MonthResult:
     nominations: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per nominee and title or form
     round_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # counted results by round: round, person
     not_proposed: pd.DataFrame = field(default_factory=pd.DataFrame)  # registered, not proposed: person, what
+    # where the registration sheet's column total and a target's registered figure differ, and why (SPEC 6)
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -467,6 +469,13 @@ def measure(
         nominations=judgements.nominations(records.votes, roster, works, report, TITLE_KINDS),
         round_results=judgements.round_results(plan, records.results, listed_results, month_end),
         not_proposed=judgements.not_proposed(records.registrations, records.votes),
+        differences=judgements.registration_differences(
+            plan.targets,
+            records.registrations,
+            records.marks,
+            roster,
+            dict(zip(targets["code"], targets[REGISTERED], strict=True)),
+        ),
     )
     return attach_history(result, history) if history is not None else result
 

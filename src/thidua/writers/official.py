@@ -207,8 +207,10 @@ def copies_lines(copies: Sequence[str]) -> list[str]:
     return [f"- {line}{'.' if i == len(copies) - 1 else ';'}" for i, line in enumerate(copies)]
 
 
-def finish(sheet: Sheet, result: MonthResult, total_row: int) -> None:
-    last = signatures(sheet, result, total_row + 2)
+def finish(sheet: Sheet, result: MonthResult, total_row: int, notes_last: int | None = None) -> None:
+    """The signatures and Nơi nhận under the table (and the notes under it, up to `notes_last`), and the pages:
+    the table's last rows go with the notes and the end."""
+    last = signatures(sheet, result, (notes_last or total_row) + 2)
     sheet.ws.freeze_panes(HEADER_ROW + 1, 0)
     page_setup(sheet.ws, HEADER_ROW, last, sheet.last_col, landscape=True)
     keep_end_together(sheet.ws, HEADER_ROW, total_row, last, sheet.last_col, landscape=True)

@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_range_abs
 from thidua.core import vocabulary
 from thidua.core.calendar import month_label
 from thidua.counting.frames import as_date, rows
+from thidua.counting.judgements import difference_text
 from thidua.counting.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
 from thidua.excel.workbook import new_workbook
 from thidua.writers.common import (
@@ -186,7 +187,7 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     )
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
     _write_totals(sheet, among, first, count, [among_cstdcs])
-    finish(sheet, result, among)
+    finish(sheet, result, among, _differences(sheet, result, among))
 
 
 PERSON_FIELDS = (
@@ -269,7 +270,22 @@ def _results(sheet: Sheet, result: MonthResult, today: dt.date | None) -> None:
             _Total(7, f"{_count_if(STATUS_MET)}+{_count_if(STATUS_EXCEEDED)}", reached, '0" đạt"'),
         ],
     )
-    finish(sheet, result, total)
+    finish(sheet, result, total, _differences(sheet, result, total))
+
+
+def _differences(sheet: Sheet, result: MonthResult, table_last: int) -> int:
+    """Under a table: why the registration sheet's column totals and the targets' registered figures differ (a
+    co-authored work counted once, a teachers-only target…), so the two sheets never disagree without a word.
+    Returns the last row written."""
+    row = table_last + 1  # a blank row between the table and its notes
+    notes = [difference_text(d) for d in rows(result.differences)]
+    if not notes:
+        return table_last
+    style = sheet.styles(italic=True, text_wrap=True, valign="top")
+    for number, note in enumerate(notes, start=1):
+        row += 1
+        _merge(sheet.ws, row, 0, sheet.last_col, f"{'Ghi chú: ' if number == 1 else ''}{note}", style)
+    return row
 
 
 # --- round reviews ---------------------------------------------------------------------------------------------
