@@ -367,6 +367,7 @@ def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFra
 # --- totals that differ between sheets (SPEC 6) ----------------------------------------------------------------
 DIFFERENCE_COLUMNS = ["code", "name", "column", "listed", "registered", "reason"]
 COLUMN_LABELS = {vocabulary.SKKN: "Tên sáng kiến kinh nghiệm", vocabulary.DDDH: "Đồ dùng dạy học"}
+NAMES_SHOWN = 5  # a note names at most this many people or works, then says how many more
 
 
 def registration_differences(
@@ -404,19 +405,22 @@ def registration_differences(
             titles = named[column].astype(str)
             keys = titles.map(text_key)
             sizes = keys.groupby(keys, sort=False).size()
-            for work_key, size in sizes[sizes > 1].items():
+            shared = sizes[sizes > 1]
+            for work_key, size in shared.iloc[:NAMES_SHOWN].items():
                 title = titles[keys == work_key].iloc[0]
                 reasons.append(f"“{title}” do {size} người cùng đăng ký, tính một lần")
+            if len(shared) > NAMES_SHOWN:
+                reasons.append(f"và {len(shared) - NAMES_SHOWN} sản phẩm khác có nhiều người cùng đăng ký")
         elif t.source in set(marks["activity"].astype(object)):
             chosen = marks[marks["activity"].astype(object) == t.source]
             listed = len(chosen)
             if t.teachers_only:
                 others = chosen[~chosen["person"].map(roster["teacher"]).astype(bool)]
                 if len(others):
-                    names = ", ".join(
-                        f"{roster.loc[k, 'name']} ({roster.loc[k, 'position']})" for k in others["person"]
-                    )
-                    reasons.append(f"chỉ tiêu tính giáo viên, không tính {names}")
+                    shown = others["person"].iloc[:NAMES_SHOWN]
+                    names = ", ".join(f"{roster.loc[k, 'name']} ({roster.loc[k, 'position']})" for k in shown)
+                    more = f" và {len(others) - NAMES_SHOWN} người khác" if len(others) > NAMES_SHOWN else ""
+                    reasons.append(f"chỉ tiêu tính giáo viên, không tính {names}{more}")
         else:
             continue
         if listed != counted[t.code] and reasons:
