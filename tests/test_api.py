@@ -74,8 +74,11 @@ def test_record_frames_carry_provenance_and_persons_cover_the_roster(demo_ws: Wo
     # rounds in long form: one row per round and target, the round's figures never above the year's
     rounds = month.rounds
     assert list(rounds.columns) == [
-        "round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"
+        "round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved",
+        "ratio", "as_of", "to_date", "to_date_ratio", "to_date_status",
     ]  # fmt: skip
+    begun = rounds[rounds["state"] != "Chưa bắt đầu"]
+    assert (begun["to_date"] >= begun["achieved"]).all()  # the year's total as of the round's day holds the round's
     # May 2022 holds the last round's end: its review is the year's, and no other round ends in May
     ending = rounds.drop_duplicates("round").set_index("round")
     assert list(ending["review"]) == ["", "Tổng kết năm học"] and list(ending["ends_in_month"]) == [False, True]

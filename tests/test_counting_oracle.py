@@ -125,7 +125,10 @@ def _tally(t: Target, items: list[tuple[int, str]]) -> int:
 
 
 def oracle(plan: Plan, regs: list[dict[str, Any]], res: list[dict[str, Any]], vts: list[dict[str, Any]], end: dt.date):
-    regs, vts = _newest(regs, end), _newest(vts, end)
+    # A vote row counts from the vote's day (the plan's, else the last round's end) and only from it; its own date
+    # is the decision's, which orders two votes of one person and never moves a vote (SPEC 3).
+    vote_day = plan.school.vote_day or max(r.end for r in plan.rounds)
+    regs, vts = _newest(regs, end), (_newest(vts, dt.date.max) if end >= vote_day else [])
     seen, distinct = set(), []
     for r in res:
         identity = (r["person"], r["activity"], text.key(r["product"]), r["level"], r["result"], r["date"])
@@ -202,7 +205,10 @@ def _records(regs: list[dict[str, Any]], res: list[dict[str, Any]], vts: list[di
             )
             for i, r in enumerate(res)
         ],
-        [frames.vote_row(ROSTER[v["person"]], v["title"], (*origin, i), date=v["date"]) for i, v in enumerate(vts)],
+        [
+            frames.vote_row(ROSTER[v["person"]], v["title"], (*origin, i), decision_date=v["date"])
+            for i, v in enumerate(vts)
+        ],
         plan=PLAN_WITH_EXTRAS,
     )
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import shutil
 import signal
 import sqlite3
-import re
 import subprocess
 import sys
 import time

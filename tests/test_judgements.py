@@ -245,3 +245,41 @@ def test_discipline_bars_every_proposal_whatever_the_pack(commune_year: Path, tm
     assert all("Khiển trách" in reason for reason in disciplined["reasons"])
     assert nominated.loc[(cstdcs, "Chiến sĩ thi đua cơ sở"), "eligible"]
     assert nominated.loc[(cstdcs, "Chiến sĩ thi đua cơ sở"), "works"]  # the work it names, and no finding against it
+
+
+def test_a_reprimanded_nominee_is_warned_about_with_the_decree_and_never_shown_eligible(
+    commune_year: Path, tmp_path: Path
+) -> None:
+    """Issue #21 item 2: a vote row with Kỷ luật "Khiển trách" and LĐTT under the 2025 pack: the rule check warns
+    (naming Nghị định 152/2025/NĐ-CP, Điều 4), and the printed list says what to look at, never "Đủ"."""
+    import shutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(commune_year, root)
+    before = api.month(root, MONTH)
+    assert "rule-discipline" not in set(before.issues["code"])  # nobody disciplined in the demo's vote
+    votes = before.votes.set_index("name")
+    name = votes[votes["title"] == "Lao động tiên tiến"].index[-1]
+    birth = before.persons.set_index("name").loc[name, "birth_date"].date()
+    _vote(root, "zz-khien-trach.xlsx", name, birth, "Lao động tiên tiến", discipline="Khiển trách")
+    run = CliRunner().invoke(main, ["run", "-w", str(root), "--month", MONTH])
+    assert run.exit_code in (0, 1), run.output
+    after = api.month(root, MONTH)
+    found = after.issues[(after.issues["code"] == "rule-discipline") & after.issues["person"].str.startswith(name)]
+    assert len(found) == 1
+    message = found["message"].iloc[0]
+    assert "Khiển trách" in message and "Nghị định 152/2025/NĐ-CP, Điều 4" in message
+    assert found["severity"].iloc[0] == "cảnh báo" and found["file"].iloc[0].endswith("zz-khien-trach.xlsx")
+    sheet = openpyxl.load_workbook(root / "output" / MONTH / f"de-nghi-khen-thuong-{MONTH}.xlsx").worksheets[0]
+    printed = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == name]
+    assert len(printed) == 2  # under LĐTT and under the reward
+    for row in printed:
+        assert row[11] == "Cần xem xét: kỷ luật Khiển trách; chỉ tính thành tích từ khi chấp hành xong"
+    # every pack of the 2022 law reads the column, each naming its decree
+    from thidua.counting.rules import available_packs
+
+    law_2022 = [pack for pack in available_packs() if "06/2022/QH15" in pack.name]
+    assert len(law_2022) == 2
+    for pack in law_2022:
+        decree = pack.name.rsplit(" và ", 1)[-1]
+        assert decree in pack.rules["discipline"]["source"]

@@ -44,8 +44,8 @@ def res(p: Person, activity: str, product: str, level: str | None, result: str, 
     return frames.result_row(p, activity, result, date, product=product, level=level)
 
 
-def vote(p: Person, title: str, date: dt.date | None = D(2022, 5, 25)) -> Add:
-    return frames.vote_row(p, title, rating="Hoàn thành tốt nhiệm vụ", date=date)
+def vote(p: Person, title: str, decided: dt.date | None = D(2022, 5, 25)) -> Add:
+    return frames.vote_row(p, title, rating="Hoàn thành tốt nhiệm vụ", decision_date=decided)
 
 
 def run(subs: Records, month: str = "2022-05", end: dt.date = D(2022, 5, 31)) -> MonthResult:
@@ -142,13 +142,16 @@ def test_ratios_are_exact_and_status_follows_the_year() -> None:
     )
     before = run(subs, "2022-03", D(2022, 3, 31))
     ldtt = frames.target(before, "LDTT")
+    # the votes (whatever their decision's date) wait for the vote's day, 31/05/2022
+    assert (ldtt.registered, ldtt.achieved) == (24, 0)
+    assert ldtt.status == "Đủ đăng ký"
+    after = run(subs)
+    ldtt = frames.target(after, "LDTT")
     assert (ldtt.registered, ldtt.achieved) == (24, 16)
     # the float nearest the exact ratio (rounded only for display)
     assert ldtt.registered_ratio == float(Fraction(1)) and ldtt.achieved_ratio == float(Fraction(2, 3))
     assert ldtt.base_ratio == float(Fraction(16, 32))
-    assert ldtt.status == "Đủ đăng ký"
-    after = run(subs)
-    assert frames.target(after, "LDTT").status == "Không đạt"
+    assert ldtt.status == "Không đạt"
     assert frames.target(after, "CSTDCS").status == "Không đạt"
 
 

@@ -81,7 +81,7 @@ def test_conditions_not_met_are_named_on_the_list(demo_ws: Workspace) -> None:
     # barred from CSTĐCS, and still eligible for LĐTT (a missing initiative bars only CSTĐCS)
     # (listed under CSTĐCS first, then under LĐTT, with the title voted in both rows)
     assert len(nhung) == 2 and all(r[6] == "Chiến sĩ thi đua cơ sở" for r in nhung)
-    assert str(nhung[0][11]).startswith("Chưa đủ: CSTĐCS chưa có sáng kiến")
+    assert str(nhung[0][11]).startswith("Cần xem xét: CSTĐCS chưa có sáng kiến")
     assert nhung[1][11] == "Đủ"
     assert any(r[10] == "29/32 (91%)" for r in nhung)
 

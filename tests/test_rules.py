@@ -34,7 +34,9 @@ def reg(p: Person, title: str = vocabulary.LDTT, initiative: str = "", date: dt.
 def vote(
     p: Person, title: str = vocabulary.LDTT, rating: str = vocabulary.RATINGS[1], discipline: str = "Không"
 ) -> Add:
-    return frames.vote_row(p, title, ORIGIN, rating=rating, discipline=discipline, date=D(2022, 5, 25), layout=0)
+    return frames.vote_row(
+        p, title, ORIGIN, rating=rating, discipline=discipline, decision_date=D(2022, 5, 25), layout=0
+    )
 
 
 def skkn(p: Person, result: str = vocabulary.RESULT_RECOGNISED) -> Add:

@@ -69,7 +69,7 @@ def _res(person: Person, activity: str, product: str, level: str | None, result:
 
 
 def _vote(person: Person, rating: str, title: str) -> Add:
-    return frames.vote_row(person, title, ORIGIN, rating=rating, decision="20/QĐ", date=D(2022, 5, 25))
+    return frames.vote_row(person, title, ORIGIN, rating=rating, decision="20/QĐ", decision_date=D(2022, 5, 25))
 
 
 def _submissions() -> Records:
@@ -349,9 +349,13 @@ def test_submission_official_layout(written: dict[str, Path]) -> None:
                 assert cell.font.name == "Times New Roman" and cell.font.b
         assert ws.page_setup.paperSize == 9
         # fitToWidth 1 is the file format's default, so it is written as an absent attribute
-        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
+        # and the height free (0), or one page (1, also absent) for a sheet a little over one page
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight in (0, 1, None)
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.print_title_rows == f"${stt.row}:${stt.row}"
+        if ws.title in ("Tổng kết năm học",) or ws.title.startswith("Sơ kết"):
+            assert ws.print_title_rows is None  # a review writes each table's own header on the pages it continues
+        else:
+            assert ws.print_title_rows == f"${stt.row}:${stt.row}"
         assert ws.print_area
         assert ws.print_options.horizontalCentered
         values = [c.value for c in _cells(ws)]

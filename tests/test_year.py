@@ -55,6 +55,7 @@ def test_a_plan_whose_year_moved_without_its_dates_is_not_counted(demo_ws: Works
     plan_rows = {(row[2], row[3]) for row in rows if row[1] == "kehoach.xlsx" and row[7] == "plan-outside-year"}
     assert plan_rows == {
         ("Thông tin chung", "B7"),  # the registration deadline
+        ("Thông tin chung", "B15"),  # the vote's day
         ("Đợt thi đua", "B2"),
         ("Đợt thi đua", "C2"),
         ("Đợt thi đua", "B3"),

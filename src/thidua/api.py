@@ -145,11 +145,15 @@ def _targets(result: MonthResult) -> pd.DataFrame:
 
 def _rounds(result: MonthResult) -> pd.DataFrame:
     """What was achieved within each round, long form: one row per round and target (round number, name, dates,
-    state, whether the month holds the round's review and which, code, achieved)."""
+    state, whether the month holds the round's review and which, code, achieved and its ratio to the target), and
+    as of the round's last day (`as_of`) the year's total, ratio and status, as the round's review prints them."""
 
     rounds = result.rounds.assign(round=range(1, len(result.rounds) + 1), ends_in_month=result.rounds["review"] != "")
     return rounds.merge(result.round_targets, on="round", validate="one_to_many")[
-        ["round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"]
+        [
+            *("round", "name", "start", "end", "state", "ends_in_month", "review", "code", "achieved"),
+            *("ratio", "as_of", "to_date", "to_date_ratio", "to_date_status"),  # the review's figures as of its day
+        ]
     ]
 
 

@@ -255,6 +255,13 @@ CATALOG: dict[str, Kind] = {
         "Ngày sau tháng báo cáo",
         "Ngày {value} sau tháng {month}: dòng này chưa được tính trong tháng này.",
     ),
+    "vote-before-day": Kind(
+        N,
+        "Kết quả bình xét chưa đến ngày bình xét",
+        "Kết quả bình xét trong tệp này ({count} dòng) chỉ được tính từ ngày bình xét {vote} (mục “Ngày bình xét” "
+        "trong kehoach.xlsx); tháng {month} chưa đến ngày đó nên chưa tính danh hiệu nào. Nếu Hội đồng đã họp "
+        "bình xét sớm hơn, hãy sửa ngày bình xét trong kế hoạch.",
+    ),
     "text-formula-like": Kind(
         N, "Văn bản giống công thức", "Nội dung bắt đầu bằng “{start}” được ghi lại dưới dạng chữ."
     ),
@@ -295,6 +302,13 @@ CATALOG: dict[str, Kind] = {
         "{what} ({value}) nằm ngoài năm học {year} ({start} – {end}), nên chưa tính được số liệu tháng nào. Có "
         "thể năm học đã được sửa mà các đợt và hạn nộp đăng ký thì chưa: hãy sửa ngày này trong kehoach.xlsx rồi "
         "chạy lại.",
+    ),
+    "plan-vote-day-early": Kind(
+        E,
+        "Ngày bình xét trước đợt cuối",
+        "Ngày bình xét {value} trước ngày bắt đầu của {round} ({start}): bình xét cuối năm diễn ra sau khi đợt "
+        "thi đua cuối đã bắt đầu. Hãy sửa mục “Ngày bình xét” trong kehoach.xlsx (để trống: ngày kết thúc đợt "
+        "cuối) rồi chạy lại.",
     ),
     "plan-rounds-order": Kind(
         E,
@@ -392,6 +406,14 @@ CATALOG: dict[str, Kind] = {
         "Tỷ lệ phiếu bầu chưa đủ cho CSTĐCS",
         "“{name}” được {ballot} phiếu đồng ý ({share}), dưới mức {minimum} số phiếu cần có để đề nghị Chiến sĩ thi "
         "đua cơ sở ({source}).",
+        topic=RULE,
+    ),
+    "rule-discipline": Kind(
+        W,
+        "Bị kỷ luật, cần xem xét khi đề nghị",
+        "“{name}” bị kỷ luật “{discipline}” mà vẫn được đề nghị {proposal}: không khen thưởng khi đang thi hành kỷ "
+        "luật, và sau kỷ luật chỉ tính thành tích từ khi chấp hành xong ({source}). Hội đồng thi đua cần xem lại "
+        "đề nghị này.",
         topic=RULE,
     ),
     "rule-ldtt-rating": Kind(

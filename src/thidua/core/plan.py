@@ -39,6 +39,7 @@ class School:
     recipient: str = ""  # Kính gửi: the receiving office
     symbol: str = ""  # Ký hiệu: the unit's abbreviation, printed "Số:      /BC-<symbol>"
     copies_to: str = ""  # Nơi nhận: one recipient per line
+    vote_day: dt.date | None = None  # Ngày bình xét: the board's year-end vote; None: the last round's end
 
     @property
     def copies(self) -> tuple[str, ...]:
@@ -158,8 +159,8 @@ class Plan:
 
     @property
     def movement_end(self) -> dt.date:
-        """The movement's last day: the last round's end, on which the year-end vote falls by default
-        (`counting.judgements.vote_day`)."""
+        """The movement's last day: the last round's end, on which the year-end vote falls unless the plan names
+        its own day (`counting.judgements.vote_day` says which)."""
         return max(r.end for r in self.rounds)
 
     @cached_property

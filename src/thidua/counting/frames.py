@@ -50,7 +50,7 @@ VOTE_COLUMNS = (
     "discipline",
     "title",
     "decision",
-    "date",
+    "decision_date",  # the recognition decision's date; the vote counts from the plan's vote day (merge)
     "note",
     "reward",
     "votes_for",
@@ -105,7 +105,7 @@ def as_date(value: object) -> dt.date | None:
 
 def _column(name: str, values: tuple[object, ...], activities: tuple[str, ...]) -> Any:
     """One column of a record frame, typed: numbers, dates, closed vocabularies as Categoricals, text as objects."""
-    if name == "date":
+    if name in ("date", "decision_date"):
         return dates(values).to_numpy()  # type: ignore[arg-type]
     if name in ("person", "row", "layout", "registration"):
         return np.fromiter(values, dtype=np.int64, count=len(values))

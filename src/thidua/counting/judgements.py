@@ -14,6 +14,7 @@ import pandas as pd
 
 from thidua.core import vocabulary
 from thidua.core.plan import Plan
+from thidua.core.text import key as text_key
 from thidua.issues import RULE, Issue, title_of
 
 REGISTERED, ACHIEVED = "registered", "achieved"
@@ -113,12 +114,19 @@ def round_review(plan: Plan, month_end: dt.date) -> list[str]:
     """Per round of the plan: the review the month's report holds when the round ends in the month ("Sơ kết đợt
     N"; after the last round "Tổng kết năm học"), else ""."""
     first_day = month_end.replace(day=1)
+    last = last_round(plan)
     return [
-        ("Tổng kết năm học" if rnd.end == vote_day(plan) else f"Sơ kết đợt {number}")
+        ("Tổng kết năm học" if index == last else f"Sơ kết đợt {index + 1}")
         if first_day <= rnd.end <= month_end
         else ""
-        for number, rnd in enumerate(plan.rounds, start=1)
+        for index, rnd in enumerate(plan.rounds)
     ]
+
+
+def last_round(plan: Plan) -> int:
+    """The position (0-based) of the round that closes the year: the year-end vote and undated collective results
+    belong to it."""
+    return max(range(len(plan.rounds)), key=lambda index: plan.rounds[index].end)
 
 
 def round_results(plan: Plan, results: pd.DataFrame, counted: pd.Index, month_end: dt.date) -> pd.DataFrame:
@@ -140,10 +148,11 @@ def round_results(plan: Plan, results: pd.DataFrame, counted: pd.Index, month_en
 
 
 def vote_day(plan: Plan) -> dt.date:
-    """The day of the year-end vote (bình xét): the last round's end (SPEC 3, 4.2). A vote row's own date is the
+    """The day of the year-end vote (bình xét): the plan's `Ngày bình xét`, else the last round's end (SPEC 3,
+    4.2). Vote rows count from this day and only from it (merging dates them so); a vote row's own date is the
     recognition decision's, which never moves the vote. The rule pack in force, the dashboard and the nomination
     list all take the vote's day from here."""
-    return plan.movement_end
+    return plan.school.vote_day or plan.movement_end
 
 
 # --- what qualifies a person for a title ----------------------------------------------------------------------
@@ -184,7 +193,33 @@ BARS: dict[str, frozenset[str]] = {
 }
 NOT_BARRING = frozenset({"rule-late-registration"})  # about the registration, not about the proposal
 REGISTRATION_STAGE = "đăng ký"  # a finding made of the September registration does not judge the vote
-DISCIPLINE_FINDING = "rule-ldtt-discipline"  # the pack's own discipline finding: the reason is not said twice
+# The packs' own discipline findings (the 2003 law's LĐTT condition; the 2022 law's rule on every proposal): the
+# list does not say the reason twice.
+DISCIPLINE_FINDINGS = frozenset({"rule-ldtt-discipline", "rule-discipline"})
+SERVED = "chỉ tính thành tích từ khi chấp hành xong"  # after a discipline (Nghị định 152/2025/NĐ-CP, Điều 4)
+
+
+def disciplined(discipline: object, worst: str = vocabulary.DISCIPLINES[0]) -> bool:
+    """Whether a vote row's `Kỷ luật` is heavier than `worst` (by default: any discipline at all). The rule packs'
+    discipline check and the nomination list both ask this one function."""
+    shown = str(discipline) if isinstance(discipline, str) else ""
+    if shown not in vocabulary.DISCIPLINES:
+        return False  # none recorded
+    return vocabulary.DISCIPLINES.index(shown) > vocabulary.DISCIPLINES.index(worst)
+
+
+def proposed_votes(votes: pd.DataFrame) -> pd.DataFrame:
+    """The vote rows that propose something: a title, or a form of reward."""
+    return votes[(votes["title"] != vocabulary.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
+
+
+def _reason(issue: Issue) -> str:
+    """What the nomination list says of a finding that bars a proposal."""
+    if issue.code == "rule-discipline":
+        return f"kỷ luật {issue.params.get('discipline', '')}; {SERVED}"
+    return title_of(issue.code)
+
+
 NOMINATION_COLUMNS = [
     "person",
     "name",
@@ -218,16 +253,15 @@ def nominations(
     LĐTT (a CSTĐCS nominee counts there too: `implied` is the one table saying which titles count as which),
     then each form of reward. `eligible` says whether the rule pack's findings leave the proposal standing and
     `reasons` names the findings that bar it. `roster` is the roster frame, `works` the qualifying works."""
-    proposed = votes[(votes["title"] != vocabulary.NO_TITLE_VOTE) | (votes["reward"].fillna("") != "")]
-    proposed = proposed.sort_values("person", kind="stable")
+    proposed = proposed_votes(votes).sort_values("person", kind="stable")
     barred: dict[int, list[tuple[str, str]]] = {}
     for issue in findings:
         at_registration = issue.params.get("stage") == REGISTRATION_STAGE  # September's, not the vote's
         barring = issue.code not in NOT_BARRING and not at_registration
         if issue.topic == RULE and issue.person_key is not None and barring:
             found = barred.setdefault(issue.person_key, [])
-            if (issue.code, title_of(issue.code)) not in found:
-                found.append((issue.code, title_of(issue.code)))
+            if (issue.code, _reason(issue)) not in found:
+                found.append((issue.code, _reason(issue)))
     described = describe_works(works) if len(works) else pd.Series(dtype=object)
     rows: list[tuple[int, str, str, Any]] = []
     titles = implied.groupby("title", sort=False)["counts_as"].agg(list).to_dict()
@@ -248,10 +282,9 @@ def nominations(
             for code, title in barred.get(person, [])
             if code not in BARS or proposal in BARS[code]  # a title-specific finding bars that title only
         ]
-        discipline = str(vote.discipline) if isinstance(vote.discipline, str) else ""
         said = dict(barred.get(person, []))
-        if discipline not in ("", vocabulary.DISCIPLINES[0]) and DISCIPLINE_FINDING not in said:
-            reasons.append(f"bị kỷ luật “{discipline}”")  # whatever the pack checks (Nghị định 152/2025, Điều 4)
+        if disciplined(vote.discipline) and not DISCIPLINE_FINDINGS & said.keys():
+            reasons.append(f"kỷ luật {vote.discipline}")  # whatever the pack checks (Nghị định 152/2025, Điều 4)
         who: Any = roster.loc[person]
         total = vote.votes_total
         share = (
@@ -285,6 +318,15 @@ def nominations(
     return frame.astype(
         {"person": "int64", "eligible": bool, "votes_for": "Int64", "votes_total": "Int64", "vote_share": "float64"}
     )
+
+
+CONDITIONS_MET = "Đủ"
+
+
+def conditions(eligible: bool, reasons: str) -> str:
+    """Whether a proposal meets the rule pack's conditions, as every list prints it (SPEC 5, 15: "Đủ / Cần xem
+    xét: lý do")."""
+    return CONDITIONS_MET if eligible else f"Cần xem xét: {reasons}"
 
 
 def nomination_counts(nominated: pd.DataFrame) -> dict[str, int]:
@@ -329,4 +371,78 @@ def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFra
             "registered": missing[keep].astype(object),
             "voted": instead[keep].astype(object),
         }
+    )
+
+
+# --- totals that differ between sheets (SPEC 6) ----------------------------------------------------------------
+DIFFERENCE_COLUMNS = ["code", "name", "column", "listed", "registered", "reason"]
+COLUMN_LABELS = {vocabulary.SKKN: "Tên sáng kiến kinh nghiệm", vocabulary.DDDH: "Đồ dùng dạy học"}
+NAMES_SHOWN = 5  # a note names at most this many people or works, then says how many more
+
+
+def registration_differences(
+    targets: Iterable[Any],
+    registrations: pd.DataFrame,
+    marks: pd.DataFrame,
+    roster: pd.DataFrame,
+    counted: Mapping[str, int],
+) -> pd.DataFrame:
+    """Where the registration sheet's column total (initiatives named, teaching aids named, marks of an activity)
+    and a target's registered figure (`counted`: code → registered) differ, and why, one row per target: a work
+    co-authored by several is counted once, an initiative below the target's level does not count for it, a
+    teachers-only ("GV") target does not count who is not a teacher. Only the lowest-level target of a source is
+    compared (a higher level's target counts fewer by design). `roster` is the roster frame (its `teacher`)."""
+    found = []
+    lowest: dict[str, int] = {}
+    person_targets = [t for t in targets if t.kind == "activity"]
+    for t in person_targets:
+        rank = vocabulary.level_rank(t.level)
+        lowest[t.source] = min(lowest.get(t.source, rank), rank)
+    for t in person_targets:
+        if vocabulary.level_rank(t.level) != lowest[t.source] or t.code not in counted:
+            continue
+        reasons: list[str] = []
+        if t.source in (vocabulary.SKKN, vocabulary.DDDH):
+            column = "initiative" if t.source == vocabulary.SKKN else "teaching_aid"
+            named = registrations[registrations[column] != ""]
+            listed = len(named)
+            if t.source == vocabulary.SKKN and t.level:
+                ranks = named["initiative_level"].astype(object).map(vocabulary.LEVEL_RANKS).astype("float64")
+                below = (ranks < vocabulary.level_rank(t.level)).to_numpy()
+                if below.any():
+                    reasons.append(f"{int(below.sum())} sáng kiến đăng ký ở cấp thấp hơn cấp {t.level}, không tính")
+                named = named[~below]
+            titles = named[column].astype(str)
+            keys = titles.map(text_key)
+            sizes = keys.groupby(keys, sort=False).size()
+            shared = sizes[sizes > 1]
+            for work_key, size in shared.iloc[:NAMES_SHOWN].items():
+                title = titles[keys == work_key].iloc[0]
+                reasons.append(f"“{title}” do {size} người cùng đăng ký, tính một lần")
+            if len(shared) > NAMES_SHOWN:
+                reasons.append(f"và {len(shared) - NAMES_SHOWN} sản phẩm khác có nhiều người cùng đăng ký")
+        elif t.source in set(marks["activity"].astype(object)):
+            chosen = marks[marks["activity"].astype(object) == t.source]
+            listed = len(chosen)
+            if t.teachers_only:
+                others = chosen[~chosen["person"].map(roster["teacher"]).astype(bool)]
+                if len(others):
+                    shown = others["person"].iloc[:NAMES_SHOWN]
+                    names = ", ".join(f"{roster.loc[k, 'name']} ({roster.loc[k, 'position']})" for k in shown)
+                    more = f" và {len(others) - NAMES_SHOWN} người khác" if len(others) > NAMES_SHOWN else ""
+                    reasons.append(f"chỉ tiêu tính giáo viên, không tính {names}{more}")
+        else:
+            continue
+        if listed != counted[t.code] and reasons:
+            column_label = COLUMN_LABELS.get(t.source, t.source)
+            found.append((t.code, t.name, column_label, listed, counted[t.code], "; ".join(reasons)))
+    frame = pd.DataFrame.from_records(found, columns=DIFFERENCE_COLUMNS)
+    return frame.astype({"listed": "int64", "registered": "int64"})
+
+
+def difference_text(row: Any) -> str:
+    """A difference as a note under a table says it (a row of `registration_differences`)."""
+    return (
+        f"Chỉ tiêu “{row.name}” tính {row.registered} đăng ký, cột “{row.column}” của bảng đăng ký cá nhân có "
+        f"{row.listed}: {row.reason}."
     )

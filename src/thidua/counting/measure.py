@@ -344,7 +344,9 @@ class MonthResult:
     month_end: dt.date
     targets: pd.DataFrame  # one row per target: figures, ratios (float, NaN for none), status, pace, projection
     rounds: pd.DataFrame  # one row per round: name, start, end, focus, state, review (the month's review sheet)
-    round_targets: pd.DataFrame  # one row per round and target: round (1-based), code, achieved within the round
+    # one row per round and target: round (1-based), code, achieved within the round and its ratio to the target,
+    # and as of the round's last day (`as_of`): the year's total, its ratio and status (the round review's figures)
+    round_targets: pd.DataFrame
     teams: pd.DataFrame  # one row per team (plan order): the team sheet's figures
     persons: pd.DataFrame  # one row per roster member: what they registered and achieved, display-ready
     titles: pd.DataFrame  # LĐTT (with CSTĐCS) and CSTĐCS registered and achieved, whatever the plan's targets
@@ -367,6 +369,8 @@ class MonthResult:
     round_results: pd.DataFrame = field(default_factory=pd.DataFrame)  # counted results by round: round, person
     not_proposed: pd.DataFrame = field(default_factory=pd.DataFrame)  # registered, not proposed: person, what
     legal: Mapping[str, Any] = field(default_factory=dict)  # the pack's [dossier]: grounds, who decides (SPEC 14)
+    # where the registration sheet's column total and a target's registered figure differ, and why (SPEC 6)
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def not_submitted(self) -> pd.DataFrame:
@@ -468,6 +472,13 @@ def measure(
         round_results=judgements.round_results(plan, records.results, listed_results, month_end),
         not_proposed=judgements.not_proposed(records.registrations, records.votes),
         legal=_legal(pack),
+        differences=judgements.registration_differences(
+            plan.targets,
+            records.registrations,
+            records.marks,
+            roster,
+            dict(zip(targets["code"], targets[REGISTERED], strict=True)),
+        ),
     )
     return attach_history(result, history) if history is not None else result
 
@@ -513,8 +524,8 @@ def _rounds(
     plan: Plan, counting: Counting, month_end: dt.date, targets: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each round's state, and what was achieved within it up to the month's end, long form (round by its
-    position in the plan, 1-based: names are the school's text and may repeat; code; achieved); undated votes and
-    collective results belong to the year-end vote, hence to the last round."""
+    position in the plan, 1-based: names are the school's text and may repeat; code; achieved); the votes (dated
+    by the vote's day) and undated collective results belong to the year-end vote, hence to the last round."""
     # Each item's round (-1: none, or not begun): the rounds are one grouping of one count, not a count each.
     day = counting.items["date"]
     round_of = np.full(len(day), -1, dtype="int64")
@@ -525,8 +536,9 @@ def _rounds(
             continue
         states.append("Đang diễn ra" if month_end <= rnd.end else "Đã kết thúc")
         inside = (day >= pd.Timestamp(rnd.start)) & (day <= pd.Timestamp(min(rnd.end, month_end)))
-        if rnd.end == judgements.vote_day(plan):  # undated votes and collective results are the vote's
-            inside |= day.isna()
+        if number == judgements.last_round(plan):  # the vote (on its day) and undated collective results
+            vote = pd.Timestamp(judgements.vote_day(plan))
+            inside |= day.isna() | ((day == vote) & (vote <= pd.Timestamp(month_end)))
         round_of[inside.to_numpy()] = number
     within = counting.count(Window(None, month_end), by=("round", round_of))
     per_round = within[within["round"] >= 0].pivot_table(
@@ -536,6 +548,11 @@ def _rounds(
     wide = per_round.set_axis(range(1, len(plan.rounds) + 1), axis="columns").reset_index()
     achieved = wide.melt(id_vars="code", var_name="round", value_name=ACHIEVED)  # round by round, targets in order
     achieved = achieved.astype({"round": "int64", ACHIEVED: "int64"})[["round", "code", ACHIEVED]]
+    achieved = achieved.assign(
+        ratio=ratio(achieved[ACHIEVED], achieved["code"].map(targets.set_index("code")["target"]))
+    )
+    achieved = achieved.merge(_as_of_rounds(plan, counting, month_end, targets), on=["round", "code"], how="left")
+    achieved["to_date"] = achieved["to_date"].astype("Int64")  # none for a round not begun
     rounds = pd.DataFrame(
         {
             "name": [r.name for r in plan.rounds],
@@ -547,6 +564,40 @@ def _rounds(
         }
     )
     return rounds, achieved
+
+
+def _as_of_rounds(plan: Plan, counting: Counting, month_end: dt.date, targets: pd.DataFrame) -> pd.DataFrame:
+    """Per round begun and target, the round review's figures as of the round's last day (or the month's end while
+    the round runs): the round's own ratio (achieved within it / target), the year's total then (`to_date`, a
+    result dated after the review's day waits for the month's sheet), its ratio and status (SPEC 6)."""
+    goals = targets.set_index("code")["target"]
+    pieces = []
+    last = judgements.last_round(plan)
+    for number, rnd in enumerate(plan.rounds):
+        if month_end < rnd.start:
+            continue
+        day = min(rnd.end, month_end)
+        # Undated collective results belong to the year-end vote, hence to the last round only.
+        counted = counting.count(Window(None, day, undated=number == last)).set_index("code")
+        figures = counted.reindex(targets["code"])
+        target = goals.reindex(figures.index)
+        final = judgements.is_final(plan, day)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "round": number + 1,
+                    "code": figures.index.to_numpy(),
+                    "as_of": pd.Timestamp(day),
+                    "to_date": figures[ACHIEVED].to_numpy(),
+                    "to_date_ratio": ratio(figures[ACHIEVED], target).to_numpy(),
+                    "to_date_status": status_of(target, figures[REGISTERED], figures[ACHIEVED], final).to_numpy(),
+                }
+            )
+        )
+    columns = ["round", "code", "as_of", "to_date", "to_date_ratio", "to_date_status"]
+    if not pieces:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("round", "to_date") else object) for c in columns})
+    return pd.concat(pieces, ignore_index=True)[columns]
 
 
 def _teams(plan: Plan, counting: Counting, year: Window, persons: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from thidua.core.plan import Plan
 from thidua.counting.frames import Records, as_date, rows
+from thidua.counting.judgements import vote_day
 from thidua.issues import Report
 
 # What makes two result rows the same report (a row reported twice counts once); namesakes stay apart.
@@ -20,16 +21,33 @@ RESULT_IDENTITY = ["person", "activity", "work", "level", "result", "date"]
 
 def merge(records: Records, plan: Plan, report: Report, month_end: dt.date) -> Records:
     """The records that count as of `month_end`: rows dated later are noted and set aside, then each person's
-    newest registration and vote win, and duplicate result rows are dropped."""
+    newest registration and vote win, and duplicate result rows are dropped. A vote row is dated by the vote's
+    day (`judgements.vote_day`), whatever the file says: before it the votes count nowhere (one note per file),
+    and the recognition decision's date never moves them (SPEC 3)."""
     end = pd.Timestamp(month_end)
     current: dict[str, pd.DataFrame] = {}
-    for name in ("registrations", "results", "votes"):
+    for name in ("registrations", "results"):
         frame: pd.DataFrame = getattr(records, name)
         later = frame["date"].notna() & (frame["date"] > end)
         _note_later(frame[later], records, plan, report, month_end)
         current[name] = frame[~later]
+    vote = vote_day(plan)
+    votes = records.votes.assign(date=pd.Series(pd.Timestamp(vote), index=records.votes.index, dtype="datetime64[s]"))
+    if vote > month_end:
+        per_sheet = votes.groupby(["file", "sheet"], sort=True).size().reset_index(name="count")
+        for file, sheet, count in rows(per_sheet):
+            report.add(
+                "vote-before-day",
+                file=file,
+                sheet=sheet,
+                count=int(count),
+                vote=f"{vote:%d/%m/%Y}",
+                month=f"{month_end:%m/%Y}",
+            )
+        votes = votes.iloc[:0]
     registrations = _newest_per_person(current["registrations"], records, plan, report)
-    votes = _newest_per_person(current["votes"], records, plan, report)
+    # Of two votes for one person the later decision wins (an undated one is the older), then the later file.
+    votes = _newest_per_person(votes, records, plan, report, by="decision_date")
     results = _distinct_results(current["results"], records, plan, report)
     marks = records.marks[records.marks["registration"].isin(registrations.index)]
     return dataclasses.replace(records, registrations=registrations, marks=marks, results=results, votes=votes)
@@ -43,7 +61,9 @@ def _note_later(later: pd.DataFrame, records: Records, plan: Plan, report: Repor
         )
 
 
-def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report: Report) -> pd.DataFrame:
+def _newest_per_person(
+    frame: pd.DataFrame, records: Records, plan: Plan, report: Report, by: str = "date"
+) -> pd.DataFrame:
     """The newest row wins: the later date (an undated row is the oldest), then the later file (modification time,
     then name), then the later row; the winners in roster order."""
     # Persons in the order they were first read, so the report lists replacements as the files came in.
@@ -51,7 +71,7 @@ def _newest_per_person(frame: pd.DataFrame, records: Records, plan: Plan, report
     ordered = frame.assign(
         _first=first_read,
         _mtime=frame["file"].map(records.mtimes).fillna(0.0),
-    ).sort_values(["_first", "date", "_mtime", "file", "row"], kind="stable", na_position="first")
+    ).sort_values(["_first", by, "_mtime", "file", "row"], kind="stable", na_position="first")
     losers = ordered.duplicated("person", keep="last")
     winners = ordered[~losers].sort_values("person", kind="stable")
     winner_of = winners.set_index("person")

@@ -27,6 +27,8 @@ from thidua.counting.judgements import (
     REGISTERED,
     TITLE_CSTDCS,
     TITLE_LDTT,
+    disciplined,
+    proposed_votes,
     qualifying_works,
     titles_counted_as,
     vote_day,
@@ -386,6 +388,27 @@ class _Checker:
         for reg in rows(regs):
             self._recruited(reg, vote_day(self.plan), months, "đăng ký", p)
 
+    def discipline(self, p: Params) -> None:
+        """Every proposal (a title or a form of reward) of someone disciplined above `worst_discipline` (by
+        default: any discipline) is to be looked at again: under the 2022 law no reward while a discipline runs,
+        and after it only the achievements from the day it was served count."""
+        worst = str(p.get("worst_discipline", vocabulary.DISCIPLINES[0]))
+        for vote in rows(proposed_votes(self.votes)):
+            if not disciplined(vote.discipline, worst):
+                continue
+            proposal = ", ".join(
+                str(part) for part in (vote.title, vote.reward) if part and part != vocabulary.NO_TITLE_VOTE
+            )
+            self.person_issue(
+                "rule-discipline",
+                vote,
+                "discipline",
+                str(vote.discipline),
+                discipline=str(vote.discipline),
+                proposal=proposal,
+                source=p["source"],
+            )
+
     def _recruited(self, record: Any, when: dt.date, months: int, stage: str, p: Params) -> None:
         recruited = self.plan.roster[record.person].recruited
         if recruited and months_between(recruited, when) < months:
@@ -467,6 +490,7 @@ CHECKS: dict[str, Callable[[_Checker, Params], None]] = {
     "collective_ldxs": _Checker.collective_ldtt,  # the same check with the pack's figures for Lao động xuất sắc
     "ldtt_conditions": _Checker.ldtt_conditions,
     "cstdcs_ballot": _Checker.cstdcs_ballot,
+    "discipline": _Checker.discipline,
     "late_registration": _Checker.late_registration,
     "plan_base": _Checker.plan_base,
 }

@@ -63,6 +63,11 @@ TEAM = Field("team", "Tổ", "choice", width=9, aliases=("Tổ chuyên môn", "T
 NOTE = Field("note", "Ghi chú", width=10)
 DECISION = Field("decision", "Số quyết định", width=13, aliases=("Số QĐ", "Quyết định", "QĐ số"))
 DATE = Field("date", "Ngày", "date", width=11, aliases=("Ngày quyết định", "Thời gian", "Ngày thực hiện"))
+# The vote sheet's only date is the recognition decision's: the vote's own day is the plan's (SPEC 4.3). An older
+# vote sheet headed "Ngày" is read the same way.
+DECISION_DATE = Field(
+    "decision_date", "Ngày quyết định", "date", width=12, aliases=("Ngày", "Ngày QĐ", "Ngày ký quyết định")
+)
 
 
 def registration_fields(plan: Plan) -> tuple[Field, ...]:
@@ -181,7 +186,7 @@ def vote_fields(plan: Plan) -> tuple[Field, ...]:
         Field("votes_for", "Số phiếu đồng ý", "int", width=9, aliases=("Phiếu đồng ý", "Số phiếu")),
         Field("votes_total", "Tổng số phiếu", "int", width=9, aliases=("Tổng phiếu", "Số người bỏ phiếu")),
         DECISION,
-        DATE,
+        DECISION_DATE,
         NOTE,
     )
 

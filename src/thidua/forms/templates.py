@@ -113,10 +113,11 @@ COLUMN_HELP = {
     "rating": "Xếp loại cuối năm.",
     "discipline": "Hình thức kỷ luật trong năm học; chọn “Không” nếu không bị kỷ luật.",
     (template_fields.VOTE, "title"): "Danh hiệu thi đua được bình xét; chọn “Không” nếu không đạt danh hiệu.",
-    (template_fields.VOTE, "date"): "Ngày quyết định công nhận (ngày/tháng/năm).",
     "reward": "Hình thức khen thưởng Hội đồng thi đua đề nghị cho người này (nếu có); để trống nếu không đề nghị.",
     "votes_for": "Số phiếu đồng ý của Hội đồng thi đua khi bình xét người này (số nguyên; nếu có).",
     "votes_total": "Tổng số phiếu (số thành viên Hội đồng bỏ phiếu); cùng với số phiếu đồng ý cho ra tỷ lệ phiếu.",
+    (template_fields.VOTE, "decision_date"): "Ngày của quyết định công nhận (ngày/tháng/năm), nếu đã có; để trống "
+    "cũng được. Kết quả bình xét được tính từ ngày bình xét ghi trong kế hoạch, không theo ngày này.",
 }
 
 

@@ -120,14 +120,15 @@ class RecordSink:
         rating: str = "",
         discipline: str = "Không",
         decision: str = "",
-        date: dt.date | None = None,
+        decision_date: dt.date | None = None,
         note: str = "",
         reward: str = "",
         votes_for: int | None = None,
         votes_total: int | None = None,
         place: Place = NOWHERE,
     ) -> None:
-        """Year-end vote (bình xét) of one person, with the reward proposed and the ballot when the sheet has them."""
+        """Year-end vote (bình xét) of one person, with the reward proposed and the ballot when the sheet has them;
+        `decision_date` is the recognition decision's (the vote's own day is the plan's)."""
         self._votes.append(
             (
                 person,
@@ -135,7 +136,7 @@ class RecordSink:
                 discipline or None,
                 title,
                 decision,
-                date,
+                decision_date,
                 note,
                 reward,
                 votes_for,

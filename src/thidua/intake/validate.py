@@ -346,7 +346,9 @@ def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
     title = row.choice(
         "title", vocabulary.TITLE_VOTED, "danh hiệu đạt (Lao động tiên tiến, Chiến sĩ thi đua cơ sở hoặc Không)"
     )
-    decision, date, note = row.text("decision"), row.date("date"), row.text("note")
+    # The decision may come after the school year: its date is kept as written and never dates the vote.
+    decision, note = row.text("decision"), row.text("note")
+    decision_date = row.date("decision_date", in_year=False)
     reward, votes_for, votes_total = row.text("reward"), row.whole("votes_for"), row.whole("votes_total")
     _check_era(row, plan, "reward", reward)
     if votes_for is not None and votes_total is not None and votes_for > votes_total:
@@ -359,7 +361,7 @@ def _vote(row: _Row, plan: Plan, out: RecordSink) -> None:
         rating=rating,
         discipline=discipline,
         decision=decision,
-        date=date,
+        decision_date=decision_date,
         note=note,
         reward=reward,
         votes_for=votes_for,

@@ -43,6 +43,7 @@ def _move_plan(plan: Plan, years: int, demo: bool) -> Plan:
         plan.school,
         school_year=new.label,
         registration_deadline=moved(plan.school.registration_deadline, years),
+        vote_day=moved(plan.school.vote_day, years) if plan.school.vote_day else None,
         movement=words(plan.school.movement),
     )
     rounds = tuple(Round(r.name, moved(r.start, years), moved(r.end, years), words(r.focus)) for r in plan.rounds)

@@ -34,6 +34,7 @@ SCHOOL = School(
     place="Măng Đen",
     school_year="2021–2022",
     registration_deadline=D(2021, 10, 4),
+    vote_day=D(2022, 5, 31),  # the seed votes at the end of its last round
     signatory_title="HIỆU TRƯỞNG",
     signatory_name="Võ Thị Thanh Hương",
     preparer_name="Trần Thị Mỹ Linh",

@@ -63,6 +63,10 @@ INFO_ITEMS: dict[str, tuple[str, str]] = {
     "Kính gửi": ("recipient", "text"),
     "Ký hiệu": ("symbol", "text"),
     "Nơi nhận": ("copies_to", "lines"),
+    "Ngày bình xét": (
+        "vote_day",
+        "date",
+    ),  # empty: the last round's end (SPEC 4.2); last, so the rows above keep their place
 }
 BLANKS = ("…", "...")  # what a value still to be filled in holds (the commune's name, the province…)
 TARGET_FIELDS = (
@@ -205,7 +209,9 @@ GUIDE: tuple[tuple[str, str], ...] = (
     ("HƯỚNG DẪN ĐIỀN KẾ HOẠCH THI ĐUA", ""),
     (
         SHEET_INFO,
-        "Tên trường, cơ quan chủ quản, năm học, hạn nộp đăng ký, người ký… Mỗi mục một dòng; chỉ sửa cột Giá trị.",
+        "Tên trường, cơ quan chủ quản, năm học, hạn nộp đăng ký, người ký… Mỗi mục một dòng; chỉ sửa cột Giá trị. "
+        "Ngày bình xét: ngày Hội đồng thi đua họp bình xét danh hiệu cuối năm (để trống: ngày kết thúc đợt cuối); "
+        "kết quả bình xét chỉ được tính từ ngày này.",
     ),
     (
         SHEET_TARGETS,
@@ -568,7 +574,7 @@ def _read_rounds(sheet: _Sheet) -> list[tuple[int, Round]]:
 
 
 # Issues that make a month's counts meaningless: `run` then writes the issue report only (SPEC 7).
-YEAR_CODES = frozenset({"plan-outside-year", "plan-rounds-overlap", "plan-rounds-order"})
+YEAR_CODES = frozenset({"plan-outside-year", "plan-rounds-overlap", "plan-rounds-order", "plan-vote-day-early"})
 
 
 def check_year(
@@ -601,6 +607,20 @@ def check_year(
             deadline,
             what="Hạn nộp đăng ký",
             **span,
+        )
+    vote = school.vote_day
+    if vote is not None and not year.contains(vote):
+        at(info, info_rows["vote_day"], "value", "plan-outside-year", vote, what="Ngày bình xét", **span)
+    elif vote is not None and rounds and vote < max(found.start for _index, found in rounds):
+        last = max((found for _index, found in rounds), key=lambda found: found.start)
+        at(
+            info,
+            info_rows["vote_day"],
+            "value",
+            "plan-vote-day-early",
+            vote,
+            round=last.name or "đợt cuối",
+            start=f"{last.start:%d/%m/%Y}",
         )
     for index, found in rounds:
         for key_, day in (("start", found.start), ("end", found.end)):

@@ -8,6 +8,7 @@ import math
 import sys
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -169,9 +170,11 @@ def page_setup(
     *,
     landscape: bool = False,
     header_rows: int = 1,
+    repeat: bool = True,
 ) -> None:
-    """A4, one page wide, header rows repeated on every page, print area over what was written; rows with
-    wrapped text get their height (`ws` is a FittedSheet)."""
+    """A4, one page wide, header rows repeated on every page (unless the sheet writes its own on each page:
+    `repeat` False), print area over what was written; rows with wrapped text get their height (`ws` is a
+    FittedSheet)."""
     ws.fit_rows()
     ws.set_paper(PAPER_A4)
     if landscape:
@@ -181,13 +184,35 @@ def page_setup(
     ws.set_margins(left=0.6, right=0.6, top=0.6, bottom=0.6)
     ws.center_horizontally()
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row, header_row + header_rows - 1)
+    if repeat:
+        ws.repeat_rows(header_row, header_row + header_rows - 1)
     ws.print_area(0, 0, max(last_row, header_row), last_col)
     ws.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
 
 
 # A4 in points, less the margins page_setup sets (0.6 in each side) and room for the page-number footer.
 A4_LONG, A4_SHORT, MARGINS, FOOTER = 841.9, 595.3, 2 * 0.6 * 72, 24.0
+
+
+ONE_PAGE_SHRINK = 1.2  # a sheet over one page by at most this much prints on one page, slightly smaller
+PAGE_SAFETY = 0.95  # of a page: what the estimate of the rows' heights may fill, for its error
+# LibreOffice fits these sheets to the page about 10 % smaller than the columns' printed widths say (measured on
+# its PDF of the report: 15-point rows print 13.5 points high on a sheet estimated at 100 %).
+FIT_WIDTH_FACTOR = 1.11
+
+
+@dataclass(frozen=True)
+class PageFrame:
+    """How much of an A4 page, in the sheet's own (unscaled) points, its rows may fill once printed one page wide."""
+
+    capacity: float
+    scale: float
+
+    @classmethod
+    def of(cls, ws: FittedSheet, last_col: int, *, landscape: bool) -> PageFrame:
+        width, height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
+        scale = min(1.0, (width - MARGINS) / max(1.0, ws.width_of(0, last_col) * FIT_WIDTH_FACTOR))
+        return cls((height - MARGINS - FOOTER) / scale, scale)
 
 
 def keep_end_together(
@@ -201,16 +226,46 @@ def keep_end_together(
     with_rows: int = 3,
     row_default: float = 15.0,
 ) -> None:
-    """When a sheet runs over one page, a manual page break keeps the table's last `with_rows` rows with what
-    follows them (totals, signatures, Nơi nhận): no page then holds only the recipients or only the repeated
-    header. The page count is estimated from the row heights and the fit-to-width scale, with a margin."""
-    width, height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
-    scale = min(1.0, (width - MARGINS) / max(1.0, ws.width_of(0, last_col)))
-    needed = sum(ws.row_height(row, row_default) for row in range(last_row + 1)) * scale
-    if needed <= (height - MARGINS - FOOTER) * 0.92:
-        return  # one page, with some room for the estimate's error
-    first_data = header_row + 1
-    ws.set_h_pagebreaks([max(first_data + 1, table_last - with_rows + 1)])
+    """Pages for a sheet with a table and an end (totals, signatures, Nơi nhận): a sheet a little over one page is
+    printed on one page, slightly smaller; a longer one gets a manual break at every page end, the table's last
+    `with_rows` rows going with the end to the last page only when the end would not fit beside them (so no page
+    holds only the recipients or only the repeated header, and none is left mostly empty for the end's sake).
+    The pages are estimated from the row heights and the fit-to-width scale, with a margin (PAGE_SAFETY)."""
+    frame = PageFrame.of(ws, last_col, landscape=landscape)
+    heights = [ws.row_height(row, row_default) for row in range(last_row + 1)]
+    needed = sum(heights)
+    if needed <= frame.capacity * PAGE_SAFETY:
+        return  # one page
+    if needed <= frame.capacity * PAGE_SAFETY * ONE_PAGE_SHRINK:
+        ws.fit_to_pages(1, 1)
+        return
+    travel = max(header_row + 2, table_last - with_rows + 1)  # the first row that goes with the end
+    breaks = page_breaks(heights, header_row, frame.capacity * PAGE_SAFETY, keep_from=travel)
+    ws.set_h_pagebreaks(breaks)
+
+
+def page_breaks(heights: Sequence[float], header_row: int, capacity: float, keep_from: int) -> list[int]:
+    """Where pages end (the first row of each next page) when rows of `heights` flow onto pages of `capacity`
+    points, every page after the first starting with the repeated header row; the rows from `keep_from` to the end
+    stay on one page."""
+    repeat = heights[header_row]
+    tail = sum(heights[keep_from:])
+    breaks: list[int] = []
+    used = 0.0
+    for row, height in enumerate(heights):
+        if row <= header_row + 1:
+            overflow = False  # the first page holds the top, the header and at least one row
+        elif row < keep_from:
+            overflow = used + height > capacity
+        elif row == keep_from:
+            overflow = used + tail > capacity  # the end and the rows going with it, together
+        else:
+            overflow = used + height > capacity and tail > capacity - repeat  # an end taller than a page flows on
+        if overflow:
+            breaks.append(row)
+            used = repeat
+        used += height
+    return breaks
 
 
 def severity_style(styles: Styles, severity: Severity, **props: object) -> Format:

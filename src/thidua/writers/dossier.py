@@ -16,6 +16,7 @@ from thidua.core import vocabulary
 from thidua.core.text import ascii_slug
 from thidua.counting.dossier import Achiever, Submission, achievers, ballot_share, ballots, submissions
 from thidua.counting.frames import as_date
+from thidua.counting.judgements import conditions
 from thidua.counting.measure import MonthResult
 from thidua.writers.word import (
     BLANK,
@@ -180,7 +181,7 @@ def _list_row(i: int, n: object) -> tuple[str, ...]:
         str(n.rating or ""),  # type: ignore[attr-defined]
         str(n.works or ""),  # type: ignore[attr-defined]
         _ballot(n.votes_for, n.votes_total, n.vote_share),  # type: ignore[attr-defined]
-        "Đủ" if n.eligible else f"Chưa đủ: {n.reasons}",  # type: ignore[attr-defined]
+        conditions(bool(n.eligible), str(n.reasons)),  # type: ignore[attr-defined]
     )
 
 

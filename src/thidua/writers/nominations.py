@@ -12,6 +12,7 @@ import pandas as pd
 
 from thidua.core import vocabulary
 from thidua.counting.frames import as_date
+from thidua.counting.judgements import conditions
 from thidua.counting.measure import MonthResult
 from thidua.excel.workbook import new_workbook
 from thidua.writers.common import Styles, add_sheet, upper, write_date, write_text
@@ -33,11 +34,6 @@ COLUMNS: tuple[tuple[str, float], ...] = (
     ("Số phiếu đồng ý / tỷ lệ", 13),
     ("Đủ điều kiện theo quy định", 26),
 )
-MET = "Đủ"
-
-
-def _conditions(eligible: bool, reasons: str) -> str:
-    return MET if eligible else f"Chưa đủ: {reasons}"
 
 
 def _ballot(votes_for: object, total: object, share: Any) -> str:
@@ -91,7 +87,7 @@ def write_nominations(result: MonthResult, path: Path) -> None:
                     else:
                         write_text(ws, row, col, value or "", wrapped if col in (1, 9) else centre)
                 write_text(ws, row, 10, _ballot(n.votes_for, n.votes_total, n.vote_share), centre)
-                write_text(ws, row, 11, _conditions(bool(n.eligible), str(n.reasons)), wrapped)
+                write_text(ws, row, 11, conditions(bool(n.eligible), str(n.reasons)), wrapped)
                 row += 1
             if not len(members):
                 _merge(ws, row, 0, sheet.last_col, "Không có.", st(italic=True))

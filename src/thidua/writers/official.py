@@ -31,6 +31,7 @@ TOTAL = "Tổng cộng"
 MARK = "x"
 REPORT = "BC"  # Báo cáo: the document type's abbreviation in its number (Nghị định 30/2020/NĐ-CP, Phụ lục III)
 LIST = "DS"  # Danh sách
+HEADER_HEIGHT = 48  # the table's header row: labels of up to three lines
 HEADER_ROW = 8  # rows 0–7: managing body / Quốc hiệu, rule lines, Số and date line, title, Kính gửi
 SIGNING_SPACE = 4  # empty rows left for the signature and stamp
 BLOCK_WIDTH = 46  # about the width of "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in 12 pt bold
@@ -73,7 +74,7 @@ def new_sheet(ws: Worksheet, styles: Styles, columns: Sequence[tuple[str, float]
     if left_end >= right_start:  # a narrow table: split it in the middle
         left_end, right_start = (len(widths) - 1) // 2, (len(widths) - 1) // 2 + 1
     write_header(ws, HEADER_ROW, columns, styles.header)
-    ws.set_row(HEADER_ROW, 48)
+    ws.set_row(HEADER_ROW, HEADER_HEIGHT)
     return Sheet(ws, styles, len(widths) - 1, left_end, right_start, tuple(widths))
 
 
@@ -146,24 +147,63 @@ def _rule_line(ws: Worksheet, row: int, widths: Sequence[float], first: int, las
     )
 
 
+# The end laid out in three blocks side by side, Nơi nhận at the left as the decree places it beside the signature,
+# when the table is wide enough for them (widths in characters: Nơi nhận's lines are 10 pt).
+RECIPIENTS_WIDTH, PREPARER_WIDTH, SIGNATORY_WIDTH = 40, 18, 28
+
+
+def _three_blocks(widths: Sequence[float]) -> tuple[int, int] | None:
+    """(last column of the Nơi nhận block, first column of the signatory's) when Nơi nhận, the preparer and the
+    signatory fit side by side, else None."""
+    left, span = 0, widths[0]
+    while span < RECIPIENTS_WIDTH and left < len(widths) - 1:
+        left += 1
+        span += widths[left]
+    right, span = len(widths) - 1, widths[-1]
+    while span < SIGNATORY_WIDTH and right > 0:
+        right -= 1
+        span += widths[right]
+    if right - left < 2 or sum(widths[left + 1 : right]) < PREPARER_WIDTH:
+        return None
+    return left, right
+
+
 def signatures(sheet: Sheet, result: MonthResult, first_row: int) -> int:
-    """NGƯỜI LẬP BIỂU (left) and the signatory (right), then Nơi nhận; returns the last row written."""
+    """NGƯỜI LẬP BIỂU and the signatory, and Nơi nhận: side by side (Nơi nhận at the left, the preparer in the
+    middle, the signatory at the right) when the table is wide enough, else the two signatures above Nơi nhận;
+    returns the last row written."""
     ws, st, school = sheet.ws, sheet.styles, result.plan.school
-    left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
     bold, hint = st(bold=True, align="center"), st(italic=True, align="center")
-    _merge(ws, first_row, *left, PREPARER, bold)
-    _merge(ws, first_row + 1, *left, PREPARER_HINT, hint)
+    lines = copies_lines(school.copies or (f"{school.recipient or school.parent_body} (báo cáo)", "Lưu: VT"))
+    blocks = _three_blocks(sheet.widths)
+    if blocks is not None:
+        left_end, right_start = blocks
+        preparer, right = (left_end + 1, right_start - 1), (right_start, sheet.last_col)
+        recipients, names = first_row, first_row + 2 + SIGNING_SPACE
+    else:
+        preparer, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
+        left_end = sheet.left_end
+        names = first_row + 2 + SIGNING_SPACE
+        recipients = names + 2
+    _merge(ws, first_row, *preparer, PREPARER, bold)
+    _merge(ws, first_row + 1, *preparer, PREPARER_HINT, hint)
     _merge(ws, first_row, *right, upper(school.signatory_title), bold)
     _merge(ws, first_row + 1, *right, SIGNATORY_HINT, hint)
-    names = first_row + 2 + SIGNING_SPACE
-    _merge(ws, names, *left, school.preparer_name, bold)
+    _merge(ws, names, *preparer, school.preparer_name, bold)
     _merge(ws, names, *right, school.signatory_name, bold)
-    recipients = names + 2
-    _merge(ws, recipients, *left, "Nơi nhận:", st(bold=True, italic=True, font_size=11))
-    lines = copies_lines(school.copies or (f"{school.recipient or school.parent_body} (báo cáo)", "Lưu: VT"))
+    _merge(ws, recipients, 0, left_end, "Nơi nhận:", st(bold=True, italic=True, font_size=11))
     for offset, line in enumerate(lines, start=1):
-        _merge(ws, recipients + offset, *left, line, st(font_size=10))
-    return recipients + len(lines)
+        _merge(ws, recipients + offset, 0, left_end, line, st(font_size=10))
+    return max(names, recipients + len(lines))
+
+
+def end_rows(sheet: Sheet, result: MonthResult) -> int:
+    """How many rows `finish` writes after the table's last row: a blank row, then the signatures and Nơi nhận."""
+    school = result.plan.school
+    copies = len(school.copies or ("", ""))
+    if _three_blocks(sheet.widths) is not None:
+        return 1 + max(2 + SIGNING_SPACE + 1, 1 + copies)
+    return 1 + 2 + SIGNING_SPACE + 1 + 1 + 1 + copies
 
 
 def document_number(symbol: str, kind: str = REPORT) -> str:
@@ -177,8 +217,10 @@ def copies_lines(copies: Sequence[str]) -> list[str]:
     return [f"- {line}{'.' if i == len(copies) - 1 else ';'}" for i, line in enumerate(copies)]
 
 
-def finish(sheet: Sheet, result: MonthResult, total_row: int) -> None:
-    last = signatures(sheet, result, total_row + 2)
+def finish(sheet: Sheet, result: MonthResult, total_row: int, notes_last: int | None = None) -> None:
+    """The signatures and Nơi nhận under the table (and the notes under it, up to `notes_last`), and the pages:
+    the table's last rows go with the notes and the end."""
+    last = signatures(sheet, result, (notes_last or total_row) + 2)
     sheet.ws.freeze_panes(HEADER_ROW + 1, 0)
     page_setup(sheet.ws, HEADER_ROW, last, sheet.last_col, landscape=True)
     keep_end_together(sheet.ws, HEADER_ROW, total_row, last, sheet.last_col, landscape=True)

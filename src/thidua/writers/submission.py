@@ -4,24 +4,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from xlsxwriter.utility import xl_range_abs
 
 from thidua.core import vocabulary
 from thidua.core.calendar import month_label
 from thidua.counting.frames import as_date, rows
+from thidua.counting.judgements import difference_text
 from thidua.counting.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
 from thidua.excel.workbook import new_workbook
 from thidua.writers.common import (
+    PAGE_SAFETY,
     Format,
+    PageFrame,
     Styles,
     add_sheet,
+    page_setup,
     upper,
+    vn,
     write_count,
     write_date,
+    write_header,
     write_ratio,
     write_text,
 )
@@ -29,13 +36,16 @@ from thidua.writers.common import merge_text as _merge
 from thidua.writers.data_sheet import write_data_sheet
 from thidua.writers.figures import summary_of
 from thidua.writers.official import (
+    HEADER_HEIGHT,
     HEADER_ROW,
     MARK,
     TOTAL,
     Sheet,
+    end_rows,
     finish,
     new_sheet,
     results_date,
+    signatures,
     top,
 )
 
@@ -180,7 +190,7 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     )
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
     _write_totals(sheet, among, first, count, [among_cstdcs])
-    finish(sheet, result, among)
+    finish(sheet, result, among, _differences(sheet, result, among))
 
 
 PERSON_FIELDS = (
@@ -263,23 +273,40 @@ def _results(sheet: Sheet, result: MonthResult, today: dt.date | None) -> None:
             _Total(7, f"{_count_if(STATUS_MET)}+{_count_if(STATUS_EXCEEDED)}", reached, '0" đạt"'),
         ],
     )
-    finish(sheet, result, total)
+    finish(sheet, result, total, _differences(sheet, result, total))
+
+
+def _differences(sheet: Sheet, result: MonthResult, table_last: int) -> int:
+    """Under a table: why the registration sheet's column totals and the targets' registered figures differ (a
+    co-authored work counted once, a teachers-only target…), so the two sheets never disagree without a word.
+    Returns the last row written."""
+    row = table_last + 1  # a blank row between the table and its notes
+    notes = [difference_text(d) for d in rows(result.differences)]
+    if not notes:
+        return table_last
+    style = sheet.styles(italic=True, text_wrap=True, valign="top")
+    for number, note in enumerate(notes, start=1):
+        row += 1
+        _merge(sheet.ws, row, 0, sheet.last_col, f"{'Ghi chú: ' if number == 1 else ''}{note}", style)
+    return row
 
 
 # --- round reviews ---------------------------------------------------------------------------------------------
 
-REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (
+REVIEW_COLUMNS: tuple[tuple[str, float], ...] = (  # the targets' table; the staff's has its own header (PEOPLE_HEAD)
     ("STT", 5),
-    ("Chỉ tiêu / Họ và tên", 44),
-    ("Số chỉ tiêu / Tổ", 12),
-    ("Đạt trong đợt", 10),
-    ("Lũy kế năm học", 10),
-    ("Tỷ lệ đạt", 9),
-    ("Kết quả trong đợt", 46),
+    ("Chỉ tiêu", 40),
+    ("Số chỉ tiêu", 9),
+    ("Đạt trong đợt", 9),
+    ("Tỷ lệ đạt trong đợt", 10),
+    ("Lũy kế năm học", 9),
+    ("Tỷ lệ lũy kế", 9),
+    ("Tình trạng", 20),
 )
-
-
-PEOPLE_HEAD = ("STT", "Họ và tên", "Tổ", "Số kết quả", "", "", "Kết quả trong đợt")
+PEOPLE_HEAD = ("STT", "Họ và tên", "Tổ", "Số kết quả", "Kết quả trong đợt")  # the last over columns 4 to the end
+RESULTS_FROM = 4
+TRAVEL = 2  # the table's last rows that go with the signatures to the last page
+ROW_DEFAULT = 15.0
 
 
 def rounds_ending(result: MonthResult) -> list[tuple[int, str]]:
@@ -288,8 +315,21 @@ def rounds_ending(result: MonthResult) -> list[tuple[int, str]]:
     return [(number, name) for number, name in enumerate(reviews, start=1) if name]
 
 
+@dataclass(frozen=True)
+class _Line:
+    """One row of a round review: the table it belongs to ("targets", "people" or "" for a heading), how to write
+    it at a row, its height, and how many lines after it must share its page (a heading with its table's head)."""
+
+    table: str
+    write: Callable[[int], None]
+    height: float
+    keep_next: int = 0
+
+
 def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, today: dt.date | None) -> None:
-    """What the round achieved, target by target, and the staff with results in the round, with its focus."""
+    """What the round achieved, target by target, as of the round's last day (the review is dated then: a result
+    dated later waits for the month's sheet), and the staff with results in the round under their own header row.
+    The sheet is paged here: each page that continues a table starts with that table's own header row."""
     ws, st, plan = sheet.ws, sheet.styles, result.plan
     rnd = plan.rounds[number - 1]
     heading = "TỔNG KẾT NĂM HỌC" if name == "Tổng kết năm học" else f"SƠ KẾT ĐỢT {number}"
@@ -301,29 +341,36 @@ def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, tod
         day=min(rnd.end, results_date(result, today)),
     )
     wrapped = st(border=1, text_wrap=True, valign="top")
-    first = HEADER_ROW + 1
-    row = first
+
+    def height(*texts: tuple[str, object, int, int]) -> float:
+        return max([ROW_DEFAULT, *(ws.text_height(vn(text), fmt, first, last) for text, fmt, first, last in texts)])
+
+    def merged(text: str, fmt: object) -> _Line:
+        return _Line(
+            "", lambda row: _merge(ws, row, 0, sheet.last_col, text, fmt), height((text, fmt, 0, sheet.last_col))
+        )
+
+    lines: list[_Line] = []
     if rnd.focus:
-        _merge(ws, row, 0, sheet.last_col, f"Trọng tâm của đợt: {rnd.focus}", st(italic=True, text_wrap=True))
-        row += 1
-    _merge(ws, row, 0, sheet.last_col, "I. KẾT QUẢ THỰC HIỆN CHỈ TIÊU TRONG ĐỢT", st(bold=True))
-    row += 1
-    rounds = result.round_targets
-    within = rounds[rounds["round"] == number].set_index("code")["achieved"]
+        lines.append(merged(f"Trọng tâm của đợt: {rnd.focus}", st(italic=True, text_wrap=True)))
+    lines.append(replace(merged("I. KẾT QUẢ THỰC HIỆN CHỈ TIÊU TRONG ĐỢT", st(bold=True)), keep_next=1))
+    figures = result.round_targets[result.round_targets["round"] == number].set_index("code")
     for i, t in enumerate(rows(result.targets)):
-        ws.write_number(row, 0, i + 1, st.number)
-        write_text(ws, row, 1, t.name, wrapped)
-        write_count(ws, row, 2, t.target, st.number)
-        write_count(ws, row, 3, int(within.get(t.code, 0)), st.number)
-        write_count(ws, row, 4, t.achieved, st.number)
-        write_ratio(ws, row, 5, t.achieved_ratio, st.percent, st.center)
-        write_text(ws, row, 6, t.status, st.center)
-        row += 1
-    _merge(ws, row, 0, sheet.last_col, "II. CÁ NHÂN CÓ KẾT QUẢ TRONG ĐỢT", st(bold=True))
-    row += 1
-    for col, label in enumerate(PEOPLE_HEAD):  # the table's own labels: the sheet's header row names the targets'
-        write_text(ws, row, col, label, sheet.styles.header)
-    row += 1
+        f = figures.loc[t.code]
+
+        def target_row(row: int, i: int = i, t: Any = t, f: Any = f) -> None:
+            ws.write_number(row, 0, i + 1, st.number)
+            write_text(ws, row, 1, t.name, wrapped)
+            write_count(ws, row, 2, t.target, st.number)
+            write_count(ws, row, 3, f["achieved"], st.number)
+            write_ratio(ws, row, 4, f["ratio"], st.percent, st.center)
+            write_count(ws, row, 5, f["to_date"], st.number)
+            write_ratio(ws, row, 6, f["to_date_ratio"], st.percent, st.center)
+            write_text(ws, row, 7, f["to_date_status"], st.center)
+
+        lines.append(_Line("targets", target_row, height((t.name, wrapped, 1, 1))))
+    lines.append(replace(merged("II. CÁ NHÂN CÓ KẾT QUẢ TRONG ĐỢT", st(bold=True)), keep_next=2))
+    lines.append(_Line("", lambda row: _people_head(sheet, row), PEOPLE_HEAD_HEIGHT, keep_next=1))
     done_in_round = result.round_results[result.round_results["round"] == number]
     roster = result.plan.roster
     people = [
@@ -331,15 +378,76 @@ def _round_review(sheet: Sheet, result: MonthResult, number: int, name: str, tod
         for key, done in done_in_round.groupby("person")["result"]
     ]
     for i, (person, team, done) in enumerate(people):
-        ws.write_number(row, 0, i + 1, st.number)
-        write_text(ws, row, 1, person, wrapped)
-        write_text(ws, row, 2, team, wrapped)
-        write_count(ws, row, 3, len(done), st.number)
-        write_text(ws, row, 4, "", st.text)
-        write_text(ws, row, 5, "", st.text)
-        write_text(ws, row, 6, "; ".join(done), wrapped)
-        row += 1
+        shown = "; ".join(done)
+
+        def person_row(row: int, i: int = i, person: str = person, team: str = team, done: list[str] = done) -> None:
+            ws.write_number(row, 0, i + 1, st.number)
+            write_text(ws, row, 1, person, wrapped)
+            write_text(ws, row, 2, team, wrapped)
+            write_count(ws, row, 3, len(done), st.number)
+            _merge(ws, row, RESULTS_FROM, sheet.last_col, "; ".join(done), wrapped)
+
+        rows_height = height(
+            (person, wrapped, 1, 1), (team, wrapped, 2, 2), (shown, wrapped, RESULTS_FROM, sheet.last_col)
+        )
+        lines.append(_Line("people", person_row, rows_height))
     if not people:
-        _merge(ws, row, 0, sheet.last_col, "Chưa có cá nhân nào báo cáo kết quả trong đợt.", st(italic=True))
+        lines.append(merged("Chưa có cá nhân nào báo cáo kết quả trong đợt.", st(italic=True)))
+    last_row, breaks = _lay_out(sheet, result, lines)
+    signed = signatures(sheet, result, last_row + 2)
+    ws.freeze_panes(HEADER_ROW + 1, 0)
+    page_setup(ws, HEADER_ROW, signed, sheet.last_col, landscape=True, repeat=False)
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+
+
+PEOPLE_HEAD_HEIGHT = 18.0
+
+
+def _people_head(sheet: Sheet, row: int) -> None:
+    """The staff table's own header row."""
+    for col, label in enumerate(PEOPLE_HEAD[:RESULTS_FROM]):
+        write_text(sheet.ws, row, col, label, sheet.styles.header)
+    _merge(sheet.ws, row, RESULTS_FROM, sheet.last_col, PEOPLE_HEAD[RESULTS_FROM], sheet.styles.header)
+    sheet.ws.set_row(row, PEOPLE_HEAD_HEIGHT)
+
+
+def _targets_head(sheet: Sheet, row: int) -> None:
+    """The targets table's header row, again at the top of a page that continues it."""
+    write_header(sheet.ws, row, REVIEW_COLUMNS, sheet.styles.header)
+    sheet.ws.set_row(row, HEADER_HEIGHT)
+
+
+def _lay_out(sheet: Sheet, result: MonthResult, lines: list[_Line]) -> tuple[int, list[int]]:
+    """Write `lines` under the sheet's header row, page by page: a page ends where the next line (with the lines
+    it keeps) no longer fits, and the page that continues a table starts with that table's header row; the last
+    TRAVEL lines go with the signatures and Nơi nhận to the last page. Returns the last row written and the page
+    breaks (first row of each new page)."""
+    ws = sheet.ws
+    frame = PageFrame.of(ws, sheet.last_col, landscape=True)
+    capacity = frame.capacity * PAGE_SAFETY
+    heads: dict[str, tuple[Callable[[Sheet, int], None], float]] = {
+        "targets": (_targets_head, HEADER_HEIGHT),
+        "people": (_people_head, PEOPLE_HEAD_HEIGHT),
+    }
+    used = sum(ws.row_height(row, ROW_DEFAULT) for row in range(HEADER_ROW + 1))
+    travel = max(0, len(lines) - TRAVEL)
+    tail = sum(line.height for line in lines[travel:]) + end_rows(sheet, result) * ROW_DEFAULT
+    row, breaks = HEADER_ROW + 1, []
+    for index, line in enumerate(lines):
+        if index < travel:
+            needed = sum(kept.height for kept in lines[index : index + 1 + line.keep_next])
+        else:
+            needed = tail if index == travel else 0.0
+        if used + needed > capacity and row > HEADER_ROW + 1:
+            breaks.append(row)
+            used = 0.0
+            head = heads.get(line.table)
+            if head is not None:
+                head[0](sheet, row)
+                used += head[1]
+                row += 1
+        line.write(row)
+        used += line.height
         row += 1
-    finish(sheet, result, row - 1)
+    return row - 1, breaks
