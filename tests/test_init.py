@@ -75,7 +75,7 @@ def test_the_demo_in_another_year_counts_exactly_as_in_the_seeds_year(tmp_path: 
     import openpyxl
 
     book = openpyxl.load_workbook(root / "output" / "kiem-tra-2026-05" / "danh-sach-loi-2026-05.xlsx")
-    blanks = [row[3] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[7] == "plan-blank"]
+    blanks = [row[3] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[10] == "plan-blank"]
     assert blanks == ["B3", "B4", "B12", "B14"]  # managing body, province, Kính gửi, Nơi nhận
 
 
@@ -117,7 +117,7 @@ def test_a_new_year_starts_from_last_years_workspace(tmp_path: Path) -> None:
     import openpyxl  # last year's rule override (the 15% cap's rounding) is named, not fatal
 
     book = openpyxl.load_workbook(new / "output" / "2025-10" / "danh-sach-loi-2025-10.xlsx")
-    codes = {row[7]: row[9] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[7]}
+    codes = {row[10]: row[8] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[10]}
     assert "[rules.cstdcs_share]" in str(codes.get("rule-override-unknown"))
 
 

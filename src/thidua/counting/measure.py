@@ -540,7 +540,8 @@ def _rounds(
 def _teams(plan: Plan, counting: Counting, year: Window, persons: pd.DataFrame) -> pd.DataFrame:
     """One row per team of the plan: members, registrations, title figures counted by team, results reported."""
     teams = pd.Index(plan.teams, name="team")
-    team_of = pd.Categorical(persons["team"], categories=teams).codes  # small numbers, not 200,000 strings
+    # Small numbers, not 200,000 strings; a member without a team (the plan is warned) is in none: -1.
+    team_of = pd.Categorical(persons["team"].where(persons["team"] != ""), categories=teams).codes
     person = counting.items["person"].to_numpy()
     by_team = counting.count(year, by=("team", np.where(person >= 0, np.append(team_of, -1)[person], -1)))
 
