@@ -281,7 +281,8 @@ def _identify(row: _Row, roster: Roster, file_team: Callable[[], str]) -> Person
             return _checked_birth(row, in_team[0], birth)
     row.team = own_team or file_team()
     teams = ", ".join(dict.fromkeys(p.team for p in candidates if p.team))
-    row.add("person-ambiguous", "birth_date" if birth else "name", name, count=len(candidates), teams=f" ({teams})")
+    shown = f" ({teams})" if teams else ""
+    row.add("person-ambiguous", "birth_date" if birth else "name", name, count=len(candidates), teams=shown)
     row.unmatched = [p for p in candidates if row.team and p.team == row.team] or candidates
     return None
 
