@@ -174,12 +174,15 @@ def test_a_correction_under_a_new_file_name_settles_the_old_error(empty_ws: Work
     first = [
         reg_row("Đinh Thị Mai", "Anh hùng"),  # no such title
         reg_row("Y Blưm", "LĐTT", date="31/02/2021"),  # no such day, never corrected
+        reg_row("Ngô Văn Hùn", "LĐTT"),  # a mistyped name, sent again spelled right
     ]
     old = fill("dang-ky", "mai lan 1.xlsx", first)
     old_report = fill(
         "bao-cao", "bao cao.xlsx", [act_row("Phạm Thị Hòa", "SKKN", "Rèn đọc", "Huyện", "", D(2021, 10, 5))]
     )
-    new = fill("dang-ky", "sua lai/Mai gui lai.xlsx", [reg_row("Đinh Thị Mai", "LĐTT")])
+    new = fill(
+        "dang-ky", "sua lai/Mai gui lai.xlsx", [reg_row("Đinh Thị Mai", "LĐTT"), reg_row("Ngô Văn Hùng", "LĐTT")]
+    )
     new_report = fill(
         "bao-cao",
         "bao cao (2).xlsx",
@@ -198,6 +201,7 @@ def test_a_correction_under_a_new_file_name_settles_the_old_error(empty_ws: Work
     assert list(zip(settled["file"], settled["cell"], strict=True)) == [
         ("bao cao.xlsx", "G6"),
         ("mai lan 1.xlsx", "F6"),
+        ("mai lan 1.xlsx", "B8"),
     ]
     assert "“bao cao (2).xlsx” (dòng 6)" in settled["message"].iloc[0]
     assert (
