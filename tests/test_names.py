@@ -118,6 +118,13 @@ def test_name_errors_go_to_their_team_sheet_and_the_senders_are_not_missing(empt
     assert [r[header.index("Giá trị")] for r in rows if r[header.index("Vấn đề")] == title_of("person-unknown")] == [
         "Lò Văn Mới"
     ]
+    # a namesake nothing told apart is on the sheet of each team one of them is in, for its leader to settle
+    for team in ("Tổ 1", "Tổ 2–3"):
+        _top, header, rows = table_at(report[team], "STT")
+        ambiguous = [r for r in rows if r[header.index("Vấn đề")] == title_of("person-ambiguous")]
+        assert [(r[header.index("Tệp")], r[header.index("Giá trị")]) for r in ambiguous] == [
+            ("hoa.xlsx", "Nguyễn Thị Hoa")
+        ]
     # who sent those files is judged from the files: never "Chưa nộp"
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     missing = " ".join(summary["not_submitted"])

@@ -279,10 +279,19 @@ def _identify(row: _Row, roster: Roster, file_team: Callable[[], str]) -> Person
         in_team = [p for p in candidates if team and p.team == team]
         if len(in_team) == 1:
             return _checked_birth(row, in_team[0], birth)
-    row.team = own_team or file_team()
-    teams = ", ".join(dict.fromkeys(p.team for p in candidates if p.team))
-    shown = f" ({teams})" if teams else ""
-    row.add("person-ambiguous", "birth_date" if birth else "name", name, count=len(candidates), teams=shown)
+    teams = tuple(dict.fromkeys(p.team for p in candidates if p.team))
+    # The row's team: its Tổ, else its file's, else the namesakes' own when they share one. When they do not,
+    # the issue report lists the row on each of their teams' sheets (`candidate_teams`).
+    row.team = own_team or file_team() or (teams[0] if len(teams) == 1 else "")
+    shown = f" ({', '.join(teams)})" if teams else ""
+    row.add(
+        "person-ambiguous",
+        "birth_date" if birth else "name",
+        name,
+        count=len(candidates),
+        teams=shown,
+        candidate_teams=teams,
+    )
     row.unmatched = [p for p in candidates if row.team and p.team == row.team] or candidates
     return None
 

@@ -81,9 +81,18 @@ def write_issue_report(result: MonthResult, path: Path) -> None:
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result, issues)
         used = {SHEET_SUMMARY.casefold(), SHEET_DETAILS.casefold(), SHEET_PERSONS.casefold()}
         for team in sorted(result.plan.teams, key=name_sort_key):
-            mine = [issue for issue in issues if issue.team == team]
+            mine = [issue for issue in issues if team in teams_of(issue)]
             if mine:
                 _details(add_sheet(wb, _sheet_name(team, used)), styles, result, mine, team)
+
+
+def teams_of(issue: Issue) -> tuple[str, ...]:
+    """The teams whose sheets list an issue: its person's (or its row's, or its file's) team; a namesake nothing
+    told apart goes to each team one of them belongs to, for its leader to settle."""
+    if issue.team:
+        return (issue.team,)
+    candidates = issue.params.get("candidate_teams", ())
+    return tuple(str(team) for team in candidates) if isinstance(candidates, tuple) else ()
 
 
 def _sheet_name(team: str, used: set[str]) -> str:
