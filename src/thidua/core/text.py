@@ -124,7 +124,8 @@ _MARKED_SURNAMES = frozenset(
 )
 _MARKED_MIDDLE = frozenset({"thi", "van"})
 _CLOSED = re.compile(r"(?:p|t|c|ch)\Z")  # an unmarked syllable cannot end so: only sắc or nặng may
-_HATLESS = re.compile(r"uye|ie|uo|ye")  # these vowels need a hat or horn (uyê, iê, uô/ươ, yê)
+# Vowels that need a hat or horn: uyê, iê, uô/ươ, yê, ưu; uâ (Xuân, Tuấn) except in qua (Quang, Quân).
+_HATLESS = re.compile(r"uye|ie|uo|ye|uu|(?<!q)uan")
 
 
 def looks_undiacritised(name: str) -> bool:
