@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -26,22 +27,37 @@ class Roster:
     """Finds roster members by name key; namesakes by birth date, then by team (SPEC 5)."""
 
     def __init__(self, plan: Plan) -> None:
-        people = plan.roster
+        self._people = people = plan.roster
         self.by_key: dict[str, list[Person]] = {}
         self.position: dict[int, int] = {}  # id(person) → roster key (position in the plan's roster)
         for i, p in enumerate(people):
             self.by_key.setdefault(p.key, []).append(p)
             self.position[id(p)] = i
-        self._folded = {fold(p.name): p.name for p in people}
-        self._by_fold: dict[str, list[Person]] = {}
-        for p in people:
-            self._by_fold.setdefault(fold(p.name), []).append(p)
-        # Roster names typed without diacritics (the plan is warned about them): a teacher who types her name
-        # correctly is matched to them, not told to copy the roster's spelling.
-        self._bare = {
-            k: bare for k, found in self._by_fold.items() if (bare := [p for p in found if looks_undiacritised(p.name)])
-        }
         self.teams = {team_key(t): t for t in plan.teams}
+
+    # What only a name that matches no key needs, built the first time one does (a clean month never pays for it:
+    # half a second at a province's 200,000 staff).
+    @cached_property
+    def _by_fold(self) -> dict[str, list[Person]]:
+        """Roster members by the letters of their names, marks left out."""
+        found: dict[str, list[Person]] = {}
+        for p in self._people:
+            found.setdefault(fold(p.name), []).append(p)
+        return found
+
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        return {folded: found[-1].name for folded, found in self._by_fold.items()}
+
+    @cached_property
+    def _bare(self) -> dict[str, list[Person]]:
+        """Roster names typed without diacritics (the plan is warned about them): a teacher who types her name
+        correctly is matched to them, not told to copy the roster's spelling."""
+        return {
+            folded: bare
+            for folded, found in self._by_fold.items()
+            if (bare := [p for p in found if looks_undiacritised(p.name)])
+        }
 
     def suggestions(self, name: str) -> str:
         close = difflib.get_close_matches(fold(name), list(self._folded), n=3, cutoff=0.6)
