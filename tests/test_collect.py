@@ -245,8 +245,8 @@ def test_the_received_date_judges_a_late_registration_without_a_date(
     assert cli(school, "collect", password=imap_account.password)[0] == 0
     cli(school, "run", "--month", "10/2026")
     report = openpyxl.load_workbook(school.month_dir("2026-10") / "danh-sach-loi-2026-10.xlsx")
-    late = [r for r in report.worksheets[1].iter_rows(min_row=4, values_only=True) if r[7] == "rule-late-registration"]
-    assert len(late) == 1 and "09/10/2026 (ngày nhận thư e-mail" in str(late[0][9])
+    late = [r for r in report.worksheets[1].iter_rows(min_row=4, values_only=True) if r[10] == "rule-late-registration"]
+    assert len(late) == 1 and "09/10/2026 (ngày nhận thư e-mail" in str(late[0][8])
 
 
 def test_reply_answers_each_sender_once_with_the_return_copy(

@@ -149,5 +149,5 @@ def test_two_targets_on_a_new_activity_type_and_odd_plan_rows(empty_ws: Workspac
     assert figures["LDTT"] == (2, 0)  # the office worker's registration counts: no collective row adds to it
     # the dashboard's round sheet lines up with its header although the rounds share a name
     sheet = openpyxl.load_workbook(empty_ws.root / "output" / "2021-11" / "tong-hop-thi-dua-2021-11.xlsx")["Theo đợt"]
-    found = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == "HG_TRUONG"]
-    assert found and found[0][4:7] == [2, 0, 2]
+    found = [[c.value for c in row] for row in sheet.iter_rows() if row[1].value == "Hội giảng cấp trường"]
+    assert found and found[0][3:6] == [2, 0, 2]

@@ -552,4 +552,4 @@ def test_an_ods_sheet_reaching_far_is_refused_and_the_month_runs(
     assert summary["files_read"] == json.loads(good)["files_read"] + 1
     with contextlib.closing(openpyxl.load_workbook(ran.month_dir(MONTH) / f"danh-sach-loi-{MONTH}.xlsx")) as book:
         rows = [row for row in book.worksheets[1].iter_rows(values_only=True) if row[1] == "xa.ods"]
-    assert len(rows) == 1 and rows[0][7] == expected and shown in rows[0][9], rows
+    assert len(rows) == 1 and rows[0][10] == expected and shown in rows[0][8], rows

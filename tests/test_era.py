@@ -111,6 +111,6 @@ def test_a_district_form_in_a_current_year_file_is_read_with_a_warning(tmp_path:
     assert code == 0, err
     assert [t["registered"] for t in json.loads(out)["targets"] if t["code"] == "LDTT"] == [2]
     report = openpyxl.load_workbook(root / "output" / "2026-10" / "danh-sach-loi-2026-10.xlsx")
-    found = [r for r in report.worksheets[1].iter_rows(min_row=4, values_only=True) if r[7] == "reward-form-outdated"]
+    found = [r for r in report.worksheets[1].iter_rows(min_row=4, values_only=True) if r[10] == "reward-form-outdated"]
     assert [(r[1], r[3], r[4]) for r in found] == [("to1.xlsx", "G6", "Nguyễn Thị Lan")]
-    assert "Giấy khen của Chủ tịch UBND xã" in str(found[0][9]) and "2026–2027" in str(found[0][9])
+    assert "Giấy khen của Chủ tịch UBND xã" in str(found[0][8]) and "2026–2027" in str(found[0][8])

@@ -116,6 +116,6 @@ def test_the_cli_stays_bounded_and_counts_the_other_files(empty_ws: Workspace, s
     import openpyxl
 
     issues = openpyxl.load_workbook(report).worksheets[1]
-    named = {str(r[1]): str(r[7]) for r in issues.iter_rows(min_row=4, values_only=True) if r[1]}
+    named = {str(r[1]): str(r[10]) for r in issues.iter_rows(min_row=4, values_only=True) if r[1]}
     for name in hostile(source):
         assert any(name in file for file in named), f"{name} has no issue"

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from thidua.cli import main
 from thidua.errors import ThiduaError
 from thidua.pipeline.history import connect
+from thidua.workspace.default_plan import PLAN
 from thidua.workspace.folder import Workspace
 
 
@@ -37,8 +38,9 @@ def test_two_months_are_recorded_and_compared(demo_ws: Workspace) -> None:
     overview = wb["Tổng quan"]
     header = [c.value for c in overview[11]]
     change = header.index("Thay đổi so với 12/2021")  # names the month it is measured from: the last one recorded
-    rows = {r[1]: r for r in overview.iter_rows(min_row=12, max_row=22, values_only=True)}
-    assert rows["VIDEO_SO"][change] == 8 - 4 and rows["LDTT"][change] == 27
+    rows = {r[1]: r for r in overview.iter_rows(min_row=12, max_row=22, values_only=True)}  # by the targets' names
+    video, ldtt = (next(t.name for t in PLAN.targets if t.code == code) for code in ("VIDEO_SO", "LDTT"))
+    assert rows[video][change] == 8 - 4 and rows[ldtt][change] == 27
     months = [r[0] for r in wb["Theo tháng"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert months == ["12/2021", "05/2022"]
     assert wb["Theo tháng"]._charts, "a native line chart"

@@ -244,9 +244,9 @@ def issue_rows(path: Path) -> list[Row]:
     finally:
         wb.close()
     return [
-        Row(*(str(r[i] or "") for i in (1, 3, 6, 7, 8, 9, 10)))
+        Row(*(str(r[i] or "") for i in (1, 3, 6, 10, 7, 8, 9)))
         for r in rows
-        if r and r[0] is not None and r[7] is not None
+        if r and r[0] is not None and r[10] is not None
     ]
 
 

@@ -38,7 +38,7 @@ def plan_issues(root: Path, month: str) -> list[tuple[object, ...]]:
     assert code in (0, 1), err
     book = openpyxl.load_workbook(root / "output" / f"kiem-tra-{month}" / f"danh-sach-loi-{month}.xlsx")
     found = book.worksheets[1].iter_rows(min_row=4, values_only=True)
-    return [(r[2], r[3], r[7], r[9]) for r in found if r[1] == "kehoach.xlsx"]
+    return [(r[2], r[3], r[10], r[8]) for r in found if r[1] == "kehoach.xlsx"]
 
 
 def test_init_gives_a_school_its_own_blank_roster_and_signatures(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_the_demo_in_another_year_counts_exactly_as_in_the_seeds_year(tmp_path: 
     import openpyxl
 
     book = openpyxl.load_workbook(root / "output" / "kiem-tra-2026-05" / "danh-sach-loi-2026-05.xlsx")
-    blanks = [row[3] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[7] == "plan-blank"]
+    blanks = [row[3] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[10] == "plan-blank"]
     assert blanks == ["B3", "B4", "B12", "B14"]  # managing body, province, Kính gửi, Nơi nhận
 
 
@@ -189,7 +189,7 @@ def test_a_new_year_starts_from_last_years_workspace(tmp_path: Path) -> None:
     import openpyxl  # last year's rule override (the 15% cap's rounding) is named, not fatal
 
     book = openpyxl.load_workbook(new / "output" / "2025-10" / "danh-sach-loi-2025-10.xlsx")
-    codes = {row[7]: row[9] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[7]}
+    codes = {row[10]: row[8] for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if row[10]}
     assert "[rules.cstdcs_share]" in str(codes.get("rule-override-unknown"))
 
 

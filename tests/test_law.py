@@ -25,7 +25,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 def _rule_rows(root: Path, month: str) -> list[tuple[object, ...]]:
     book = openpyxl.load_workbook(root / "output" / month / f"danh-sach-loi-{month}.xlsx")
-    return [row for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if str(row[7]).startswith("rule")]
+    return [row for row in book.worksheets[1].iter_rows(min_row=4, values_only=True) if str(row[10]).startswith("rule")]
 
 
 Year = tuple[Path, dict[str, object], list[tuple[object, ...]]]
@@ -98,16 +98,16 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Year]
 def test_the_2022_law_replaces_the_cap_and_opens_the_research_route(year: Callable[[str, str], Year]) -> None:
     _root, old, old_rules = year("2021-2022", "2022-05")
     assert old["rule_pack"] == "Luật Thi đua, khen thưởng 2003 (sửa đổi 2005, 2009, 2013) và Nghị định 91/2017/NĐ-CP"
-    old_codes = {(row[7], row[4] or "") for row in old_rules}
+    old_codes = {(row[10], row[4] or "") for row in old_rules}
     assert ("rule-cstdcs-share", "") in old_codes  # the 15% cap of Nghị định 91/2017
     assert any(code == "rule-cstdcs-initiative" and "Y Nhung" in person for code, person in old_codes)
 
     _root, new, new_rules = year("2025-2026", "2026-05")
     assert new["rule_pack"] == "Luật Thi đua, khen thưởng số 06/2022/QH15 và Nghị định 152/2025/NĐ-CP"
-    new_codes = {(row[7], row[4] or "") for row in new_rules}
+    new_codes = {(row[10], row[4] or "") for row in new_rules}
     assert not any(code == "rule-cstdcs-share" for code, _p in new_codes)  # no cap under the 2022 law
     assert not any(code == "rule-cstdcs-initiative" and "Y Nhung" in person for code, person in new_codes)
-    messages = [str(row[9]) for row in new_rules]
+    messages = [str(row[8]) for row in new_rules]
     assert any("chưa được kiểm tra" in text and "152/2025" in text for text in messages)  # listed, not passed
     assert old["targets"] == new["targets"] or all(  # the rules never change the counts
         a["registered"] == b["registered"] and a["achieved"] == b["achieved"]

@@ -104,6 +104,6 @@ def test_ballot_figures_are_checked_at_their_cells(demo_ws: Workspace, tmp_path:
     run(demo_ws, "2022-05")
     book = openpyxl.load_workbook(demo_ws.month_dir("2022-05") / "danh-sach-loi-2022-05.xlsx")
     found = {
-        (r[3], r[7]) for r in book.worksheets[1].iter_rows(min_row=4, values_only=True) if r[1] == "binh-xet/sai.xlsx"
+        (r[3], r[10]) for r in book.worksheets[1].iter_rows(min_row=4, values_only=True) if r[1] == "binh-xet/sai.xlsx"
     }
     assert found == {("H6", "votes-over-total"), ("H7", "number-invalid")}

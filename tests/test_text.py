@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thidua.core.text import ascii_slug, clean, fold, key, name_sort_key, place_tone, tidy
+from thidua.core.text import ascii_slug, clean, fold, key, looks_undiacritised, name_sort_key, place_tone, tidy
 
 VIETNAMESE = st.text(
     alphabet=st.sampled_from(list("aăâeêioôơuưyđAĂÂEÊIOÔƠUƯYĐbcdghklmnpqrstvx hòáãảạềếễểệ\u00a0\u200b")), max_size=30
@@ -96,3 +96,22 @@ def test_cell_text_never_carries_what_xml_forbids() -> None:
     assert safe_text("a\x00b\x0bc\ud800d\ufffe") == "a\ufffdb\ufffdc\ufffdd\ufffd"  # a lone surrogate too
     assert safe_text("Trần Văn Quý\n\tx") == "Trần Văn Quý\n\tx"
     safe_text("\ud83d").encode("utf-8")  # would raise UnicodeEncodeError if kept
+
+
+@pytest.mark.parametrize(
+    ("name", "undiacritised"),
+    [
+        ("Nguyen Thi Huong", True),  # a family name always marked (Nguyễn)
+        ("Phan Van Hai", True),  # Văn
+        ("Mai Xuan Qui", True),  # Xuân: uâ needs its hat
+        ("Pham Duc", True),  # Đức: a closed syllable never goes unmarked
+        ("Luu Minh", True),  # Lưu
+        ("Nguyễn Thị Hương", False),
+        ("Y Nhung", False),  # written so
+        ("Mai Lan", False),
+        ("Phan Quang", False),
+        ("Hoa", False),  # one word: nothing to judge by
+    ],
+)
+def test_a_name_typed_without_diacritics_is_recognised(name: str, undiacritised: bool) -> None:
+    assert looks_undiacritised(name) is undiacritised

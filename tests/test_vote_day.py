@@ -130,5 +130,5 @@ def test_a_vote_day_outside_the_year_is_refused(year: Path, tmp_path: Path) -> N
     assert done.exit_code == 1
     assert not (root / "output" / MAY).exists()  # nothing counted with a vote day the year does not hold
     report = openpyxl.load_workbook(root / "output" / f"kiem-tra-{MAY}" / f"danh-sach-loi-{MAY}.xlsx").worksheets[1]
-    found = {(r[2], r[3]) for r in report.iter_rows(min_row=4, values_only=True) if r[7] == "plan-outside-year"}
+    found = {(r[2], r[3]) for r in report.iter_rows(min_row=4, values_only=True) if r[10] == "plan-outside-year"}
     assert found == {("Thông tin chung", "B15")}

@@ -17,7 +17,7 @@ from thidua.core.plan import Person
 from thidua.core.text import name_sort_key
 from thidua.counting.frames import Records
 from thidua.counting.measure import MonthResult
-from thidua.issues import Report
+from thidua.issues import Report, title_of
 from thidua.workspace import default_plan
 from thidua.workspace.folder import Workspace
 from thidua.writers.dashboard import RULES_ELSEWHERE, rule_findings, team_order, write_dashboard
@@ -184,7 +184,6 @@ def test_overview_rows_are_the_targets(written: dict[str, Path], result: MonthRe
     header, rows = _table(ws, "STT")
     assert header == [
         "STT",
-        "Mã",
         "Chỉ tiêu",
         "Đối tượng",
         "Số chỉ tiêu",
@@ -198,21 +197,22 @@ def test_overview_rows_are_the_targets(written: dict[str, Path], result: MonthRe
         "Thay đổi so với tháng trước",
         "Dự báo",
     ]
-    assert [r[1] for r in rows] == [t.code for t in result.targets.itertuples()]
-    assert [r[13] for r in rows] == [t.projection for t in result.targets.itertuples()]
-    assert all(r[12] == "—" for r in rows)  # no history: no change to show
-    assert [r[2] for r in rows] == [t.name for t in result.targets.itertuples()]
-    assert [(r[6], r[7]) for r in rows] == [(t.registered, t.achieved) for t in result.targets.itertuples()]
-    assert [r[11] for r in rows] == [t.status for t in result.targets.itertuples()]
-    by_code = {r[1]: r for r in rows}
+    codes = [t.code for t in result.targets.itertuples()]
+    assert not set(codes) & {value for r in rows for value in r}  # the principal reads names, not the plan's codes
+    assert [r[12] for r in rows] == [t.projection for t in result.targets.itertuples()]
+    assert all(r[11] == "—" for r in rows)  # no history: no change to show
+    assert [r[1] for r in rows] == [t.name for t in result.targets.itertuples()]
+    assert [(r[5], r[6]) for r in rows] == [(t.registered, t.achieved) for t in result.targets.itertuples()]
+    assert [r[10] for r in rows] == [t.status for t in result.targets.itertuples()]
+    by_code = dict(zip(codes, rows, strict=True))
     # the figures are the month's real ones, not zeros: SKKN at Huyện and above, CSTĐCS implies LĐTT
-    assert by_code["SKKN_HUYEN"][6:8] == (2, 2)
-    assert by_code["LDTT"][6:8] == (4, 2)
-    assert by_code["LDTT"][11] == "Không đạt"  # the year is over in 2022-05
-    assert by_code["TT_LDTT"][11] == "Đạt"
-    assert by_code["SKKN_TINH"][9] == pytest.approx(1.0)
-    assert by_code["LDTT"][10] == pytest.approx(2 / 32)
-    assert by_code["SKKN_HUYEN"][10] == "—"  # not a share target: no ratio on the base
+    assert by_code["SKKN_HUYEN"][5:7] == (2, 2)
+    assert by_code["LDTT"][5:7] == (4, 2)
+    assert by_code["LDTT"][10] == "Không đạt"  # the year is over in 2022-05
+    assert by_code["TT_LDTT"][10] == "Đạt"
+    assert by_code["SKKN_TINH"][8] == pytest.approx(1.0)
+    assert by_code["LDTT"][9] == pytest.approx(2 / 32)
+    assert by_code["SKKN_HUYEN"][9] == "—"  # not a share target: no ratio on the base
 
 
 def test_overview_title_block_and_formats(written: dict[str, Path], result: MonthResult) -> None:
@@ -227,9 +227,9 @@ def test_overview_title_block_and_formats(written: dict[str, Path], result: Mont
     assert as_of.value == dt.datetime(2022, 5, 31) and as_of.number_format == "dd/mm/yyyy"
     assert ws.cell(_find(ws, "Số lỗi").row, 3).value == result.issues.counts()["error"] == 2
     assert ws.cell(_find(ws, "Số cảnh báo").row, 3).value == result.issues.counts()["warning"] >= 1
-    ratio = ws.cell(_find(ws, "SKKN_TINH").row, 10)
+    ratio = ws.cell(_find(ws, result.targets.set_index("code").loc["SKKN_TINH", "name"]).row, 9)
     assert ratio.number_format == "0.0%"
-    assert _find(ws, "Mã").font.name == "Times New Roman"
+    assert _find(ws, "Chỉ tiêu").font.name == "Times New Roman"
 
 
 def test_overview_chart_and_conditional_formatting(written: dict[str, Path]) -> None:
@@ -282,11 +282,13 @@ def test_dashboard_teams_persons_missing_issues(written: dict[str, Path], result
     header, rows = _table(ws, "STT")
     rules = rule_findings(result)
     assert rules  # the rule findings have their own sheet and are not listed twice
-    assert [(r[1], r[-1], r[3], r[5]) for r in rows] == [
-        (i.severity.value, i.code, i.file or None, i.cell or None) for i in result.issues if i not in rules
+    assert [(r[1], r[2], r[3], r[5]) for r in rows] == [
+        (i.severity.value, title_of(i.code), i.file or None, i.cell or None) for i in result.issues if i not in rules
     ]
     _, rule_rows = _table(wb["Kiểm tra quy định"], "STT")
-    assert [r[-1] for r in rule_rows] == [i.code for i in rules]
+    assert [r[2] for r in rule_rows] == [title_of(i.code) for i in rules]
+    codes = {i.code for i in result.issues}  # the principal reads titles: no code anywhere on the dashboard
+    assert not codes & {c.value for sheet in wb.worksheets for c in _cells(sheet)}
     assert _find(ws, RULES_ELSEWHERE)
     assert ws.auto_filter.ref
 
@@ -481,29 +483,30 @@ def test_issue_report(written: dict[str, Path], result: MonthResult) -> None:
         "Người",
         "Tổ",
         "Mức độ",
-        "Mã lỗi",
         "Vấn đề",
         "Cần làm gì",
         "Giá trị",
+        "Mã lỗi",  # the code only as the last, reference column of the detailed sheet
     ]
     issues = list(result.issues)
     assert len(rows) == len(issues)
     expected = in_reading_order(issues, person_order(result.plan))
-    assert [(r[1], r[2], r[3], r[7], r[9]) for r in rows] == [
+    assert [(r[1], r[2], r[3], r[10], r[8]) for r in rows] == [
         (i.file or None, i.sheet or None, i.cell or None, i.code, i.message) for i in expected
     ]
-    unknown = next(r for r in rows if r[7] == "person-unknown")
-    assert unknown[8] == "Không có trong danh sách cán bộ"
-    assert "Nguyễn Văn Thắng" in str(unknown[9]) and unknown[10] == "Nguyễn Văn Ann"
-    missing = next(r for r in rows if r[7] == "required-missing")
+    unknown = next(r for r in rows if r[10] == "person-unknown")
+    assert unknown[7] == "Không có trong danh sách cán bộ"
+    assert "Nguyễn Văn Thắng" in str(unknown[8]) and unknown[9] == "Nguyễn Văn Ann"
+    missing = next(r for r in rows if r[10] == "required-missing")
     assert missing[4] == LINH.label and missing[5] == LINH.team
-    assert "Danh hiệu đăng ký" in str(missing[9])
+    assert "Danh hiệu đăng ký" in str(missing[8])
     # within a file: issues naming no person first, then persons in Vietnamese name order
     assert [r[3] for r in rows if r[1] == "a.xlsx" and r[2] == "Đăng ký"] == ["H6", "F9"]
     # one sheet per team, for its leader, holding exactly that team's issues
     for team in teams_with_issues:
-        _h, team_rows = _table(wb[team], "STT")
-        assert [(r[4], r[7]) for r in team_rows] == [(i.person, i.code) for i in expected if i.team == team]
+        team_header, team_rows = _table(wb[team], "STT")
+        assert "Mã lỗi" not in team_header  # a team leader reads titles, never codes
+        assert [(r[4], r[7]) for r in team_rows] == [(i.person, title_of(i.code)) for i in expected if i.team == team]
     # one row per person, in Vietnamese name order
     _h, person_rows = _table(wb["Theo người"], "STT")
     labels = [r[1] for r in person_rows]

@@ -52,7 +52,7 @@ def test_a_plan_whose_year_moved_without_its_dates_is_not_counted(demo_ws: Works
     assert not (demo_ws.root / "output" / "2022-10").exists()  # no summary, no workbook
     assert not (demo_ws.root / "thidua-lich-su.sqlite").exists()  # no history snapshot
     rows = _issue_rows(demo_ws.root / "output" / "kiem-tra-2022-10" / "danh-sach-loi-2022-10.xlsx")
-    plan_rows = {(row[2], row[3]) for row in rows if row[1] == "kehoach.xlsx" and row[7] == "plan-outside-year"}
+    plan_rows = {(row[2], row[3]) for row in rows if row[1] == "kehoach.xlsx" and row[10] == "plan-outside-year"}
     assert plan_rows == {
         ("Thông tin chung", "B7"),  # the registration deadline
         ("Thông tin chung", "B15"),  # the vote's day
@@ -61,7 +61,7 @@ def test_a_plan_whose_year_moved_without_its_dates_is_not_counted(demo_ws: Works
         ("Đợt thi đua", "B3"),
         ("Đợt thi đua", "C3"),
     }
-    other_year = {row[1] for row in rows if row[7] == "template-other-year"}
+    other_year = {row[1] for row in rows if row[10] == "template-other-year"}
     assert "dang-ky/DK thi dua To 2-3.xlsx" in other_year  # last year's files are named, not counted
 
 
@@ -72,7 +72,7 @@ def test_overlapping_rounds_are_named_at_their_cell(demo_ws: Workspace) -> None:
     code, _out, _err = invoke("run", "-w", str(demo_ws.root), "--month", "2022-05")
     assert code == 1
     rows = _issue_rows(demo_ws.root / "output" / "kiem-tra-2022-05" / "danh-sach-loi-2022-05.xlsx")
-    found = [(row[2], row[3]) for row in rows if row[7] == "plan-rounds-overlap"]
+    found = [(row[2], row[3]) for row in rows if row[10] == "plan-rounds-overlap"]
     assert found == [("Đợt thi đua", "B3")]
 
 
@@ -114,4 +114,4 @@ def test_rounds_listed_out_of_order_are_named(demo_ws: Workspace) -> None:
     code, _out, err = invoke("run", "-w", str(demo_ws.root), "--month", "2022-05")
     assert code == 1 and "chưa hợp lệ" in err
     rows = _issue_rows(demo_ws.root / "output" / "kiem-tra-2022-05" / "danh-sach-loi-2022-05.xlsx")
-    assert [(row[2], row[3]) for row in rows if row[7] == "plan-rounds-order"] == [("Đợt thi đua", "B3")]
+    assert [(row[2], row[3]) for row in rows if row[10] == "plan-rounds-order"] == [("Đợt thi đua", "B3")]

@@ -572,16 +572,31 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tupl
             click.echo("  ".join("-" * w for w in widths))
 
 
+NAME_WIDTH = 40  # a target's name in the terminal table, cut at a word: the table fits a 100-column window
+
+
+def _short(name: str, width: int = NAME_WIDTH) -> str:
+    """A target's name as the terminal table shows it: whole when it fits, else cut at a word with "…"."""
+    if len(name) <= width:
+        return name
+    cut = name[: width - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return f"{cut.rstrip(' ,;:–-')}…"
+
+
 def _print_targets(result: Any) -> None:
-    """The month's targets as summary.json shows them (the same view of the same frame)."""
+    """The month's targets as summary.json shows them (the same view of the same frame), by their names."""
     from thidua import api
 
     shown_rows = []
     for t in api.summary(result)["targets"]:
         ratio = "—" if t["achieved_ratio"] is None else f"{t['achieved_ratio']:.0%}"
         number = "—" if t["target"] is None else str(t["target"])
-        shown_rows.append((t["code"], number, str(t["registered"]), str(t["achieved"]), ratio, t["status"]))
-    _table(("Mã", "Chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng"), shown_rows, right=(1, 2, 3, 4))
+        name = _short(t["name"] or t["code"])
+        shown_rows.append((name, number, str(t["registered"]), str(t["achieved"]), ratio, t["status"]))
+    header = ("Chỉ tiêu", "Số chỉ tiêu", "Đăng ký", "Đạt", "Tỷ lệ đạt", "Tình trạng")
+    _table(header, shown_rows, right=(1, 2, 3, 4))
 
 
 def _print_issue_counts(counts: dict[str, int], files: int) -> None:

@@ -208,13 +208,14 @@ CATALOG: dict[str, Kind] = {
     "date-invalid": Kind(
         E,
         "Ngày không hợp lệ",
-        "“{value}” ở cột “{column}” không phải ngày hợp lệ. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 04/10/2021.",
+        "“{value}” ở cột “{column}” không phải ngày hợp lệ.{swap} Hãy nhập theo dạng ngày/tháng/năm, ví dụ 04/10/2021.",
+        optional={"swap": ""},
     ),
     "date-outside-year": Kind(
         E,
         "Ngày ngoài năm học",
-        "Ngày {value} ở cột “{column}” nằm ngoài năm học ({start} – {end}) nên dòng này không được tính.{swap} Nếu "
-        "là số liệu năm khác, hãy xóa dòng đó; nếu gõ nhầm, hãy sửa ngày rồi gửi lại.",
+        "Ngày {value} ở cột “{column}” nằm ngoài năm học ({start} – {end}) nên cả dòng này bị bỏ, không được tính "
+        "vào số liệu nào.{swap} Nếu là số liệu năm khác, hãy xóa dòng đó; nếu gõ nhầm, hãy sửa ngày rồi gửi lại.",
     ),
     "text-legacy-converted": Kind(
         N,
@@ -230,7 +231,9 @@ CATALOG: dict[str, Kind] = {
     "person-ambiguous": Kind(
         E,
         "Trùng tên, cần ngày sinh",
-        "Có {count} người tên “{value}” trong danh sách. Hãy điền đúng ngày sinh để phân biệt.",
+        "Có {count} người tên “{value}” trong danh sách{teams}. Hãy điền đúng ngày sinh (hoặc tổ), hoặc chọn họ "
+        "tên có ghi kèm tổ trong danh sách chọn, để phân biệt.",
+        optional={"teams": ""},
     ),
     "person-birthdate-mismatch": Kind(
         W,
@@ -246,6 +249,12 @@ CATALOG: dict[str, Kind] = {
         N,
         "Đã có bản mới hơn",
         "Dòng của “{name}” ở đây không được tính vì đã có bản mới hơn trong tệp “{winner}”.",
+    ),
+    "row-corrected": Kind(
+        N,
+        "Đã sửa ở tệp gửi sau",
+        "Dòng này có lỗi ({problem}) nhưng đã được gửi lại đúng trong tệp “{later}” (dòng {row}); dòng đó được "
+        "tính, dòng này thì không. Không cần sửa thêm.",
     ),
     "result-duplicate": Kind(
         N, "Kết quả trùng", "Dòng này trùng với dòng đã báo cáo trong “{first}”; chỉ tính một lần."
@@ -331,6 +340,18 @@ CATALOG: dict[str, Kind] = {
         W,
         "Trùng tên trong danh sách",
         "Danh sách có hai người tên “{value}”; hãy điền ngày sinh khác nhau để phân biệt.",
+    ),
+    "plan-name-undiacritised": Kind(
+        W,
+        "Họ tên trong danh sách không có dấu",
+        "Họ tên “{value}” trong danh sách CBGVNV được gõ không dấu. Hãy gõ lại cho đúng, có dấu, trong trang Danh "
+        "sách CBGVNV của kehoach.xlsx: họ tên này được in lên các báo cáo, danh sách đề nghị.",
+    ),
+    "plan-person-no-team": Kind(
+        W,
+        "Chưa ghi tổ",
+        "“{value}” chưa có tổ trong danh sách CBGVNV. Hãy ghi tổ (ví dụ Tổ 1, Tổ văn phòng) trong kehoach.xlsx: "
+        "tổ dùng để phân biệt người trùng tên và để gửi lỗi cho tổ trưởng.",
     ),
     "plan-base-roster": Kind(
         W,
@@ -537,6 +558,12 @@ class Report:
         )
         self._issues.append(issue)
         return issue
+
+    def replace(self, changed: Mapping[int, Issue]) -> None:
+        """Issues replaced in place, by their position in the report (an error a later file corrected becomes a
+        note)."""
+        for position, issue in changed.items():
+            self._issues[position] = issue
 
     def extend(self, issues: Iterable[Issue]) -> None:
         self._issues.extend(issues)

@@ -4,6 +4,7 @@ dataclasses. The records read from submissions are DataFrames (counting/frames.p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -179,3 +180,39 @@ class Plan:
     @property
     def teams(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.team for p in self.roster if p.team))
+
+    @cached_property
+    def name_choices(self) -> tuple[str, ...]:
+        """What the templates' name dropdown offers for each roster member (roster order): the name, and for
+        namesakes the name with what tells them apart, their team where it is theirs alone ("Nguyễn Thị Hương
+        (Tổ 1)"), else their birth date, else their STT. The reader matches such an entry back by its name and
+        what is in brackets (`namesake_hint`)."""
+        by_key: dict[str, list[Person]] = {}
+        for p in self.roster:
+            by_key.setdefault(p.key, []).append(p)
+        shown = []
+        for p in self.roster:
+            same = by_key[p.key]
+            if len(same) == 1:
+                shown.append(p.name)
+                continue
+            team = text.team_key(p.team)
+            if team and sum(text.team_key(o.team) == team for o in same) == 1:
+                shown.append(f"{p.name} ({p.team})")
+            elif p.birth_date is not None and sum(o.birth_date == p.birth_date for o in same) == 1:
+                shown.append(f"{p.name} ({p.birth_date:%d/%m/%Y})")
+            else:
+                shown.append(f"{p.name} (STT {p.stt})")
+        return tuple(shown)
+
+
+_HINT = re.compile(r"(.*?)\s*\(([^()]*)\)\s*\Z")
+
+
+def namesake_hint(name: str) -> tuple[str, str]:
+    """A name as typed or chosen, split from what follows it in brackets: "Nguyễn Thị Hương (Tổ 1)" →
+    ("Nguyễn Thị Hương", "Tổ 1"); a name without brackets → (name, "")."""
+    found = _HINT.match(name)
+    if found is None or not found.group(1).strip():
+        return name, ""
+    return found.group(1).strip(), found.group(2).strip()

@@ -67,6 +67,81 @@ def _fold_text(value: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
+def team_key(value: object) -> str:
+    """Matching key of a team's name: "Tổ 4–5", "to 4 - 5", "TỔ 4-5" and "4-5" give one key ("4 5")."""
+    words = fold(value).split()
+    if len(words) > 1 and words[0] == "to":
+        words = words[1:]
+    return " ".join(words)
+
+
+# Family names that are always written with marks (Nguyễn, Trần, Lê, Đặng…), as they read without them; and the
+# middle names Thị and Văn. An unmarked name holding one of them was typed without diacritics. Mai, Cao, Phan,
+# Y, A… are names in their own right and are not listed.
+_MARKED_SURNAMES = frozenset(
+    {
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "dinh",
+        "trinh",
+        "lam",
+        "luong",
+        "ha",
+        "to",
+        "doan",
+        "vuong",
+        "trieu",
+        "ta",
+        "chau",
+        "tang",
+        "lai",
+        "quach",
+        "dao",
+        "dam",
+        "thai",
+        "truong",
+        "la",
+        "kieu",
+        "diep",
+        "mac",
+        "lu",
+        "ung",
+        "tu",
+    }
+)
+_MARKED_MIDDLE = frozenset({"thi", "van"})
+_CLOSED = re.compile(r"(?:p|t|c|ch)\Z")  # an unmarked syllable cannot end so: only sắc or nặng may
+# Vowels that need a hat or horn: uyê, iê, uô/ươ, yê, ưu; uâ (Xuân, Tuấn) except in qua (Quang, Quân).
+_HATLESS = re.compile(r"uye|ie|uo|ye|uu|(?<!q)uan")
+
+
+def looks_undiacritised(name: str) -> bool:
+    """Whether a Vietnamese name looks typed without diacritics ("Nguyen Thi Huong"): no mark at all, and a word
+    that is never written so (a closed syllable without a tone, ie/uo without a hat, or a family or middle name
+    that always has marks). "Y Nhung" and "Mai Lan" are written so and are left alone."""
+    if not name.isascii():
+        return False
+    words = fold(name).split()
+    if len(words) < 2 or not all(w.isalpha() for w in words):
+        return False
+    if words[0] in _MARKED_SURNAMES or any(w in _MARKED_MIDDLE for w in words[1:-1]):
+        return True
+    return any(_CLOSED.search(w) or _HATLESS.search(w) for w in words)
+
+
 def ascii_slug(value: object) -> str:
     """ASCII file-name part from Vietnamese text: 'Nguyễn Văn A' → 'nguyen-van-a'."""
     return "-".join(fold(value).split()) or "x"

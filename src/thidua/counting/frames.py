@@ -57,6 +57,8 @@ VOTE_COLUMNS = (
     "votes_total",
     *PROVENANCE,
 )
+# A row left out for its errors (intake.collector.RecordSink.rejected): template kind, person, activity, product.
+REJECTED_COLUMNS = ("kind", "person", "activity_name", "work", *PROVENANCE)
 
 # Closed vocabularies become Categoricals in the vocabulary's order, so sorting and grouping follow the domain.
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -145,6 +147,8 @@ def records_of(collected: Collected) -> Records:
         mtimes=collected.mtimes,
         layouts=collected.layouts,
         files=collected.files,
+        unmatched=collected.unmatched,
+        rejected=_frame(REJECTED_COLUMNS, list(collected.rejected)),
     )
 
 
@@ -162,6 +166,10 @@ class Records:
     mtimes: dict[str, float] = field(default_factory=dict)
     layouts: tuple[dict[str, int], ...] = ()  # header columns of each sheet read: field key → 0-based column
     files: dict[str, str] = field(default_factory=dict)  # file read → SHA-256, for the history
+    # who most likely sent a registration row whose name matched nobody: they sent a file (never "Chưa nộp")
+    unmatched: frozenset[int] = frozenset()
+    # rows left out for their errors, of a known (or most likely) person: what a later correction would repeat
+    rejected: pd.DataFrame = field(default_factory=lambda: _frame(REJECTED_COLUMNS, []))
 
     def at(self, layout: int, row: int, field_key: str) -> tuple[int, int | None]:
         """Where a record's field sits: (row, column), 0-based; column None when the sheet's header is unknown."""

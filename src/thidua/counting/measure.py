@@ -603,7 +603,8 @@ def _as_of_rounds(plan: Plan, counting: Counting, month_end: dt.date, targets: p
 def _teams(plan: Plan, counting: Counting, year: Window, persons: pd.DataFrame) -> pd.DataFrame:
     """One row per team of the plan: members, registrations, title figures counted by team, results reported."""
     teams = pd.Index(plan.teams, name="team")
-    team_of = pd.Categorical(persons["team"], categories=teams).codes  # small numbers, not 200,000 strings
+    # Small numbers, not 200,000 strings; a member without a team (the plan is warned) is in none: -1.
+    team_of = pd.Categorical(persons["team"].where(persons["team"] != ""), categories=teams).codes
     person = counting.items["person"].to_numpy()
     by_team = counting.count(year, by=("team", np.where(person >= 0, np.append(team_of, -1)[person], -1)))
 
@@ -648,28 +649,36 @@ def describe_results(results: pd.DataFrame) -> pd.Series:
 
 NOT_SUBMITTED = "Chưa nộp"
 HAS_ERRORS = "Có lỗi"
+NAME_UNMATCHED = "Đã gửi, chưa khớp tên"  # sent a registration whose name matched nobody (SPEC 5)
 
 
 def _persons(plan: Plan, records: Records, persons: pd.DataFrame) -> pd.DataFrame:
     """One row per roster member (roster order, from the roster frame `persons`): who they are, what they
     registered (title, initiative, aid, activities in the plan's column order) and reported, their vote, and
-    whether they submitted."""
+    whether they submitted: who has submitted is judged from the files, so a person who most likely sent a
+    registration whose name could not be matched (mistyped, or a namesake nothing told apart) is shown as having
+    sent it, never as "Chưa nộp"."""
     keys = persons.index
     regs = records.registrations.set_index("person")
     votes = records.votes.set_index("person")
     results = records.results.sort_values(["person", "date", "activity"], kind="stable")
     described = describe_results(results).groupby(results["person"], sort=False).agg("; ".join)
-    submitted = keys.isin(list(records.submitted))
+    matched = keys.isin(list(records.submitted))
+    unmatched = keys.isin(list(records.unmatched)) & ~matched
+    submitted = matched | unmatched
     with_errors = keys.isin(list(records.with_errors))
     title = regs["title"].astype(object).reindex(keys)
     has_reg = title.notna().to_numpy()
-    shown = np.where(
-        has_reg, title.fillna(""), np.where(~submitted, NOT_SUBMITTED, np.where(with_errors, HAS_ERRORS, ""))
+    shown = np.select(
+        [has_reg, ~submitted, unmatched, with_errors],
+        [title.fillna("").to_numpy(), NOT_SUBMITTED, NAME_UNMATCHED, HAS_ERRORS],
+        "",
     )
     initiative = regs["initiative"].reindex(keys).fillna("")
     level = regs["initiative_level"].astype(object).reindex(keys).where(initiative != "").fillna("")
     frame = persons.assign(
         submitted=submitted,
+        name_unmatched=unmatched,
         has_errors=with_errors,
         registration=has_reg,
         title=title.fillna(""),

@@ -13,7 +13,8 @@ import pandas as pd
 from thidua.core.plan import Plan
 from thidua.counting.frames import Records, as_date, rows
 from thidua.counting.judgements import vote_day
-from thidua.issues import Report
+from thidua.forms import template_fields
+from thidua.issues import Issue, Report, Severity, title_of
 
 # What makes two result rows the same report (a row reported twice counts once); namesakes stay apart.
 RESULT_IDENTITY = ["person", "activity", "work", "level", "result", "date"]
@@ -23,7 +24,9 @@ def merge(records: Records, plan: Plan, report: Report, month_end: dt.date) -> R
     """The records that count as of `month_end`: rows dated later are noted and set aside, then each person's
     newest registration and vote win, and duplicate result rows are dropped. A vote row is dated by the vote's
     day (`judgements.vote_day`), whatever the file says: before it the votes count nowhere (one note per file),
-    and the recognition decision's date never moves them (SPEC 3)."""
+    and the recognition decision's date never moves them (SPEC 3). Errors a later file corrected are settled
+    first (`settle_corrections`)."""
+    settle_corrections(records, report)
     end = pd.Timestamp(month_end)
     current: dict[str, pd.DataFrame] = {}
     for name in ("registrations", "results"):
@@ -96,3 +99,70 @@ def _distinct_results(frame: pd.DataFrame, records: Records, plan: Plan, report:
         value = row.product or row.activity
         records.report(report, "result-duplicate", plan, row, "activity", value=value, first=first_seen)
     return frame[~repeated].sort_values("person", kind="stable")  # roster order, each person's in reading order
+
+
+def settle_corrections(records: Records, report: Report) -> None:
+    """SPEC 5: an error row that a later file repeats corrected (the same person's registration or vote; the same
+    person, activity and product for a result) is no open error: each of its errors becomes a note naming the
+    later file, whatever that file is called. A later file is one saved (or received) later; an error row that
+    is itself the latest stays an error."""
+    rejected = records.rejected
+    if rejected.empty:
+        return
+    when = records.mtimes
+    found: list[pd.DataFrame] = []
+    accepted = {
+        template_fields.REGISTRATION: records.registrations,
+        template_fields.VOTE: records.votes,
+        template_fields.ACTIVITY: records.results,
+    }
+    for kind, frame in accepted.items():
+        mine = rejected[rejected["kind"] == kind]
+        if mine.empty or frame.empty:
+            continue
+        later = frame[
+            ["person", "file", "row", "work", "activity"]
+            if kind == template_fields.ACTIVITY
+            else ["person", "file", "row"]
+        ]
+        if kind == template_fields.ACTIVITY:
+            mine = mine[(mine["work"] != "") | (mine["activity_name"] != "")]
+            later = later.assign(activity=later["activity"].astype(object))
+            pairs = mine.merge(later, on=["person", "work"], suffixes=("", "_later"))
+            pairs = pairs[(pairs["activity_name"] == "") | (pairs["activity_name"] == pairs["activity"])]
+        else:
+            pairs = mine.merge(later, on="person", suffixes=("", "_later"))
+        found.append(pairs[["file", "sheet", "row", "file_later", "row_later"]])
+    if not found:
+        return
+    pairs = pd.concat(found, ignore_index=True)
+    mine_at, theirs_at = pairs["file"].map(when).fillna(0.0), pairs["file_later"].map(when).fillna(0.0)
+    newer = (theirs_at > mine_at) | ((theirs_at == mine_at) & (pairs["file_later"] > pairs["file"]))
+    pairs = pairs[newer].assign(_at=theirs_at[newer])
+    pairs = pairs.sort_values(["_at", "file_later", "row_later"], kind="stable").drop_duplicates(
+        ["file", "sheet", "row"], keep="last"
+    )
+    settled = {(r.file, r.sheet, r.row): (r.file_later, r.row_later) for r in rows(pairs)}
+    changed: dict[int, Issue] = {}
+    for position, issue in enumerate(report):
+        corrected = settled.get((issue.file, issue.sheet, issue.row)) if issue.severity is Severity.ERROR else None
+        if corrected is None:
+            continue
+        file, row = corrected
+        note = Report()
+        changed[position] = note.add(
+            "row-corrected",
+            file=issue.file,
+            sheet=issue.sheet,
+            at=(issue.row, issue.col) if issue.row is not None else None,
+            cell=issue.cell,
+            value=issue.value,
+            person=issue.person,
+            team=issue.team,
+            person_key=issue.person_key,
+            problem=title_of(issue.code),
+            later=file,
+            row=int(row) + 1,
+            original=issue.code,
+        )
+    report.replace(changed)

@@ -155,7 +155,7 @@ def _check_params(rule: str, params: Params) -> None:
         if choices is not None and value not in choices:
             listed = ", ".join(f"“{choice}”" for choice in choices)
             raise ThiduaError(f"{where} {key} phải là một trong: {listed}.")
-        if key in ("source", "title", "rule", "why") and not isinstance(value, str):
+        if key in ("source", "source_status", "title", "rule", "why") and not isinstance(value, str):
             raise ThiduaError(f'{where} {key} phải là chữ đặt trong ngoặc kép, ví dụ {key} = "...".')
 
 

@@ -50,6 +50,21 @@ def parse_date(value: object, date1904: bool = False) -> dt.date | None:
     return dt.date(year, month, day)  # raises ValueError for 31/02 and friends
 
 
+def swapped_date(value: object) -> dt.date | None:
+    """The date a text such as "10/25/2026" means when its month and day were typed the American way round
+    (no 25th month), or None when it is not such a text."""
+    found = _DMY.match(clean(value)) if isinstance(value, str) else None
+    if found is None:
+        return None
+    month, day, year = (int(g) for g in found.groups())
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def parse_int(value: object) -> int | None:
     """A whole number from a cell; None when blank; ValueError otherwise."""
     if is_blank(value):

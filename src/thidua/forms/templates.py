@@ -232,8 +232,8 @@ def _build(wb: Any, plan: Plan, kind: str, rows: int, person: Person | None) -> 
 
 def choices_of(field: Field, plan: Plan) -> tuple[str, ...]:
     """The dropdown values of a closed field: its vocabulary, the roster names or the plan's teams."""
-    if field.kind == "person":
-        return tuple(dict.fromkeys(p.name for p in plan.roster if p.name))
+    if field.kind == "person":  # namesakes listed apart: "Nguyễn Thị Hương (Tổ 1)", "Nguyễn Thị Hương (Tổ 4–5)"
+        return tuple(dict.fromkeys(name for name in plan.name_choices if name))
     if field.kind not in CLOSED_KINDS:
         return ()
     if field.key == template_fields.TEAM.key and not field.choices:
@@ -493,6 +493,8 @@ def _column_help(field: Field, plan: Plan, kind: str) -> str:
     values = choices_of(field, plan)
     if field.kind == "person":
         text += " Chọn trong danh sách hoặc gõ đủ họ tên."
+        if any(shown != p.name for shown, p in zip(plan.name_choices, plan.roster, strict=True)):
+            text += " Người trùng họ tên có ghi kèm tổ (hoặc ngày sinh) trong ngoặc: hãy chọn đúng dòng của mình."
     elif values and field.strict:
         text += " Chọn một trong các giá trị: " + "; ".join(values) + "."
     elif values:

@@ -42,6 +42,8 @@ class Collected(NamedTuple):
     mtimes: dict[str, float]
     layouts: tuple[dict[str, int], ...]
     files: dict[str, str]
+    unmatched: frozenset[int] = frozenset()
+    rejected: tuple[tuple[object, ...], ...] = ()  # rows left out for errors (`RecordSink.rejected`)
 
 
 class RecordSink:
@@ -56,6 +58,8 @@ class RecordSink:
         self._layouts: list[dict[str, int]] = []
         self.submitted: set[int] = set()
         self.with_errors: set[int] = set()
+        self.unmatched: set[int] = set()  # who most likely sent a registration row whose name matched nobody
+        self._rejected: list[tuple[object, ...]] = []
         self.mtimes: dict[str, float] = {}
 
     def layout(self, columns: dict[str, int]) -> int:
@@ -145,6 +149,12 @@ class RecordSink:
             )
         )
 
+    def rejected(self, kind: str, person: int, activity: str, work: str, place: Place) -> None:
+        """A row left out for its errors, of `person` (the one it names, or most likely meant): its template kind,
+        and for an activity row its activity and normalised product, so that a later file repeating it corrected
+        settles its errors (SPEC 5)."""
+        self._rejected.append((kind, person, activity, work, *place))
+
     def take(self, files: dict[str, str] | None = None) -> Collected:
         """Everything collected, handed over once at the end of validation (counting makes the frames of it,
         `counting.frames.records_of`): the collector then lets go of its rows (at province scale they weigh as
@@ -160,6 +170,8 @@ class RecordSink:
             dict(self.mtimes),
             tuple(self._layouts),
             dict(files or {}),
+            frozenset(self.unmatched),
+            tuple(self._rejected),
         )
-        self._registrations, self._marks, self._results, self._votes = [], [], [], []
+        self._registrations, self._marks, self._results, self._votes, self._rejected = [], [], [], [], []
         return collected

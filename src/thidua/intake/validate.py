@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable
+from functools import cached_property
+from pathlib import PurePosixPath
 from typing import Any
 
 from thidua.core import vocabulary
 from thidua.core.calendar import parse_school_year
-from thidua.core.plan import Person, Plan
-from thidua.core.text import clean, fold, key
+from thidua.core.plan import Person, Plan, namesake_hint
+from thidua.core.text import clean, fold, key, looks_undiacritised, team_key
 from thidua.forms import template_fields
-from thidua.forms.cell_values import cell_text, is_blank, parse_date, parse_int
+from thidua.forms.cell_values import cell_text, is_blank, parse_date, parse_int, swapped_date
 from thidua.intake.collector import Place, RecordSink
 from thidua.intake.read import RawSheet
 from thidua.issues import Issue, Report, Severity, cell_ref
@@ -22,15 +24,40 @@ FORMULA_STARTS = ("=", "+", "@")
 
 
 class Roster:
-    """Finds roster members by name key, and birth date when names collide."""
+    """Finds roster members by name key; namesakes by birth date, then by team (SPEC 5)."""
 
-    def __init__(self, people: tuple[Person, ...]) -> None:
+    def __init__(self, plan: Plan) -> None:
+        self._people = people = plan.roster
         self.by_key: dict[str, list[Person]] = {}
         self.position: dict[int, int] = {}  # id(person) → roster key (position in the plan's roster)
         for i, p in enumerate(people):
             self.by_key.setdefault(p.key, []).append(p)
             self.position[id(p)] = i
-        self._folded = {fold(p.name): p.name for p in people}
+        self.teams = {team_key(t): t for t in plan.teams}
+
+    # What only a name that matches no key needs, built the first time one does (a clean month never pays for it:
+    # half a second at a province's 200,000 staff).
+    @cached_property
+    def _by_fold(self) -> dict[str, list[Person]]:
+        """Roster members by the letters of their names, marks left out."""
+        found: dict[str, list[Person]] = {}
+        for p in self._people:
+            found.setdefault(fold(p.name), []).append(p)
+        return found
+
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        return {folded: found[-1].name for folded, found in self._by_fold.items()}
+
+    @cached_property
+    def _bare(self) -> dict[str, list[Person]]:
+        """Roster names typed without diacritics (the plan is warned about them): a teacher who types her name
+        correctly is matched to them, not told to copy the roster's spelling."""
+        return {
+            folded: bare
+            for folded, found in self._by_fold.items()
+            if (bare := [p for p in found if looks_undiacritised(p.name)])
+        }
 
     def suggestions(self, name: str) -> str:
         close = difflib.get_close_matches(fold(name), list(self._folded), n=3, cutoff=0.6)
@@ -38,6 +65,74 @@ class Roster:
             names = ", ".join(f"“{self._folded[c]}”" for c in close)
             return f"Có phải là {names}? Hãy sửa lại họ tên cho đúng danh sách."
         return "Hãy kiểm tra chính tả, hoặc đề nghị Ban thi đua bổ sung người này vào danh sách CBGVNV."
+
+    def candidates(self, name: str) -> list[Person]:
+        """The roster members a name may be: by its key; a dropdown entry "Name (Tổ 1)" (or a birth date, an STT
+        in the brackets) by its name and what tells namesakes apart; a name the roster holds without diacritics
+        by its letters."""
+        found = self.by_key.get(key(name))
+        if found:
+            return found
+        base, hint = namesake_hint(name)
+        if hint:
+            found = self.by_key.get(key(base), [])
+            narrowed = [p for p in found if _hinted(p, hint)]
+            return narrowed or found
+        return self._bare.get(fold(name), [])
+
+    def team_of(self, value: object) -> str:
+        """The plan's team a typed Tổ names ("to 4 - 5" → "Tổ 4–5"), or ""."""
+        return self.teams.get(team_key(value), "") if not is_blank(value) else ""
+
+    def probable(self, name: str, team: str, meta_person: str) -> list[Person]:
+        """Who most likely sent a row whose name matches nobody: the person a per-person file was made for, else
+        the roster names spelled with the same letters, else the one clearly closest spelling."""
+        if meta_person:
+            own = self.by_key.get(key(meta_person), [])
+            if len(own) == 1:
+                return own
+        same = self._by_fold.get(fold(name), [])
+        if not same:
+            close = difflib.get_close_matches(fold(name), list(self._by_fold), n=2, cutoff=PROBABLE_CUTOFF)
+            if len(close) == 1:
+                same = self._by_fold[close[0]]
+        in_team = [p for p in same if team and p.team == team]
+        return in_team or same
+
+
+PROBABLE_CUTOFF = 0.88  # a name this close to one roster name (and no other) was most likely meant for it
+
+
+def _hinted(person: Person, hint: str) -> bool:
+    """Whether the bracketed part of a chosen name ("Tổ 1", "12/03/1985", "STT 7") fits `person`."""
+    try:
+        day = parse_date(hint)
+    except ValueError:
+        day = None
+    if day is not None:
+        return person.birth_date == day
+    words = fold(hint).split()
+    if len(words) == 2 and words[0] == "stt" and words[1].isdigit():
+        return person.stt == int(words[1])
+    return bool(person.team) and team_key(person.team) == team_key(hint)
+
+
+def path_team(rel: str, teams: dict[str, str]) -> str:
+    """The team a file's folder or name names ("To 4-5/bao cao.xlsx", "DK thi dua To 2-3.xlsx"), or "": the
+    longest team name found as whole words in one part of the path, when only one team is that long."""
+    found: dict[str, int] = {}
+    wanted = {team: fold(team).split() for team in teams.values()}
+    for part in PurePosixPath(rel.replace("\\", "/")).with_suffix("").parts:
+        words = fold(part).split()
+        for team, name in wanted.items():
+            size = len(name)
+            if size and any(words[i : i + size] == name for i in range(len(words) - size + 1)):
+                found[team] = max(found.get(team, 0), size)
+    if not found:
+        return ""
+    longest = max(found.values())
+    best = [team for team, size in found.items() if size == longest]
+    return best[0] if len(best) == 1 else ""
 
 
 class _Row:
@@ -59,6 +154,8 @@ class _Row:
         self.person: Person | None = None
         self.key = -1  # the person's roster key once identified
         self.layout = layout
+        self.team = ""  # the team of a row whose person is not identified: its Tổ, else its file's
+        self.unmatched: list[Person] = []  # who most likely wrote a row whose name matched nobody
 
     def at(self, field_key: str) -> tuple[int, int | None]:
         return self.index, self.sheet.header.columns.get(field_key)
@@ -79,7 +176,7 @@ class _Row:
             at=self.at(field_key),
             value=cell_text(value),
             person=self.person.label if self.person else "",
-            team=self.person.team if self.person else "",
+            team=self.person.team if self.person else self.team,
             person_key=self.key if self.key >= 0 else None,
             **params,
         )
@@ -135,7 +232,14 @@ class _Row:
         try:
             found = parse_date(value, self.sheet.date1904)
         except ValueError:
-            self.add("date-invalid", field_key, value, column=self.labels[field_key])
+            swapped = swapped_date(value)
+            swap = (
+                f" Ngày và tháng bị đảo? Nếu là ngày {swapped.day} tháng {swapped.month} năm {swapped.year}, hãy gõ "
+                f"{swapped:%d/%m/%Y}."
+                if swapped
+                else ""
+            )
+            self.add("date-invalid", field_key, value, column=self.labels[field_key], swap=swap)
             return None
         if found is not None and in_year:
             self._check_year(field_key, found)
@@ -164,34 +268,62 @@ class _Row:
         )
 
 
-def _identify(row: _Row, roster: Roster) -> Person | None:
+def _identify(row: _Row, roster: Roster, file_team: Callable[[], str]) -> Person | None:
+    """The roster member a row names (SPEC 5): by name key; namesakes by birth date, else by the row's Tổ, else
+    by the team its file belongs to (`file_team`, asked only when needed). A row left unidentified keeps its
+    team and who most likely wrote it."""
     name_hint = "họ và tên đầy đủ, đúng như danh sách CBGVNV"
-    if not row.required("name", name_hint):
+    own_team = roster.team_of(row.raw("team"))
+    if is_blank(row.raw("name")):
+        row.team = own_team or file_team()
+        row.required("name", name_hint)
         return None
     name = clean(row.raw("name"))
     birth = row.date("birth_date", in_year=False)
-    candidates = roster.by_key.get(key(name), [])
+    candidates = roster.candidates(name)
     if not candidates:
+        row.team = own_team or file_team()
         row.add("person-unknown", "name", name, suggestion=roster.suggestions(name))
+        row.unmatched = roster.probable(name, row.team, row.sheet.meta.get("person", ""))
         return None
     if len(candidates) == 1:
-        person = candidates[0]
-        if birth and person.birth_date and birth != person.birth_date:
-            row.person = person
-            row.add(
-                "person-birthdate-mismatch",
-                "birth_date",
-                birth,
-                seen=f"{birth:%d/%m/%Y}",
-                expected=f"{person.birth_date:%d/%m/%Y}",
-                name=person.name,
-            )
-        return person
+        return _checked_birth(row, candidates[0], birth)
     same_birth = [p for p in candidates if birth and p.birth_date == birth]
     if len(same_birth) == 1:
         return same_birth[0]
-    row.add("person-ambiguous", "birth_date" if birth else "name", name, count=len(candidates))
+    for team in (own_team, file_team()):
+        in_team = [p for p in candidates if team and p.team == team]
+        if len(in_team) == 1:
+            return _checked_birth(row, in_team[0], birth)
+    teams = tuple(dict.fromkeys(p.team for p in candidates if p.team))
+    # The row's team: its Tổ, else its file's, else the namesakes' own when they share one. When they do not,
+    # the issue report lists the row on each of their teams' sheets (`candidate_teams`).
+    row.team = own_team or file_team() or (teams[0] if len(teams) == 1 else "")
+    shown = f" ({', '.join(teams)})" if teams else ""
+    row.add(
+        "person-ambiguous",
+        "birth_date" if birth else "name",
+        name,
+        count=len(candidates),
+        teams=shown,
+        candidate_teams=teams,
+    )
+    row.unmatched = [p for p in candidates if row.team and p.team == row.team] or candidates
     return None
+
+
+def _checked_birth(row: _Row, person: Person, birth: dt.date | None) -> Person:
+    if birth and person.birth_date and birth != person.birth_date:
+        row.person = person
+        row.add(
+            "person-birthdate-mismatch",
+            "birth_date",
+            birth,
+            seen=f"{birth:%d/%m/%Y}",
+            expected=f"{person.birth_date:%d/%m/%Y}",
+            name=person.name,
+        )
+    return person
 
 
 def _other_year(written: str, plan: Plan) -> bool:
@@ -240,7 +372,7 @@ class Validator:
 
     def __init__(self, plan: Plan, report: Report) -> None:
         self._plan, self._report = plan, report
-        self._roster = Roster(plan.roster)
+        self._roster = Roster(plan)
         self.sink = RecordSink(plan)
         self._handlers: dict[str, Callable[[_Row, Plan, RecordSink], None]] = {
             template_fields.REGISTRATION: _registration,
@@ -256,16 +388,55 @@ class Validator:
         labels = {f.key: f.label for f in template_fields.fields_of(sheet.kind, plan)}
         handler = self._handlers[sheet.kind]
         layout = out.layout(sheet.header.columns)
+        roster = self._roster
+        team: list[str] = []  # the file's team, found when a row first needs it
+
+        def file_team() -> str:
+            if not team:
+                team.append(path_team(sheet.file, roster.teams) or _rows_team(sheet, roster))
+            return team[0]
+
         for index, cells in sheet.rows:
             row = _Row(sheet, index, cells, report, labels, plan, layout)
-            row.person = _identify(row, self._roster)
+            row.person = _identify(row, roster, file_team)
             if row.person is not None:
-                row.key = self._roster.position[id(row.person)]
+                row.key = roster.position[id(row.person)]
                 if sheet.kind == template_fields.REGISTRATION:
                     out.submitted.add(row.key)
+            elif sheet.kind == template_fields.REGISTRATION:
+                out.unmatched.update(roster.position[id(p)] for p in row.unmatched)
             handler(row, plan, out)
             if row.errors and row.person is not None:
                 out.with_errors.add(row.key)
+            if row.errors:
+                self._rejected(row, sheet.kind)
+
+    def _rejected(self, row: _Row, kind: str) -> None:
+        """A row left out for its errors, remembered with what a later correction of it would repeat."""
+        person = row.key if row.person is not None else -1
+        if person < 0 and len(row.unmatched) == 1:
+            person = self._roster.position[id(row.unmatched[0])]
+        if person < 0:
+            return
+        activity = product = ""
+        if kind == template_fields.ACTIVITY:
+            activity = self._plan.activity_vocabulary.match(row.raw("activity")) or ""
+            product = key(cell_text(row.raw("product")))
+        self.sink.rejected(kind, person, activity, product, row.place)
+
+
+def _rows_team(sheet: RawSheet, roster: Roster) -> str:
+    """The one team of every row of `sheet` whose name matches one roster member, or "" (none, or several)."""
+    name_col = sheet.header.columns.get("name")
+    teams: set[str] = set()
+    for _index, cells in sheet.rows:
+        value = cells[name_col] if name_col is not None and name_col < len(cells) else None
+        found = roster.candidates(clean(value)) if not is_blank(value) else []
+        if len(found) == 1 and found[0].team:
+            teams.add(found[0].team)
+            if len(teams) > 1:
+                return ""
+    return teams.pop() if teams else ""
 
 
 def _registration(row: _Row, plan: Plan, out: RecordSink) -> None:

@@ -25,7 +25,7 @@ from thidua.pipeline import history
 from thidua.workspace.folder import Workspace, month_label, parse_month
 
 REPLIES = "tra-loi"
-SUPERSEDED = frozenset({"registration-replaced", "result-duplicate"})  # notes: nothing to fix
+SUPERSEDED = frozenset({"registration-replaced", "result-duplicate", "row-corrected"})  # notes: nothing to fix
 SHOWN_ISSUES = 30  # issues listed in one reply; the return copy holds them all
 
 

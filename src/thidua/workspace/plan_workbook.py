@@ -29,7 +29,7 @@ from thidua.core.plan import (
     School,
     Target,
 )
-from thidua.core.text import clean, key, tidy
+from thidua.core.text import clean, key, looks_undiacritised, tidy
 from thidua.errors import PlanError
 from thidua.forms.cell_values import cell_text, is_blank, parse_date, parse_int
 from thidua.forms.headers import find_header
@@ -679,6 +679,7 @@ def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:
 
 def _read_roster(sheet: _Sheet) -> list[Person]:
     people: list[Person] = []
+    placed: list[int] = []  # the row each person was read from
     names: dict[str, list[Person]] = {}
     for index, row in sheet.rows:
         name = sheet.text(row, "name")
@@ -711,4 +712,29 @@ def _read_roster(sheet: _Sheet) -> list[Person]:
             )
         same.append(person)
         people.append(person)
+        placed.append(index)
+    _check_roster(sheet, people, placed)
     return people
+
+
+def _check_roster(sheet: _Sheet, people: list[Person], rows: list[int]) -> None:
+    """Warnings on the roster's cells (SPEC 5): a name typed without diacritics (it would be printed so; staff
+    who type theirs correctly are matched to it meanwhile), and a member without a team
+    (namesakes are told apart and errors sent to team leaders by team)."""
+    for person, index in zip(people, rows, strict=True):
+        if looks_undiacritised(person.name):
+            sheet.report.add(
+                "plan-name-undiacritised",
+                file=PLAN_FILE,
+                sheet=sheet.name,
+                cell=sheet.cell(index, "name"),
+                value=person.name,
+            )
+        if not person.team:
+            sheet.report.add(
+                "plan-person-no-team",
+                file=PLAN_FILE,
+                sheet=sheet.name,
+                cell=sheet.cell(index, "team"),
+                value=person.name,
+            )

@@ -25,6 +25,7 @@ from thidua.counting.judgements import (
 )
 from thidua.counting.measure import (
     HAS_ERRORS,
+    NAME_UNMATCHED,
     NOT_SUBMITTED,
     MonthResult,
 )
@@ -81,10 +82,9 @@ NO_RULE_FINDINGS = "Không có cảnh báo nào về quy định thi đua."
 ALL_SUBMITTED = "Tất cả đã nộp đăng ký."
 
 CHANGE_LABEL = "Thay đổi so với tháng trước"  # the heading written names the month (change_heading)
-OVERVIEW_COLUMNS = (
+OVERVIEW_COLUMNS = (  # targets by their names: the codes are the plan's, not what the principal reads
     ("STT", 5),
-    ("Mã", 14),
-    ("Chỉ tiêu", 46),
+    ("Chỉ tiêu", 56),
     ("Đối tượng", 10),
     ("Số chỉ tiêu", 9),
     ("Cơ sở", 8),
@@ -108,13 +108,14 @@ def change_heading(previous_month: str | None) -> str:
     return f"Thay đổi so với {month_label(previous_month)}"
 
 
-COL_CODE, COL_NAME, COL_TARGET, COL_REGISTERED, COL_ACHIEVED, COL_ACHIEVED_RATIO, COL_STATUS = 1, 2, 4, 6, 7, 9, 11
+COL_NAME, COL_SUBJECT, COL_TARGET, COL_BASE, COL_REGISTERED, COL_ACHIEVED = 1, 2, 3, 4, 5, 6
+COL_REGISTERED_RATIO, COL_ACHIEVED_RATIO, COL_BASE_RATIO, COL_STATUS, COL_CHANGE, COL_PROJECTION = 7, 8, 9, 10, 11, 12
 OVERVIEW_HEADER_ROW = 10
 # The chart's category labels: the targets' names, shortened, in a hidden column right of the printed table (the
 # table shows each name in full).
 COL_CHART_LABEL = len(OVERVIEW_COLUMNS)
 CHART_LABEL_LENGTH = 40
-PACE_PANEL_COL = 5  # the pace and the colours' legend, right of the title block
+PACE_PANEL_COL = 4  # the pace and the colours' legend, right of the title block
 
 TEAM_COLUMNS = (
     ("Tổ", 16),
@@ -153,10 +154,9 @@ ISSUE_COLUMNS = (
     ("Ô", 7),
     ("Giá trị", 18),
     ("Người", 22),
-    ("Nội dung", 52),
-    ("Mã lỗi", 16),  # for whoever looks a problem up: the title is what the principal reads
-)
-ISSUE_FIELDS = ("severity", "problem", "file", "sheet", "cell", "value", "person", "message", "code")
+    ("Nội dung", 68),
+)  # no issue codes: the title says what the problem is (the issue report's detailed sheet keeps the codes)
+ISSUE_FIELDS = ("severity", "problem", "file", "sheet", "cell", "value", "person", "message")
 AFTER_MONTH = "row-after-month"
 FOLDED_CELLS = 8  # cells named in a folded line; the issue report lists every one
 TABLE_HEADER_ROW = 2  # sheets other than the overview: title, blank, header
@@ -243,22 +243,21 @@ def _overview(wb: Workbook, ws: Worksheet, styles: Styles, result: MonthResult) 
     for i, t in enumerate(rows(result.targets)):
         row = header + 1 + i
         ws.write_number(row, 0, i + 1, styles.number)
-        write_text(ws, row, COL_CODE, t.code, styles.text)
         write_text(ws, row, COL_NAME, t.name, styles.text)
-        write_text(ws, row, 3, t.subject, styles.center)
+        write_text(ws, row, COL_SUBJECT, t.subject, styles.center)
         write_count(ws, row, COL_TARGET, t.target, styles.number)
-        write_count(ws, row, 5, t.base, styles.number)
+        write_count(ws, row, COL_BASE, t.base, styles.number)
         write_count(ws, row, COL_REGISTERED, t.registered, styles.number)
         write_count(ws, row, COL_ACHIEVED, t.achieved, styles.number)
-        write_ratio(ws, row, 8, t.registered_ratio, styles.percent, styles.center)
+        write_ratio(ws, row, COL_REGISTERED_RATIO, t.registered_ratio, styles.percent, styles.center)
         write_ratio(ws, row, COL_ACHIEVED_RATIO, t.achieved_ratio, styles.percent, styles.center)
-        write_ratio(ws, row, 10, t.base_ratio, styles.percent, styles.center)
+        write_ratio(ws, row, COL_BASE_RATIO, t.base_ratio, styles.percent, styles.center)
         write_text(ws, row, COL_STATUS, t.status, looks[t.pace])
         if pd.isna(t.change):
-            write_text(ws, row, 12, "—", styles.center)
+            write_text(ws, row, COL_CHANGE, "—", styles.center)
         else:
-            ws.write_number(row, 12, t.change, styles(align="center", border=1, num_format="+0;-0;0"))
-        write_text(ws, row, 13, t.projection, styles.text)
+            ws.write_number(row, COL_CHANGE, t.change, styles(align="center", border=1, num_format="+0;-0;0"))
+        write_text(ws, row, COL_PROJECTION, t.projection, styles.text)
         write_text(ws, row, COL_CHART_LABEL, chart_label(t.name), styles())
     first, last = header + 1, header + len(result.targets)
     below = 0
@@ -401,7 +400,7 @@ def _rounds(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
         write_text(ws, row, 2, rr.state, styles.center)
         merge_text(ws, row, 3, last_col, rr.focus, styles.text)
     header = row + 2
-    columns = (("STT", 5), ("Mã", 14), ("Chỉ tiêu", 46), ("Số chỉ tiêu", 10))
+    columns = (("STT", 5), ("Chỉ tiêu", 56), ("Số chỉ tiêu", 10))
     names = list(rounds["name"])
     write_header(
         ws,
@@ -416,12 +415,11 @@ def _rounds(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     for i, (t, within) in enumerate(zip(rows(targets), rows(wide.reset_index()), strict=True)):
         r = header + 1 + i
         ws.write_number(r, 0, i + 1, styles.number)
-        write_text(ws, r, 1, t.code, styles.text)
-        write_text(ws, r, 2, t.name, styles.text)
-        write_count(ws, r, 3, t.target, styles.number)
-        for col, achieved in enumerate(within[1:], start=4):
+        write_text(ws, r, 1, t.name, styles.text)
+        write_count(ws, r, 2, t.target, styles.number)
+        for col, achieved in enumerate(within[1:], start=3):
             write_count(ws, r, col, achieved, styles.number)
-    page_setup(ws, header, header + max(len(result.targets), 1), 4 + len(rounds), landscape=True)
+    page_setup(ws, header, header + max(len(result.targets), 1), 3 + len(rounds), landscape=True)
 
 
 def _teams(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
@@ -491,7 +489,11 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
         )
     last = header + len(result.persons)
     if not result.persons.empty:
-        flagged = ((NOT_SUBMITTED, WARNING_BG, WARNING_FG), (HAS_ERRORS, ERROR_BG, ERROR_FG))
+        flagged = (
+            (NOT_SUBMITTED, WARNING_BG, WARNING_FG),
+            (HAS_ERRORS, ERROR_BG, ERROR_FG),
+            (NAME_UNMATCHED, ERROR_BG, ERROR_FG),
+        )
         for shown, fill, colour in flagged:
             ws.conditional_format(
                 header + 1,

@@ -43,7 +43,9 @@ PERSON_COLUMNS: tuple[tuple[str, float], ...] = (
 NO_FILE = "(Chung, không gắn với tệp nào)"
 SEVERITY_LABELS = ((Severity.ERROR, "Lỗi"), (Severity.WARNING, "Cảnh báo"), (Severity.NOTE, "Ghi chú"))
 
-DETAIL_COLUMNS: tuple[tuple[str, float], ...] = (
+# A team's sheet goes to its leader: problems by their Vietnamese titles, no codes. The detailed sheet keeps the
+# issue code as its last column, a reference for whoever looks a problem up (SPEC 6).
+TEAM_COLUMNS: tuple[tuple[str, float], ...] = (
     ("STT", 5),
     ("Tệp", 24),
     ("Trang tính", 14),
@@ -51,11 +53,13 @@ DETAIL_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Người", 22),
     ("Tổ", 11),
     ("Mức độ", 10),
-    ("Mã lỗi", 20),
     ("Vấn đề", 26),
     ("Cần làm gì", 60),
     ("Giá trị", 22),
 )
+TEAM_FIELDS = ("file", "sheet", "cell", "person", "team", "severity", "problem", "message", "value")
+DETAIL_COLUMNS: tuple[tuple[str, float], ...] = (*TEAM_COLUMNS, ("Mã lỗi", 20))
+DETAIL_FIELDS = (*TEAM_FIELDS, "code")
 FILE_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Tệp", 40),
     ("Lỗi", 11),
@@ -77,9 +81,18 @@ def write_issue_report(result: MonthResult, path: Path) -> None:
         _persons(add_sheet(wb, SHEET_PERSONS), styles, result, issues)
         used = {SHEET_SUMMARY.casefold(), SHEET_DETAILS.casefold(), SHEET_PERSONS.casefold()}
         for team in sorted(result.plan.teams, key=name_sort_key):
-            mine = [issue for issue in issues if issue.team == team]
+            mine = [issue for issue in issues if team in teams_of(issue)]
             if mine:
                 _details(add_sheet(wb, _sheet_name(team, used)), styles, result, mine, team)
+
+
+def teams_of(issue: Issue) -> tuple[str, ...]:
+    """The teams whose sheets list an issue: its person's (or its row's, or its file's) team; a namesake nothing
+    told apart goes to each team one of them belongs to, for its leader to settle."""
+    if issue.team:
+        return (issue.team,)
+    candidates = issue.params.get("candidate_teams", ())
+    return tuple(str(team) for team in candidates) if isinstance(candidates, tuple) else ()
 
 
 def _sheet_name(team: str, used: set[str]) -> str:
@@ -193,9 +206,10 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Is
 
 
 def _details(ws: Worksheet, styles: Styles, result: MonthResult, issues: list[Issue], heading: str) -> None:
-    last_col = len(DETAIL_COLUMNS) - 1
-    _title(ws, styles, result, last_col, "" if heading == SHEET_DETAILS else heading)
+    detailed = heading == SHEET_DETAILS
+    columns, fields = (DETAIL_COLUMNS, DETAIL_FIELDS) if detailed else (TEAM_COLUMNS, TEAM_FIELDS)
+    last_col = len(columns) - 1
+    _title(ws, styles, result, last_col, "" if detailed else heading)
     header = DETAIL_HEADER_ROW
-    write_header(ws, header, DETAIL_COLUMNS, styles.header)
-    fields = ("file", "sheet", "cell", "person", "team", "severity", "code", "problem", "message", "value")
+    write_header(ws, header, columns, styles.header)
     write_issue_table(ws, styles, header, issues, fields, frozenset({"cell", "severity"}), NO_ISSUES)
