@@ -130,8 +130,20 @@ def office(schools: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
     stray.active.append(["Danh sách", "tự lập"])  # type: ignore[union-attr]
     stray.save(root / "nhan" / A / "ghi-chu.xlsx")
     (root / "nhan" / A / "hong.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    edited(a_out / f"bao-cao-thi-dua-{VOTE}.xlsx", root / "nhan" / A / "nam-truoc.xlsx", "school_year", "2025–2026")
+    edited(a_out / f"bao-cao-thi-dua-{VOTE}.xlsx", root / "nhan" / A / "sua-tay.xlsx", "kind", "bang-tay")
     cli("office", "run", "-w", root, "--month", VOTE, code=1)
     return root
+
+
+def edited(source: Path, target: Path, field: str, value: str) -> None:
+    """A copy of a report whose `_thidua` sheet has `field` typed over by hand."""
+    book = openpyxl.load_workbook(source)
+    sheet = book["_thidua"]
+    for row in sheet.iter_rows(max_row=10):
+        if row[0].value == field:
+            row[1].value = value
+    book.save(target)
 
 
 def close(a: Any, b: Any) -> bool:
@@ -200,6 +212,10 @@ def test_units_missing_late_and_each_files_problem_on_its_file(office: Path) -> 
     assert (B, "office-unit-late", "nhan/e-mail/Bao cao TH Kim Dong.xlsx", "") in found
     assert (A, "office-not-report", "nhan/TH-A/ghi-chu.xlsx", "") in found
     assert any(u == A and c == "file-unreadable" and f == "nhan/TH-A/hong.xlsx" for u, c, f, _s in found)
+    assert (A, "office-wrong-year", "nhan/TH-A/nam-truoc.xlsx", "_thidua") in found
+    assert (A, "office-report-damaged", "nhan/TH-A/sua-tay.xlsx", "_thidua") in found
+    messages = dict(zip(issues["file"], issues["message"], strict=False))
+    assert "2025–2026" in messages["nhan/TH-A/nam-truoc.xlsx"] and "kind" in messages["nhan/TH-A/sua-tay.xlsx"]
     assert not any(c == "office-unit-missing" for u, c, _f, _s in found if u != C)
     # the units' sheet shows it
     sheet = openpyxl.load_workbook(office / "output" / VOTE / f"tong-hop-don-vi-{VOTE}.xlsx")["Đơn vị"]
@@ -312,3 +328,22 @@ def test_the_office_demo_shows_the_whole_path(tmp_path: Path) -> None:
     assert summary["findings"]["persons_twice"] == 1 and summary["findings"]["not_eligible"] >= 1
     for name in (f"tong-hop-don-vi-{VOTE}.xlsx", f"danh-sach-de-nghi-{VOTE}.xlsx"):
         assert (root / "output" / VOTE / name).is_file()
+
+
+@pytest.mark.parametrize("command", [("office",), ("office", "init"), ("office", "run")])
+def test_the_office_commands_have_vietnamese_help_with_an_example(command: tuple[str, ...]) -> None:
+    out = cli(*command, "--help").output
+    assert "Cách dùng:" in out and "Tùy chọn:" in out and "Xem hướng dẫn này rồi thoát." in out
+    assert f"thidua {' '.join(command)}" in out and ("Ví dụ" in out or "Quy trình" in out)
+    for english in ("Usage:", "Options:", "Commands:", "Show this message", "[required]", "DIRECTORY"):
+        assert english not in out
+
+
+def test_an_office_folder_is_never_overwritten(tmp_path: Path) -> None:
+    cli("office", "init", tmp_path / "xa", "--school-year", YEAR)
+    units = openpyxl.load_workbook(tmp_path / "xa" / "donvi.xlsx").worksheets[0]
+    assert [c.value for c in units[1]][:5] == ["Mã đơn vị", "Tên đơn vị", "Loại", "E-mail", "Số CBGVNV"]
+    assert "[office]" in (tmp_path / "xa" / "thidua.toml").read_text(encoding="utf-8")
+    assert (tmp_path / "xa" / "nhan").is_dir() and (tmp_path / "xa" / "output").is_dir()
+    again = cli("office", "init", tmp_path / "xa", code=2)
+    assert "không ghi đè" in again.stderr

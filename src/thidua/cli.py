@@ -187,6 +187,8 @@ def main() -> None:
       5. thidua send --month 2026-10   gửi báo cáo cho cơ quan nhận báo cáo (UBND xã)
 
     Thử ngay với số liệu mẫu: thidua demo
+
+    Cơ quan nhận báo cáo tổng hợp nhiều trường: thidua office --help
     """
 
 
