@@ -24,6 +24,7 @@ from thidua.core.text import key
 from thidua.office.demo import school_plan
 from thidua.workspace.create import starting_plan
 from thidua.workspace.default_plan import PLAN
+from thidua.workspace.demo import REGISTRATIONS
 
 from .conftest import libreoffice_convert
 
@@ -32,6 +33,7 @@ A, B, C = "TH-A", "TH-B", "TH-C"
 NAME_B, NAME_C = "Trường Tiểu học Kim Đồng", "Trường Tiểu học Hòa Bình"
 MOVED = 4  # the seed's roster member 4 (Phạm Thị Hòa) moved from school A to school B: proposed by both
 SHORT = 1  # school B's CSTĐCS nominee 1 had 20 of 32 votes
+SHARED = 17  # the initiative of roster member 17 is credited in A and, under the same title, in B
 
 
 def cli(*args: object, code: int | tuple[int, ...] = 0) -> Any:
@@ -54,6 +56,9 @@ def second_school(root: Path) -> dict[str, str]:
             names[person.name] = new if new != person.name else f"{person.name} Niê"
     school = year_plan.school.name
     wanted = {key(old): new for old, new in names.items()} | {key(school): NAME_B}
+    for stt, registered in REGISTRATIONS.items():  # the school's own initiatives, but one with A's title
+        if registered[1] and stt != SHARED:
+            wanted[key(registered[1])] = f"{registered[1]} tại {NAME_B}"
     for path in [root / "kehoach.xlsx", *sorted((root / "submissions").rglob("*.xlsx"))]:
         if path.name.startswith("~$"):
             continue
@@ -300,6 +305,19 @@ def test_an_ordinary_month_has_no_list_and_a_school_folder_is_not_an_office(
     assert "không thuộc năm học 2026–2027" in outside.stderr
 
 
+def test_one_initiative_credited_in_two_units_is_flagged(office: Path, schools: dict[str, Path]) -> None:
+    month = api.office(office, VOTE)
+    title = REGISTRATIONS[SHARED][1]
+    found = month.issues[month.issues["code"] == "office-initiative-twice"]
+    assert sorted(found["unit"]) == [A, B] and {p["title"] for p in found["params"]} == {title}
+    holders = {key(p.name) for p in PLAN.roster if p.stt == SHARED}
+    assert key(found.loc[found["unit"] == A, "value"].iloc[0]) in holders  # A's own teacher, and B's renamed one
+    assert found.loc[found["unit"] == B, "value"].iloc[0] != found.loc[found["unit"] == A, "value"].iloc[0]
+    assert month.summary["findings"]["initiatives_twice"] == 1
+    rows = month.nominees[month.nominees["findings"].str.contains("Sáng kiến")]
+    assert set(rows["unit"]) == {A, B} and all(title in w for w in rows["works"])
+
+
 @pytest.mark.libreoffice
 def test_a_report_resaved_by_libreoffice_reads_the_same(office: Path, schools: dict[str, Path], tmp_path: Path) -> None:
     copy = tmp_path / "xa"
@@ -325,7 +343,8 @@ def test_the_office_demo_shows_the_whole_path(tmp_path: Path) -> None:
     assert "đã nhận 4/5 đơn vị (1 gửi muộn, 1 chưa gửi)" in done.output
     summary = office_summary(root)
     assert summary["missing"] == ["TH-HOABINH"] and summary["late"] == ["TH-LEVANTAM"]
-    assert summary["findings"]["persons_twice"] == 1 and summary["findings"]["not_eligible"] >= 1
+    findings = summary["findings"]
+    assert findings["persons_twice"] == 1 and findings["initiatives_twice"] == 1 and findings["not_eligible"] >= 1
     for name in (f"tong-hop-don-vi-{VOTE}.xlsx", f"danh-sach-de-nghi-{VOTE}.xlsx"):
         assert (root / "output" / VOTE / name).is_file()
 

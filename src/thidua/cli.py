@@ -617,7 +617,8 @@ def office_run(workspace: Path, month: str) -> None:
         findings = done.summary["findings"]
         click.echo(
             f"Đề nghị khen thưởng: {len(done.nominees)} đề nghị; {findings['persons_twice']} người được hai đơn vị "
-            f"đề nghị; {findings['not_eligible']} đề nghị chưa đủ điều kiện."
+            f"đề nghị; {findings['initiatives_twice']} sáng kiến được tính ở hai đơn vị; {findings['not_eligible']} đề "
+            "nghị chưa đủ điều kiện."
         )
     click.echo(f"Kết quả: {ran.folder}")
     for path in ran.files:

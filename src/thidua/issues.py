@@ -474,6 +474,12 @@ CATALOG: dict[str, Kind] = {
         "{value} (sinh ngày {birth}) được đề nghị ở cả {units}. Hãy hỏi các đơn vị người này thuộc đơn vị nào "
         "trong năm học và chỉ giữ một đề nghị.",
     ),
+    "office-initiative-twice": Kind(
+        W,
+        "Một sáng kiến được tính ở hai đơn vị",
+        "Sáng kiến “{title}” của {value} cũng được tính cho {others}. Hãy hỏi các đơn vị sáng kiến này của ai "
+        "(đồng tác giả cùng đơn vị thì không sao).",
+    ),
     "office-not-eligible": Kind(
         W,
         "Đề nghị chưa đủ điều kiện",

@@ -48,6 +48,7 @@ LATE = "TH-LEVANTAM"  # sends its year-end report three days after the deadline
 RESAVED = "TH-VOTHISAU"  # its reports re-saved by LibreOffice
 MOVED = ("TH-KIMDONG", 4)  # this school's roster member 4 is the first school's (same name and birth date)
 SHORT_BALLOT = ("TH-LEVANTAM", 1, 20)  # this school's CSTĐCS nominee 1 had 20 of 32 votes
+SHARED = ("TH-VOTHISAU", 20)  # this school's initiative of roster member 20 has the first school's title
 # removed from a school's submissions so that the schools' figures differ
 LEFT_OUT = {
     "TH-KIMDONG": ("bao-cao/Bao cao ket qua to-4-5.xlsx",),
@@ -112,7 +113,7 @@ def write_demo(office: Office, say: Callable[[str], None]) -> list[Unit]:
                 continue
             say(f"Đang lập số liệu mẫu của {name}…")
             root = Path(tmp) / code
-            _school(root, plan, code)
+            _school(root, plan, code, first=index == 0)
             target = office.received / code
             target.mkdir(parents=True, exist_ok=True)
             for month in (ordinary, vote_month):
@@ -135,8 +136,9 @@ def write_demo(office: Office, say: Callable[[str], None]) -> list[Unit]:
     return units
 
 
-def _school(root: Path, plan: Plan, code: str) -> None:
-    """A school's workspace as `thidua init --demo` makes it, for `plan`; some files left out, a ballot changed."""
+def _school(root: Path, plan: Plan, code: str, first: bool = False) -> None:
+    """A school's workspace as `thidua init --demo` makes it, for `plan`: its own initiatives' titles (but the
+    first school's), some files left out, a ballot changed."""
     from thidua.forms.templates import write_templates
 
     root.mkdir(parents=True)
@@ -147,11 +149,32 @@ def _school(root: Path, plan: Plan, code: str) -> None:
     ws.submissions.mkdir(exist_ok=True)
     ws.output.mkdir(exist_ok=True)
     write_demo_submissions(ws.submissions, plan)
+    if not first:
+        _own_initiatives(ws.submissions, plan.school.name, SHARED[1] if code == SHARED[0] else None)
     for rel in LEFT_OUT.get(code, ()):
         (ws.submissions / rel).unlink(missing_ok=True)
     if code == SHORT_BALLOT[0]:
         person = next(p for p in plan.roster if p.stt == SHORT_BALLOT[1])
         _set_ballot(ws.submissions / "binh-xet" / "Ket qua binh xet cuoi nam.xlsx", person.name, SHORT_BALLOT[2])
+
+
+def _own_initiatives(folder: Path, school: str, kept: int | None) -> None:
+    """The seed's initiative titles made the school's own ("… tại <school>") in every submission, except the one
+    of roster member `kept`."""
+    from thidua.workspace.demo import REGISTRATIONS
+
+    titles = {key(t[1]) for stt, t in REGISTRATIONS.items() if t[1] and stt != kept}
+    titles -= {key(REGISTRATIONS[kept][1])} if kept is not None else set()
+    for path in sorted(folder.rglob("*.xlsx")):
+        if path.name.startswith("~$"):
+            continue
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and key(cell.value) in titles:
+                        cell.value = f"{cell.value.strip()} tại {school}"
+        wb.save(path)
 
 
 def _set_ballot(path: Path, name: str, votes: int) -> None:

@@ -47,7 +47,7 @@ _FILE_FAULTS: tuple[type[BaseException], ...] = (
 
 
 @dataclass(frozen=True)
-class Report1:
+class UnitReport:
     """One report's `_thidua` sheet, read: its head (school, school_year, month, as_of, recipient, rule_pack) and
     its sections as records (targets; at year end nominations and nominees), each record with its sheet row."""
 
@@ -65,7 +65,7 @@ class Received:
     rel: str  # relative to the office workspace, as issues name it
     unit: str  # the unit's code ("" while unknown)
     received: dt.datetime  # the file's time, in Vietnam's time (the date it was saved into nhan/)
-    report: Report1 | None = None
+    report: UnitReport | None = None
     issues: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (code, parameters) of this file
 
     @property
@@ -108,7 +108,7 @@ def receive(office_root: Path, folder: Path, units: Sequence[Unit], limits: guar
     return found
 
 
-def read_report(path: Path, limits: guard.Limits, issues: list[tuple[str, dict[str, Any]]]) -> Report1 | None:
+def read_report(path: Path, limits: guard.Limits, issues: list[tuple[str, dict[str, Any]]]) -> UnitReport | None:
     """The `_thidua` sheet of a received workbook, guarded; None (and an issue) when it is not a readable report."""
     try:
         guard.check_size(path.stat().st_size, limits)
@@ -177,7 +177,7 @@ def _text(value: object) -> str:
     return clean(value)
 
 
-def parse(rows: list[list[Any]]) -> Report1:
+def parse(rows: list[list[Any]]) -> UnitReport:
     """Version 1 of the sheet (writers.data_sheet): key/value pairs, a blank row, then each section: its name in
     column A, a header row of keys, its records until a blank row. A record keeps its 1-based sheet row."""
     rows = [["" if _blank(v) else v for v in r] for r in rows]
@@ -219,7 +219,7 @@ def parse(rows: list[list[Any]]) -> Report1:
     counts = None
     if "nominations" in sections:
         counts = {_text(r.get("proposal")): _count(r.get("count"), r["_row"]) for r in sections["nominations"]}
-    return Report1(head, sections["targets"], counts, sections.get("nominees", []))
+    return UnitReport(head, sections["targets"], counts, sections.get("nominees", []))
 
 
 def _count(value: object, row: int) -> int:

@@ -347,6 +347,9 @@ def summary_of(rollup: Rollup) -> dict[str, Any]:
         twice = issues[issues["code"] == "office-person-twice"]
         result["findings"] = {  # people proposed by two units or more; proposals their own unit found short
             "persons_twice": len({(v, p["birth"]) for v, p in zip(twice["value"], twice["params"], strict=True)}),
+            "initiatives_twice": int(
+                issues.loc[issues["code"] == "office-initiative-twice", "params"].map(lambda p: p["title"]).nunique()
+            ),
             "not_eligible": int((issues["code"] == "office-not-eligible").sum()),
         }
     return result
