@@ -318,6 +318,19 @@ def test_one_initiative_credited_in_two_units_is_flagged(office: Path, schools: 
     assert set(rows["unit"]) == {A, B} and all(title in w for w in rows["works"])
 
 
+def test_a_report_naming_another_school_than_its_units_is_warned(office: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "xa"
+    shutil.copytree(office, copy)
+    units = openpyxl.load_workbook(copy / "donvi.xlsx")
+    units.worksheets[0]["B2"] = "Trường Tiểu học Đăk Long"
+    units.save(copy / "donvi.xlsx")
+    before, after = api.office(office, VOTE).issues, api.office(copy, VOTE).issues
+    assert "office-school-mismatch" not in set(before["code"])
+    found = after[after["code"] == "office-school-mismatch"]
+    assert list(found["unit"]) == [A] and list(found["file"]) == [f"nhan/{A}/bao-cao-thi-dua-{VOTE}.xlsx"]
+    assert "Trường Tiểu học Đăk Long" in found["message"].iloc[0]
+
+
 @pytest.mark.libreoffice
 def test_a_report_resaved_by_libreoffice_reads_the_same(office: Path, schools: dict[str, Path], tmp_path: Path) -> None:
     copy = tmp_path / "xa"

@@ -463,6 +463,12 @@ CATALOG: dict[str, Kind] = {
         "trường “{school}” không trùng tên đơn vị nào. Hãy chép tệp vào nhan/<mã đơn vị>/ hoặc thêm đơn vị vào "
         "donvi.xlsx.",
     ),
+    "office-school-mismatch": Kind(
+        W,
+        "Tên trường khác tên đơn vị",
+        "Báo cáo trong thư mục của đơn vị {unit} ghi tên trường “{school}”, khác tên “{name}” trong donvi.xlsx. Hãy "
+        "xem tệp có bị chép nhầm thư mục không, hoặc sửa tên đơn vị trong donvi.xlsx.",
+    ),
     "office-replaced": Kind(
         N,
         "Báo cáo đã được gửi lại",

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from thidua.core.calendar import month_label, parse_month
+from thidua.core.text import key
 from thidua.counting.dossier import authority_of, decided_by_school
 from thidua.counting.rules import choose_pack
 from thidua.errors import UsageError
@@ -115,6 +116,18 @@ def compute(office: Office, month: str) -> Rollup:
                 unit.code, "office-unit-missing", file=folder, month=month_label(month), name=unit.name, folder=folder
             )
             continue
+        school = sent.report.head.get("school", "")
+        if key(school) != key(unit.name):
+            issues.add(
+                unit.code,
+                "office-school-mismatch",
+                file=sent.rel,
+                sheet=DATA_SHEET,
+                value=school,
+                unit=unit.code,
+                school=school,
+                name=unit.name,
+            )
         if late:
             issues.add(
                 unit.code,
