@@ -21,25 +21,23 @@ def cross_unit(nominees: pd.DataFrame, names: dict[str, str], issues: OfficeIssu
     if not len(nominees):
         return findings
     person = nominees["name"].map(key) + "|" + nominees["birth_date"].astype(str)
-    units = nominees.groupby(person, sort=False)["unit"].unique()
-    twice = units[units.map(len) > 1]
-    for who, codes in twice.items():
-        rows = nominees[person == who]
-        shown = ", ".join(names.get(c, c) for c in codes)
-        for code in codes:
-            mine = rows[rows["unit"] == code]
-            first = mine.iloc[0]
+    spread = nominees.groupby(person, sort=False)["unit"].transform("nunique")
+    twice = nominees[spread > 1]
+    for _who, rows in twice.groupby(person[twice.index], sort=False):
+        shown = ", ".join(names.get(c, c) for c in rows["unit"].unique())
+        first: Any
+        for first in rows.drop_duplicates("unit").itertuples(index=False):  # one issue per unit, on its first row
             issues.add(
-                code,
+                first.unit,
                 "office-person-twice",
-                file=first["file"],
-                sheet=first["sheet"],
-                at=(int(first["row"]) - 1, None),
-                value=first["name"],
-                birth=_day(first["birth_date"]),
+                file=first.file,
+                sheet=first.sheet,
+                at=(int(first.row) - 1, None),
+                value=first.name,
+                birth=_day(first.birth_date),
                 units=shown,
             )
-        findings[rows.index] += f"Cùng người được đề nghị ở: {shown}. "
+        findings.loc[rows.index] += f"Cùng người được đề nghị ở: {shown}. "
     _initiatives(nominees, person, names, issues, findings)
     short = nominees[~nominees["eligible"].astype(bool)]
     index: Any

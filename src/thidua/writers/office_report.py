@@ -89,6 +89,7 @@ PROPOSAL_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Nguồn (tệp, dòng)", 22),
 )
 MET, REVIEW = "Đủ", "Cần xem xét"
+CHART_UNITS = 20  # a commune's schools, one series each; a province's hundreds are read from the grid
 
 
 def _title(ws: Any, st: Styles, last_col: int, title: str, subtitle: str) -> None:
@@ -174,7 +175,8 @@ def _targets_sheet(wb: Any, st: Styles, targets: pd.DataFrame, title: str, subti
 
 
 def _ratio_sheet(wb: Any, st: Styles, units: pd.DataFrame, targets: pd.DataFrame, title: str, subtitle: str) -> None:
-    """Units down, targets across: the achieved ratio, and a native column chart of it per target."""
+    """Units down, targets across: the achieved ratio, and a native column chart of it per target (one series per
+    unit, up to CHART_UNITS units)."""
     ws = add_sheet(wb, "Tỷ lệ đạt")
     header = 3
     codes = list(dict.fromkeys(targets["code"])) if len(targets) else []
@@ -196,7 +198,7 @@ def _ratio_sheet(wb: Any, st: Styles, units: pd.DataFrame, targets: pd.DataFrame
             write_ratio(ws, row, col, value, percent, dash)
         row += 1
     ws.freeze_panes(header + 1, 2)
-    if codes and len(sent):
+    if codes and 0 < len(sent) <= CHART_UNITS:
         chart = wb.add_chart({"type": "column"})
         for r in range(header + 1, row):
             chart.add_series(
