@@ -383,3 +383,111 @@ def forget_month(workspace: str | Path, month: str) -> tuple[str, bool]:
     month, _end = parse_month(month)
     with locked(ws):
         return month, store.remove_month(ws.history_path, month)
+
+
+# --- the receiving office's roll-up (SPEC 15) ------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfficeMonth:
+    """An office's month as frames (SPEC 13, 15): `units` one row per unit of donvi.xlsx (code, name, kind, email,
+    staff, state: Đã gửi / Gửi muộn / Chưa gửi, the school named in its report, file, date received, deadline,
+    late); `targets` one row per unit and target with the school's own figures (the columns of its summary.json's
+    targets, counts as Int64, ratios as floats, NaN where it has null); `nominees` at year end one row per
+    proposal going up to an authority (the school's nominee row, `authority` who decides it, `findings` what the
+    cross-unit checks found, and its source: file, sheet, row); `issues` one row per issue with its unit; `summary`
+    the office's summary.json as a dict."""
+
+    office: str
+    school_year: str
+    month: str
+    as_of: dt.date
+    year_end: bool
+    units: pd.DataFrame
+    targets: pd.DataFrame
+    nominees: pd.DataFrame
+    issues: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _office_month(rollup: Any) -> OfficeMonth:
+    from thidua.office.rollup import summary_of
+
+    return OfficeMonth(
+        rollup.office.name,
+        rollup.office.school_year.label,
+        rollup.month,
+        rollup.as_of,
+        rollup.year_end,
+        rollup.units,
+        rollup.targets,
+        rollup.nominees,
+        rollup.issues,
+        summary_of(rollup),
+    )
+
+
+def office(workspace: str | Path, month: str) -> OfficeMonth:
+    """Roll up `month` of the office workspace `workspace` from what its units sent; nothing is written."""
+    from thidua.office.rollup import compute
+    from thidua.office.settings import open_office
+
+    return _office_month(compute(open_office(Path(workspace)), month))
+
+
+@dataclass(frozen=True)
+class OfficeCreated:
+    root: Path
+    school_year: str
+    units: int  # units listed in donvi.xlsx
+    units_file: Path
+    received: Path
+
+
+def office_init(
+    directory: str | Path,
+    *,
+    school_year: str | None = None,
+    demo: bool = False,
+    progress: Progress | None = None,
+) -> OfficeCreated:
+    """`thidua office init`: an office workspace for a school year (default the current one); with `demo`, a
+    commune's fictitious schools and what they sent."""
+    from thidua.office.create import create_office
+    from thidua.office.units import read_units
+    from thidua.workspace.create import year_option
+
+    say = (progress or Progress()).say
+    made = create_office(Path(directory), year_option(school_year), demo=demo, say=say)
+    from thidua.issues import Report
+
+    units = read_units(made.units_path, Report(), made.limits)
+    return OfficeCreated(made.root, made.school_year.label, len(units), made.units_path, made.received)
+
+
+@dataclass(frozen=True)
+class OfficeRan:
+    month: OfficeMonth
+    folder: Path
+    files: tuple[Path, ...]
+
+
+def office_run(workspace: str | Path, month: str) -> OfficeRan:
+    """`thidua office run`: the office's month rolled up and written under output/<M>/."""
+    from thidua.office.run import run_office
+    from thidua.office.settings import open_office
+
+    rollup, outputs = run_office(open_office(Path(workspace)), month)
+    return OfficeRan(_office_month(rollup), outputs.folder, outputs.files)
+
+
+def office_demo_month(workspace: str | Path) -> str:
+    """The month of the year-end vote in the office demo's school year (its schools' last round ends then)."""
+    from thidua.office.settings import open_office
+    from thidua.workspace.create import starting_plan
+
+    year = open_office(Path(workspace)).school_year
+    return f"{starting_plan(year, demo=True).rounds[-1].end:%Y-%m}"
+
+
+def day_label(day: object) -> str:
+    """A date as Vietnam writes it (dd/mm/yyyy), "—" for none."""
+    return f"{day:%d/%m/%Y}" if isinstance(day, dt.date) else "—"

@@ -187,6 +187,8 @@ def main() -> None:
       5. thidua send --month 2026-10   gửi báo cáo cho cơ quan nhận báo cáo (UBND xã)
 
     Thử ngay với số liệu mẫu: thidua demo
+
+    Cơ quan nhận báo cáo tổng hợp nhiều trường: thidua office --help
     """
 
 
@@ -522,6 +524,106 @@ def demo(directory: Path) -> None:
     else:
         click.echo(f"Dùng lại thư mục thử nghiệm {directory}.")
     sys.exit(_run_month(ws.root, api.demo_month(), as_json=False))
+
+
+class VietnameseSubgroup(VietnameseHelp, click.Group):
+    """A group of commands under thidua (thidua office …), with the same Vietnamese help."""
+
+    command_class = VietnameseHelp
+
+
+@main.group(cls=VietnameseSubgroup, context_settings=CONTEXT)
+def office() -> None:
+    """Tổng hợp của cơ quan nhận báo cáo (UBND xã, Sở GD&ĐT): báo cáo và hồ sơ của nhiều đơn vị.
+
+    \b
+    Quy trình:
+      1. thidua office init thidua-xa-2026-2027        tạo thư mục, điền donvi.xlsx
+      2. chép tệp các đơn vị gửi vào nhan/<mã đơn vị>/
+      3. thidua office run --month 2027-05 -w thidua-xa-2026-2027
+      4. mở thư mục output/2027-05/
+
+    Thử ngay với các trường mẫu: thidua office init thu-nghiem-xa --demo
+    """
+
+
+@office.command("init", context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--school-year", metavar="NĂM-NĂM", help="Năm học tổng hợp, ví dụ 2026-2027 (mặc định: năm học hiện tại)."
+)
+@click.option(
+    "--demo", is_flag=True, help="Thêm các trường mẫu (hư cấu) và các tệp họ đã gửi, để chạy thử thidua office run."
+)
+@friendly
+def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
+    """Tạo thư mục làm việc của cơ quan tổng hợp cho một năm học.
+
+    Thư mục gồm donvi.xlsx (danh sách đơn vị: mã, tên, loại, e-mail, số CBGVNV), thidua.toml (mục [office]: tên
+    cơ quan, cấp Xã hoặc Tỉnh, ký hiệu, người ký, hạn nộp), nhan/ (nơi chép tệp các đơn vị gửi, mỗi đơn vị một
+    thư mục con đặt tên bằng mã đơn vị) và output/.
+
+    \b
+    Ví dụ:
+      thidua office init thidua-xa-2026-2027 --school-year 2026-2027
+      thidua office init thu-nghiem-xa --demo
+    """
+    from thidua import api
+
+    created = api.office_init(directory, school_year=school_year, demo=demo, progress=_progress())
+    click.echo(f"Đã tạo thư mục của cơ quan tổng hợp {directory} (năm học {created.school_year}).")
+    click.echo(f"  Danh sách đơn vị: {created.units_file.name} ({created.units} đơn vị)")
+    click.echo(f"  Chép tệp các đơn vị gửi vào: {created.received.name}/<mã đơn vị>/")
+    click.echo("  Cấu hình (tên cơ quan, ký hiệu, người ký, hạn nộp): thidua.toml, mục [office]")
+    if demo:
+        click.echo(f"Đã chép các tệp mẫu của {created.units} trường vào {created.received.name}/. Chạy thử:")
+        click.echo(f"  thidua office run --month {api.office_demo_month(created.root)} -w {directory}")
+
+
+@office.command("run", context_settings=CONTEXT)
+@workspace_option
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng tổng hợp, ví dụ 2027-05 hoặc 05/2027.")
+@friendly
+def office_run(workspace: Path, month: str) -> None:
+    """Tổng hợp báo cáo tháng của các đơn vị: bảng đơn vị × chỉ tiêu, đơn vị chưa gửi hoặc gửi muộn, các vấn đề.
+
+    Đọc mọi tệp trong nhan/ (báo cáo bao-cao-thi-dua-THÁNG.xlsx do thidua lập, qua trang _thidua, dù đã được
+    Excel hay LibreOffice lưu lại). Tháng có bình xét cuối năm: thêm danh sách tổng hợp đề nghị khen thưởng theo
+    cấp quyết định, đánh dấu người được hai đơn vị đề nghị và đề nghị chưa đủ điều kiện. Thoát với mã 1 khi có
+    đơn vị chưa gửi hoặc có lỗi.
+
+    \b
+    Ví dụ:
+      thidua office run --month 2027-05 -w thidua-xa-2026-2027
+    """
+    from thidua import api
+
+    ran = api.office_run(workspace, month)
+    done = ran.month
+    units = done.summary["units"]
+    click.echo(
+        f"Tháng {api.month_label(done.month)}: đã nhận {units['received']}/{units['expected']} đơn vị "
+        f"({units['late']} gửi muộn, {units['missing']} chưa gửi)."
+    )
+    rows = [
+        (str(code), str(name), str(state), api.day_label(received))
+        for code, name, state, received in done.units[["code", "name", "state", "received"]].itertuples(index=False)
+    ]
+    if rows:
+        _table(("Mã", "Đơn vị", "Tình trạng", "Ngày nhận"), rows)
+    counts = done.summary["issues"]
+    click.echo(f"Vấn đề: {counts['error']} lỗi, {counts['warning']} cảnh báo, {counts['note']} ghi chú.")
+    if done.year_end:
+        findings = done.summary["findings"]
+        click.echo(
+            f"Đề nghị khen thưởng: {len(done.nominees)} đề nghị; {findings['persons_twice']} người được hai đơn vị "
+            f"đề nghị; {findings['initiatives_twice']} sáng kiến được tính ở hai đơn vị; {findings['not_eligible']} đề "
+            "nghị chưa đủ điều kiện."
+        )
+    click.echo(f"Kết quả: {ran.folder}")
+    for path in ran.files:
+        click.echo(f"  {path.name}")
+    sys.exit(1 if counts["error"] or units["missing"] else 0)
 
 
 def _run_month(workspace: Path, month: str, as_json: bool) -> int:

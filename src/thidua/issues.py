@@ -464,6 +464,76 @@ CATALOG: dict[str, Kind] = {
         "kiểm tra. Có thể thêm bộ quy định vào thư mục quy-dinh/ của thư mục làm việc.",
         topic=RULE,
     ),
+    # the receiving office's roll-up (SPEC 15): what each unit sent, and what no one checks by hand across units
+    "office-units-invalid": Kind(E, "Danh sách đơn vị chưa đúng", "Danh sách đơn vị donvi.xlsx: {detail}."),
+    "office-unit-missing": Kind(
+        W,
+        "Đơn vị chưa gửi báo cáo",
+        "Chưa nhận được báo cáo tháng {month} của {name} (thư mục {folder} không có báo cáo tháng này). Hãy "
+        "nhắc đơn vị gửi.",
+    ),
+    "office-unit-late": Kind(
+        W,
+        "Đơn vị gửi muộn",
+        "Báo cáo tháng {month} nhận ngày {received}, sau hạn {deadline}.",
+    ),
+    "office-not-report": Kind(
+        W,
+        "Không phải báo cáo của thidua",
+        "Tệp không có trang _thidua của báo cáo do thidua lập nên chưa được đọc (bản này chỉ đọc báo cáo "
+        "bao-cao-thi-dua-THÁNG.xlsx do thidua ghi). Hãy nhờ đơn vị gửi tệp báo cáo đó.",
+    ),
+    "office-report-damaged": Kind(
+        E,
+        "Trang _thidua không đọc được",
+        "Trang _thidua của báo cáo không đúng cấu trúc ({detail}) nên số liệu của tệp chưa được tính. Hãy nhờ "
+        "đơn vị chạy lại thidua run và gửi lại tệp báo cáo, không sửa tay trang này.",
+    ),
+    "office-wrong-year": Kind(
+        E,
+        "Báo cáo của năm học khác",
+        "Báo cáo ghi năm học {found}, không phải năm học {expected} của cơ quan nên không được tính.",
+    ),
+    "office-wrong-month": Kind(
+        W,
+        "Báo cáo của tháng khác",
+        "Tệp là báo cáo tháng {found}; đơn vị chưa gửi báo cáo tháng {month}.",
+    ),
+    "office-unknown-unit": Kind(
+        W,
+        "Không rõ đơn vị gửi",
+        "Không biết tệp này của đơn vị nào: thư mục chứa tệp không trùng mã đơn vị nào trong donvi.xlsx và tên "
+        "trường “{school}” không trùng tên đơn vị nào. Hãy chép tệp vào nhan/<mã đơn vị>/ hoặc thêm đơn vị vào "
+        "donvi.xlsx.",
+    ),
+    "office-school-mismatch": Kind(
+        W,
+        "Tên trường khác tên đơn vị",
+        "Báo cáo trong thư mục của đơn vị {unit} ghi tên trường “{school}”, khác tên “{name}” trong donvi.xlsx. Hãy "
+        "xem tệp có bị chép nhầm thư mục không, hoặc sửa tên đơn vị trong donvi.xlsx.",
+    ),
+    "office-replaced": Kind(
+        N,
+        "Báo cáo đã được gửi lại",
+        "Đơn vị đã gửi nhiều báo cáo tháng {month}; số liệu lấy từ tệp nhận sau cùng ({newer}).",
+    ),
+    "office-person-twice": Kind(
+        W,
+        "Một người được hai đơn vị đề nghị",
+        "{value} (sinh ngày {birth}) được đề nghị ở cả {units}. Hãy hỏi các đơn vị người này thuộc đơn vị nào "
+        "trong năm học và chỉ giữ một đề nghị.",
+    ),
+    "office-initiative-twice": Kind(
+        W,
+        "Một sáng kiến được tính ở hai đơn vị",
+        "Sáng kiến “{title}” của {value} cũng được tính cho {others}. Hãy hỏi các đơn vị sáng kiến này của ai "
+        "(đồng tác giả cùng đơn vị thì không sao).",
+    ),
+    "office-not-eligible": Kind(
+        W,
+        "Đề nghị chưa đủ điều kiện",
+        "{value}: đơn vị đề nghị “{proposal}” nhưng chính đơn vị ghi chưa đủ điều kiện: {reasons}.",
+    ),
 }
 
 

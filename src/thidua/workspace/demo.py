@@ -23,7 +23,7 @@ from thidua.workspace.default_plan import COMMUNE_FROM_YEAR, PLAN, SEED_YEAR
 
 D = dt.date
 HEADER_ROW = 5  # 1-based row of the template's header
-P = {p.stt: p for p in PLAN.roster}
+P = _SEED_PEOPLE = {p.stt: p for p in PLAN.roster}
 
 # stt → (title, initiative, level, teaching aid, activities marked, registration date)
 _LDTT, _CS, _NO = "Lao động tiên tiến", "Chiến sĩ thi đua cơ sở", "Không đăng ký"
@@ -114,9 +114,9 @@ VOTERS = 32  # the staff who voted at the year-end meeting
 _REWARD = "Giấy khen của Chủ tịch UBND huyện"
 
 
-def _vote_rows() -> list[list[Any]]:
+def _vote_rows(roster: Sequence[Person] = PLAN.roster) -> list[list[Any]]:
     rows = []
-    for p in PLAN.roster:
+    for p in roster:
         title = _CS if p.stt in _CS_WON else "Không" if p.stt in _NO_TITLE else _LDTT
         rating = "HTXSNV" if p.stt in _CS_WON else "HTNV" if p.stt == 30 else "HTTNV"
         decision = "" if title == "Không" else "98/QĐ-THMĐ"
@@ -189,6 +189,9 @@ def write_demo_submissions(folder: Path, plan: Plan = PLAN) -> list[Path]:
     from thidua.forms.templates import write_templates
 
     move = _in_year(plan.school_year.first - SEED_YEAR)
+    people = {p.stt: p for p in plan.roster}  # the plan's people (another demo school may name them otherwise)
+    P = {stt: people.get(stt, p) for stt, p in _SEED_PEOPLE.items()}
+    roster = [P[p.stt] for p in PLAN.roster]
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         blanks = Path(tmp)
@@ -202,7 +205,7 @@ def write_demo_submissions(folder: Path, plan: Plan = PLAN) -> list[Path]:
             written.append(folder / rel)
 
         # Tổ 1 and the office: one file per person, named as people do.
-        for p in PLAN.roster:
+        for p in roster:
             if p.team in ("Tổ 1", "Tổ văn phòng") and p.stt in REGISTRATIONS:
                 fill(reg, f"dang-ky/{ascii_slug(p.team)}/DK thi dua - {p.stt:02d}.xlsx", [_registration_row(p, 1)])
         # Trần Văn Quý first sent "Không đăng ký", then a newer LĐTT registration: the newer one wins.
@@ -212,10 +215,10 @@ def write_demo_submissions(folder: Path, plan: Plan = PLAN) -> list[Path]:
             [_registration_row(P[8], 1, title=_NO, date=D(2021, 9, 25))],
         )
         # Tổ 2–3: one team file; Y Nhung (15) has not registered.
-        team23 = [p for p in PLAN.roster if p.team == "Tổ 2–3" and p.stt in REGISTRATIONS]
+        team23 = [p for p in roster if p.team == "Tổ 2–3" and p.stt in REGISTRATIONS]
         fill(reg, "dang-ky/DK thi dua To 2-3.xlsx", [_registration_row(p, i) for i, p in enumerate(team23, 1)])
         # Tổ 4–5: a team file typed by hand: capitals, abbreviations, a date typed as text, NFD text.
-        team45 = [p for p in PLAN.roster if p.team == "Tổ 4–5" and p.stt in REGISTRATIONS]
+        team45 = [p for p in roster if p.team == "Tổ 4–5" and p.stt in REGISTRATIONS]
         rows45 = {p.stt: _registration_row(p, i) for i, p in enumerate(team45, 1)}
         rows45[21][1] = P[21].name.upper()
         rows45[22][5] = "lđtt"
@@ -239,7 +242,7 @@ def write_demo_submissions(folder: Path, plan: Plan = PLAN) -> list[Path]:
             act, "bao-cao/Bo sung thang 3 - Pham Thi Le Thuy.xlsx", [r for r in by_team["Tổ 2–3"] if r[1] == P[14].name]
         )
         # The year-end vote, entered by the secretary after the board's meeting.
-        fill(vote, "binh-xet/Ket qua binh xet cuoi nam.xlsx", _vote_rows())
+        fill(vote, "binh-xet/Ket qua binh xet cuoi nam.xlsx", _vote_rows(roster))
     # What else lands in the folder: Excel's lock file of an open workbook and a note from a team.
     lock = folder / "dang-ky" / "~$DK thi dua To 2-3.xlsx"
     lock.write_bytes(b"\x0bthidua\x00" * 20)

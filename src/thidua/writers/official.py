@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from thidua.core.plan import School
 from thidua.counting.measure import MonthResult
 from thidua.excel.layout import drawn_px, text_px
 from thidua.writers.common import (
@@ -89,7 +90,12 @@ def top(
     """Nghị định 30/2020/NĐ-CP, Phụ lục I: managing body and school (left) with a short rule line under the
     school's name, Quốc hiệu and tiêu ngữ (right) with its rule line, the document's number (`kind`: the
     abbreviation of the document's type, BC a report, DS a list) and the place and date, the title, Kính gửi."""
-    ws, st, school = sheet.ws, sheet.styles, result.plan.school
+    top_of(sheet, result.plan.school, title, subtitle, day or result.month_end, kind)
+
+
+def top_of(sheet: Sheet, school: School, title: str, subtitle: str, day: dt.date, kind: str = REPORT) -> None:
+    """`top` for any issuing body (a school, or the receiving office of the roll-up, SPEC 15)."""
+    ws, st = sheet.ws, sheet.styles
     left, right = (0, sheet.left_end), (sheet.right_start, sheet.last_col)
     _merge(ws, 0, *left, upper(school.parent_body), st(align="center"))
     _merge(ws, 1, *left, upper(school.name), st(bold=True, align="center"))
@@ -100,7 +106,7 @@ def top(
     _rule_line(ws, 2, sheet.widths, *left, name_px * 0.42)  # 1/3 to 1/2 of the name above it
     _rule_line(ws, 2, sheet.widths, *right, text_px(NATIONAL_MOTTO, 13, bold=True))  # as long as the tiêu ngữ
     _merge(ws, 3, *left, document_number(school.symbol, kind), st(align="center"))
-    dated = date_line(school.place, day or result.month_end)
+    dated = date_line(school.place, day)
     _merge(ws, 3, *right, dated, st(italic=True, font_size=13, align="center"))
     _merge(ws, 4, 0, sheet.last_col, title, st(bold=True, font_size=14, align="center"))
     if subtitle:
@@ -172,7 +178,12 @@ def signatures(sheet: Sheet, result: MonthResult, first_row: int) -> int:
     """NGƯỜI LẬP BIỂU and the signatory, and Nơi nhận: side by side (Nơi nhận at the left, the preparer in the
     middle, the signatory at the right) when the table is wide enough, else the two signatures above Nơi nhận;
     returns the last row written."""
-    ws, st, school = sheet.ws, sheet.styles, result.plan.school
+    return signatures_of(sheet, result.plan.school, first_row)
+
+
+def signatures_of(sheet: Sheet, school: School, first_row: int) -> int:
+    """`signatures` for any issuing body."""
+    ws, st = sheet.ws, sheet.styles
     bold, hint = st(bold=True, align="center"), st(italic=True, align="center")
     lines = copies_lines(school.copies or (f"{school.recipient or school.parent_body} (báo cáo)", "Lưu: VT"))
     blocks = _three_blocks(sheet.widths)
@@ -220,7 +231,12 @@ def copies_lines(copies: Sequence[str]) -> list[str]:
 def finish(sheet: Sheet, result: MonthResult, total_row: int, notes_last: int | None = None) -> None:
     """The signatures and Nơi nhận under the table (and the notes under it, up to `notes_last`), and the pages:
     the table's last rows go with the notes and the end."""
-    last = signatures(sheet, result, (notes_last or total_row) + 2)
+    finish_of(sheet, result.plan.school, total_row, notes_last)
+
+
+def finish_of(sheet: Sheet, school: School, total_row: int, notes_last: int | None = None) -> None:
+    """`finish` for any issuing body."""
+    last = signatures_of(sheet, school, (notes_last or total_row) + 2)
     sheet.ws.freeze_panes(HEADER_ROW + 1, 0)
     page_setup(sheet.ws, HEADER_ROW, last, sheet.last_col, landscape=True)
     keep_end_together(sheet.ws, HEADER_ROW, total_row, last, sheet.last_col, landscape=True)

@@ -1,0 +1,383 @@
+"""The office's month (SPEC 15): each unit's report for the month chosen among what it sent, its figures exactly
+as the school wrote them, the units missing or late, and at year end the proposals of every unit with who decides
+them and the cross-unit findings. Pure frames: nothing is written here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from thidua.core.calendar import month_label, parse_month
+from thidua.core.text import key
+from thidua.counting.dossier import authority_of, decided_by_school
+from thidua.counting.rules import choose_pack
+from thidua.errors import UsageError
+from thidua.issues import Report
+from thidua.office.checks import cross_unit
+from thidua.office.intake import DATA_SHEET, Received, receive, same_year
+from thidua.office.issues import OfficeIssues
+from thidua.office.settings import Office
+from thidua.office.units import Unit, read_units
+
+COUNTS = ("target", "base", "registered", "achieved")
+RATIOS = ("registered_ratio", "achieved_ratio", "achieved_base_ratio")
+TARGET_COLUMNS = ["unit", "unit_name", "code", "name", *COUNTS, *RATIOS, "status", "pace", "file"]
+UNIT_COLUMNS = ["code", "name", "kind", "email", "staff", "state", "school", "file", "received", "deadline", "late"]
+NOMINEE_COLUMNS = [
+    "unit",
+    "unit_name",
+    "name",
+    "birth_date",
+    "gender",
+    "position",
+    "team",
+    "proposal",
+    "kind",
+    "rating",
+    "discipline",
+    "works",
+    "votes_for",
+    "votes_total",
+    "eligible",
+    "reasons",
+    "authority",
+    "findings",
+    "file",
+    "sheet",
+    "row",
+]
+ISSUE_COLUMNS = ["unit", "unit_name", "code", "severity", "file", "sheet", "cell", "value", "message", "params"]
+SENT, LATE, MISSING = "Đã gửi", "Gửi muộn", "Chưa gửi"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """An office's month as frames: `units` one row per unit of donvi.xlsx (state, file, date received,
+    deadline), `targets` one row per unit and target (the school's own figures), `nominees` at year end one row
+    per proposal going up (who decides, the school's eligibility, the cross-unit findings, the source row),
+    `issues` one row per issue with its unit."""
+
+    office: Office
+    month: str
+    as_of: dt.date
+    units: pd.DataFrame
+    targets: pd.DataFrame
+    nominees: pd.DataFrame
+    issues: pd.DataFrame
+    year_end: bool  # some unit's report carries the year-end proposals
+    counts: dict[str, int]
+
+
+def compute(office: Office, month: str) -> Rollup:
+    """Read everything received under nhan/ and roll month `month` up."""
+    month, as_of = parse_month(month)
+    if not office.school_year.holds_month(month):
+        raise UsageError(
+            f"Tháng {month_label(month)} không thuộc năm học {office.school_year.label} của thư mục này "
+            f"(từ {month_label(office.school_year.first_month)} đến {month_label(office.school_year.last_month)})."
+        )
+    issues = OfficeIssues()
+    listed = Report()
+    units = read_units(office.units_path, listed, office.limits)
+    issues.extend("", listed)
+    received = receive(office.root, office.received, units, office.limits)
+    for item in received:
+        for code, params in item.issues:
+            issues.add(item.unit, code, file=item.rel, **params)
+    names = {u.code: u.name for u in units}
+    chosen = _choose(office, month, units, received, issues)
+    unit_rows, target_rows, nominee_rows = [], [], []
+    for unit in units:
+        sent = chosen.get(unit.code)
+        deadline = _deadline(office, month, sent)
+        late = sent is not None and sent.received.date() > deadline
+        unit_rows.append(
+            {
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "email": unit.email,
+                "staff": unit.staff,
+                "state": MISSING if sent is None else LATE if late else SENT,
+                "school": sent.report.head.get("school", "") if sent and sent.report else "",
+                "file": sent.rel if sent else "",
+                "received": sent.received.date() if sent else None,
+                "deadline": deadline,
+                "late": late,
+            }
+        )
+        if sent is None or sent.report is None:
+            folder = f"{office.received.name}/{unit.code}/"
+            issues.add(
+                unit.code, "office-unit-missing", file=folder, month=month_label(month), name=unit.name, folder=folder
+            )
+            continue
+        school = sent.report.head.get("school", "")
+        if key(school) != key(unit.name):
+            issues.add(
+                unit.code,
+                "office-school-mismatch",
+                file=sent.rel,
+                sheet=DATA_SHEET,
+                value=school,
+                unit=unit.code,
+                school=school,
+                name=unit.name,
+            )
+        if late:
+            issues.add(
+                unit.code,
+                "office-unit-late",
+                file=sent.rel,
+                month=month_label(month),
+                received=f"{sent.received:%d/%m/%Y}",
+                deadline=f"{deadline:%d/%m/%Y}",
+            )
+        for t in sent.report.targets:
+            target_rows.append(
+                {
+                    "unit": unit.code,
+                    "unit_name": unit.name,
+                    **{c: t.get(c, "") for c in TARGET_COLUMNS[2:-1]},
+                    "file": sent.rel,
+                }
+            )
+        for n in sent.report.nominees:
+            nominee_rows.append({"unit": unit.code, "unit_name": unit.name, **n, "file": sent.rel, "sheet": DATA_SHEET})
+    nominees = _nominees(office, nominee_rows)
+    if len(nominees):
+        nominees["findings"] = cross_unit(nominees, names, issues)
+    year_end = any(item.report is not None and item.report.nominations is not None for item in chosen.values())
+    return Rollup(
+        office,
+        month,
+        as_of,
+        pd.DataFrame(unit_rows, columns=UNIT_COLUMNS).astype({"staff": "Int64"}),
+        _targets(target_rows),
+        nominees,
+        _issues(issues, names),
+        year_end,
+        issues.counts(),
+    )
+
+
+def _choose(
+    office: Office, month: str, units: Sequence[Unit], received: Sequence[Received], issues: OfficeIssues
+) -> dict[str, Received]:
+    """Each unit's report for the month: the one received last when it sent several; reports of another school
+    year are errors on their file, another month's report is named when the month's own is missing."""
+    chosen: dict[str, Received] = {}
+    codes = {u.code for u in units}
+    for code in codes:
+        mine = [r for r in received if r.unit == code and r.report is not None]
+        this_year = []
+        for item in mine:
+            found = item.report.head["school_year"] if item.report else ""
+            if same_year(found, office.school_year.label):
+                this_year.append(item)
+            else:
+                issues.add(
+                    code,
+                    "office-wrong-year",
+                    file=item.rel,
+                    sheet=DATA_SHEET,
+                    found=found,
+                    expected=office.school_year.label,
+                )
+        for_month = sorted((r for r in this_year if r.month == month), key=lambda r: (r.received, r.rel))
+        if for_month:
+            chosen[code] = for_month[-1]
+            for older in for_month[:-1]:
+                issues.add(code, "office-replaced", file=older.rel, month=month_label(month), newer=for_month[-1].rel)
+            continue
+        for other in this_year:
+            issues.add(
+                code,
+                "office-wrong-month",
+                file=other.rel,
+                sheet=DATA_SHEET,
+                found=month_label(other.month),
+                month=month_label(month),
+            )
+    return chosen
+
+
+def _deadline(office: Office, month: str, item: Received | None) -> dt.date:
+    """The month's report deadline; the year-end dossier's when the report carries the year-end proposals."""
+    if item is not None and item.report is not None and item.report.nominations is not None and office.dossier_deadline:
+        return office.dossier_deadline
+    return office.report_deadline(month)
+
+
+def _number(value: object) -> float | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _targets(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    for column in COUNTS:
+        frame[column] = pd.array([_whole(_number(v)) for v in frame[column]], dtype="Int64")
+    for column in RATIOS:
+        frame[column] = pd.array([_number(v) for v in frame[column]], dtype="float64")
+    for column in ("code", "name", "status", "pace"):
+        frame[column] = frame[column].map(lambda v: "" if v is None else str(v))
+    return frame
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _nominees(office: Office, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The proposals that go up to an authority (a Giấy khen of the school's own head stays with the school),
+    with who decides each under the rule pack of the office's year."""
+    pack = choose_pack(office.school_year.label, office.rules)
+    legal = pack.dossier if pack is not None else {}
+    found = []
+    for row in rows:
+        proposal, kind = str(row.get("proposal", "")), str(row.get("kind", ""))
+        authority = authority_of(proposal, kind, legal)
+        if decided_by_school(authority):
+            continue
+        birth = row.get("birth_date")
+        found.append(
+            {
+                **{c: row.get(c, "") for c in NOMINEE_COLUMNS},
+                "birth_date": _date(birth),
+                "votes_for": _whole(_number(row.get("votes_for"))),
+                "votes_total": _whole(_number(row.get("votes_total"))),
+                "eligible": _number(row.get("eligible")) == 1,
+                "authority": authority,
+                "findings": "",
+                "row": row.get("_row"),
+            }
+        )
+    frame = pd.DataFrame(found, columns=NOMINEE_COLUMNS)
+    return frame.astype({"votes_for": "Int64", "votes_total": "Int64", "row": "Int64", "eligible": bool})
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _issues(issues: OfficeIssues, names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            (
+                unit,
+                names.get(unit, ""),
+                i.code,
+                i.severity.value,
+                i.file,
+                i.sheet,
+                i.cell,
+                i.value,
+                i.message,
+                dict(i.params),
+            )
+            for unit, i in issues
+        ],
+        columns=ISSUE_COLUMNS,
+    )
+
+
+def summary_of(rollup: Rollup) -> dict[str, Any]:
+    """The office's summary.json: every unit's state and figures exactly as its report gave them, the totals of
+    the counts per target, and at year end the proposals per authority and the cross-unit findings."""
+    office, units = rollup.office, rollup.units
+    reports = []
+    unit: Any
+    for unit in units.itertuples(index=False):
+        mine = rollup.targets[rollup.targets["unit"] == unit.code]
+        entry: dict[str, Any] = {
+            "unit": unit.code,
+            "name": unit.name,
+            "state": unit.state,
+            "school": unit.school,
+            "file": unit.file,
+            "received": unit.received.isoformat() if unit.received else None,
+            "deadline": unit.deadline.isoformat(),
+            "targets": [_target_json(dict(t)) for t in mine.to_dict("records")],
+        }
+        reports.append(entry)
+    totals = []
+    targets = rollup.targets
+    if len(targets):
+        grouped = targets.groupby(["code", "name"], sort=False)
+        for (code, name), group in grouped:
+            totals.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "units": len(group),
+                    "registered": _int(group["registered"].sum()),
+                    "achieved": _int(group["achieved"].sum()),
+                }
+            )
+    result: dict[str, Any] = {
+        "office": office.name,
+        "level": office.level,
+        "school_year": office.school_year.label,
+        "month": rollup.month,
+        "as_of": rollup.as_of.isoformat(),
+        "units": {
+            "expected": len(units),
+            "received": int((units["state"] != MISSING).sum()),
+            "late": int((units["state"] == LATE).sum()),
+            "missing": int((units["state"] == MISSING).sum()),
+        },
+        "missing": [str(c) for c in units.loc[units["state"] == MISSING, "code"]],
+        "late": [str(c) for c in units.loc[units["state"] == LATE, "code"]],
+        "reports": reports,
+        "totals": totals,
+        "issues": rollup.counts,
+    }
+    if rollup.year_end:
+        nominees = rollup.nominees
+        proposals: dict[str, dict[str, int]] = {}
+        for (authority, proposal), group in nominees.groupby(["authority", "proposal"], sort=False):
+            proposals.setdefault(str(authority), {})[str(proposal)] = len(group)
+        result["proposals"] = proposals
+        issues = rollup.issues
+        twice = issues[issues["code"] == "office-person-twice"]
+        result["findings"] = {  # people proposed by two units or more; proposals their own unit found short
+            "persons_twice": len({(v, p["birth"]) for v, p in zip(twice["value"], twice["params"], strict=True)}),
+            "initiatives_twice": int(
+                issues.loc[issues["code"] == "office-initiative-twice", "params"].map(lambda p: p["title"]).nunique()
+            ),
+            "not_eligible": int((issues["code"] == "office-not-eligible").sum()),
+        }
+    return result
+
+
+def _int(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+def _target_json(t: dict[Any, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {"code": t["code"], "name": t["name"]}
+    for column in COUNTS:
+        shown[column] = _int(t[column])
+    for column in RATIOS:
+        value = t[column]
+        shown[column] = None if value is None or pd.isna(value) else float(value)
+    shown["status"], shown["pace"] = t["status"], t["pace"]
+    return shown

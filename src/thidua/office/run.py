@@ -1,0 +1,49 @@
+"""`thidua office run --month M`: the office's month computed and written under output/<M>/ as one state (the
+folder is built beside the old one and swapped in, as a school's month): the units × targets workbook, at year end
+the consolidated list of proposals, and the office's summary.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from thidua.errors import cannot_write
+from thidua.office.rollup import MISSING, Rollup, compute, summary_of
+from thidua.office.settings import Office
+from thidua.pipeline.batch import staged
+from thidua.writers.office_report import write_proposals, write_units_report
+
+SUMMARY = "summary.json"
+
+
+def units_report_name(month: str) -> str:
+    return f"tong-hop-don-vi-{month}.xlsx"
+
+
+def proposals_name(month: str) -> str:
+    return f"danh-sach-de-nghi-{month}.xlsx"
+
+
+@dataclass(frozen=True)
+class OfficeOutputs:
+    folder: Path
+    files: tuple[Path, ...]
+
+
+def run_office(office: Office, month: str) -> tuple[Rollup, OfficeOutputs]:
+    rollup = compute(office, month)
+    final = office.output / rollup.month
+    names = [units_report_name(rollup.month), *([proposals_name(rollup.month)] if rollup.year_end else []), SUMMARY]
+    identity = office.identity()
+    with staged(final) as tmp:
+        try:
+            write_units_report(tmp / names[0], identity, rollup.month, rollup.units, rollup.targets, rollup.issues)
+            if rollup.year_end:
+                missing = rollup.units[rollup.units["state"] == MISSING]
+                write_proposals(tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing)
+            text = json.dumps(summary_of(rollup), ensure_ascii=False, indent=2) + "\n"
+            (tmp / SUMMARY).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise cannot_write(f"kết quả tháng {rollup.month}", exc) from exc
+    return rollup, OfficeOutputs(final, tuple(final / n for n in names))
