@@ -22,12 +22,11 @@ import python_calamine as calamine
 
 from thidua.core.calendar import VIETNAM, parse_school_year
 from thidua.core.text import clean, key
+from thidua.forms.report_data import KIND, NOMINATIONS, NOMINEES, READABLE_VERSIONS, SHEET, TARGETS
 from thidua.intake import guard
 from thidua.office.units import Unit
 
-DATA_SHEET = "_thidua"  # writers.data_sheet.SHEET: the report's hidden figures, version 1
-KIND = "bao-cao-thi-dua"
-VERSIONS = ("1",)
+DATA_SHEET = SHEET  # the report's hidden figures (forms.report_data: the one statement of their format)
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 # thidua's own outputs a school may send beside its report: their figures are in the report's `_thidua` sheet
 # (the nominees at year end), so they are kept and not read again.
@@ -189,7 +188,7 @@ def parse(rows: list[list[Any]]) -> UnitReport:
         i += 1
     if head.get("kind") != KIND:
         raise ValueError(f"ô A1 phải là kind, B1 là {KIND}")
-    if head.get("version") not in VERSIONS:
+    if head.get("version") not in READABLE_VERSIONS:
         raise ValueError(f"phiên bản {head.get('version') or 'trống'} chưa được hỗ trợ")
     for needed in ("school", "school_year", "month"):
         if not head.get(needed):
@@ -211,15 +210,15 @@ def parse(rows: list[list[Any]]) -> UnitReport:
             records.append(record)
             i += 1
         sections[name] = records
-    if "targets" not in sections:
+    if TARGETS not in sections:
         raise ValueError("không có mục targets")
-    for record in sections["targets"]:
+    for record in sections[TARGETS]:
         if not _text(record.get("code")):
             raise ValueError(f"chỉ tiêu ở dòng {record['_row']} không có mã")
     counts = None
-    if "nominations" in sections:
-        counts = {_text(r.get("proposal")): _count(r.get("count"), r["_row"]) for r in sections["nominations"]}
-    return UnitReport(head, sections["targets"], counts, sections.get("nominees", []))
+    if NOMINATIONS in sections:
+        counts = {_text(r.get("proposal")): _count(r.get("count"), r["_row"]) for r in sections[NOMINATIONS]}
+    return UnitReport(head, sections[TARGETS], counts, sections.get(NOMINEES, []))
 
 
 def _count(value: object, row: int) -> int:

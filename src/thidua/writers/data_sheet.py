@@ -20,51 +20,29 @@ from typing import Any
 
 from thidua.counting.frames import as_date
 from thidua.counting.measure import MonthResult
+from thidua.forms.report_data import (
+    HEAD_KEYS,
+    KIND,
+    NOMINATION_KEYS,
+    NOMINATIONS,
+    NOMINEE_KEYS,
+    NOMINEES,
+    SHEET,
+    TARGET_KEYS,
+    TARGETS,
+    VERSION,
+)
 from thidua.writers.common import Workbook, Worksheet, missing, write_text
-
-SHEET = "_thidua"
-KIND = "bao-cao-thi-dua"
-VERSION = "1"
-HEAD_KEYS = ("school", "school_year", "month", "as_of", "recipient", "rule_pack")
-TARGET_KEYS = (
-    "code",
-    "name",
-    "target",
-    "base",
-    "registered",
-    "achieved",
-    "registered_ratio",
-    "achieved_ratio",
-    "achieved_base_ratio",
-    "status",
-    "pace",
-)
-NOMINEE_KEYS = (
-    "name",
-    "birth_date",
-    "gender",
-    "position",
-    "team",
-    "proposal",
-    "kind",
-    "rating",
-    "discipline",
-    "works",
-    "votes_for",
-    "votes_total",
-    "eligible",
-    "reasons",
-)
 
 
 def write_data_sheet(wb: Workbook, result: MonthResult, summary: dict[str, Any]) -> None:
     """Add the hidden `_thidua` sheet to `wb` (after the printed sheets): `summary` is summary.json's content."""
     ws = wb.add_worksheet(SHEET)
     row = _pairs(ws, 0, [("kind", KIND), ("version", VERSION), *((k, summary.get(k)) for k in HEAD_KEYS)])
-    row = _table(ws, row + 1, "targets", TARGET_KEYS, [[t.get(k) for k in TARGET_KEYS] for t in summary["targets"]])
+    row = _table(ws, row + 1, TARGETS, TARGET_KEYS, [[t.get(k) for k in TARGET_KEYS] for t in summary["targets"]])
     if "nominations" in summary:
         counts = [[proposal, n] for proposal, n in summary["nominations"].items()]
-        row = _table(ws, row + 1, "nominations", ("proposal", "count"), counts)
+        row = _table(ws, row + 1, NOMINATIONS, NOMINATION_KEYS, counts)
         nominees = [
             [
                 n.name,
@@ -84,7 +62,7 @@ def write_data_sheet(wb: Workbook, result: MonthResult, summary: dict[str, Any])
             ]
             for n in result.nominations.itertuples(index=False)
         ]
-        _table(ws, row + 1, "nominees", NOMINEE_KEYS, nominees)
+        _table(ws, row + 1, NOMINEES, NOMINEE_KEYS, nominees)
     ws.hide()
 
 
