@@ -338,7 +338,7 @@ INTERNAL_ERROR = "file-internal-error"  # thidua's own code failed on a file: th
 # ValueError, OSError): its parser's errors (python_calamine's, and a panic of its Rust code, which pyo3 raises as
 # a BaseException), a damaged zip or stream met by the guard, a file cut short, a number out of range, memory run
 # out by its size. Anything else is a fault of thidua's code: logged with its traceback, the sender not blamed.
-_FILE_FAULTS: tuple[type[BaseException], ...] = (
+FILE_FAULTS: tuple[type[BaseException], ...] = (
     guard.Refused,
     calamine.CalamineError,
     zipfile.BadZipFile,
@@ -448,7 +448,7 @@ def _init_worker(limits: guard.Limits | None) -> None:
 
 
 def _caused_by_file(error: BaseException) -> bool:
-    return isinstance(error, _FILE_FAULTS) or type(error).__name__ == "PanicException"
+    return isinstance(error, FILE_FAULTS) or type(error).__name__ == "PanicException"
 
 
 def _load_one(job: Job) -> Done:

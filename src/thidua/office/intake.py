@@ -10,9 +10,6 @@ import datetime as dt
 import io
 import math
 import os
-import struct
-import zipfile
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +21,7 @@ from thidua.core.calendar import VIETNAM, parse_school_year
 from thidua.core.text import clean, key
 from thidua.forms.report_data import KIND, NOMINATIONS, NOMINEES, READABLE_VERSIONS, SHEET, TARGETS
 from thidua.intake import guard
+from thidua.intake.read import FILE_FAULTS
 from thidua.office.units import Unit
 
 DATA_SHEET = SHEET  # the report's hidden figures (forms.report_data: the one statement of their format)
@@ -31,18 +29,6 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 # thidua's own outputs a school may send beside its report: their figures are in the report's `_thidua` sheet
 # (the nominees at year end), so they are kept and not read again.
 COMPANIONS = ("de-nghi-khen-thuong-", "tong-hop-thi-dua-", "danh-sach-loi-")
-# What a received file itself can make its reading raise (the guard's refusal aside): see intake.read.
-_FILE_FAULTS: tuple[type[BaseException], ...] = (
-    calamine.CalamineError,
-    zipfile.BadZipFile,
-    zlib.error,
-    struct.error,
-    EOFError,
-    ValueError,
-    OverflowError,
-    MemoryError,
-    OSError,
-)
 
 
 @dataclass(frozen=True)
@@ -129,7 +115,7 @@ def read_report(path: Path, limits: guard.Limits, issues: list[tuple[str, dict[s
     except guard.Refused as refused:
         issues.append((refused.code, refused.params))
         return None
-    except _FILE_FAULTS as exc:
+    except FILE_FAULTS as exc:
         issues.append(("file-unreadable", {"reason": _reason(exc)}))
         return None
     if rows is None:
