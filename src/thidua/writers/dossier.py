@@ -26,8 +26,10 @@ from thidua.writers.word import (
     grid,
     letterhead,
     line,
+    national_heading,
     signature,
     title,
+    two_signatures,
     unbroken,
     word_document,
 )
@@ -38,7 +40,8 @@ LIST = "danh-sach-de-nghi-khen-thuong.docx"
 MINUTES = "bien-ban-binh-xet.docx"
 REPORT = "bao-cao-thanh-tich"
 PROPOSAL_KIND = "TTr"
-BOARD_SEATS = 7  # lines left for the board's members in the biên bản
+BOARD_SEATS = 7
+SIGNED = "(Ký, ghi rõ họ tên)"  # lines left for the board's members in the biên bản
 
 
 def write_dossier(result: MonthResult, folder: Path) -> list[Path]:
@@ -264,26 +267,12 @@ def _minutes(result: MonthResult, path: Path) -> Path:
             "trong danh sách kèm theo tờ trình của trường.",
         )
         body(doc, "Cuộc họp kết thúc lúc      giờ      cùng ngày./.")
-        _two_signatures(doc, "THƯ KÝ", school.preparer_name, "CHỦ TỊCH HỘI ĐỒNG", school.signatory_name)
+        two_signatures(
+            doc,
+            ("THƯ KÝ", SIGNED, school.preparer_name),
+            ("CHỦ TỊCH HỘI ĐỒNG", SIGNED, school.signatory_name),
+        )
     return path
-
-
-def _two_signatures(
-    doc: object, left_title: str, left_name: str, right_title: str, right_name: str, left_hint: str = ""
-) -> None:
-    from thidua.writers.word import LEFT_BLOCK, RIGHT_BLOCK, _first, _layout_table, keep_whole
-
-    table = _layout_table(doc, (LEFT_BLOCK, RIGHT_BLOCK))  # type: ignore[arg-type]
-    keep_whole(table.rows[0])
-    for cell, heading, name in zip(
-        table.rows[0].cells, (left_title, right_title), (left_name, right_name), strict=True
-    ):
-        cell = _first(cell)
-        line(cell, heading, align="center", bold=True, before=12)
-        line(cell, "(Ký, ghi rõ họ tên)", align="center", italic=True)
-        for _ in range(4):
-            line(cell)
-        line(cell, name or BLANK, align="center", bold=True)
 
 
 def _achievements(result: MonthResult, achiever: Achiever, path: Path) -> Path:
@@ -292,14 +281,7 @@ def _achievements(result: MonthResult, achiever: Achiever, path: Path) -> Path:
     school = result.plan.school
     born = as_date(a.birth_date)
     with word_document(path) as doc:
-        from thidua.writers.official import NATIONAL_MOTTO, NATIONAL_TITLE
-
-        line(doc, NATIONAL_TITLE, align="center", bold=True, size=13)
-        line(doc, NATIONAL_MOTTO, align="center", bold=True)
-        from thidua.writers.word import TEXT_WIDTH, _rule
-
-        _rule(doc, TEXT_WIDTH, Mm(62))
-        line(doc, date_line(school.place, None, result.vote_day.year), align="right", italic=True, before=6)
+        national_heading(doc, date_line(school.place, None, result.vote_day.year))
         title(
             doc,
             "BÁO CÁO THÀNH TÍCH",
@@ -356,8 +338,10 @@ def _achievements(result: MonthResult, achiever: Achiever, path: Path) -> Path:
             size=12,
             centred=frozenset({0}),
         )
-        _two_signatures(
-            doc, "THỦ TRƯỞNG ĐƠN VỊ", school.signatory_name, "NGƯỜI BÁO CÁO", a.name, "(Xác nhận, ký tên, đóng dấu)"
+        two_signatures(
+            doc,
+            ("THỦ TRƯỞNG ĐƠN VỊ", "(Xác nhận, ký tên, đóng dấu)", school.signatory_name),
+            ("NGƯỜI BÁO CÁO", SIGNED, a.name),
         )
     return path
 

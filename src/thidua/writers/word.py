@@ -277,6 +277,29 @@ def signature(doc: DocumentType, school: School, copies: Sequence[str], signator
     line(right, school.signatory_name or BLANK, align="center", bold=True)
 
 
+def two_signatures(doc: DocumentType, left: tuple[str, str, str], right: tuple[str, str, str]) -> None:
+    """Two signature blocks side by side, each (title, hint, name): the title in bold, the hint in italics, the
+    space for the signature, the name (left visible "…" when not known); kept on one page."""
+    table = _layout_table(doc, (LEFT_BLOCK, RIGHT_BLOCK))
+    keep_whole(table.rows[0])
+    for cell, (heading, hint, name) in zip(table.rows[0].cells, (left, right), strict=True):
+        cell = _first(cell)
+        line(cell, heading, align="center", bold=True, before=12)
+        line(cell, hint, align="center", italic=True)
+        for _ in range(4):
+            line(cell)
+        line(cell, name or BLANK, align="center", bold=True)
+
+
+def national_heading(doc: DocumentType, dated: str) -> None:
+    """The Quốc hiệu and tiêu ngữ centred with the rule line under it, then the place and date at the right: the
+    head of a document a person writes in their own name (a báo cáo thành tích)."""
+    line(doc, NATIONAL_TITLE, align="center", bold=True, size=12)
+    line(doc, NATIONAL_MOTTO, align="center", bold=True, size=13)
+    _rule(doc, TEXT_WIDTH, Mm(58))
+    line(doc, dated, align="right", italic=True, before=6)
+
+
 def grid(
     doc: DocumentType,
     columns: Sequence[tuple[str, float]],
