@@ -323,7 +323,7 @@ def _achievements(result: MonthResult, achiever: Achiever, path: Path) -> Path:
             rows.append(("", BLANK, "", "", ""))
         grid(
             doc,
-            (("STT", 11), ("Tên sáng kiến, đề tài", 62), ("Cấp", 20), ("Kết quả", 30), ("Quyết định công nhận", 42)),
+            (("STT", 15), ("Tên sáng kiến, đề tài", 58), ("Cấp", 20), ("Kết quả", 30), ("Quyết định công nhận", 42)),
             rows,
             size=12,
             centred=frozenset({0, 2}),
