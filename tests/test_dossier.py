@@ -129,10 +129,18 @@ def test_the_minutes_list_every_nominee_with_the_ballot_and_each_cstdcs_has_a_re
 
 
 def test_a_month_without_the_vote_has_no_dossier(seed: tuple[Path, dict[str, object]], tmp_path: Path) -> None:
+    """Before the vote nothing is proposed; after it the titles still count, but the proposals went up with the
+    vote month's report: no list, no dossier, no nominations in the figures."""
     root = tmp_path / "ws"
     shutil.copytree(seed[0], root)
-    _run(root, "2022-03")
-    assert not (Workspace(root).month_dir("2022-03") / FOLDER).exists()
+    for month in ("2022-03", "2022-06"):
+        summary = _run(root, month)
+        folder = Workspace(root).month_dir(month)
+        assert not (folder / FOLDER).exists() and not (folder / f"de-nghi-khen-thuong-{month}.xlsx").exists(), month
+        assert "nominations" not in summary, month
+    june = {t["code"]: t["achieved"] for t in summary["targets"]}  # type: ignore[union-attr]
+    may = {t["code"]: t["achieved"] for t in seed[1]["targets"]}  # type: ignore[union-attr]
+    assert june["LDTT"] == may["LDTT"] > 0  # the titles count on after the vote
 
 
 @pytest.fixture(scope="module")

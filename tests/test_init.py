@@ -224,3 +224,28 @@ def test_a_year_before_the_commune_gets_the_districts_wording_with_blanks(tmp_pa
     assert info["Kính gửi"] == "Phòng Giáo dục và Đào tạo huyện …" and info["Năm học"] == "2024–2025"
     shown = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value)
     assert "KonPLông" not in shown and "Kon Tum" not in shown and "Măng Đen" not in shown
+
+
+def test_emptied_identity_cells_are_warned_at_their_cells_not_a_crash(tmp_path: Path) -> None:
+    """A secretary who clears Cơ quan chủ quản, Tỉnh and Địa danh (rather than filling them) gets a warning at
+    each cell and the run goes on, the documents printing their blank."""
+    import openpyxl
+
+    root = tmp_path / "ws"
+    assert invoke("init", str(root), "--demo", "--school-year", "2026-2027")[0] == 0
+    book = openpyxl.load_workbook(root / "kehoach.xlsx")
+    info = book["Thông tin chung"]
+    cleared = {
+        row[0].row
+        for row in info.iter_rows(min_row=2)
+        if row[0].value in ("Cơ quan chủ quản", "Tỉnh", "Địa danh ghi ngày tháng")
+    }
+    for row in cleared:
+        info.cell(row, 2).value = None
+    book.save(root / "kehoach.xlsx")
+    code, _out, err = invoke("run", "-w", str(root), "--month", "2027-05")
+    assert code in (0, 1) and "ngoài dự kiến" not in err, err
+    found = plan_issues(root, "2027-05")
+    empty = {cell for sheet, cell, code, _m in found if code == "plan-identity-empty"}
+    assert {f"B{row}" for row in cleared} - {"B4"} <= empty  # the managing body and the place (province: no print)
+    assert (root / "output" / "2027-05" / "ho-so-de-nghi" / "to-trinh-de-nghi-khen-thuong.docx").exists()

@@ -155,6 +155,13 @@ def vote_day(plan: Plan) -> dt.date:
     return plan.school.vote_day or plan.movement_end
 
 
+def holds_vote(month: str, vote: dt.date) -> bool:
+    """Whether `month` ("2027-05") is the month of the vote's day: the one month whose run writes the nomination
+    list and the dossier and whose figures carry the nominations (SPEC 6, 8, 14). Later months still count the
+    titles; the proposals went up with the vote month's report."""
+    return month == f"{vote:%Y-%m}"
+
+
 # --- what qualifies a person for a title ----------------------------------------------------------------------
 QUALIFYING_COLUMNS = ["person", "activity", "product", "level", "decision", "result", "date"]
 

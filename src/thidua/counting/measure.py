@@ -373,6 +373,11 @@ class MonthResult:
     differences: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
+    def holds_vote(self) -> bool:
+        """The month of the vote's day, with vote rows: the nominations, their list and the dossier are its own."""
+        return judgements.holds_vote(self.month, self.vote_day) and len(self.records.votes) > 0
+
+    @property
     def not_submitted(self) -> pd.DataFrame:
         return self.persons[~self.persons["submitted"]]
 

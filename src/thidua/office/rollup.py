@@ -90,10 +90,13 @@ def compute(office: Office, month: str) -> Rollup:
             issues.add(item.unit, code, file=item.rel, **params)
     names = {u.code: u.name for u in units}
     chosen = _choose(office, month, units, received, issues)
+    # The year-end month (its reports carry the proposals: a school writes them in its vote's month only) has the
+    # dossier's deadline for every unit, senders and the silent alike.
+    year_end = any(sent.report is not None and sent.report.nominations is not None for sent in chosen.values())
+    deadline = _deadline(office, month, year_end)
     unit_rows, target_rows, nominee_rows = [], [], []
     for unit in units:
         sent = chosen.get(unit.code)
-        deadline = _deadline(office, month, sent)
         late = sent is not None and sent.received.date() > deadline
         unit_rows.append(
             {
@@ -206,9 +209,9 @@ def _choose(
     return chosen
 
 
-def _deadline(office: Office, month: str, item: Received | None) -> dt.date:
-    """The month's report deadline; the year-end dossier's when the report carries the year-end proposals."""
-    if item is not None and item.report is not None and item.report.nominations is not None and office.dossier_deadline:
+def _deadline(office: Office, month: str, year_end: bool) -> dt.date:
+    """The month's report deadline; the year-end dossier's in the year-end month."""
+    if year_end and office.dossier_deadline:
         return office.dossier_deadline
     return office.report_deadline(month)
 

@@ -346,7 +346,7 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
         parallel = len(result.persons) >= PARALLEL_WRITE_FROM or parts > 1
         with _in_parallel(jobs, parallel):
             write_issue_report(result, staging.issues)
-            if len(result.records.votes):  # a month with year-end vote rows
+            if result.holds_vote:  # the vote's month: its proposals go up with this month's report
                 write_nominations(result, staging.nominations)
                 write_dossier(result, staging.dossier)
             write_summary(result, staging.summary)

@@ -449,8 +449,13 @@ def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:
     for attr in needed:
         if not values.get(attr):
             label = next(lbl for lbl, (a, _k) in INFO_ITEMS.items() if a == attr)
+            placed = where.get(attr)
             sheet.report.add(
-                "plan-value-invalid", file=PLAN_FILE, sheet=sheet.name, cell="B1", detail=f"thiếu mục “{label}”"
+                "plan-value-invalid",
+                file=PLAN_FILE,
+                sheet=sheet.name,
+                cell=sheet.cell(placed, "value") if placed is not None else "B1",
+                detail=f"thiếu mục “{label}”",
             )
     if not values.get("name") or not values.get("school_year") or not values.get("registration_deadline"):
         raise PlanError(f"Trang “{sheet.name}” của tệp kế hoạch thiếu tên trường, năm học hoặc hạn nộp đăng ký.")
@@ -460,7 +465,9 @@ def _read_school(sheet: _Sheet) -> tuple[School, dict[str, int]]:
             f"Năm học “{values['school_year']}” ở ô {cell} trang “{sheet.name}” của tệp kế hoạch không đúng dạng "
             "NĂM–NĂM SAU, ví dụ 2026–2027. Hãy sửa rồi chạy lại."
         )
-    return School(**{k: v for k, v in values.items() if v not in (None, "")}), where
+    # A printed item left empty was warned about above; the documents print their blank ("…") for it.
+    blanks = {"parent_body": "", "province": "", "place": ""}
+    return School(**{**blanks, **{k: v for k, v in values.items() if v not in (None, "")}}), where
 
 
 # The identity a printed report carries (SPEC 10): an empty one is warned about, with where it is printed. The

@@ -58,7 +58,7 @@ def targets_of(result: MonthResult) -> list[dict[str, Any]]:
 
 def summary_of(result: MonthResult) -> dict[str, Any]:
     counts = result.issues.counts()
-    extra = {"nominations": nomination_counts(result.nominations)} if len(result.records.votes) else {}
+    extra = {"nominations": nomination_counts(result.nominations)} if result.holds_vote else {}
     return {
         "school": result.plan.school.name,
         "school_year": result.plan.school.school_year,
