@@ -194,3 +194,15 @@ def honest_lying_dimension(source: bytes) -> bytes:
     sheet = parts(source)["xl/worksheets/sheet1.xml"]
     sheet = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', sheet)
     return rebuild(source, {"xl/worksheets/sheet1.xml": sheet})
+
+
+def unreferenced_honest(source: bytes, rows: int = 2000, columns: int = 10) -> bytes:
+    """A sheet of `rows` × `columns` numbers whose cells carry no reference (valid: `r` is optional, each cell
+    follows the previous one of its row), as some generators write it: an ordinary area, read as it is."""
+    sheet = parts(source)["xl/worksheets/sheet1.xml"]
+    body = b"".join(
+        b'<row r="' + str(r).encode() + b'">' + b"<c><v>1</v></c>" * columns + b"</row>" for r in range(1, rows + 1)
+    )
+    start, end = re.search(rb"<sheetData\b[^>]*>", sheet), re.search(rb"</sheetData>", sheet)
+    assert start is not None and end is not None
+    return rebuild(source, {"xl/worksheets/sheet1.xml": sheet[: start.end()] + body + sheet[end.start() :]})

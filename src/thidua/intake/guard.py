@@ -462,7 +462,8 @@ def _chunks(xml: bytes) -> Iterator[tuple[int, int]]:
 def _far_corner(xml: bytes) -> tuple[int, int]:
     """The last row and column a parser would allocate for a sheet: rows by their numbers (a row without a number
     follows the last, so it counts as one more), filled cells by their references (a self-closing <c …/> is an
-    empty formatted cell the parser skips), and every cell without a reference one column further."""
+    empty formatted cell the parser skips), and a cell without a reference where it falls: after the previous
+    cell of its row."""
     if not _PREFIXED_TAG.search(xml):
         canonical = _canonical_corner(xml)
         if canonical is not None:
@@ -498,7 +499,8 @@ def _exact_corner(xml: bytes) -> tuple[int, int] | None:
             return None
         corner.rows(rows)
         references = {reference for reference, closed in cells if not closed}
-        corner.unreferenced += sum(1 for reference, _closed in cells if not reference)
+        if b"" in {reference for reference, _closed in cells}:
+            corner.walk(xml, start, end)
         references.discard(b"")
         corner.cells(_REFERENCE_PARTS.findall(b" ".join(references)))
     return corner.far()
@@ -512,7 +514,7 @@ class _Corner:
     unnumbered: int = 0
     by_cells: int = 0
     last_col: int = 0
-    unreferenced: int = 0
+    column: int = 0  # the column of the last cell walked, carried from one chunk to the next within a row
 
     def rows(self, numbers: list[bytes]) -> None:
         found = set(numbers)
@@ -528,9 +530,22 @@ class _Corner:
             letters = {letters.upper() for letters, _digits in references}
             self.last_col = max(self.last_col, max(map(column_number, letters)))
 
+    def walk(self, xml: bytes, start: int, end: int) -> None:
+        """Each cell's column as the parser places it, for a sheet with cells without a reference: such a cell
+        follows the previous cell of its row (the first of a row is in column A), a referenced one is where it
+        says; every row tag starts over. Only sheets that have such cells pay for this walk, one step a tag."""
+        for tag in _ANY_TAG.finditer(xml, start, end):
+            cell = _ANY_CELL.match(xml, tag.start())
+            if cell is None:  # a row
+                self.column = 0
+                continue
+            reference = _REFERENCE_PARTS.fullmatch(cell.group(1)) if cell.group(1) else None
+            self.column = column_number(reference.group(1).upper()) if reference else self.column + 1
+            self.last_col = max(self.last_col, self.column)
+
     def far(self) -> tuple[int, int]:
-        # An unnumbered row follows the last: at most one more each; a cell without a reference, one column more.
-        return max(self.numbered + self.unnumbered, self.by_cells), self.last_col + self.unreferenced
+        # An unnumbered row follows the last: at most one more each.
+        return max(self.numbered + self.unnumbered, self.by_cells), self.last_col
 
 
 def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
