@@ -238,11 +238,22 @@ def test_timely_results_are_listed_and_proposed_and_kept_when_the_month_runs_aga
     done = CliRunner().invoke(main, ["propose", "-w", str(root), "--month", april, "--chon", unaccented])
     assert done.exit_code == 0, done.output
     folder = Workspace(root).month_dir(april) / "de-nghi-dot-xuat"
-    text = _text(folder / "to-trinh-de-nghi-khen-thuong-dot-xuat.docx")
+    (first,) = folder.glob("to-trinh-de-nghi-khen-thuong-dot-xuat-*.docx")
+    text = _text(first)
     assert person in text and "khen thưởng đột xuất" in text and "Chủ tịch Ủy ban nhân dân xã" in text
     others = set(listed["name"]) - {person}
     assert not any(f"{name} (" in text for name in others)  # only the rows the board named
     _run(root, april)  # the month run again: the board's proposal stays
-    assert (folder / "danh-sach-de-nghi-khen-thuong-dot-xuat.docx").exists()
+    assert len(list(folder.glob("danh-sach-de-nghi-khen-thuong-dot-xuat-*.docx"))) == 1
+    # a second proposal in the month is a second tờ trình, the first kept
+    other = str(listed["name"].iloc[0])
+    again = CliRunner().invoke(main, ["propose", "-w", str(root), "--month", april, "--chon", other])
+    assert again.exit_code == 0, again.output
+    assert len(list(folder.glob("to-trinh-de-nghi-khen-thuong-dot-xuat-*.docx"))) == 2 and first.exists()
+    # the principal's own Giấy khen needs no tờ trình to anyone
+    own = CliRunner().invoke(
+        main, ["propose", "-w", str(root), "--month", april, "--hinh-thuc", "Giấy khen của Hiệu trưởng"]
+    )
+    assert own.exit_code == 2 and "Hiệu trưởng tự quyết định" in own.output
     missing = CliRunner().invoke(main, ["propose", "-w", str(root), "--month", april, "--chon", "Không Có Ai"])
     assert missing.exit_code == 2 and "không có trong danh sách" in missing.output

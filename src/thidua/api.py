@@ -82,7 +82,7 @@ class Month:
     results: pd.DataFrame
     votes: pd.DataFrame
     issues: pd.DataFrame
-    # the year's results so far that call for a timely reward (SPEC 14): person, name, team, activity, product,
+    # the month's results that call for a timely reward (SPEC 14): person, name, team, activity, product,
     # level, result, date, decision
     timely: pd.DataFrame
     result: MonthResult  # everything the writers receive, for whoever needs more
@@ -115,7 +115,7 @@ def month(workspace: str | Path, month: str) -> Month:
 
 
 def timely_rewards(result: MonthResult) -> pd.DataFrame:
-    """The results of a month's year so far that call for a timely reward (SPEC 14)."""
+    """The month's results that call for a timely reward (SPEC 14)."""
     from thidua.counting.dossier import timely_rewards as listed
 
     return listed(result)

@@ -43,15 +43,14 @@ class Submission:
 
 def authority_of(proposal: str, kind: str, legal: Mapping[str, Any] | None) -> str:
     """Who decides a proposal: a form of reward "… của <X>" is given by X; a title by the pack's
-    `titles_decided_by` (the commune's chairman since 07/2025), or its `higher_decided_by` for the titles listed in
-    `higher_titles`; "" when the pack says nothing."""
+    `titles_decided_by` (the commune's chairman since 07/2025); "" when that cannot be told (a form that names no
+    giver, a pack that says nothing): the documents then leave "…" for the board to fill."""
     legal = legal or {}
-    if kind == "reward" and OF in proposal:
+    if kind == "reward":
+        if OF not in proposal:
+            return ""
         giver = _spelled_out(proposal.split(OF, 1)[1].strip())
         return giver[:1].upper() + giver[1:]
-    higher = {key(t) for t in legal.get("higher_titles", ()) or ()}
-    if key(proposal) in higher:
-        return str(legal.get("higher_decided_by", ""))
     return str(legal.get("titles_decided_by", ""))
 
 
@@ -193,10 +192,15 @@ TIMELY_COLUMNS = ["person", "name", "team", "activity", "product", "level", "res
 
 
 def timely_rewards(result: MonthResult) -> pd.DataFrame:
-    """The results of the year so far that call for a timely reward, oldest first: by default a prize (Đạt giải)
-    at Tỉnh level or above; the pack's [dossier] `timely_min_level` and `timely_results` set what counts."""
+    """The month's results that call for a timely reward, oldest first: by default a prize (Đạt giải) at Tỉnh
+    level or above; the pack's [dossier] `timely_min_level` and `timely_results` set what counts."""
     legal = result.legal
     results = result.records.results
+    if len(results):  # the month's own results: a timely reward is asked for when the result comes in
+        dates = results["date"]
+        results = results[
+            (dates >= pd.Timestamp(result.month_end.replace(day=1))) & (dates <= pd.Timestamp(result.month_end))
+        ]
     if not len(results):
         return pd.DataFrame(columns=TIMELY_COLUMNS)
     minimum = vocabulary.level_rank(str(legal.get("timely_min_level", TIMELY_MIN_LEVEL)))

@@ -4,16 +4,19 @@ its list under `output/<YYYY-MM>/de-nghi-dot-xuat/`, kept when the month is run 
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from thidua.core.text import fold
-from thidua.counting.dossier import authority_of, timely_rewards
-from thidua.errors import UsageError
-from thidua.pipeline.batch import compute, staged
+from thidua.core.text import ascii_slug, fold
+from thidua.counting.dossier import authority_of, decided_by_school, timely_rewards
+from thidua.errors import UsageError, cannot_write
+from thidua.pipeline.batch import compute
 from thidua.workspace.folder import Workspace
 
 PICK_SEPARATOR = "/"  # "Họ tên / sản phẩm"
@@ -64,7 +67,32 @@ def propose_month(ws: Workspace, month: str, picks: Sequence[str], form: str = "
     decider = str(result.legal.get("titles_decided_by", ""))
     form = form.strip() or (f"Giấy khen của {decider}" if decider else "Giấy khen")
     authority = authority_of(form, "reward", result.legal)
+    if decided_by_school(authority):
+        raise UsageError(
+            f"“{form}” do Hiệu trưởng tự quyết định, không cần tờ trình lên cấp trên: Hội đồng thi đua đề nghị trực "
+            "tiếp trong trường. Muốn đề nghị cấp trên khen thưởng, ghi hình thức của cấp đó, ví dụ --hinh-thuc "
+            f'"Giấy khen của {decider or "Chủ tịch UBND xã"}".'
+        )
     final = ws.month_dir(result.month) / TIMELY_FOLDER
-    with staged(final) as tmp:
-        written = write_timely(result, chosen, form, authority, tmp)
-    return Proposed([final / path.name for path in written], chosen, form, authority)
+    # Each proposal its own pair of files, named after the first person chosen and numbered when taken: a second
+    # proposal in the month never replaces the first. Written aside in the folder, then moved in.
+    stem = ascii_slug(str(chosen["name"].iloc[0]))
+    number = 1
+    while any(final.glob(f"*-{stem}-{number}.docx")):
+        number += 1
+    try:
+        final.mkdir(parents=True, exist_ok=True)
+        aside = Path(tempfile.mkdtemp(prefix=".de-nghi-", dir=final))
+    except OSError as exc:
+        raise cannot_write(TIMELY_FOLDER, exc) from exc
+    try:
+        written = write_timely(result, chosen, form, authority, aside, f"{stem}-{number}")
+        moved = []
+        for path in written:
+            os.replace(path, final / path.name)
+            moved.append(final / path.name)
+    except OSError as exc:
+        raise cannot_write(TIMELY_FOLDER, exc) from exc
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
+    return Proposed(moved, chosen, form, authority)

@@ -360,9 +360,11 @@ TIMELY_COLUMNS_PRINTED = (
 )
 
 
-def write_timely(result: MonthResult, chosen: pd.DataFrame, form: str, authority: str, folder: Path) -> list[Path]:
+def write_timely(
+    result: MonthResult, chosen: pd.DataFrame, form: str, authority: str, folder: Path, tag: str
+) -> list[Path]:
     """The ad-hoc tờ trình for the results the board chose (`chosen`: rows of `counting.dossier.timely_rewards`)
-    and its list, proposing `form` to `authority`."""
+    and its list, proposing `form` to `authority`; `tag` ends their names (one pair per proposal)."""
     folder.mkdir(parents=True, exist_ok=True)
     school = result.plan.school
     rows: list[tuple[str, ...]] = []
@@ -381,7 +383,7 @@ def write_timely(result: MonthResult, chosen: pd.DataFrame, form: str, authority
             )
         )
     people = chosen["person"].nunique()
-    proposal = folder / TIMELY_PROPOSAL
+    proposal = folder / TIMELY_PROPOSAL.replace(".docx", f"-{tag}.docx")
     with word_document(proposal) as doc:
         letterhead(doc, school, PROPOSAL_KIND, date_line(school.place, None, result.month_end.year))
         title(doc, "TỜ TRÌNH", f"Về việc đề nghị khen thưởng đột xuất năm học {_year(result)}")
@@ -400,7 +402,7 @@ def write_timely(result: MonthResult, chosen: pd.DataFrame, form: str, authority
         body(doc, "(Có danh sách kèm theo)", italic=True)
         body(doc, f"{school.name or BLANK} kính trình {authority or BLANK} xem xét, quyết định./.")
         signature(doc, school, ("Như trên", "Lưu: VT"))
-    listed = folder / TIMELY_LIST
+    listed = folder / TIMELY_LIST.replace(".docx", f"-{tag}.docx")
     with word_document(listed) as doc:
         letterhead(doc, school, "DS", date_line(school.place, None, result.month_end.year))
         title(doc, "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG ĐỘT XUẤT", f"Hình thức: {form or BLANK}")
