@@ -34,6 +34,17 @@ def workspace_option(func: F) -> F:
     )(func)
 
 
+def office_option(func: F) -> F:
+    return click.option(
+        "-w",
+        "--workspace",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default="thư mục hiện tại",
+        help="Thư mục của cơ quan nhận báo cáo (có tệp donvi.xlsx).",
+    )(func)
+
+
 def _log_unraisable(unraisable: Any) -> None:
     """An error inside a destructor or finaliser (a library's file closed on a full disk…) goes to the log,
     never to the user's screen as "Exception ignored in …"."""
@@ -345,7 +356,7 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
 
 @main.command(context_settings=CONTEXT)
 @workspace_option
-@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng đã tổng hợp, ví dụ 2027-04 hoặc 04/2027.")
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng có kết quả, ví dụ 2027-04 hoặc 04/2027.")
 @click.option(
     "--chon",
     "picks",
@@ -354,7 +365,12 @@ def send(workspace: Path, month: str, dry_run: bool, force: bool) -> None:
     help="Người (và sản phẩm) được đề nghị; nhắc lại cho mỗi người. Không ghi: đề nghị tất cả kết quả trong danh sách.",
 )
 @click.option(
-    "--hinh-thuc", "form", default="", help="Hình thức khen thưởng đề nghị (mặc định: Giấy khen của Chủ tịch UBND)."
+    "--hinh-thuc",
+    "form",
+    metavar="HÌNH_THỨC",
+    default="",
+    help="Hình thức khen thưởng đề nghị (mặc định: Giấy khen của người quyết định danh hiệu cho trường theo quy định "
+    "đang áp dụng, ví dụ Chủ tịch UBND xã).",
 )
 @friendly
 def propose(workspace: Path, month: str, picks: tuple[str, ...], form: str) -> None:
@@ -581,7 +597,7 @@ def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
 
 
 @office.command("run", context_settings=CONTEXT)
-@workspace_option
+@office_option
 @click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng tổng hợp, ví dụ 2027-05 hoặc 05/2027.")
 @friendly
 def office_run(workspace: Path, month: str) -> None:

@@ -21,8 +21,10 @@ def cross_unit(nominees: pd.DataFrame, names: dict[str, str], issues: OfficeIssu
     if not len(nominees):
         return findings
     person = nominees["name"].map(key) + "|" + nominees["birth_date"].astype(str)
+    # Without a birth date two namesakes cannot be told from one person: they are not called one.
+    dated = nominees["birth_date"].notna() & (nominees["birth_date"].astype(str).str.strip() != "")
     spread = nominees.groupby(person, sort=False)["unit"].transform("nunique")
-    twice = nominees[spread > 1]
+    twice = nominees[(spread > 1) & dated]
     for _who, rows in twice.groupby(person[twice.index], sort=False):
         shown = ", ".join(names.get(c, c) for c in rows["unit"].unique())
         first: Any

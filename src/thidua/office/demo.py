@@ -23,7 +23,7 @@ from thidua.core.text import key
 from thidua.errors import SETTINGS_FILE
 from thidua.office.settings import Office
 from thidua.office.units import Unit
-from thidua.pipeline.batch import run_month
+from thidua.pipeline.batch import output_names, run_month
 from thidua.workspace.create import starting_plan
 from thidua.workspace.demo import write_demo_submissions
 from thidua.workspace.folder import DEFAULT_SETTINGS, open_workspace
@@ -191,11 +191,11 @@ def _set_ballot(path: Path, name: str, votes: int) -> None:
 
 def _what_is_sent(folder: Path, month: str) -> list[Path]:
     """What a school sends up for the month: the report; at year end also the nomination list and the dossier."""
-    files = [folder / f"bao-cao-thi-dua-{month}.xlsx"]
-    nominations = folder / f"de-nghi-khen-thuong-{month}.xlsx"
-    if nominations.exists():
-        files.append(nominations)
-        files.extend(sorted((folder / "ho-so-de-nghi").glob("*.docx")))
+    outputs = output_names(folder, month)
+    files = [outputs.submission]
+    if outputs.nominations.exists():
+        files.append(outputs.nominations)
+        files.extend(outputs.dossier_files())
     return [f for f in files if f.exists()]
 
 

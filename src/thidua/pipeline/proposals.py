@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from thidua.core.calendar import month_label
 from thidua.core.text import ascii_slug, fold
 from thidua.counting.dossier import authority_of, decided_by_school, timely_rewards
 from thidua.errors import UsageError, cannot_write
-from thidua.pipeline.batch import compute
+from thidua.pipeline.batch import TIMELY_FOLDER, compute
 from thidua.workspace.folder import Workspace
 
 PICK_SEPARATOR = "/"  # "Họ tên / sản phẩm"
@@ -54,13 +55,13 @@ def choose(listed: pd.DataFrame, picks: Sequence[str]) -> pd.DataFrame:
 def propose_month(ws: Workspace, month: str, picks: Sequence[str], form: str = "") -> Proposed:
     """Compute `month`, choose from its timely list and write the ad-hoc tờ trình and list (replacing the previous
     ones of that month)."""
-    from thidua.writers.dossier import TIMELY_FOLDER, write_timely
+    from thidua.writers.dossier import write_timely
 
     result = compute(ws, month)
     listed = timely_rewards(result)
     if listed.empty:
         raise UsageError(
-            f"Tháng {result.month} chưa có kết quả nào cần đề nghị khen thưởng đột xuất (đạt giải từ cấp "
+            f"Tháng {month_label(result.month)} chưa có kết quả nào cần đề nghị khen thưởng đột xuất (đạt giải từ cấp "
             f"{result.legal.get('timely_min_level', 'Tỉnh')} trở lên)."
         )
     chosen = choose(listed, picks)

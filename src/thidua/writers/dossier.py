@@ -34,7 +34,6 @@ from thidua.writers.word import (
     word_document,
 )
 
-FOLDER = "ho-so-de-nghi"  # also batch.DOSSIER_FOLDER: the pipeline names the folder, the writer fills it
 PROPOSAL = "to-trinh-de-nghi-khen-thuong"
 LIST = "danh-sach-de-nghi-khen-thuong.docx"
 MINUTES = "bien-ban-binh-xet.docx"
@@ -82,7 +81,7 @@ def _request_line(number: int, request: object) -> str:
 
 
 def _proposal(result: MonthResult, submission: Submission, path: Path) -> Path:
-    school, plan = result.plan.school, result.plan
+    school = result.plan.school
     authority = submission.authority or BLANK
     with word_document(path) as doc:
         letterhead(doc, school, PROPOSAL_KIND, date_line(school.place, None, result.vote_day.year))
@@ -113,7 +112,6 @@ def _proposal(result: MonthResult, submission: Submission, path: Path) -> Path:
             )
         body(doc, f"{school.name or BLANK} kính trình {authority} xem xét, quyết định./.")
         signature(doc, school, ("Như trên", "Lưu: VT"))
-        del plan
     return path
 
 
@@ -347,7 +345,6 @@ def _achievements(result: MonthResult, achiever: Achiever, path: Path) -> Path:
 
 
 # --- timely proposals (SPEC 14) --------------------------------------------------------------------------------
-TIMELY_FOLDER = "de-nghi-dot-xuat"  # also batch.TIMELY_FOLDER
 TIMELY_PROPOSAL = "to-trinh-de-nghi-khen-thuong-dot-xuat.docx"
 TIMELY_LIST = "danh-sach-de-nghi-khen-thuong-dot-xuat.docx"
 TIMELY_COLUMNS_PRINTED = (
