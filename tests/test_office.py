@@ -379,3 +379,41 @@ def test_an_office_folder_is_never_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / "xa" / "nhan").is_dir() and (tmp_path / "xa" / "output").is_dir()
     again = cli("office", "init", tmp_path / "xa", code=2)
     assert "không ghi đè" in again.stderr
+
+
+def _document_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines.extend(cell.text for row in table.rows for cell in row.cells)
+    return "\n".join(lines)
+
+
+def test_the_office_writes_its_own_tờ_trình_draft_decision_and_report(office: Path) -> None:
+    """At year end: per deciding authority a tờ trình with the consolidated counts and a draft decision listing
+    only the proposals that stand (eligible at their school, no finding of the office); a report across units."""
+    rolled = api.office(office, VOTE)
+    nominees = rolled.nominees
+    folder = office / "output" / VOTE / "van-ban-trinh"
+    authorities = [a for a in dict.fromkeys(nominees["authority"]) if a]
+    assert len(list(folder.glob("to-trinh-*.docx"))) == len(authorities) >= 1  # one per deciding authority
+    for authority in authorities:
+        group = nominees[nominees["authority"] == authority]
+        (proposal_file,) = [p for p in folder.glob("to-trinh-*.docx") if authority in _document_text(p)]
+        text = _document_text(proposal_file)
+        for proposal, members in group.groupby("proposal", sort=False):
+            assert f"{proposal}: {len(members)} cá nhân của {members['unit'].nunique()} đơn vị" in text
+        decision = _document_text(proposal_file.with_name(proposal_file.name.replace("to-trinh", "du-thao-quyet-dinh")))
+        assert "DỰ THẢO" in decision and "QUYẾT ĐỊNH:" in decision
+        standing = group[group["eligible"].astype(bool) & (group["findings"].fillna("") == "")]
+        flagged = group[~group.index.isin(standing.index)]
+        assert len(flagged)  # the demo's moved teacher and short ballot are not decided on
+        for name in standing["name"]:
+            assert name in decision
+        for name in set(flagged["name"]) - set(standing["name"]):
+            assert name not in decision
+    report = _document_text(folder / f"bao-cao-tong-hop-{VOTE}.docx")
+    states = rolled.units["state"]
+    assert f"{int((states != 'Chưa gửi').sum())}/{len(states)} đơn vị đã gửi báo cáo" in report

@@ -8,10 +8,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from thidua.counting.rules import choose_pack
 from thidua.errors import cannot_write
 from thidua.office.rollup import MISSING, Rollup, compute, summary_of
 from thidua.office.settings import Office
 from thidua.pipeline.batch import staged
+from thidua.writers.office_documents import write_office_documents
 from thidua.writers.office_report import write_proposals, write_units_report
 
 SUMMARY = "summary.json"
@@ -23,6 +25,15 @@ def units_report_name(month: str) -> str:
 
 def proposals_name(month: str) -> str:
     return f"danh-sach-de-nghi-{month}.xlsx"
+
+
+DOCUMENTS = "van-ban-trinh"  # the office's own Word documents at year end: tờ trình, draft decisions, report
+
+
+def grounds(office: Office) -> list[str]:
+    """The legal grounds the office's documents cite: the rule pack in force for its school year's vote."""
+    pack = choose_pack(office.school_year.label, dict(office.rules), office.root)
+    return [str(g) for g in (pack.dossier.get("grounds", ()) if pack is not None else ())]
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,16 @@ def run_office(office: Office, month: str) -> tuple[Rollup, OfficeOutputs]:
             if rollup.year_end:
                 missing = rollup.units[rollup.units["state"] == MISSING]
                 write_proposals(tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing)
+                documents = write_office_documents(
+                    tmp / DOCUMENTS,
+                    identity,
+                    rollup.month,
+                    rollup.nominees,
+                    rollup.units,
+                    rollup.targets,
+                    grounds(office),
+                )
+                names.extend(f"{DOCUMENTS}/{path.name}" for path in documents)
             text = json.dumps(summary_of(rollup), ensure_ascii=False, indent=2) + "\n"
             (tmp / SUMMARY).write_text(text, encoding="utf-8")
         except OSError as exc:

@@ -219,11 +219,13 @@ def date_line(place: str, day: dt.date | None, year: int) -> str:
     return f"{where}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
-def letterhead(doc: DocumentType, school: School, kind: str, dated: str) -> None:
+def letterhead(doc: DocumentType, school: School, kind: str, dated: str, managed: bool = True) -> None:
     """The managing body and the school with the rule line under its name, "Số: …", beside the Quốc hiệu and the
-    tiêu ngữ with its rule line, and the place and date."""
+    tiêu ngữ with its rule line, and the place and date. Not `managed`: a body with no managing body above it (an
+    Ủy ban nhân dân issuing a decision) prints its name alone."""
     left, right = (_first(c) for c in _layout_table(doc, (LEFT_BLOCK, RIGHT_BLOCK)).rows[0].cells)
-    line(left, upper(school.parent_body) or BLANK, align="center", size=12)
+    if managed:
+        line(left, upper(school.parent_body) or BLANK, align="center", size=12)
     name = upper(school.name) or BLANK
     line(left, name, align="center", bold=True, size=12)
     _rule(left, LEFT_BLOCK, Mm(min(66, max(18, 1.0 * len(name)))))  # about 1/3 of the name's printed length
