@@ -88,8 +88,9 @@ class Month:
     result: MonthResult  # everything the writers receive, for whoever needs more
 
 
-def month(workspace: str | Path, month: str) -> Month:
-    """Compute `month` ("2022-05") of the workspace folder `workspace`; nothing is written, not even history."""
+def month(workspace: str | Path, month: str | None) -> Month:
+    """Compute `month` ("2022-05"; None: the current month when it lies in the school year, else the year's last)
+    of the workspace folder `workspace`; nothing is written, not even history."""
     from thidua.pipeline.batch import compute
     from thidua.workspace.folder import open_workspace
 
@@ -200,6 +201,12 @@ def _open(workspace: str | Path) -> Workspace:
     from thidua.workspace.folder import open_workspace
 
     return open_workspace(Path(workspace))
+
+
+def workspace(directory: str | Path) -> Workspace:
+    """The workspace folder `directory` opened (its settings read): where its submissions and outputs are, its
+    limits; a folder without a plan is a usage error."""
+    return _open(directory)
 
 
 @dataclass(frozen=True)

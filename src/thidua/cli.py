@@ -228,6 +228,7 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
     click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa thông tin chung, chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
     click.echo(f"  Mẫu phát cho CBGVNV: {ws.templates.name}/")
     click.echo(f"  Chép tệp nhận về vào: {ws.submissions.name}/")
+    click.echo(f"  Mở trang thidua: nhấp đúp mo-thidua.bat (Windows), hoặc gõ: thidua serve -w {directory}")
     if source is not None:
         click.echo(f"Đã mang sang từ {source}: thông tin trường, chỉ tiêu, tổ, danh sách CBGVNV, cài đặt.")
         click.echo("Không mang sang: kết quả và quyết định tập thể, các tệp đã nộp, sổ lịch sử.")
@@ -522,6 +523,44 @@ def demo(directory: Path) -> None:
     else:
         click.echo(f"Dùng lại thư mục thử nghiệm {directory}.")
     sys.exit(_run_month(ws.root, api.demo_month(), as_json=False))
+
+
+@main.command(context_settings=CONTEXT)
+@workspace_option
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Cổng trên máy này (mặc định: 8720, hoặc cổng trống kế tiếp)."
+)
+@click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt; chỉ in địa chỉ của trang.")
+@friendly
+def serve(workspace: Path, port: int | None, no_browser: bool) -> None:
+    """Mở trang thidua của thư mục làm việc trong trình duyệt của máy này (không cần Internet).
+
+    Trang chỉ mở được trên chính máy này, bằng địa chỉ có mã truy cập được in ra (mỗi lần chạy một mã mới). Trên
+    trang: tổng quan tháng, nộp và kiểm tra tệp, chạy tổng hợp tháng, tải kết quả, lịch sử. Dừng: Ctrl+C.
+
+    \b
+    Ví dụ:
+      thidua serve
+      thidua serve -w "D:\\Thi dua\\2026-2027" --port 8800
+    """
+    from thidua.page.server import start, wait_for_work
+
+    page = start(workspace, port)
+    click.echo(f"Trang thidua của thư mục {workspace.resolve()} đang chạy tại:")
+    click.echo(f"  {page.url}")
+    click.echo("Giữ cửa sổ này mở trong khi dùng trang. Dừng: bấm Ctrl+C.")
+    if not no_browser:
+        import webbrowser
+
+        threading.Thread(target=webbrowser.open, args=(page.url,), daemon=True).start()
+    try:
+        page.server.serve_forever()  # returns on Ctrl+C (werkzeug stops serving and closes the socket)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        page.server.server_close()
+    wait_for_work(page, lambda line: click.echo(line, err=True))
+    click.echo("Đã dừng trang thidua.", err=True)
 
 
 def _run_month(workspace: Path, month: str, as_json: bool) -> int:

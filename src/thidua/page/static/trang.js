@@ -1,0 +1,20 @@
+// Drag and drop onto the upload form: the dropped files go into its file input, then the form is sent (by htmx
+// when it has loaded, else as a plain form). Without this script the file input and the button still work.
+document.addEventListener("DOMContentLoaded", function () {
+  var zone = document.getElementById("vung-tha");
+  var input = document.getElementById("tep");
+  var form = document.getElementById("nop-tep");
+  if (!zone || !input || !form) { return; }
+  ["dragenter", "dragover"].forEach(function (name) {
+    zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("dang-keo"); });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    zone.addEventListener(name, function () { zone.classList.remove("dang-keo"); });
+  });
+  zone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    input.files = event.dataTransfer.files;
+    form.requestSubmit();
+  });
+});
