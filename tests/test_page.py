@@ -231,7 +231,21 @@ def test_the_month_runs_once_at_a_time_and_its_outputs_download_whole(
     monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
     with folder.locked(demo_ws):  # another run holds the workspace
         busy = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"})
+        also = client.post(
+            "/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"}, headers={"HX-Request": "true"}
+        )
+        sent = client.post(
+            "/nop",
+            base_url=BASE,
+            data={"csrf": keys.csrf, "thang": "2022-05", "tep": (io.BytesIO(b"PK\3\4 moi"), "Tổ 1 mới.xlsx")},
+            content_type="multipart/form-data",
+            headers={"HX-Request": "true"},
+        )
     assert busy.status_code == 409 and "Một lệnh thidua khác đang chạy" in busy.get_data(as_text=True)
+    fragment = also.get_data(as_text=True)  # htmx swaps it in place: the message, no whole page
+    assert also.status_code == 409 and "Chưa chạy được: Một lệnh thidua khác" in fragment and "<html" not in fragment
+    assert sent.status_code == 200 and "Đã lưu 1 tệp nhưng chưa kiểm tra được" in sent.get_data(as_text=True)
+    assert (demo_ws.submissions / "Tổ 1 mới.xlsx").exists()
     assert not (demo_ws.output / "2022-05").exists()
     ran = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"})
     text = ran.get_data(as_text=True)

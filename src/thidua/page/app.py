@@ -7,6 +7,7 @@ workspace's output folder."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -197,27 +198,38 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
     def upload_form() -> str:
         month = cache.month(_asked_month())
         return render_template(
-            "upload.html", page="nop", m=month, months=_months(month), received=_received(root, month), checked=None
+            "upload.html",
+            page="nop",
+            m=month,
+            months=_months(month),
+            received=_received(root, month.result),
+            checked=None,
         )
 
     @app.post("/nop")
     def upload() -> str:
         month = _asked_month() or cache.month(None).month
         checked: list[dict[str, Any]] = []
+        received = None
         with busy:
             saved, refused = _save_uploads(root)
-            if saved:
-                done = api.check(root, month)
+            try:
+                done = api.check(root, month) if saved else None
+            except ThiduaError as exc:  # another run holds the workspace, a month outside the year…
+                done = None
+                refused.append(f"Đã lưu {len(saved)} tệp nhưng chưa kiểm tra được: {exc.message}")
+            if done is not None:
                 for name, replaced in saved:
                     own = [i for i in done.result.issues if i.file == name]
                     read = name in done.result.files_read
                     checked.append({"name": name, "replaced": replaced, "issues": own, "read": read})
+                received = _received(root, done.result)
         context = {"checked": checked, "refused": refused, "month": month}
-        if request.headers.get("HX-Request"):
-            return render_template("_checked.html", **context)
+        if request.headers.get("HX-Request"):  # the list of files received is refreshed beside the results
+            return render_template("_checked.html", received=received, oob=True, **context)
         shown = cache.month(month)
         return render_template(
-            "upload.html", page="nop", m=shown, months=_months(shown), received=_received(root, shown), **context
+            "upload.html", page="nop", m=shown, months=_months(shown), received=_received(root, shown.result), **context
         )
 
     @app.get("/ket-qua")
@@ -228,13 +240,21 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         )
 
     @app.post("/chay")
-    def run() -> str:
+    def run() -> str | Response:
         month = _asked_month() or cache.month(None).month
+        template = "_ran.html" if request.headers.get("HX-Request") else "outputs.html"
         with busy:
-            ran = api.run(root, month)
+            try:
+                ran = api.run(root, month)
+            except ThiduaError as exc:  # one run at a time: the other one's message, the outputs as they are
+                shown = cache.month(month)
+                files = _outputs(root, shown.month)
+                page = render_template(
+                    template, page="ket-qua", m=shown, months=_months(shown), files=files, ran={"error": exc.message}
+                )
+                return make_response(page, 400 if exc.exit_code == 2 else 409)
         shown = cache.month(ran.result.month)
         counts = ran.result.issues.counts()
-        template = "_ran.html" if request.headers.get("HX-Request") else "outputs.html"
         return render_template(
             template,
             page="ket-qua",
@@ -259,7 +279,9 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
 
 def _refuse(message: str, status: int) -> Response:
-    response = make_response(render_template("refused.html", message=message, status=status), status)
+    """A refusal in Vietnamese: a whole page, or only the message for a request of htmx (swapped in place)."""
+    template = "_refused.html" if request.headers.get("HX-Request") else "refused.html"
+    response = make_response(render_template(template, message=message, status=status), status)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     return response
 
@@ -316,18 +338,18 @@ def _outputs(root: Path, month: str) -> list[dict[str, Any]]:
     return found
 
 
-def _received(root: Path, month: api.Month) -> list[dict[str, Any]]:
-    """The files in submissions/, with what the month's check found in each."""
+def _received(root: Path, result: Any) -> list[dict[str, Any]]:
+    """The files in submissions/, with what the month's check (`result`, an api.Month's result) found in each."""
     submissions = api.workspace(root).submissions
     counts: dict[str, dict[str, int]] = {}
-    for issue in month.result.issues:
+    for issue in result.issues:
         per = counts.setdefault(issue.file, {})
         per[issue.severity.value] = per.get(issue.severity.value, 0) + 1
     found = []
     for path in sorted(submissions.rglob("*")):
         if path.is_file():
             rel = path.relative_to(submissions).as_posix()
-            found.append({"rel": rel, "read": rel in month.result.files_read, "counts": counts.get(rel, {})})
+            found.append({"rel": rel, "read": rel in result.files_read, "counts": counts.get(rel, {})})
     return found
 
 
@@ -356,6 +378,10 @@ def _save_uploads(root: Path) -> tuple[list[tuple[str, bool]], list[str]]:
         if size == 0:
             refused.append(f"“{shown}”: tệp rỗng, không nhận.")
             continue
+        twin = _same_file(ws.submissions, stream, size)
+        if twin is not None:
+            refused.append(f"“{shown}”: giống hệt tệp đã có {twin}, không lưu thêm (mỗi dòng chỉ được tính một lần).")
+            continue
         target = ws.submissions / name
         replaced = target.exists()
         handle, tmp = tempfile.mkstemp(prefix=".tai-len-", dir=ws.submissions)
@@ -370,6 +396,20 @@ def _save_uploads(root: Path) -> tuple[list[tuple[str, bool]], list[str]]:
             continue
         saved.append((name, replaced))
     return saved, refused
+
+
+def _same_file(submissions: Path, stream: Any, size: int) -> str | None:
+    """The submissions/ file (relative, "/") with exactly the uploaded bytes, if one is there already."""
+    digest = None
+    for path in sorted(submissions.rglob("*")):
+        if not path.is_file() or path.stat().st_size != size:
+            continue
+        if digest is None:
+            digest = hashlib.sha256(b"".join(_chunks(stream))).digest()
+            stream.seek(0)
+        if hashlib.sha256(path.read_bytes()).digest() == digest:
+            return path.relative_to(submissions).as_posix()
+    return None
 
 
 def _chunks(stream: Any, size: int = MB) -> Iterator[bytes]:
