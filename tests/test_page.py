@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import unicodedata
 from pathlib import Path
 
@@ -281,6 +282,17 @@ def test_the_server_listens_on_loopback_only(demo_ws: Workspace) -> None:
         assert page.url.startswith(f"http://127.0.0.1:{page.port}/?token=") and page.keys.token in page.url
     finally:
         page.server.server_close()
+
+
+def test_serve_says_in_vietnamese_when_its_port_is_taken_or_wrong(demo_ws: Workspace) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "-w", str(demo_ws.root), "--port", str(port), "--no-browser"])
+    assert result.exit_code == 1 and f"Cổng {port} đang được chương trình khác dùng" in result.output
+    result = CliRunner().invoke(main, ["serve", "-w", str(demo_ws.root), "--port", "0", "--no-browser"])
+    assert result.exit_code == 2 and "Cổng phải là một số từ 1 đến 65535" in result.output
 
 
 def test_init_writes_the_windows_launcher(tmp_path: Path) -> None:

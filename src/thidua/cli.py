@@ -528,7 +528,10 @@ def demo(directory: Path) -> None:
 @main.command(context_settings=CONTEXT)
 @workspace_option
 @click.option(
-    "--port", type=click.IntRange(1, 65535), help="Cổng trên máy này (mặc định: 8720, hoặc cổng trống kế tiếp)."
+    "--port",
+    type=int,
+    metavar="CỔNG",
+    help="Cổng trên máy này, 1–65535 (mặc định: 8720, hoặc cổng trống kế tiếp).",
 )
 @click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt; chỉ in địa chỉ của trang.")
 @friendly
@@ -545,6 +548,8 @@ def serve(workspace: Path, port: int | None, no_browser: bool) -> None:
     """
     from thidua.page.server import start, wait_for_work
 
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"Cổng phải là một số từ 1 đến 65535 (đang là {port}).")
     page = start(workspace, port)
     click.echo(f"Trang thidua của thư mục {workspace.resolve()} đang chạy tại:")
     click.echo(f"  {page.url}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,16 +44,37 @@ def _placeholder(_environ: object, start_response: Callable[..., object]) -> lis
     return [b""]
 
 
+def _listening(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:`port` (0: any free port). Bound here rather than by werkzeug, which prints
+    an English message and exits when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if os.name != "nt":  # a restart right after a stop may reuse the port (on Windows the option means stealing it)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(64)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def _bind(port: int | None) -> BaseWSGIServer:
     tried = [port] if port is not None else [*DEFAULT_PORTS, 0]
     last: OSError | None = None
     for candidate in tried:
         try:
-            return make_server(HOST, candidate, _placeholder, threaded=True)
+            sock = _listening(candidate)
         except OSError as exc:  # in use (or not allowed): the next one
             last = exc
-    if port is not None and last is not None and last.errno == errno.EADDRINUSE:
+            continue
+        with sock:  # werkzeug serves a duplicate of it
+            return make_server(HOST, sock.getsockname()[1], _placeholder, threaded=True, fd=sock.fileno())
+    in_use = {errno.EADDRINUSE, errno.EACCES, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
+    if port is not None and last is not None and (last.errno in in_use or getattr(last, "winerror", 0) in in_use):
         raise ThiduaError(f"Cổng {port} đang được chương trình khác dùng. Hãy chọn cổng khác (--port) hoặc bỏ --port.")
+    if port is not None and last is not None:
+        raise ThiduaError(f"Không mở được trang ở cổng {port} ({last.strerror}). Hãy chọn cổng khác (--port).")
     raise ThiduaError(f"Không mở được trang trên {HOST}: {last.strerror if last else 'không rõ lý do'}.")
 
 
