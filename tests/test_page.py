@@ -307,3 +307,16 @@ def test_init_writes_the_windows_launcher(tmp_path: Path) -> None:
     )
     assert '  "%THIDUA_PY%" -m thidua serve -w "%~dp0."' in lines
     assert '  py -m thidua serve -w "%~dp0."' in lines
+
+
+def test_a_workspace_not_ready_yet_says_why_inside_the_page(tmp_path: Path) -> None:
+    """A school's new workspace (no roster yet): the page opens with its menu and the plan's message, no traceback."""
+    fresh = api.init(tmp_path / "moi").workspace
+    keys = Keys()
+    client = create_app(fresh.root, PORT, keys).test_client()
+    get(client, f"/?token={keys.token}")
+    answer = get(client, "/")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "chưa có danh sách CBGVNV" in text
+    assert 'href="/lich-su"' in text and "Traceback" not in text
+    assert get(client, "/lich-su").status_code == 200

@@ -164,7 +164,13 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
     @app.errorhandler(ThiduaError)
     def thidua_error(exc: ThiduaError) -> Response:
-        return _refuse(exc.message, 400 if exc.exit_code == 2 else 409)
+        """What the workspace's state does not allow yet (a plan without a roster, a month outside the year, a busy
+        workspace): its Vietnamese message inside the page, with the menu."""
+        status = 400 if exc.exit_code == 2 else 409
+        if request.headers.get("HX-Request"):
+            return _refuse(exc.message, status)
+        page = render_template("problem.html", page="", m=None, months=[], message=exc.message)
+        return make_response(page, status)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> Response:
@@ -361,7 +367,12 @@ def _save_uploads(root: Path) -> tuple[list[tuple[str, bool]], list[str]]:
     saved: list[tuple[str, bool]] = []
     refused: list[str] = []
     ws.submissions.mkdir(parents=True, exist_ok=True)
-    for upload in request.files.getlist("tep")[:MAX_FILES]:
+    uploads = request.files.getlist("tep")
+    if len(uploads) > MAX_FILES:
+        refused.append(
+            f"Mỗi lần gửi tối đa {MAX_FILES} tệp: {len(uploads) - MAX_FILES} tệp cuối chưa được nhận, hãy gửi lại."
+        )
+    for upload in uploads[:MAX_FILES]:
         shown = upload.filename or "(không tên)"
         name = safe_upload_name(upload.filename or "")
         if name is None:
