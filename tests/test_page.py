@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import unicodedata
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 
 from thidua import api
 from thidua.cli import main
@@ -198,6 +200,13 @@ def test_an_upload_keeps_its_vietnamese_name_made_safe_and_shows_its_issues_at_o
     assert len(own) and all(str(row.message) in text for row in own.itertuples())
     assert f"<td>{own.iloc[0]['sheet']}</td><td>{own.iloc[0]['cell']}</td>" in text
     assert "Người Không Có Tên" in text
+    # Its return copy, to send back: the bad cell marked, as the month's run marks it.
+    link = re.search(r'href="(/tai/kiem-tra-2022-05/tra-lai/[^"]+\.xlsx)"', text)
+    assert link is not None
+    status, body, _ = download(client, link.group(1))
+    assert status == 200 and body.startswith(b"PK") and body != content
+    copy = load_workbook(io.BytesIO(body))
+    assert len(copy.sheetnames) > len(load_workbook(io.BytesIO(content)).sheetnames)  # the sheet telling what to fix
 
 
 @pytest.mark.parametrize(

@@ -181,6 +181,11 @@ def test_a_dropped_file_and_a_chosen_file_are_checked_at_once(page: Any, served:
         zip(own["sheet"], own["cell"], strict=True)
     )
     assert page.locator("#tep-da-nhan").inner_text().count("Đăng ký của Người Lạ.xlsx") == 1  # the list refreshed
+    with page.expect_download() as caught:
+        article.get_by_role("link", name="Tải bản trả lại của tệp này").click()
+    returned = caught.value
+    kept = ws.output / f"kiem-tra-{MONTH}" / "tra-lai" / returned.suggested_filename
+    assert Path(returned.path()).read_bytes() == kept.read_bytes()
     shot(page, "3-nop-tep-keo-tha")
     # The plain file input: a file already there under another name is not saved twice; a new one is checked.
     page.set_input_files("#tep", str(ws.submissions / "bao-cao" / "Bao cao ket qua to-1.xlsx"))

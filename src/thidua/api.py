@@ -290,6 +290,20 @@ def check(workspace: str | Path, month: str | None = None, progress: Progress | 
     return Checked(result, path)
 
 
+def return_copy(workspace: str | Path, checked: Checked, rel: str) -> Path | None:
+    """After `check`, the return copy of one submitted file (`rel`, as its issues name it: "dang-ky/To 1.xlsx"),
+    its cells marked as the month's run marks them, written beside the check's issue report (tra-lai/); None when
+    the file needs none (no error or warning) or cannot be copied. The local page offers it for each file sent."""
+    from thidua.workspace.folder import locked
+    from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
+
+    ws = _open(workspace)
+    with locked(ws):
+        copies = [c for c in copies_to_write(checked.result, ws.submissions) if c.rel == rel]
+        written = write_copies(copies, ws.submissions, checked.report_path.parent / FOLDER) if copies else []
+    return written[0] if written else None
+
+
 @dataclass(frozen=True)
 class Ran:
     """A month run: its result, and either its outputs or (when the plan's dates make counting meaningless) only

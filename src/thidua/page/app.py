@@ -225,10 +225,15 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
                 done = None
                 refused.append(f"Đã lưu {len(saved)} tệp nhưng chưa kiểm tra được: {exc.message}")
             if done is not None:
+                output = api.workspace(root).output
                 for name, replaced in saved:
                     own = [i for i in done.result.issues if i.file == name]
                     read = name in done.result.files_read
-                    checked.append({"name": name, "replaced": replaced, "issues": own, "read": read})
+                    copy = api.return_copy(root, done, name) if own else None
+                    link = copy.relative_to(output).as_posix() if copy is not None else None
+                    checked.append(
+                        {"name": name, "replaced": replaced, "issues": own, "read": read, "return_copy": link}
+                    )
                 received = _received(root, done.result)
         context = {"checked": checked, "refused": refused, "month": month}
         if request.headers.get("HX-Request"):  # the list of files received is refreshed beside the results
