@@ -88,8 +88,9 @@ class Month:
     result: MonthResult  # everything the writers receive, for whoever needs more
 
 
-def month(workspace: str | Path, month: str) -> Month:
-    """Compute `month` ("2022-05") of the workspace folder `workspace`; nothing is written, not even history."""
+def month(workspace: str | Path, month: str | None) -> Month:
+    """Compute `month` ("2022-05"; None: the current month when it lies in the school year, else the year's last)
+    of the workspace folder `workspace`; nothing is written, not even history."""
     from thidua.pipeline.batch import compute
     from thidua.workspace.folder import open_workspace
 
@@ -202,6 +203,12 @@ def _open(workspace: str | Path) -> Workspace:
     return open_workspace(Path(workspace))
 
 
+def workspace(directory: str | Path) -> Workspace:
+    """The workspace folder `directory` opened (its settings read): where its submissions and outputs are, its
+    limits; a folder without a plan is a usage error."""
+    return _open(directory)
+
+
 @dataclass(frozen=True)
 class Created:
     """A new workspace, and what the board must look at again when it was started from last year's."""
@@ -281,6 +288,20 @@ def check(workspace: str | Path, month: str | None = None, progress: Progress | 
         result = compute(ws, month, progress)
         path = write_check(ws, result)
     return Checked(result, path)
+
+
+def return_copy(workspace: str | Path, checked: Checked, rel: str) -> Path | None:
+    """After `check`, the return copy of one submitted file (`rel`, as its issues name it: "dang-ky/To 1.xlsx"),
+    its cells marked as the month's run marks them, written beside the check's issue report (tra-lai/); None when
+    the file needs none (no error or warning) or cannot be copied. The local page offers it for each file sent."""
+    from thidua.workspace.folder import locked
+    from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
+
+    ws = _open(workspace)
+    with locked(ws):
+        copies = [c for c in copies_to_write(checked.result, ws.submissions) if c.rel == rel]
+        written = write_copies(copies, ws.submissions, checked.report_path.parent / FOLDER) if copies else []
+    return written[0] if written else None
 
 
 @dataclass(frozen=True)

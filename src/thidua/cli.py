@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -241,6 +242,7 @@ def init(directory: Path, school_year: str | None, source: Path | None, demo: bo
     click.echo(f"  Kế hoạch: {ws.plan_path.name} — sửa thông tin chung, chỉ tiêu, đợt và danh sách CBGVNV tại đây.")
     click.echo(f"  Mẫu phát cho CBGVNV: {ws.templates.name}/")
     click.echo(f"  Chép tệp nhận về vào: {ws.submissions.name}/")
+    click.echo(f"  Mở trang thidua: nhấp đúp mo-thidua.bat (Windows), hoặc gõ: thidua serve -w {directory}")
     if source is not None:
         click.echo(f"Đã mang sang từ {source}: thông tin trường, chỉ tiêu, tổ, danh sách CBGVNV, cài đặt.")
         click.echo("Không mang sang: kết quả và quyết định tập thể, các tệp đã nộp, sổ lịch sử.")
@@ -640,6 +642,48 @@ def office_run(workspace: Path, month: str) -> None:
     for path in ran.files:
         click.echo(f"  {path.name}")
     sys.exit(1 if counts["error"] or units["missing"] else 0)
+
+
+@main.command(context_settings=CONTEXT)
+@workspace_option
+@click.option(
+    "--port",
+    type=int,
+    metavar="CỔNG",
+    help="Cổng trên máy này, 1–65535 (mặc định: 8720, hoặc cổng trống kế tiếp).",
+)
+@click.option("--no-browser", is_flag=True, help="Không tự mở trình duyệt; chỉ in địa chỉ của trang.")
+@friendly
+def serve(workspace: Path, port: int | None, no_browser: bool) -> None:
+    """Mở trang thidua của thư mục làm việc trong trình duyệt của máy này (không cần Internet).
+
+    Trang chỉ mở được trên chính máy này, bằng địa chỉ có mã truy cập được in ra (mỗi lần chạy một mã mới). Trên
+    trang: tổng quan tháng, nộp và kiểm tra tệp, chạy tổng hợp tháng, tải kết quả, lịch sử. Dừng: Ctrl+C.
+
+    \b
+    Ví dụ:
+      thidua serve
+      thidua serve -w "D:\\Thi dua\\2026-2027" --port 8800
+    """
+    from thidua.page.server import start, wait_for_work
+
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"Cổng phải là một số từ 1 đến 65535 (đang là {port}).")
+    page = start(workspace, port)
+    click.echo(f"Trang thidua của thư mục {workspace.resolve()} đang chạy tại:")
+    click.echo(f"  {page.url}")
+    click.echo("Giữ cửa sổ này mở trong khi dùng trang. Dừng: bấm Ctrl+C.")
+    if not no_browser:
+        import webbrowser
+
+        threading.Thread(target=webbrowser.open, args=(page.url,), daemon=True).start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how the page is stopped: not an error
+            page.server.serve_forever()
+    finally:
+        page.server.server_close()
+    wait_for_work(page, lambda line: click.echo(line, err=True))
+    click.echo("Đã dừng trang thidua.", err=True)
 
 
 def _run_month(workspace: Path, month: str, as_json: bool) -> int:

@@ -179,6 +179,7 @@ def create_workspace(
         write_templates(plan, ws.templates)
         ws.submissions.mkdir(exist_ok=True)
         ws.output.mkdir(exist_ok=True)
+        write_launcher(directory)
         if demo:
             from thidua.workspace.demo import write_demo_submissions
 
@@ -189,6 +190,39 @@ def create_workspace(
             raise cannot_write(f"thư mục làm việc {directory}", exc) from exc
         raise
     return ws, review
+
+
+LAUNCHER = "mo-thidua.bat"
+
+
+def launcher_text(python: str) -> str:
+    """The Windows batch file that opens the page (`thidua serve`) of the workspace it lies in, with a double click:
+    the folder is the batch file's own (%~dp0), so the workspace may be moved; thidua is the Python `python` that
+    created it (the program folder's .venv), or `py -m thidua` when that one is gone. The lines before `chcp 65001`
+    are ASCII (cmd.exe reads a batch file line by line in the console's code page, UTF-8 once switched), so a
+    Vietnamese user folder in the path survives; CRLF line ends."""
+    lines = [
+        "@echo off",
+        "rem thidua: mo trang cua thu muc lam viec nay (nhap dup de chay; dung: Ctrl+C hoac dong cua so).",
+        "chcp 65001 >nul",
+        f'set "THIDUA_PY={python}"',
+        'if exist "%THIDUA_PY%" (',
+        '  "%THIDUA_PY%" -m thidua serve -w "%~dp0."',
+        ") else (",
+        '  py -m thidua serve -w "%~dp0."',
+        ")",
+        "if errorlevel 1 pause",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_launcher(directory: Path) -> Path:
+    """mo-thidua.bat in the workspace (written on every system: harmless where there is no cmd.exe)."""
+    import sys
+
+    path = directory / LAUNCHER
+    path.write_bytes(launcher_text(sys.executable).encode("utf-8"))
+    return path
 
 
 def _from_workspace(source: Path, year: SchoolYear | None) -> tuple[Plan, list[str], str]:

@@ -1,0 +1,331 @@
+"""The local page (SPEC 16) through Flask's test client: its safety rules (token → cookie, Host, CSRF, files only
+from the outputs, bounded uploads with safe Vietnamese names, one run at a time) and what its pages show. The
+same page in a real browser: tests/test_page_browser.py."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from thidua import api
+from thidua.cli import main
+from thidua.page.app import COOKIE, Keys, create_app
+from thidua.page.names import safe_upload_name
+from thidua.page.server import start
+from thidua.workspace import folder
+from thidua.workspace.demo import _fill
+from thidua.workspace.folder import Workspace
+
+from .conftest import reg_row
+
+PORT = 8799
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture
+def app(demo_ws: Workspace, keys: Keys) -> Flask:
+    return create_app(demo_ws.root, PORT, keys)
+
+
+@pytest.fixture
+def client(app: Flask, keys: Keys) -> FlaskClient:
+    """A client that opened the printed address once: it holds the session cookie."""
+    client = app.test_client()
+    opened = client.get(f"/lich-su?token={keys.token}", base_url=BASE)
+    assert opened.status_code == 303
+    return client
+
+
+def get(client: FlaskClient, path: str, **kwargs: object) -> object:
+    return client.get(path, base_url=BASE, **kwargs)  # type: ignore[arg-type]
+
+
+def download(client: FlaskClient, path: str) -> tuple[int, bytes, str]:
+    """Status, body and Content-Disposition of a download, its file closed."""
+    with client.get(path, base_url=BASE, follow_redirects=True) as answer:
+        return answer.status_code, answer.get_data(), answer.headers.get("Content-Disposition", "")
+
+
+def staff_file(ws: Workspace, target: Path, name: str) -> bytes:
+    """A registration filled into the workspace's template for someone who is not on the roster (an error at the
+    name's cell)."""
+    _fill(ws.templates / "mau-dang-ky-thi-dua.xlsx", target, [reg_row(name, "LĐTT")])
+    return target.read_bytes()
+
+
+def test_the_printed_token_becomes_a_strict_httponly_cookie_and_leaves_the_address(app: Flask, keys: Keys) -> None:
+    client = app.test_client()
+    assert client.get("/lich-su", base_url=BASE).status_code == 403  # no cookie yet
+    wrong = client.get("/lich-su?token=doan-bua", base_url=BASE)
+    assert wrong.status_code == 403 and "Set-Cookie" not in wrong.headers
+    opened = client.get(f"/lich-su?token={keys.token}&x=1", base_url=BASE)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/lich-su?x=1"  # the token is gone
+    cookie = opened.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}={keys.session};") and keys.token not in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/lich-su", base_url=BASE)
+    assert page.status_code == 200 and "Lịch sử" in page.get_data(as_text=True)
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    # A cookie of another start (another token) opens nothing.
+    other = create_app(app.extensions["thidua"]["workspace"], PORT, Keys()).test_client()
+    other.set_cookie(COOKIE, keys.session, domain="127.0.0.1")
+    assert other.get("/lich-su", base_url=BASE).status_code == 403
+
+
+@pytest.mark.parametrize("host", ["evil.example", f"evil.example:{PORT}", "127.0.0.1:8000", "127.0.0.1", "0.0.0.0"])
+def test_a_foreign_host_is_refused_even_with_the_cookie_and_token(client: FlaskClient, keys: Keys, host: str) -> None:
+    for path in ("/lich-su", f"/lich-su?token={keys.token}"):
+        refused = client.get(path, base_url=BASE, headers={"Host": host})
+        assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
+    local = f"http://localhost:{PORT}"  # the other local name opens with the token (a cookie is per host name)
+    assert client.get(f"/lich-su?token={keys.token}", base_url=local).status_code == 303
+    assert client.get("/lich-su", base_url=local).status_code == 200
+
+
+def test_a_change_without_the_csrf_token_is_refused(client: FlaskClient, keys: Keys, demo_ws: Workspace) -> None:
+    for data, headers in (
+        ({}, {}),
+        ({"csrf": "sai"}, {}),
+        ({"csrf": keys.csrf}, {"Origin": "http://evil.example"}),  # right token from another site's page
+        ({"csrf": keys.token}, {}),  # the address's token is not the CSRF token
+    ):
+        refused = client.post("/chay", base_url=BASE, data={"thang": "2022-05", **data}, headers=headers)
+        assert refused.status_code == 403
+        assert "CSRF" in refused.get_data(as_text=True) or "trang khác" in refused.get_data(as_text=True)
+    assert not (demo_ws.output / "2022-05").exists()  # nothing ran
+    sent = client.post(
+        "/nop", base_url=BASE, data={"tep": (io.BytesIO(b"x"), "a.xlsx")}, content_type="multipart/form-data"
+    )
+    assert sent.status_code == 403 and not (demo_ws.submissions / "a.xlsx").exists()
+    assert client.get("/chay", base_url=BASE).status_code == 405  # a change is never a GET
+
+
+def test_files_are_served_only_from_the_outputs(client: FlaskClient, demo_ws: Workspace, tmp_path: Path) -> None:
+    month = demo_ws.output / "2022-05"
+    month.mkdir(parents=True)
+    (month / "tổng hợp.txt").write_bytes(b"ket qua")
+    secret = tmp_path / "bi-mat.txt"
+    secret.write_text("BI MAT", encoding="utf-8")
+    (demo_ws.root / "thidua.toml").write_text("# BI MAT\n" + (demo_ws.root / "thidua.toml").read_text("utf-8"), "utf-8")
+    (month / "loi-ra.txt").symlink_to(secret)
+    status, body, disposition = download(client, "/tai/2022-05/t%E1%BB%95ng%20h%E1%BB%A3p.txt")
+    assert status == 200 and body == b"ket qua" and "attachment" in disposition
+    for path in (
+        "/tai/../thidua.toml",
+        "/tai/2022-05/../../thidua.toml",
+        "/tai/%2e%2e%2fthidua.toml",
+        "/tai/%2E%2E/thidua.toml",
+        "/tai/..%2fthidua.toml",
+        "/tai/2022-05/%2e%2e%2f%2e%2e%2fthidua.toml",
+        "/tai/..%5cthidua.toml",
+        "/tai/%2Fetc%2Fpasswd",
+        f"/tai/{secret}",
+        f"/tai/{str(secret).replace('/', '%2f')}",
+        "/tai/2022-05/loi-ra.txt",  # a link inside output/ pointing out of it
+        "/tai/2022-05",  # a folder
+        "/tai/C:%5cWindows%5cwin.ini",
+    ):
+        status, body, _ = download(client, path)
+        assert status in (400, 404), path
+        assert b"BI MAT" not in body and b"root:" not in body, path
+
+
+def test_uploads_are_bounded_by_the_workspace_limits(client: FlaskClient, keys: Keys, demo_ws: Workspace) -> None:
+    settings = demo_ws.root / "thidua.toml"
+    settings.write_text(settings.read_text("utf-8").replace("max_file_mb = 50", "max_file_mb = 0.01"), "utf-8")
+    app = create_app(demo_ws.root, PORT, keys)  # the limits are read when the page starts
+    client = app.test_client()
+    get(client, f"/?token={keys.token}")
+    big = io.BytesIO(b"PK" + b"\0" * 20_000)  # 20 KB over a limit of 0.01 MB
+    answer = client.post(
+        "/nop",
+        base_url=BASE,
+        data={"csrf": keys.csrf, "thang": "2022-05", "tep": (big, "Lớn.xlsx")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 200 and "lớn hơn 0.01 MB" in answer.get_data(as_text=True)
+    assert not (demo_ws.submissions / "Lớn.xlsx").exists()
+    body = b"--b\r\nContent-Disposition: form-data; name=tep; filename=x.xlsx\r\n\r\n" + b"\0" * (2 * 1024 * 1024)
+    huge = client.post(  # a request beyond every file's bound is cut off before it is read
+        f"/nop?csrf={keys.csrf}", base_url=BASE, data=body, content_type="multipart/form-data; boundary=b"
+    )
+    assert huge.status_code == 413 and "quá lớn" in huge.get_data(as_text=True)
+    assert not (demo_ws.submissions / "x.xlsx").exists()
+    assert not list(demo_ws.submissions.glob(".tai-len-*"))
+
+
+def test_an_upload_keeps_its_vietnamese_name_made_safe_and_shows_its_issues_at_once(
+    client: FlaskClient, keys: Keys, demo_ws: Workspace, tmp_path: Path
+) -> None:
+    content = staff_file(demo_ws, tmp_path / "f.xlsx", "Người Không Có Tên")
+    sent_name = unicodedata.normalize("NFD", "../../Đăng ký: tổ Văn phòng.xlsx")  # a hostile path, decomposed
+    answer = client.post(
+        "/nop",
+        base_url=BASE,
+        data={
+            "csrf": keys.csrf,
+            "thang": "2022-05",
+            "tep": [(io.BytesIO(content), sent_name), (io.BytesIO(b"MZ"), "chuong-trinh.exe")],
+        },
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    saved = demo_ws.submissions / "Đăng ký_ tổ Văn phòng.xlsx"
+    assert saved.read_bytes() == content
+    assert [p.name for p in demo_ws.submissions.iterdir() if p.is_file()] == [saved.name]  # NFC, nothing else
+    assert not (demo_ws.root / "Đăng ký_ tổ Văn phòng.xlsx").exists()
+    assert "chuong-trinh.exe" in text and "chỉ nhận tệp bảng tính" in text
+    assert not list(demo_ws.root.rglob("chuong-trinh.exe"))
+    # That file's own issues, with sheet and cell: the name is not on the roster.
+    checked = api.month(demo_ws.root, "2022-05").issues
+    own = checked[checked["file"] == saved.name]
+    assert len(own) and all(str(row.message) in text for row in own.itertuples())
+    assert f"<td>{own.iloc[0]['sheet']}</td><td>{own.iloc[0]['cell']}</td>" in text
+    assert "Người Không Có Tên" in text
+    # Its return copy, to send back: the bad cell marked, as the month's run marks it.
+    link = re.search(r'href="(/tai/kiem-tra-2022-05/tra-lai/[^"]+\.xlsx)"', text)
+    assert link is not None
+    status, body, _ = download(client, link.group(1))
+    assert status == 200 and body.startswith(b"PK") and body != content
+    copy = load_workbook(io.BytesIO(body))
+    assert len(copy.sheetnames) > len(load_workbook(io.BytesIO(content)).sheetnames)  # the sheet telling what to fix
+
+
+@pytest.mark.parametrize(
+    ("sent", "saved"),
+    [
+        ("Báo cáo tổ 1.xlsx", "Báo cáo tổ 1.xlsx"),
+        (unicodedata.normalize("NFD", "Trần Thị Mỹ Linh.XLSX"), "Trần Thị Mỹ Linh.xlsx"),
+        ("..\\..\\Windows\\đăng ký.xlsx", "đăng ký.xlsx"),
+        ("/etc/cron.d/x.xlsx", "x.xlsx"),
+        (".bashrc.xlsx", "bashrc.xlsx"),
+        ("CON.xlsx", "_CON.xlsx"),
+        ("lpt1.tổ 2.xls", "_lpt1.tổ 2.xls"),
+        ("a\x00b\r\nc\u202e.xlsx", "a b c.xlsx"),
+        ('Hỏi?<"x">|*.ods', "Hỏi___x____.ods"),
+        ("tên. . .xlsx", "tên.xlsx"),
+        ("virus.exe", None),
+        ("bảng.xlsx.exe", None),
+        (".xlsx", None),
+        ("../..", None),
+        ("", None),
+    ],
+)
+def test_safe_upload_names(sent: str, saved: str | None) -> None:
+    assert safe_upload_name(sent) == saved
+    assert safe_upload_name("ạ" * 300 + ".xlsx").endswith("ạ.xlsx")  # type: ignore[union-attr]
+    assert len(safe_upload_name("ạ" * 300 + ".xlsx").encode()) <= 200  # type: ignore[union-attr]
+
+
+def test_the_month_runs_once_at_a_time_and_its_outputs_download_whole(
+    client: FlaskClient, keys: Keys, demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
+    with folder.locked(demo_ws):  # another run holds the workspace
+        busy = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"})
+        also = client.post(
+            "/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"}, headers={"HX-Request": "true"}
+        )
+        sent = client.post(
+            "/nop",
+            base_url=BASE,
+            data={"csrf": keys.csrf, "thang": "2022-05", "tep": (io.BytesIO(b"PK\3\4 moi"), "Tổ 1 mới.xlsx")},
+            content_type="multipart/form-data",
+            headers={"HX-Request": "true"},
+        )
+    assert busy.status_code == 409 and "Một lệnh thidua khác đang chạy" in busy.get_data(as_text=True)
+    fragment = also.get_data(as_text=True)  # htmx swaps it in place: the message, no whole page
+    assert also.status_code == 409 and "Chưa chạy được: Một lệnh thidua khác" in fragment and "<html" not in fragment
+    assert sent.status_code == 200 and "Đã lưu 1 tệp nhưng chưa kiểm tra được" in sent.get_data(as_text=True)
+    assert (demo_ws.submissions / "Tổ 1 mới.xlsx").exists()
+    assert not (demo_ws.output / "2022-05").exists()
+    ran = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"})
+    text = ran.get_data(as_text=True)
+    assert ran.status_code == 200 and "Đã chạy xong tháng 05/2022" in text
+    summary = demo_ws.output / "2022-05" / "summary.json"
+    assert 'href="/tai/2022-05/summary.json"' in text
+    assert download(client, "/tai/2022-05/summary.json")[1] == summary.read_bytes()
+    dashboard = demo_ws.output / "2022-05" / "tong-hop-thi-dua-2022-05.xlsx"
+    assert download(client, "/tai/2022-05/tong-hop-thi-dua-2022-05.xlsx")[1] == dashboard.read_bytes()
+    history = get(client, "/lich-su").get_data(as_text=True)
+    assert "05/2022" in history
+
+
+def test_the_overview_shows_the_months_figures_with_an_svg_chart(client: FlaskClient, demo_ws: Workspace) -> None:
+    page = get(client, "/?thang=2022-05")
+    text = page.get_data(as_text=True)
+    summary = api.summary(api.month(demo_ws.root, "2022-05").result)
+    assert page.status_code == 200 and "<svg" in text and text.count('class="thanh ') >= 1
+    for target in summary["targets"]:
+        assert f'data-code="{target["code"]}"' in text
+    for who in summary["not_submitted"]:
+        assert who in text
+    assert f'<span class="so" id="so-canh-bao">{summary["issues"]["warning"]}</span>' in text
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")  # nothing loaded from elsewhere
+    outside = get(client, "/?thang=2030-01")
+    assert outside.status_code == 400 and "năm học" in outside.get_data(as_text=True)
+
+
+def test_the_server_listens_on_loopback_only(demo_ws: Workspace) -> None:
+    page = start(demo_ws.root)
+    try:
+        assert page.server.server_address[0] == "127.0.0.1"
+        assert page.url.startswith(f"http://127.0.0.1:{page.port}/?token=") and page.keys.token in page.url
+    finally:
+        page.server.server_close()
+
+
+def test_serve_says_in_vietnamese_when_its_port_is_taken_or_wrong(demo_ws: Workspace) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "-w", str(demo_ws.root), "--port", str(port), "--no-browser"])
+    assert result.exit_code == 1 and f"Cổng {port} đang được chương trình khác dùng" in result.output
+    result = CliRunner().invoke(main, ["serve", "-w", str(demo_ws.root), "--port", "0", "--no-browser"])
+    assert result.exit_code == 2 and "Cổng phải là một số từ 1 đến 65535" in result.output
+
+
+def test_init_writes_the_windows_launcher(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "ws")])
+    assert result.exit_code == 0 and "mo-thidua.bat" in result.output
+    raw = (tmp_path / "ws" / "mo-thidua.bat").read_bytes()
+    lines = raw.decode("utf-8").split("\r\n")
+    assert raw.count(b"\n") == raw.count(b"\r\n") and lines[0] == "@echo off"
+    assert lines.index("chcp 65001 >nul") < next(i for i, line in enumerate(lines) if "THIDUA_PY=" in line)
+    assert f'set "THIDUA_PY={os.path.realpath(__import__("sys").executable)}"' in lines or any(
+        line == f'set "THIDUA_PY={__import__("sys").executable}"' for line in lines
+    )
+    assert '  "%THIDUA_PY%" -m thidua serve -w "%~dp0."' in lines
+    assert '  py -m thidua serve -w "%~dp0."' in lines
+
+
+def test_a_workspace_not_ready_yet_says_why_inside_the_page(tmp_path: Path) -> None:
+    """A school's new workspace (no roster yet): the page opens with its menu and the plan's message, no traceback."""
+    fresh = api.init(tmp_path / "moi").workspace
+    keys = Keys()
+    client = create_app(fresh.root, PORT, keys).test_client()
+    get(client, f"/?token={keys.token}")
+    answer = get(client, "/")
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "chưa có danh sách CBGVNV" in text
+    assert 'href="/lich-su"' in text and "Traceback" not in text
+    assert get(client, "/lich-su").status_code == 200
