@@ -98,3 +98,20 @@ def test_the_nomination_list_carries_the_number_of_a_list(demo_ws: Workspace) ->
     assert "Số:        /DS-THMĐ" in shown and not any("/BC-" in text for text in shown)
     report = openpyxl.load_workbook(folder / "bao-cao-thi-dua-2022-05.xlsx")
     assert "Số:        /BC-THMĐ" in {str(c.value) for row in report.worksheets[0].iter_rows(max_row=8) for c in row}
+
+
+def test_a_report_put_back_among_the_submissions_is_named_and_not_read(demo_ws: Workspace) -> None:
+    """A month's report copied into submissions/ (a secretary's slip) is recognised by its `_thidua` kind: one
+    warning on the file, nothing read from it, the figures unchanged."""
+    import shutil
+
+    month = "2021-10"
+    folder = run(demo_ws, month)
+    before = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    shutil.copy(folder / f"bao-cao-thi-dua-{month}.xlsx", demo_ws.submissions / "bao-cao-thang-10.xlsx")
+    folder = run(demo_ws, month)
+    after = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert after["targets"] == before["targets"] and after["files_read"] == before["files_read"] + 1
+    book = openpyxl.load_workbook(folder / f"danh-sach-loi-{month}.xlsx")
+    found = [r for r in book.worksheets[1].iter_rows(min_row=4, values_only=True) if r[1] == "bao-cao-thang-10.xlsx"]
+    assert [r[10] for r in found] == ["file-is-report"], found

@@ -160,6 +160,12 @@ CATALOG: dict[str, Kind] = {
         "Không tìm thấy dòng tiêu đề của mẫu thi đua trong tệp. Hãy nhập số liệu vào mẫu do Ban thi đua phát "
         "(thư mục input_templates) và gửi lại.",
     ),
+    "file-is-report": Kind(
+        W,
+        "Tệp là báo cáo thidua đã lập",
+        "Tệp này là báo cáo tháng do thidua lập (gửi cơ quan nhận báo cáo), không phải phiếu của CBGVNV, nên không "
+        "được đọc. Hãy chuyển tệp ra khỏi thư mục submissions/; báo cáo các tháng nằm ở thư mục output/.",
+    ),
     "file-empty": Kind(W, "Tệp chưa có số liệu", "Tệp đúng mẫu nhưng chưa có dòng số liệu nào. Hãy điền rồi gửi lại."),
     "sheet-missing-column": Kind(
         E,

@@ -19,7 +19,7 @@ import python_calamine as calamine
 
 from thidua.core.plan import Plan
 from thidua.core.text import key
-from thidua.forms import template_fields
+from thidua.forms import report_data, template_fields
 from thidua.forms.cell_values import cell_text, is_blank
 from thidua.forms.headers import FoldedRows, HeaderMatch, best_possible, find_header
 from thidua.intake import guard
@@ -269,6 +269,9 @@ def recognise_sheets(
     for name, sheet in sheets.items():
         if key(name) == key(template_fields.META_SHEET):
             meta = read_meta(sheet.rows)
+    if meta.get("kind") == report_data.KIND:  # a month's report put back among the staff's files: not a form
+        report.add("file-is-report", file=rel)
+        return []
     found: list[RawSheet] = []
     for name, sheet in sheets.items():
         if key(name) in _SKIPPED_SHEETS:
