@@ -27,6 +27,7 @@ from thidua.workspace.demo import _fill
 from thidua.workspace.folder import Workspace
 
 from .conftest import reg_row
+from .smtpserver import Serve
 
 PORT = 8799
 BASE = f"http://127.0.0.1:{PORT}"
@@ -329,3 +330,30 @@ def test_a_workspace_not_ready_yet_says_why_inside_the_page(tmp_path: Path) -> N
     assert answer.status_code == 409 and "chưa có danh sách CBGVNV" in text
     assert 'href="/lich-su"' in text and "Traceback" not in text
     assert get(client, "/lich-su").status_code == 200
+
+
+def test_the_letter_is_previewed_then_sent_from_the_page(
+    client: FlaskClient, keys: Keys, demo_ws: Workspace, serve: Serve
+) -> None:
+    """Gửi báo cáo: before the month is run the page says what to do; then the dry run's letter is shown (to,
+    subject, attachments, body) and the real send reaches the SMTP server on 127.0.0.1, recorded in the history.
+    The page's changes are POSTs with the CSRF token."""
+    from .test_send import configure
+
+    inbox, port = serve()
+    configure(demo_ws, port)
+    form = {"csrf": keys.csrf, "thang": "2022-05"}
+    early = client.post("/gui/xem-truoc", base_url=BASE, data=form)
+    assert early.status_code == 400 and "thidua run" in early.get_data(as_text=True)  # not run yet: what to do
+    assert client.post("/gui/xem-truoc", base_url=BASE, data={"thang": "2022-05"}).status_code == 403  # no CSRF
+    assert client.post("/chay", base_url=BASE, data=form).status_code == 200
+    shown = client.post("/gui/xem-truoc", base_url=BASE, data=form)
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "thidua@pgd.example.vn" in page and "bao-cao-thi-dua-2022-05.xlsx" in page
+    assert "to-trinh-de-nghi-khen-thuong.docx" in page and "Kính gửi" in page  # the vote month's dossier goes too
+    assert not inbox.envelopes  # a preview sends nothing
+    sent = client.post("/gui/gui", base_url=BASE, data=form)
+    assert sent.status_code == 200 and "Đã gửi báo cáo tháng" in sent.get_data(as_text=True)
+    _envelope, letter = inbox.only()
+    assert "05/2022" in str(letter["Subject"])
+    assert [s.status for s in api.history(demo_ws.root).sends] == ["đã gửi"]

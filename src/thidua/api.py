@@ -344,6 +344,38 @@ def send(workspace: str | Path, month: str, *, dry_run: bool = False, force: boo
         return send_month(ws, month, dry_run=dry_run, force=force)
 
 
+@dataclass(frozen=True)
+class Letter:
+    """The month's e-mail as a dry run wrote it (SPEC 8): what a person checks before sending."""
+
+    outcome: Outcome
+    subject: str
+    to: str
+    cc: str
+    body: str
+    attachments: list[str]
+
+
+def preview_send(workspace: str | Path, month: str) -> Letter:
+    """`thidua send --dry-run`, read back: the letter's subject, recipients, body and attachments (and, in the
+    outcome's message, whether a real send would be refused and why)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    outcome = send(workspace, month, dry_run=True)
+    assert outcome.eml is not None, "a dry run always writes its letter"
+    message = BytesParser(policy=policy.default).parsebytes(outcome.eml.read_bytes())
+    text = message.get_body(("plain",))
+    return Letter(
+        outcome,
+        str(message["Subject"] or ""),
+        str(message["To"] or ""),
+        str(message["Cc"] or ""),
+        text.get_content() if text is not None else "",
+        [str(part.get_filename()) for part in message.iter_attachments()],
+    )
+
+
 def mailbox_folder(workspace: str | Path) -> str:
     """Where `collect` saves what it fetches, as the secretary finds it ("submissions/e-mail")."""
     from thidua.mail.mailbox import FOLDER

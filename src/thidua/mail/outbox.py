@@ -20,6 +20,7 @@ from thidua.workspace.folder import Workspace, parse_month
 class Outcome:
     message: str
     exit_code: int
+    eml: Path | None = None  # the letter as written (kept whether sent or not)
 
 
 SENT_FOLDER = "thu-gui"  # output/thu-gui/<YYYY-MM>/: outside the month's folder, which a re-run replaces
@@ -49,13 +50,14 @@ def send_month(ws: Workspace, month: str, *, dry_run: bool = False, force: bool 
         refusals = _refusals(ws, month, errors, force)
         if refusals:
             said += " Khi gửi thật (bỏ --dry-run), thidua sẽ KHÔNG gửi: " + "; ".join(refusals) + "."
-        return Outcome(said, 0)
+        return Outcome(said, 0, eml)
     if errors and not force:
         history.record_send(ws.history_path, month, recipients, message_id, "không gửi", f"số liệu còn {errors} lỗi")
         return Outcome(
             f"Không gửi: số liệu tháng {month} còn {errors} lỗi. Hãy sửa theo danh sách lỗi rồi chạy lại "
             f"thidua run, hoặc gửi dù còn lỗi bằng --force. Thư xem trước: {eml}",
             1,
+            eml,
         )
     password = mailer.password_for(mail, os.environ)
     try:
@@ -64,7 +66,7 @@ def send_month(ws: Workspace, month: str, *, dry_run: bool = False, force: bool 
         history.record_send(ws.history_path, month, recipients, message_id, history.FAILED, exc.message)
         raise
     history.record_send(ws.history_path, month, recipients, sent_id, history.SENT, "")
-    return Outcome(f"Đã gửi báo cáo tháng {month} đến {recipients} (Message-ID {sent_id}).", 0)
+    return Outcome(f"Đã gửi báo cáo tháng {month} đến {recipients} (Message-ID {sent_id}).", 0, eml)
 
 
 def year_end_files(outputs: Outputs, summary: dict[str, object]) -> list[Path]:

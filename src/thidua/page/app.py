@@ -275,6 +275,42 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
             ran={"ok": ran.outputs is not None, "counts": counts, "files": len(ran.result.files_read)},
         )
 
+    @app.get("/gui")
+    def send_form() -> str:
+        month = cache.month(_asked_month())
+        return render_template("send.html", page="gui", m=month, months=_months(month), letter=None, sent=None)
+
+    @app.post("/gui/xem-truoc")
+    def send_preview() -> Response:
+        """The letter a dry run writes (`thidua send --dry-run`), shown for checking before it is sent."""
+        month = cache.month(_asked_month())
+        with busy:
+            try:
+                letter = api.preview_send(root, month.month)
+            except ThiduaError as exc:  # the month not run yet, [email] not filled in…: what to do, in place
+                page = render_template(
+                    "send.html", page="gui", m=month, months=_months(month), letter=None, sent=None, problem=exc.message
+                )
+                return make_response(page, 400 if exc.exit_code == 2 else 409)
+        return make_response(
+            render_template("send.html", page="gui", m=month, months=_months(month), letter=letter, sent=None)
+        )
+
+    @app.post("/gui/gui")
+    def send_now() -> Response:
+        """The real send (`thidua send`), refused as the command refuses it (errors without the box ticked)."""
+        month = cache.month(_asked_month())
+        with busy:
+            try:
+                sent = api.send(root, month.month, force=request.form.get("force") == "1")
+            except ThiduaError as exc:
+                page = render_template(
+                    "send.html", page="gui", m=month, months=_months(month), letter=None, sent=None, problem=exc.message
+                )
+                return make_response(page, 400 if exc.exit_code == 2 else 409)
+        page = render_template("send.html", page="gui", m=month, months=_months(month), letter=None, sent=sent)
+        return make_response(page, 200 if sent.exit_code == 0 else 409)
+
     @app.get("/tai/<path:rel>")
     def download(rel: str) -> Response:
         target = _inside_output(root, rel)
