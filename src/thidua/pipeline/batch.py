@@ -343,15 +343,12 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
                 for i in range(parts)
             ),
         ]
-        if result.holds_vote:  # the vote's month: its proposals go up with this month's report
-            # The dossier's Word documents take 0.35 s for the seed's 32 staff (python-docx builds tables cell by
-            # cell): written in a process of their own beside the workbooks, the month stays about as long.
-            jobs.append((staging.dossier.name, lambda: write_dossier(result, staging.dossier)))
-        parallel = len(result.persons) >= PARALLEL_WRITE_FROM or parts > 1 or result.holds_vote
+        parallel = len(result.persons) >= PARALLEL_WRITE_FROM or parts > 1
         with _in_parallel(jobs, parallel):
             write_issue_report(result, staging.issues)
-            if result.holds_vote:
+            if result.holds_vote:  # the vote's month: its proposals go up with this month's report
                 write_nominations(result, staging.nominations)
+                write_dossier(result, staging.dossier)
             write_summary(result, staging.summary)
     return output_names(final, result.month)
 
