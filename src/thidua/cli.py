@@ -24,26 +24,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def workspace_option(func: F) -> F:
-    return click.option(
-        "-w",
-        "--workspace",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default="thư mục hiện tại",
-        help="Thư mục làm việc (có tệp kehoach.xlsx).",
-    )(func)
+def _folder_option(shown: str) -> Callable[[F], F]:
+    """-w/--workspace: the folder a command works in (default the current one), described for its kind."""
+
+    def option(func: F) -> F:
+        return click.option(
+            "-w",
+            "--workspace",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("."),
+            show_default="thư mục hiện tại",
+            help=shown,
+        )(func)
+
+    return option
 
 
-def office_option(func: F) -> F:
-    return click.option(
-        "-w",
-        "--workspace",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default="thư mục hiện tại",
-        help="Thư mục của cơ quan nhận báo cáo (có tệp donvi.xlsx).",
-    )(func)
+workspace_option = _folder_option("Thư mục làm việc (có tệp kehoach.xlsx).")
+office_option = _folder_option("Thư mục của cơ quan nhận báo cáo (có tệp donvi.xlsx).")
 
 
 def _log_unraisable(unraisable: Any) -> None:

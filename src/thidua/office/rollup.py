@@ -16,6 +16,7 @@ from thidua.core.text import key
 from thidua.counting.dossier import authority_of, decided_by_school
 from thidua.counting.rules import choose_pack
 from thidua.errors import UsageError
+from thidua.forms.report_data import NOMINEE_KEYS
 from thidua.issues import Report
 from thidua.office.checks import cross_unit
 from thidua.office.intake import DATA_SHEET, Received, receive, same_year
@@ -27,29 +28,8 @@ COUNTS = ("target", "base", "registered", "achieved")
 RATIOS = ("registered_ratio", "achieved_ratio", "achieved_base_ratio")
 TARGET_COLUMNS = ["unit", "unit_name", "code", "name", *COUNTS, *RATIOS, "status", "pace", "file"]
 UNIT_COLUMNS = ["code", "name", "kind", "email", "staff", "state", "school", "file", "received", "deadline", "late"]
-NOMINEE_COLUMNS = [
-    "unit",
-    "unit_name",
-    "name",
-    "birth_date",
-    "gender",
-    "position",
-    "team",
-    "proposal",
-    "kind",
-    "rating",
-    "discipline",
-    "works",
-    "votes_for",
-    "votes_total",
-    "eligible",
-    "reasons",
-    "authority",
-    "findings",
-    "file",
-    "sheet",
-    "row",
-]
+# A nominee as the school's `_thidua` sheet gives it (forms.report_data), with the unit and where it came from.
+NOMINEE_COLUMNS = ["unit", "unit_name", *NOMINEE_KEYS, "authority", "findings", "file", "sheet", "row"]
 ISSUE_COLUMNS = ["unit", "unit_name", "code", "severity", "file", "sheet", "cell", "value", "message", "params"]
 SENT, LATE, MISSING = "Đã gửi", "Gửi muộn", "Chưa gửi"
 
