@@ -320,7 +320,6 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
     staging folder `tmp`; at province scale the big workbooks and the return copies are written on every core.
     Returns where they will be once swapped in."""
     from thidua.writers.dashboard import write_dashboard
-    from thidua.writers.dossier import write_dossier
     from thidua.writers.issue_report import write_issue_report
     from thidua.writers.nominations import write_nominations
     from thidua.writers.return_copies import FOLDER, copies_to_write, write_copies
@@ -347,6 +346,8 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
         with _in_parallel(jobs, parallel):
             write_issue_report(result, staging.issues)
             if result.holds_vote:  # the vote's month: its proposals go up with this month's report
+                from thidua.writers.dossier import write_dossier  # python-docx and lxml: 0.1 s of imports
+
                 write_nominations(result, staging.nominations)
                 write_dossier(result, staging.dossier)
             write_summary(result, staging.summary)
