@@ -516,6 +516,29 @@ def office_init(
     return OfficeCreated(made.root, made.school_year.label, len(units), made.units_path, made.received)
 
 
+def office_collect(
+    workspace: str | Path,
+    *,
+    month: str | None = None,
+    dry_run: bool = False,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Collected:
+    """`thidua office collect`: the units' e-mails fetched from the office's mailbox ([imap] of its thidua.toml),
+    each attachment filed under nhan/<unit code>/ by the address that sent it (donvi.xlsx's E-mail), unknown
+    senders under nhan/khong-ro/ and listed in `unknown`; with `month`, only messages received since its first
+    day."""
+    from thidua.office.collect import collect_office
+    from thidua.office.settings import open_office
+
+    office_ws = open_office(Path(workspace))
+    chosen = parse_month(month)[0] if month is not None else None
+    say = (progress or Progress()).say
+    return collect_office(
+        office_ws, environ if environ is not None else os.environ, dry_run=dry_run, say=say, month=chosen
+    )
+
+
 @dataclass(frozen=True)
 class OfficeRan:
     month: OfficeMonth

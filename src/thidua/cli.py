@@ -423,8 +423,13 @@ def collect(workspace: Path, dry_run: bool) -> None:
     from thidua import api
 
     done = api.collect(workspace, dry_run=dry_run, progress=_progress())
+    _collected(done, f"{api.mailbox_folder(workspace)}/", dry_run)
+
+
+def _collected(done: Any, where: str, dry_run: bool) -> None:
+    """What a collect (a school's or an office's) saved, skipped and left, as the secretary reads it."""
     verb = "Sẽ lưu" if dry_run else "Đã lưu"
-    click.echo(f"{verb} {len(done.saved)} tệp vào {api.mailbox_folder(workspace)}/.")
+    click.echo(f"{verb} {len(done.saved)} tệp vào {where}.")
     for name, who in done.saved:
         click.echo(f"  {name}  (từ {who})")
     if done.identical:
@@ -432,7 +437,7 @@ def collect(workspace: Path, dry_run: bool) -> None:
         for name, who in done.identical:
             click.echo(f"  {name}  (từ {who})")
     if done.without:
-        click.echo(f"{len(done.without)} thư không có tệp bảng tính (để nguyên trong hộp thư):")
+        click.echo(f"{len(done.without)} thư không có tệp cần lấy (để nguyên trong hộp thư):")
         for line in done.without:
             click.echo(f"  {line}")
     if done.refused:
@@ -565,7 +570,8 @@ def office() -> None:
     \b
     Quy trình:
       1. thidua office init thidua-xa-2026-2027        tạo thư mục, điền donvi.xlsx
-      2. chép tệp các đơn vị gửi vào nhan/<mã đơn vị>/
+      2. thidua office collect -w thidua-xa-2026-2027  lấy tệp các đơn vị gửi qua e-mail vào nhan/<mã đơn vị>/
+         (hoặc chép tay vào đó)
       3. thidua office run --month 2027-05 -w thidua-xa-2026-2027
       4. mở thư mục output/2027-05/
 
@@ -604,6 +610,36 @@ def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
     if demo:
         click.echo(f"Đã chép các tệp mẫu của {created.units} trường vào {created.received.name}/. Chạy thử:")
         click.echo(f"  thidua office run --month {api.office_demo_month(created.root)} -w {directory}")
+
+
+@office.command("collect", context_settings=CONTEXT)
+@office_option
+@click.option(
+    "--month", "-m", metavar="THÁNG", help="Chỉ lấy thư nhận từ đầu tháng này, ví dụ 2027-05 (mặc định: cả năm học)."
+)
+@click.option("--dry-run", is_flag=True, help="Chỉ liệt kê các thư và tệp sẽ lấy, không lưu gì.")
+@friendly
+def office_collect(workspace: Path, month: str | None, dry_run: bool) -> None:
+    """Lấy các tệp các đơn vị gửi qua e-mail vào nhan/<mã đơn vị>/, theo địa chỉ e-mail trong donvi.xlsx.
+
+    Cấu hình ở mục [imap] của thidua.toml (như thư mục của trường); mật khẩu lấy từ biến môi trường ghi ở
+    password_env (mặc định THIDUA_IMAP_PASSWORD). Tệp từ địa chỉ không có trong donvi.xlsx được lưu vào
+    nhan/khong-ro/ và liệt kê ra. Thư đã lấy không bị lấy lại; thư không bao giờ bị xóa; không tệp nào bị ghi đè.
+
+    \b
+    Ví dụ:
+      thidua office collect -w thidua-xa-2026-2027
+      thidua office collect --month 2027-05 --dry-run -w thidua-xa-2026-2027
+    """
+    from thidua import api
+
+    done = api.office_collect(workspace, month=month, dry_run=dry_run, progress=_progress())
+    _collected(done, "nhan/<mã đơn vị>/", dry_run)
+    if done.unknown:
+        click.echo(f"{len(done.unknown)} tệp từ địa chỉ không có trong donvi.xlsx (đã lưu vào nhan/khong-ro/):")
+        for name, who in done.unknown:
+            click.echo(f"  {name}  (từ {who})")
+        click.echo("Hãy thêm địa chỉ đó vào cột E-mail của đơn vị trong donvi.xlsx, hoặc chép tệp vào đúng thư mục.")
 
 
 @office.command("run", context_settings=CONTEXT)

@@ -155,7 +155,7 @@ def proposals_in(value: object) -> tuple[list[tuple[str, str]], list[str]]:
         if title and title != vocabulary.NO_TITLE_VOTE:
             found.append((title, "title"))
             continue
-        form = next((f for f in ALL_FORMS if fold(f) == fold(part)), None)
+        form = next((f for f in ALL_FORMS if _loose(f) == _loose(part)), None)
         if form is None and fold(part).startswith(REWARD_WORDS):
             form = part[:1].upper() + part[1:]
         if form is None:
@@ -163,6 +163,18 @@ def proposals_in(value: object) -> tuple[list[tuple[str, str]], list[str]]:
         else:
             found.append((form, "reward"))
     return found, unread
+
+
+_SPELLED = {"uy ban nhan dan": "ubnd", "giao duc va dao tao": "gd dt", "gddt": "gd dt"}
+_FILLER = {"cua", "chu", "tich", "truong"}
+
+
+def _loose(text: str) -> str:
+    """A form of reward as people shorten it: 'GK UBND xã' and 'Giấy khen của Chủ tịch UBND xã' compare equal."""
+    folded = f" {fold(text)} "
+    for long, short in _SPELLED.items():
+        folded = folded.replace(f" {long} ", f" {short} ")
+    return " ".join(w for w in folded.split() if w not in _FILLER)
 
 
 def _strip_title(text: str) -> str:
