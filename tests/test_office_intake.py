@@ -269,3 +269,62 @@ def test_office_collect_files_each_attachment_under_the_unit_that_sent_it(
     assert unit["state"] == "Gửi muộn" and unit["received"] == dt.date(2026, 6, 12)
     assert unit["file"] == f"nhan/{filed[2]}"
     assert set(month.nominees.loc[month.nominees["unit"] == "TH-F", "name"]) == {"Phạm Thị Hòa"}
+
+
+# --- the previous year ------------------------------------------------------------------------------------------
+
+
+def test_office_init_from_last_year_carries_units_and_settings_and_run_shows_the_same_month_last_year(
+    tmp_path: Path,
+) -> None:
+    schools = {}
+    for year, month in (("2025-2026", "2025-11"), (YEAR, "2026-11")):
+        root = tmp_path / f"truong-{year}"
+        cli("init", "--demo", "--school-year", year, root)
+        cli("run", "-w", root, "--month", month, code=(0, 1))
+        schools[month] = root
+    old = new_office(tmp_path / "xa-2025-2026", UNITS, year="2025-2026")
+    settings = old / "thidua.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('symbol = "VHXH"', 'symbol = "VHXH-MD"'))
+    for root, month, office in ((schools["2025-11"], "2025-11", old),):
+        (office / "nhan" / "TH-A").mkdir(parents=True)
+        shutil.copy(root / "output" / month / f"bao-cao-thi-dua-{month}.xlsx", office / "nhan" / "TH-A")
+    new = tmp_path / "xa-2026-2027"
+    out = cli("office", "init", new, "--from", old).output
+    assert "2026–2027" in out and "(2 đơn vị)" in out
+    assert (new / "donvi.xlsx").read_bytes() == (old / "donvi.xlsx").read_bytes()
+    text = (new / "thidua.toml").read_text(encoding="utf-8")
+    assert 'symbol = "VHXH-MD"' in text and "dossier_deadline = 2027-06-10" in text and "previous = " in text
+    assert not any((new / "nhan").iterdir())  # what last year received stays there
+    (new / "nhan" / "TH-A").mkdir()
+    shutil.copy(schools["2026-11"] / "output" / "2026-11" / "bao-cao-thi-dua-2026-11.xlsx", new / "nhan" / "TH-A")
+
+    def last_year_columns() -> dict[str, tuple[object, ...]]:
+        book = openpyxl.load_workbook(new / "output" / "2026-11" / "tong-hop-don-vi-2026-11.xlsx", read_only=True)
+        rows = list(book["Chỉ tiêu"].iter_rows(values_only=True))
+        header = next(i for i, r in enumerate(rows) if r[0] == "STT")
+        assert rows[header][10:13] == ("Đăng ký 11/2025", "Đạt 11/2025", "Tỷ lệ đạt 11/2025")
+        return {str(r[2]): r[10:13] for r in rows[header + 1 :] if r[1] == UNITS[0][1]}
+
+    # Last year's month not run: computed from what the old workspace received.
+    cli("office", "run", "-w", new, "--month", "2026-11", code=1)  # TH-F sent nothing
+    own = json.loads((schools["2025-11"] / "output" / "2025-11" / "summary.json").read_text(encoding="utf-8"))
+    shown = last_year_columns()
+    assert shown and {t["name"]: (t["registered"], t["achieved"]) for t in own["targets"]} == {
+        name: values[:2] for name, values in shown.items()
+    }
+    # Run last year's month: its summary.json is what is shown (here typed over, to tell the two apart).
+    cli("office", "run", "-w", old, "--month", "2025-11", code=1)
+    path = old / "output" / "2025-11" / "summary.json"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    summary["reports"][0]["targets"][0]["achieved"] = 999
+    path.write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    cli("office", "run", "-w", new, "--month", "2026-11", code=1)
+    assert last_year_columns()[summary["reports"][0]["targets"][0]["name"]][1] == 999
+    # Without a previous workspace the columns are not there.
+    plain = new_office(tmp_path / "xa-khac")
+    (plain / "nhan" / "TH-A").mkdir()
+    shutil.copy(new / "nhan" / "TH-A" / "bao-cao-thi-dua-2026-11.xlsx", plain / "nhan" / "TH-A")
+    cli("office", "run", "-w", plain, "--month", "2026-11", code=1)
+    book = openpyxl.load_workbook(plain / "output" / "2026-11" / "tong-hop-don-vi-2026-11.xlsx", read_only=True)
+    assert book["Chỉ tiêu"].max_column == 10

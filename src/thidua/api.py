@@ -501,15 +501,19 @@ def office_init(
     school_year: str | None = None,
     demo: bool = False,
     progress: Progress | None = None,
+    source: str | Path | None = None,
 ) -> OfficeCreated:
-    """`thidua office init`: an office workspace for a school year (default the current one); with `demo`, a
-    commune's fictitious schools and what they sent."""
+    """`thidua office init`: an office workspace for a school year (default the current one, or the year after
+    `source`'s); with `demo`, a commune's fictitious schools and what they sent; with `source` (last year's office
+    workspace), its units and settings carried over and remembered for the same month last year."""
     from thidua.office.create import create_office
     from thidua.office.units import read_units
     from thidua.workspace.create import year_option
 
     say = (progress or Progress()).say
-    made = create_office(Path(directory), year_option(school_year), demo=demo, say=say)
+    made = create_office(
+        Path(directory), year_option(school_year), demo=demo, say=say, source=Path(source) if source else None
+    )
     from thidua.issues import Report
 
     units = read_units(made.units_path, Report(), made.limits)
@@ -546,12 +550,14 @@ class OfficeRan:
     files: tuple[Path, ...]
 
 
-def office_run(workspace: str | Path, month: str) -> OfficeRan:
-    """`thidua office run`: the office's month rolled up and written under output/<M>/."""
+def office_run(workspace: str | Path, month: str, *, previous: str | Path | None = None) -> OfficeRan:
+    """`thidua office run`: the office's month rolled up and written under output/<M>/; the same month last year
+    beside each unit's figures from `previous` (else the workspace `office init --from` named), when there is one.
+    `month.targets` then carries last_registered, last_achieved and last_achieved_ratio."""
     from thidua.office.run import run_office
     from thidua.office.settings import open_office
 
-    rollup, outputs = run_office(open_office(Path(workspace)), month)
+    rollup, outputs = run_office(open_office(Path(workspace)), month, Path(previous) if previous else None)
     return OfficeRan(_office_month(rollup), outputs.folder, outputs.files)
 
 

@@ -587,8 +587,16 @@ def office() -> None:
 @click.option(
     "--demo", is_flag=True, help="Thêm các trường mẫu (hư cấu) và các tệp họ đã gửi, để chạy thử thidua office run."
 )
+@click.option(
+    "--from",
+    "source",
+    metavar="THƯ_MỤC_CŨ",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục của năm học trước: chép danh sách đơn vị và cấu hình; office run đặt số liệu cùng kỳ năm trước "
+    "bên cạnh.",
+)
 @friendly
-def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
+def office_init(directory: Path, school_year: str | None, demo: bool, source: Path | None) -> None:
     """Tạo thư mục làm việc của cơ quan tổng hợp cho một năm học.
 
     Thư mục gồm donvi.xlsx (danh sách đơn vị: mã, tên, loại, e-mail, số CBGVNV), thidua.toml (mục [office]: tên
@@ -599,10 +607,11 @@ def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
     Ví dụ:
       thidua office init thidua-xa-2026-2027 --school-year 2026-2027
       thidua office init thu-nghiem-xa --demo
+      thidua office init thidua-xa-2027-2028 --from thidua-xa-2026-2027
     """
     from thidua import api
 
-    created = api.office_init(directory, school_year=school_year, demo=demo, progress=_progress())
+    created = api.office_init(directory, school_year=school_year, demo=demo, progress=_progress(), source=source)
     click.echo(f"Đã tạo thư mục của cơ quan tổng hợp {directory} (năm học {created.school_year}).")
     click.echo(f"  Danh sách đơn vị: {created.units_file.name} ({created.units} đơn vị)")
     click.echo(f"  Chép tệp các đơn vị gửi vào: {created.received.name}/<mã đơn vị>/")
@@ -645,8 +654,16 @@ def office_collect(workspace: Path, month: str | None, dry_run: bool) -> None:
 @office.command("run", context_settings=CONTEXT)
 @office_option
 @click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng tổng hợp, ví dụ 2027-05 hoặc 05/2027.")
+@click.option(
+    "--from",
+    "previous",
+    metavar="THƯ_MỤC_CŨ",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục của năm học trước, để đặt số liệu cùng kỳ năm trước bên cạnh (mặc định: thư mục ghi khi "
+    "office init --from).",
+)
 @friendly
-def office_run(workspace: Path, month: str) -> None:
+def office_run(workspace: Path, month: str, previous: Path | None) -> None:
     """Tổng hợp báo cáo tháng của các đơn vị: bảng đơn vị × chỉ tiêu, đơn vị chưa gửi hoặc gửi muộn, các vấn đề.
 
     Đọc mọi tệp trong nhan/ (báo cáo bao-cao-thi-dua-THÁNG.xlsx do thidua lập, qua trang _thidua, dù đã được
@@ -660,7 +677,7 @@ def office_run(workspace: Path, month: str) -> None:
     """
     from thidua import api
 
-    ran = api.office_run(workspace, month)
+    ran = api.office_run(workspace, month, previous=previous)
     done = ran.month
     units = done.summary["units"]
     click.echo(
