@@ -667,9 +667,10 @@ def office_run(workspace: Path, month: str, previous: Path | None) -> None:
     """Tổng hợp báo cáo tháng của các đơn vị: bảng đơn vị × chỉ tiêu, đơn vị chưa gửi hoặc gửi muộn, các vấn đề.
 
     Đọc mọi tệp trong nhan/ (báo cáo bao-cao-thi-dua-THÁNG.xlsx do thidua lập, qua trang _thidua, dù đã được
-    Excel hay LibreOffice lưu lại). Tháng có bình xét cuối năm: thêm danh sách tổng hợp đề nghị khen thưởng theo
-    cấp quyết định, đánh dấu người được hai đơn vị đề nghị và đề nghị chưa đủ điều kiện. Thoát với mã 1 khi có
-    đơn vị chưa gửi hoặc có lỗi.
+    Excel hay LibreOffice lưu lại; danh sách đề nghị của trường không dùng thidua, theo dòng tiêu đề). Tháng có
+    bình xét cuối năm: thêm danh sách tổng hợp đề nghị khen thưởng theo cấp quyết định, đánh dấu người được hai đơn
+    vị đề nghị, đề nghị chưa đủ điều kiện và danh sách khác báo cáo của chính đơn vị. Thoát với mã 1 khi có đơn vị
+    chưa gửi hoặc có lỗi.
 
     \b
     Ví dụ:

@@ -343,6 +343,7 @@ def summary_of(rollup: Rollup) -> dict[str, Any]:
             "received": int((units["state"] != MISSING).sum()),
             "late": int((units["state"] == LATE).sum()),
             "missing": int((units["state"] == MISSING).sum()),
+            "list_only": int((units["state"] == LIST_ONLY).sum()),  # sent a list made without thidua, no report
         },
         "missing": [str(c) for c in units.loc[units["state"] == MISSING, "code"]],
         "late": [str(c) for c in units.loc[units["state"] == LATE, "code"]],
