@@ -362,6 +362,9 @@ def test_the_office_demo_shows_the_whole_path(tmp_path: Path) -> None:
     assert set(month.nominees.loc[month.nominees["unit"] == "TH-NGUYENDU", "name"]) == {
         "Lò Thị Hồng Nhung", "Nông Văn Đức", "Sầm Thị Thu", "Vi Thị Lan"
     }  # fmt: skip
+    hand_rows = month.nominees[month.nominees["unit"] == "TH-NGUYENDU"]
+    lacking = hand_rows.loc[hand_rows["findings"].str.contains("thiếu xếp loại"), "name"]
+    assert set(lacking) == {"Sầm Thị Thu"}  # the one row whose rating the list left blank is not shown as met
     dates = month.issues[month.issues["code"] == "office-list-date"]
     assert list(zip(dates["unit"], dates["cell"], strict=True)) == [("TH-NGUYENDU", "C13")]
     assert summary["missing"] == ["TH-HOABINH"] and summary["late"] == ["TH-LEVANTAM"]

@@ -109,6 +109,9 @@ def test_a_list_made_without_thidua_is_read_by_its_labels_and_joins_the_proposal
         ("Trần Văn Sai", "Lao động tiên tiến", 11),
     ]  # the group rows give the proposal; the collectives and the signature are not people
     assert set(mine["sheet"]) == {"Danh sach"} and set(mine["file"]) == {"nhan/TH-F/DS de nghi.xlsx"}
+    # No rating (nor, for the CSTĐCS, a ballot) in the list: no row is shown as meeting the conditions.
+    assert mine["findings"].str.contains("thiếu xếp loại").all()
+    assert "tỷ lệ phiếu" in mine.loc[mine["proposal"] == "Chiến sĩ thi đua cơ sở", "findings"].iloc[0]
     hoa = mine[mine["name"] == "Phạm Thị Hòa"].iloc[0]
     assert hoa["birth_date"] == dt.date(1985, 4, 5) and hoa["authority"]
     issues = month.issues[month.issues["unit"] == "TH-F"]

@@ -46,22 +46,29 @@ UNITS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 # a school that does not use thidua: it sends only its year-end nomination list, in a layout of its own
 HAND_MADE = ("TH-NGUYENDU", "Trường Tiểu học Nguyễn Du", "Tiểu học", "thnguyendu@example.edu.vn", "THND")
-# (name, birth date as typed, position, proposals as typed, achievements): the list's people, by group heading
-HAND_MADE_LIST: tuple[tuple[str, tuple[tuple[str, str, str, str, str], ...]], ...] = (
+# (name, birth date as typed, position, proposals as typed, rating, ballot, achievements): the list's people, by
+# group heading. Planted: a birth date that is no date (an issue on its cell), a rating left blank (the row is not
+# shown as meeting the conditions).
+HAND_MADE_LIST: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     (
         "I. Danh hiệu Chiến sĩ thi đua cơ sở",
-        (("Lò Thị Hồng Nhung", "14/03/1984", "Giáo viên", "", "SKKN “Dạy đọc cho học sinh lớp 1” cấp xã"),),
+        (
+            (
+                "Lò Thị Hồng Nhung", "14/03/1984", "Giáo viên", "", "HTXSNV", "17/18 (94%)",
+                "SKKN “Dạy đọc cho học sinh lớp 1”, cấp Xã, QĐ 52/QĐ-UBND",
+            ),
+        ),
     ),
     (
         "II. Danh hiệu Lao động tiên tiến",
         (
-            ("Lò Thị Hồng Nhung", "14/03/1984", "Giáo viên", "", ""),
-            ("Nông Văn Đức", "02/09/1979", "Hiệu trưởng", "LĐTT; GK UBND xã", "HTXSNV 2 năm liền"),
-            ("Sầm Thị Thu", "21/11/1990", "Giáo viên", "", ""),
-            ("Vi Thị Lan", "30/02/1992", "Giáo viên", "", ""),  # a birth date that is no date: a cell issue
+            ("Lò Thị Hồng Nhung", "14/03/1984", "Giáo viên", "", "HTXSNV", "17/18 (94%)", ""),
+            ("Nông Văn Đức", "02/09/1979", "Hiệu trưởng", "LĐTT; GK UBND xã", "Hoàn thành tốt", "18/18", ""),
+            ("Sầm Thị Thu", "21/11/1990", "Giáo viên", "", "", "16/18", ""),
+            ("Vi Thị Lan", "30/02/1992", "Giáo viên", "", "HTTNV", "15/18", ""),
         ),
     ),
-)
+)  # fmt: skip
 SILENT = "TH-HOABINH"  # sends nothing
 LATE = "TH-LEVANTAM"  # sends its year-end report three days after the deadline
 RESAVED = "TH-VOTHISAU"  # its reports re-saved by LibreOffice
@@ -175,7 +182,10 @@ def write_hand_made_list(path: Path, school: str, year: str) -> None:
     sheet.append([])
     sheet.append([f"DANH SÁCH CÁ NHÂN ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC {year}"])
     sheet.append([])
-    sheet.append(["TT", "Họ và tên", "Ngày tháng năm sinh", "Chức vụ", "Danh hiệu/Hình thức đề nghị", "Thành tích"])
+    sheet.append(
+        ["TT", "Họ và tên", "Ngày tháng năm sinh", "Chức vụ", "Danh hiệu/Hình thức đề nghị", "Xếp loại", "Tỷ lệ phiếu",
+         "Thành tích"]
+    )  # fmt: skip
     for heading, people in HAND_MADE_LIST:
         sheet.append([heading])
         for number, person in enumerate(people, start=1):
@@ -183,7 +193,7 @@ def write_hand_made_list(path: Path, school: str, year: str) -> None:
     sheet.append([])
     sheet.append([None, None, None, None, "HIỆU TRƯỞNG"])
     sheet.append([None, None, None, None, "Nông Văn Đức"])
-    for column, width in zip("ABCDEF", (5, 24, 14, 14, 26, 40), strict=True):
+    for column, width in zip("ABCDEFGH", (5, 24, 14, 14, 26, 14, 10, 40), strict=True):
         sheet.column_dimensions[column].width = width
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)

@@ -8,9 +8,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
+
+from thidua.core import vocabulary
 from thidua.core.calendar import month_label
+from thidua.core.text import key
 from thidua.office.foreign import disagreements
-from thidua.office.intake import Received, UnitReport
+from thidua.office.intake import DATA_SHEET, Received, UnitReport
 from thidua.office.issues import OfficeIssues
 from thidua.office.settings import Office
 
@@ -99,3 +103,29 @@ def compare(unit: str, report_file: str, report: UnitReport, item: Received, iss
             proposal=n["proposal"],
             report=report_file,
         )
+
+
+def gaps(nominees: pd.DataFrame, findings: pd.Series) -> pd.Series:
+    """`findings` with, for each row of a list made without thidua, what the list lacks for its conditions to be
+    checked (a rating; for a Chiến sĩ thi đua cơ sở the ballot and the initiative): such a row is not shown as
+    meeting the conditions, and stays out of the draft decision, until the office has looked at the dossier.
+    (The rule pack's own judgement is office.checks'; this only says what is missing to make it.)"""
+    listed = nominees["sheet"] != DATA_SHEET
+    if not listed.any():
+        return findings
+    cstdcs = nominees["proposal"].map(key) == key(vocabulary.CSTDCS)
+    blank = nominees.apply(lambda n: {c: missing(n[c]) for c in ("rating", "votes_for", "works")}, axis=1)
+    shown = findings.copy()
+    for index in nominees.index[listed]:
+        lacking = [LACKS[c] for c, empty in blank[index].items() if empty and (c == "rating" or cstdcs[index])]
+        if lacking:
+            text = f"Danh sách lập ngoài thidua thiếu {', '.join(lacking)}: cần đối chiếu hồ sơ."
+            shown[index] = f"{shown[index]} {text}".strip()
+    return shown
+
+
+LACKS = {"rating": "xếp loại", "votes_for": "tỷ lệ phiếu", "works": "sáng kiến"}
+
+
+def missing(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or bool(pd.isna(value))  # type: ignore[call-overload]

@@ -21,7 +21,7 @@ from thidua.issues import Report
 from thidua.office.checks import cross_unit
 from thidua.office.intake import DATA_SHEET, Received, receive, same_year
 from thidua.office.issues import OfficeIssues
-from thidua.office.lists import LIST_ONLY, chosen_lists, compare, list_rows
+from thidua.office.lists import LIST_ONLY, chosen_lists, compare, gaps, list_rows
 from thidua.office.settings import Office
 from thidua.office.units import Unit, read_units
 
@@ -151,7 +151,7 @@ def compute(office: Office, month: str) -> Rollup:
             compare(unit.code, sent.rel, sent.report, given, issues)
     nominees = _nominees(office, nominee_rows)
     if len(nominees):
-        nominees["findings"] = cross_unit(nominees, names, issues)
+        nominees["findings"] = gaps(nominees, cross_unit(nominees, names, issues))
     return Rollup(
         office,
         month,
