@@ -204,7 +204,7 @@ def test_every_figure_is_the_schools_own(office: Path, schools: dict[str, Path])
 
 def test_units_missing_late_and_each_files_problem_on_its_file(office: Path) -> None:
     summary = office_summary(office)
-    assert summary["units"] == {"expected": 3, "received": 2, "late": 1, "missing": 1}
+    assert summary["units"] == {"expected": 3, "received": 2, "late": 1, "missing": 1, "list_only": 0}
     assert summary["missing"] == [C] and summary["late"] == [B]
     month = api.office(office, VOTE)
     units = month.units.set_index("code")
@@ -353,8 +353,20 @@ def test_the_office_demo_shows_the_whole_path(tmp_path: Path) -> None:
     made = cli("office", "init", root, "--demo", "--school-year", YEAR)
     assert f"thidua office run --month {VOTE}" in made.output
     done = cli("office", "run", "-w", root, "--month", VOTE, code=1)
-    assert "đã nhận 4/5 đơn vị (1 gửi muộn, 1 chưa gửi)" in done.output
+    assert "đã nhận 5/6 đơn vị (1 gửi muộn, 1 chưa gửi)" in done.output
     summary = office_summary(root)
+    # The school without thidua: its hand-made list read by its labels, no report figures, one cell unreadable.
+    hand = next(r for r in summary["reports"] if r["unit"] == "TH-NGUYENDU")
+    assert hand["state"] == "Chỉ gửi danh sách" and hand["targets"] == []
+    month = api.office(root, VOTE)
+    assert set(month.nominees.loc[month.nominees["unit"] == "TH-NGUYENDU", "name"]) == {
+        "Lò Thị Hồng Nhung", "Nông Văn Đức", "Sầm Thị Thu", "Vi Thị Lan"
+    }  # fmt: skip
+    hand_rows = month.nominees[month.nominees["unit"] == "TH-NGUYENDU"]
+    lacking = hand_rows.loc[hand_rows["findings"].str.contains("thiếu xếp loại"), "name"]
+    assert set(lacking) == {"Sầm Thị Thu"}  # the one row whose rating the list left blank is not shown as met
+    dates = month.issues[month.issues["code"] == "office-list-date"]
+    assert list(zip(dates["unit"], dates["cell"], strict=True)) == [("TH-NGUYENDU", "C13")]
     assert summary["missing"] == ["TH-HOABINH"] and summary["late"] == ["TH-LEVANTAM"]
     findings = summary["findings"]
     assert findings["persons_twice"] == 1 and findings["initiatives_twice"] == 1 and findings["not_eligible"] >= 1
@@ -362,7 +374,7 @@ def test_the_office_demo_shows_the_whole_path(tmp_path: Path) -> None:
         assert (root / "output" / VOTE / name).is_file()
 
 
-@pytest.mark.parametrize("command", [("office",), ("office", "init"), ("office", "run")])
+@pytest.mark.parametrize("command", [("office",), ("office", "init"), ("office", "collect"), ("office", "run")])
 def test_the_office_commands_have_vietnamese_help_with_an_example(command: tuple[str, ...]) -> None:
     out = cli(*command, "--help").output
     assert "Cách dùng:" in out and "Tùy chọn:" in out and "Xem hướng dẫn này rồi thoát." in out

@@ -501,19 +501,46 @@ def office_init(
     school_year: str | None = None,
     demo: bool = False,
     progress: Progress | None = None,
+    source: str | Path | None = None,
 ) -> OfficeCreated:
-    """`thidua office init`: an office workspace for a school year (default the current one); with `demo`, a
-    commune's fictitious schools and what they sent."""
+    """`thidua office init`: an office workspace for a school year (default the current one, or the year after
+    `source`'s); with `demo`, a commune's fictitious schools and what they sent; with `source` (last year's office
+    workspace), its units and settings carried over and remembered for the same month last year."""
     from thidua.office.create import create_office
     from thidua.office.units import read_units
     from thidua.workspace.create import year_option
 
     say = (progress or Progress()).say
-    made = create_office(Path(directory), year_option(school_year), demo=demo, say=say)
+    made = create_office(
+        Path(directory), year_option(school_year), demo=demo, say=say, source=Path(source) if source else None
+    )
     from thidua.issues import Report
 
     units = read_units(made.units_path, Report(), made.limits)
     return OfficeCreated(made.root, made.school_year.label, len(units), made.units_path, made.received)
+
+
+def office_collect(
+    workspace: str | Path,
+    *,
+    month: str | None = None,
+    dry_run: bool = False,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Collected:
+    """`thidua office collect`: the units' e-mails fetched from the office's mailbox ([imap] of its thidua.toml),
+    each attachment filed under nhan/<unit code>/ by the address that sent it (donvi.xlsx's E-mail), unknown
+    senders under nhan/khong-ro/ and listed in `unknown`; with `month`, only messages received since its first
+    day."""
+    from thidua.office.collect import collect_office
+    from thidua.office.settings import open_office
+
+    office_ws = open_office(Path(workspace))
+    chosen = parse_month(month)[0] if month is not None else None
+    say = (progress or Progress()).say
+    return collect_office(
+        office_ws, environ if environ is not None else os.environ, dry_run=dry_run, say=say, month=chosen
+    )
 
 
 @dataclass(frozen=True)
@@ -523,12 +550,14 @@ class OfficeRan:
     files: tuple[Path, ...]
 
 
-def office_run(workspace: str | Path, month: str) -> OfficeRan:
-    """`thidua office run`: the office's month rolled up and written under output/<M>/."""
+def office_run(workspace: str | Path, month: str, *, previous: str | Path | None = None) -> OfficeRan:
+    """`thidua office run`: the office's month rolled up and written under output/<M>/; the same month last year
+    beside each unit's figures from `previous` (else the workspace `office init --from` named), when there is one.
+    `month.targets` then carries last_registered, last_achieved and last_achieved_ratio."""
     from thidua.office.run import run_office
     from thidua.office.settings import open_office
 
-    rollup, outputs = run_office(open_office(Path(workspace)), month)
+    rollup, outputs = run_office(open_office(Path(workspace)), month, Path(previous) if previous else None)
     return OfficeRan(_office_month(rollup), outputs.folder, outputs.files)
 
 

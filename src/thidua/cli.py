@@ -423,8 +423,13 @@ def collect(workspace: Path, dry_run: bool) -> None:
     from thidua import api
 
     done = api.collect(workspace, dry_run=dry_run, progress=_progress())
+    _collected(done, f"{api.mailbox_folder(workspace)}/", dry_run)
+
+
+def _collected(done: Any, where: str, dry_run: bool) -> None:
+    """What a collect (a school's or an office's) saved, skipped and left, as the secretary reads it."""
     verb = "Sẽ lưu" if dry_run else "Đã lưu"
-    click.echo(f"{verb} {len(done.saved)} tệp vào {api.mailbox_folder(workspace)}/.")
+    click.echo(f"{verb} {len(done.saved)} tệp vào {where}.")
     for name, who in done.saved:
         click.echo(f"  {name}  (từ {who})")
     if done.identical:
@@ -432,7 +437,7 @@ def collect(workspace: Path, dry_run: bool) -> None:
         for name, who in done.identical:
             click.echo(f"  {name}  (từ {who})")
     if done.without:
-        click.echo(f"{len(done.without)} thư không có tệp bảng tính (để nguyên trong hộp thư):")
+        click.echo(f"{len(done.without)} thư không có tệp cần lấy (để nguyên trong hộp thư):")
         for line in done.without:
             click.echo(f"  {line}")
     if done.refused:
@@ -565,7 +570,8 @@ def office() -> None:
     \b
     Quy trình:
       1. thidua office init thidua-xa-2026-2027        tạo thư mục, điền donvi.xlsx
-      2. chép tệp các đơn vị gửi vào nhan/<mã đơn vị>/
+      2. thidua office collect -w thidua-xa-2026-2027  lấy tệp các đơn vị gửi qua e-mail vào nhan/<mã đơn vị>/
+         (hoặc chép tay vào đó)
       3. thidua office run --month 2027-05 -w thidua-xa-2026-2027
       4. mở thư mục output/2027-05/
 
@@ -581,8 +587,16 @@ def office() -> None:
 @click.option(
     "--demo", is_flag=True, help="Thêm các trường mẫu (hư cấu) và các tệp họ đã gửi, để chạy thử thidua office run."
 )
+@click.option(
+    "--from",
+    "source",
+    metavar="THƯ_MỤC_CŨ",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục của năm học trước: chép danh sách đơn vị và cấu hình; office run đặt số liệu cùng kỳ năm trước "
+    "bên cạnh.",
+)
 @friendly
-def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
+def office_init(directory: Path, school_year: str | None, demo: bool, source: Path | None) -> None:
     """Tạo thư mục làm việc của cơ quan tổng hợp cho một năm học.
 
     Thư mục gồm donvi.xlsx (danh sách đơn vị: mã, tên, loại, e-mail, số CBGVNV), thidua.toml (mục [office]: tên
@@ -593,10 +607,11 @@ def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
     Ví dụ:
       thidua office init thidua-xa-2026-2027 --school-year 2026-2027
       thidua office init thu-nghiem-xa --demo
+      thidua office init thidua-xa-2027-2028 --from thidua-xa-2026-2027
     """
     from thidua import api
 
-    created = api.office_init(directory, school_year=school_year, demo=demo, progress=_progress())
+    created = api.office_init(directory, school_year=school_year, demo=demo, progress=_progress(), source=source)
     click.echo(f"Đã tạo thư mục của cơ quan tổng hợp {directory} (năm học {created.school_year}).")
     click.echo(f"  Danh sách đơn vị: {created.units_file.name} ({created.units} đơn vị)")
     click.echo(f"  Chép tệp các đơn vị gửi vào: {created.received.name}/<mã đơn vị>/")
@@ -606,17 +621,56 @@ def office_init(directory: Path, school_year: str | None, demo: bool) -> None:
         click.echo(f"  thidua office run --month {api.office_demo_month(created.root)} -w {directory}")
 
 
+@office.command("collect", context_settings=CONTEXT)
+@office_option
+@click.option(
+    "--month", "-m", metavar="THÁNG", help="Chỉ lấy thư nhận từ đầu tháng này, ví dụ 2027-05 (mặc định: cả năm học)."
+)
+@click.option("--dry-run", is_flag=True, help="Chỉ liệt kê các thư và tệp sẽ lấy, không lưu gì.")
+@friendly
+def office_collect(workspace: Path, month: str | None, dry_run: bool) -> None:
+    """Lấy các tệp các đơn vị gửi qua e-mail vào nhan/<mã đơn vị>/, theo địa chỉ e-mail trong donvi.xlsx.
+
+    Cấu hình ở mục [imap] của thidua.toml (như thư mục của trường); mật khẩu lấy từ biến môi trường ghi ở
+    password_env (mặc định THIDUA_IMAP_PASSWORD). Tệp từ địa chỉ không có trong donvi.xlsx được lưu vào
+    nhan/khong-ro/ và liệt kê ra. Thư đã lấy không bị lấy lại; thư không bao giờ bị xóa; không tệp nào bị ghi đè.
+
+    \b
+    Ví dụ:
+      thidua office collect -w thidua-xa-2026-2027
+      thidua office collect --month 2027-05 --dry-run -w thidua-xa-2026-2027
+    """
+    from thidua import api
+
+    done = api.office_collect(workspace, month=month, dry_run=dry_run, progress=_progress())
+    _collected(done, "nhan/<mã đơn vị>/", dry_run)
+    if done.unknown:
+        click.echo(f"{len(done.unknown)} tệp từ địa chỉ không có trong donvi.xlsx (đã lưu vào nhan/khong-ro/):")
+        for name, who in done.unknown:
+            click.echo(f"  {name}  (từ {who})")
+        click.echo("Hãy thêm địa chỉ đó vào cột E-mail của đơn vị trong donvi.xlsx, hoặc chép tệp vào đúng thư mục.")
+
+
 @office.command("run", context_settings=CONTEXT)
 @office_option
 @click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng tổng hợp, ví dụ 2027-05 hoặc 05/2027.")
+@click.option(
+    "--from",
+    "previous",
+    metavar="THƯ_MỤC_CŨ",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục của năm học trước, để đặt số liệu cùng kỳ năm trước bên cạnh (mặc định: thư mục ghi khi "
+    "office init --from).",
+)
 @friendly
-def office_run(workspace: Path, month: str) -> None:
+def office_run(workspace: Path, month: str, previous: Path | None) -> None:
     """Tổng hợp báo cáo tháng của các đơn vị: bảng đơn vị × chỉ tiêu, đơn vị chưa gửi hoặc gửi muộn, các vấn đề.
 
     Đọc mọi tệp trong nhan/ (báo cáo bao-cao-thi-dua-THÁNG.xlsx do thidua lập, qua trang _thidua, dù đã được
-    Excel hay LibreOffice lưu lại). Tháng có bình xét cuối năm: thêm danh sách tổng hợp đề nghị khen thưởng theo
-    cấp quyết định, đánh dấu người được hai đơn vị đề nghị và đề nghị chưa đủ điều kiện. Thoát với mã 1 khi có
-    đơn vị chưa gửi hoặc có lỗi.
+    Excel hay LibreOffice lưu lại; danh sách đề nghị của trường không dùng thidua, theo dòng tiêu đề). Tháng có
+    bình xét cuối năm: thêm danh sách tổng hợp đề nghị khen thưởng theo cấp quyết định, đánh dấu người được hai đơn
+    vị đề nghị, đề nghị chưa đủ điều kiện và danh sách khác báo cáo của chính đơn vị. Thoát với mã 1 khi có đơn vị
+    chưa gửi hoặc có lỗi.
 
     \b
     Ví dụ:
@@ -624,7 +678,7 @@ def office_run(workspace: Path, month: str) -> None:
     """
     from thidua import api
 
-    ran = api.office_run(workspace, month)
+    ran = api.office_run(workspace, month, previous=previous)
     done = ran.month
     units = done.summary["units"]
     click.echo(

@@ -486,8 +486,9 @@ CATALOG: dict[str, Kind] = {
     "office-not-report": Kind(
         W,
         "Không phải báo cáo của thidua",
-        "Tệp không có trang _thidua của báo cáo do thidua lập nên chưa được đọc (bản này chỉ đọc báo cáo "
-        "bao-cao-thi-dua-THÁNG.xlsx do thidua ghi). Hãy nhờ đơn vị gửi tệp báo cáo đó.",
+        "Tệp không có trang _thidua của báo cáo do thidua lập, cũng không có dòng tiêu đề của một danh sách đề "
+        "nghị (Họ và tên, Danh hiệu / Hình thức đề nghị) nên chưa được đọc. Hãy nhờ đơn vị gửi tệp báo cáo "
+        "bao-cao-thi-dua-THÁNG.xlsx do thidua ghi, hoặc danh sách đề nghị có dòng tiêu đề đó.",
     ),
     "office-report-damaged": Kind(
         E,
@@ -534,6 +535,48 @@ CATALOG: dict[str, Kind] = {
         "Một sáng kiến được tính ở hai đơn vị",
         "Sáng kiến “{title}” của {value} cũng được tính cho {others}. Hãy hỏi các đơn vị sáng kiến này của ai "
         "(đồng tác giả cùng đơn vị thì không sao).",
+    ),
+    "office-list-only": Kind(
+        N,
+        "Đơn vị chỉ gửi danh sách đề nghị",
+        "Đơn vị không dùng thidua: danh sách đề nghị được đọc theo dòng tiêu đề ({count} đề nghị). Đơn vị không có "
+        "số liệu báo cáo tháng trong bảng tổng hợp (chỉ gửi danh sách); các đề nghị được tổng hợp và kiểm tra như "
+        "của mọi đơn vị.",
+    ),
+    "office-list-proposal": Kind(
+        E,
+        "Không đọc được danh hiệu / hình thức đề nghị",
+        "“{part}” không phải danh hiệu thi đua (Lao động tiên tiến, Chiến sĩ thi đua cơ sở…) hay hình thức khen "
+        "thưởng (Giấy khen của…, Bằng khen của…) nên dòng này chưa được tổng hợp. Hãy nhờ đơn vị ghi rõ.",
+    ),
+    "office-list-no-proposal": Kind(
+        E,
+        "Dòng không ghi đề nghị gì",
+        "{name}: dòng không ghi danh hiệu hay hình thức khen thưởng đề nghị (cũng không nằm dưới một đề mục danh "
+        "hiệu) nên chưa được tổng hợp. Hãy nhờ đơn vị ghi rõ.",
+    ),
+    "office-list-date": Kind(
+        W,
+        "Ngày sinh không đọc được",
+        "Ngày sinh của {name} không đọc được (ghi dạng 12/03/1985); không có ngày sinh thì không phân biệt được "
+        "người trùng tên giữa các đơn vị.",
+    ),
+    "office-list-value": Kind(
+        W,
+        "Ô không đọc được",
+        "Cột {field}: “{value}” không phải giá trị thidua nhận ra nên được để trống khi tổng hợp. Hãy xem lại.",
+    ),
+    "office-list-extra": Kind(
+        W,
+        "Danh sách khác báo cáo của đơn vị",
+        "{value}: danh sách đề nghị của đơn vị ghi “{proposal}” nhưng báo cáo (trang _thidua) cùng tháng của "
+        "đơn vị ({report}) không có đề nghị này. Hãy hỏi đơn vị bản nào đúng; bảng tổng hợp theo báo cáo.",
+    ),
+    "office-list-missing": Kind(
+        W,
+        "Danh sách thiếu đề nghị có trong báo cáo",
+        "{value}: báo cáo cùng tháng của đơn vị ({report}) đề nghị “{proposal}” nhưng danh sách đề nghị đơn vị gửi "
+        "không có. Hãy hỏi đơn vị bản nào đúng; bảng tổng hợp theo báo cáo.",
     ),
     "office-not-eligible": Kind(
         W,

@@ -107,8 +107,17 @@ def spreadsheet_suffix(filename: str, content_type: str) -> str | None:
     return SUFFIX_OF_TYPE.get(content_type.lower())
 
 
-def read_message(uid: int, raw: bytes, received: dt.datetime, limits: Limits, most: int) -> Message:
-    """Parse one fetched message and pick its spreadsheet attachments, bounded in size and number."""
+def read_message(
+    uid: int,
+    raw: bytes,
+    received: dt.datetime,
+    limits: Limits,
+    most: int,
+    kind_of: Callable[[str, str], str | None] = spreadsheet_suffix,
+) -> Message:
+    """Parse one fetched message and pick its attachments of the kinds wanted (`kind_of`: the suffix of an
+    attachment by its name and MIME type, None for one not wanted; default spreadsheets), bounded in size and
+    number."""
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(parsed, EmailMessage)
     name, address = parseaddr(str(parsed.get("From", "")))
@@ -124,7 +133,7 @@ def read_message(uid: int, raw: bytes, received: dt.datetime, limits: Limits, mo
         if part.is_multipart():
             continue
         filename = part.get_filename() or ""
-        suffix = spreadsheet_suffix(filename, part.get_content_type())
+        suffix = kind_of(filename, part.get_content_type())
         if suffix is None:
             continue
         shown = filename or f"tệp đính kèm{suffix}"
@@ -183,6 +192,7 @@ class Collected:
     known: int = 0  # messages fetched before
     moved: int = 0
     not_moved: list[str] = field(default_factory=list)  # recorded, but left in the folder (the server refused)
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (saved name, from): a sender no unit has (office)
 
 
 @contextmanager
@@ -247,8 +257,6 @@ def collect(
 ) -> Collected:
     """Fetch every message since the school year's first day (or `since`) not fetched before; save its
     spreadsheet attachments under submissions/e-mail/; record it; move it when `move_to` says so."""
-    from imapclient.exceptions import IMAPClientError
-
     from thidua.workspace.plan_workbook import school_year_in
 
     imap = imap_settings(ws.config)
@@ -256,11 +264,54 @@ def collect(
     password = servers.password_of(imap.server, KIND, environ) or ""
     year = school_year_in(ws.plan_path, limits)
     since = imap.since or (year.start if year else None)
-    known = history.received_ids(ws.history_path)
     folder = ws.submissions / FOLDER
     saved_digests = {r.sha256 for r in history.received_files(ws.history_path).values()}
     taken = {p.name.casefold() for p in folder.iterdir()} if folder.is_dir() else set()
     done = Collected()
+
+    def keep(message: Message) -> list[tuple[str, str, str]]:
+        return save_attachments(message, folder, taken, saved_digests, done, dry_run)
+
+    def record(message: Message, status: str, files: list[tuple[str, str, str]]) -> None:
+        _record(ws, message, imap.folder, status, files)
+
+    def undo(files: list[tuple[str, str, str]]) -> None:
+        for name, _digest, _original in files:
+            (folder / name).unlink(missing_ok=True)
+
+    known = history.received_ids(ws.history_path)
+    return fetch_new(imap, password, since, known, limits, Filing(keep, record, undo), done, dry_run, say)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Where a collect puts what it fetches: `keep` saves a message's attachments (or, in a dry run, only counts
+    them) and returns the files saved (path as recorded, sha256, original name); `record` writes the message in
+    the history; `undo` removes files saved for a message whose recording failed. The school files into
+    submissions/e-mail/; a receiving office into nhan/<unit>/ (office.collect)."""
+
+    keep: Callable[[Message], list[tuple[str, str, str]]]
+    record: Callable[[Message, str, list[tuple[str, str, str]]], None]
+    undo: Callable[[list[tuple[str, str, str]]], None]
+    kind_of: Callable[[str, str], str | None] = spreadsheet_suffix
+
+
+def fetch_new(
+    imap: ImapSettings,
+    password: str,
+    since: dt.date | None,
+    known: set[str],
+    limits: Limits,
+    filing: Filing,
+    done: Collected,
+    dry_run: bool = False,
+    say: Callable[[str], None] = lambda _text: None,
+) -> Collected:
+    """Every message of the folder since `since` whose Message-ID is not in `known`: its attachments filed and the
+    message recorded (all or nothing for a message), then moved when `move_to` says so. Messages are never
+    deleted; one without an attachment wanted is recorded and left alone."""
+    from imapclient.exceptions import IMAPClientError
+
     with connected(imap, password) as client:
         try:
             client.select_folder(imap.folder, readonly=dry_run)
@@ -289,7 +340,7 @@ def collect(
                 continue
             raw = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]", b"")
             received = _vietnam_time(head.get(b"INTERNALDATE"))
-            message = read_message(uid, raw, received, limits, imap.max_attachments)
+            message = read_message(uid, raw, received, limits, imap.max_attachments, filing.kind_of)
             if message.message_id in known:  # a message without Message-ID seen before
                 done.known += 1
                 continue
@@ -302,16 +353,15 @@ def collect(
                     continue  # not recorded: a later collect, with other limits, may take its spreadsheets
                 done.without.append(f"{message.received:%d/%m/%Y %H:%M} {who}: “{message.subject}”")
                 if not dry_run:
-                    _record(ws, message, imap.folder, NO_SPREADSHEET, [])
+                    filing.record(message, NO_SPREADSHEET, [])
                 continue
-            files = _save(message, folder, taken, saved_digests, done, dry_run)
+            files = filing.keep(message)
             if dry_run:
                 continue
             try:
-                _record(ws, message, imap.folder, SAVED, files)
+                filing.record(message, SAVED, files)
             except BaseException:
-                for name, _digest, _original in files:  # all or nothing for a message
-                    (folder / name).unlink(missing_ok=True)
+                filing.undo(files)  # all or nothing for a message
                 raise
             if imap.move_to:
                 try:
@@ -331,7 +381,7 @@ def _vietnam_time(internal: object) -> dt.datetime:
     return aware.astimezone(VIETNAM)
 
 
-def _save(
+def save_attachments(
     message: Message,
     folder: Path,
     taken: set[str],

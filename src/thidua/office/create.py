@@ -10,6 +10,7 @@ from pathlib import Path
 
 from thidua.core.calendar import SchoolYear, school_year_of
 from thidua.errors import SETTINGS_FILE, UsageError, cannot_write
+from thidua.office.last_year import carried_settings, carry_units, open_previous
 from thidua.office.settings import OUTPUT, RECEIVED, UNITS_FILE, Office, open_office, settings_text
 from thidua.office.units import write_units
 
@@ -20,12 +21,21 @@ def create_office(
     demo: bool = False,
     today: dt.date | None = None,
     say: Callable[[str], None] | None = None,
+    source: Path | None = None,
 ) -> Office:
-    """Create the office workspace at `directory` for `year` (default: the school year holding `today`); refuse
-    to overwrite one. All or nothing: a failure removes what was created."""
+    """Create the office workspace at `directory` for `year` (default: the school year holding `today`, or the
+    year after `source`'s); refuse to overwrite one. With `source` (last year's office workspace) its units and
+    settings are carried over (office.last_year). All or nothing: a failure removes what was created."""
     if (directory / SETTINGS_FILE).exists() or (directory / UNITS_FILE).exists():
         raise UsageError(f"Thư mục {directory} đã có cấu hình thidua; thidua không ghi đè. Hãy chọn thư mục khác.")
+    old = open_previous(source) if source is not None else None
+    if old is not None and demo:
+        raise UsageError("Chỉ dùng một trong hai: --from (chuyển từ năm trước) hoặc --demo (các trường mẫu).")
+    if old is not None and year is None:
+        year = SchoolYear(old.school_year.first + 1)
     year = year or school_year_of(today or dt.date.today())
+    if old is not None and year.first <= old.school_year.first:
+        raise UsageError(f"Năm học mới ({year.label}) phải sau năm học {old.school_year.label} của thư mục {old.root}.")
     existed = directory.exists()
     before = set(directory.iterdir()) if existed and directory.is_dir() else set()
     try:
@@ -35,7 +45,8 @@ def create_office(
             from thidua.office.demo import DEMO_OFFICE
 
             values = dict(DEMO_OFFICE)
-        (directory / SETTINGS_FILE).write_text(settings_text(year, **values), encoding="utf-8")
+        text = carried_settings(old, year) if old is not None else settings_text(year, **values)
+        (directory / SETTINGS_FILE).write_text(text, encoding="utf-8")
         (directory / RECEIVED).mkdir(exist_ok=True)
         (directory / OUTPUT).mkdir(exist_ok=True)
         office = open_office(directory)
@@ -43,9 +54,11 @@ def create_office(
             from thidua.office.demo import write_demo
 
             units = write_demo(office, say or (lambda _message: None))
+            write_units(office.units_path, units)
+        elif old is not None:
+            carry_units(old, directory)
         else:
-            units = []
-        write_units(office.units_path, units)
+            write_units(office.units_path, [])
     except BaseException as exc:
         _remove_created(directory, existed, before)
         if isinstance(exc, OSError):

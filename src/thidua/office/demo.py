@@ -2,8 +2,9 @@
 and filled submissions, run for an ordinary month and for the month of the year-end vote) in a temporary folder,
 and what each would send copied into nhan/<unit code>/. Planted for the office to find: one school sends nothing,
 one sends its year-end report late, one's report was re-saved by LibreOffice (when it is installed), one teacher
-moved school and is proposed by both, and one school proposes a Chiến sĩ thi đua cơ sở its own board did not
-give the votes the rule pack asks."""
+moved school and is proposed by both, one school proposes a Chiến sĩ thi đua cơ sở its own board did not
+give the votes the rule pack asks, and one school that does not use thidua sends only its year-end list, typed in
+a spreadsheet of its own layout (read by its header labels; one birth date it typed cannot be read)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,31 @@ UNITS: tuple[tuple[str, str, str, str, str], ...] = (
     ("TH-VOTHISAU", "Trường Tiểu học Võ Thị Sáu", "Tiểu học", "thvothisau@example.edu.vn", "THVTS"),
     ("TH-HOABINH", "Trường Tiểu học Hòa Bình", "Tiểu học", "thhoabinh@example.edu.vn", "THHB"),
 )
+# a school that does not use thidua: it sends only its year-end nomination list, in a layout of its own
+HAND_MADE = ("TH-NGUYENDU", "Trường Tiểu học Nguyễn Du", "Tiểu học", "thnguyendu@example.edu.vn", "THND")
+# (name, birth date as typed, position, proposals as typed, rating, ballot, achievements): the list's people, by
+# group heading. Planted: a birth date that is no date (an issue on its cell), a rating left blank (the row is not
+# shown as meeting the conditions).
+HAND_MADE_LIST: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+    (
+        "I. Danh hiệu Chiến sĩ thi đua cơ sở",
+        (
+            (
+                "Lò Thị Hồng Nhung", "14/03/1984", "Giáo viên", "", "HTXSNV", "17/18 (94%)",
+                "SKKN “Dạy đọc cho học sinh lớp 1”, cấp Xã, QĐ 52/QĐ-UBND",
+            ),
+        ),
+    ),
+    (
+        "II. Danh hiệu Lao động tiên tiến",
+        (
+            ("Lò Thị Hồng Nhung", "14/03/1984", "Giáo viên", "", "HTXSNV", "17/18 (94%)", ""),
+            ("Nông Văn Đức", "02/09/1979", "Hiệu trưởng", "LĐTT; GK UBND xã", "Hoàn thành tốt", "18/18", ""),
+            ("Sầm Thị Thu", "21/11/1990", "Giáo viên", "", "", "16/18", ""),
+            ("Vi Thị Lan", "30/02/1992", "Giáo viên", "", "HTTNV", "15/18", ""),
+        ),
+    ),
+)  # fmt: skip
 SILENT = "TH-HOABINH"  # sends nothing
 LATE = "TH-LEVANTAM"  # sends its year-end report three days after the deadline
 RESAVED = "TH-VOTHISAU"  # its reports re-saved by LibreOffice
@@ -133,7 +159,44 @@ def write_demo(office: Office, say: Callable[[str], None]) -> list[Unit]:
                     shutil.copyfile(path, copied)
                     stamp = dt.datetime.combine(day, dt.time(9, 30)).timestamp()
                     os.utime(copied, (stamp, stamp))
+    code, name, kind, email, _symbol = HAND_MADE
+    say(f"Đang lập danh sách tự làm của {name}…")
+    path = office.received / code / "Danh sach de nghi khen thuong.xlsx"
+    write_hand_made_list(path, name, office.school_year.label)
+    deadline = office.dossier_deadline or office.report_deadline(vote_month)
+    stamp = dt.datetime.combine(deadline - dt.timedelta(days=1), dt.time(15, 0)).timestamp()
+    os.utime(path, (stamp, stamp))
+    units.append(Unit(code, name, kind, email, 18))
     return units
+
+
+def write_hand_made_list(path: Path, school: str, year: str) -> None:
+    """The year-end list as a school without thidua types it: written cell by cell with openpyxl, its own heading
+    and header labels (not thidua's writers), group rows, a signature block."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Danh sách"
+    sheet.append(["UBND XÃ MĂNG ĐEN", None, None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"])
+    sheet.append([school.upper(), None, None, None, "Độc lập - Tự do - Hạnh phúc"])
+    sheet.append([])
+    sheet.append([f"DANH SÁCH CÁ NHÂN ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC {year}"])
+    sheet.append([])
+    sheet.append(
+        ["TT", "Họ và tên", "Ngày tháng năm sinh", "Chức vụ", "Danh hiệu/Hình thức đề nghị", "Xếp loại", "Tỷ lệ phiếu",
+         "Thành tích"]
+    )  # fmt: skip
+    for heading, people in HAND_MADE_LIST:
+        sheet.append([heading])
+        for number, person in enumerate(people, start=1):
+            sheet.append([number, *person])
+    sheet.append([])
+    sheet.append([None, None, None, None, "HIỆU TRƯỞNG"])
+    sheet.append([None, None, None, None, "Nông Văn Đức"])
+    for column, width in zip("ABCDEFGH", (5, 24, 14, 14, 26, 14, 10, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
 
 
 def _school(root: Path, plan: Plan, code: str, first: bool = False) -> None:

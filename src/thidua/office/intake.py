@@ -18,17 +18,19 @@ from typing import Any
 import python_calamine as calamine
 
 from thidua.core.calendar import VIETNAM, parse_school_year
-from thidua.core.text import clean, key
+from thidua.core.text import clean, fold, key
 from thidua.forms.report_data import KIND, NOMINATIONS, NOMINEES, READABLE_VERSIONS, SHEET, TARGETS
 from thidua.intake import guard
 from thidua.intake.read import FILE_FAULTS
+from thidua.office.foreign import ForeignList, read_list
 from thidua.office.units import Unit
 
 DATA_SHEET = SHEET  # the report's hidden figures (forms.report_data: the one statement of their format)
+NOT_REPORT = "office-not-report"
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
-# thidua's own outputs a school may send beside its report: their figures are in the report's `_thidua` sheet
-# (the nominees at year end), so they are kept and not read again.
-COMPANIONS = ("de-nghi-khen-thuong-", "tong-hop-thi-dua-", "danh-sach-loi-")
+# thidua's own outputs a school may send beside its report: their figures are in the report's `_thidua` sheet,
+# so they are kept and not read again. Its nomination list is read (office.foreign): it is set against the report.
+COMPANIONS = ("tong-hop-thi-dua-", "danh-sach-loi-")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Received:
     unit: str  # the unit's code ("" while unknown)
     received: dt.datetime  # the file's time, in Vietnam's time (the date it was saved into nhan/)
     report: UnitReport | None = None
+    listed: ForeignList | None = None  # a nomination list read by its header labels (office.foreign)
     issues: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (code, parameters) of this file
 
     @property
@@ -84,10 +87,18 @@ def receive(office_root: Path, folder: Path, units: Sequence[Unit], limits: guar
         moment = dt.datetime.fromtimestamp(path.stat().st_mtime, VIETNAM)
         item = Received(path, path.relative_to(office_root).as_posix(), unit, moment)
         item.report = read_report(path, limits, item.issues)
+        if item.report is None and item.issues == [(NOT_REPORT, {})]:
+            cells: list[tuple[str, dict[str, Any]]] = []
+            item.listed = read_list(path, limits, cells)
+            if item.listed is not None:
+                item.issues = cells
+                item.unit = item.unit or next((by_name[key(t)] for t in item.listed.heading if key(t) in by_name), "")
         if not item.unit and item.report is not None:
             item.unit = by_name.get(key(item.report.head.get("school", "")), "")
-        if not item.unit and not item.issues:
+        if not item.unit and (not item.issues or item.listed is not None):
             school = item.report.head.get("school", "") if item.report else ""
+            heading = item.listed.heading if item.listed else []
+            school = school or next((t for t in heading if fold(t).startswith("truong ")), "")
             item.issues.append(("office-unknown-unit", {"school": school or "—"}))
         found.append(item)
     return found
@@ -119,7 +130,7 @@ def read_report(path: Path, limits: guard.Limits, issues: list[tuple[str, dict[s
         issues.append(("file-unreadable", {"reason": _reason(exc)}))
         return None
     if rows is None:
-        issues.append(("office-not-report", {}))
+        issues.append((NOT_REPORT, {}))
         return None
     try:
         return parse(rows)

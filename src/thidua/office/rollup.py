@@ -21,6 +21,7 @@ from thidua.issues import Report
 from thidua.office.checks import cross_unit
 from thidua.office.intake import DATA_SHEET, Received, receive, same_year
 from thidua.office.issues import OfficeIssues
+from thidua.office.lists import LIST_ONLY, chosen_lists, compare, gaps, list_rows
 from thidua.office.settings import Office
 from thidua.office.units import Unit, read_units
 
@@ -73,11 +74,14 @@ def compute(office: Office, month: str) -> Rollup:
     # The year-end month (its reports carry the proposals: a school writes them in its vote's month only) has the
     # dossier's deadline for every unit, senders and the silent alike.
     year_end = any(sent.report is not None and sent.report.nominations is not None for sent in chosen.values())
+    lists = chosen_lists(office, month, year_end, received, issues)  # nomination lists, read by their labels
+    year_end = year_end or bool(lists)
     deadline = _deadline(office, month, year_end)
     unit_rows, target_rows, nominee_rows = [], [], []
     for unit in units:
-        sent = chosen.get(unit.code)
-        late = sent is not None and sent.received.date() > deadline
+        sent, given = chosen.get(unit.code), lists.get(unit.code)
+        shown = sent or given
+        late = shown is not None and shown.received.date() > deadline
         unit_rows.append(
             {
                 "code": unit.code,
@@ -85,14 +89,26 @@ def compute(office: Office, month: str) -> Rollup:
                 "kind": unit.kind,
                 "email": unit.email,
                 "staff": unit.staff,
-                "state": MISSING if sent is None else LATE if late else SENT,
+                "state": MISSING if shown is None else LATE if late else SENT if sent else LIST_ONLY,
                 "school": sent.report.head.get("school", "") if sent and sent.report else "",
-                "file": sent.rel if sent else "",
-                "received": sent.received.date() if sent else None,
+                "file": shown.rel if shown else "",
+                "received": shown.received.date() if shown else None,
                 "deadline": deadline,
                 "late": late,
             }
         )
+        if (sent is None or sent.report is None) and given is not None:
+            nominee_rows.extend(list_rows(unit.code, unit.name, given, issues))
+            if late:
+                issues.add(
+                    unit.code,
+                    "office-unit-late",
+                    file=given.rel,
+                    month=month_label(month),
+                    received=f"{given.received:%d/%m/%Y}",
+                    deadline=f"{deadline:%d/%m/%Y}",
+                )
+            continue
         if sent is None or sent.report is None:
             folder = f"{office.received.name}/{unit.code}/"
             issues.add(
@@ -131,10 +147,11 @@ def compute(office: Office, month: str) -> Rollup:
             )
         for n in sent.report.nominees:
             nominee_rows.append({"unit": unit.code, "unit_name": unit.name, **n, "file": sent.rel, "sheet": DATA_SHEET})
+        if given is not None and sent.report.nominations is not None:
+            compare(unit.code, sent.rel, sent.report, given, issues)
     nominees = _nominees(office, nominee_rows)
     if len(nominees):
-        nominees["findings"] = cross_unit(nominees, names, issues)
-    year_end = any(item.report is not None and item.report.nominations is not None for item in chosen.values())
+        nominees["findings"] = gaps(nominees, cross_unit(nominees, names, issues))
     return Rollup(
         office,
         month,
@@ -326,6 +343,7 @@ def summary_of(rollup: Rollup) -> dict[str, Any]:
             "received": int((units["state"] != MISSING).sum()),
             "late": int((units["state"] == LATE).sum()),
             "missing": int((units["state"] == MISSING).sum()),
+            "list_only": int((units["state"] == LIST_ONLY).sum()),  # sent a list made without thidua, no report
         },
         "missing": [str(c) for c in units.loc[units["state"] == MISSING, "code"]],
         "late": [str(c) for c in units.loc[units["state"] == LATE, "code"]],

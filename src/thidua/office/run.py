@@ -4,12 +4,14 @@ the consolidated list of proposals, and the office's summary.json."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from thidua.counting.rules import choose_pack
 from thidua.errors import cannot_write
+from thidua.office.last_year import beside, last_year, month_before
 from thidua.office.rollup import MISSING, Rollup, compute, summary_of
 from thidua.office.settings import Office
 from thidua.pipeline.batch import staged
@@ -42,14 +44,27 @@ class OfficeOutputs:
     files: tuple[Path, ...]
 
 
-def run_office(office: Office, month: str) -> tuple[Rollup, OfficeOutputs]:
+def run_office(office: Office, month: str, previous: Path | None = None) -> tuple[Rollup, OfficeOutputs]:
+    """The month computed and written; the same month last year set beside each unit's figures when the previous
+    year's workspace is known (`previous`, else [office] previous written by `office init --from`)."""
     rollup = compute(office, month)
+    last, source = last_year(office, rollup.month, previous)
+    if source:
+        rollup = dataclasses.replace(rollup, targets=beside(rollup.targets, last))
     final = office.output / rollup.month
     names = [units_report_name(rollup.month), *([proposals_name(rollup.month)] if rollup.year_end else []), SUMMARY]
     identity = office.identity()
     with staged(final) as tmp:
         try:
-            write_units_report(tmp / names[0], identity, rollup.month, rollup.units, rollup.targets, rollup.issues)
+            write_units_report(
+                tmp / names[0],
+                identity,
+                rollup.month,
+                rollup.units,
+                rollup.targets,
+                rollup.issues,
+                last_year=month_before(rollup.month) if source else "",
+            )
             if rollup.year_end:
                 missing = rollup.units[rollup.units["state"] == MISSING]
                 write_proposals(tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing)

@@ -47,7 +47,11 @@ max_rows = 50000
 # [rules.cstdcs_ballot]         # điều chỉnh quy định thi đua như ở thư mục của trường, ví dụ:
 # min_share = 0.8
 
-# Nhận tệp qua e-mail (thidua office collect, bản sau): [imap] và [email] như thư mục của trường.
+# Nhận tệp qua e-mail (thidua office collect): mục [imap] như thư mục của trường; tệp được lưu vào
+# nhan/<mã đơn vị>/ theo địa chỉ gửi (cột E-mail của donvi.xlsx), địa chỉ lạ vào nhan/khong-ro/. Ví dụ:
+# [imap]
+# host = "imap.gmail.com"
+# username = "phongvhxh@gmail.com"   # mật khẩu đặt trong biến môi trường THIDUA_IMAP_PASSWORD
 """
 
 

@@ -104,14 +104,16 @@ def write_units_report(
     units: pd.DataFrame,
     targets: pd.DataFrame,
     issues: pd.DataFrame,
+    last_year: str = "",
 ) -> None:
-    """The units × targets workbook of an office's month."""
+    """The units × targets workbook of an office's month; with `last_year` (the month a year before, YYYY-MM) the
+    targets frame's last_* columns are set beside each unit's figures."""
     label = month_label(month)
     subtitle = f"{office.name} — năm học {office.school_year}"
     with new_workbook(path) as wb:
         st = Styles(wb, size=11)
         _units_sheet(wb, st, units, issues, f"TÌNH HÌNH GỬI BÁO CÁO THI ĐUA THÁNG {label}", subtitle)
-        _targets_sheet(wb, st, targets, f"KẾT QUẢ THI ĐUA CÁC ĐƠN VỊ THÁNG {label}", subtitle)
+        _targets_sheet(wb, st, targets, f"KẾT QUẢ THI ĐUA CÁC ĐƠN VỊ THÁNG {label}", subtitle, last_year)
         _ratio_sheet(wb, st, units, targets, f"TỶ LỆ ĐẠT CHỈ TIÊU THEO ĐƠN VỊ THÁNG {label}", subtitle)
         _issues_sheet(wb, st, issues, f"CÁC VẤN ĐỀ CỦA TỪNG ĐƠN VỊ THÁNG {label}", subtitle)
 
@@ -148,12 +150,16 @@ def _units_sheet(wb: Any, st: Styles, units: pd.DataFrame, issues: pd.DataFrame,
     page_setup(ws, header, row, last_col, landscape=True)
 
 
-def _targets_sheet(wb: Any, st: Styles, targets: pd.DataFrame, title: str, subtitle: str) -> None:
+def _targets_sheet(wb: Any, st: Styles, targets: pd.DataFrame, title: str, subtitle: str, last_year: str = "") -> None:
     ws = add_sheet(wb, "Chỉ tiêu")
     header = 3
-    last_col = len(TARGET_COLUMNS) - 1
+    before = f" {month_label(last_year)}" if last_year else ""
+    columns = TARGET_COLUMNS + (
+        ((f"Đăng ký{before}", 9), (f"Đạt{before}", 9), (f"Tỷ lệ đạt{before}", 9)) if last_year else ()
+    )
+    last_col = len(columns) - 1
     _title(ws, st, last_col, title, subtitle)
-    write_header(ws, header, TARGET_COLUMNS, st.header)
+    write_header(ws, header, columns, st.header)
     percent, dash = st.cell(num_format="0%", align="center"), st.center
     row = header + 1
     for i, t in enumerate(targets.itertuples(index=False), start=1):
@@ -165,6 +171,10 @@ def _targets_sheet(wb: Any, st: Styles, targets: pd.DataFrame, title: str, subti
         write_ratio(ws, row, 7, t.registered_ratio, percent, dash)
         write_ratio(ws, row, 8, t.achieved_ratio, percent, dash)
         write_text(ws, row, 9, t.status, st.center)
+        if last_year:  # the same unit and target a year before (blank: nothing then)
+            for col, value in ((10, t.last_registered), (11, t.last_achieved)):
+                write_count(ws, row, col, None if missing(value) else value, st.center)
+            write_ratio(ws, row, 12, t.last_achieved_ratio, percent, dash)
         row += 1
     if not len(targets):
         merge_text(ws, row, 0, last_col, "Chưa có đơn vị nào gửi báo cáo tháng này.", st.cell(italic=True))
