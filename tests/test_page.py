@@ -240,21 +240,35 @@ def test_the_month_runs_once_at_a_time_and_its_outputs_download_whole(
     client: FlaskClient, keys: Keys, demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
-    with folder.locked(demo_ws):  # another run holds the workspace
+    htmx = {"HX-Request": "true"}
+    jobs = client.application.extensions["thidua"]["jobs"]
+    with folder.locked(demo_ws):  # another run (thidua run in a console window) holds the workspace
         busy = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"})
-        also = client.post(
-            "/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"}, headers={"HX-Request": "true"}
+        monkeypatch.setattr(folder, "LOCK_WAIT", 3.0)  # the page's run waits for the lock meanwhile
+        also = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"}, headers=htmx)
+        again = client.post(
+            "/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05", "viec": "kiem-tra"}, headers=htmx
         )
+        jobs.current.wait()
+        ended = get(client, "/chay/tinh-trang", headers=htmx)
+        monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
         sent = client.post(
             "/nop",
             base_url=BASE,
             data={"csrf": keys.csrf, "thang": "2022-05", "tep": (io.BytesIO(b"PK\3\4 moi"), "Tổ 1 mới.xlsx")},
             content_type="multipart/form-data",
-            headers={"HX-Request": "true"},
+            headers=htmx,
         )
     assert busy.status_code == 409 and "Một lệnh thidua khác đang chạy" in busy.get_data(as_text=True)
-    fragment = also.get_data(as_text=True)  # htmx swaps it in place: the message, no whole page
-    assert also.status_code == 409 and "Chưa chạy được: Một lệnh thidua khác" in fragment and "<html" not in fragment
+    started = also.get_data(as_text=True)  # htmx swaps it in place: the run's steps, polled, no whole page
+    assert also.status_code == 200 and 'hx-get="/chay/tinh-trang"' in started and "<html" not in started
+    assert "đang chạy" in started and "Đọc kế hoạch" in started
+    # A second run asked for meanwhile (here a check) is refused in Vietnamese, the first one still shown.
+    refused = again.get_data(as_text=True)
+    assert again.status_code == 409 and "mỗi lần chỉ chạy một lượt" in refused
+    assert "Đang chạy tổng hợp tháng 05/2022" in refused
+    fragment = ended.get_data(as_text=True)  # the page's run ended with the other command's message
+    assert "Chưa chạy được: Một lệnh thidua khác" in fragment and "hx-get" not in fragment and "<html" not in fragment
     assert sent.status_code == 200 and "Đã lưu 1 tệp nhưng chưa kiểm tra được" in sent.get_data(as_text=True)
     assert (demo_ws.submissions / "Tổ 1 mới.xlsx").exists()
     assert not (demo_ws.output / "2022-05").exists()
@@ -357,3 +371,32 @@ def test_the_letter_is_previewed_then_sent_from_the_page(
     _envelope, letter = inbox.only()
     assert "05/2022" in str(letter["Subject"])
     assert [s.status for s in api.history(demo_ws.root).sends] == ["đã gửi"]
+
+
+def test_check_only_writes_the_issue_report_alone_and_shows_the_batchs_stages(
+    client: FlaskClient, keys: Keys, demo_ws: Workspace
+) -> None:
+    """Chỉ kiểm tra: the month read and checked on a thread, its stages reported through the batch's progress hook
+    and shown by the status endpoint; only the issue report written (output/kiem-tra-M/), no month outputs, no
+    history."""
+    jobs = client.application.extensions["thidua"]["jobs"]
+    form = {"csrf": keys.csrf, "thang": "2022-05", "viec": "kiem-tra"}
+    started = client.post("/chay", base_url=BASE, data=form, headers={"HX-Request": "true"})
+    assert started.status_code == 200 and 'hx-trigger="load delay:700ms"' in started.get_data(as_text=True)
+    jobs.current.wait()
+    assert jobs.current.done_stages == [
+        "plan (read_plan)",
+        "read + repair + validate",
+        "merge + measure + rules",
+        "issue report",
+    ]
+    ended = get(client, "/chay/tinh-trang", headers={"HX-Request": "true"}).get_data(as_text=True)
+    counts = api.month(demo_ws.root, "2022-05").result.issues.counts()
+    assert "Đã kiểm tra xong tháng 05/2022" in ended and f"{counts['warning']} cảnh báo" in ended
+    assert 'href="/tai/kiem-tra-2022-05/danh-sach-loi-2022-05.xlsx"' in ended and "hx-get" not in ended
+    assert ended.count('class="xong"') == 4  # every step ticked
+    assert (demo_ws.output / "kiem-tra-2022-05" / "danh-sach-loi-2022-05.xlsx").is_file()
+    assert not (demo_ws.output / "2022-05").exists() and api.history(demo_ws.root).months == []
+    # The outputs page, opened again, lists the report; no run is going on, so nothing polls.
+    page = get(client, "/ket-qua?thang=2022-05").get_data(as_text=True)
+    assert "danh-sach-loi-2022-05.xlsx" in page and "/chay/tinh-trang" not in page
