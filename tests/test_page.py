@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import socket
 import unicodedata
 from pathlib import Path
@@ -400,3 +401,45 @@ def test_check_only_writes_the_issue_report_alone_and_shows_the_batchs_stages(
     # The outputs page, opened again, lists the report; no run is going on, so nothing polls.
     page = get(client, "/ket-qua?thang=2022-05").get_data(as_text=True)
     assert "danh-sach-loi-2022-05.xlsx" in page and "/chay/tinh-trang" not in page
+
+
+def test_an_office_workspace_gets_its_units_page(office_demo_template: Path, tmp_path: Path) -> None:
+    """`thidua serve -w` on an office workspace (SPEC 15): the kind is told through the API; the units of the month
+    with their state, date received and issues, the month rolled up; the roll-up run in the background and its
+    outputs downloaded byte for byte; no page of a school's (upload, send)."""
+    root = tmp_path / "xa"
+    shutil.copytree(office_demo_template, root)
+    assert api.workspace_kind(root) == "office"
+    keys = Keys()
+    client = create_app(root, PORT, keys).test_client()
+    get(client, f"/?token={keys.token}")
+    month = api.office_year(root).shown
+    assert month == "2027-05"  # the latest month its units reported
+    page = get(client, "/")
+    text = page.get_data(as_text=True)
+    rolled = api.office(root, month)
+    assert page.status_code == 200 and "Báo cáo các đơn vị tháng 05/2027" in text and 'href="/nop' not in text
+    units = rolled.summary["units"]
+    assert f'<span class="so" id="so-da-nhan">{units["received"]}/{units["expected"]}</span>' in text
+    assert f'<span class="so" id="so-chua-gui">{units["missing"]}</span>' in text
+    for row in rolled.units.itertuples(index=False):
+        shown = re.search(rf'<tr data-code="{row.code}">(.*?)</tr>', text, re.S)
+        assert shown is not None and row.state in shown.group(1) and api.day_label(row.received) in shown.group(1)
+    for unit in set(rolled.issues["unit"]):  # the issues of each unit, under its name
+        assert f'data-unit="{unit}"' in text
+    assert all(str(m) in text for m in rolled.issues["message"])
+    for total in rolled.summary["totals"]:
+        assert f'<tr data-code="{total["code"]}">' in text
+    # The roll-up runs on a thread, polled; its outputs download whole.
+    htmx = {"HX-Request": "true"}
+    started = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": month}, headers=htmx)
+    assert started.status_code == 200 and "/chay/tinh-trang" in started.get_data(as_text=True)
+    client.application.extensions["thidua"]["jobs"].current.wait()
+    ended = get(client, "/chay/tinh-trang", headers=htmx).get_data(as_text=True)
+    assert f"đã nhận {units['received']}/{units['expected']} đơn vị" in ended
+    summary = root / "output" / month / "summary.json"
+    assert download(client, f"/tai/{month}/summary.json")[1] == summary.read_bytes()
+    assert download(client, "/tai/..%2fdonvi.xlsx")[0] == 404
+    assert get(client, "/nop").status_code == 404 and get(client, "/gui").status_code == 404
+    outside = get(client, "/?thang=2030-01")
+    assert outside.status_code == 409 and "ngoài năm học 2026–2027" in outside.get_data(as_text=True)

@@ -109,11 +109,15 @@ class Cache:
 def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Flask:
     """The page for `workspace`, answering only as http://127.0.0.1:`port` or http://localhost:`port`."""
     root = Path(workspace).resolve()
-    ws = api.workspace(root)  # a folder that is no workspace is refused before the server starts
+    office = api.workspace_kind(root) == "office"  # a receiving office's workspace gets its units' page
+    # A folder that is no workspace is refused before the server starts.
+    year = api.office_year(root) if office else None
+    ws = None if office else api.workspace(root)
+    output = year.output if year is not None else api.workspace(root).output
     keys = keys or Keys()
     app = Flask(__name__)
     app.config.update(
-        MAX_CONTENT_LENGTH=int(ws.config.limits.max_file_mb * MB * MAX_FILES + MB),
+        MAX_CONTENT_LENGTH=int(ws.config.limits.max_file_mb * MB * MAX_FILES + MB) if ws is not None else MB,
         MAX_FORM_MEMORY_SIZE=MB,
         SECRET_KEY=secrets.token_bytes(32),
         TEMPLATES_AUTO_RELOAD=False,
@@ -124,6 +128,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
     busy = Busy()
     jobs = Jobs(busy)
     app.extensions["thidua"] = {"keys": keys, "workspace": root, "cache": cache, "busy": busy, "jobs": jobs}
+    app.extensions["thidua"]["kind"] = "office" if office else "school"
 
     @app.before_request
     def guard() -> WerkzeugResponse | None:
@@ -176,7 +181,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> Response:
-        limit = ws.config.limits.max_file_mb
+        limit = ws.config.limits.max_file_mb if ws is not None else 1
         return _refuse(f"Tệp gửi lên quá lớn: mỗi tệp tối đa {limit:g} MB, mỗi lần tối đa {MAX_FILES} tệp.", 413)
 
     @app.errorhandler(HTTPException)
@@ -186,7 +191,26 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
     @app.context_processor
     def common() -> dict[str, Any]:
-        return {"csrf": keys.csrf, "pace_label": PACE_LABEL, "pace_class": PACE_CLASS, "sev_class": SEVERITY_CLASS}
+        return {
+            "csrf": keys.csrf,
+            "pace_label": PACE_LABEL,
+            "pace_class": PACE_CLASS,
+            "sev_class": SEVERITY_CLASS,
+            "office": office,
+        }
+
+    @app.get("/tai/<path:rel>")
+    def download(rel: str) -> Response:
+        target = _inside_output(output, rel)
+        if target is None:
+            return _refuse("Chỉ tải được các tệp kết quả trong thư mục output của thư mục làm việc.", 404)
+        return send_file(target, as_attachment=True, download_name=target.name, max_age=0)
+
+    if office:
+        from thidua.page.office import add_office_pages
+
+        add_office_pages(app, root, jobs)
+        return app
 
     @app.get("/")
     def overview() -> str:
@@ -249,7 +273,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
     def outputs() -> str:
         month = cache.month(_asked_month())
         running = jobs.running()  # a run going on (started here or before a reload) shows its progress
-        context = _job_context(root, running, None, month.month)
+        context = _job_context(output, running, None, month.month)
         return render_template("outputs.html", page="ket-qua", m=month, months=_months(month), **context)
 
     @app.post("/chay")
@@ -269,7 +293,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
             )
         elif not request.headers.get("HX-Request"):
             started.wait()
-        context = _job_context(root, job, refused)
+        context = _job_context(output, job, refused)
         if request.headers.get("HX-Request"):
             return make_response(render_template("_ran.html", **context), 409 if refused else 200)
         shown = cache.month(month)
@@ -281,7 +305,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         """Where the background run has got to (htmx polls it while it goes), then how it ended and the outputs."""
         job = jobs.current
         month = job.month if job is not None else (_asked_month() or cache.month(None).month)
-        return render_template("_ran.html", **_job_context(root, job, None, month))
+        return render_template("_ran.html", **_job_context(output, job, None, month))
 
     @app.get("/gui")
     def send_form() -> str:
@@ -319,13 +343,6 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         page = render_template("send.html", page="gui", m=month, months=_months(month), letter=None, sent=sent)
         return make_response(page, 200 if sent.exit_code == 0 else 409)
 
-    @app.get("/tai/<path:rel>")
-    def download(rel: str) -> Response:
-        target = _inside_output(root, rel)
-        if target is None:
-            return _refuse("Chỉ tải được các tệp kết quả trong thư mục output của thư mục làm việc.", 404)
-        return send_file(target, as_attachment=True, download_name=target.name, max_age=0)
-
     @app.get("/lich-su")
     def history() -> str:
         return render_template("history.html", page="lich-su", h=api.history(root), m=None, months=[])
@@ -346,7 +363,7 @@ def _checking(root: Path, month: str) -> Callable[[JobProgress], Any]:
     return check
 
 
-def _job_context(root: Path, job: Job | None, refused: str | None, month: str | None = None) -> dict[str, Any]:
+def _job_context(output: Path, job: Job | None, refused: str | None, month: str | None = None) -> dict[str, Any]:
     """What _ran.html shows: the job's steps while it goes; when it has ended, its outcome and the outputs."""
     month = month or (job.month if job is not None else "")
     context: dict[str, Any] = {"job": job, "refused": refused, "month": month, "ran": None, "files": None}
@@ -356,6 +373,8 @@ def _job_context(root: Path, job: Job | None, refused: str | None, month: str | 
     if job is not None and job.month == month:
         if job.error is not None:
             context["ran"] = {"error": job.error}
+        elif job.kind == "co-quan":  # the office's roll-up: its units and issues
+            context["ran"] = {"office": True, "summary": job.outcome.month.summary}
         else:
             result = job.outcome.result
             context["ran"] = {
@@ -364,7 +383,7 @@ def _job_context(root: Path, job: Job | None, refused: str | None, month: str | 
                 "counts": result.issues.counts(),
                 "files": len(result.files_read),
             }
-    context["files"] = _outputs(root, month) if month else []
+    context["files"] = _outputs(output, month) if month else []
     return context
 
 
@@ -393,10 +412,10 @@ def _months(month: api.Month) -> list[str]:
     return found
 
 
-def _inside_output(root: Path, rel: str) -> Path | None:
+def _inside_output(folder: Path, rel: str) -> Path | None:
     """The file `rel` names inside the workspace's output folder, or None when it would leave it (.., an absolute
     path, a drive, a link pointing out) or is no file."""
-    output = api.workspace(root).output.resolve()
+    output = folder.resolve()
     if "\\" in rel or "\x00" in rel:
         return None
     joined = safe_join(str(output), rel)
@@ -408,9 +427,8 @@ def _inside_output(root: Path, rel: str) -> Path | None:
     return target
 
 
-def _outputs(root: Path, month: str) -> list[dict[str, Any]]:
+def _outputs(output: Path, month: str) -> list[dict[str, Any]]:
     """The month's output files (and the check's issue report), as links relative to output/."""
-    output = api.workspace(root).output
     found = []
     for folder in (output / month, output / f"kiem-tra-{month}"):
         if not folder.is_dir():
