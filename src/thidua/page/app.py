@@ -123,6 +123,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.jinja_env.autoescape = True
+    app.url_map.merge_slashes = False  # "/tai//etc/passwd" is refused, not redirected to "/tai/etc/passwd"
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
     cache = Cache(root)
     busy = Busy()
