@@ -28,7 +28,11 @@ from thidua.workspace.demo import _fill
 from thidua.workspace.folder import Workspace
 
 from .conftest import reg_row
-from .smtpserver import Serve
+from .imapserver import Account, ImapServer, imap_account, imap_server
+from .smtpserver import LOOPBACK, Serve
+from .test_collect import PASSWORD_ENV, fill_mailbox, school
+
+__all__ = ["imap_account", "imap_server", "school"]  # fixtures of tests/imapserver and tests/test_collect, used here
 
 PORT = 8799
 BASE = f"http://127.0.0.1:{PORT}"
@@ -443,3 +447,66 @@ def test_an_office_workspace_gets_its_units_page(office_demo_template: Path, tmp
     assert get(client, "/nop").status_code == 404 and get(client, "/gui").status_code == 404
     outside = get(client, "/?thang=2030-01")
     assert outside.status_code == 409 and "ngoài năm học 2026–2027" in outside.get_data(as_text=True)
+
+
+def test_collect_and_reply_from_the_page(
+    school: Workspace,
+    imap_server: ImapServer,
+    imap_account: Account,
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hộp thư: the mailbox's password typed on the page (its variable not set) is used for that request only; a
+    dry run files nothing; the collect files each spreadsheet once and lists it with its state; after the month's
+    run the replies are previewed (nothing sent) and then sent to each sender through the SMTP server on 127.0.0.1,
+    once per file version."""
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    fill_mailbox(school, imap_server, imap_account)
+    keys = Keys()
+    client = create_app(school.root, PORT, keys).test_client()
+    get(client, f"/?token={keys.token}")
+    month = "2026-10"
+    page = get(client, f"/thu?thang={month}").get_data(as_text=True)
+    assert imap_account.user in page and 'name="mat_khau"' in page and PASSWORD_ENV in page
+    form = {"csrf": keys.csrf, "thang": month}
+    without = client.post("/thu/lay", base_url=BASE, data=form)
+    assert without.status_code == 409 and PASSWORD_ENV in without.get_data(as_text=True)
+    dry = client.post("/thu/lay", base_url=BASE, data={**form, "mat_khau": imap_account.password, "chay_thu": "1"})
+    assert dry.status_code == 200 and "Sẽ lưu 4 tệp" in dry.get_data(as_text=True)
+    assert not (school.submissions / "e-mail").exists()
+    done = client.post("/thu/lay", base_url=BASE, data={**form, "mat_khau": imap_account.password})
+    text = done.get_data(as_text=True)
+    saved = sorted(p.name for p in (school.submissions / "e-mail").iterdir())
+    assert done.status_code == 200 and "Đã lưu 4 tệp vào submissions/e-mail/" in text and len(saved) == 4
+    assert all(f"<code>{name}</code>" in text for name in saved) and "(từ Đặng Thị Ngọc Ánh)" in text
+    listed = re.search(r'<table class="bang" id="tep-qua-thu">(.*?)</table>', text, re.S)
+    assert listed is not None and all(f"e-mail/{name}" in listed.group(1) for name in saved)
+    assert "Cần sửa" in listed.group(1)  # the hostile file among them is named
+    assert imap_account.password not in text
+    assert "Đã lưu 0 tệp" in client.post(
+        "/thu/lay", base_url=BASE, data={**form, "mat_khau": imap_account.password}
+    ).get_data(as_text=True)
+    # Replies: the month run first, then previewed, then sent.
+    inbox, port = serve()
+    settings = school.root / "thidua.toml"
+    original = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        original[: original.index("[email]")]
+        + f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
+        f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n' + original[original.rindex("[imap]") :],
+        encoding="utf-8",
+    )
+    early = client.post("/thu/tra-loi", base_url=BASE, data=form)
+    assert early.status_code == 400 and "thidua run" in early.get_data(as_text=True)
+    assert client.post("/chay", base_url=BASE, data=form).status_code in (200, 409)
+    preview = client.post("/thu/tra-loi", base_url=BASE, data=form)
+    shown = preview.get_data(as_text=True)
+    written = sorted((school.root / "output" / "thu-gui" / month / "tra-loi").glob("*.eml"))
+    assert preview.status_code == 200 and f"{len(written)} thư trả lời sẽ được gửi" in shown and written
+    assert shown.count('<details class="thu">') == len(written) and "Kính gửi thầy/cô Phạm Thị Hòa" in shown
+    assert inbox.envelopes == []  # a preview sends nothing
+    sent = client.post("/thu/tra-loi", base_url=BASE, data={**form, "gui": "1"})
+    assert sent.status_code == 200 and f"Đã gửi {len(written)} thư trả lời" in sent.get_data(as_text=True)
+    assert len(inbox.envelopes) == len(written)
+    again = client.post("/thu/tra-loi", base_url=BASE, data={**form, "gui": "1"}).get_data(as_text=True)
+    assert "Đã gửi 0 thư trả lời" in again and "từ trước" in again and len(inbox.envelopes) == len(written)

@@ -454,6 +454,61 @@ def workspace_kind(directory: str | Path) -> str:
 
 
 @dataclass(frozen=True)
+class MailLogin:
+    """The login a mail command would use, for a face that asks for the password itself when its environment
+    variable is not set: the server ("host:port"), the account ("" when the server needs none), the variable the
+    commands read the password from, and whether it is set in `environ`."""
+
+    server: str
+    username: str
+    password_env: str
+    password_set: bool
+
+
+def mail_login(workspace: str | Path, kind: str, environ: Mapping[str, str] | None = None) -> MailLogin:
+    """The login of `collect` (kind "imap", thidua.toml's [imap]) or of `send` and `reply` ("email", [email]); a
+    table missing or incomplete raises its Vietnamese message, as the command would."""
+    from thidua.mail.mailbox import imap_settings
+    from thidua.mail.mailer import mail_settings
+
+    ws = _open(workspace)
+    environ = os.environ if environ is None else environ
+    if kind == "imap":
+        server = imap_settings(ws.config).server
+        where, username, variable = f"{server.host}:{server.port}", server.username, server.password_env
+    else:
+        mail = mail_settings(ws.config)
+        where, username, variable = f"{mail.host}:{mail.port}", mail.username, mail.password_env
+    return MailLogin(where, username or "", variable, bool(environ.get(variable)))
+
+
+@dataclass(frozen=True)
+class WrittenLetter:
+    """A letter thidua wrote as .eml (a reply's dry run), read back for a person to check."""
+
+    path: Path
+    to: str
+    subject: str
+    body: str
+    attachments: list[str]
+
+
+def written_letter(path: str | Path) -> WrittenLetter:
+    from email import policy
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=policy.default).parsebytes(Path(path).read_bytes())
+    text = message.get_body(("plain",))
+    return WrittenLetter(
+        Path(path),
+        str(message["To"] or ""),
+        str(message["Subject"] or ""),
+        text.get_content() if text is not None else "",
+        [str(part.get_filename()) for part in message.iter_attachments()],
+    )
+
+
+@dataclass(frozen=True)
 class OfficeYear:
     """An office workspace's school year for choosing a month: its name, the year ("2026–2027"), its months
     ("YYYY-MM"), the month to show first (the latest one some unit's report was received for, else the current
