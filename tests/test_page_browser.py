@@ -28,7 +28,7 @@ from thidua.workspace.demo import _fill
 from thidua.workspace.folder import Workspace
 
 from . import hostile
-from .conftest import reg_row
+from .conftest import pdf_pages, reg_row
 
 CHROMIUM = Path("/usr/bin/chromium")
 MONTH = "2022-05"
@@ -163,10 +163,6 @@ def test_the_printed_address_opens_the_month_and_nothing_leaves_the_machine(
     assert page.locator("#chua-nop li").all_inner_texts() == figures["not_submitted"]
     assert page.locator("#so-canh-bao").inner_text() == str(figures["issues"]["warning"])
     shot(page, "1-tong-quan")
-    printed = page.pdf(format="A4", print_background=True)
-    assert printed.startswith(b"%PDF")
-    if folder := os.environ.get("THIDUA_SCREENSHOTS"):
-        (Path(folder) / "1-tong-quan-A4.pdf").write_bytes(printed)
     # Another browser (no cookie) is refused without the token.
     stranger = browser.new_context()
     try:
@@ -175,6 +171,46 @@ def test_the_printed_address_opens_the_month_and_nothing_leaves_the_machine(
     finally:
         stranger.close()
     assert page.requested and all(url.startswith(f"{served.base}/") for url in page.requested)
+
+
+def test_the_overview_prints_on_a4_without_the_menu_its_chart_sharp_and_tables_whole(
+    page: Any, served: Served, tmp_path: Path
+) -> None:
+    """Printed from the browser (Chromium's page.pdf, A4): no menu, buttons or footer; the chart stays vector (no
+    image in the PDF); each pace label whole on its line; nothing wider than A4's printable width."""
+    page.goto(f"{served.base}/?thang={MONTH}")
+    figures = api.summary(api.month(served.root, MONTH).result)
+    pdf = tmp_path / "tong-quan.pdf"
+    pdf.write_bytes(page.pdf(format="A4", print_background=True))
+    if folder := os.environ.get("THIDUA_SCREENSHOTS"):
+        shutil.copy(pdf, Path(folder) / "1-tong-quan-A4.pdf")
+    pages = pdf_pages(pdf)
+    # A4 in points (Chromium writes 595.92 × 842.88: whole CSS pixels at 96 dpi)
+    assert pages and all(abs(width - 595.3) < 1 and abs(height - 841.9) < 1.5 for width, height, _text in pages)
+    text = "\n".join(page_text for *_size, page_text in pages)
+    assert "Tổng quan tháng 05/2022" in text and "Tỷ lệ đạt theo chỉ tiêu" in text
+    for shown_on_screen_only in ("Nộp tệp", "Chạy tháng và kết quả", "Gửi báo cáo", "Việc tiếp theo", "Ctrl+C"):
+        assert shown_on_screen_only not in text
+    on_pace = sum(1 for t in figures["targets"] if t["pace"] == "on-pace")
+    assert text.count("Đúng tiến độ") == on_pace + 1  # each row's label and the legend's, none cut in two
+    for who in figures["not_submitted"]:
+        assert who in text
+    if shutil.which("pdfimages"):
+        images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True)
+        assert len(images.stdout.strip().splitlines()) == 2  # the header lines only: the chart is drawn, not a picture
+    # Laid out at A4's printable width (186 mm at 96 dpi): no table or chart runs past it.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 703, "height": 1000})
+    try:
+        wider = page.evaluate(
+            "Array.from(document.querySelectorAll('table, svg, section, h1'))"
+            ".filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).length"
+        )
+        assert wider == 0
+        assert page.locator("nav").is_hidden() and page.locator("button").first.is_hidden()
+    finally:
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def test_a_dropped_file_and_a_chosen_file_are_checked_at_once(page: Any, served: Served, tmp_path: Path) -> None:
