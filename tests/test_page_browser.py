@@ -29,6 +29,11 @@ from thidua.workspace.folder import Workspace
 
 from . import hostile
 from .conftest import pdf_pages, reg_row
+from .imapserver import Account, ImapServer, imap_account, imap_server
+from .smtpserver import LOOPBACK, Serve
+from .test_collect import PASSWORD_ENV, fill_mailbox, school
+
+__all__ = ["imap_account", "imap_server", "school"]  # fixtures of tests/imapserver and tests/test_collect, used here
 
 CHROMIUM = Path("/usr/bin/chromium")
 MONTH = "2022-05"
@@ -423,3 +428,58 @@ def test_the_office_page_shows_its_units_and_rolls_the_month_up(browser: Any, of
         context.close()
     code, said = office_served.stop()
     assert code == 0 and "Traceback" not in said
+
+
+def test_collect_and_reply_in_the_browser(
+    browser: Any,
+    school: Workspace,
+    imap_server: ImapServer,
+    imap_account: Account,
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hộp thư in the browser: the mailbox's password typed into the page (its variable not set for thidua
+    serve), the files filed and listed with their state; after the run, the replies previewed then sent to the SMTP
+    server on 127.0.0.1."""
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    fill_mailbox(school, imap_server, imap_account)
+    inbox, port = serve()
+    settings = school.root / "thidua.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text[: text.index("[email]")]
+        + f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
+        f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n' + text[text.rindex("[imap]") :],
+        encoding="utf-8",
+    )
+    served = start_serving(school.root)
+    context, tab = open_tab(browser, served.base)
+    try:
+        tab.goto(served.url)
+        tab.goto(f"{served.base}/thu?thang=2026-10")
+        tab.locator('input[name="mat_khau"]').fill(imap_account.password)
+        tab.locator("#nut-lay-thu").click()
+        tab.locator("#da-lay").wait_for()
+        saved = sorted(p.name for p in (school.submissions / "e-mail").iterdir())
+        assert len(saved) == 4 and "Đã lưu 4 tệp" in tab.locator("#da-lay").inner_text()
+        assert tab.locator("#tep-qua-thu tbody tr").count() == 4
+        shot(tab, "8-hop-thu-da-lay")
+        tab.goto(f"{served.base}/ket-qua?thang=2026-10")
+        tab.locator("#nut-chay").click()
+        tab.locator("#da-chay-xong").wait_for()
+        tab.goto(f"{served.base}/thu?thang=2026-10")
+        tab.locator("#nut-xem-tra-loi").click()
+        tab.locator("#thu-tra-loi").wait_for()
+        letters = tab.locator("details.thu").count()
+        assert letters >= 4 and inbox.envelopes == []
+        tab.locator("details.thu").first.locator("summary").click()
+        shot(tab, "8-hop-thu-xem-tra-loi")
+        tab.locator("#nut-gui-tra-loi").click()
+        tab.locator("#da-tra-loi").wait_for()
+        assert f"Đã gửi {letters} thư trả lời" in tab.locator("#da-tra-loi").inner_text()
+        assert len(inbox.envelopes) == letters
+        assert not tab.foreign
+    finally:
+        context.close()
+        code, said = served.stop()
+    assert code == 0 and "Traceback" not in said and imap_account.password not in said
