@@ -344,68 +344,9 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         page = render_template("send.html", page="gui", m=month, months=_months(month), letter=None, sent=sent)
         return make_response(page, 200 if sent.exit_code == 0 else 409)
 
-    def mail_page(month: api.Month, status: int = 200, **shown: Any) -> Response:
-        """Hộp thư: collecting staff files from the school's mailbox and replying to their senders."""
-        logins: dict[str, Any] = {}
-        for kind in ("imap", "email"):
-            try:
-                logins[kind] = api.mail_login(root, kind)
-            except ThiduaError as exc:  # the table missing or incomplete: what to write in thidua.toml
-                logins[kind] = exc.message
-        context = {"collected": None, "letters": None, "replied": None, "problem": None, "received": None, **shown}
-        page = render_template(
-            "mail.html",
-            page="thu",
-            m=month,
-            months=_months(month),
-            logins=logins,
-            folder=api.mailbox_folder(root),
-            **context,
-        )
-        return make_response(page, status)
+    from thidua.page.mail import add_mail_pages
 
-    def typed_password(kind: str) -> dict[str, str] | None:
-        """The environment for a mail command, with the password typed on the page (used for this request only,
-        never kept) when its variable is not set."""
-        typed = request.form.get("mat_khau", "")
-        if not typed:
-            return None
-        return {**os.environ, api.mail_login(root, kind).password_env: typed}
-
-    @app.get("/thu")
-    def mail_form() -> Response:
-        return mail_page(cache.month(_asked_month()))
-
-    @app.post("/thu/lay")
-    def collect() -> Response:
-        """`thidua collect` (with the box ticked, its dry run): what was filed, each file with its state."""
-        month = cache.month(_asked_month())
-        dry = request.form.get("chay_thu") == "1"
-        with busy:
-            try:
-                environ = typed_password("imap")
-                done = api.collect(root, dry_run=dry, environ=environ)
-            except ThiduaError as exc:
-                return mail_page(month, 400 if exc.exit_code == 2 else 409, problem=exc.message)
-        shown = cache.month(month.month)
-        inside = api.mailbox_folder(root).split("/", 1)[1] + "/"  # "e-mail/", where collect files what it fetches
-        received = [f for f in _received(root, shown.result) if f["rel"].startswith(inside)]
-        return mail_page(shown, collected={"done": done, "dry": dry}, received=received)
-
-    @app.post("/thu/tra-loi")
-    def reply() -> Response:
-        """`thidua reply`: previewed (its dry run's letters read back) or sent."""
-        month = cache.month(_asked_month())
-        send = request.form.get("gui") == "1"
-        with busy:
-            try:
-                environ = typed_password("email")
-                done = api.reply(root, month.month, dry_run=not send, environ=environ)
-            except ThiduaError as exc:
-                return mail_page(month, 400 if exc.exit_code == 2 else 409, problem=exc.message)
-        if send:
-            return mail_page(month, 409 if done.failed else 200, replied=done)
-        return mail_page(month, letters=[api.written_letter(path) for path in done.written], replied=done)
+    add_mail_pages(app, root, cache, busy)
 
     @app.get("/lich-su")
     def history() -> str:

@@ -40,7 +40,8 @@ class Job:
     steps: tuple[tuple[str, str], ...]
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     done_stages: list[str] = field(default_factory=list)
-    said: str = ""
+    # until the batch says what it does: it may be waiting for the workspace another command holds
+    said: str = "Đang bắt đầu (nếu một lệnh thidua khác đang chạy trên thư mục này, lượt này đợi lệnh đó xong)…"
     files: tuple[int, int] | None = None
     finished: bool = False
     error: str | None = None
