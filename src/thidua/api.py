@@ -494,6 +494,8 @@ class WrittenLetter:
 
 
 def written_letter(path: str | Path) -> WrittenLetter:
+    """The .eml at `path` (as `reply(..., dry_run=True)` lists them in `written`) read back: to, subject, plain
+    body, attachments' names."""
     from email import policy
     from email.parser import BytesParser
 
@@ -522,6 +524,8 @@ class OfficeYear:
 
 
 def office_year(workspace: str | Path) -> OfficeYear:
+    """The office workspace `workspace`'s year and the month a face shows first (see OfficeYear); a folder that is
+    not an office's raises its Vietnamese message."""
     import re
 
     from thidua.office.settings import open_office
