@@ -407,6 +407,7 @@ def test_check_only_writes_the_issue_report_alone_and_shows_the_batchs_stages(
     assert "danh-sach-loi-2022-05.xlsx" in page and "/chay/tinh-trang" not in page
 
 
+@pytest.mark.slow  # the office demo is built once per session (about 20 s), shared with the browser test
 def test_an_office_workspace_gets_its_units_page(office_demo_template: Path, tmp_path: Path) -> None:
     """`thidua serve -w` on an office workspace (SPEC 15): the kind is told through the API; the units of the month
     with their state, date received and issues, the month rolled up; the roll-up run in the background and its
