@@ -110,8 +110,10 @@ def open_tab(browser: Any, base: str) -> tuple[Any, Any]:
 
 @pytest.fixture(scope="module")
 def page(browser: Any, served: Served) -> Iterator[Any]:
-    """One tab for the module, recording every request it makes."""
+    """One tab for the module, recording every request it makes, opened once at the printed address (its cookie
+    set, so that each test also runs alone)."""
     context, tab = open_tab(browser, served.base)
+    tab.goto(served.url)
     yield tab
     context.close()
 
