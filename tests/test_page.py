@@ -435,6 +435,10 @@ def test_an_office_workspace_gets_its_units_page(office_demo_template: Path, tmp
     assert all(str(m) in text for m in rolled.issues["message"])
     for total in rolled.summary["totals"]:
         assert f'<tr data-code="{total["code"]}">' in text
+    # The chart: each target's reporting units split by the pace their own reports judged.
+    parts = rolled.targets.groupby(["code", "pace"]).size()
+    assert text.count('<rect class="thanh ') == len(parts) and "Số đơn vị theo tiến độ" in text
+    assert text.count('<rect class="thanh tot"') == len(parts.xs("on-pace", level="pace"))
     # The roll-up runs on a thread, polled; its outputs download whole.
     htmx = {"HX-Request": "true"}
     started = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": month}, headers=htmx)

@@ -417,6 +417,7 @@ def test_the_office_page_shows_its_units_and_rolls_the_month_up(browser: Any, of
         assert states == list(rolled.units["state"])
         assert tab.locator("#so-chua-gui").inner_text() == str(rolled.summary["units"]["missing"])
         assert tab.locator("article[data-unit]").count() == rolled.issues["unit"].nunique()
+        assert tab.locator("svg.bieu-do rect.thanh").count() == len(rolled.targets.groupby(["code", "pace"]).size())
         shot(tab, "7-co-quan-don-vi")
         shot(tab, "7-co-quan-don-vi-1366", full_page=False)
         tab.get_by_role("link", name="Tổng hợp và kết quả").click()

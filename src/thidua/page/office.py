@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, make_response, render_template, request
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from thidua import api
 from thidua.errors import ThiduaError
+from thidua.page.charts import units_by_pace
 from thidua.page.jobs import OFFICE_STAGES, Job, JobProgress, Jobs
 
 STATE_CLASS = {"Đã gửi": "tot", "Gửi muộn": "cham", "Chưa gửi": "rat-cham"}
@@ -94,6 +96,14 @@ def add_office_pages(app: Flask, root: Path, jobs: Jobs) -> None:
             }
             for row in units.itertuples(index=False)
         ]
+        paces: dict[str, dict[str, int]] = {}
+        for code, pace in done.targets[["code", "pace"]].itertuples(index=False):
+            per = paces.setdefault(str(code), {})
+            per[str(pace)] = per.get(str(pace), 0) + 1
+        chart = units_by_pace(
+            [{**total, "counts": paces.get(total["code"], {})} for total in done.summary["totals"]],
+            int(done.summary["units"]["received"]),
+        )
         issues: list[dict[str, Any]] = []
         for code, name in units[["code", "name"]].itertuples(index=False):
             own = done.issues[done.issues["unit"] == code]
@@ -107,6 +117,7 @@ def add_office_pages(app: Flask, root: Path, jobs: Jobs) -> None:
             units=rows,
             issues=issues,
             state_class=STATE_CLASS,
+            chart=Markup(chart) if done.summary["totals"] else None,  # built from escaped parts
             output_exists=(year.output / month / "summary.json").is_file(),
             **header(year, month),
         )
