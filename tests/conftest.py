@@ -50,6 +50,15 @@ def demo_ws(demo_template_ws: Workspace, tmp_path: Path) -> Workspace:
     return Workspace(target)
 
 
+@pytest.fixture(scope="session")
+def office_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`thidua office init --demo` built once (its five schools are made and run: about 20 s); copy it before
+    changing it."""
+    from thidua import api
+
+    return api.office_init(tmp_path_factory.mktemp("office-demo") / "xa", demo=True).root
+
+
 @pytest.fixture
 def empty_ws(demo_template_ws: Workspace, tmp_path: Path) -> Workspace:
     """The default plan and templates with an empty submissions folder."""

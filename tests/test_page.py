@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import socket
 import unicodedata
 from pathlib import Path
@@ -27,7 +28,11 @@ from thidua.workspace.demo import _fill
 from thidua.workspace.folder import Workspace
 
 from .conftest import reg_row
-from .smtpserver import Serve
+from .imapserver import Account, ImapServer, imap_account, imap_server
+from .smtpserver import LOOPBACK, Serve
+from .test_collect import PASSWORD_ENV, fill_mailbox, school
+
+__all__ = ["imap_account", "imap_server", "school"]  # fixtures of tests/imapserver and tests/test_collect, used here
 
 PORT = 8799
 BASE = f"http://127.0.0.1:{PORT}"
@@ -240,21 +245,35 @@ def test_the_month_runs_once_at_a_time_and_its_outputs_download_whole(
     client: FlaskClient, keys: Keys, demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
-    with folder.locked(demo_ws):  # another run holds the workspace
+    htmx = {"HX-Request": "true"}
+    jobs = client.application.extensions["thidua"]["jobs"]
+    with folder.locked(demo_ws):  # another run (thidua run in a console window) holds the workspace
         busy = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"})
-        also = client.post(
-            "/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"}, headers={"HX-Request": "true"}
+        monkeypatch.setattr(folder, "LOCK_WAIT", 3.0)  # the page's run waits for the lock meanwhile
+        also = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05"}, headers=htmx)
+        again = client.post(
+            "/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": "2022-05", "viec": "kiem-tra"}, headers=htmx
         )
+        jobs.current.wait()
+        ended = get(client, "/chay/tinh-trang", headers=htmx)
+        monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
         sent = client.post(
             "/nop",
             base_url=BASE,
             data={"csrf": keys.csrf, "thang": "2022-05", "tep": (io.BytesIO(b"PK\3\4 moi"), "Tổ 1 mới.xlsx")},
             content_type="multipart/form-data",
-            headers={"HX-Request": "true"},
+            headers=htmx,
         )
     assert busy.status_code == 409 and "Một lệnh thidua khác đang chạy" in busy.get_data(as_text=True)
-    fragment = also.get_data(as_text=True)  # htmx swaps it in place: the message, no whole page
-    assert also.status_code == 409 and "Chưa chạy được: Một lệnh thidua khác" in fragment and "<html" not in fragment
+    started = also.get_data(as_text=True)  # htmx swaps it in place: the run's steps, polled, no whole page
+    assert also.status_code == 200 and 'hx-get="/chay/tinh-trang"' in started and "<html" not in started
+    assert "đang chạy" in started and "Đọc kế hoạch" in started
+    # A second run asked for meanwhile (here a check) is refused in Vietnamese, the first one still shown.
+    refused = again.get_data(as_text=True)
+    assert again.status_code == 409 and "mỗi lần chỉ chạy một lượt" in refused
+    assert "Đang chạy tổng hợp tháng 05/2022" in refused
+    fragment = ended.get_data(as_text=True)  # the page's run ended with the other command's message
+    assert "Chưa chạy được: Một lệnh thidua khác" in fragment and "hx-get" not in fragment and "<html" not in fragment
     assert sent.status_code == 200 and "Đã lưu 1 tệp nhưng chưa kiểm tra được" in sent.get_data(as_text=True)
     assert (demo_ws.submissions / "Tổ 1 mới.xlsx").exists()
     assert not (demo_ws.output / "2022-05").exists()
@@ -357,3 +376,142 @@ def test_the_letter_is_previewed_then_sent_from_the_page(
     _envelope, letter = inbox.only()
     assert "05/2022" in str(letter["Subject"])
     assert [s.status for s in api.history(demo_ws.root).sends] == ["đã gửi"]
+
+
+def test_check_only_writes_the_issue_report_alone_and_shows_the_batchs_stages(
+    client: FlaskClient, keys: Keys, demo_ws: Workspace
+) -> None:
+    """Chỉ kiểm tra: the month read and checked on a thread, its stages reported through the batch's progress hook
+    and shown by the status endpoint; only the issue report written (output/kiem-tra-M/), no month outputs, no
+    history."""
+    jobs = client.application.extensions["thidua"]["jobs"]
+    form = {"csrf": keys.csrf, "thang": "2022-05", "viec": "kiem-tra"}
+    started = client.post("/chay", base_url=BASE, data=form, headers={"HX-Request": "true"})
+    assert started.status_code == 200 and 'hx-trigger="load delay:700ms"' in started.get_data(as_text=True)
+    jobs.current.wait()
+    assert jobs.current.done_stages == [
+        "plan (read_plan)",
+        "read + repair + validate",
+        "merge + measure + rules",
+        "issue report",
+    ]
+    ended = get(client, "/chay/tinh-trang", headers={"HX-Request": "true"}).get_data(as_text=True)
+    counts = api.month(demo_ws.root, "2022-05").result.issues.counts()
+    assert "Đã kiểm tra xong tháng 05/2022" in ended and f"{counts['warning']} cảnh báo" in ended
+    assert 'href="/tai/kiem-tra-2022-05/danh-sach-loi-2022-05.xlsx"' in ended and "hx-get" not in ended
+    assert ended.count('class="xong"') == 4  # every step ticked
+    assert (demo_ws.output / "kiem-tra-2022-05" / "danh-sach-loi-2022-05.xlsx").is_file()
+    assert not (demo_ws.output / "2022-05").exists() and api.history(demo_ws.root).months == []
+    # The outputs page, opened again, lists the report; no run is going on, so nothing polls.
+    page = get(client, "/ket-qua?thang=2022-05").get_data(as_text=True)
+    assert "danh-sach-loi-2022-05.xlsx" in page and "/chay/tinh-trang" not in page
+
+
+@pytest.mark.slow  # the office demo is built once per session (about 20 s), shared with the browser test
+def test_an_office_workspace_gets_its_units_page(office_demo_template: Path, tmp_path: Path) -> None:
+    """`thidua serve -w` on an office workspace (SPEC 15): the kind is told through the API; the units of the month
+    with their state, date received and issues, the month rolled up; the roll-up run in the background and its
+    outputs downloaded byte for byte; no page of a school's (upload, send)."""
+    root = tmp_path / "xa"
+    shutil.copytree(office_demo_template, root)
+    assert api.workspace_kind(root) == "office"
+    keys = Keys()
+    client = create_app(root, PORT, keys).test_client()
+    get(client, f"/?token={keys.token}")
+    month = api.office_year(root).shown
+    assert month == "2027-05"  # the latest month its units reported
+    page = get(client, "/")
+    text = page.get_data(as_text=True)
+    rolled = api.office(root, month)
+    assert page.status_code == 200 and "Báo cáo các đơn vị tháng 05/2027" in text and 'href="/nop' not in text
+    units = rolled.summary["units"]
+    assert f'<span class="so" id="so-da-nhan">{units["received"]}/{units["expected"]}</span>' in text
+    assert f'<span class="so" id="so-chua-gui">{units["missing"]}</span>' in text
+    for row in rolled.units.itertuples(index=False):
+        shown = re.search(rf'<tr data-code="{row.code}">(.*?)</tr>', text, re.S)
+        assert shown is not None and row.state in shown.group(1) and api.day_label(row.received) in shown.group(1)
+    for unit in set(rolled.issues["unit"]):  # the issues of each unit, under its name
+        assert f'data-unit="{unit}"' in text
+    assert all(str(m) in text for m in rolled.issues["message"])
+    for total in rolled.summary["totals"]:
+        assert f'<tr data-code="{total["code"]}">' in text
+    # The chart: each target's reporting units split by the pace their own reports judged.
+    parts = rolled.targets.groupby(["code", "pace"]).size()
+    assert text.count('<rect class="thanh ') == len(parts) and "Số đơn vị theo tiến độ" in text
+    assert text.count('<rect class="thanh tot"') == len(parts.xs("on-pace", level="pace"))
+    # The roll-up runs on a thread, polled; its outputs download whole.
+    htmx = {"HX-Request": "true"}
+    started = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": month}, headers=htmx)
+    assert started.status_code == 200 and "/chay/tinh-trang" in started.get_data(as_text=True)
+    client.application.extensions["thidua"]["jobs"].current.wait()
+    ended = get(client, "/chay/tinh-trang", headers=htmx).get_data(as_text=True)
+    assert f"đã nhận {units['received']}/{units['expected']} đơn vị" in ended
+    summary = root / "output" / month / "summary.json"
+    assert download(client, f"/tai/{month}/summary.json")[1] == summary.read_bytes()
+    assert download(client, "/tai/..%2fdonvi.xlsx")[0] == 404
+    assert get(client, "/nop").status_code == 404 and get(client, "/gui").status_code == 404
+    outside = get(client, "/?thang=2030-01")
+    assert outside.status_code == 409 and "ngoài năm học 2026–2027" in outside.get_data(as_text=True)
+
+
+def test_collect_and_reply_from_the_page(
+    school: Workspace,
+    imap_server: ImapServer,
+    imap_account: Account,
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hộp thư: the mailbox's password typed on the page (its variable not set) is used for that request only; a
+    dry run files nothing; the collect files each spreadsheet once and lists it with its state; after the month's
+    run the replies are previewed (nothing sent) and then sent to each sender through the SMTP server on 127.0.0.1,
+    once per file version."""
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    fill_mailbox(school, imap_server, imap_account)
+    keys = Keys()
+    client = create_app(school.root, PORT, keys).test_client()
+    get(client, f"/?token={keys.token}")
+    month = "2026-10"
+    page = get(client, f"/thu?thang={month}").get_data(as_text=True)
+    assert imap_account.user in page and 'name="mat_khau"' in page and PASSWORD_ENV in page
+    form = {"csrf": keys.csrf, "thang": month}
+    without = client.post("/thu/lay", base_url=BASE, data=form)
+    assert without.status_code == 409 and PASSWORD_ENV in without.get_data(as_text=True)
+    dry = client.post("/thu/lay", base_url=BASE, data={**form, "mat_khau": imap_account.password, "chay_thu": "1"})
+    assert dry.status_code == 200 and "Sẽ lưu 4 tệp" in dry.get_data(as_text=True)
+    assert not (school.submissions / "e-mail").exists()
+    done = client.post("/thu/lay", base_url=BASE, data={**form, "mat_khau": imap_account.password})
+    text = done.get_data(as_text=True)
+    saved = sorted(p.name for p in (school.submissions / "e-mail").iterdir())
+    assert done.status_code == 200 and "Đã lưu 4 tệp vào submissions/e-mail/" in text and len(saved) == 4
+    assert all(f"<code>{name}</code>" in text for name in saved) and "(từ Đặng Thị Ngọc Ánh)" in text
+    listed = re.search(r'<table class="bang" id="tep-qua-thu">(.*?)</table>', text, re.S)
+    assert listed is not None and all(f"e-mail/{name}" in listed.group(1) for name in saved)
+    assert "Cần sửa" in listed.group(1)  # the hostile file among them is named
+    assert imap_account.password not in text
+    assert "Đã lưu 0 tệp" in client.post(
+        "/thu/lay", base_url=BASE, data={**form, "mat_khau": imap_account.password}
+    ).get_data(as_text=True)
+    # Replies: the month run first, then previewed, then sent.
+    inbox, port = serve()
+    settings = school.root / "thidua.toml"
+    original = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        original[: original.index("[email]")]
+        + f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
+        f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n' + original[original.rindex("[imap]") :],
+        encoding="utf-8",
+    )
+    early = client.post("/thu/tra-loi", base_url=BASE, data=form)
+    assert early.status_code == 400 and "thidua run" in early.get_data(as_text=True)
+    assert client.post("/chay", base_url=BASE, data=form).status_code in (200, 409)
+    preview = client.post("/thu/tra-loi", base_url=BASE, data=form)
+    shown = preview.get_data(as_text=True)
+    written = sorted((school.root / "output" / "thu-gui" / month / "tra-loi").glob("*.eml"))
+    assert preview.status_code == 200 and f"{len(written)} thư trả lời sẽ được gửi" in shown and written
+    assert shown.count('<details class="thu">') == len(written) and "Kính gửi thầy/cô Phạm Thị Hòa" in shown
+    assert inbox.envelopes == []  # a preview sends nothing
+    sent = client.post("/thu/tra-loi", base_url=BASE, data={**form, "gui": "1"})
+    assert sent.status_code == 200 and f"Đã gửi {len(written)} thư trả lời" in sent.get_data(as_text=True)
+    assert len(inbox.envelopes) == len(written)
+    again = client.post("/thu/tra-loi", base_url=BASE, data={**form, "gui": "1"}).get_data(as_text=True)
+    assert "Đã gửi 0 thư trả lời" in again and "từ trước" in again and len(inbox.envelopes) == len(written)

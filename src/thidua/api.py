@@ -438,6 +438,114 @@ def forget_month(workspace: str | Path, month: str) -> tuple[str, bool]:
         return month, store.remove_month(ws.history_path, month)
 
 
+# --- for the local page (SPEC 16) ----------------------------------------------------------------------------
+def workspace_kind(directory: str | Path) -> str:
+    """Which kind of workspace the folder `directory` is: "office" (a receiving office's, SPEC 15: its
+    thidua.toml has an [office] table) or "school" (anything else, opened and judged as a school's)."""
+    import tomllib
+
+    from thidua.workspace.folder import SETTINGS_FILE
+
+    try:
+        raw = tomllib.loads((Path(directory) / SETTINGS_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "school"  # opening it as a school's says what is wrong with it
+    return "office" if isinstance(raw.get("office"), dict) else "school"
+
+
+@dataclass(frozen=True)
+class MailLogin:
+    """The login a mail command would use, for a face that asks for the password itself when its environment
+    variable is not set: the server ("host:port"), the account ("" when the server needs none), the variable the
+    commands read the password from, and whether it is set in `environ`."""
+
+    server: str
+    username: str
+    password_env: str
+    password_set: bool
+
+
+def mail_login(workspace: str | Path, kind: str, environ: Mapping[str, str] | None = None) -> MailLogin:
+    """The login of `collect` (kind "imap", thidua.toml's [imap]) or of `send` and `reply` ("email", [email]); a
+    table missing or incomplete raises its Vietnamese message, as the command would."""
+    from thidua.mail.mailbox import imap_settings
+    from thidua.mail.mailer import mail_settings
+
+    ws = _open(workspace)
+    environ = os.environ if environ is None else environ
+    if kind == "imap":
+        server = imap_settings(ws.config).server
+        where, username, variable = f"{server.host}:{server.port}", server.username, server.password_env
+    else:
+        mail = mail_settings(ws.config)
+        where, username, variable = f"{mail.host}:{mail.port}", mail.username, mail.password_env
+    return MailLogin(where, username or "", variable, bool(environ.get(variable)))
+
+
+@dataclass(frozen=True)
+class WrittenLetter:
+    """A letter thidua wrote as .eml (a reply's dry run), read back for a person to check."""
+
+    path: Path
+    to: str
+    subject: str
+    body: str
+    attachments: list[str]
+
+
+def written_letter(path: str | Path) -> WrittenLetter:
+    """The .eml at `path` (as `reply(..., dry_run=True)` lists them in `written`) read back: to, subject, plain
+    body, attachments' names."""
+    from email import policy
+    from email.parser import BytesParser
+
+    message = BytesParser(policy=policy.default).parsebytes(Path(path).read_bytes())
+    text = message.get_body(("plain",))
+    return WrittenLetter(
+        Path(path),
+        str(message["To"] or ""),
+        str(message["Subject"] or ""),
+        text.get_content() if text is not None else "",
+        [str(part.get_filename()) for part in message.iter_attachments()],
+    )
+
+
+@dataclass(frozen=True)
+class OfficeYear:
+    """An office workspace's school year for choosing a month: its name, the year ("2026–2027"), its months
+    ("YYYY-MM"), the month to show first (the latest one some unit's report was received for, else the current
+    month when it lies in the year, else the year's last), and where its outputs are."""
+
+    office: str
+    school_year: str
+    months: list[str]
+    shown: str
+    output: Path
+
+
+def office_year(workspace: str | Path) -> OfficeYear:
+    """The office workspace `workspace`'s year and the month a face shows first (see OfficeYear); a folder that is
+    not an office's raises its Vietnamese message."""
+    import re
+
+    from thidua.office.settings import open_office
+
+    office = open_office(Path(workspace))
+    year = office.school_year
+    months: list[str] = []
+    y, m = int(year.first_month[:4]), int(year.first_month[5:])
+    while f"{y:04d}-{m:02d}" <= year.last_month:
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    named = re.compile(r"bao-cao-thi-dua-(\d{4}-\d{2})")  # a school's month report, as thidua names it
+    files = office.received.rglob("*.xlsx") if office.received.is_dir() else iter(())
+    sent = {found.group(1) for path in files if (found := named.search(path.name))}
+    in_year = sorted(sent & set(months))
+    now = f"{dt.date.today():%Y-%m}"
+    shown = in_year[-1] if in_year else (now if now in months else months[-1])
+    return OfficeYear(office.name, year.label, months, shown, office.output)
+
+
 # --- the receiving office's roll-up (SPEC 15) ------------------------------------------------------------------
 @dataclass(frozen=True)
 class OfficeMonth:

@@ -720,7 +720,9 @@ def serve(workspace: Path, port: int | None, no_browser: bool) -> None:
     """Mở trang thidua của thư mục làm việc trong trình duyệt của máy này (không cần Internet).
 
     Trang chỉ mở được trên chính máy này, bằng địa chỉ có mã truy cập được in ra (mỗi lần chạy một mã mới). Trên
-    trang: tổng quan tháng, nộp và kiểm tra tệp, chạy tổng hợp tháng, tải kết quả, lịch sử. Dừng: Ctrl+C.
+    trang: tổng quan tháng, nộp và kiểm tra tệp, kiểm tra hoặc chạy tổng hợp tháng, tải kết quả, gửi báo cáo, lấy
+    tệp từ hộp thư và trả lời người gửi, lịch sử. Thư mục của cơ quan tổng hợp (thidua office init) có trang các đơn
+    vị. Dừng: Ctrl+C.
 
     \b
     Ví dụ:

@@ -13,7 +13,7 @@ import os
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from thidua import api
 from thidua.errors import ThiduaError
 from thidua.page.charts import achieved_bars
+from thidua.page.jobs import CHECK_STAGES, RUN_STAGES, Job, JobProgress, Jobs, elapsed
 from thidua.page.names import UPLOAD_SUFFIXES, safe_upload_name
 
 COOKIE = "thidua_phien"
@@ -108,20 +109,27 @@ class Cache:
 def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Flask:
     """The page for `workspace`, answering only as http://127.0.0.1:`port` or http://localhost:`port`."""
     root = Path(workspace).resolve()
-    ws = api.workspace(root)  # a folder that is no workspace is refused before the server starts
+    office = api.workspace_kind(root) == "office"  # a receiving office's workspace gets its units' page
+    # A folder that is no workspace is refused before the server starts.
+    year = api.office_year(root) if office else None
+    ws = None if office else api.workspace(root)
+    output = year.output if year is not None else api.workspace(root).output
     keys = keys or Keys()
     app = Flask(__name__)
     app.config.update(
-        MAX_CONTENT_LENGTH=int(ws.config.limits.max_file_mb * MB * MAX_FILES + MB),
+        MAX_CONTENT_LENGTH=int(ws.config.limits.max_file_mb * MB * MAX_FILES + MB) if ws is not None else MB,
         MAX_FORM_MEMORY_SIZE=MB,
         SECRET_KEY=secrets.token_bytes(32),
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.jinja_env.autoescape = True
+    app.url_map.merge_slashes = False  # "/tai//etc/passwd" is refused, not redirected to "/tai/etc/passwd"
     hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
     cache = Cache(root)
     busy = Busy()
-    app.extensions["thidua"] = {"keys": keys, "workspace": root, "cache": cache, "busy": busy}
+    jobs = Jobs(busy)
+    app.extensions["thidua"] = {"keys": keys, "workspace": root, "cache": cache, "busy": busy, "jobs": jobs}
+    app.extensions["thidua"]["kind"] = "office" if office else "school"
 
     @app.before_request
     def guard() -> WerkzeugResponse | None:
@@ -174,7 +182,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge) -> Response:
-        limit = ws.config.limits.max_file_mb
+        limit = ws.config.limits.max_file_mb if ws is not None else 1
         return _refuse(f"Tệp gửi lên quá lớn: mỗi tệp tối đa {limit:g} MB, mỗi lần tối đa {MAX_FILES} tệp.", 413)
 
     @app.errorhandler(HTTPException)
@@ -184,7 +192,26 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
     @app.context_processor
     def common() -> dict[str, Any]:
-        return {"csrf": keys.csrf, "pace_label": PACE_LABEL, "pace_class": PACE_CLASS, "sev_class": SEVERITY_CLASS}
+        return {
+            "csrf": keys.csrf,
+            "pace_label": PACE_LABEL,
+            "pace_class": PACE_CLASS,
+            "sev_class": SEVERITY_CLASS,
+            "office": office,
+        }
+
+    @app.get("/tai/<path:rel>")
+    def download(rel: str) -> Response:
+        target = _inside_output(output, rel)
+        if target is None:
+            return _refuse("Chỉ tải được các tệp kết quả trong thư mục output của thư mục làm việc.", 404)
+        return send_file(target, as_attachment=True, download_name=target.name, max_age=0)
+
+    if office:
+        from thidua.page.office import add_office_pages
+
+        add_office_pages(app, root, jobs)
+        return app
 
     @app.get("/")
     def overview() -> str:
@@ -246,34 +273,40 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
     @app.get("/ket-qua")
     def outputs() -> str:
         month = cache.month(_asked_month())
-        return render_template(
-            "outputs.html", page="ket-qua", m=month, months=_months(month), files=_outputs(root, month.month), ran=None
-        )
+        running = jobs.running()  # a run going on (started here or before a reload) shows its progress
+        context = _job_context(output, running, None, month.month)
+        return render_template("outputs.html", page="ket-qua", m=month, months=_months(month), **context)
 
     @app.post("/chay")
     def run() -> str | Response:
+        """Start the month's run (or, with viec=kiem-tra, its check only) in the background; htmx then polls
+        /chay/tinh-trang for its stages. A request without htmx waits for the end and gets the whole page."""
         month = _asked_month() or cache.month(None).month
-        template = "_ran.html" if request.headers.get("HX-Request") else "outputs.html"
-        with busy:
-            try:
-                ran = api.run(root, month)
-            except ThiduaError as exc:  # one run at a time: the other one's message, the outputs as they are
-                shown = cache.month(month)
-                files = _outputs(root, shown.month)
-                page = render_template(
-                    template, page="ket-qua", m=shown, months=_months(shown), files=files, ran={"error": exc.message}
-                )
-                return make_response(page, 400 if exc.exit_code == 2 else 409)
-        shown = cache.month(ran.result.month)
-        counts = ran.result.issues.counts()
-        return render_template(
-            template,
-            page="ket-qua",
-            m=shown,
-            months=_months(shown),
-            files=_outputs(root, ran.result.month),
-            ran={"ok": ran.outputs is not None, "counts": counts, "files": len(ran.result.files_read)},
-        )
+        check_only = request.form.get("viec") == "kiem-tra"
+        job = Job("kiem-tra" if check_only else "chay", month, CHECK_STAGES if check_only else RUN_STAGES)
+        started = jobs.start(job, _checking(root, month) if check_only else _running(root, month))
+        refused = None
+        if started is None:  # one run at a time: say so, and keep showing the one going on
+            job = jobs.running() or job
+            refused = (
+                f"Đang {job.label.lower()} tháng {api.month_label(job.month)} (bắt đầu lúc {job.started:%H:%M:%S}): "
+                "mỗi lần chỉ chạy một lượt. Hãy đợi lượt đó xong rồi bấm lại."
+            )
+        elif not request.headers.get("HX-Request"):
+            started.wait()
+        context = _job_context(output, job, refused)
+        if request.headers.get("HX-Request"):
+            return make_response(render_template("_ran.html", **context), 409 if refused else 200)
+        shown = cache.month(month)
+        page = render_template("outputs.html", page="ket-qua", m=shown, months=_months(shown), **context)
+        return make_response(page, 409 if refused or job.error else 200)
+
+    @app.get("/chay/tinh-trang")
+    def run_status() -> str:
+        """Where the background run has got to (htmx polls it while it goes), then how it ended and the outputs."""
+        job = jobs.current
+        month = job.month if job is not None else (_asked_month() or cache.month(None).month)
+        return render_template("_ran.html", **_job_context(output, job, None, month))
 
     @app.get("/gui")
     def send_form() -> str:
@@ -311,18 +344,52 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         page = render_template("send.html", page="gui", m=month, months=_months(month), letter=None, sent=sent)
         return make_response(page, 200 if sent.exit_code == 0 else 409)
 
-    @app.get("/tai/<path:rel>")
-    def download(rel: str) -> Response:
-        target = _inside_output(root, rel)
-        if target is None:
-            return _refuse("Chỉ tải được các tệp kết quả trong thư mục output của thư mục làm việc.", 404)
-        return send_file(target, as_attachment=True, download_name=target.name, max_age=0)
+    from thidua.page.mail import add_mail_pages
+
+    add_mail_pages(app, root, cache, busy)
 
     @app.get("/lich-su")
     def history() -> str:
         return render_template("history.html", page="lich-su", h=api.history(root), m=None, months=[])
 
     return app
+
+
+def _running(root: Path, month: str) -> Callable[[JobProgress], Any]:
+    return lambda progress: api.run(root, month, progress)
+
+
+def _checking(root: Path, month: str) -> Callable[[JobProgress], Any]:
+    def check(progress: JobProgress) -> api.Checked:
+        checked = api.check(root, month, progress)
+        progress.stage("issue report")
+        return checked
+
+    return check
+
+
+def _job_context(output: Path, job: Job | None, refused: str | None, month: str | None = None) -> dict[str, Any]:
+    """What _ran.html shows: the job's steps while it goes; when it has ended, its outcome and the outputs."""
+    month = month or (job.month if job is not None else "")
+    context: dict[str, Any] = {"job": job, "refused": refused, "month": month, "ran": None, "files": None}
+    if job is not None and not job.finished:
+        context["elapsed"] = elapsed(job)
+        return context
+    if job is not None and job.month == month:
+        if job.error is not None:
+            context["ran"] = {"error": job.error}
+        elif job.kind == "co-quan":  # the office's roll-up: its units and issues
+            context["ran"] = {"office": True, "summary": job.outcome.month.summary}
+        else:
+            result = job.outcome.result
+            context["ran"] = {
+                "check": job.kind == "kiem-tra",
+                "ok": job.kind == "kiem-tra" or job.outcome.outputs is not None,
+                "counts": result.issues.counts(),
+                "files": len(result.files_read),
+            }
+    context["files"] = _outputs(output, month) if month else []
+    return context
 
 
 def _refuse(message: str, status: int) -> Response:
@@ -350,10 +417,10 @@ def _months(month: api.Month) -> list[str]:
     return found
 
 
-def _inside_output(root: Path, rel: str) -> Path | None:
+def _inside_output(folder: Path, rel: str) -> Path | None:
     """The file `rel` names inside the workspace's output folder, or None when it would leave it (.., an absolute
     path, a drive, a link pointing out) or is no file."""
-    output = api.workspace(root).output.resolve()
+    output = folder.resolve()
     if "\\" in rel or "\x00" in rel:
         return None
     joined = safe_join(str(output), rel)
@@ -365,9 +432,8 @@ def _inside_output(root: Path, rel: str) -> Path | None:
     return target
 
 
-def _outputs(root: Path, month: str) -> list[dict[str, Any]]:
+def _outputs(output: Path, month: str) -> list[dict[str, Any]]:
     """The month's output files (and the check's issue report), as links relative to output/."""
-    output = api.workspace(root).output
     found = []
     for folder in (output / month, output / f"kiem-tra-{month}"):
         if not folder.is_dir():

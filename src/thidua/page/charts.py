@@ -56,3 +56,47 @@ def achieved_bars(targets: Sequence[Mapping[str, Any]]) -> str:
     parts.append(f'<line class="muc" x1="{x100:.1f}" y1="{TOP - 4}" x2="{x100:.1f}" y2="{height - 6}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+PACE_ORDER = ("on-pace", "behind", "far-behind", "not-due")
+
+
+def units_by_pace(targets: Sequence[Mapping[str, Any]], units: int) -> str:
+    """For an office: a bar per target split by how many of the `units` that reported are at each pace (the
+    schools' own judgement, as their reports say it); the count is written in each part."""
+    plot = WIDTH - LABEL - 60
+    height = TOP + ROW * len(targets) + 8
+    parts = [
+        f'<svg class="bieu-do" role="img" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="bieu-do-don-vi">',
+        '<title id="bieu-do-don-vi">Số đơn vị theo tiến độ của từng chỉ tiêu</title>',
+    ]
+    for tick in range(units + 1):
+        x = LABEL + plot * tick / max(units, 1)
+        parts.append(f'<line class="luoi" x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{height - 6}"/>')
+        parts.append(f'<text class="nhan-truc" x="{x:.1f}" y="{TOP - 8}" text-anchor="middle">{tick}</text>')
+    for i, target in enumerate(targets):
+        y = TOP + i * ROW
+        name = str(target.get("name") or target.get("code") or "")
+        parts.append(
+            f'<text class="nhan" x="{LABEL - 8}" y="{y + ROW / 2 + 4:.1f}" text-anchor="end">'
+            f"<title>{escape(name)}</title>{escape(_short(name))}</text>"
+        )
+        x = float(LABEL)
+        counts = target.get("counts") or {}
+        for pace in PACE_ORDER:
+            count = int(counts.get(pace, 0))
+            if not count:
+                continue
+            width = plot * count / max(units, 1)
+            parts.append(
+                f'<rect class="thanh {PACE_CLASS[pace]}" x="{x:.1f}" y="{y + 4}" width="{width:.1f}" '
+                f'height="{ROW - 8}"><title>{count}</title></rect>'
+            )
+            parts.append(
+                f'<text class="so-trong" x="{x + width / 2:.1f}" y="{y + ROW / 2 + 4:.1f}" '
+                f'text-anchor="middle">{count}</text>'
+            )
+            x += width
+    parts.append("</svg>")
+    return "".join(parts)
