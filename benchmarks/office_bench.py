@@ -38,7 +38,10 @@ ORDINARY = "2026-11"
 GENERATOR_VERSION = 1  # bump when the generated files change, to invalidate cached workspaces
 MARKER = "bench-complete.json"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-FAMILIES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Lương Mai".split()
+FAMILIES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
+    "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Lương", "Mai",
+)  # fmt: skip
 
 
 def thidua() -> str:
@@ -75,7 +78,9 @@ class Template:
         sheet_id = re.search(rb'<sheet name="_thidua"[^>]*r:id="(rId\d+)"', parts["xl/workbook.xml"])
         if sheet_id is None:
             raise SystemExit(f"{path}: no _thidua sheet")
-        target = re.search(rb'Id="' + sheet_id.group(1) + rb'"[^>]*Target="([^"]+)"', parts["xl/_rels/workbook.xml.rels"])
+        target = re.search(
+            rb'Id="' + sheet_id.group(1) + rb'"[^>]*Target="([^"]+)"', parts["xl/_rels/workbook.xml.rels"]
+        )
         if target is None:
             raise SystemExit(f"{path}: the _thidua sheet's part is not found")
         self.part = "xl/" + target.group(1).decode().lstrip("/").removeprefix("xl/")
@@ -135,7 +140,9 @@ def vary(template: Template, index: int, name: str) -> tuple[list[list[Any]], di
                 row[at] = f"{FAMILIES[(index + zlib.crc32(parts[1].encode())) % len(FAMILIES)]} {parts[1]}"
             birth = str(row[header.index("birth_date")])
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", birth):
-                row[header.index("birth_date")] = f"{1965 + rng.randrange(35)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                row[header.index("birth_date")] = (
+                    f"{1965 + rng.randrange(35)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                )
             works = header.index("works")
             row[works] = str(row[works]).replace(template.school, name)
     return rows, figures, nominees
@@ -157,7 +164,9 @@ def sheet_xml(rows: Sequence[Sequence[Any]]) -> bytes:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
             else:
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>')
+                cells.append(
+                    f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
+                )
         if cells:
             out.append(f'<row r="{r}">{"".join(cells)}</row>')
     out.append("</sheetData></worksheet>")
@@ -202,13 +211,14 @@ def unit_code(index: int) -> str:
     return f"DV{index + 1:05d}"
 
 
-def generate(work: Path, n: int, month: str, jobs: int) -> Path:
-    """An office workspace with N units, each having sent its month's report (kept and reused)."""
+def generate(work: Path, n: int, month: str, jobs: int, base: Path | None = None) -> Path:
+    """An office workspace with N units, each having sent its month's report (kept and reused). `base`: a folder
+    whose nhan/*/ hold real reports of `month` (default: the office demo made by thidua)."""
     ws = work / f"office-{n}-{month}"
     marker = ws / MARKER
     if marker.is_file() and json.loads(marker.read_text())["version"] == GENERATOR_VERSION:
         return ws
-    base = base_outputs(work)
+    base = base or base_outputs(work)
     shutil.rmtree(ws, ignore_errors=True)
     subprocess.run(
         [thidua(), "office", "init", str(ws), "--school-year", SCHOOL_YEAR], check=True, stdout=subprocess.DEVNULL
@@ -282,13 +292,9 @@ def say(text: str) -> None:
 
 
 def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        model = next(
-            (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), ""
-        )
-    except OSError:
-        pass
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.is_file() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return {
         "cpus": os.cpu_count(),
@@ -328,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         good, detail = figure_check(ws, args.month)
         ok = ok and good
         results.append({"units": n, "month": args.month, **run, "units_per_s": n / run["seconds"], "check": detail})
-    print(f"| units | month | seconds | units/s | peak MB | figure check |\n|---:|---|---:|---:|---:|---|")
+    print("| units | month | seconds | units/s | peak MB | figure check |\n|---:|---|---:|---:|---:|---|")
     for r in results:
         print(
             f"| {r['units']:,} | {r['month']} | {r['seconds']:.1f} | {r['units_per_s']:,.0f} | {r['peak_mb']:.0f} | "

@@ -88,14 +88,15 @@ def _initiatives(
         if len(units) < 2 or len({w for _u, w, _i in holders}) < 2:
             continue  # one unit (co-authors), or one person proposed by two units (found above)
         told: set[tuple[str, str]] = set()
+        every = sorted(units)
         for unit, who, index in holders:
-            others = sorted({names.get(u, u) for u, w, _i in holders if u != unit})
-            row: Any = nominees.loc[index]
+            others = sorted(names.get(u, u) for u in every if u != unit)  # once per holder, not per pair
             text = f"Sáng kiến “{shown[title_key]}” cũng được tính ở: {', '.join(others)}. "
             if text not in str(findings[index]):
                 findings[index] += text
             if (unit, who) in told:
                 continue
+            row: Any = nominees.loc[index]
             told.add((unit, who))
             issues.add(
                 unit,

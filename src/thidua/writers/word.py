@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -326,11 +327,40 @@ def grid(
         cell.width = width
         _first(cell)
         line(cell, label, align="center", bold=True, size=size)
+    # The first row is laid out through python-docx with a placeholder in each cell; every row is a copy of it with
+    # its texts set (python-docx's add_row looks the table's grid up among all the rows already there: quadratic,
+    # minutes for a province's tens of thousands of proposals).
+    prototype: Any = None
     for values in rows:
-        row = table.add_row()
-        keep_whole(row)
-        cells = row.cells
-        for i, (cell, value, width) in enumerate(zip(cells, values, widths, strict=True)):
-            cell.width = width
-            _first(cell)
-            line(cell, value, align="center" if i in centred else "left", size=size)
+        if prototype is None:
+            row = table.add_row()
+            keep_whole(row)
+            for i, (cell, width) in enumerate(zip(row.cells, widths, strict=True)):
+                cell.width = width
+                _first(cell)
+                line(cell, "·", align="center" if i in centred else "left", size=size)
+            prototype = row._tr
+            prototype.getparent().remove(prototype)
+        tr = deepcopy(prototype)
+        for tc, value in zip(tr.iterchildren(qn("w:tc")), values, strict=True):
+            _fill(_Cell(tc, table), value, size)
+        table._tbl.append(tr)
+
+
+def _fill(cell: _Cell, value: str, size: float) -> None:
+    """A copied cell's placeholder run given `value`: plain text set in place, text with a tab or a line break
+    through python-docx (`text`), no run for an empty value, as `line` leaves each."""
+    paragraph = cell._tc.find(qn("w:p"))
+    run = paragraph.find(qn("w:r"))
+    if value and not _SPECIAL.intersection(value):
+        shown = run.find(qn("w:t"))
+        shown.text = value
+        if value != value.strip():
+            shown.set(qn("xml:space"), "preserve")
+        return
+    run.getparent().remove(run)
+    if value:
+        text(Paragraph(paragraph, cell), value, size=size)
+
+
+_SPECIAL = frozenset("\t\n\r")  # what python-docx writes as its own elements (w:tab, w:br)
