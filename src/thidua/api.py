@@ -527,8 +527,11 @@ def office_run(workspace: str | Path, month: str) -> OfficeRan:
     """`thidua office run`: the office's month rolled up and written under output/<M>/."""
     from thidua.office.run import run_office
     from thidua.office.settings import open_office
+    from thidua.workspace.folder import locked
 
-    rollup, outputs = run_office(open_office(Path(workspace)), month)
+    office = open_office(Path(workspace))
+    with locked(office):  # two runs at once: the second is told another is running (the school's lock)
+        rollup, outputs = run_office(office, month)
     return OfficeRan(_office_month(rollup), outputs.folder, outputs.files)
 
 

@@ -52,7 +52,9 @@ def run_office(office: Office, month: str) -> tuple[Rollup, OfficeOutputs]:
             write_units_report(tmp / names[0], identity, rollup.month, rollup.units, rollup.targets, rollup.issues)
             if rollup.year_end:
                 missing = rollup.units[rollup.units["state"] == MISSING]
-                write_proposals(tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing)
+                write_proposals(
+                    tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing, rollup.collectives
+                )
                 documents = write_office_documents(
                     tmp / DOCUMENTS,
                     identity,
