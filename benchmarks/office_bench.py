@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHOOL_YEAR = "2026-2027"  # the office demo's school year
 YEAR_END = "2027-05"  # the month of its schools' year-end vote: the reports carry every proposal
 ORDINARY = "2026-11"
-GENERATOR_VERSION = 1  # bump when the generated files change, to invalidate cached workspaces
+GENERATOR_VERSION = 2  # bump when the generated files change, to invalidate cached workspaces
 MARKER = "bench-complete.json"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FAMILIES = (
@@ -144,8 +144,19 @@ def vary(template: Template, index: int, name: str) -> tuple[list[list[Any]], di
                     f"{1965 + rng.randrange(35)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
                 )
             works = header.index("works")
-            row[works] = str(row[works]).replace(template.school, name)
+            # each unit's works its own (a title credited in two units is a finding, not the common case)
+            row[works] = "; ".join(
+                _own_work(part, template.school, name) for part in str(row[works]).split("; ") if part
+            )
     return rows, figures, nominees
+
+
+def _own_work(work: str, school: str, name: str) -> str:
+    """A work as this unit lists it: "Title, cấp X, QĐ …" with the unit's name in its title."""
+    if school in work:
+        return work.replace(school, name)
+    title, sep, rest = work.partition(", cấp ")
+    return f"{title} – {name}{sep}{rest}"
 
 
 def _int(value: object) -> int | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ TITLE_KINDS = pd.DataFrame(
 )
 
 
+@cache  # a constant table, asked for every proposal of a province's roll-up
 def titles_counted_as(kind: str) -> frozenset[str]:
     """The titles that count for a title target of `kind` ("ldtt" or "cstdcs")."""
     return frozenset(TITLE_KINDS.loc[TITLE_KINDS["kind"] == kind, "title"])
