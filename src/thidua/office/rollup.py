@@ -162,8 +162,12 @@ def _choose(
     year are errors on their file, another month's report is named when the month's own is missing."""
     chosen: dict[str, Received] = {}
     codes = {u.code for u in units}
+    sent: dict[str, list[Received]] = {}  # each unit's reports, in one pass (a filter per unit is quadratic)
+    for r in received:
+        if r.report is not None:
+            sent.setdefault(r.unit, []).append(r)
     for code in codes:
-        mine = [r for r in received if r.unit == code and r.report is not None]
+        mine = sent.get(code, [])
         this_year = []
         for item in mine:
             found = item.report.head["school_year"] if item.report else ""
