@@ -139,6 +139,9 @@ def test_a_units_collective_title_is_checked_against_its_own_share_of_ldtt(tmp_p
     month = api.office(tmp_path / "xa", VOTE)
     short = month.issues[month.issues["code"] == "office-collective-short"]
     assert len(short) == 1 and short.iloc[0]["unit"] == UNIT and short.iloc[0]["sheet"] == "_thidua"
+    shown = month.collectives
+    assert list(shown["title"]) == [title] and list(shown["members"]) == [32]
+    assert shown.iloc[0]["findings"].startswith("Theo quy định: chỉ ")
     message = short.iloc[0]["message"]
     assert f"chỉ {ldtt}/32 người được đề nghị Lao động tiên tiến" in message and "cần trên 95%" in message
     cli("office", "run", "-w", tmp_path / "xa", "--month", VOTE, code=(0, 1))

@@ -459,6 +459,9 @@ class OfficeMonth:
     nominees: pd.DataFrame
     issues: pd.DataFrame
     summary: dict[str, Any]
+    # the collective titles the units registered, each checked against its unit's share of LĐTT (unit, unit_name,
+    # title, members, findings, file, sheet, row)
+    collectives: pd.DataFrame
 
 
 def _office_month(rollup: Any) -> OfficeMonth:
@@ -475,6 +478,7 @@ def _office_month(rollup: Any) -> OfficeMonth:
         rollup.nominees,
         rollup.issues,
         summary_of(rollup),
+        rollup.collectives,
     )
 
 

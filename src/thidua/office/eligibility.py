@@ -169,8 +169,9 @@ COLLECTIVE_COLUMNS = ["unit", "unit_name", "title", "members", "findings", "file
 def collectives(
     units: Sequence[Unit], chosen: Mapping[str, Received], pack: RulePack | None, issues: OfficeIssues
 ) -> pd.DataFrame:
-    """The collective titles the units propose (their reports' `collectives`), each checked by
-    `collective_findings` with the unit's members as its report gives them (else donvi.xlsx's Số CBGVNV)."""
+    """The collective titles the units registered that the pack has a rule for (Tập thể lao động tiên tiến /
+    xuất sắc; their reports' `collectives`), each checked by `collective_findings` with the unit's members as its
+    report gives them (else donvi.xlsx's Số CBGVNV)."""
     found = []
     for unit in units:
         sent = chosen.get(unit.code)
@@ -178,8 +179,8 @@ def collectives(
             continue
         for record in sent.report.collectives:
             title = str(record.get("title", "")).strip()
-            if not title:
-                continue
+            if not title or not _covered(title, pack):
+                continue  # a union's or the youth's title: not the pack's, not judged here
             members = _members(record.get("members"), unit.staff)
             reasons = collective_findings(title, members, sent.report.nominees, pack)
             for reason, source in reasons:
@@ -208,6 +209,12 @@ def collectives(
                 }
             )
     return pd.DataFrame(found, columns=COLLECTIVE_COLUMNS).astype({"members": "Int64", "row": "Int64"})
+
+
+def _covered(title: str, pack: RulePack | None) -> bool:
+    """Whether a collective rule of the pack (collective_ldtt, collective_ldxs) names this title."""
+    rules = [_rule(pack, name) for name in COLLECTIVE_RULES]
+    return any(p is not None and key(str(p.get("title", ""))) in key(title) for p in rules)
 
 
 def _members(value: object, staff: int | None) -> int | None:
