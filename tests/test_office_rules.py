@@ -20,6 +20,7 @@ from thidua import api
 from thidua.cli import main
 from thidua.core import vocabulary
 from thidua.workspace import folder
+from thidua.writers.office_documents import stands
 
 YEAR, VOTE = "2026-2027", "2027-05"
 UNIT = "TH-A"
@@ -112,6 +113,10 @@ def test_every_proposal_is_checked_again_with_the_offices_own_rules(tmp_path: Pa
         assert any("chưa có sáng kiến được công nhận" in m for m in by_name[name]), name
     assert all(c for c in found["cell"]) and set(found["sheet"]) == {"_thidua"}
     assert month.summary["findings"]["rule_short"] == len(found)
+    # a proposal the office finds short stays out of its draft decision
+    nominees = month.nominees
+    low_row = nominees[(nominees["name"] == low_name) & (nominees["proposal"] == vocabulary.LDTT)]
+    assert len(low_row) == 1 and not stands(low_row).any()
     # each finding is on the proposal's row of the consolidated list
     cli("office", "run", "-w", tmp_path / "xa", "--month", VOTE, code=(0, 1))
     listed = openpyxl.load_workbook(tmp_path / "xa" / "output" / VOTE / f"danh-sach-de-nghi-{VOTE}.xlsx")
