@@ -161,7 +161,7 @@ def _choose(
     """Each unit's report for the month: the one received last when it sent several; reports of another school
     year are errors on their file, another month's report is named when the month's own is missing."""
     chosen: dict[str, Received] = {}
-    codes = {u.code for u in units}
+    codes = dict.fromkeys(u.code for u in units)  # in donvi.xlsx order: the issues come out in the same order
     sent: dict[str, list[Received]] = {}  # each unit's reports, in one pass (a filter per unit is quadratic)
     for r in received:
         if r.report is not None:
