@@ -567,6 +567,9 @@ class OfficeMonth:
     nominees: pd.DataFrame
     issues: pd.DataFrame
     summary: dict[str, Any]
+    # the collective titles the units registered, each checked against its unit's share of LĐTT (unit, unit_name,
+    # title, members, findings, file, sheet, row)
+    collectives: pd.DataFrame
 
 
 def _office_month(rollup: Any) -> OfficeMonth:
@@ -583,6 +586,7 @@ def _office_month(rollup: Any) -> OfficeMonth:
         rollup.nominees,
         rollup.issues,
         summary_of(rollup),
+        rollup.collectives,
     )
 
 
@@ -664,8 +668,11 @@ def office_run(workspace: str | Path, month: str, *, previous: str | Path | None
     `month.targets` then carries last_registered, last_achieved and last_achieved_ratio."""
     from thidua.office.run import run_office
     from thidua.office.settings import open_office
+    from thidua.workspace.folder import locked
 
-    rollup, outputs = run_office(open_office(Path(workspace)), month, Path(previous) if previous else None)
+    office = open_office(Path(workspace))
+    with locked(office):  # two runs at once: the second is told another is running (the school's lock)
+        rollup, outputs = run_office(office, month, Path(previous) if previous else None)
     return OfficeRan(_office_month(rollup), outputs.folder, outputs.files)
 
 

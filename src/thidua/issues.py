@@ -583,6 +583,17 @@ CATALOG: dict[str, Kind] = {
         "Đề nghị chưa đủ điều kiện",
         "{value}: đơn vị đề nghị “{proposal}” nhưng chính đơn vị ghi chưa đủ điều kiện: {reasons}.",
     ),
+    "office-rule-short": Kind(
+        W,
+        "Đề nghị chưa đủ điều kiện theo quy định",
+        "{value}: đề nghị “{proposal}” chưa đủ điều kiện theo quy định cơ quan áp dụng: {reason} ({source}). Hãy "
+        "xem lại hồ sơ của đơn vị trước khi trình.",
+    ),
+    "office-collective-short": Kind(
+        W,
+        "Danh hiệu tập thể chưa đủ điều kiện",
+        "Đơn vị đăng ký danh hiệu “{title}” nhưng {reason} ({source}). Hãy xem lại trước khi trình.",
+    ),
 }
 
 

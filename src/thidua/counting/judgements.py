@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ TITLE_KINDS = pd.DataFrame(
 )
 
 
+@cache  # a constant table, asked for every proposal of a province's roll-up
 def titles_counted_as(kind: str) -> frozenset[str]:
     """The titles that count for a title target of `kind` ("ldtt" or "cstdcs")."""
     return frozenset(TITLE_KINDS.loc[TITLE_KINDS["kind"] == kind, "title"])
@@ -172,10 +174,9 @@ def qualifying_works(results: pd.DataFrame, params: Mapping[str, Any] | None = N
     the route (`research_route`, the 2022 law), a research project accepted the same way. Without a rule pack,
     both routes at any level. The rule check and the nomination list both read this one function."""
     params = params if params is not None else {"research_route": True}
-    min_level = vocabulary.level_rank(str(params.get("min_initiative_level", "Trường")))
     recognised = results["result"].isin(vocabulary.RECOGNISED_RESULTS)
-    rank = results["level"].map(vocabulary.LEVEL_RANKS).astype("float64")
-    initiative = (results["activity"] == vocabulary.SKKN) & (rank >= min_level)
+    levels = results["level"].astype(object).map(lambda level: work_level_qualifies(level, params)).astype(bool)
+    initiative = (results["activity"] == vocabulary.SKKN) & levels
     research = (results["activity"] == vocabulary.RESEARCH) & bool(params.get("research_route", False))
     found = results.loc[recognised & (initiative | research), QUALIFYING_COLUMNS]
     return found.sort_values(["person", "date"], kind="stable").reset_index(drop=True)
@@ -213,6 +214,40 @@ def disciplined(discipline: object, worst: str = vocabulary.DISCIPLINES[0]) -> b
     if shown not in vocabulary.DISCIPLINES:
         return False  # none recorded
     return vocabulary.DISCIPLINES.index(shown) > vocabulary.DISCIPLINES.index(worst)
+
+
+def rating_short(rating: object, min_rating: str) -> bool:
+    """Whether a rating (Xếp loại) is below `min_rating`; an unrecorded or unknown rating is not judged. The rule
+    packs' LĐTT check and the receiving office's re-check both ask this one function."""
+    ranks = vocabulary.RATINGS
+    if not isinstance(rating, str) or rating not in ranks or min_rating not in ranks:
+        return False
+    return ranks.index(rating) > ranks.index(min_rating)
+
+
+def ballot_short(votes_for: object, votes_total: object, min_share: float) -> float | None:
+    """The ballot's share when it is under `min_share` (a CSTĐCS's votes, SPEC 14), else None; a ballot not
+    filled in is not judged. The rule packs' ballot check and the receiving office's re-check ask this."""
+    if _missing(votes_for) or _missing(votes_total) or not float(votes_total):  # type: ignore[arg-type]
+        return None
+    share = float(votes_for) / float(votes_total)  # type: ignore[arg-type]
+    return share if share < min_share else None
+
+
+def collective_short(ldtt: int, members: int, min_share: float, at_least: bool) -> bool:
+    """Whether a collective's LĐTT members fall short of its title's share: more than `min_share` of the
+    members, or at least it when `at_least` (SPEC 15; the rule packs' collective_ldtt/collective_ldxs)."""
+    if members <= 0:
+        return False
+    return ldtt / members < min_share if at_least else ldtt / members <= min_share
+
+
+def work_level_qualifies(level: object, params: Mapping[str, Any]) -> bool:
+    """Whether an initiative recognised at `level` qualifies for CSTĐCS under the pack's `min_initiative_level`
+    (an unstated or unknown level does not): `qualifying_works` and the office's re-check both ask this."""
+    if not isinstance(level, str) or level not in vocabulary.LEVEL_RANKS:
+        return False
+    return vocabulary.level_rank(level) >= vocabulary.level_rank(str(params.get("min_initiative_level", "Trường")))
 
 
 def proposed_votes(votes: pd.DataFrame) -> pd.DataFrame:

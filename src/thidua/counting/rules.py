@@ -27,9 +27,12 @@ from thidua.counting.judgements import (
     REGISTERED,
     TITLE_CSTDCS,
     TITLE_LDTT,
+    ballot_short,
+    collective_short,
     disciplined,
     proposed_votes,
     qualifying_works,
+    rating_short,
     titles_counted_as,
     vote_day,
 )
@@ -284,7 +287,7 @@ class _Checker:
             ranks = self.votes["discipline"].map(lambda d: _rank(vocabulary.DISCIPLINES, str(d))).astype("int64")
             disciplined = [self.plan.roster[k].label for k in self.votes.loc[ranks > worst, "person"]]
         share, at_least = float(p["min_share"]), bool(p.get("at_least", False))
-        short = members > 0 and (ldtt / members < share if at_least else ldtt / members <= share)
+        short = collective_short(ldtt, members, share, at_least)
         if short:
             self.plan_issue(
                 "rule-collective-share",
@@ -337,10 +340,8 @@ class _Checker:
         votes = self.votes[self.votes["title"].isin(cstdcs)]
         for vote in rows(votes):
             cast, total = vote.votes_for, vote.votes_total
-            if pd.isna(cast) or pd.isna(total) or not total:
-                continue
-            share = float(cast) / float(total)
-            if share < minimum:
+            share = ballot_short(cast, total, minimum)
+            if share is not None:
                 self.person_issue(
                     "rule-cstdcs-ballot",
                     vote,
@@ -370,7 +371,7 @@ class _Checker:
                 self.person_issue(
                     "rule-ldtt-discipline", vote, "discipline", discipline, discipline=discipline, source=p["source"]
                 )
-            if isinstance(rating, str) and _rank(vocabulary.RATINGS, rating) > min_rating:
+            if rating_short(rating, vocabulary.RATINGS[min_rating]):
                 self.person_issue(
                     "rule-ldtt-rating",
                     vote,

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from thidua.core.text import key
+from thidua.counting.judgements import NAMES_SHOWN
 from thidua.office.issues import OfficeIssues
 
 
@@ -88,14 +89,15 @@ def _initiatives(
         if len(units) < 2 or len({w for _u, w, _i in holders}) < 2:
             continue  # one unit (co-authors), or one person proposed by two units (found above)
         told: set[tuple[str, str]] = set()
+        every = sorted(units)
         for unit, who, index in holders:
-            others = sorted({names.get(u, u) for u, w, _i in holders if u != unit})
-            row: Any = nominees.loc[index]
-            text = f"Sáng kiến “{shown[title_key]}” cũng được tính ở: {', '.join(others)}. "
+            others = _few(sorted(names.get(u, u) for u in every if u != unit))  # once per holder, not per pair
+            text = f"Sáng kiến “{shown[title_key]}” cũng được tính ở: {others}. "
             if text not in str(findings[index]):
                 findings[index] += text
             if (unit, who) in told:
                 continue
+            row: Any = nominees.loc[index]
             told.add((unit, who))
             issues.add(
                 unit,
@@ -105,8 +107,15 @@ def _initiatives(
                 at=(int(row["row"]) - 1, None),
                 value=row["name"],
                 title=shown[title_key],
-                others=", ".join(others),
+                others=others,
             )
+
+
+def _few(names: list[str]) -> str:
+    """Units named in a finding: at most NAMES_SHOWN, then how many more (a title shared by hundreds of units
+    would otherwise repeat every name on every row)."""
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f" và {len(names) - NAMES_SHOWN} đơn vị khác" if len(names) > NAMES_SHOWN else "")
 
 
 def _day(value: object) -> str:

@@ -19,10 +19,11 @@ import python_calamine as calamine
 
 from thidua.core.calendar import VIETNAM, parse_school_year
 from thidua.core.text import clean, fold, key
-from thidua.forms.report_data import KIND, NOMINATIONS, NOMINEES, READABLE_VERSIONS, SHEET, TARGETS
+from thidua.forms.report_data import COLLECTIVES, KIND, NOMINATIONS, NOMINEES, READABLE_VERSIONS, SHEET, TARGETS
 from thidua.intake import guard
 from thidua.intake.read import FILE_FAULTS
 from thidua.office.foreign import ForeignList, read_list
+from thidua.office.reading import pooled
 from thidua.office.units import Unit
 
 DATA_SHEET = SHEET  # the report's hidden figures (forms.report_data: the one statement of their format)
@@ -42,6 +43,7 @@ class UnitReport:
     targets: list[dict[str, Any]]
     nominations: dict[str, int] | None
     nominees: list[dict[str, Any]]
+    collectives: list[dict[str, Any]] = field(default_factory=list)  # the collective titles proposed
 
 
 @dataclass
@@ -79,29 +81,46 @@ def receive(office_root: Path, folder: Path, units: Sequence[Unit], limits: guar
     by_code = {key(u.code): u.code for u in units}
     by_name = {key(u.name): u.code for u in units}
     found = []
-    for path in walk(folder):
-        if path.suffix.lower() not in SPREADSHEETS or path.name.lower().startswith(COMPANIONS):
-            continue  # a dossier's Word files, a scanned PDF, thidua's other outputs: kept, not read
-        parts = path.relative_to(folder).parts
-        unit = next((by_code[key(p)] for p in parts[:-1] if key(p) in by_code), "")
-        moment = dt.datetime.fromtimestamp(path.stat().st_mtime, VIETNAM)
-        item = Received(path, path.relative_to(office_root).as_posix(), unit, moment)
-        item.report = read_report(path, limits, item.issues)
-        if item.report is None and item.issues == [(NOT_REPORT, {})]:
-            cells: list[tuple[str, dict[str, Any]]] = []
-            item.listed = read_list(path, limits, cells)
-            if item.listed is not None:
-                item.issues = cells
-                item.unit = item.unit or next((by_name[key(t)] for t in item.listed.heading if key(t) in by_name), "")
-        if not item.unit and item.report is not None:
-            item.unit = by_name.get(key(item.report.head.get("school", "")), "")
-        if not item.unit and (not item.issues or item.listed is not None):
-            school = item.report.head.get("school", "") if item.report else ""
-            heading = item.listed.heading if item.listed else []
-            school = school or next((t for t in heading if fold(t).startswith("truong ")), "")
-            item.issues.append(("office-unknown-unit", {"school": school or "—"}))
-        found.append(item)
+    # a dossier's Word files, a scanned PDF, thidua's other outputs: kept, not read
+    paths = [p for p in walk(folder) if p.suffix.lower() in SPREADSHEETS and not p.name.lower().startswith(COMPANIONS)]
+    with pooled(_read_one, [(p, limits) for p in paths]) as reports:  # in parallel, in file order
+        for path, (report, listed, issues) in zip(paths, reports, strict=True):
+            parts = path.relative_to(folder).parts
+            unit = next((by_code[key(p)] for p in parts[:-1] if key(p) in by_code), "")
+            moment = dt.datetime.fromtimestamp(path.stat().st_mtime, VIETNAM)
+            item = Received(path, path.relative_to(office_root).as_posix(), unit, moment, report, listed, issues)
+            found.append(_matched(item, by_name))
     return found
+
+
+def _matched(item: Received, by_name: dict[str, str]) -> Received:
+    """A file not under a unit's folder is matched by the school its report (or its list's heading) names."""
+    if not item.unit and item.listed is not None:
+        item.unit = next((by_name[key(t)] for t in item.listed.heading if key(t) in by_name), "")
+    if not item.unit and item.report is not None:
+        item.unit = by_name.get(key(item.report.head.get("school", "")), "")
+    if not item.unit and (not item.issues or item.listed is not None):
+        school = item.report.head.get("school", "") if item.report else ""
+        heading = item.listed.heading if item.listed else []
+        school = school or next((t for t in heading if fold(t).startswith("truong ")), "")
+        item.issues.append(("office-unknown-unit", {"school": school or "—"}))
+    return item
+
+
+def _read_one(
+    job: tuple[Path, guard.Limits],
+) -> tuple[UnitReport | None, ForeignList | None, list[tuple[str, dict[str, Any]]]]:
+    """One received file's report, or the nomination list it is when it is no thidua report (a list made without
+    thidua, read by its header labels), and its issues (in a reading worker when there are many files)."""
+    path, limits = job
+    issues: list[tuple[str, dict[str, Any]]] = []
+    report = read_report(path, limits, issues)
+    if report is None and issues == [(NOT_REPORT, {})]:
+        cells: list[tuple[str, dict[str, Any]]] = []
+        listed = read_list(path, limits, cells)
+        if listed is not None:
+            return None, listed, cells
+    return report, None, issues
 
 
 def read_report(path: Path, limits: guard.Limits, issues: list[tuple[str, dict[str, Any]]]) -> UnitReport | None:
@@ -215,7 +234,7 @@ def parse(rows: list[list[Any]]) -> UnitReport:
     counts = None
     if NOMINATIONS in sections:
         counts = {_text(r.get("proposal")): _count(r.get("count"), r["_row"]) for r in sections[NOMINATIONS]}
-    return UnitReport(head, sections[TARGETS], counts, sections.get(NOMINEES, []))
+    return UnitReport(head, sections[TARGETS], counts, sections.get(NOMINEES, []), sections.get(COLLECTIVES, []))
 
 
 def _count(value: object, row: int) -> int:

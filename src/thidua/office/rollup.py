@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -19,6 +19,7 @@ from thidua.errors import UsageError
 from thidua.forms.report_data import NOMINEE_KEYS
 from thidua.issues import Report
 from thidua.office.checks import cross_unit
+from thidua.office.eligibility import collectives, recheck
 from thidua.office.intake import DATA_SHEET, Received, receive, same_year
 from thidua.office.issues import OfficeIssues
 from thidua.office.lists import LIST_ONLY, chosen_lists, compare, gaps, list_rows
@@ -51,6 +52,7 @@ class Rollup:
     issues: pd.DataFrame
     year_end: bool  # some unit's report carries the year-end proposals
     counts: dict[str, int]
+    collectives: pd.DataFrame = field(default_factory=pd.DataFrame)  # the collective titles proposed, checked
 
 
 def compute(office: Office, month: str) -> Rollup:
@@ -150,8 +152,12 @@ def compute(office: Office, month: str) -> Rollup:
         if given is not None and sent.report.nominations is not None:
             compare(unit.code, sent.rel, sent.report, given, issues)
     nominees = _nominees(office, nominee_rows)
+    pack = choose_pack(office.school_year.label, office.rules, office.root)  # the office's law and settings
     if len(nominees):
         nominees["findings"] = gaps(nominees, cross_unit(nominees, names, issues))
+        checked = recheck(nominees, pack, issues)
+        nominees["findings"] = (nominees["findings"] + " " + checked).str.strip()
+    proposed = collectives(units, chosen, pack, issues)
     return Rollup(
         office,
         month,
@@ -162,6 +168,7 @@ def compute(office: Office, month: str) -> Rollup:
         _issues(issues, names),
         year_end,
         issues.counts(),
+        proposed,
     )
 
 
@@ -171,9 +178,13 @@ def _choose(
     """Each unit's report for the month: the one received last when it sent several; reports of another school
     year are errors on their file, another month's report is named when the month's own is missing."""
     chosen: dict[str, Received] = {}
-    codes = {u.code for u in units}
+    codes = dict.fromkeys(u.code for u in units)  # in donvi.xlsx order: the issues come out in the same order
+    sent: dict[str, list[Received]] = {}  # each unit's reports, in one pass (a filter per unit is quadratic)
+    for r in received:
+        if r.report is not None:
+            sent.setdefault(r.unit, []).append(r)
     for code in codes:
-        mine = [r for r in received if r.unit == code and r.report is not None]
+        mine = sent.get(code, [])
         this_year = []
         for item in mine:
             found = item.report.head["school_year"] if item.report else ""
@@ -304,9 +315,12 @@ def summary_of(rollup: Rollup) -> dict[str, Any]:
     the counts per target, and at year end the proposals per authority and the cross-unit findings."""
     office, units = rollup.office, rollup.units
     reports = []
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    target: dict[str, Any]
+    for target in rollup.targets.to_dict("records"):  # type: ignore[assignment]  # each unit's targets, one pass
+        by_unit.setdefault(str(target["unit"]), []).append(target)
     unit: Any
     for unit in units.itertuples(index=False):
-        mine = rollup.targets[rollup.targets["unit"] == unit.code]
         entry: dict[str, Any] = {
             "unit": unit.code,
             "name": unit.name,
@@ -315,7 +329,7 @@ def summary_of(rollup: Rollup) -> dict[str, Any]:
             "file": unit.file,
             "received": unit.received.isoformat() if unit.received else None,
             "deadline": unit.deadline.isoformat(),
-            "targets": [_target_json(dict(t)) for t in mine.to_dict("records")],
+            "targets": [_target_json(t) for t in by_unit.get(str(unit.code), [])],
         }
         reports.append(entry)
     totals = []
@@ -365,6 +379,8 @@ def summary_of(rollup: Rollup) -> dict[str, Any]:
                 issues.loc[issues["code"] == "office-initiative-twice", "params"].map(lambda p: p["title"]).nunique()
             ),
             "not_eligible": int((issues["code"] == "office-not-eligible").sum()),
+            "rule_short": int((issues["code"] == "office-rule-short").sum()),  # the office's own re-check
+            "collectives_short": int((issues["code"] == "office-collective-short").sum()),
         }
     return result
 

@@ -67,7 +67,9 @@ def run_office(office: Office, month: str, previous: Path | None = None) -> tupl
             )
             if rollup.year_end:
                 missing = rollup.units[rollup.units["state"] == MISSING]
-                write_proposals(tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing)
+                write_proposals(
+                    tmp / names[1], identity, rollup.month, rollup.as_of, rollup.nominees, missing, rollup.collectives
+                )
                 documents = write_office_documents(
                     tmp / DOCUMENTS,
                     identity,

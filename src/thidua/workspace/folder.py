@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from thidua.core.calendar import month_label, parse_month  # noqa: F401 (re-exported)
 from thidua.errors import SETTINGS_FILE, ThiduaError, UsageError, workspace_busy, workspace_not_writable
@@ -139,11 +139,18 @@ LOCK_FILE = ".thidua.lock"  # kept in the workspace: whoever writes it holds the
 LOCK_WAIT = 10.0  # seconds a command waits for another one to finish before it says so
 
 
+class Rooted(Protocol):
+    """A folder thidua works in: a school's workspace or a receiving office's (office.settings.Office)."""
+
+    @property
+    def root(self) -> Path: ...
+
+
 @contextmanager
-def locked(ws: Workspace, wait: float | None = None) -> Iterator[None]:
-    """Hold the workspace for a command that writes it (run, check, send, templates): a second one waits a
-    little, then is told another is running. The lock is the operating system's (filelock): it dies with its
-    process, so a run that was killed never blocks the next."""
+def locked(ws: Rooted, wait: float | None = None) -> Iterator[None]:
+    """Hold the workspace (a school's or an office's) for a command that writes it (run, check, send, templates,
+    office run): a second one waits a little, then is told another is running. The lock is the operating system's
+    (filelock): it dies with its process, so a run that was killed never blocks the next."""
     from filelock import FileLock, Timeout
 
     lock = FileLock(ws.root / LOCK_FILE, timeout=LOCK_WAIT if wait is None else wait)

@@ -9,7 +9,9 @@ Layout (version 1), one table under the other, each opened by its section's name
   number, an empty cell where summary.json has null;
 - at year end (a month with year-end vote rows), `nominations`: `proposal | count`, summary.json's `nominations`;
   then `nominees`: one row per nominee and title or form (name, birth_date as ISO text, gender, position, team,
-  proposal, kind, rating, discipline, works, votes_for, votes_total, eligible (1/0), reasons).
+  proposal, kind, rating, discipline, works, votes_for, votes_total, eligible (1/0), reasons); then
+  `collectives`: the collective titles the school registered for the year (title, members: the staff on its
+  roster), which the office checks against the school's share of LĐTT.
 The values come from `summary_of` (writers.figures), the dictionary summary.json is written from: the two never
 differ."""
 
@@ -21,6 +23,8 @@ from typing import Any
 from thidua.counting.frames import as_date
 from thidua.counting.measure import MonthResult
 from thidua.forms.report_data import (
+    COLLECTIVE_KEYS,
+    COLLECTIVES,
     HEAD_KEYS,
     KIND,
     NOMINATION_KEYS,
@@ -62,7 +66,10 @@ def write_data_sheet(wb: Workbook, result: MonthResult, summary: dict[str, Any])
             ]
             for n in result.nominations.itertuples(index=False)
         ]
-        _table(ws, row + 1, NOMINEES, NOMINEE_KEYS, nominees)
+        row = _table(ws, row + 1, NOMINEES, NOMINEE_KEYS, nominees)
+        members = len(result.plan.roster)  # the collective's members, whose share of LĐTT its title asks
+        collectives = [[c.title, members] for c in result.plan.collectives if c.registered]
+        _table(ws, row + 1, COLLECTIVES, COLLECTIVE_KEYS, collectives)
     ws.hide()
 
 

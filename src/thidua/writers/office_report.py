@@ -264,10 +264,17 @@ def _ballot(votes_for: object, total: object) -> str:
 
 
 def write_proposals(
-    path: Path, office: School, month: str, day: dt.date, nominees: pd.DataFrame, missing_units: pd.DataFrame
+    path: Path,
+    office: School,
+    month: str,
+    day: dt.date,
+    nominees: pd.DataFrame,
+    missing_units: pd.DataFrame,
+    collectives: pd.DataFrame | None = None,
 ) -> None:
     """The consolidated list of proposals at year end: per deciding authority (I, II, …), per title or form
-    (1, 2, …), one row per proposal with its unit, conditions and source; then the units that sent nothing."""
+    (1, 2, …), one row per proposal with its unit, conditions and source; then the collective titles proposed
+    (office.eligibility), then the units that sent nothing."""
     with new_workbook(path) as wb:
         styles = Styles(wb, size=11)
         sheet = new_sheet(add_sheet(wb, "Danh sách đề nghị"), styles, PROPOSAL_COLUMNS)
@@ -329,6 +336,18 @@ def write_proposals(
         if not section:
             merge_text(ws, row, 0, sheet.last_col, "Chưa có đơn vị nào gửi đề nghị.", st(italic=True))
             row += 1
+        if collectives is not None and len(collectives):
+            merge_text(ws, row, 0, sheet.last_col, "DANH HIỆU TẬP THỂ", st(bold=True))
+            row += 1
+            for i, c in enumerate(collectives.itertuples(index=False), start=1):
+                ws.write_number(row, 0, i, centre)
+                write_text(ws, row, 1, c.unit_name, wrapped)
+                merge_text(ws, row, 2, 5, f"Tập thể {c.unit_name}", wrapped)
+                merge_text(ws, row, 6, 10, c.title, wrapped)
+                met = not c.findings
+                write_text(ws, row, 11, MET if met else f"{REVIEW}: {c.findings}", wrapped if met else review)
+                write_text(ws, row, 12, f"{c.file}, {c.sheet} dòng {c.row}", wrapped)
+                row += 1
         merge_text(ws, row, 0, sheet.last_col, "ĐƠN VỊ CHƯA GỬI BÁO CÁO, HỒ SƠ", st(bold=True))
         row += 1
         for i, u in enumerate(missing_units.itertuples(index=False), start=1):

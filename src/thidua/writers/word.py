@@ -11,8 +11,12 @@ two elements added through python-docx's element API, in the schema's order; eve
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +26,11 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from docx.shared import Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from thidua.core.plan import School
 from thidua.writers.common import upper
@@ -59,12 +64,65 @@ def new_document() -> DocumentType:
     return doc
 
 
+class _Spill:
+    """A document's table rows written out as XML while it is built (`grid`), spliced into the saved package in
+    place of a marker row: a list of tens of thousands of rows costs a file, not a tree of millions of elements
+    (about 1 GB for a province's 50,000 proposals)."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115  # closed by word_document, whatever happens
+        self.tables: list[tuple[str, int, int]] = []  # (marker, start, end) in the file
+
+
+_SPILLS: dict[int, _Spill] = {}  # the documents being written by `word_document`, by id
+_MARKER = "thidua-rows-{}"
+_NS_W = f' xmlns:w="{nsmap["w"]}"'
+
+
 @contextmanager
 def word_document(path: Path) -> Iterator[DocumentType]:
     """A new document, saved to `path` when the block ends without an error."""
     doc = new_document()
-    yield doc
-    doc.save(str(path))
+    spill = _SPILLS[id(doc)] = _Spill()
+    try:
+        yield doc
+        doc.save(str(path))
+        if spill.tables:
+            _splice(path, spill)
+    finally:
+        del _SPILLS[id(doc)]
+        spill.file.close()
+
+
+def _splice(path: Path, spill: _Spill) -> None:
+    """Replace each marker row of the saved document by its spilled rows, streaming them into the package."""
+    with zipfile.ZipFile(path) as package:
+        members = [(info, package.read(info)) for info in package.infolist()]
+    staged = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(staged, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            if info.filename != "word/document.xml":
+                out.writestr(info, data)
+                continue
+            text = data.decode("utf-8")
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(entry, "w", force_zip64=True) as part:
+                at = 0
+                for marker, start, end in spill.tables:
+                    found = text.index(marker, at)
+                    row_start = max(text.rfind("<w:tr>", at, found), text.rfind("<w:tr ", at, found))
+                    row_end = text.index("</w:tr>", found) + len("</w:tr>")
+                    part.write(text[at:row_start].encode("utf-8"))
+                    spill.file.seek(start)
+                    left = end - start
+                    while left:
+                        chunk = spill.file.read(min(left, 1 << 20))
+                        part.write(chunk)
+                        left -= len(chunk)
+                    at = row_end
+                part.write(text[at:].encode("utf-8"))
+    os.replace(staged, path)
 
 
 def text(
@@ -326,11 +384,54 @@ def grid(
         cell.width = width
         _first(cell)
         line(cell, label, align="center", bold=True, size=size)
+    # The first row is laid out through python-docx with a placeholder in each cell; every row is a copy of it with
+    # its texts set (python-docx's add_row looks the table's grid up among all the rows already there: quadratic,
+    # minutes for a province's tens of thousands of proposals).
+    prototype: Any = None
+    spill: _Spill | None = None
+    marker, start = "", 0
     for values in rows:
-        row = table.add_row()
-        keep_whole(row)
-        cells = row.cells
-        for i, (cell, value, width) in enumerate(zip(cells, values, widths, strict=True)):
-            cell.width = width
-            _first(cell)
-            line(cell, value, align="center" if i in centred else "left", size=size)
+        if prototype is None:
+            row = table.add_row()
+            keep_whole(row)
+            for i, (cell, width) in enumerate(zip(row.cells, widths, strict=True)):
+                cell.width = width
+                _first(cell)
+                line(cell, "·", align="center" if i in centred else "left", size=size)
+            prototype = row._tr
+            prototype.getparent().remove(prototype)
+            spill = _SPILLS.get(id(doc))
+            if spill is not None:  # the rows go to the document's spill file, a marker row stands for them
+                marker = _MARKER.format(len(spill.tables))
+                placeholder = deepcopy(prototype)
+                _fill(_Cell(placeholder.find(qn("w:tc")), table), marker, size)
+                table._tbl.append(placeholder)
+                start = spill.file.seek(0, os.SEEK_END)
+        tr = deepcopy(prototype)
+        for tc, value in zip(tr.iterchildren(qn("w:tc")), values, strict=True):
+            _fill(_Cell(tc, table), value, size)
+        if spill is None:
+            table._tbl.append(tr)
+        else:
+            spill.file.write(etree.tostring(tr, encoding="unicode").replace(_NS_W, "", 1).encode("utf-8"))
+    if prototype is not None and spill is not None:
+        spill.tables.append((marker, start, spill.file.tell()))
+
+
+def _fill(cell: _Cell, value: str, size: float) -> None:
+    """A copied cell's placeholder run given `value`: plain text set in place, text with a tab or a line break
+    through python-docx (`text`), no run for an empty value, as `line` leaves each."""
+    paragraph = cell._tc.find(qn("w:p"))
+    run = paragraph.find(qn("w:r"))
+    if value and not _SPECIAL.intersection(value):
+        shown = run.find(qn("w:t"))
+        shown.text = value
+        if value != value.strip():
+            shown.set(qn("xml:space"), "preserve")
+        return
+    run.getparent().remove(run)
+    if value:
+        text(Paragraph(paragraph, cell), value, size=size)
+
+
+_SPECIAL = frozenset("\t\n\r")  # what python-docx writes as its own elements (w:tab, w:br)
