@@ -202,6 +202,20 @@ def test_every_figure_is_the_schools_own(office: Path, schools: dict[str, Path])
             assert frame.loc[(unit, t["code"]), "status"] == t["status"]
 
 
+def test_office_check_reads_everything_received_and_writes_nothing(office: Path) -> None:
+    """`office check` says what office run would say of the units and lists the issues at their files, without
+    writing: the month's outputs are left as they were and no other month's folder appears."""
+    before = {p: p.stat().st_mtime_ns for p in (office / "output").rglob("*")}
+    out = cli("office", "check", "-w", office, "--month", VOTE, code=1).output  # C sent nothing
+    assert "đã nhận 2/3 đơn vị (1 gửi muộn, 1 chưa gửi)" in out and "Chưa ghi tệp nào (chỉ kiểm tra)." in out
+    assert f"{C} · nhan/{C}/: Chưa nhận được báo cáo tháng 05/2027" in out
+    assert "nhan/TH-A/hong.xlsx" in out and "1 người được hai đơn vị đề nghị" in out
+    early = cli("office", "check", "-w", office, "--month", EARLY, code=1).output
+    assert "Tháng 11/2026" in early
+    assert {p: p.stat().st_mtime_ns for p in (office / "output").rglob("*")} == before
+    assert not (office / "output" / EARLY).exists()
+
+
 def test_units_missing_late_and_each_files_problem_on_its_file(office: Path) -> None:
     summary = office_summary(office)
     assert summary["units"] == {"expected": 3, "received": 2, "late": 1, "missing": 1, "list_only": 0}
@@ -374,7 +388,9 @@ def test_the_office_demo_shows_the_whole_path(tmp_path: Path) -> None:
         assert (root / "output" / VOTE / name).is_file()
 
 
-@pytest.mark.parametrize("command", [("office",), ("office", "init"), ("office", "collect"), ("office", "run")])
+@pytest.mark.parametrize(
+    "command", [("office",), ("office", "init"), ("office", "collect"), ("office", "check"), ("office", "run")]
+)
 def test_the_office_commands_have_vietnamese_help_with_an_example(command: tuple[str, ...]) -> None:
     out = cli(*command, "--help").output
     assert "Cách dùng:" in out and "Tùy chọn:" in out and "Xem hướng dẫn này rồi thoát." in out

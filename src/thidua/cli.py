@@ -572,8 +572,9 @@ def office() -> None:
       1. thidua office init thidua-xa-2026-2027        tạo thư mục, điền donvi.xlsx
       2. thidua office collect -w thidua-xa-2026-2027  lấy tệp các đơn vị gửi qua e-mail vào nhan/<mã đơn vị>/
          (hoặc chép tay vào đó)
-      3. thidua office run --month 2027-05 -w thidua-xa-2026-2027
-      4. mở thư mục output/2027-05/
+      3. thidua office check --month 2027-05 -w thidua-xa-2026-2027  xem trước đơn vị nào thiếu, tệp nào lỗi
+      4. thidua office run --month 2027-05 -w thidua-xa-2026-2027
+      5. mở thư mục output/2027-05/
 
     Thử ngay với các trường mẫu: thidua office init thu-nghiem-xa --demo
     """
@@ -679,7 +680,53 @@ def office_run(workspace: Path, month: str, previous: Path | None) -> None:
     from thidua import api
 
     ran = api.office_run(workspace, month, previous=previous)
-    done = ran.month
+    failed = _print_office_month(ran.month)
+    click.echo(f"Kết quả: {ran.folder}")
+    for path in ran.files:
+        click.echo(f"  {path.name}")
+    sys.exit(1 if failed else 0)
+
+
+OFFICE_CHECK_SHOWN = 40  # issues printed by office check; the units workbook of office run lists every one
+
+
+@office.command("check", context_settings=CONTEXT)
+@office_option
+@click.option("--month", "-m", metavar="THÁNG", required=True, help="Tháng kiểm tra, ví dụ 2027-05 hoặc 05/2027.")
+@friendly
+def office_check(workspace: Path, month: str) -> None:
+    """Chỉ đọc và kiểm tra mọi tệp các đơn vị đã gửi cho một tháng, không ghi tệp nào. Thoát với mã 1 khi có lỗi
+    hoặc có đơn vị chưa gửi.
+
+    In tình hình gửi của từng đơn vị và các vấn đề (đơn vị, tệp, trang, ô) để nhắc đơn vị gửi lại trước khi
+    tổng hợp; khi đã ổn, chạy thidua office run để ghi kết quả.
+
+    \b
+    Ví dụ:
+      thidua office check --month 2027-05 -w thidua-xa-2026-2027
+    """
+    from thidua import api
+
+    done = api.office(workspace, month)
+    failed = _print_office_month(done)
+    shown = list(done.issues[["unit", "severity", "file", "sheet", "cell", "message"]].itertuples(index=False))
+    for unit, severity, file, sheet, cell, message in shown[:OFFICE_CHECK_SHOWN]:
+        where = " › ".join(str(part) for part in (file, sheet, cell) if part)
+        click.echo(f"  {severity} · {unit or '—'} · {where}: {message}")
+    if len(shown) > OFFICE_CHECK_SHOWN:
+        click.echo(
+            f"  … và {len(shown) - OFFICE_CHECK_SHOWN} vấn đề khác: thidua office run --month {month} ghi đủ danh "
+            "sách vào bảng tong-hop-don-vi (trang Vấn đề)."
+        )
+    click.echo("Chưa ghi tệp nào (chỉ kiểm tra).")
+    sys.exit(1 if failed else 0)
+
+
+def _print_office_month(done: Any) -> bool:
+    """What office run and office check print of a month: the units received, late and missing, the issue counts
+    and the year-end findings. True when there are errors or units that sent nothing."""
+    from thidua import api
+
     units = done.summary["units"]
     click.echo(
         f"Tháng {api.month_label(done.month)}: đã nhận {units['received']}/{units['expected']} đơn vị "
@@ -700,10 +747,7 @@ def office_run(workspace: Path, month: str, previous: Path | None) -> None:
             f"đề nghị; {findings['initiatives_twice']} sáng kiến được tính ở hai đơn vị; {findings['not_eligible']} đề "
             "nghị chưa đủ điều kiện."
         )
-    click.echo(f"Kết quả: {ran.folder}")
-    for path in ran.files:
-        click.echo(f"  {path.name}")
-    sys.exit(1 if counts["error"] or units["missing"] else 0)
+    return bool(counts["error"] or units["missing"])
 
 
 @main.command(context_settings=CONTEXT)
