@@ -216,6 +216,33 @@ def test_office_check_reads_everything_received_and_writes_nothing(office: Path)
     assert not (office / "output" / EARLY).exists()
 
 
+def test_a_fault_of_thidua_on_one_received_file_is_an_issue_on_it_and_the_rest_is_read(
+    office: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """thidua's own code failing on one file (a bug, not the file's damage) becomes file-internal-error on that file
+    with the log named, as in the school's intake; the other units' reports still count."""
+    from thidua.office import intake
+
+    real = intake.read_report
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the log (thidua-loi.log) goes to the temporary folder
+
+    def failing(path: Path, *args: Any) -> Any:
+        if path.name == "nam-truoc.xlsx":
+            raise RuntimeError("a bug of thidua met on this file")
+        return real(path, *args)
+
+    monkeypatch.setattr(intake, "read_report", failing)
+    month = api.office(office, VOTE)
+    faults = month.issues[month.issues["code"] == "file-internal-error"]
+    assert list(faults["file"]) == ["nhan/TH-A/nam-truoc.xlsx"] and list(faults["unit"]) == [A]
+    assert "người gửi không cần sửa" in faults["message"].iloc[0]
+    assert month.summary["units"]["received"] == 2  # A's and B's reports are read all the same
+    logged = (tmp_path / "thidua-loi.log").read_text(encoding="utf-8")
+    assert "nhan/TH-A/nam-truoc.xlsx" in logged and "RuntimeError: a bug of thidua met on this file" in logged
+
+
 def test_units_missing_late_and_each_files_problem_on_its_file(office: Path) -> None:
     summary = office_summary(office)
     assert summary["units"] == {"expected": 3, "received": 2, "late": 1, "missing": 1, "list_only": 0}

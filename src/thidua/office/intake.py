@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import math
 import os
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from thidua.intake.read import FILE_FAULTS
 from thidua.office.foreign import ForeignList, read_list
 from thidua.office.reading import pooled
 from thidua.office.units import Unit
+from thidua.system.log import FailureLog
 
 DATA_SHEET = SHEET  # the report's hidden figures (forms.report_data: the one statement of their format)
 NOT_REPORT = "office-not-report"
@@ -81,6 +83,7 @@ def receive(office_root: Path, folder: Path, units: Sequence[Unit], limits: guar
     by_code = {key(u.code): u.code for u in units}
     by_name = {key(u.name): u.code for u in units}
     found = []
+    failures = FailureLog()
     # a dossier's Word files, a scanned PDF, thidua's other outputs: kept, not read
     paths = [p for p in walk(folder) if p.suffix.lower() in SPREADSHEETS and not p.name.lower().startswith(COMPANIONS)]
     with pooled(_read_one, [(p, limits) for p in paths]) as reports:  # in parallel, in file order
@@ -88,7 +91,9 @@ def receive(office_root: Path, folder: Path, units: Sequence[Unit], limits: guar
             parts = path.relative_to(folder).parts
             unit = next((by_code[key(p)] for p in parts[:-1] if key(p) in by_code), "")
             moment = dt.datetime.fromtimestamp(path.stat().st_mtime, VIETNAM)
-            item = Received(path, path.relative_to(office_root).as_posix(), unit, moment, report, listed, issues)
+            rel = path.relative_to(office_root).as_posix()
+            issues = [_logged(rel, code, params, failures) for code, params in issues]
+            item = Received(path, rel, unit, moment, report, listed, issues)
             found.append(_matched(item, by_name))
     return found
 
@@ -107,12 +112,36 @@ def _matched(item: Received, by_name: dict[str, str]) -> Received:
     return item
 
 
+INTERNAL_ERROR = "file-internal-error"
+
+
+def _logged(rel: str, code: str, params: dict[str, Any], failures: FailureLog) -> tuple[str, dict[str, Any]]:
+    """A failure of thidua's own code on a file (its traceback, formatted where it happened) written to the log
+    and said as the school's intake says it: the file is probably fine, the run goes on."""
+    if code != INTERNAL_ERROR or "trace" not in params:
+        return code, params
+    log = failures.record(f"thidua gặp lỗi khi đọc tệp {rel} (tổng hợp của cơ quan)", str(params["trace"]))
+    return code, {"log": str(log)}
+
+
 def _read_one(
     job: tuple[Path, guard.Limits],
 ) -> tuple[UnitReport | None, ForeignList | None, list[tuple[str, dict[str, Any]]]]:
     """One received file's report, or the nomination list it is when it is no thidua report (a list made without
-    thidua, read by its header labels), and its issues (in a reading worker when there are many files)."""
-    path, limits = job
+    thidua, read by its header labels), and its issues (in a reading worker when there are many files). What a file
+    can make its reading raise is an issue already; anything else is a fault of thidua's code on this file: it
+    becomes an issue on the file (with the traceback for the log) and the other files are read."""
+    try:
+        return _read_received(*job)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        return None, None, [(INTERNAL_ERROR, {"trace": traceback.format_exc()})]
+
+
+def _read_received(
+    path: Path, limits: guard.Limits
+) -> tuple[UnitReport | None, ForeignList | None, list[tuple[str, dict[str, Any]]]]:
     issues: list[tuple[str, dict[str, Any]]] = []
     report = read_report(path, limits, issues)
     if report is None and issues == [(NOT_REPORT, {})]:
