@@ -472,3 +472,26 @@ def test_the_office_writes_its_own_tờ_trình_draft_decision_and_report(office:
     report = _document_text(folder / f"bao-cao-tong-hop-{VOTE}.docx")
     states = rolled.units["state"]
     assert f"{int((states != 'Chưa gửi').sum())}/{len(states)} đơn vị đã gửi báo cáo" in report
+
+
+def test_office_collect_waits_for_no_other_command_and_refuses_a_month_outside_the_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """office collect holds the workspace lock as office run does (a run never reads a workbook half filed, two
+    collects never race), and a month outside the office's year is refused before the mailbox is touched."""
+    from filelock import FileLock
+
+    from thidua.workspace import folder
+
+    root = tmp_path / "xa"
+    cli("office", "init", root, "--school-year", YEAR)
+    outside = cli("office", "collect", "-w", root, "--month", "2030-01", code=2)
+    assert "Tháng 01/2030 không thuộc năm học 2026–2027" in outside.stderr
+    monkeypatch.setattr(folder, "LOCK_WAIT", 0.2)
+    held = FileLock(root / folder.LOCK_FILE)
+    held.acquire()
+    try:
+        busy = cli("office", "collect", "-w", root, code=1)
+        assert "Một lệnh thidua khác đang chạy trên thư mục làm việc xa" in busy.stderr
+    finally:
+        held.release()

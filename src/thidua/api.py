@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from thidua.core.calendar import month_label, parse_month  # noqa: F401 (re-exported for the faces)
+from thidua.core.calendar import month_label, parse_month  # also re-exported for the faces
 from thidua.pipeline.batch import Progress
 
 if TYPE_CHECKING:
@@ -644,15 +644,24 @@ def office_collect(
     each attachment filed under nhan/<unit code>/ by the address that sent it (donvi.xlsx's E-mail), unknown
     senders under nhan/khong-ro/ and listed in `unknown`; with `month`, only messages received since its first
     day."""
+    from thidua.errors import UsageError
     from thidua.office.collect import collect_office
     from thidua.office.settings import open_office
+    from thidua.workspace.folder import locked
 
     office_ws = open_office(Path(workspace))
     chosen = parse_month(month)[0] if month is not None else None
+    if chosen is not None and not office_ws.school_year.holds_month(chosen):
+        year = office_ws.school_year
+        raise UsageError(
+            f"Tháng {month_label(chosen)} không thuộc năm học {year.label} của thư mục này (từ "
+            f"{month_label(year.first_month)} đến {month_label(year.last_month)}). Hãy chọn một tháng trong năm học."
+        )
     say = (progress or Progress()).say
-    return collect_office(
-        office_ws, environ if environ is not None else os.environ, dry_run=dry_run, say=say, month=chosen
-    )
+    with locked(office_ws):  # one command at a time: a run never reads a workbook half filed, two collects never race
+        return collect_office(
+            office_ws, environ if environ is not None else os.environ, dry_run=dry_run, say=say, month=chosen
+        )
 
 
 @dataclass(frozen=True)
