@@ -495,3 +495,23 @@ def test_office_collect_waits_for_no_other_command_and_refuses_a_month_outside_t
         assert "Một lệnh thidua khác đang chạy trên thư mục làm việc xa" in busy.stderr
     finally:
         held.release()
+
+
+def test_a_previous_year_folder_moved_away_or_a_hand_edited_summary_does_not_stop_the_month(tmp_path: Path) -> None:
+    """The previous year's workspace recorded by `office init --from` is no longer there: the month is rolled up
+    without last year's columns and says why on thidua.toml (it stopped the run, advising to create an empty office
+    at the old path); a last year's summary.json that is valid JSON but no summary is computed again, not a crash."""
+    old, new = tmp_path / "xa-2025-2026", tmp_path / "xa-2026-2027"
+    cli("office", "init", old, "--school-year", "2025-2026")
+    cli("office", "init", new, "--from", old)
+    (old / "output" / "2025-11").mkdir(parents=True)
+    (old / "output" / "2025-11" / "summary.json").write_text("[1, 2]", encoding="utf-8")
+    cli("office", "run", "-w", new, "--month", "2026-11")
+    shutil.rmtree(old)
+    ran = cli("office", "run", "-w", new, "--month", "2026-11")
+    assert "1 cảnh báo" in ran.output
+    summary = json.loads((new / "output" / "2026-11" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["issues"]["warning"] == 1
+    sheet = openpyxl.load_workbook(new / "output" / "2026-11" / "tong-hop-don-vi-2026-11.xlsx")["Vấn đề"]
+    said = [r for r in sheet.iter_rows(values_only=True) if "office-previous-unusable" in r]
+    assert len(said) == 1 and "thidua.toml" in said[0] and "không còn ở đó" in " ".join(map(str, said[0]))

@@ -472,6 +472,13 @@ CATALOG: dict[str, Kind] = {
     ),
     # the receiving office's roll-up (SPEC 15): what each unit sent, and what no one checks by hand across units
     "office-units-invalid": Kind(E, "Danh sách đơn vị chưa đúng", "Danh sách đơn vị donvi.xlsx: {detail}."),
+    "office-previous-unusable": Kind(
+        W,
+        "Không đọc được thư mục năm trước",
+        "Không đặt được số liệu cùng kỳ năm trước: thư mục năm trước {folder} (ghi ở mục [office] previous của "
+        "thidua.toml khi tạo bằng office init --from) {reason}. Hãy sửa đường dẫn đó cho đúng, hoặc xóa dòng previous "
+        "nếu không cần so sánh với năm trước.",
+    ),
     "office-unit-missing": Kind(
         W,
         "Đơn vị chưa gửi báo cáo",

@@ -82,6 +82,14 @@ def previous_of(office: Office) -> Path | None:
     return path if path.is_absolute() else office.root / path
 
 
+class PreviousUnusable(Exception):
+    """The previous year's workspace that `office init --from` recorded can no longer be opened."""
+
+    def __init__(self, folder: Path, reason: str) -> None:
+        super().__init__(reason)
+        self.folder, self.reason = folder, reason
+
+
 def month_before(month: str) -> str:
     return f"{int(month[:4]) - 1}{month[4:]}"
 
@@ -90,9 +98,19 @@ def last_year(office: Office, month: str, source: Path | None) -> tuple[pd.DataF
     """Each unit's figures of the same month last year (unit, code and LAST_COLUMNS) and where they came from
     ("" with an empty frame when there is no previous workspace or nothing for that month)."""
     empty = pd.DataFrame(columns=["unit", "code", *LAST_COLUMNS])
-    source = source or previous_of(office)
     if source is None:
-        return empty, ""
+        source = previous_of(office)
+        if source is None:
+            return empty, ""
+        try:  # recorded by init --from, not typed now: a folder moved away must not stop the month
+            open_office(source)
+        except UsageError as exc:
+            reason = (
+                "không còn ở đó (đã chuyển, đổi tên hoặc xóa)"
+                if not source.is_dir()
+                else "không còn là thư mục của cơ quan tổng hợp đọc được (thiếu hoặc hỏng thidua.toml, donvi.xlsx)"
+            )
+            raise PreviousUnusable(source, reason) from exc
     old = open_previous(source)
     before = month_before(month)
     path = old.output / before / SUMMARY
@@ -101,6 +119,8 @@ def last_year(office: Office, month: str, source: Path | None) -> tuple[pd.DataF
         try:
             summary = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):
+            summary = None
+        if not isinstance(summary, dict):  # valid JSON that is no summary: computed again below
             summary = None
     where = f"{path}"
     if summary is None:
@@ -119,12 +139,17 @@ def last_year(office: Office, month: str, source: Path | None) -> tuple[pd.DataF
             "last_achieved": t.get("achieved"),
             "last_achieved_ratio": t.get("achieved_ratio"),
         }
-        for report in summary.get("reports", [])
-        for t in report.get("targets", [])
+        for report in _records(summary.get("reports"))
+        for t in _records(report.get("targets"))
     ]
     if not rows:
         return empty, where
     return pd.DataFrame(rows), where
+
+
+def _records(value: object) -> list[dict[str, Any]]:
+    """The objects of a summary.json list; anything else (a file edited by hand) gives none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def beside(targets: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:

@@ -4,9 +4,11 @@ them and the cross-unit findings. Pure frames: nothing is written here."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -287,6 +289,18 @@ def _date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         return None
+
+
+def with_issue(rollup: Rollup, folder: Path, reason: str) -> Rollup:
+    """`rollup` with one more issue of the office's own (no unit): its previous year's workspace, recorded by
+    `office init --from`, could not be opened (`reason`), so the month goes without last year's columns."""
+    said = OfficeIssues()
+    said.add("", "office-previous-unusable", file="thidua.toml", folder=str(folder), reason=reason.rstrip("."))
+    counts = dict(rollup.counts)
+    for severity, count in said.counts().items():
+        counts[severity] = counts.get(severity, 0) + count
+    issues = pd.concat([rollup.issues, _issues(said, {})], ignore_index=True)
+    return dataclasses.replace(rollup, issues=issues, counts=counts)
 
 
 def _issues(issues: OfficeIssues, names: dict[str, str]) -> pd.DataFrame:

@@ -9,10 +9,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from thidua.counting.rules import choose_pack
 from thidua.errors import cannot_write
-from thidua.office.last_year import beside, last_year, month_before
-from thidua.office.rollup import MISSING, Rollup, compute, summary_of
+from thidua.office.last_year import PreviousUnusable, beside, last_year, month_before
+from thidua.office.rollup import MISSING, Rollup, compute, summary_of, with_issue
 from thidua.office.settings import Office
 from thidua.pipeline.batch import staged
 from thidua.writers.office_documents import write_office_documents
@@ -48,7 +50,10 @@ def run_office(office: Office, month: str, previous: Path | None = None) -> tupl
     """The month computed and written; the same month last year set beside each unit's figures when the previous
     year's workspace is known (`previous`, else [office] previous written by `office init --from`)."""
     rollup = compute(office, month)
-    last, source = last_year(office, rollup.month, previous)
+    try:
+        last, source = last_year(office, rollup.month, previous)
+    except PreviousUnusable as unusable:  # the month is rolled up without last year's columns, and says why
+        rollup, last, source = with_issue(rollup, unusable.folder, unusable.reason), pd.DataFrame(), ""
     if source:
         rollup = dataclasses.replace(rollup, targets=beside(rollup.targets, last))
     final = office.output / rollup.month
