@@ -515,3 +515,26 @@ def test_collect_and_reply_from_the_page(
     assert len(inbox.envelopes) == len(written)
     again = client.post("/thu/tra-loi", base_url=BASE, data={**form, "gui": "1"}).get_data(as_text=True)
     assert "Đã gửi 0 thư trả lời" in again and "từ trước" in again and len(inbox.envelopes) == len(written)
+
+
+def test_a_fault_of_thidua_behind_a_page_is_said_in_vietnamese_and_logged(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bug met while a page is made (here the history look-up failing) gives the Vietnamese 'sự cố ngoài dự
+    kiến' with the log named, as the CLI says it, never Werkzeug's English 500; the traceback is in the log."""
+    import tempfile
+
+    from thidua import api
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("a bug of thidua behind the history page")
+
+    monkeypatch.setattr(api, "history", broken)
+    answer = get(client, "/lich-su")
+    text = answer.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert answer.status_code == 500  # type: ignore[attr-defined]
+    assert "thidua gặp sự cố ngoài dự kiến" in text and "thidua-loi.log" in text
+    assert "Internal Server Error" not in text and "The server encountered" not in text
+    assert "RuntimeError: a bug of thidua behind the history page" in (tmp_path / "thidua-loi.log").read_text("utf-8")

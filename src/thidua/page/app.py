@@ -13,6 +13,7 @@ import os
 import secrets
 import tempfile
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +22,16 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, g, make_response, redirect, render_template, request, send_file
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from thidua import api
-from thidua.errors import ThiduaError
+from thidua.errors import ThiduaError, unexpected_failure
 from thidua.page.charts import achieved_bars
 from thidua.page.jobs import CHECK_STAGES, RUN_STAGES, Job, JobProgress, Jobs, elapsed
 from thidua.page.names import UPLOAD_SUFFIXES, safe_upload_name
+from thidua.system import log
 
 COOKIE = "thidua_phien"
 CSRF_FIELD = "csrf"
@@ -187,6 +189,10 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        if isinstance(exc, InternalServerError):  # a fault of thidua itself: logged, said in Vietnamese, as the CLI
+            failed = exc.original_exception
+            trace = "".join(traceback.format_exception(failed)) if failed is not None else repr(exc)
+            return _refuse(unexpected_failure(log.append(trace)).message, 500)
         words = {404: "Không có trang hoặc tệp này.", 405: "Thao tác không được phép."}
         return _refuse(words.get(exc.code or 0, exc.description or "Yêu cầu không hợp lệ."), exc.code or 400)
 
