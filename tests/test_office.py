@@ -515,3 +515,19 @@ def test_a_previous_year_folder_moved_away_or_a_hand_edited_summary_does_not_sto
     sheet = openpyxl.load_workbook(new / "output" / "2026-11" / "tong-hop-don-vi-2026-11.xlsx")["Vấn đề"]
     said = [r for r in sheet.iter_rows(values_only=True) if "office-previous-unusable" in r]
     assert len(said) == 1 and "thidua.toml" in said[0] and "không còn ở đó" in " ".join(map(str, said[0]))
+
+
+def test_a_unit_code_that_is_not_a_plain_folder_name_is_refused_on_its_cell(tmp_path: Path) -> None:
+    """A unit's code names its folder nhan/<code>/ (office collect files into it): "../x", "TH KIM/ĐỒNG" are refused
+    at their cell, the other units are read; a code typed as a number in Excel is that number."""
+    root = tmp_path / "xa"
+    cli("office", "init", root, "--school-year", YEAR)
+    units = openpyxl.load_workbook(root / "donvi.xlsx")
+    sheet = units.worksheets[0]
+    for row in (("../../etc", "Trường A"), ("TH KIM/ĐỒNG", "Trường B"), (1234, "Trường C"), ("TH-D", "Trường D")):
+        sheet.append(row)
+    units.save(root / "donvi.xlsx")
+    month = api.office(root, "2026-11")
+    assert list(month.units["code"]) == ["1234", "TH-D"]
+    refused = month.issues[month.issues["code"] == "office-units-invalid"]
+    assert list(refused["cell"]) == ["A2", "A3"] and all("nhan/<mã>/" in m for m in refused["message"])

@@ -4,12 +4,14 @@ cell."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from thidua.core.text import clean, key
 from thidua.excel.workbook import new_workbook
+from thidua.forms.cell_values import cell_text
 from thidua.intake import guard
 from thidua.intake.read import load_sheets
 from thidua.issues import Report, cell_ref
@@ -61,6 +63,9 @@ def write_units(path: Path, units: Sequence[Unit]) -> None:
         )
 
 
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def read_units(path: Path, report: Report, limits: guard.Limits) -> list[Unit]:
     """The units of donvi.xlsx in their order; each problem an issue on its cell (the row is then left out)."""
     rel = path.name
@@ -95,12 +100,25 @@ def read_units(path: Path, report: Report, limits: guard.Limits) -> list[Unit]:
     units: list[Unit] = []
     seen_codes: dict[str, int] = {}
     for index, row in enumerate(rows[1:], start=1):
-        code, unit_name = clean(cell(row, "Mã đơn vị")), clean(cell(row, "Tên đơn vị"))
+        code, unit_name = cell_text(cell(row, "Mã đơn vị")), clean(cell(row, "Tên đơn vị"))  # 123.0 → "123"
         if not code and not unit_name:
             continue
         where = cell_ref(index, columns[key("Mã đơn vị")])
         if not code:
             report.add("office-units-invalid", file=rel, sheet=name, cell=where, detail=f"“{unit_name}” chưa có mã")
+            continue
+        if not _CODE.fullmatch(code):  # the code names the unit's folder nhan/<code>/: never a path, always ASCII
+            report.add(
+                "office-units-invalid",
+                file=rel,
+                sheet=name,
+                cell=where,
+                value=code,
+                detail=(
+                    f"mã “{code}” chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới (_), ví dụ "
+                    "TH-KIMDONG (mã là tên thư mục nhan/<mã>/ của đơn vị)"
+                ),
+            )
             continue
         if key(code) in seen_codes:
             report.add(
