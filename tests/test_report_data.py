@@ -4,7 +4,6 @@ carries the month's figures as data, equal to summary.json's, whichever reader o
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +46,12 @@ def sections(rows: list[list[Any]]) -> tuple[dict[str, Any], dict[str, list[dict
 
 
 def same(a: Any, b: Any) -> bool:
+    """The sheet's value is summary.json's exactly: a fraction is its exact decimal text (7/6 as 1.1666666666666667:
+    a number cell keeps 16 significant digits), whole numbers are numbers."""
+    if isinstance(a, str) and isinstance(b, float) and not b.is_integer():
+        return float(a) == b
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
-        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-12)
+        return float(a) == float(b)
     return a == b
 
 

@@ -6,7 +6,7 @@ Layout (version 1), one table under the other, each opened by its section's name
   recipient, rule_pack;
 - `targets`: a header row with summary.json's target keys (code, name, target, base, registered, achieved,
   registered_ratio, achieved_ratio, achieved_base_ratio, status, pace), then one row per target; a figure is a
-  number, an empty cell where summary.json has null;
+  number (a fraction as its exact decimal text, e.g. 1.1666666666666667), an empty cell where summary.json has null;
 - at year end (a month with year-end vote rows), `nominations`: `proposal | count`, summary.json's `nominations`;
   then `nominees`: one row per nominee and title or form (name, birth_date as ISO text, gender, position, team,
   proposal, kind, rating, discipline, works, votes_for, votes_total, eligible (1/0), reasons); then
@@ -105,6 +105,11 @@ def _cell(ws: Worksheet, row: int, col: int, value: object) -> None:
         ws.write_blank(row, col, None)
     elif isinstance(value, bool):
         ws.write_number(row, col, int(value))
+    elif isinstance(value, float) and not value.is_integer():
+        # A ratio as its exact decimal text (Python's shortest round-trip form): xlsxwriter writes a number with 16
+        # significant digits, which is not always the same double (1.166666666666667 for 7/6), and a program that
+        # re-saves the file may keep 15; text stays as it is, so the office reads summary.json's very number.
+        write_text(ws, row, col, repr(value))
     elif isinstance(value, int | float):
         ws.write_number(row, col, value)
     elif hasattr(value, "__int__") and not isinstance(value, str):  # numpy / pandas integers
