@@ -61,6 +61,16 @@ def achieved_bars(targets: Sequence[Mapping[str, Any]]) -> str:
 PACE_ORDER = ("on-pace", "behind", "far-behind", "not-due")
 
 
+def _ticks(units: int, most: int = 10) -> list[int]:
+    """Round grid lines from 0 to `units`, at most about `most` + 1 (a province's 1,500 units drew 1,501 lines): a
+    step of 1, 2 or 5 times a power of ten, the last line on `units` (it replaces a round line too close to it)."""
+    step = next(s for s in (m * 10**e for e in range(12) for m in (1, 2, 5)) if units <= most * s)
+    ticks = list(range(0, units + 1, step))
+    if ticks[-1] != units:
+        ticks = [*ticks[:-1], units] if ticks[-1] and units - ticks[-1] <= step / 2 else [*ticks, units]
+    return ticks
+
+
 def units_by_pace(targets: Sequence[Mapping[str, Any]], units: int) -> str:
     """For an office: a bar per target split by how many of the `units` that reported are at each pace (the
     schools' own judgement, as their reports say it); the count is written in each part."""
@@ -71,7 +81,7 @@ def units_by_pace(targets: Sequence[Mapping[str, Any]], units: int) -> str:
         f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="bieu-do-don-vi">',
         '<title id="bieu-do-don-vi">Số đơn vị theo tiến độ của từng chỉ tiêu</title>',
     ]
-    for tick in range(units + 1):
+    for tick in _ticks(units):
         x = LABEL + plot * tick / max(units, 1)
         parts.append(f'<line class="luoi" x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{height - 6}"/>')
         parts.append(f'<text class="nhan-truc" x="{x:.1f}" y="{TOP - 8}" text-anchor="middle">{tick}</text>')
