@@ -232,7 +232,7 @@ def connected(imap: ImapSettings, password: str) -> Iterator[IMAPClient]:
             raise
         raise ThiduaError(
             f"Mất kết nối với máy chủ thư {where} ({_reason(exc)}). Các thư đã lưu xong vẫn được giữ; chạy lại "
-            "thidua collect để lấy tiếp."
+            "lệnh lấy thư (thidua collect; ở thư mục của cơ quan tổng hợp: thidua office collect) để lấy tiếp."
         ) from exc
     finally:
         if client is not None:
