@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -52,7 +53,10 @@ def new_office(root: Path, units: tuple[tuple[object, ...], ...] = UNITS, year: 
     return root
 
 
-def hand_made_list(path: Path, rows: list[list[object]], year: str = "2026 - 2027") -> Path:
+HEADER = ["TT", "HỌ  VÀ TÊN", "Ngày, tháng, năm sinh", "Chức vụ", "Danh hiệu / Hình thức đề nghị", "Thành tích"]
+
+
+def hand_made_list(path: Path, rows: list[list[object]], year: str = "2026 - 2027", header: list[str] = HEADER) -> Path:
     """A school's nomination list typed in a spreadsheet, not by thidua: a heading, a header in capitals on the
     fifth row with labels of its own, group rows, a signature block."""
     book = openpyxl.Workbook()
@@ -63,9 +67,7 @@ def hand_made_list(path: Path, rows: list[list[object]], year: str = "2026 - 202
     sheet.append(["TRƯỜNG TIỂU HỌC NGUYỄN DU"])
     sheet.append([f"DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC {year}"])
     sheet.append([])
-    sheet.append(
-        ["TT", "HỌ  VÀ TÊN", "Ngày, tháng, năm sinh", "Chức vụ", "Danh hiệu / Hình thức đề nghị", "Thành tích"]
-    )
+    sheet.append(header)
     for row in rows:
         sheet.append(row)
     sheet.append([])
@@ -139,6 +141,122 @@ def test_a_hand_made_list_of_another_year_or_without_a_header_is_not_taken(tmp_p
     codes = dict(zip(month.issues["file"], month.issues["code"], strict=False))
     assert codes["nhan/TH-F/nam-ngoai.xlsx"] == "office-wrong-year"
     assert codes["nhan/TH-F/ghi-chu.xlsx"] == "office-not-report"
+    assert month.units.set_index("code").loc["TH-F", "state"] == "Chưa gửi"
+
+
+def list_issues(month: api.OfficeMonth, unit: str = "TH-F") -> list[tuple[str, str, str]]:
+    """(code, cell, value) of a unit's issues, sorted."""
+    mine = month.issues[month.issues["unit"] == unit]
+    return sorted(zip(mine["code"], mine["cell"], mine["value"], strict=True))
+
+
+def test_an_odd_cell_in_a_hand_made_list_is_an_issue_on_its_cell_and_the_other_rows_count(tmp_path: Path) -> None:
+    office = new_office(tmp_path / "xa")
+    header = [*HEADER[:5], "Xếp loại", "Tỷ lệ phiếu", "Thành tích"]
+    rows: list[list[object]] = [
+        ["I. Danh hiệu Chiến sĩ thi đua cơ sở"],
+        [1, "Phạm Thị Hòa", "05/04/1985", "Giáo viên", "", "HTXSNV", "²", "SKKN cấp xã"],  # '²'.isdigit() is true
+        ["II. Danh hiệu Lao động tiên tiến"],
+        [1, "Lê Văn Bốn", "02/01/1980", "Giáo viên", "GK-UBND", "HTTNV", "17/18", ""],  # no space after GK
+        [2, "Trần Thị Ba", "03/03/1990", "Giáo viên", "BK/Tỉnh", "HTTNV", "16/18", ""],
+        [3, "Đỗ Văn Năm", "04/04/1991", "Giáo viên", "", "HTTNV", "١٥/18", ""],  # Arabic-Indic digits
+    ]
+    hand_made_list(office / "nhan" / "TH-F" / "ds.xlsx", rows, header=header)
+    cli("office", "run", "-w", office, "--month", VOTE, code=1)  # TH-A sent nothing
+    month = api.office(office, VOTE)
+    mine = month.nominees[month.nominees["unit"] == "TH-F"]
+    assert sorted(zip(mine["name"], mine["proposal"], mine["row"], strict=True)) == [
+        ("Lê Văn Bốn", "Giấy khen UBND", 9),
+        ("Lê Văn Bốn", "Lao động tiên tiến", 9),
+        ("Phạm Thị Hòa", "Chiến sĩ thi đua cơ sở", 7),
+        ("Trần Thị Ba", "Bằng khen Tỉnh", 10),
+        ("Trần Thị Ba", "Lao động tiên tiến", 10),
+        ("Đỗ Văn Năm", "Lao động tiên tiến", 11),
+    ]
+    ballots = dict(zip(mine["name"], zip(mine["votes_for"], mine["votes_total"], strict=True), strict=False))
+    assert ballots["Lê Văn Bốn"] == (17, 18) and all(pd_missing(v) for v in ballots["Phạm Thị Hòa"])
+    assert all(pd_missing(v) for v in ballots["Đỗ Văn Năm"])
+    found = list_issues(month)
+    assert ("office-list-value", "G7", "²") in found and ("office-list-value", "G11", "١٥/18") in found
+    assert ("office-list-giver", "E9", "GK-UBND") in found and ("office-list-giver", "E10", "BK/Tỉnh") in found
+    messages = month.issues.set_index("cell")["message"]
+    assert "Tỷ lệ phiếu" in messages["G7"] and "Giấy khen UBND" in messages["E9"]
+
+
+def pd_missing(value: object) -> bool:
+    return bool(pd.isna(value))  # type: ignore[call-overload]
+
+
+COLLECTIVES_FIRST: list[list[object]] = [
+    ["A. TẬP THỂ"],
+    [1, "Tổ 1", None, None, "Tập thể lao động tiên tiến", ""],
+    ["B. CÁ NHÂN"],
+    ["I. Danh hiệu Chiến sĩ thi đua cơ sở"],
+    [1, "Phạm Thị Hòa", "05/04/1985", "Giáo viên", "", "SKKN cấp tỉnh"],
+    ["II. Danh hiệu Lao động tiên tiến"],
+    [1, "Phạm Thị Hòa", "05/04/1985", "Giáo viên", "", ""],
+    [2, "Lê Văn Bốn", dt.datetime(1980, 1, 2), "Giáo viên", "LĐTT; GK UBND xã", ""],
+    [3, "Trần Văn Sai", "31/02/1990", "Giáo viên", "", ""],
+]
+NUMBERED: list[list[object]] = [
+    ["A. TẬP THỂ"],
+    [1, "Tổ 2", None, None, "Tập thể lao động tiên tiến", ""],
+    ["I. Danh hiệu Chiến sĩ thi đua cơ sở"],  # a heading naming a title ends the collectives
+    ["1.1", "Phạm Thị Hòa", "05/04/1985", "Giáo viên", "", "SKKN cấp tỉnh"],
+    ["II. Danh hiệu Lao động tiên tiến"],
+    ["2.1", "Phạm Thị Hòa", "05/04/1985", "Giáo viên", "", ""],
+    ["2.2", "Lê Văn Bốn", dt.datetime(1980, 1, 2), "Giáo viên", "LĐTT; GK UBND xã", ""],
+    ["2.3", "Trần Văn Sai", "31/02/1990", "Giáo viên", "", ""],
+    ["", "Nguyễn Văn Thiếu", None, "Giáo viên", None, ""],  # named, nothing else: not a person, not a heading
+]
+
+
+@pytest.mark.parametrize(("rows", "collective"), [(COLLECTIVES_FIRST, "B7"), (NUMBERED, "B7")])
+def test_collectives_first_and_numbered_hand_made_lists_keep_every_person(
+    tmp_path: Path, rows: list[list[object]], collective: str
+) -> None:
+    office = new_office(tmp_path / "xa")
+    hand_made_list(office / "nhan" / "TH-F" / "ds.xlsx", rows)
+    month = api.office(office, VOTE)
+    mine = month.nominees[month.nominees["unit"] == "TH-F"]
+    assert sorted(zip(mine["name"], mine["proposal"], strict=True)) == [
+        ("Lê Văn Bốn", "Giấy khen của Chủ tịch UBND xã"),
+        ("Lê Văn Bốn", "Lao động tiên tiến"),
+        ("Phạm Thị Hòa", "Chiến sĩ thi đua cơ sở"),
+        ("Phạm Thị Hòa", "Lao động tiên tiến"),
+        ("Trần Văn Sai", "Lao động tiên tiến"),
+    ]
+    assert month.units.set_index("code").loc["TH-F", "state"] == "Chỉ gửi danh sách"
+    found = list_issues(month)
+    assert ("office-list-collective", collective, rows[1][1]) in found  # the collective's row, noted
+    date = month.issues[month.issues["code"] == "office-list-date"]["message"].iloc[0]
+    assert "“31/02/1990”, không phải một ngày" in date and "ngày/tháng/năm, ví dụ 12/03/1985" in date
+    if rows is NUMBERED:
+        assert ("office-list-skipped", "B14", "Nguyễn Văn Thiếu") in found
+
+
+def test_a_hand_made_list_with_no_readable_proposal_is_a_warning_and_the_unit_stays_missing(tmp_path: Path) -> None:
+    office = new_office(tmp_path / "xa")
+    hand_made_list(office / "nhan" / "TH-F" / "ds.xlsx", [[1, "Đỗ Thị Lạ", "01/01/1990", "Nhân viên", "Khen gì đó"]])
+    cli("office", "run", "-w", office, "--month", VOTE, code=1)
+    month = api.office(office, VOTE)
+    assert month.units.set_index("code").loc["TH-F", "state"] == "Chưa gửi"
+    issues = month.issues[month.issues["unit"] == "TH-F"].set_index("code")
+    assert issues.loc["office-list-empty", "severity"] == "cảnh báo"
+    assert issues.loc["office-list-empty", "file"] == "nhan/TH-F/ds.xlsx"
+    assert {"office-list-proposal", "office-unit-missing"} <= set(issues.index)
+    assert "office-list-only" not in issues.index
+    summary = json.loads((office / "output" / VOTE / "summary.json").read_text(encoding="utf-8"))
+    assert summary["units"]["received"] == 0 and "TH-F" in summary["missing"]
+
+
+def test_a_hand_made_list_outside_the_year_end_month_is_noted_on_its_file(tmp_path: Path) -> None:
+    office = new_office(tmp_path / "xa")
+    hand_made_list(office / "nhan" / "TH-F" / "ds.xlsx", FOREIGN_ROWS[:2])
+    month = api.office(office, "2026-11")
+    notes = month.issues[month.issues["code"] == "office-list-not-taken"]
+    assert list(zip(notes["unit"], notes["file"], strict=True)) == [("TH-F", "nhan/TH-F/ds.xlsx")]
+    assert "10/06/2027" in notes["message"].iloc[0] and "11/2026" in notes["message"].iloc[0]
     assert month.units.set_index("code").loc["TH-F", "state"] == "Chưa gửi"
 
 

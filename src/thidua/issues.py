@@ -565,13 +565,46 @@ CATALOG: dict[str, Kind] = {
     "office-list-date": Kind(
         W,
         "Ngày sinh không đọc được",
-        "Ngày sinh của {name} không đọc được (ghi dạng 12/03/1985); không có ngày sinh thì không phân biệt được "
-        "người trùng tên giữa các đơn vị.",
+        "Ngày sinh của {name} ghi “{value}”, không phải một ngày; không có ngày sinh thì không phân biệt được người "
+        "trùng tên giữa các đơn vị. Hãy nhờ đơn vị ghi dạng ngày/tháng/năm, ví dụ 12/03/1985.",
     ),
     "office-list-value": Kind(
         W,
         "Ô không đọc được",
         "Cột {field}: “{value}” không phải giá trị thidua nhận ra nên được để trống khi tổng hợp. Hãy xem lại.",
+    ),
+    "office-list-giver": Kind(
+        W,
+        "Hình thức khen thưởng không ghi cấp khen",
+        "“{value}” được đọc là “{proposal}” nhưng không ghi ai khen (Giấy khen của Chủ tịch UBND xã, của Hiệu "
+        "trưởng…) nên chưa biết trình cấp nào; văn bản trình để trống chỗ này. Hãy nhờ đơn vị ghi rõ.",
+    ),
+    "office-list-collective": Kind(
+        N,
+        "Dòng tập thể trong danh sách không được tổng hợp",
+        "“{value}” thuộc phần tập thể của danh sách: từ danh sách lập ngoài thidua chỉ các đề nghị cá nhân được "
+        "tổng hợp. Hãy xem đề nghị của tập thể này trong hồ sơ của đơn vị.",
+    ),
+    "office-list-skipped": Kind(
+        W,
+        "Dòng có tên nhưng không được đọc",
+        "“{value}”: dòng có tên nhưng không có số thứ tự, ngày sinh, xếp loại hay đề nghị nào, cũng không phải một "
+        "đề mục danh hiệu, nên không được tổng hợp. Nếu đây là một người được đề nghị, hãy nhờ đơn vị ghi rõ đề "
+        "nghị của người này.",
+    ),
+    "office-list-empty": Kind(
+        W,
+        "Danh sách không có đề nghị nào đọc được",
+        "Tệp có dòng tiêu đề của danh sách đề nghị nhưng không đọc được đề nghị nào, nên đơn vị chưa được tính là "
+        "đã gửi danh sách. Hãy xem các ô được báo của tệp này, hoặc nhờ đơn vị gửi lại danh sách (mỗi người một "
+        "dòng: họ và tên, ngày sinh, danh hiệu / hình thức đề nghị).",
+    ),
+    "office-list-not-taken": Kind(
+        N,
+        "Danh sách đề nghị chưa được đọc tháng này",
+        "Danh sách đề nghị khen thưởng chỉ được đọc trong tháng xét khen cuối năm học: tháng có báo cáo đề nghị "
+        "khen thưởng, hoặc tháng của hạn nộp hồ sơ và tháng trước đó ({deadline}). Tháng {month} không phải tháng "
+        "đó nên danh sách này chưa được tổng hợp.",
     ),
     "office-list-extra": Kind(
         W,

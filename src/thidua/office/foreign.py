@@ -24,6 +24,7 @@ from typing import Any
 from thidua.core import vocabulary
 from thidua.core.calendar import parse_school_year
 from thidua.core.text import clean, fold, key
+from thidua.counting.dossier import authority_of
 from thidua.intake import guard
 from thidua.intake.read import FILE_FAULTS, load_sheets
 
@@ -57,9 +58,11 @@ PROPOSING = ("title", "reward", "proposal")
 REWARD_WORDS = ("giay khen", "bang khen", "huan chuong", "huy chuong", "ky niem chuong", "co thi dua")
 SHORT_REWARDS = {"gk": "Giấy khen", "bk": "Bằng khen"}
 ALL_FORMS = tuple(dict.fromkeys(f for era in vocabulary.ERAS for f in era.reward_forms if f != "Không"))
-_NUMBERING = re.compile(r"^\s*(?:[0-9]+|[IVXLivxl]+|[a-zđ])\s*[.)/-]\s*")
-_COUNT = re.compile(r"\s*:\s*\d+\s*(?:người|ngươi|nguoi)?\s*$", re.IGNORECASE)
-_BALLOT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)")
+_NUMBERING = re.compile(r"^\s*(?:[0-9]+|[IVXLivxl]+|[a-zđA-Z])\s*[.)/-]\s*")
+_COUNT = re.compile(r"\s*:\s*[0-9]+\s*(?:người|ngươi|nguoi)?\s*$", re.IGNORECASE)
+_BALLOT = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9]+)")  # ASCII digits only: int() takes '²' and '٣' too
+_FIRST_WORD = re.compile(r"[\W_]*[^\W_]+[\W_]*")  # 'GK-UBND', 'GK UBND', '(GK) UBND': the word and what follows it
+_SIGNATURE = ("hieu truong", "thu truong don vi", "thu truong co quan", "ke toan", "thu quy")  # a whole cell
 _SPLIT = re.compile(r"\s*(?:;|\+|\n|,(?=\s*(?:gk|bk|giấy|bằng|lđtt|cstđ|lao động|chiến sĩ)))\s*", re.IGNORECASE)
 
 
@@ -73,6 +76,9 @@ class ForeignList:
     nominees: list[dict[str, Any]] = field(default_factory=list)
     heading: list[str] = field(default_factory=list)
     school_year: str = ""
+    # The collectives' rows skipped, as (0-based row, 0-based column, name): noted only for a unit that sent no
+    # report (a thidua report carries the unit's collective titles itself).
+    collectives: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 Found = list[tuple[str, dict[str, Any]]]  # (issue code, parameters) of a file, as office.intake keeps them
@@ -134,7 +140,7 @@ def _label(value: object) -> str:
 
 
 def _year_in(text: str) -> str:
-    match = re.search(r"năm học\s*(\d{4}\s*[-–—]\s*\d{4})", text, re.IGNORECASE)
+    match = re.search(r"năm học\s*([0-9]{4}\s*[-–—]\s*[0-9]{4})", text, re.IGNORECASE)
     found = parse_school_year(match.group(1)) if match else None
     return found.label if found else ""
 
@@ -150,7 +156,9 @@ def proposals_in(value: object) -> tuple[list[tuple[str, str]], list[str]]:
             continue
         words = fold(part).split()
         if words and words[0] in SHORT_REWARDS:
-            part = f"{SHORT_REWARDS[words[0]]} {part.split(None, 1)[1] if len(words) > 1 else ''}".strip()
+            first = _FIRST_WORD.match(part)
+            rest = part[first.end() :] if first else ""
+            part = f"{SHORT_REWARDS[words[0]]} {rest}".strip()
         title = vocabulary.TITLE_VOTED.match(_strip_title(part))
         if title and title != vocabulary.NO_TITLE_VOTE:
             found.append((title, "title"))
@@ -183,22 +191,39 @@ def _strip_title(text: str) -> str:
 
 
 def _section(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """A heading row: ("stop", []) where the individuals end (the collectives, those not proposed, the
-    signatures), else ("", what it proposes: empty for a heading such as "I. CÁ NHÂN")."""
+    """What a heading row says: ("stop", []) where the list ends (those not proposed, the signatures),
+    ("collectives", []) where the collectives begin (skipped: the office reads a unit's collective title from its
+    report), ("persons", []) for "B. CÁ NHÂN", ("title", what it proposes) for a heading naming an individual title,
+    ("", what it proposes) for any other heading (nothing for one that names no title or form)."""
     folded = fold(text)
-    if any(w in folded for w in ("tap the", "khong duoc de nghi", "noi nhan", "nguoi lap bieu")):
+    if (
+        any(w in folded for w in ("khong duoc de nghi", "noi nhan", "nguoi lap bieu"))
+        or folded in _SIGNATURE
+        or folded.startswith("xac nhan")
+    ):
         return "stop", []
+    if " tap the " in f" {folded} ":
+        return "collectives", []
     body = _COUNT.sub("", _NUMBERING.sub("", text))
     found, unread = proposals_in(body)
-    return "", found if not unread else []
+    if found and not unread:
+        return ("title" if any(kind == "title" for _, kind in found) else ""), found
+    if " ca nhan " in f" {folded} ":
+        return "persons", []
+    return "", []
 
 
 def _rows(
     listed: ForeignList, rows: Sequence[Sequence[Any]], at: int, columns: Mapping[str, int], issues: Found
 ) -> None:
+    """The list's nominees. A row is a person when it has a name and a proposal, a rating or a birth date (or a
+    number in the STT column: '1', '1.2'); any other row is a heading. A collectives section is skipped up to
+    "Cá nhân" or a heading naming an individual title (its named rows kept in `collectives`); any other named row
+    left out is an issue on its cell."""
     group: list[tuple[str, str]] = []
     seen: set[tuple[str, str, str]] = set()
     sheet = listed.sheet
+    collectives = False
 
     def cell(row: Sequence[Any], name: str) -> Any:
         col = columns.get(name)
@@ -213,15 +238,24 @@ def _rows(
         if not texts:
             continue
         name = clean(cell(row, "name"))
-        number = cell(row, "stt")
-        if not name or ("stt" in columns and not _is_number(number)):
-            if name and texts[0] == name:  # a heading typed in the name column
-                texts = [name]
-            stop, proposed = _section(texts[0])
-            if stop:
+        data = any(clean(cell(row, c)) for c in (*PROPOSING, "rating", "birth_date"))
+        person = bool(name) and (data or "stt" not in columns or _is_number(cell(row, "stt")))
+        if collectives or not person:
+            kind, proposed = _section(texts[0])
+            if not kind and not proposed and name and name != texts[0]:
+                kind, proposed = _section(name)  # a heading typed in the name column, its numbering apart
+            if kind == "stop":
                 return
-            if proposed or not name:
+            if kind == "collectives" or (collectives and kind not in ("persons", "title")):
+                collectives = True
+                if name and kind != "collectives":
+                    listed.collectives.append((index, columns["name"], name))
+                continue
+            collectives = False
+            if kind or proposed or not name:
                 group = proposed
+            else:
+                problem("office-list-skipped", index, "name", name)
             continue
         pairs: list[tuple[str, str]] = []
         unread_at: list[tuple[str, str]] = []
@@ -230,6 +264,8 @@ def _rows(
                 found, unread = proposals_in(cell(row, column))
                 pairs += found
                 unread_at += [(column, u) for u in unread]
+                for form in (p for p, kind in found if kind == "reward" and not authority_of(p, kind, None)):
+                    problem("office-list-giver", index, column, cell(row, column), proposal=form)
         for column, part in unread_at:
             problem("office-list-proposal", index, column, cell(row, column), part=part)
         if unread_at:
@@ -249,6 +285,10 @@ def _rows(
         if discipline is None:
             problem("office-list-value", index, "discipline", cell(row, "discipline"), field="Kỷ luật")
         votes_for, votes_total = _ballot(cell(row, "votes"), cell(row, "votes_total"))
+        for column, got in (("votes", votes_for), ("votes_total", votes_total)):
+            if got is None and clean(cell(row, column)) and column in columns:
+                label = "Tỷ lệ phiếu" if column == "votes" else "Tổng số phiếu"
+                problem("office-list-value", index, column, cell(row, column), field=label)
         for proposal, kind in pairs:
             who = (key(name), birth.isoformat() if birth else "", proposal)
             if who in seen:
@@ -279,7 +319,7 @@ def _rows(
 def _is_number(value: object) -> bool:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return True
-    return bool(re.fullmatch(r"\s*\d+\s*\.?\s*", clean(value)))
+    return bool(re.fullmatch(r"[0-9]+(?:\s*\.\s*[0-9]+)*\s*\.?", clean(value)))  # '3', '3.', '1.2'; ASCII only
 
 
 def _vocab(words: vocabulary.Vocabulary, value: object) -> str | None:
@@ -295,11 +335,11 @@ def _birth(value: object) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = clean(value)
-    match = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text)
+    match = re.fullmatch(r"([0-9]{1,2})\s*[/.-]\s*([0-9]{1,2})\s*[/.-]\s*([0-9]{4})", text)
     try:
         if match:
             return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        return dt.date.fromisoformat(text[:10]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]) else None
+        return dt.date.fromisoformat(text[:10]) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text[:10]) else None
     except ValueError:
         return None
 
@@ -313,7 +353,8 @@ def _ballot(votes: object, total: object) -> tuple[int | None, int | None]:
     def whole(value: object) -> int | None:
         if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
             return int(value)
-        return int(clean(value)) if clean(value).isdigit() else None
+        text = clean(value)
+        return int(text) if re.fullmatch(r"[0-9]+", text) else None  # not str.isdigit(): int('²') fails
 
     return whole(votes), whole(total)
 

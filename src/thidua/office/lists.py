@@ -36,13 +36,30 @@ def year_end_month(office: Office, month: str, reports_say: bool) -> bool:
 def chosen_lists(
     office: Office, month: str, year_end: bool, received: Sequence[Received], issues: OfficeIssues
 ) -> dict[str, Received]:
-    """Each unit's nomination list for the month (the one received last), when the month is the year-end one; a
-    list whose title names another school year is an error on its file and not taken."""
-    if not year_end_month(office, month, year_end):
-        return {}
+    """Each unit's nomination list for the month (the one received last), when the month is the year-end one (in
+    any other month a note on each list says why it is not read); a list whose title names another school year is
+    an error on its file and not taken, and so is (a warning) a list with no proposal that could be read from a unit
+    that sent no report of the month: its unit stays missing."""
+    taken = year_end_month(office, month, year_end)
+    reported = {r.unit for r in received if r.report is not None and r.report.head.get("month") == month}
     found: dict[str, list[Received]] = {}
     for item in received:
         if item.listed is None or not item.unit:
+            continue
+        if not taken:  # a list carries no month: said on the file, so that it is not thought lost
+            deadline = (
+                f"hạn nộp hồ sơ là {office.dossier_deadline:%d/%m/%Y}"
+                if office.dossier_deadline
+                else "chưa đặt hạn nộp hồ sơ: dossier_deadline trong thidua.toml"
+            )
+            issues.add(
+                item.unit,
+                "office-list-not-taken",
+                file=item.rel,
+                sheet=item.listed.sheet,
+                month=month_label(month),
+                deadline=deadline,
+            )
             continue
         named = item.listed.school_year
         if named and named != office.school_year.label:
@@ -55,6 +72,11 @@ def chosen_lists(
                 expected=office.school_year.label,
             )
             continue
+        if not item.listed.nominees and item.unit not in reported:
+            # Nothing readable and no report of the month: the unit has not sent a list, whatever the file is. (Beside
+            # a report, an empty list is still set against it: each proposal the report has is flagged.)
+            issues.add(item.unit, "office-list-empty", file=item.rel, sheet=item.listed.sheet)
+            continue
         found.setdefault(item.unit, []).append(item)
     chosen = {}
     for unit, items in found.items():
@@ -66,10 +88,12 @@ def chosen_lists(
 
 
 def list_rows(unit: str, unit_name: str, item: Received, issues: OfficeIssues) -> list[dict[str, Any]]:
-    """A list-only unit's proposals as nominee rows (the `_thidua` nominee keys, file, sheet, row), and a note
-    saying the unit has no report figures."""
+    """A list-only unit's proposals as nominee rows (the `_thidua` nominee keys, file, sheet, row), a note saying
+    the unit has no report figures, and a note on each collective's row the list's reading skipped."""
     assert item.listed is not None
     issues.add(unit, "office-list-only", file=item.rel, sheet=item.listed.sheet, count=len(item.listed.nominees))
+    for row, col, name in item.listed.collectives:
+        issues.add(unit, "office-list-collective", file=item.rel, sheet=item.listed.sheet, at=(row, col), value=name)
     return [
         {"unit": unit, "unit_name": unit_name, **n, "file": item.rel, "sheet": item.listed.sheet}
         for n in item.listed.nominees
