@@ -1,11 +1,14 @@
 """The office checks every proposal again against the rule pack of its year with its own [rules] settings, and each
 collective title against its unit's own share of LĐTT (SPEC 15); two office runs at once are refused; the office
 benchmark's generator stays runnable (benchmarks/office_bench.py at 60 units, read on the office's process pool,
-figures checked). Through the CLI and the API, on a school made and run with thidua."""
+figures checked). Through the CLI and the API, on a school made and run with thidua. A CSTĐCS's qualifying work is
+judged from the data the school's report carries (`works_data`), never from the text a list prints; a list made
+without thidua counts a work only when its text names an initiative or a research project and a level."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -35,11 +38,21 @@ def cli(*args: object, code: int | tuple[int, ...] = 0) -> Any:
     return result
 
 
+# A recognised initiative (level Xã) whose title holds ", cấp ": its printed text reads "…, cấp độ tư duy, cấp Xã, QĐ …"
+PHAN_HOA, ANH = "Dạy học phân hóa, cấp độ tư duy", "Đặng Thị Ngọc Ánh"
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo school's year-end report, made and run with thidua."""
+    """The demo school's year-end report, made and run with thidua; one CSTĐCS's initiative is titled PHAN_HOA."""
     school = tmp_path_factory.mktemp("school") / "ws"
     cli("init", "--demo", "--school-year", YEAR, school)
+    results = school / "submissions" / "bao-cao" / "Bao cao ket qua to-2-3.xlsx"
+    book = openpyxl.load_workbook(results)
+    sheet = book["Báo cáo kết quả"]
+    (at,) = [r for r in sheet.iter_rows() if r[1].value == ANH and r[3].value == "Sáng kiến kinh nghiệm"]
+    at[4].value = PHAN_HOA
+    book.save(results)
     cli("run", "-w", school, "--month", VOTE, code=(0, 1))
     return school / "output" / VOTE / f"bao-cao-thi-dua-{VOTE}.xlsx"
 
@@ -91,7 +104,8 @@ def test_every_proposal_is_checked_again_with_the_offices_own_rules(tmp_path: Pa
     low, punished = ldtt[-1], ldtt[-2]
     low[column["rating"]].value = "Hoàn thành nhiệm vụ"
     punished[column["discipline"]].value = "Khiển trách"
-    cstdcs[0][column["works"]].value = None  # and a CSTĐCS with no initiative listed
+    cstdcs[0][column["works"]].value = None  # and a CSTĐCS with no initiative listed (nor in the works' data)
+    cstdcs[0][column["works_data"]].value = "[]"
     book.save(sent)
     low_name, punished_name = low[column["name"]].value, punished[column["name"]].value
     under = {
@@ -199,3 +213,102 @@ def test_the_office_benchmark_generates_units_and_their_totals_add_up(tmp_path: 
     assert good, detail
     summary = api.office(ws, VOTE).summary
     assert summary["units"]["received"] == 60 and summary["units"]["missing"] == 0
+
+
+def _cstdcs(month: Any, name: str) -> Any:
+    nominees = month.nominees
+    return nominees[(nominees["name"] == name) & (nominees["proposal"] == vocabulary.CSTDCS)]
+
+
+def _works_short(month: Any, name: str) -> bool:
+    issues = month.issues
+    found = issues[(issues["code"] == "office-rule-short") & (issues["value"] == name)]
+    return bool(found["message"].str.contains("chưa có sáng kiến").any())
+
+
+def test_a_schools_work_is_judged_at_the_office_from_its_data_as_at_the_school(tmp_path: Path, report: Path) -> None:
+    # The school's structured check passed the initiative; its printed text holds ", cấp độ tư duy, cấp Xã".
+    _sheet, keys, body = nominee_rows(openpyxl.load_workbook(report, read_only=True))
+    column = {k: i for i, k in enumerate(keys)}
+    (anh,) = [r for r in body if r[column["name"]].value == ANH and r[column["proposal"]].value == vocabulary.CSTDCS]
+    assert str(anh[column["works"]].value).startswith(f"{PHAN_HOA}, cấp Xã, QĐ ") and anh[column["eligible"]].value == 1
+    works = json.loads(anh[column["works_data"]].value)
+    assert works == [{"kind": "initiative", "level": "Xã", "result": "Được công nhận"}]
+    make_office(tmp_path / "xa", report)
+    month = api.office(tmp_path / "xa", VOTE)
+    row = _cstdcs(month, ANH)
+    assert len(row) == 1 and not _works_short(month, ANH) and stands(row).all()
+    # The office judges the same data with its own rule pack: a province asking an initiative at Tỉnh level.
+    make_office(tmp_path / "tinh", report, '[rules.cstdcs_conditions]\nmin_initiative_level = "Tỉnh"\n')
+    strict = api.office(tmp_path / "tinh", VOTE)
+    assert _works_short(strict, ANH) and not stands(_cstdcs(strict, ANH)).any()
+    assert not _works_short(strict, "Phạm Thị Hòa")  # her initiative was recognised at Tỉnh level
+
+
+def test_a_report_written_before_the_works_data_still_reads(tmp_path: Path, report: Path) -> None:
+    sent = make_office(tmp_path / "xa", report)
+    book = openpyxl.load_workbook(sent)
+    sheet, keys, body = nominee_rows(book)
+    at = keys.index("works_data")
+    for r in [*body, next(r for r in sheet.iter_rows() if r[at].value == "works_data")]:
+        r[at].value = None  # the key and its values gone, as a version-1 sheet of an older thidua wrote it
+    book.save(sent)
+    month = api.office(tmp_path / "xa", VOTE)
+    assert not (month.issues["code"] == "office-report-damaged").any()
+    assert len(month.nominees) == len(body) - sum(1 for r in body if "Giấy khen của Hiệu trưởng" in str(r[5].value))
+    # its `works` lists the works the school's own judgement qualified: each listed one stands as at the school
+    cstdcs = month.nominees[month.nominees["proposal"] == vocabulary.CSTDCS]
+    assert ANH in set(cstdcs["name"]) and not any(_works_short(month, n) for n in cstdcs["name"])
+
+
+def test_a_hand_made_lists_cstdcs_needs_a_named_initiative_or_research_with_its_level(tmp_path: Path) -> None:
+    office = tmp_path / "xa"
+    cli("office", "init", office, "--school-year", YEAR)
+    units = openpyxl.load_workbook(office / "donvi.xlsx")
+    units.worksheets[0].append(("TH-F", "Trường Tiểu học Nguyễn Du", "Tiểu học", "", 18))
+    units.save(office / "donvi.xlsx")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["TRƯỜNG TIỂU HỌC NGUYỄN DU"])
+    sheet.append(["DANH SÁCH ĐỀ NGHỊ CÔNG NHẬN DANH HIỆU THI ĐUA NĂM HỌC 2026 - 2027"])
+    sheet.append([])
+    sheet.append(
+        ["TT", "Họ và tên", "Ngày sinh", "Chức vụ", "Danh hiệu đề nghị", "Xếp loại", "Tỷ lệ phiếu", "Thành tích"]
+    )
+    good = "Hoàn thành tốt nhiệm vụ"
+    sheet.append(
+        [1, "Lê Thị Giỏi", "12/03/1984", "Giáo viên", "CSTĐCS", good, "30/32", "Giáo viên dạy giỏi cấp huyện năm 2026"]
+    )
+    sheet.append(
+        [
+            2,
+            "Vũ Văn Kiến",
+            "08/08/1983",
+            "Giáo viên",
+            "CSTĐCS",
+            good,
+            "31/32",
+            "Sáng kiến “Dạy đọc hiểu lớp 3” cấp huyện",
+        ]
+    )
+    (office / "nhan" / "TH-F").mkdir(parents=True)
+    book.save(office / "nhan" / "TH-F" / "danh sach de nghi.xlsx")
+    cli("office", "run", "-w", office, "--month", VOTE, code=(0, 1))
+    month = api.office(office, VOTE)
+    gioi, kien = _cstdcs(month, "Lê Thị Giỏi"), _cstdcs(month, "Vũ Văn Kiến")
+    assert len(gioi) == len(kien) == 1
+    assert "thiếu sáng kiến hoặc đề tài: cần đối chiếu hồ sơ" in gioi.iloc[0]["findings"] and not stands(gioi).any()
+    assert kien.iloc[0]["findings"] == "" and stands(kien).all()  # an initiative named with its level
+    listed = openpyxl.load_workbook(office / "output" / VOTE / f"danh-sach-de-nghi-{VOTE}.xlsx")
+    rows = list(listed.worksheets[0].iter_rows(values_only=True))
+    (printed,) = [r for r in rows if r[2] == "Lê Thị Giỏi"]
+    assert str(printed[11]).startswith("Cần xem xét: Danh sách lập ngoài thidua thiếu sáng kiến hoặc đề tài")
+    import docx
+
+    (decision,) = (office / "output" / VOTE / "van-ban-trinh").glob("du-thao-quyet-dinh-*.docx")
+    document = docx.Document(str(decision))
+    text = "\n".join(
+        [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+    )
+    assert "Vũ Văn Kiến" in text and "Lê Thị Giỏi" not in text

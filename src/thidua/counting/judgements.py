@@ -169,17 +169,43 @@ QUALIFYING_COLUMNS = ["person", "activity", "product", "level", "decision", "res
 
 
 def qualifying_works(results: pd.DataFrame, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """The works that qualify their author for Chiến sĩ thi đua cơ sở, one row each: an initiative (SKKN)
-    recognised (được công nhận, đạt, đạt giải) at `min_initiative_level` or above, and, when the rule pack opens
-    the route (`research_route`, the 2022 law), a research project accepted the same way. Without a rule pack,
-    both routes at any level. The rule check and the nomination list both read this one function."""
+    """The works that qualify their author for Chiến sĩ thi đua cơ sở, one row each: those `work_qualifies`
+    accepts. Without a rule pack, both routes at any level. The rule check and the nomination list both read this
+    one function."""
     params = params if params is not None else {"research_route": True}
-    recognised = results["result"].isin(vocabulary.RECOGNISED_RESULTS)
-    levels = results["level"].astype(object).map(lambda level: work_level_qualifies(level, params)).astype(bool)
-    initiative = (results["activity"] == vocabulary.SKKN) & levels
-    research = (results["activity"] == vocabulary.RESEARCH) & bool(params.get("research_route", False))
-    found = results.loc[recognised & (initiative | research), QUALIFYING_COLUMNS]
+    columns = (results[c].astype(object) for c in ("activity", "level", "result"))
+    kept = [work_qualifies(a, level, r, params) for a, level, r in zip(*columns, strict=True)]
+    found = results.loc[np.asarray(kept, dtype=bool), QUALIFYING_COLUMNS]
     return found.sort_values(["person", "date"], kind="stable").reset_index(drop=True)
+
+
+def work_qualifies(activity: object, level: object, result: object, params: Mapping[str, Any]) -> bool:
+    """Whether one work qualifies its author for Chiến sĩ thi đua cơ sở: an initiative (SKKN) recognised (được
+    công nhận, đạt, đạt giải) at `min_initiative_level` or above, and, when the rule pack opens the route
+    (`research_route`, the 2022 law), a research project accepted the same way. The school's check
+    (`qualifying_works`) and the receiving office's re-check of each nominee's works both ask this."""
+    if not isinstance(result, str) or result not in vocabulary.RECOGNISED_RESULTS:
+        return False
+    if activity == vocabulary.SKKN:
+        return work_level_qualifies(level, params)
+    return activity == vocabulary.RESEARCH and bool(params.get("research_route", False))
+
+
+CANDIDATE_ACTIVITIES = (vocabulary.SKKN, vocabulary.RESEARCH)  # the works `work_qualifies` may accept
+
+
+def candidate_works(results: pd.DataFrame) -> dict[int, list[tuple[str, str, str]]]:
+    """Per person, each of their initiatives and research projects among the results, whatever its level and
+    result, as (activity, level, result) ("" where not stated): what `work_qualifies` judges. The report's
+    `_thidua` sheet carries them so that a receiving office judges them with its own rule pack."""
+    chosen = results[results["activity"].astype(object).isin(CANDIDATE_ACTIVITIES)]
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    columns = (chosen[c].astype(object) for c in ("person", "activity", "level", "result"))
+    for person, activity, level, result in zip(*columns, strict=True):
+        found.setdefault(int(person), []).append(
+            (str(activity), level if isinstance(level, str) else "", result if isinstance(result, str) else "")
+        )
+    return found
 
 
 def describe_works(works: pd.DataFrame) -> pd.Series:
@@ -244,7 +270,7 @@ def collective_short(ldtt: int, members: int, min_share: float, at_least: bool) 
 
 def work_level_qualifies(level: object, params: Mapping[str, Any]) -> bool:
     """Whether an initiative recognised at `level` qualifies for CSTĐCS under the pack's `min_initiative_level`
-    (an unstated or unknown level does not): `qualifying_works` and the office's re-check both ask this."""
+    (an unstated or unknown level does not): `work_qualifies` asks this."""
     if not isinstance(level, str) or level not in vocabulary.LEVEL_RANKS:
         return False
     return vocabulary.level_rank(level) >= vocabulary.level_rank(str(params.get("min_initiative_level", "Trường")))

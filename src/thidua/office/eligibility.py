@@ -5,6 +5,12 @@ share of Lao động tiên tiến. The judgements are counting.judgements' (the 
 they are applied to differs: the proposals as the units' lists give them. A unit's own verdict (`eligible`,
 `reasons`) is kept apart (office.checks); a list made without thidua has none, and is judged here all the same.
 
+A CSTĐCS's qualifying work is judged from data, never from the text a list prints: a thidua report carries each
+nominee's initiatives and research projects (`works_data`, forms.report_data) and `work_qualifies` judges them;
+a report written before that key lists in `works` only the works its school's own judgement qualified. A list
+made without thidua has only its text: a work counts when the text names an initiative or a research project
+and a known level, else the row waits for the dossier ("thiếu sáng kiến hoặc đề tài").
+
 Each finding is an issue on the proposal's row of what the unit sent and a line of the consolidated list's
 conditions column ("Cần xem xét: …")."""
 
@@ -17,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from thidua.core import vocabulary
-from thidua.core.text import key
+from thidua.core.text import fold, key
 from thidua.counting.judgements import (
     SERVED,
     ballot_short,
@@ -25,16 +31,23 @@ from thidua.counting.judgements import (
     disciplined,
     rating_short,
     titles_counted_as,
-    work_level_qualifies,
+    work_qualifies,
 )
 from thidua.counting.rules import RulePack
+from thidua.forms.report_data import decode_works
 from thidua.office.intake import DATA_SHEET, Received
 from thidua.office.issues import OfficeIssues
 from thidua.office.units import Unit
 
 Params = Mapping[str, Any]
 COLLECTIVE_RULES = ("collective_ldtt", "collective_ldxs")  # the packs' rules for a collective title
-_LEVEL = re.compile(r", cấp (?P<level>[^,]*)")  # "Tên, cấp Xã, QĐ 12/QĐ-…" (counting.judgements.describe_works)
+# A list made without thidua names its works in words: an initiative ("sáng kiến", "SKKN") or a research project
+# ("đề tài", "nghiên cứu"), each with its level ("cấp huyện"); matched on folded text, whole words.
+_INITIATIVE = re.compile(r"\b(?:sang kien|skkn)\b")
+_RESEARCH = re.compile(r"\b(?:de tai|nghien cuu|nckh)\b")
+_LEVEL_AT = re.compile(r"\bcap ((?:\w+ ?){1,3})")
+_PARTS = re.compile(r"\s*(?:;|\n|\+)\s*")
+UNREAD_WORKS = "thiếu sáng kiến hoặc đề tài: cần đối chiếu hồ sơ"
 
 
 def _rule(pack: RulePack | None, name: str) -> Params | None:
@@ -42,14 +55,29 @@ def _rule(pack: RulePack | None, name: str) -> Params | None:
     return params if params is not None and params.get("enabled", True) else None
 
 
-def _levels(works: object) -> list[str]:
-    """The level of each listed work ("" when it states none: a research project, or a list made by hand)."""
+def listed_works(text: object) -> list[tuple[str, str]]:
+    """The works a list made without thidua names, as (activity, level): each part of the text (split at ";",
+    "+" or a line break) that names an initiative or a research project and a known level ("cấp huyện", "cấp
+    cơ sở"…); a part naming neither, or no level ("Giáo viên dạy giỏi cấp huyện", "Sáng kiến về …"), is none."""
     found = []
-    for part in str(works or "").split("; "):
-        if part.strip():
-            match = _LEVEL.search(part)
-            found.append(match.group("level").strip() if match else "")
+    for part in _PARTS.split(str(text or "")):
+        words = fold(part)
+        kinds = [(m.start(), vocabulary.SKKN) for m in _INITIATIVE.finditer(words)]
+        kinds += [(m.start(), vocabulary.RESEARCH) for m in _RESEARCH.finditer(words)]
+        level = next((lv for m in _LEVEL_AT.finditer(words) if (lv := _level(m.group(1).split()))), "")
+        if kinds and level:
+            found.append((min(kinds)[1], level))  # the kind the text names first
     return found
+
+
+def _level(words: list[str]) -> str:
+    """The level "cấp <words>" names (the longest match: "cấp cơ sở", "cấp thành phố"), else ""."""
+    for n in range(len(words), 0, -1):
+        phrase = " ".join(words[:n])
+        found = vocabulary.LEVEL.match(f"cap {phrase}") or vocabulary.LEVEL.match(phrase)
+        if found:
+            return found
+    return ""
 
 
 def proposal_findings(row: Any, pack: RulePack | None) -> list[tuple[str, str]]:
@@ -66,7 +94,7 @@ def proposal_findings(row: Any, pack: RulePack | None) -> list[tuple[str, str]]:
             found.append((f"bị kỷ luật {discipline}", str(ldtt["source"])))
     if proposal == vocabulary.CSTDCS:
         conditions = _rule(pack, "cstdcs_conditions")
-        if conditions is not None and not _qualified(row, conditions):
+        if conditions is not None and _qualified(row, conditions) is False:
             level = str(conditions.get("min_initiative_level", "Trường"))
             needed = f"sáng kiến được công nhận từ cấp {level} trở lên"
             needed += " hoặc đề tài nghiên cứu được nghiệm thu" if conditions.get("research_route") else ""
@@ -90,21 +118,45 @@ def proposal_findings(row: Any, pack: RulePack | None) -> list[tuple[str, str]]:
     return found
 
 
-def _qualified(row: Any, conditions: Params) -> bool:
-    """A CSTĐCS's qualifying work as its unit lists it: an initiative at the pack's level, or (when the pack opens
-    the route) a work stating no level, which thidua lists for a research project; or the rating route."""
+def _qualified(row: Any, conditions: Params) -> bool | None:
+    """Whether a CSTĐCS has a qualifying work under `conditions` (or the rating route); None when a list made
+    without thidua states a work that names no initiative or research project with its level (the dossier says)."""
     if conditions.get("htxsnv_route") and row.rating == vocabulary.RATINGS[0]:
         return True
-    research = bool(conditions.get("research_route"))
-    return any(work_level_qualifies(level, conditions) or (research and not level) for level in _levels(row.works))
+    works = str(row.works or "").strip() if not pd.isna(row.works) else ""
+    if row.sheet != DATA_SHEET:  # a list made without thidua: only its text
+        named = listed_works(works)
+        if not named:
+            return None if works else False
+        # a list names the works its proposal rests on: taken as recognised, the dossier shows the decision
+        return any(work_qualifies(a, level, vocabulary.RESULT_RECOGNISED, conditions) for a, level in named)
+    data = decode_works(getattr(row, "works_data", ""))
+    if data is None:  # a report written before `works_data`: `works` lists what its school's judgement qualified
+        return bool(works)
+    return any(work_qualifies(activity, level, result, conditions) for activity, level, result in data)
+
+
+def works_unread(row: Any, pack: RulePack | None) -> str:
+    """What the conditions column says of a CSTĐCS of a list made without thidua whose stated work names no
+    initiative or research project with its level ("" otherwise): the row is not shown as meeting the conditions
+    and stays out of the draft decision until the office has looked at the dossier (as office.lists.gaps)."""
+    conditions = _rule(pack, "cstdcs_conditions")
+    if str(row.proposal) != vocabulary.CSTDCS or conditions is None or _qualified(row, conditions) is not None:
+        return ""
+    stated = str(row.works).strip()
+    return f"Danh sách lập ngoài thidua {UNREAD_WORKS} (ghi “{stated}”, không nêu sáng kiến hay đề tài kèm cấp)."
 
 
 def recheck(nominees: pd.DataFrame, pack: RulePack | None, issues: OfficeIssues) -> pd.Series:
     """Every proposal checked against `pack`: each finding an issue on its row; per row, the findings as the
-    conditions column says them ("" when none)."""
+    conditions column says them ("" when none), and what a list made without thidua leaves unread
+    (`works_unread`)."""
     said = pd.Series("", index=nominees.index, dtype=object)
     row: Any
     for index, row in zip(nominees.index, nominees.itertuples(index=False), strict=True):
+        unread = works_unread(row, pack)
+        if unread:
+            said[index] = unread
         found = proposal_findings(row, pack)
         for reason, source in found:
             issues.add(
@@ -119,7 +171,8 @@ def recheck(nominees: pd.DataFrame, pack: RulePack | None, issues: OfficeIssues)
                 source=source,
             )
         if found:
-            said[index] = "Theo quy định: " + "; ".join(reason for reason, _source in found) + "."
+            text = "Theo quy định: " + "; ".join(reason for reason, _source in found) + "."
+            said[index] = f"{text} {said[index]}".strip()
     return said
 
 

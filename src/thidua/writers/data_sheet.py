@@ -9,7 +9,8 @@ Layout (version 1), one table under the other, each opened by its section's name
   number (a fraction as its exact decimal text, e.g. 1.1666666666666667), an empty cell where summary.json has null;
 - at year end (a month with year-end vote rows), `nominations`: `proposal | count`, summary.json's `nominations`;
   then `nominees`: one row per nominee and title or form (name, birth_date as ISO text, gender, position, team,
-  proposal, kind, rating, discipline, works, votes_for, votes_total, eligible (1/0), reasons); then
+  proposal, kind, rating, discipline, works, votes_for, votes_total, eligible (1/0), reasons, works_data: the
+  person's initiatives and research projects as data, forms.report_data.encode_works); then
   `collectives`: the collective titles the school registered for the year (title, members: the staff on its
   roster), which the office checks against the school's share of LĐTT.
 The values come from `summary_of` (writers.figures), the dictionary summary.json is written from: the two never
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from thidua.counting.frames import as_date
+from thidua.counting.judgements import candidate_works
 from thidua.counting.measure import MonthResult
 from thidua.forms.report_data import (
     COLLECTIVE_KEYS,
@@ -35,6 +37,7 @@ from thidua.forms.report_data import (
     TARGET_KEYS,
     TARGETS,
     VERSION,
+    encode_works,
 )
 from thidua.writers.common import Workbook, Worksheet, missing, write_text
 
@@ -47,6 +50,8 @@ def write_data_sheet(wb: Workbook, result: MonthResult, summary: dict[str, Any])
     if "nominations" in summary:
         counts = [[proposal, n] for proposal, n in summary["nominations"].items()]
         row = _table(ws, row + 1, NOMINATIONS, NOMINATION_KEYS, counts)
+        works = candidate_works(result.records.results)  # what the office judges the qualifying works from
+        works_data = [encode_works(works.get(int(p), [])) for p in result.nominations["person"].tolist()]
         nominees = [
             [
                 n.name,
@@ -63,8 +68,9 @@ def write_data_sheet(wb: Workbook, result: MonthResult, summary: dict[str, Any])
                 n.votes_total,
                 int(bool(n.eligible)),
                 n.reasons,
+                data,
             ]
-            for n in result.nominations.itertuples(index=False)
+            for n, data in zip(result.nominations.itertuples(index=False), works_data, strict=True)
         ]
         row = _table(ws, row + 1, NOMINEES, NOMINEE_KEYS, nominees)
         members = len(result.plan.roster)  # the collective's members, whose share of LĐTT its title asks
