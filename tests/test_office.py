@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from thidua import api
 from thidua.cli import main
 from thidua.core.calendar import parse_school_year
-from thidua.core.text import key
+from thidua.core.text import fold, key
 from thidua.office.demo import school_plan
 from thidua.workspace.create import starting_plan
 from thidua.workspace.default_plan import PLAN
@@ -533,3 +533,34 @@ def test_a_unit_code_that_is_not_a_plain_folder_name_is_refused_on_its_cell(tmp_
     assert list(month.units["code"]) == ["1234", "TH-D"]
     refused = month.issues[month.issues["code"] == "office-units-invalid"]
     assert list(refused["cell"]) == ["A2", "A3"] and all("nhan/<mã>/" in m for m in refused["message"])
+
+
+def test_each_units_dossier_is_read_for_its_tờ_trình_minutes_and_achievement_reports(
+    office: Path, tmp_path: Path
+) -> None:
+    """At year end every unit with proposals going up has its dossier under nhan/<code>/ read by the documents'
+    titles: A sent its whole dossier (no issue); B's report came by e-mail with no dossier in nhan/TH-B/; once A's
+    minutes and one báo cáo thành tích are gone, A is told exactly those, and a scan (.pdf) is named for a person to
+    open. Nothing received is modified."""
+    month = api.office(office, VOTE)
+    said = month.issues[month.issues["code"] == "office-dossier-incomplete"].set_index("unit")
+    assert A not in said.index and B in said.index
+    assert "chưa có: tờ trình; biên bản bình xét; báo cáo thành tích của" in said.loc[B, "message"]
+    copy = tmp_path / "xa"
+    shutil.copytree(office, copy)
+    dossier = copy / "nhan" / A / "ho-so-de-nghi"
+    reports = sorted(dossier.glob("bao-cao-thanh-tich-*.docx"))
+    assert reports and (dossier / "bien-ban-binh-xet.docx").is_file()
+    (dossier / "bien-ban-binh-xet.docx").unlink()
+    gone = reports[0]
+    person = " ".join(w.capitalize() for w in gone.stem.split("-")[4:-1])  # bao-cao-thanh-tich-<name>-<stt>
+    gone.unlink()
+    (dossier / "bien ban hop (ban scan).pdf").write_bytes(b"%PDF-1.4 scan")
+    before = {p: p.read_bytes() for p in (copy / "nhan").rglob("*") if p.is_file()}
+    month = api.office(copy, VOTE)
+    message = month.issues.loc[
+        (month.issues["code"] == "office-dossier-incomplete") & (month.issues["unit"] == A), "message"
+    ].iloc[0]
+    assert "chưa có: biên bản bình xét; báo cáo thành tích của " in message and "tờ trình;" not in message
+    assert fold(person) in fold(message) and "bien ban hop (ban scan).pdf" in message  # the file name is ASCII
+    assert {p: p.read_bytes() for p in (copy / "nhan").rglob("*") if p.is_file()} == before

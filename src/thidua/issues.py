@@ -479,6 +479,13 @@ CATALOG: dict[str, Kind] = {
         "thidua.toml khi tạo bằng office init --from) {reason}. Hãy sửa đường dẫn đó cho đúng, hoặc xóa dòng previous "
         "nếu không cần so sánh với năm trước.",
     ),
+    "office-dossier-incomplete": Kind(
+        W,
+        "Hồ sơ đề nghị chưa đủ",
+        "Hồ sơ đề nghị khen thưởng của {name} trong thư mục {folder} chưa có: {missing}.{unread} Hãy nhắc đơn vị "
+        "gửi bổ sung trước khi trình Hội đồng (hồ sơ đã nhận nhưng nằm ở thư mục khác trong nhan/ thì chép vào "
+        "{folder}).",
+    ),
     "office-unit-missing": Kind(
         W,
         "Đơn vị chưa gửi báo cáo",

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from thidua.core import vocabulary
 from thidua.core.calendar import month_label, parse_month
 from thidua.core.text import key
 from thidua.counting.dossier import authority_of, decided_by_school
@@ -21,6 +22,7 @@ from thidua.errors import UsageError
 from thidua.forms.report_data import NOMINEE_KEYS
 from thidua.issues import Report
 from thidua.office.checks import cross_unit
+from thidua.office.dossiers import read_dossier
 from thidua.office.eligibility import collectives, recheck
 from thidua.office.intake import DATA_SHEET, Received, receive, same_year
 from thidua.office.issues import OfficeIssues
@@ -159,6 +161,7 @@ def compute(office: Office, month: str) -> Rollup:
         nominees["findings"] = gaps(nominees, cross_unit(nominees, names, issues))
         checked = recheck(nominees, pack, issues)
         nominees["findings"] = (nominees["findings"] + " " + checked).str.strip()
+        _dossiers(office, nominees, names, issues)
     proposed = collectives(units, chosen, pack, issues)
     return Rollup(
         office,
@@ -250,6 +253,34 @@ def _targets(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _whole(value: float | None) -> int | None:
     return None if value is None else round(value)
+
+
+def _dossiers(office: Office, nominees: pd.DataFrame, names: dict[str, str], issues: OfficeIssues) -> None:
+    """Each unit with proposals going up: its dossier under nhan/<code>/ read (office.dossiers), and what it lacks
+    (a tờ trình, the minutes of the vote, a CSTĐCS nominee's báo cáo thành tích) an issue on the unit's folder."""
+    cstdcs = nominees["proposal"].map(key) == key(vocabulary.CSTDCS)
+    for code, rows in nominees.groupby("unit", sort=False):
+        unit = str(code)
+        dossier = read_dossier(office.received / unit, office.limits)
+        lacking = dossier.lacking([str(n) for n in rows.loc[cstdcs[rows.index], "name"]])
+        if not lacking:
+            continue
+        unread = (
+            f" Có tệp thidua không đọc nội dung ({', '.join(dossier.unread[:5])}): hãy mở xem, có thể đó là phần còn "
+            "thiếu."
+            if dossier.unread
+            else ""
+        )
+        folder = f"{office.received.name}/{unit}/"
+        issues.add(
+            unit,
+            "office-dossier-incomplete",
+            file=folder,
+            name=names.get(unit, unit),
+            folder=folder,
+            missing="; ".join(lacking),
+            unread=unread,
+        )
 
 
 def _nominees(office: Office, rows: list[dict[str, Any]]) -> pd.DataFrame:
