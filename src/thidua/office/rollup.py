@@ -103,17 +103,17 @@ def compute(office: Office, month: str) -> Rollup:
                 "late": late,
             }
         )
+        if late and shown is not None:  # a report or, from a unit without thidua, its list
+            issues.add(
+                unit.code,
+                "office-unit-late",
+                file=shown.rel,
+                month=month_label(month),
+                received=f"{shown.received:%d/%m/%Y}",
+                deadline=f"{deadline:%d/%m/%Y}",
+            )
         if (sent is None or sent.report is None) and given is not None:
             nominee_rows.extend(list_rows(unit.code, unit.name, given, issues))
-            if late:
-                issues.add(
-                    unit.code,
-                    "office-unit-late",
-                    file=given.rel,
-                    month=month_label(month),
-                    received=f"{given.received:%d/%m/%Y}",
-                    deadline=f"{deadline:%d/%m/%Y}",
-                )
             continue
         if sent is None or sent.report is None:
             folder = f"{office.received.name}/{unit.code}/"
@@ -132,15 +132,6 @@ def compute(office: Office, month: str) -> Rollup:
                 unit=unit.code,
                 school=school,
                 name=unit.name,
-            )
-        if late:
-            issues.add(
-                unit.code,
-                "office-unit-late",
-                file=sent.rel,
-                month=month_label(month),
-                received=f"{sent.received:%d/%m/%Y}",
-                deadline=f"{deadline:%d/%m/%Y}",
             )
         for t in sent.report.targets:
             target_rows.append(

@@ -294,10 +294,7 @@ def create_app(workspace: str | Path, port: int, keys: Keys | None = None) -> Fl
         refused = None
         if started is None:  # one run at a time: say so, and keep showing the one going on
             job = jobs.running() or job
-            refused = (
-                f"Đang {job.label.lower()} tháng {api.month_label(job.month)} (bắt đầu lúc {job.started:%H:%M:%S}): "
-                "mỗi lần chỉ chạy một lượt. Hãy đợi lượt đó xong rồi bấm lại."
-            )
+            refused = job.busy
         elif not request.headers.get("HX-Request"):
             started.wait()
         context = _job_context(output, job, refused)

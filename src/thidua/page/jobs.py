@@ -65,6 +65,14 @@ class Job:
                 shown.append((label, "cho"))
         return shown
 
+    @property
+    def busy(self) -> str:
+        """What a second run asked for while this one goes on is told (one run at a time)."""
+        return (
+            f"Đang {self.label.lower()} tháng {api.month_label(self.month)} (bắt đầu lúc {self.started:%H:%M:%S}): "
+            "mỗi lần chỉ chạy một lượt. Hãy đợi lượt đó xong rồi bấm lại."
+        )
+
     def wait(self, timeout: float | None = None) -> None:
         if self.thread is not None:
             self.thread.join(timeout)

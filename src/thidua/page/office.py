@@ -143,10 +143,7 @@ def add_office_pages(app: Flask, root: Path, jobs: Jobs) -> None:
         refused = None
         if started is None:
             job = jobs.running() or job
-            refused = (
-                f"Đang {job.label.lower()} tháng {api.month_label(job.month)} (bắt đầu lúc {job.started:%H:%M:%S}): "
-                "mỗi lần chỉ chạy một lượt. Hãy đợi lượt đó xong rồi bấm lại."
-            )
+            refused = job.busy
         elif not request.headers.get("HX-Request"):
             started.wait()
         context = _job_context(year.output, job, refused, None)
