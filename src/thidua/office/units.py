@@ -105,30 +105,18 @@ def read_units(path: Path, report: Report, limits: guard.Limits) -> list[Unit]:
             continue
         where = cell_ref(index, columns[key("Mã đơn vị")])
         if not code:
-            report.add("office-units-invalid", file=rel, sheet=name, cell=where, detail=f"“{unit_name}” chưa có mã")
-            continue
-        if not _CODE.fullmatch(code):  # the code names the unit's folder nhan/<code>/: never a path, always ASCII
-            report.add(
-                "office-units-invalid",
-                file=rel,
-                sheet=name,
-                cell=where,
-                value=code,
-                detail=(
-                    f"mã “{code}” chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới (_), ví dụ "
-                    "TH-KIMDONG (mã là tên thư mục nhan/<mã>/ của đơn vị)"
-                ),
+            wrong = f"“{unit_name}” chưa có mã"
+        elif not _CODE.fullmatch(code):  # the code names the unit's folder nhan/<code>/: never a path, always ASCII
+            wrong = (
+                f"mã “{code}” chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới (_), ví dụ "
+                "TH-KIMDONG (mã là tên thư mục nhan/<mã>/ của đơn vị)"
             )
-            continue
-        if key(code) in seen_codes:
-            report.add(
-                "office-units-invalid",
-                file=rel,
-                sheet=name,
-                cell=where,
-                value=code,
-                detail=f"mã {code} trùng với dòng {seen_codes[key(code)] + 1}",
-            )
+        elif key(code) in seen_codes:
+            wrong = f"mã {code} trùng với dòng {seen_codes[key(code)] + 1}"
+        else:
+            wrong = ""
+        if wrong:  # the row is left out, said at the code's cell
+            report.add("office-units-invalid", file=rel, sheet=name, cell=where, value=code, detail=wrong)
             continue
         seen_codes[key(code)] = index
         staff = cell(row, "Số CBGVNV")

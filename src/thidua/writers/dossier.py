@@ -28,6 +28,7 @@ from thidua.writers.word import (
     line,
     national_heading,
     signature,
+    submit_close,
     title,
     two_signatures,
     unbroken,
@@ -110,8 +111,7 @@ def _proposal(result: MonthResult, submission: Submission, path: Path) -> Path:
                 "của danh sách); Hội đồng cần xem xét lại trước khi trình.",
                 italic=True,
             )
-        body(doc, f"{school.name or BLANK} kính trình {authority} xem xét, quyết định./.")
-        signature(doc, school, ("Như trên", "Lưu: VT"))
+        submit_close(doc, school, authority)
     return path
 
 
@@ -397,8 +397,7 @@ def write_timely(
         for entry in rows:
             body(doc, f"{entry[0]}. {entry[1]} ({entry[2]}): {entry[3]}, {entry[4]}.")
         body(doc, "(Có danh sách kèm theo)", italic=True)
-        body(doc, f"{school.name or BLANK} kính trình {authority or BLANK} xem xét, quyết định./.")
-        signature(doc, school, ("Như trên", "Lưu: VT"))
+        submit_close(doc, school, authority)
     listed = folder / TIMELY_LIST.replace(".docx", f"-{tag}.docx")
     with word_document(listed) as doc:
         letterhead(doc, school, "DS", date_line(school.place, None, result.month_end.year))

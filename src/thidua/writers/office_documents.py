@@ -26,6 +26,7 @@ from thidua.writers.word import (
     letterhead,
     line,
     signature,
+    submit_close,
     title,
     unbroken,
     word_document,
@@ -104,8 +105,7 @@ def _proposal(
                 "hợp) và chưa được đưa vào dự thảo quyết định.",
                 italic=True,
             )
-        body(doc, f"{office.name or BLANK} kính trình {authority} xem xét, quyết định./.")
-        signature(doc, office, ("Như trên", "Lưu: VT"))
+        submit_close(doc, office, authority)
     return path
 
 

@@ -321,6 +321,13 @@ def addressed(doc: DocumentType, recipients: Iterable[str]) -> None:
         )
 
 
+def submit_close(doc: DocumentType, sender: School, authority: str) -> None:
+    """A tờ trình's last sentence and its signature (Nghị định 30/2020 layout): the sender submits to `authority`
+    for its decision; the copies go to the addressee and the archive."""
+    body(doc, f"{sender.name or BLANK} kính trình {authority or BLANK} xem xét, quyết định./.")
+    signature(doc, sender, ("Như trên", "Lưu: VT"))
+
+
 def signature(doc: DocumentType, school: School, copies: Sequence[str], signatory_title: str = "") -> None:
     """'Nơi nhận:' (left, 12 pt bold italic, each recipient 11 pt) beside the signatory's title, the hint, the space
     for the signature and stamp, and the name (left blank when the plan has none)."""
