@@ -439,6 +439,8 @@ def test_an_office_workspace_gets_its_units_page(office_demo_template: Path, tmp
     parts = rolled.targets.groupby(["code", "pace"]).size()
     assert text.count('<rect class="thanh ') == len(parts) and "Số đơn vị theo tiến độ" in text
     assert text.count('<rect class="thanh tot"') == len(parts.xs("on-pace", level="pace"))
+    axis = [int(t) for t in re.findall(r'<text class="nhan-truc"[^>]*>(\d+)</text>', text)]
+    assert axis[-1] == rolled.targets["unit"].nunique() < units["received"]  # a list-only unit has no paces
     # The roll-up runs on a thread, polled; its outputs download whole.
     htmx = {"HX-Request": "true"}
     started = client.post("/chay", base_url=BASE, data={"csrf": keys.csrf, "thang": month}, headers=htmx)

@@ -102,7 +102,7 @@ def add_office_pages(app: Flask, root: Path, jobs: Jobs) -> None:
             per[str(pace)] = per.get(str(pace), 0) + 1
         chart = units_by_pace(
             [{**total, "counts": paces.get(total["code"], {})} for total in done.summary["totals"]],
-            int(done.summary["units"]["received"]),
+            int(done.targets["unit"].nunique()) if len(done.targets) else 0,  # the units whose reports give paces
         )
         issues: list[dict[str, Any]] = []
         for code, name in units[["code", "name"]].itertuples(index=False):
