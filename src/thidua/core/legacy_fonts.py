@@ -97,6 +97,7 @@ _TABLES = {TCVN3: _build_tcvn3(), VNI: _build_vni()}
 _AS_LATIN1 = {
     ord(bytes([b]).decode("cp1252")): chr(b) for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
+_BEYOND_LEGACY = re.compile("[^\x00-\xff" + re.escape("".join(map(chr, _AS_LATIN1))) + "]")
 # Legacy bytes that stand for letters or marks, per encoding.
 _LEGACY_LETTERS = {
     enc: {ch for key in table for ch in key if not ch.isascii()} - {"\u00a0"} for enc, table in _TABLES.items()
@@ -134,8 +135,10 @@ def _convert(view: str, original: str, encoding: str) -> tuple[str, int]:
 
 
 def _is_legacy_repertoire(text: str) -> bool:
-    """True if every character could be a legacy byte seen as cp1252 or latin-1 (so no ư, ơ, ạ, emoji, ...)."""
-    return all(ord(ch) < 0x100 or ord(ch) in _AS_LATIN1 for ch in text)
+    """True if every character could be a legacy byte seen as cp1252 or latin-1 (so no ư, ơ, ạ, emoji, ...).
+    One search of a character class: every Unicode name of a roster is asked (20,000 at the benchmark's scale),
+    and the per-character test took 0.10 CPU-s of the batch's main process there."""
+    return _BEYOND_LEGACY.search(text) is None
 
 
 def encoding_of_font(font_name: str | None) -> tuple[str, bool] | None:

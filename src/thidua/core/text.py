@@ -27,8 +27,21 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _TEXT_CACHE = 1 << 15
 
 
+# What _clean_text changes besides NFC: a text without any of it, already NFC, is clean as it stands. Names and
+# choices are, almost always: the one search and the NFC check take 0.7 µs where the full cleaning takes 3.6 µs
+# (a 20,000-person roster's names cleaned 0.07 CPU-s faster; 2026-12-07, two shared cores).
+_UNCLEAN = re.compile("[" + re.escape("".join(map(chr, {**_ODD_SPACES, **_ZERO_WIDTH})) + "\u00d0\u00f0") + "]|  ")
+
+
 @lru_cache(maxsize=_TEXT_CACHE)
 def _clean_text(text: str) -> str:
+    if (
+        _UNCLEAN.search(text) is None
+        and not text[:1].isspace()
+        and not text[-1:].isspace()
+        and unicodedata.is_normalized("NFC", text)
+    ):
+        return text
     text = text.translate(_ZERO_WIDTH).translate(_ODD_SPACES)
     # Icelandic eth (U+00D0) is a common look-alike for Vietnamese Đ (U+0110) in legacy conversions.
     text = text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
@@ -54,7 +67,16 @@ def _tone_free_word(word: str) -> str:
 
 @lru_cache(maxsize=_TEXT_CACHE)
 def _key_text(text: str) -> str:
-    return " ".join(_tone_free_word(w) for w in _WORD.findall(clean(text).lower()))
+    return " ".join([_tone_free_word(w) for w in _words(clean(text).lower())])
+
+
+def _words(text: str) -> list[str]:
+    """The runs of word characters of a clean text (`_WORD.findall`). Most texts are words between single spaces,
+    which `split` gives in a third of the time: a 20,000-person roster's names keyed 0.07 CPU-s faster, and tidied
+    0.03 faster (2026-12-07). `\\w` is exactly `str.isalnum` or "_" (checked over every code point), so a text whose
+    pieces are all alphanumeric has the same words either way."""
+    pieces = text.split(" ")
+    return pieces if all(map(str.isalnum, pieces)) else _WORD.findall(text)
 
 
 def key(value: object) -> str:
@@ -217,6 +239,9 @@ def _tidy_text(value: str, style: str) -> str:
     text = clean(value)
     if style not in ("old", "new") or text.isascii():
         return text
+    pieces = text.split(" ")
+    if all(map(str.isalnum, pieces)):  # only words between single spaces: the words are the pieces (`_words`)
+        return " ".join([place_tone(piece, style) for piece in pieces])
     return _WORD.sub(lambda m: place_tone(m.group(0), style), text)
 
 

@@ -150,16 +150,17 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     limits = ws.config.limits
     progress.say("Đang đọc các tệp đã nộp…")
     repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
-    with Reading(ws.submissions, limits) as reading:  # files are opened on every core while the plan is read
+    submissions, style = ws.submissions, ws.tone_style  # each resolves a path: asked once, not once a file
+    with Reading(submissions, limits) as reading:  # files are opened on every core while the plan is read
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         try:
-            plan = with_recipient(read_plan(ws.plan_path, report, ws.tone_style, limits), ws.config.recipient)
+            plan = with_recipient(read_plan(ws.plan_path, report, style, limits), ws.config.recipient)
             month, month_end = month_in_year(month, plan)
             progress.stage("plan (read_plan)")
             validator = Validator(plan, checked)
 
             def check(found: list[RawSheet]) -> None:  # each file repaired and validated as soon as it is read
-                for sheet in repair_sheets(found, ws.submissions, repaired, ws.tone_style):
+                for sheet in repair_sheets(found, submissions, repaired, style):
                     validator.add(sheet)
 
             _sheets, files = reading.finish(plan, report, progress.files, check)
