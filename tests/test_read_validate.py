@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from thidua.counting.frames import as_date
 from thidua.counting.measure import MonthResult
@@ -368,3 +370,19 @@ def test_the_header_search_stops_at_a_perfect_header_and_picks_the_same_row_as_a
     assert found is not None and found.row == 3 and len(found.columns) == len(fields)
     recognised = read.recognise(rows, default_plan.PLAN, hint=template_fields.VOTE)  # the hint only breaks ties
     assert recognised is not None and recognised[0] == template_fields.REGISTRATION and recognised[1].row == 3
+
+
+CELLS = st.sampled_from(["", None, " ", "\u00a0", 0, 0.0, False, "x", 3, dt.datetime(2021, 10, 1), "\u200b"])
+
+
+@given(st.lists(CELLS, max_size=8), st.one_of(st.none(), st.integers(0, 9)))
+def test_a_row_counts_as_filled_exactly_when_a_cell_besides_its_stt_is_not_blank(
+    row: list[object], stt: int | None
+) -> None:
+    """The reader's shortcut for a template's empty rows (cells of "" counted in C) must give what asking every
+    cell gives: whitespace-only text and invisible spaces are blank, a 0 or False is a value, the STT never counts."""
+    from thidua.forms.cell_values import is_blank
+    from thidua.intake.read import _filled
+
+    expected = any(not is_blank(v) for c, v in enumerate(row) if c != stt)
+    assert _filled(row, stt) == expected
