@@ -386,3 +386,22 @@ def test_a_row_counts_as_filled_exactly_when_a_cell_besides_its_stt_is_not_blank
 
     expected = any(not is_blank(v) for c, v in enumerate(row) if c != stt)
     assert _filled(row, stt) == expected
+
+
+def test_sheets_handed_on_as_read_are_not_kept_by_the_reader(demo_template_ws: Workspace) -> None:
+    """The batch validates each file's sheets as they arrive; the reader must not also keep every file's raw rows
+    to the end (at 10,000 files they were a tenth of the run's peak memory), and read_all still returns them."""
+    from thidua.intake.read import Reading, read_all
+    from thidua.issues import Report
+    from thidua.workspace.plan_workbook import read_plan
+
+    ws = demo_template_ws
+    plan = read_plan(ws.plan_path, Report())
+    handed: list[object] = []
+    with Reading(ws.submissions) as reading:
+        kept, files = reading.finish(plan, Report(), None, handed.extend)
+    assert kept == []
+    assert len(files) == 21
+    assert len(handed) >= 21  # every file's recognised sheets, once each
+    returned, _files = read_all(ws.submissions, plan, Report())
+    assert [(s.file, s.sheet) for s in returned] == [(s.file, s.sheet) for s in handed]  # type: ignore[attr-defined]

@@ -241,7 +241,8 @@ def _tidy_text(value: str, style: str) -> str:
         return text
     pieces = text.split(" ")
     if all(map(str.isalnum, pieces)):  # only words between single spaces: the words are the pieces (`_words`)
-        return " ".join([place_tone(piece, style) for piece in pieces])
+        tidied = " ".join([place_tone(piece, style) for piece in pieces])
+        return text if tidied == text else tidied  # the text itself when unchanged: one copy of each name held
     return _WORD.sub(lambda m: place_tone(m.group(0), style), text)
 
 

@@ -163,7 +163,7 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
                 for sheet in repair_sheets(found, submissions, repaired, style):
                     validator.add(sheet)
 
-            _sheets, files = reading.finish(plan, report, progress.files, check)
+            _none, files = reading.finish(plan, report, progress.files, check)
         except BaseException:
             # Stopping (a refused plan, Ctrl+C): give the import a moment to end, never wait on it. A Ctrl+C that
             # lands inside the main thread's own import can leave an import lock held, and the thread waits on it
