@@ -13,7 +13,7 @@ from xlsxwriter.utility import xl_range_abs
 
 from thidua.core import vocabulary
 from thidua.core.calendar import month_label
-from thidua.counting.frames import as_date, rows
+from thidua.counting.frames import rows
 from thidua.counting.judgements import difference_text
 from thidua.counting.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
 from thidua.excel.workbook import new_workbook
@@ -23,6 +23,7 @@ from thidua.writers.common import (
     PageFrame,
     Styles,
     add_sheet,
+    cell_dates,
     page_setup,
     upper,
     vn,
@@ -146,22 +147,26 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
     activity_col = len(PERSON_COLUMNS)
-    table = ws.table(first)
-    for i, (key, p) in enumerate(zip(regs.index, rows(regs[list(PERSON_FIELDS)]), strict=True)):
-        cells: list[tuple[object, Format]] = [
-            (i + 1, st.number),
-            (p.name, st.text),
-            (as_date(p.birth_date), st.date),
-            (p.position, st.text),
-            (p.team, st.text),
-            (p.title, st.text),
-            (p.reward_form, st.text),
-            (p.initiative, st.text),
-            (p.initiative_level, st.center),
-            (p.teaching_aid, st.text),
+    keys = regs.index.tolist()
+
+    def shown(field: str, fmt: Format) -> tuple[list[object], Format]:
+        return regs[field].tolist(), fmt
+
+    ws.table(first).add_columns(
+        [
+            (range(1, len(regs) + 1), st.number),
+            shown("name", st.text),
+            (cell_dates(regs["birth_date"]), st.date),
+            shown("position", st.text),
+            shown("team", st.text),
+            shown("title", st.text),
+            shown("reward_form", st.text),
+            shown("initiative", st.text),
+            shown("initiative_level", st.center),
+            shown("teaching_aid", st.text),
+            *(([MARK if (key, name) in marked else "" for key in keys], st.center) for name in activities),
         ]
-        cells += [(MARK if (key, name) in marked else "", st.center) for name in activities]
-        table.add(cells)
+    )
     count = len(regs)
     total, among = first + count, first + count + 1
     _blank_row(sheet, total)
@@ -191,19 +196,6 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
     _write_totals(sheet, among, first, count, [among_cstdcs])
     finish(sheet, result, among, _differences(sheet, result, among))
-
-
-PERSON_FIELDS = (
-    "name",
-    "birth_date",
-    "position",
-    "team",
-    "title",
-    "reward_form",
-    "initiative",
-    "initiative_level",
-    "teaching_aid",
-)
 
 
 def _collective(sheet: Sheet, result: MonthResult) -> None:
