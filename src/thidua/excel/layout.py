@@ -130,13 +130,13 @@ class FittedSheet:
     def text_height(self, text: str, fmt: Format, col: int, last: int | None = None) -> float:
         """The row height wrapped `text` needs in columns col..last, or 0 when it fits on one line (a one-line
         row keeps the height the application gives it)."""
-        per_line = self._per_line(fmt, col, col if last is None else last)
+        per_line = self.line_length(fmt, col, col if last is None else last)
         if len(text) <= per_line and "\n" not in text:
             return 0.0
         lines = wrapped_lines(text, per_line)
         return lines_height(lines, float(fmt.font_size)) if lines > 1 else 0.0
 
-    def _per_line(self, fmt: Format, col: int, last: int) -> int:
+    def line_length(self, fmt: Format, col: int, last: int) -> int:
         """How many characters of `fmt` fit on one line of columns col..last."""
         found = self._capacity.get((id(fmt), col, last))
         if found is None:
@@ -215,23 +215,22 @@ class TableRows:
         kinds = set(map(type, values))
         kinds.discard(type(None))  # None equals no value of another kind
         plain = len(kinds) <= 1  # no 1 == 1.0 == True between kinds: the values can be dictionary keys as they are
-        keys: list[object] = list(values) if plain else [(value.__class__, value) for value in values]
-        wrap = fmt is not None and bool(fmt.text_wrap)
-        made: dict[object, tuple[str, float]] = {}
-        for key in dict.fromkeys(keys):
-            value = key if plain else key[1]  # type: ignore[index]
-            height = 0.0
-            if value.__class__ is str or isinstance(value, str):
-                value = _vn_fresh(value)
-                if value and wrap:
-                    height = self._sheet.text_height(value, fmt, col)
-            made[key] = (self._stream.cell(col, value, fmt), height)
-        xml = {key: found[0] for key, found in made.items()}
+        keys: list[Any] = list(values) if plain else [(value.__class__, value) for value in values]
+        distinct = list(dict.fromkeys(keys))
+        shown = [_vn_fresh(v) if isinstance(v, str) else v for v in (distinct if plain else [k[1] for k in distinct])]
+        xml = dict(zip(distinct, self._stream.cells(col, shown, fmt), strict=True))
         cells = list(map(xml.__getitem__, keys))
-        if not any(found[1] for found in made.values()):
+        if fmt is None or not fmt.text_wrap:
             return cells, None
-        tall = {key: found[1] for key, found in made.items()}
-        return cells, list(map(tall.__getitem__, keys))
+        per_line = self._sheet.line_length(fmt, col, col)
+        tall = {
+            key: self._sheet.text_height(text, fmt, col)
+            for key, text in zip(distinct, shown, strict=True)
+            if text.__class__ is str and (len(text) > per_line or "\n" in text)  # else one line: no height
+        }
+        if not any(tall.values()):
+            return cells, None
+        return cells, list(map((dict.fromkeys(distinct, 0.0) | tall).__getitem__, keys))
 
     @property
     def last_row(self) -> int:

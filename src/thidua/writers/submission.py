@@ -143,11 +143,12 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     top(sheet, result, title, day=deadline)
     activities = list(plan.activity_columns)
     marks = result.records.marks
-    marked = set(zip(marks["person"], marks["activity"].astype(object), strict=True))
+    marked = set(zip(marks["person"].tolist(), marks["activity"].astype(object).tolist(), strict=True))
     regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
     activity_col = len(PERSON_COLUMNS)
     keys = regs.index.tolist()
+    ticks = [[MARK if (key, name) in marked else "" for key in keys] for name in activities]  # a column each
 
     def shown(field: str, fmt: Format) -> tuple[list[object], Format]:
         return regs[field].tolist(), fmt
@@ -164,7 +165,7 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
             shown("initiative", st.text),
             shown("initiative_level", st.center),
             shown("teaching_aid", st.text),
-            *(([MARK if (key, name) in marked else "" for key in keys], st.center) for name in activities),
+            *((column, st.center) for column in ticks),
         ]
     )
     count = len(regs)
@@ -187,10 +188,7 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
             _Total(6, 'COUNTA({0})-COUNTIF({0},"Không")', int((~regs["reward_form"].isin(["", "Không"])).sum())),
             _Total(7, "COUNTA({0})", int((regs["initiative"] != "").sum())),
             _Total(9, "COUNTA({0})", int((regs["teaching_aid"] != "").sum())),
-            *(
-                _Total(activity_col + j, _count_if(MARK), sum((key, a) in marked for key in regs.index))
-                for j, a in enumerate(activities)
-            ),
+            *(_Total(activity_col + j, _count_if(MARK), column.count(MARK)) for j, column in enumerate(ticks)),
         ],
     )
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
