@@ -257,7 +257,7 @@ def splice(path: Path, streams: Sequence[RowStream]) -> None:
                 xml = src.read(info)
                 target = zipfile.ZipInfo(info.filename, info.date_time)
                 target.compress_type = zipfile.ZIP_DEFLATED
-                target._compresslevel = TABLE_COMPRESSION  # ZipInfo's one way to a level (compress_level in 3.13)
+                target._compresslevel = TABLE_COMPRESSION  # type: ignore[attr-defined]  # compress_level in 3.13
                 with dst.open(target, "w", force_zip64=stream.size > 1 << 30) as out:
                     stream.splice(xml, out)
         os.replace(tmp, path)

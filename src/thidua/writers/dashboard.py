@@ -471,25 +471,25 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     persons = result.persons
     number, text, center, date = styles.number, styles.text, styles.center, styles.date
 
-    def shown(field: str, fmt: Format) -> tuple[list[object], Format]:
+    def values_of(field: str, fmt: Format) -> tuple[list[object], Format]:
         return persons[field].tolist(), fmt
 
     ws.table(header + 1).add_columns(
         [
             (range(1, len(persons) + 1), number),
-            shown("name", text),
+            values_of("name", text),
             (cell_dates(persons["birth_date"]), date),
-            shown("position", text),
-            shown("team", text),
-            shown("title_shown", text),
-            shown("initiative", text),
-            shown("initiative_level", center),
-            shown("teaching_aid", text),
-            shown("activities", text),
+            values_of("position", text),
+            values_of("team", text),
+            values_of("title_shown", text),
+            values_of("initiative", text),
+            values_of("initiative_level", center),
+            values_of("teaching_aid", text),
+            values_of("activities", text),
             ([int(n) for n in persons["results"].tolist()], number),
-            shown("results_text", text),
-            shown("rating", text),
-            shown("voted_title", text),
+            values_of("results_text", text),
+            values_of("rating", text),
+            values_of("voted_title", text),
         ]
     )
     last = header + len(result.persons)

@@ -150,21 +150,21 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     keys = regs.index.tolist()
     ticks = [[MARK if (key, name) in marked else "" for key in keys] for name in activities]  # a column each
 
-    def shown(field: str, fmt: Format) -> tuple[list[object], Format]:
+    def values_of(field: str, fmt: Format) -> tuple[list[object], Format]:
         return regs[field].tolist(), fmt
 
     ws.table(first).add_columns(
         [
             (range(1, len(regs) + 1), st.number),
-            shown("name", st.text),
+            values_of("name", st.text),
             (cell_dates(regs["birth_date"]), st.date),
-            shown("position", st.text),
-            shown("team", st.text),
-            shown("title", st.text),
-            shown("reward_form", st.text),
-            shown("initiative", st.text),
-            shown("initiative_level", st.center),
-            shown("teaching_aid", st.text),
+            values_of("position", st.text),
+            values_of("team", st.text),
+            values_of("title", st.text),
+            values_of("reward_form", st.text),
+            values_of("initiative", st.text),
+            values_of("initiative_level", st.center),
+            values_of("teaching_aid", st.text),
             *((column, st.center) for column in ticks),
         ]
     )
