@@ -136,9 +136,9 @@ class RowStream:
         """Write the next rows, each given as its cells' XML (`cell`, columns 0 to `width` - 1) and its height
         (points, None or 0: the default height).
 
-        A table's cells are made once per distinct value of a column (TableRows.add_columns) and put into each
-        row here with one join and one replace: 2.5 µs a row of 14 cells, against 27 µs for a row made cell by
-        cell (measured 2026-12-07, two shared cores, 20,000 persons of the benchmark workspace's dashboard)."""
+        A table's cells are made once per distinct value of a column (TableRows.add_columns, which says what it
+        saves) and put into each row here with one join and one replace: the dashboard's 20,000 rows of 14 cells
+        in 0.09 CPU-s, written to disk (measured 2026-12-07, two shared cores)."""
         heads = self._heads
         pending = self._pending
         row = self.last_row
@@ -230,9 +230,9 @@ class RowStream:
 
 
 # The deflate level of a sheet holding a streamed table: zlib's fastest. Its default (6) spent more CPU on the
-# dashboard's 20,000 persons (12.8 MB of sheet XML) than laying out the rows: 0.23 CPU-s against 0.06 at level 1,
-# for 1.89 MB zipped instead of 1.42 (level 3: 0.09 s, 1.65 MB; measured 2026-12-07, two shared cores). The
-# other parts keep the default; what the package holds is the same at any level.
+# dashboard's 20,000 persons (12.8 MB of sheet XML) than laying out their rows: 0.18 CPU-s against 0.05 at level
+# 1, for 1.89 MB zipped instead of 1.42 (level 3: 0.07 s, 1.65 MB; best of 7, measured 2026-12-07, two shared
+# cores). The other parts keep the default; what the package holds is the same at any level.
 TABLE_COMPRESSION = 1
 
 
