@@ -191,7 +191,7 @@ class TableRows:
         count = len(columns[0][0])
         if any(len(values) != count for values, _fmt in columns):
             raise ValueError("the columns of a table body must be as long as each other")
-        cells: list[list[str]] = []
+        cells: list[list[bytes]] = []
         heights: list[list[float]] = []
         for col, (values, fmt) in enumerate(columns):
             made, tall = self._column(col, values, fmt)
@@ -211,7 +211,7 @@ class TableRows:
             if height:
                 self._sheet.set_height_seen(row, height)
 
-    def _column(self, col: int, values: Sequence[object], fmt: Format) -> tuple[list[str], list[float] | None]:
+    def _column(self, col: int, values: Sequence[object], fmt: Format) -> tuple[list[bytes], list[float] | None]:
         """A column's cells as XML (`RowStream.cell`), and the height each row's text needs (None when no value
         of the column needs more than the default height)."""
         kinds = set(map(type, values))
