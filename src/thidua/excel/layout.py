@@ -212,7 +212,7 @@ class TableRows:
                 self._sheet.set_height_seen(row, height)
 
     def _column(self, col: int, values: Sequence[object], fmt: Format) -> tuple[list[bytes], list[float] | None]:
-        """A column's cells as XML (`RowStream.cell`), and the height each row's text needs (None when no value
+        """A column's cells as XML (`RowStream.cells`), and the height each row's text needs (None when no value
         of the column needs more than the default height)."""
         kinds = set(map(type, values))
         kinds.discard(type(None))  # None equals no value of another kind

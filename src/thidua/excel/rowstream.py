@@ -31,6 +31,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -75,6 +76,8 @@ def _inline(text: str) -> str:
     return f"<is><t>{escaped}</t></is>"
 
 
+_inline_cached = lru_cache(maxsize=1 << 14)(_inline)  # titles, positions and teams repeat on every row (`add`)
+
 ROW = "\x00"  # a row number still to come, in a cell's XML: XML forbids the character, so no text holds it
 _ROW = ROW.encode()
 
@@ -91,6 +94,7 @@ class RowStream:
         self._pending: list[bytes] = []
         self._styles: dict[int, tuple[Format, str]] = {}  # id(format) → (format, its s attribute)
         self._heads: dict[float | None, bytes] = {}  # a row's height → its attributes
+        self._openings: dict[tuple[int, int], tuple[str, str, str]] = {}  # (column, id(format)) → a cell's openings
 
     def _style(self, fmt: Format | None) -> str:
         if fmt is None:
@@ -103,38 +107,50 @@ class RowStream:
             found = self._styles[id(fmt)] = (fmt, f' s="{index}"' if index else "")
         return found[1]
 
-    def cell(self, col: int, value: object, fmt: Format | None) -> bytes:
-        """The XML of one cell of column `col` in UTF-8, its row number left as ROW (filled in when its row is
-        added); empty for a blank cell without a style."""
-        return self.cells(col, (value,), fmt)[0]
-
     def cells(self, col: int, values: Iterable[object], fmt: Format | None) -> list[bytes]:
-        """`cell` of each of `values` in column `col`, all in format `fmt`."""
-        style = "" if fmt is None else self._style(fmt)
-        opening = f'<c r="{_LETTERS[col] if col < _KNOWN_COLUMNS else column_letters(col)}{ROW}"{style}'
-        text, blank = f'{opening} t="inlineStr">', f"{opening}/>" if style else ""
-        made: list[bytes] = []
-        for value in values:
+        """The XML of a cell of column `col` in format `fmt` for each of `values`, in UTF-8, its row number left as
+        ROW (filled in when its row is added); empty for a blank cell without a style."""
+        return [made.encode() for made in self._made(zip(repeat(col), values, repeat(fmt)), repeated=False)]
+
+    def _made(self, cells: Iterable[tuple[int, object, Format | None]], repeated: bool) -> list[str]:
+        """The XML of each (column, value, format), its row number left as ROW; `repeated`: short texts recur
+        (row by row: titles, positions, teams), and are escaped through a cache."""
+        short = _inline_cached if repeated else _inline
+        openings = self._openings
+        made: list[str] = []
+        for col, value, fmt in cells:  # the hottest loop of a table written row by row: kept flat
+            found = openings.get((col, id(fmt)))
+            if found is None:
+                found = self._opening(col, fmt)
             kind = value.__class__
             if kind is str and value:
-                if ROW in cast(str, value):  # cell-safe text never holds it (XML forbids it)
-                    raise ValueError(f"sheet {self.sheet}: text not made cell-safe: {value!r}")
-                made.append(f"{text}{_inline(cast(str, value))}</c>".encode())
+                text = cast(str, value)
+                if ROW in text:  # cell-safe text never holds it (XML forbids it)
+                    raise ValueError(f"sheet {self.sheet}: text not made cell-safe: {text!r}")
+                made.append(f"{found[1]}{short(text) if len(text) <= 40 else _inline(text)}</c>")
             elif value is None or value == "":
-                made.append(blank.encode())
+                made.append(found[2])
             elif kind is int:
-                made.append(f"{opening}><v>{value}</v></c>".encode())
+                made.append(f"{found[0]}><v>{value}</v></c>")
             else:
-                made.append(self._other(opening, value).encode())
+                made.append(self._other(found[0], value))
         return made
+
+    def _opening(self, col: int, fmt: Format | None) -> tuple[str, str, str]:
+        """A cell of column `col` in `fmt`: its opening up to its type, the opening of a text cell, a blank cell."""
+        style = self._style(fmt)  # which keeps the format, and so its id
+        opening = f'<c r="{_LETTERS[col] if col < _KNOWN_COLUMNS else column_letters(col)}{ROW}"{style}'
+        found = self._openings[(col, id(fmt))] = (opening, f'{opening} t="inlineStr">', f"{opening}/>" if style else "")
+        return found
 
     def add(self, cells: Sequence[Cell], height: float | None = None) -> int:
         """Write the next row (cells from column 0); returns its 0-based row number."""
-        self.add_rows([[self.cell(col, value, fmt) for col, (value, fmt) in enumerate(cells)]], [height], len(cells))
+        row = "".join(self._made(((col, value, fmt) for col, (value, fmt) in enumerate(cells)), repeated=True))
+        self.add_rows([(row.encode(),)], [height], len(cells))
         return self.last_row
 
     def add_rows(self, bodies: Iterable[Sequence[bytes]], heights: Iterable[float | None], width: int) -> None:
-        """Write the next rows, each given as its cells' XML (`cell`, columns 0 to `width` - 1) and its height
+        """Write the next rows, each given as its cells' XML (`cells`, columns 0 to `width` - 1) and its height
         (points, None or 0: the default height).
 
         A table's cells are made once per distinct value of a column (TableRows.add_columns, which says what it
