@@ -182,10 +182,10 @@ class TableRows:
 
         Each column's distinct values are made cell-safe, measured for height and turned into XML once, and every
         row is then put together from them (`RowStream.add_rows`). Measured 2026-12-07 on the benchmark workspace's
-        month (20,000 persons, two shared cores, CPU of a forked writer, best of 5 to 7 in three sessions): the
-        dashboard's persons sheet 0.16-0.20 CPU-s against 0.50-0.68 row by row through `add`, the report's
-        0.17-0.21 against 0.66-0.76; its 20,000 names are distinct, its other text columns hold a few dozen values.
-        A school's 32 persons: a few ms either way."""
+        month (20,000 persons, two shared cores, CPU of a forked writer, best of 4 in three alternating sessions):
+        the dashboard's persons sheet 0.13-0.14 CPU-s against 0.44-0.48 row by row through `add`, the report's
+        0.16-0.17 against 0.51; its 20,000 names are distinct, its other text columns hold a few dozen values. A
+        school's 32 persons: a few ms either way."""
         if not columns:
             return
         count = len(columns[0][0])
