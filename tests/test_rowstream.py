@@ -14,6 +14,7 @@ import xlsxwriter
 
 from thidua.excel.workbook import new_workbook
 from thidua.intake.read import load_sheets
+from thidua.workspace.folder import Workspace
 from thidua.writers.common import Styles, add_sheet, write_date, write_text
 
 ROWS: list[tuple[Any, ...]] = [
@@ -162,3 +163,97 @@ def test_the_private_xlsxwriter_call_the_stream_relies_on_still_means_what_it_di
     assert looks == [(True, False, False), (False, False, True), (False, True, False)], (
         why + f"streamed cells no longer show their formats: {looks}"
     )
+
+
+# Rows for a table given column by column: repeated values, both NFC and decomposed spellings of one name, text
+# that wraps (over a width or at a line break), a control character, blanks with and without a style, ints and
+# floats that compare equal in one column, a date Excel cannot count.
+COLUMN_ROWS: list[tuple[Any, ...]] = [
+    (1, "Nguyễn Thị Hoa", dt.date(1985, 3, 4), "Tổ 1", 1, "dài " * 30, None),
+    (2, "Nguye\u0302\u0303n Thi\u0323 Hoa", None, "Tổ 1", 1.0, "", "x"),
+    (3, "  khoảng trắng  ", dt.date(1899, 5, 17), "A & B\n<c>", 2.5, "hai\ndòng", None),
+    (4, "Một dòng rất dài " * 12, dt.date(1985, 3, 4), "", None, "dài " * 30, ""),
+    (5, "chuông\x07", dt.date(2021, 10, 4), "Tổ 1", -7, None, "x"),
+]
+
+
+def _column_table(path: Path, by_columns: bool) -> list[float]:
+    """COLUMN_ROWS under one row added on its own, row by row (`add`) or column by column (`add_columns`); returns
+    the height the sheet saw for each row."""
+    with new_workbook(path) as wb:
+        styles = Styles(wb, size=12)
+        ws = add_sheet(wb, "Bảng")
+        for col, width in enumerate((5, 14, 12, 10, 9, 12, 6)):
+            ws.set_column(col, col, width)
+        fmts = (styles.number, styles.text, styles.date, styles.center, styles.percent, styles(align="left"), None)
+        table = ws.table(1)
+        table.add([("đầu", styles.text), ("bảng", styles.text)])
+        if by_columns:
+            columns = zip(*COLUMN_ROWS, strict=True)
+            table.add_columns([(list(values), fmt) for values, fmt in zip(columns, fmts, strict=True)])
+        else:
+            for values in COLUMN_ROWS:
+                table.add(list(zip(values, fmts, strict=True)))
+        assert table.last_row == 1 + len(COLUMN_ROWS)
+        write_text(ws, table.last_row + 1, 0, "dưới bảng", styles.text)
+        ws.fit_rows()
+        return [ws.row_height(row, 0.0) for row in range(table.last_row + 2)]
+
+
+def test_a_table_given_column_by_column_is_the_table_given_row_by_row(tmp_path: Path) -> None:
+    """TableRows.add_columns (the dashboard's and the report's per-person sheets) writes the very bytes `add` writes
+    row by row: the same cells, styles and row heights in the same XML."""
+    by_rows = _column_table(tmp_path / "rows.xlsx", by_columns=False)
+    by_columns = _column_table(tmp_path / "columns.xlsx", by_columns=True)
+    assert by_columns == by_rows
+    assert by_rows[4] > 0 and by_rows[5] > 0, "a two-line text's row and a long name's row are tall"
+    assert by_rows[2] == by_rows[6] == 0.0, "a long text in a column that does not wrap gives its row no height"
+    with zipfile.ZipFile(tmp_path / "rows.xlsx") as rows, zipfile.ZipFile(tmp_path / "columns.xlsx") as columns:
+        assert rows.namelist() == columns.namelist()
+        for name in rows.namelist():
+            assert rows.read(name) == columns.read(name), name
+    sheet = openpyxl.load_workbook(tmp_path / "columns.xlsx")["Bảng"]
+    assert sheet["B3"].value == sheet["B4"].value == "Nguyễn Thị Hoa"  # NFC whatever the spelling given
+    assert (sheet["E3"].value, sheet["E4"].value, sheet["E7"].value) == (1, 1, -7)
+    assert sheet["C5"].value == "17/05/1899" and sheet["A8"].value == "dưới bảng"
+
+
+def test_columns_of_a_table_must_be_as_long_as_each_other(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="as long as each other"), new_workbook(tmp_path / "x.xlsx") as wb:
+        styles = Styles(wb)
+        add_sheet(wb, "Bảng").table(0).add_columns([([1, 2], styles.number), (["a"], styles.text)])
+
+
+def test_the_dashboard_and_the_report_write_their_persons_as_row_by_row(
+    demo_template_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo month's dashboard and report workbook, their per-person sheets given column by column, are the very
+    bytes written when the same columns go in row by row through `add`."""
+    from thidua.excel.layout import TableRows
+    from thidua.pipeline.batch import compute
+    from thidua.writers.dashboard import write_dashboard
+    from thidua.writers.submission import write_submission
+
+    result = compute(demo_template_ws, "2022-05")
+    today = dt.date(2022, 6, 3)
+    write_dashboard(result, tmp_path / "dashboard.xlsx")
+    write_submission(result, tmp_path / "report.xlsx", today)
+    given: list[int] = []
+
+    def row_by_row(table: TableRows, columns: list[tuple[list[object], object]]) -> None:
+        given.append(len(columns[0][0]))
+        for values in zip(*(values for values, _fmt in columns), strict=True):
+            table.add(list(zip(values, (fmt for _values, fmt in columns), strict=True)))
+
+    monkeypatch.setattr(TableRows, "add_columns", row_by_row)
+    write_dashboard(result, tmp_path / "dashboard-rows.xlsx")
+    write_submission(result, tmp_path / "report-rows.xlsx", today)
+    assert given == [len(result.persons), int(result.persons["registration"].sum())]
+    for name in ("dashboard", "report"):
+        with (
+            zipfile.ZipFile(tmp_path / f"{name}.xlsx") as columns,
+            zipfile.ZipFile(tmp_path / f"{name}-rows.xlsx") as rows,
+        ):
+            assert columns.namelist() == rows.namelist()
+            for part in columns.namelist():
+                assert columns.read(part) == rows.read(part), f"{name}: {part}"

@@ -40,10 +40,12 @@ from thidua.writers.common import (
     NO_ISSUES,
     WARNING_BG,
     WARNING_FG,
+    Format,
     Styles,
     Workbook,
     Worksheet,
     add_sheet,
+    cell_dates,
     merge_text,
     page_setup,
     upper,
@@ -466,27 +468,30 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
     _title(ws, styles, result, "TỔNG HỢP THEO CÁ NHÂN", last_col)
     header = TABLE_HEADER_ROW
     write_header(ws, header, PERSON_COLUMNS, styles.header)
-    table = ws.table(header + 1)
+    persons = result.persons
     number, text, center, date = styles.number, styles.text, styles.center, styles.date
-    for i, p in enumerate(rows(result.persons[list(PERSON_FIELDS)])):
-        table.add(
-            [
-                (i + 1, number),
-                (p.name, text),
-                (as_date(p.birth_date), date),
-                (p.position, text),
-                (p.team, text),
-                (p.title_shown, text),
-                (p.initiative, text),
-                (p.initiative_level, center),
-                (p.teaching_aid, text),
-                (p.activities, text),
-                (int(p.results), number),
-                (p.results_text, text),
-                (p.rating, text),
-                (p.voted_title, text),
-            ]
-        )
+
+    def values_of(field: str, fmt: Format) -> tuple[list[object], Format]:
+        return persons[field].tolist(), fmt
+
+    ws.table(header + 1).add_columns(
+        [
+            (range(1, len(persons) + 1), number),
+            values_of("name", text),
+            (cell_dates(persons["birth_date"]), date),
+            values_of("position", text),
+            values_of("team", text),
+            values_of("title_shown", text),
+            values_of("initiative", text),
+            values_of("initiative_level", center),
+            values_of("teaching_aid", text),
+            values_of("activities", text),
+            ([int(n) for n in persons["results"].tolist()], number),
+            values_of("results_text", text),
+            values_of("rating", text),
+            values_of("voted_title", text),
+        ]
+    )
     last = header + len(result.persons)
     if not result.persons.empty:
         flagged = (
@@ -510,23 +515,6 @@ def _persons(ws: Worksheet, styles: Styles, result: MonthResult) -> None:
         ws.autofilter(header, 0, last, last_col)
     ws.freeze_panes(header + 1, 2)
     page_setup(ws, header, last, last_col, landscape=True)
-
-
-PERSON_FIELDS = (
-    "name",
-    "birth_date",
-    "position",
-    "team",
-    "title_shown",
-    "initiative",
-    "initiative_level",
-    "teaching_aid",
-    "activities",
-    "results",
-    "results_text",
-    "rating",
-    "voted_title",
-)
 
 
 def _missing(ws: Worksheet, styles: Styles, result: MonthResult) -> None:

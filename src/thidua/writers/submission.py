@@ -13,7 +13,7 @@ from xlsxwriter.utility import xl_range_abs
 
 from thidua.core import vocabulary
 from thidua.core.calendar import month_label
-from thidua.counting.frames import as_date, rows
+from thidua.counting.frames import rows
 from thidua.counting.judgements import difference_text
 from thidua.counting.measure import REGISTERED, STATUS_EXCEEDED, STATUS_MET, TITLE_CSTDCS, TITLE_LDTT, MonthResult
 from thidua.excel.workbook import new_workbook
@@ -23,6 +23,7 @@ from thidua.writers.common import (
     PageFrame,
     Styles,
     add_sheet,
+    cell_dates,
     page_setup,
     upper,
     vn,
@@ -142,26 +143,31 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
     top(sheet, result, title, day=deadline)
     activities = list(plan.activity_columns)
     marks = result.records.marks
-    marked = set(zip(marks["person"], marks["activity"].astype(object), strict=True))
+    marked = set(zip(marks["person"].tolist(), marks["activity"].astype(object).tolist(), strict=True))
     regs = result.persons[result.persons["registration"]]
     first = HEADER_ROW + 1
     activity_col = len(PERSON_COLUMNS)
-    table = ws.table(first)
-    for i, (key, p) in enumerate(zip(regs.index, rows(regs[list(PERSON_FIELDS)]), strict=True)):
-        cells: list[tuple[object, Format]] = [
-            (i + 1, st.number),
-            (p.name, st.text),
-            (as_date(p.birth_date), st.date),
-            (p.position, st.text),
-            (p.team, st.text),
-            (p.title, st.text),
-            (p.reward_form, st.text),
-            (p.initiative, st.text),
-            (p.initiative_level, st.center),
-            (p.teaching_aid, st.text),
+    keys = regs.index.tolist()
+    ticks = [[MARK if (key, name) in marked else "" for key in keys] for name in activities]  # a column each
+
+    def values_of(field: str, fmt: Format) -> tuple[list[object], Format]:
+        return regs[field].tolist(), fmt
+
+    ws.table(first).add_columns(
+        [
+            (range(1, len(regs) + 1), st.number),
+            values_of("name", st.text),
+            (cell_dates(regs["birth_date"]), st.date),
+            values_of("position", st.text),
+            values_of("team", st.text),
+            values_of("title", st.text),
+            values_of("reward_form", st.text),
+            values_of("initiative", st.text),
+            values_of("initiative_level", st.center),
+            values_of("teaching_aid", st.text),
+            *((column, st.center) for column in ticks),
         ]
-        cells += [(MARK if (key, name) in marked else "", st.center) for name in activities]
-        table.add(cells)
+    )
     count = len(regs)
     total, among = first + count, first + count + 1
     _blank_row(sheet, total)
@@ -182,28 +188,12 @@ def _persons(sheet: Sheet, result: MonthResult) -> None:
             _Total(6, 'COUNTA({0})-COUNTIF({0},"Không")', int((~regs["reward_form"].isin(["", "Không"])).sum())),
             _Total(7, "COUNTA({0})", int((regs["initiative"] != "").sum())),
             _Total(9, "COUNTA({0})", int((regs["teaching_aid"] != "").sum())),
-            *(
-                _Total(activity_col + j, _count_if(MARK), sum((key, a) in marked for key in regs.index))
-                for j, a in enumerate(activities)
-            ),
+            *(_Total(activity_col + j, _count_if(MARK), column.count(MARK)) for j, column in enumerate(ticks)),
         ],
     )
     among_cstdcs = _Total(5, cstdcs, result.title_figure(TITLE_CSTDCS, REGISTERED))
     _write_totals(sheet, among, first, count, [among_cstdcs])
     finish(sheet, result, among, _differences(sheet, result, among))
-
-
-PERSON_FIELDS = (
-    "name",
-    "birth_date",
-    "position",
-    "team",
-    "title",
-    "reward_form",
-    "initiative",
-    "initiative_level",
-    "teaching_aid",
-)
 
 
 def _collective(sheet: Sheet, result: MonthResult) -> None:
