@@ -406,8 +406,8 @@ def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFra
     """What staff registered in September and the vote does not propose, one row per person in roster order:
     person, what was registered and not proposed, and what the vote says instead (a CSTĐCS vote covers an LĐTT
     registration)."""
-    regs = registrations.sort_values("person", kind="stable")
-    vote = votes.drop_duplicates("person", keep="last").set_index("person")
+    regs = registrations[["person", "title", "reward_form"]].sort_values("person", kind="stable")
+    vote = votes[["person", "title", "reward"]].drop_duplicates("person", keep="last").set_index("person")
     has_vote = regs["person"].isin(vote.index).to_numpy()
     # Every column as an object array of the frames' own strings: fixed-width numpy text (astype(str)) of 200,000
     # registrations took 4 bytes a character for the longest text of each column, several such arrays alive at
