@@ -25,7 +25,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-Elements = tuple[tuple[str, dict[str, str]], ...]  # (namespace}local name, attributes), in document order
+Elements = tuple[tuple[str, dict[str, str]], ...]  # (local name, attributes), in document order
 
 
 class _Declaration(ValueError):
@@ -43,7 +43,7 @@ def _parse(xml: bytes) -> Elements | None:
     declares a document type or entities."""
     found: list[tuple[str, dict[str, str]]] = []
     parser = expat.ParserCreate(None, "}")  # names as namespace}local, as ElementTree has them (without its "{")
-    parser.StartElementHandler = lambda name, attributes: found.append((name, attributes))
+    parser.StartElementHandler = lambda name, attributes: found.append((_local(name), attributes))
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.UnparsedEntityDeclHandler = _refuse
@@ -58,7 +58,7 @@ def _parse(xml: bytes) -> Elements | None:
 
 def _named(elements: Elements, local: str) -> list[dict[str, str]]:
     """The attributes of each element of that local name."""
-    return [attributes for tag, attributes in elements if _local(tag) == local]
+    return [attributes for name, attributes in elements if name == local]
 
 
 def sheet_parts(names: set[str], book: bytes, rels: bytes, book_part: str = "xl/workbook.xml") -> dict[str, str]:
