@@ -8,10 +8,10 @@ straight from the file's bytes (`_Package`), with the checks zipfile makes of ea
 declared sizes (themselves within the limits). A reader of our own was dropped once for saving only 0.2 ms of the
 2 ms that a file took; with the rest of the guard made faster it is a third of the saving. Guarding one
 registration file of the benchmark workspace (1,000 files of 20 staff, in one process, best of 5 to 7 rounds,
-2026-12-07, Python 3.11, two shared cores): 1.29 ms before, 0.81 ms now; of it, inflating and checking the 14
-parts 0.31 → 0.15 ms, bounding the data sheet 0.55 → 0.31 ms, parsing the workbook and its relationships
+2026-12-07, Python 3.11, two shared cores): 1.31 ms before, 0.82 ms now; of it, inflating and checking the 14
+parts 0.31 → 0.16 ms, bounding the data sheet 0.56 → 0.32 ms, parsing the workbook and its relationships
 0.09 → 0.05 ms. python-calamine then reads the two sheets thidua needs in about 0.5 ms, and reading, hashing,
-guarding and parsing a file (`intake.read.load_submission`) went from 1.90 to 1.39 ms."""
+guarding and parsing a file (`intake.read.load_submission`) went from 1.93 to 1.41 ms."""
 
 from __future__ import annotations
 
@@ -252,7 +252,7 @@ class _Package:
     records, data before the archive, the end record searched for): 0.04 ms a file.
 
     Saves, against a ZipFile.open and ZipExtFile.read per member (a ZipInfo copied, file objects around every
-    member): 0.17 ms of the 0.34 ms that inflating and checking a template's 14 parts took (1,000 registration
+    member): 0.15 ms of the 0.31 ms that inflating and checking a template's 14 parts took (1,000 registration
     files of the benchmark workspace, best of 7, 2026-12-07, Python 3.11, two shared cores)."""
 
     def __init__(self, data: bytes, archive: zipfile.ZipFile) -> None:
@@ -541,7 +541,7 @@ def _canonical_corner(xml: bytes) -> tuple[int, int, bool] | None:
     Saves, against the five passes it replaced (a search for prefixed tags, then canonical rows, canonical cells,
     filled cells and all row and cell tags counted): 0.07 of 0.39 ms for a template's data sheet of 55 rows × 15
     columns, and with it the search for formula tags (0.06 ms) on a sheet that has none; a 20,000-person roster's
-    sheet takes 0.12 s either way (1,000 registration files of the benchmark workspace and its plan, best of 7,
+    sheet 0.14 s before, 0.12 s now (1,000 registration files of the benchmark workspace and its plan, best of 7,
     2026-12-07, Python 3.11, two shared cores)."""
     corner, formulas = _Corner(), False
     for start, end in _chunks(xml):
