@@ -3,26 +3,29 @@ web page, an encrypted workbook), the zip archive's declared sizes and compressi
 refused from its central directory, without inflating it), XML DOCTYPE/ENTITY declarations, macros, formulas
 without a computed value, hidden rows and over-long sheets. Guarding reads; it never writes or executes.
 
-Zip members are read with the standard library's zipfile, never inflated past their declared sizes (themselves
-within the limits). A reader of our own (members inflated with zlib straight from the file's bytes) did it a
-little faster, not enough to keep a zip parser by hand: guarding the 200 registration files of
-`benchmarks/bench.py` (20 staff each) took 1.16 ms a file with it and 1.37 ms with zipfile (median of 37 rounds,
-2026-12, Python 3.11, two shared cores), 0.2 CPU-seconds for 1,000 files shared by the reading processes, where
-reading, guarding and parsing one file takes about 2 ms."""
+The archive's central directory is read with the standard library's zipfile; its members are inflated with zlib
+straight from the file's bytes (`_Package`), with the checks zipfile makes of each member and never past their
+declared sizes (themselves within the limits). A reader of our own was dropped once for saving only 0.2 ms of the
+2 ms that a file took; with the rest of the guard made faster it is a third of the saving. Guarding one
+registration file of the benchmark workspace (1,000 files of 20 staff, in one process, best of 5 to 7 rounds,
+2026-12-07, Python 3.11, two shared cores): 1.31 ms before, 0.82 ms now; of it, inflating and checking the 14
+parts 0.31 → 0.16 ms, bounding the data sheet 0.56 → 0.32 ms, parsing the workbook and its relationships
+0.09 → 0.05 ms. python-calamine then reads the two sheets thidua needs in about 0.5 ms, and reading, hashing,
+guarding and parsing a file (`intake.read.load_submission`) went from 1.93 to 1.41 ms."""
 
 from __future__ import annotations
 
-import copy
 import functools
 import io
 import math
+import operator
 import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -47,8 +50,9 @@ _REF = re.compile(rb'\br="([A-Z]+\d+)"')
 # - the exact one parses every row and cell tag by the XML attribute grammar (a quoted value may hold ">", "/>"
 #   or " r=", and is skipped whole): about 0.7 ms for a template's data sheet, 0.33 s for a 20,000-person roster;
 # - the usual one, for sheets whose tags are all written the way spreadsheet programs write them (no prefixes, `r`
-#   first, double quotes, one space between attributes): 0.3 ms and 0.1 s. It is taken only when every row and
-#   cell tag of the sheet matched its canonical pattern, so both readings agree wherever it is taken.
+#   first, double quotes, one space between attributes, no "<" in a value), in one pass: 0.3 ms and 0.12 s. It is
+#   taken only when every row and cell tag of the sheet matched its canonical pattern, so both readings agree
+#   wherever it is taken.
 _PREFIX = rb"(?:[^\s<>/:=\"']++:)?"
 _ATTRIBUTE = rb"""[^\s=/>]++\s*+=\s*+(?:"[^"]*+"|'[^']*+')"""
 _ANY_CELL = re.compile(
@@ -58,12 +62,20 @@ _ANY_ROW = re.compile(
     rb"<" + _PREFIX + rb"""row(?=[\s/>])(?:\s++(?:r\s*+=\s*+["'](\d++)["']|""" + _ATTRIBUTE + rb"))*+\s*+/?>"
 )
 _ANY_TAG = re.compile(rb"<" + _PREFIX + rb"(?:c|row)[\s/>]")
-_PREFIXED_TAG = re.compile(rb"<[^\s<>/:=\"'!?]++:")
+_PREFIXED = rb"[^\s<>/:=\"'!?]++:"  # a namespace prefix, as any tag may carry one
 _CANONICAL_NAME = rb"(?!r=)[A-Za-z_][\w:.-]*+"
-_CANONICAL_CELL = re.compile(rb'<c r="[A-Z]++\d++"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+/?>')
-_CANONICAL_FILLED = re.compile(rb'<c r="([A-Z]++)(\d++)"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+>')
-_CANONICAL_ROW = re.compile(rb'<row r="(\d++)"(?: ' + _CANONICAL_NAME + rb'="[^"]*+")*+/?>')
-_UNPREFIXED_TAG = re.compile(rb"<(?:c|row)[\s/>]")
+_CANONICAL_ATTRIBUTES = rb"(?: " + _CANONICAL_NAME + rb'="[^"<]*+")*+'
+# One pass over a sheet: each canonical row (its number), empty cell, filled cell (its column and row), and, in
+# the last group, what makes the usual reading unsafe (a row or cell tag written otherwise, a prefixed tag) or a
+# formula tag. An attribute value holds no "<", so every "<" of the sheet either opens one of these matches or was
+# tried by the last alternative: a match that is not in this list is a tag that cannot be.
+_CANONICAL_TAG = re.compile(
+    rb'<row r="(\d++)"' + _CANONICAL_ATTRIBUTES + rb"/?>"
+    rb'|<c r="[A-Z]++\d++"' + _CANONICAL_ATTRIBUTES + rb"/>"
+    rb'|<c r="([A-Z]++)(\d++)"' + _CANONICAL_ATTRIBUTES + rb">"
+    rb"|<((?:c|row)[\s/>]|" + _PREFIXED + rb"|f[\s>/])"
+)
+_MATCH_COLUMNS = tuple(operator.itemgetter(group) for group in range(4))  # the groups of _CANONICAL_TAG's matches
 _REFERENCE_PARTS = re.compile(rb"([A-Za-z]+)(\d+)")
 CELLS_PER_ROW = 64  # a sheet may span max_rows × 64 cells (a template has 15 columns): 3.2 million by default
 
@@ -216,65 +228,115 @@ def _inspect_zip(data: bytes, limits: Limits, unparsed: Callable[[str], bool]) -
         raise Refused("file-unreadable", reason="tệp bị hỏng hoặc bị cắt cụt (không phải tệp nén hợp lệ)") from exc
     try:
         with archive:
-            return _inspect_members(archive, limits, unparsed)
+            return _inspect_members(_Package(data, archive), limits, unparsed)
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, NotImplementedError, ValueError) as exc:
         # A member that does not inflate, that inflates to another size than it declares, whose checksum is wrong
         # or whose local header is missing or cut short (past the end of the file): the archive is damaged.
         raise Refused("file-unreadable", reason="tệp bị hỏng (một phần nội dung không giải nén được)") from exc
 
 
-def _open(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
-    """A member, opened only when what zipfile does with it is bounded: not encrypted (zipfile would ask for a
-    password) and stored or deflated, as every spreadsheet writer stores them. zipfile inflates a bzip2 or LZMA
-    member a whole chunk at a time (4 KiB of bzip2 can be gigabytes): such a member is taken as damage."""
-    if info.flag_bits & 0x1:
-        raise NotImplementedError("encrypted member")
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise NotImplementedError(f"compression method {info.compress_type}")
-    return archive.open(info)
+# APPNOTE 4.3.7: the local file header's signature, flags, name and extra field lengths (the rest skipped).
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_ENCRYPTED_MEMBER, _PATCHED, _STRONG_ENCRYPTION, _UTF8_NAME = 0x1, 0x20, 0x40, 0x800
 
 
-def _head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> bytes:
-    """The first `size` inflated bytes of a member (fewer if it is shorter); only as much is inflated."""
-    with _open(archive, info) as part:
-        return part.read(size)
+class _Package:
+    """A zip archive's members, inflated with zlib straight from the bytes already read, as zipfile.ZipFile.open
+    and ZipExtFile.read would give them and with the same refusals: the local header checked against the central
+    directory (signature, name, patched data, strong or any encryption), stored or deflated members only (zipfile
+    inflates a bzip2 or LZMA member a whole chunk at a time: 4 KiB of bzip2 can be gigabytes), never more than one
+    byte past the declared size, the checksum verified. A member whose data runs into the next member's local
+    header or the central directory is refused (zipfile does so from Python 3.12 on: "overlapped entries"), so no
+    member's data runs past the file's end either. The central directory itself is still read by zipfile (zip64
+    records, data before the archive, the end record searched for): 0.04 ms a file.
+
+    Saves, against a ZipFile.open and ZipExtFile.read per member (a ZipInfo copied, file objects around every
+    member): 0.15 ms of the 0.31 ms that inflating and checking a template's 14 parts took (1,000 registration
+    files of the benchmark workspace, best of 7, 2026-12-07, Python 3.11, two shared cores)."""
+
+    def __init__(self, data: bytes, archive: zipfile.ZipFile) -> None:
+        self.data = data
+        self._view = memoryview(data)
+        self.infos = {info.filename: info for info in archive.infolist()}
+        # Where each member's data must end: the next local header, or the central directory.
+        self._ends: dict[int, int] = {}
+        end = archive.start_dir
+        for offset in sorted({info.header_offset for info in archive.infolist()}, reverse=True):
+            self._ends[offset] = end
+            end = offset
+        self._whole: dict[str, bytes] = {}
+
+    def _packed(self, info: zipfile.ZipInfo) -> memoryview:
+        """A member's compressed bytes, after the checks zipfile.ZipFile.open makes of its local header (one cut
+        short past the file's end is struct.error, damage as well)."""
+        if info.flag_bits & (_ENCRYPTED_MEMBER | _PATCHED | _STRONG_ENCRYPTION):
+            raise NotImplementedError("encrypted member or patched data")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise NotImplementedError(f"compression method {info.compress_type}")
+        offset = info.header_offset
+        signature, flags, name_size, extra_size = _LOCAL_HEADER.unpack_from(self.data, offset)
+        if signature != _LOCAL_SIGNATURE:
+            raise zipfile.BadZipFile("Bad magic number for file header")
+        name_start = offset + _LOCAL_HEADER.size
+        raw_name = self.data[name_start : name_start + name_size]
+        name = raw_name.decode("utf-8" if flags & _UTF8_NAME else "cp437")
+        if name != info.orig_filename:
+            raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and header {raw_name!r} differ.")
+        start = name_start + name_size + extra_size
+        if start + info.compress_size > self._ends[offset]:
+            raise zipfile.BadZipFile(f"Overlapped entries: {info.orig_filename!r}")
+        return self._view[start : start + info.compress_size]
+
+    def _inflate(self, info: zipfile.ZipInfo, most: int) -> tuple[bytes, bool]:
+        """Up to `most` inflated bytes of a member, and whether its data ended within them (zipfile would then
+        have checked it)."""
+        packed = self._packed(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            body = bytes(packed[:most])
+            return body, len(body) < most
+        inflater = zlib.decompressobj(-15)
+        body = inflater.decompress(packed, most)
+        if len(body) < most and not inflater.eof:  # all its data given and no end of stream: what is left
+            body = (body + inflater.flush())[:most]
+        return body, inflater.eof or len(body) < most
+
+    def whole(self, name: str) -> bytes:
+        """A whole member with its checksum verified, never inflated past one byte more than its declared size
+        (the declared sizes are within the limits): a member that inflates to more, or to less, than it says is
+        damaged, not a bomb let through. Each member is inflated once, however many checks read it."""
+        body = self._whole.get(name)
+        if body is None:
+            info = self.infos[name]
+            body, _ended = self._inflate(info, info.file_size + 1)
+            if len(body) != info.file_size:
+                raise zipfile.BadZipFile(f"{name} does not inflate to its declared size")
+            if zlib.crc32(body) != info.CRC:
+                raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")
+            self._whole[name] = body
+        return body
+
+    def head(self, name: str) -> bytes:
+        """The first _PROLOG inflated bytes of a member; a part of up to _SMALL_PART is inflated whole at once
+        (every part of a template is): its declarations are checked on it and the same bytes parsed or bounded
+        afterwards. A large part whose data ends within its head is checked whole: its declared size lies."""
+        info = self.infos[name]
+        if info.file_size <= _SMALL_PART:
+            return self.whole(name)
+        body, ended = self._inflate(info, _PROLOG)
+        if ended:
+            return self.whole(name)
+        return body
 
 
-def _whole(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A whole member with its checksum verified, never inflated past one byte more than its declared size (the
-    declared sizes are within the limits): a member that inflates to more, or to less, than it says is damaged,
-    not a bomb let through."""
-    probe = copy.copy(info)
-    probe.file_size += 1  # zipfile stops at the declared size, without a word: one byte more shows a lie
-    with _open(archive, probe) as part:
-        body = part.read(probe.file_size)
-    if len(body) != info.file_size:
-        raise zipfile.BadZipFile(f"{info.filename} does not inflate to its declared size")
-    return body
-
-
-def _inspect_members(archive: zipfile.ZipFile, limits: Limits, unparsed: Callable[[str], bool]) -> Inspection:
-    infos = {info.filename: info for info in archive.infolist()}
+def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str], bool]) -> Inspection:
+    infos = package.infos
     inflated = sum(info.file_size for info in infos.values())
     packed = max(1, sum(info.compress_size for info in infos.values()))
     worst = max((info.file_size / max(1, info.compress_size) for info in infos.values()), default=0.0)
     if inflated > limits.max_inflated_mb * MB or (inflated > 10 * MB and worst > limits.max_ratio):
         raise Refused("file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}")
-
-    inflated_parts: dict[str, bytes] = {}
-
-    def whole(name: str) -> bytes:  # each member inflated once, however many checks read it
-        if name not in inflated_parts:
-            inflated_parts[name] = _whole(archive, infos[name])
-        return inflated_parts[name]
-
-    def head(name: str) -> bytes:
-        # A part of up to _SMALL_PART is inflated whole at once (every part of a template is): its declarations
-        # are checked on it and the same bytes parsed or bounded afterwards, instead of opening it twice.
-        if infos[name].file_size <= _SMALL_PART:
-            return whole(name)
-        return _head(archive, infos[name], _PROLOG)
-
+    whole, head = package.whole, package.head
     names = set(infos)
     if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
         if _declares_doctype(head("content.xml"), functools.partial(whole, "content.xml")):
@@ -459,34 +521,44 @@ def _chunks(xml: bytes) -> Iterator[tuple[int, int]]:
         pos = end
 
 
-def _far_corner(xml: bytes) -> tuple[int, int]:
+def _far_corner(xml: bytes) -> tuple[int, int, bool]:
     """The last row and column a parser would allocate for a sheet: rows by their numbers (a row without a number
     follows the last, so it counts as one more), filled cells by their references (a self-closing <c …/> is an
     empty formatted cell the parser skips), and a cell without a reference where it falls: after the previous
-    cell of its row."""
-    if not _PREFIXED_TAG.search(xml):
-        canonical = _canonical_corner(xml)
-        if canonical is not None:
-            return canonical
+    cell of its row. Last, whether the sheet may hold formulas (false only when no formula tag was seen)."""
+    canonical = _canonical_corner(xml)
+    if canonical is not None:
+        return canonical
     exact = _exact_corner(xml)
     if exact is None:  # a row or cell tag that is not well-formed XML: the parser's reading cannot be foreseen
         raise Refused("file-unreadable", reason=_MALFORMED_SHEET)
-    return exact
+    return (*exact, True)
 
 
-def _canonical_corner(xml: bytes) -> tuple[int, int] | None:
-    """_far_corner when every row and cell tag is canonical, else None. Filled cells are matched with their
-    reference's letters and digits apart and reduced through sets, every tag only counted: 0.11 s for a
-    20,000-person roster sheet, where matching them all as tuples and reducing those took 0.18 s."""
-    corner = _Corner()
+def _canonical_corner(xml: bytes) -> tuple[int, int, bool] | None:
+    """_far_corner when every row and cell tag is canonical and no tag is prefixed, else None: one pass of
+    _CANONICAL_TAG, each of its groups reduced to a set (a roster's row numbers and columns repeat).
+    Saves, against the five passes it replaced (a search for prefixed tags, then canonical rows, canonical cells,
+    filled cells and all row and cell tags counted): 0.07 of 0.39 ms for a template's data sheet of 55 rows × 15
+    columns, and with it the search for formula tags (0.06 ms) on a sheet that has none; a 20,000-person roster's
+    sheet 0.14 s before, 0.12 s now (1,000 registration files of the benchmark workspace and its plan, best of 7,
+    2026-12-07, Python 3.11, two shared cores)."""
+    corner, formulas = _Corner(), False
     for start, end in _chunks(xml):
-        rows = _CANONICAL_ROW.findall(xml, start, end)
-        cells = _CANONICAL_CELL.subn(b"", xml[start:end])[1]
-        if len(rows) + cells != len(_UNPREFIXED_TAG.findall(xml, start, end)):
-            return None
-        corner.rows(rows)
-        corner.cells(_CANONICAL_FILLED.findall(xml, start, end))
-    return corner.far()
+        found = _CANONICAL_TAG.findall(xml, start, end)
+        rows, letters, digits, others = (set(map(column, found)) for column in _MATCH_COLUMNS)
+        others.discard(b"")
+        if others:
+            if any(not other.startswith(b"f") or other.endswith(b":") for other in others):
+                return None
+            formulas = True
+        rows.discard(b"")
+        corner.rows(list(rows))
+        letters.discard(b"")
+        digits.discard(b"")
+        corner.by_cells = max(corner.by_cells, max(map(int, digits), default=0))
+        corner.last_col = max(corner.last_col, max(map(column_number, letters), default=0))
+    return (*corner.far(), formulas)
 
 
 def _exact_corner(xml: bytes) -> tuple[int, int] | None:
@@ -551,18 +623,19 @@ class _Corner:
 def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
     # <dimension> is only what the file says (the parser allocates what the cells reach, measured: a sheet
     # declaring A1:XFD1048576 over two cells is read in 10 MiB): the cells themselves are bounded.
-    last_row, last_col = _far_corner(xml)
+    last_row, last_col, formulas = _far_corner(xml)
     if last_row > limits.max_rows:
         found.too_long[sheet] = last_row
         return
     if last_row * last_col > limits.max_rows * CELLS_PER_ROW:
         found.too_wide[sheet] = f"{xl_col_to_name(last_col - 1)}{last_row}"
         return
-    hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)]
+    # Searched only in a sheet that holds the word: 0.01 ms instead of 0.08 for a template's data sheet (2026-12-07).
+    hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)] if b"hidden" in xml else []
     if hidden:
         found.hidden_rows[sheet] = hidden
     cells = []
-    for match in _FORMULA.finditer(xml):  # linear: from each formula back to its cell's opening tag
+    for match in _FORMULA.finditer(xml) if formulas else ():  # linear: from each formula back to its cell's opening tag
         start = max(xml.rfind(b"<c ", 0, match.start()), xml.rfind(b":c ", 0, match.start()))
         closing = _CELL_END.search(xml, match.start())
         if start == -1 or closing is None:
