@@ -1,5 +1,5 @@
 """`python -m thidua` runs the command line."""
 
-from thidua.cli import main
+from thidua.cli import entry
 
-main(prog_name="thidua")
+entry()

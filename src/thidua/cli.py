@@ -87,6 +87,21 @@ def _leave_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def entry() -> NoReturn:
+    """The `thidua` command (the console script and `python -m thidua`): the command, then the process ends
+    without the interpreter's teardown, which spent 0.17–0.33 s after a 1,000-file month's last line freeing its
+    objects one by one (measured 2026-12-07, two cores). Every file, lock and process a command opens is closed by
+    then (context managers, the reading pool shut down); tests and programs embedding thidua call `main`."""
+    try:
+        code = main(prog_name="thidua")
+    except SystemExit as done:
+        code = done.code
+    if code is not None and not isinstance(code, int):  # as sys.exit does: a message, then exit status 1
+        click.echo(str(code), err=True)
+        code = 1
+    _leave_now(code or 0)
+
+
 def _progress() -> Any:
     """Progress on a terminal (on stderr, so --json stays clean); silence when output is not a terminal."""
     from thidua.api import Progress
