@@ -283,3 +283,20 @@ def test_a_reprimanded_nominee_is_warned_about_with_the_decree_and_never_shown_e
     for pack in law_2022:
         decree = pack.name.rsplit(" và ", 1)[-1]
         assert decree in pack.rules["discipline"]["source"]
+
+
+def test_nothing_left_unproposed_is_still_a_frame_of_text() -> None:
+    """not_proposed with no row to list keeps its text columns as text (an empty frame built from empty lists
+    would make them numbers), so a caller may use .str on them whatever the month."""
+
+    from thidua.counting.judgements import not_proposed
+
+    registrations = pd.DataFrame({"person": [0], "title": ["Lao động tiên tiến"], "reward_form": [""]})
+    votes = pd.DataFrame({"person": [0], "title": ["Lao động tiên tiến"], "reward": [""]})
+    found = not_proposed(registrations, votes)
+    assert found.empty
+    assert found["registered"].dtype == object and found["voted"].dtype == object
+    listed = not_proposed(registrations, votes.iloc[0:0])
+    assert listed.to_dict("records") == [
+        {"person": 0, "registered": "Lao động tiên tiến", "voted": "chưa có kết quả bình xét"}
+    ]

@@ -408,3 +408,29 @@ def test_sheets_handed_on_as_read_are_not_kept_by_the_reader(demo_template_ws: W
     assert len(handed) >= 21  # every file's recognised sheets, once each
     returned, _files = read_all(ws.submissions, plan, Report())
     assert [(s.file, s.sheet) for s in returned] == [(s.file, s.sheet) for s in handed]  # type: ignore[attr-defined]
+
+
+def test_the_readers_are_forked_and_reading_before_the_plan_is_read(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are read on the pool while the plan is read, and the pool forks its workers before the batch starts
+    the thread that imports pandas (no fork while a thread imports). A lazily started pool did neither: its first
+    file was submitted only when the batch asked for the first result."""
+    import multiprocessing
+
+    import thidua.intake.read
+    import thidua.pipeline.batch as batch
+
+    monkeypatch.setattr(thidua.intake.read, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(thidua.intake.read.os, "cpu_count", lambda: 2)
+    seen: list[int] = []
+    start_import = batch._load_in_background
+
+    def import_in_background(module: str) -> object:
+        seen.append(len(multiprocessing.active_children()))
+        return start_import(module)
+
+    monkeypatch.setattr(batch, "_load_in_background", import_in_background)
+    result = compute(demo_ws, "2022-05")
+    assert seen == [2]  # both readers forked when the import thread starts
+    assert len(result.file_digests) == 21

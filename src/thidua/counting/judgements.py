@@ -445,7 +445,11 @@ def not_proposed(registrations: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFra
         for now, given, voted in zip(title[keep], reward[keep], has_vote[keep], strict=True)
     ]
     return pd.DataFrame(
-        {"person": regs["person"].to_numpy()[keep].astype("int64"), "registered": missing, "voted": instead}
+        {
+            "person": regs["person"].to_numpy()[keep].astype("int64"),
+            "registered": np.asarray(missing, dtype=object),  # object arrays, as before: text even when empty
+            "voted": np.asarray(instead, dtype=object),
+        }
     )
 
 

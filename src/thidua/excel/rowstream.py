@@ -276,7 +276,9 @@ def splice(path: Path, streams: Sequence[RowStream]) -> None:
                 xml = src.read(info)
                 target = zipfile.ZipInfo(info.filename, info.date_time)
                 target.compress_type = zipfile.ZIP_DEFLATED
-                target._compresslevel = TABLE_COMPRESSION  # type: ignore[attr-defined]  # compress_level in 3.13
+                # The member's own level: public as compress_level from Python 3.13, _compresslevel before.
+                level = "compress_level" if hasattr(target, "compress_level") else "_compresslevel"
+                setattr(target, level, TABLE_COMPRESSION)
                 with dst.open(target, "w", force_zip64=stream.size > 1 << 30) as out:
                     stream.splice(xml, out)
         os.replace(tmp, path)

@@ -411,12 +411,18 @@ class Reading:
 
     def _ahead(self, chunk: int) -> Iterator[Done]:
         """Each file's result in file order, read on the pool at most AHEAD files ahead of the one the caller
-        takes. Every file read while the plan is being read waits in this process until the plan is ready:
-        unbounded (`Executor.map` submits everything at once), a 200,000-person plan (the benchmark's 10,000 files,
-        about 6 s to read) let thousands of files' rows pile up here. A month of up to AHEAD files is read as
-        before, all of it ahead."""
+        takes. The first AHEAD files are submitted here and now (the pool forks its workers at the first
+        submission: before the batch starts its import thread, and so that files are read while the plan is):
+        what is read then waits in this process until the plan is ready, and `Executor.map`, which submits every
+        file at once, let thousands of files' rows pile up here while a 200,000-person plan (the benchmark's
+        10,000 files, about 6 s) was read. A month of up to AHEAD files is all read ahead, as before."""
         batches = iter([self._jobs[i : i + chunk] for i in range(0, len(self._jobs), chunk)])
-        pending = deque(self._pool.submit(_load_some, batch) for batch in islice(batches, max(1, AHEAD // chunk)))
+        window = max(1, AHEAD // chunk)
+        pending = deque([self._pool.submit(_load_some, batch) for batch in islice(batches, window)])
+        return self._in_order(pending, batches)
+
+    def _in_order(self, pending: deque[Any], batches: Iterator[list[Job]]) -> Iterator[Done]:
+        """The results of the submitted batches in order, each taken one submitting the next."""
         while pending:
             found = pending.popleft().result()
             following = next(batches, None)
