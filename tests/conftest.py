@@ -186,3 +186,17 @@ def table_at(ws: Any, first_label: str) -> tuple[int, list[str], list[tuple[obje
             break
         rows.append(values)
     return top.row, header, rows
+
+
+def office_cli(*args: object, code: int | tuple[int, ...] = 0, **env: str) -> Any:
+    """Run a thidua command in-process (the office tests' way): its exit status must be `code` (or one of them),
+    and no traceback may reach the user. `env`: environment variables for this call."""
+    from click.testing import CliRunner
+
+    from thidua.cli import main
+
+    result = CliRunner(env=env).invoke(main, [str(a) for a in args])
+    allowed = code if isinstance(code, tuple) else (code,)
+    assert result.exit_code in allowed, (args, result.output, result.stderr)
+    assert "Traceback" not in result.output + result.stderr
+    return result

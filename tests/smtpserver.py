@@ -110,3 +110,15 @@ def server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*certificate)
     return context
+
+
+def send_through(settings: Path, port: int) -> None:
+    """Point a workspace's thidua.toml [email] table at the loopback server on `port` (plain SMTP, the demo's
+    addresses), keeping every other table as it is; [email] must come just before [imap]."""
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text[: text.index("[email]")]
+        + f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
+        f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n' + text[text.rindex("[imap]") :],
+        encoding="utf-8",
+    )

@@ -22,7 +22,7 @@ from thidua.workspace.folder import Workspace
 
 from . import hostile
 from .imapserver import Account, ImapServer, deliver, folders, imap_account, imap_server, messages_in, staff_message
-from .smtpserver import LOOPBACK, Serve
+from .smtpserver import Serve, send_through
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -287,17 +287,7 @@ def test_reply_answers_each_sender_once_with_the_return_copy(
     )
     assert cli(school, "collect", password=imap_account.password)[0] == 0
     inbox, port = serve()
-    settings = school.root / "thidua.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text[: text.index("[email]")]
-        + (
-            f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
-            f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n'
-        )
-        + text[text.rindex("[imap]") :],
-        encoding="utf-8",
-    )
+    send_through(school.root / "thidua.toml", port)
     code, _out, err = cli(school, "run", "--month", "2026-10")
     assert code in (0, 1), err
     code, out, err = cli(school, "reply", "--month", "2026-10", "--dry-run")

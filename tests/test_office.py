@@ -15,10 +15,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from thidua import api
-from thidua.cli import main
 from thidua.core.calendar import parse_school_year
 from thidua.core.text import fold, key
 from thidua.office.demo import school_plan
@@ -27,6 +25,7 @@ from thidua.workspace.default_plan import PLAN
 from thidua.workspace.demo import REGISTRATIONS
 
 from .conftest import libreoffice_convert
+from .conftest import office_cli as cli
 
 YEAR, VOTE, EARLY = "2026-2027", "2027-05", "2026-11"
 A, B, C = "TH-A", "TH-B", "TH-C"
@@ -34,14 +33,6 @@ NAME_B, NAME_C = "Trường Tiểu học Kim Đồng", "Trường Tiểu học H
 MOVED = 4  # the seed's roster member 4 (Phạm Thị Hòa) moved from school A to school B: proposed by both
 SHORT = 1  # school B's CSTĐCS nominee 1 had 20 of 32 votes
 SHARED = 17  # the initiative of roster member 17 is credited in A and, under the same title, in B
-
-
-def cli(*args: object, code: int | tuple[int, ...] = 0) -> Any:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    allowed = code if isinstance(code, tuple) else (code,)
-    assert result.exit_code in allowed, (args, result.output, result.stderr)
-    assert "Traceback" not in result.output + result.stderr
-    return result
 
 
 def second_school(root: Path) -> dict[str, str]:

@@ -11,16 +11,14 @@ import shutil
 import sqlite3
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from thidua import api
-from thidua.cli import main
 
+from .conftest import office_cli as cli
 from .imapserver import Account, ImapServer, deliver, imap_account, imap_server, messages_in, staff_message
 
 __all__ = ["imap_account", "imap_server"]  # fixtures of tests/imapserver, used here
@@ -34,14 +32,6 @@ UNITS = (
     ("TH-A", "Trường Tiểu học Măng Đen", "Tiểu học", "thmangden@example.edu.vn", 32),
     ("TH-F", "Trường Tiểu học Nguyễn Du", "Tiểu học", "HieuTruong.NguyenDu@Example.edu.vn; vt.nguyendu@example.vn", 18),
 )
-
-
-def cli(*args: object, code: int | tuple[int, ...] = 0, **env: str) -> Any:
-    result = CliRunner(env=env).invoke(main, [str(a) for a in args])
-    allowed = code if isinstance(code, tuple) else (code,)
-    assert result.exit_code in allowed, (args, result.output, result.stderr)
-    assert "Traceback" not in result.output + result.stderr
-    return result
 
 
 def new_office(root: Path, units: tuple[tuple[object, ...], ...] = UNITS, year: str = YEAR) -> Path:

@@ -17,25 +17,17 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from thidua import api
-from thidua.cli import main
 from thidua.core import vocabulary
 from thidua.workspace import folder
 from thidua.writers.office_documents import stands
 
+from .conftest import office_cli as cli
+
 YEAR, VOTE = "2026-2027", "2027-05"
 UNIT = "TH-A"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args: object, code: int | tuple[int, ...] = 0) -> Any:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    allowed = code if isinstance(code, tuple) else (code,)
-    assert result.exit_code in allowed, (args, result.output, result.stderr)
-    assert "Traceback" not in result.output + result.stderr
-    return result
 
 
 # A recognised initiative (level Xã) whose title holds ", cấp ": its printed text reads "…, cấp độ tư duy, cấp Xã, QĐ …"

@@ -29,7 +29,7 @@ from thidua.workspace.folder import Workspace
 
 from .conftest import reg_row
 from .imapserver import Account, ImapServer, imap_account, imap_server
-from .smtpserver import LOOPBACK, Serve
+from .smtpserver import Serve, send_through
 from .test_collect import PASSWORD_ENV, fill_mailbox, school
 
 __all__ = ["imap_account", "imap_server", "school"]  # fixtures of tests/imapserver and tests/test_collect, used here
@@ -495,14 +495,7 @@ def test_collect_and_reply_from_the_page(
     ).get_data(as_text=True)
     # Replies: the month run first, then previewed, then sent.
     inbox, port = serve()
-    settings = school.root / "thidua.toml"
-    original = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        original[: original.index("[email]")]
-        + f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
-        f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n' + original[original.rindex("[imap]") :],
-        encoding="utf-8",
-    )
+    send_through(school.root / "thidua.toml", port)
     early = client.post("/thu/tra-loi", base_url=BASE, data=form)
     assert early.status_code == 400 and "thidua run" in early.get_data(as_text=True)
     assert client.post("/chay", base_url=BASE, data=form).status_code == 200  # a plain POST waits for the run

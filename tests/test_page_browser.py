@@ -30,7 +30,7 @@ from thidua.workspace.folder import Workspace
 from . import hostile
 from .conftest import pdf_pages, reg_row
 from .imapserver import Account, ImapServer, imap_account, imap_server
-from .smtpserver import LOOPBACK, Serve
+from .smtpserver import Serve, send_through
 from .test_collect import PASSWORD_ENV, fill_mailbox, school
 
 __all__ = ["imap_account", "imap_server", "school"]  # fixtures of tests/imapserver and tests/test_collect, used here
@@ -449,14 +449,7 @@ def test_collect_and_reply_in_the_browser(
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     fill_mailbox(school, imap_server, imap_account)
     inbox, port = serve()
-    settings = school.root / "thidua.toml"
-    text = settings.read_text(encoding="utf-8")
-    settings.write_text(
-        text[: text.index("[email]")]
-        + f'[email]\nto = ["vhxh@xa.example.vn"]\nfrom = "thuky@mangden.example.edu.vn"\nhost = "{LOOPBACK}"\n'
-        f'port = {port}\nsecurity = "none"\ntimeout = 5\n\n' + text[text.rindex("[imap]") :],
-        encoding="utf-8",
-    )
+    send_through(school.root / "thidua.toml", port)
     served = start_serving(school.root)
     context, tab = open_tab(browser, served.base)
     try:
