@@ -434,3 +434,59 @@ def test_the_readers_are_forked_and_reading_before_the_plan_is_read(
     result = compute(demo_ws, "2022-05")
     assert seen == [2]  # both readers forked when the import thread starts
     assert len(result.file_digests) == 21
+
+
+def test_the_plan_is_loaded_on_a_reading_worker_with_the_same_result(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch hands its plan's file to the reading pool first, so its guard and parse run on a worker while the
+    batch imports pandas. The plan and its issues must be those of reading it here; loading it here must not happen
+    (the worker's result is used), and a file that is not the one handed over is loaded here as before."""
+    import thidua.intake.read as read
+    from thidua.issues import Report
+    from thidua.workspace.plan_workbook import plan_limits, read_plan
+
+    monkeypatch.setattr(read, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(read.os, "cpu_count", lambda: 2)
+    sheet = openpyxl.load_workbook(demo_ws.plan_path)["Danh sách CBGVNV"]
+    sheet["C6"] = "không phải ngày"  # a plan issue, to be reported the same way from the worker
+    sheet.parent.save(demo_ws.plan_path)
+    here = Report()
+    expected = read_plan(demo_ws.plan_path, here)
+    assert any(issue.code == "plan-value-invalid" for issue in here)
+
+    with read.Reading(demo_ws.submissions, first=(demo_ws.plan_path, plan_limits(None))) as reading:
+        loaded_here: list[str] = []
+        load_here = read.load_submission
+
+        def spy(path: Path, rel: str, report: Report, limits: object = None) -> object:
+            loaded_here.append(rel)
+            return load_here(path, rel, report, limits)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(read, "load_submission", spy)  # this process only: the workers were forked before
+        there = Report()
+        plan = read_plan(demo_ws.plan_path, there, load=reading.load)
+        again = read_plan(demo_ws.plan_path, Report(), load=reading.load)  # handed over once: now loaded here
+        reading.finish(plan, Report())
+    assert plan == expected == again
+    assert [issue.message for issue in there] == [issue.message for issue in here]
+    assert loaded_here == [PLAN_FILE]
+
+
+def test_a_refused_plan_read_on_a_worker_is_said_as_when_read_here(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A damaged plan handed to the reading pool stops the month with the message of reading it here."""
+    import thidua.intake.read as read
+    from thidua.errors import PlanError
+
+    damaged = demo_ws.plan_path.read_bytes()
+    demo_ws.plan_path.write_bytes(damaged[: len(damaged) // 2])
+    with pytest.raises(PlanError) as here:
+        compute(demo_ws, "2022-05")
+    monkeypatch.setattr(read, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(read.os, "cpu_count", lambda: 2)
+    with pytest.raises(PlanError) as there:
+        compute(demo_ws, "2022-05")
+    assert str(there.value) == str(here.value)
+    assert "kehoach.xlsx" in str(there.value)
