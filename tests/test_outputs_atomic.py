@@ -117,10 +117,52 @@ def test_big_workbooks_written_in_parallel_are_the_same(demo_ws: Workspace, monk
     def broken(*_args: object) -> None:
         raise OSError(28, "No space left on device")
 
+    recorded = _recorded(demo_ws)
     monkeypatch.setattr("thidua.writers.submission.write_submission", broken)
     result = runner.invoke(main, ["run", "-w", str(demo_ws.root), "--month", "2022-05"])
     assert result.exit_code == 1 and "Không ghi được bao-cao-thi-dua-2022-05.xlsx" in result.stderr
     assert {p.relative_to(folder).as_posix(): _cells(p) for p in folder.rglob("*.xlsx")} == alone
+    assert _recorded(demo_ws) == recorded  # the snapshot written meanwhile was rolled back with the outputs
+
+
+def _recorded(ws: Workspace) -> list[tuple[object, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(ws.history_path) as db:
+        return db.execute("SELECT month, recorded_at FROM months ORDER BY month").fetchall()
+
+
+def test_the_history_is_written_while_the_forked_writers_write(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At province scale this process would only wait for the writers it forked: the month's snapshot is written
+    in the meantime (still in a transaction committed only once the outputs are swapped in)."""
+    import multiprocessing
+    import time
+
+    import thidua.pipeline.batch
+    import thidua.pipeline.history
+    import thidua.writers.dashboard
+    from thidua.pipeline.batch import run_month
+
+    write_dashboard, pending_month = thidua.writers.dashboard.write_dashboard, thidua.pipeline.history.pending_month
+    writers_alive: list[int] = []
+
+    def slow_dashboard(*args: object) -> None:  # runs in the forked writer
+        time.sleep(1.0)
+        write_dashboard(*args)  # type: ignore[arg-type]
+
+    def watched(*args: object) -> object:
+        writers_alive.append(len(multiprocessing.active_children()))
+        return pending_month(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(thidua.pipeline.batch, "PARALLEL_WRITE_FROM", 1)
+    monkeypatch.setattr(thidua.writers.dashboard, "write_dashboard", slow_dashboard)
+    monkeypatch.setattr(thidua.pipeline.history, "pending_month", watched)
+    _result, outputs = run_month(demo_ws, "2022-05")
+    assert writers_alive and writers_alive[0] >= 1
+    assert outputs is not None and outputs.dashboard.exists()
+    assert [month for month, _at in _recorded(demo_ws)] == ["2022-05"]
 
 
 def test_the_batch_reports_each_stage_in_order(demo_ws: Workspace) -> None:

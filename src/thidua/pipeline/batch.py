@@ -10,7 +10,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -319,9 +319,12 @@ def staged(final: Path) -> Iterator[Path]:
     staging.done()
 
 
-def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
+def write_month(
+    ws: Workspace, result: MonthResult, tmp: Path, meanwhile: Callable[[], object] | None = None
+) -> Outputs:
     """Write the month's dashboard, submission workbook, issue report, summary.json and return copies into the
     staging folder `tmp`; at province scale the big workbooks and the return copies are written on every core.
+    `meanwhile()` is called once this process has written its share, while the other processes still write.
     Returns where they will be once swapped in."""
     from thidua.writers.dashboard import write_dashboard
     from thidua.writers.issue_report import write_issue_report
@@ -355,6 +358,8 @@ def write_month(ws: Workspace, result: MonthResult, tmp: Path) -> Outputs:
                 write_nominations(result, staging.nominations)
                 write_dossier(result, staging.dossier)
             write_summary(result, staging.summary)
+            if meanwhile is not None:
+                meanwhile()
     return output_names(final, result.month)
 
 
@@ -428,21 +433,29 @@ def run_month(ws: Workspace, month: str, progress: Progress | None = None) -> tu
     progress.say("Đang ghi kết quả…")
     # One month, one state: the outputs are staged and the snapshot written in an open transaction; then the
     # outputs are swapped in and the snapshot committed; if the commit fails, the previous outputs come back.
+    # The snapshot's rows are written while the forked writers still write (this process waits for them
+    # otherwise): at province scale 0.15-0.17 s of the history stage overlap the writing (2026-12-07).
     staging = Staging(ws.month_dir(result.month))
     try:
-        try:
-            outputs = write_month(ws, result, staging.folder)
-        except OSError as exc:  # a return copy or summary.json on a full disk or a folder turned read-only
-            what = f"tệp {Path(exc.filename).name}" if exc.filename else f"kết quả tháng {result.month}"
-            raise cannot_write(what, exc) from exc
-        progress.stage("write (write_month)")
-        with pending_month(ws.history_path, result) as commit, uninterrupted():
-            staging.swap()
+        with ExitStack() as history:
+            commits: list[Callable[[], None]] = []
+
+            def hold_history() -> None:
+                commits.append(history.enter_context(pending_month(ws.history_path, result)))
+
             try:
-                commit()
-            except BaseException:
-                staging.undo()
-                raise
+                outputs = write_month(ws, result, staging.folder, meanwhile=hold_history)
+            except OSError as exc:  # a return copy or summary.json on a full disk or a folder turned read-only
+                what = f"tệp {Path(exc.filename).name}" if exc.filename else f"kết quả tháng {result.month}"
+                raise cannot_write(what, exc) from exc
+            progress.stage("write (write_month)")
+            with uninterrupted():
+                staging.swap()
+                try:
+                    commits[0]()
+                except BaseException:
+                    staging.undo()
+                    raise
         progress.stage("history (record_month)")
     except BaseException:
         staging.discard()
