@@ -490,3 +490,27 @@ def test_a_refused_plan_read_on_a_worker_is_said_as_when_read_here(
         compute(demo_ws, "2022-05")
     assert str(there.value) == str(here.value)
     assert "kehoach.xlsx" in str(there.value)
+
+
+def test_a_kinds_columns_kept_for_a_plan_are_never_another_plans() -> None:
+    """fields_of keeps each kind's columns for the last plan asked: asked for another plan (other activities, an
+    other school year's era), it gives that plan's columns, and asked again for the first, the first's."""
+    import dataclasses
+
+    from thidua.forms import template_fields
+    from thidua.workspace import default_plan
+
+    plan = default_plan.PLAN
+    fewer = dataclasses.replace(plan, targets=tuple(t for t in plan.targets if t.kind != "activity"))
+    assert plan.activity_columns and not fewer.activity_columns
+    for kind, build in (
+        (template_fields.REGISTRATION, template_fields.registration_fields),
+        (template_fields.ACTIVITY, template_fields.activity_fields),
+        (template_fields.VOTE, template_fields.vote_fields),
+    ):
+        first = template_fields.fields_of(kind, plan)
+        assert first == build(plan) and template_fields.fields_of(kind, plan) is first
+        assert template_fields.fields_of(kind, fewer) == build(fewer)
+        assert template_fields.fields_of(kind, plan) == build(plan)
+    registration = template_fields.fields_of(template_fields.REGISTRATION, fewer)
+    assert not any(f.key.startswith("activity:") for f in registration)
