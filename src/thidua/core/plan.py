@@ -128,9 +128,11 @@ class Person:
     def label(self) -> str:
         """Name with birth date, to tell namesakes apart in reports (kept: the writers ask for it 40,000 times at
         20,000 persons, 0.24 s of date formatting)."""
-        if self.birth_date is None:
+        born = self.birth_date
+        if born is None:
             return self.name
-        return f"{self.name} ({self.birth_date:%d/%m/%Y})"
+        # As f"{born:%d/%m/%Y}" writes it, without strftime: 2.9 -> 0.9 µs a label (2026-12-07).
+        return f"{self.name} ({born.day:02}/{born.month:02}/{born.year})"
 
 
 @dataclass(frozen=True)
