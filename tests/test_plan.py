@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from thidua.cli import main
 from thidua.errors import PlanError
+from thidua.forms.cell_values import cell_text
 from thidua.issues import Report
 from thidua.workspace.default_plan import PLAN
 from thidua.workspace.folder import Workspace
@@ -45,6 +46,31 @@ def test_bad_plan_cells_are_reported_with_sheet_and_cell(tmp_path: Path) -> None
     ]
     assert next(t for t in plan.targets if t.code == "SKKN_HUYEN").target is None
     assert len(plan.roster) == 32
+
+
+def test_repeated_roster_values_are_read_and_reported_at_every_cell(tmp_path: Path) -> None:
+    """The roster's team, position, gender and note are converted once per distinct value: a wrong value that
+    repeats is still reported at each of its cells, a blank gender stays blank, and 1, 1.0 and TRUE stay three
+    values (equal as Python numbers, written differently)."""
+    path = tmp_path / "kehoach.xlsx"
+    write_plan(PLAN, path)
+    wb = openpyxl.load_workbook(path)
+    roster = wb[SHEET_ROSTER]
+    roster["D3"] = roster["D5"] = "Không rõ"
+    roster["D4"] = None
+    roster["E6"] = roster["E7"] = "Bảo mẫu"
+    roster["H2"], roster["H3"], roster["H4"] = 1, 1.5, True
+    roster["F8"], roster["F9"] = "  Tổ   1 ", "Tổ 1"
+    wb.save(path)
+    report = Report()
+    plan = read_plan(path, report)
+    assert report.flatten("code", "cell") == [["plan-value-invalid", cell] for cell in ("D3", "D5", "E6", "E7")]
+    people = plan.roster
+    assert [p.gender for p in people[1:4]] == ["", "", ""]
+    assert [p.position for p in people[4:6]] == ["Bảo mẫu", "Bảo mẫu"]
+    assert [p.note for p in people[:3]] == ["1", "1.5", cell_text(True)]
+    assert people[6].team == people[7].team == "Tổ 1"
+    assert people[0].note != people[2].note
 
 
 def test_a_plan_without_its_roster_sheet_is_refused_with_what_to_do(tmp_path: Path) -> None:
