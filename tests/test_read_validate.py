@@ -442,7 +442,10 @@ def test_the_plan_is_loaded_on_a_reading_worker_with_the_same_result(
     """The batch hands its plan's file to the reading pool first, so its guard and parse run on a worker while the
     batch imports pandas. The plan and its issues must be those of reading it here; loading it here must not happen
     (the worker's result is used), and a file that is not the one handed over is loaded here as before."""
+    import dataclasses
+
     import thidua.intake.read as read
+    from thidua.intake import guard
     from thidua.issues import Report
     from thidua.workspace.plan_workbook import plan_limits, read_plan
 
@@ -464,13 +467,15 @@ def test_the_plan_is_loaded_on_a_reading_worker_with_the_same_result(
             return load_here(path, rel, report, limits)  # type: ignore[arg-type]
 
         monkeypatch.setattr(read, "load_submission", spy)  # this process only: the workers were forked before
+        other_limits = dataclasses.replace(guard.Limits(), max_inflated_mb=50)
+        read_plan(demo_ws.plan_path, Report(), limits=other_limits, load=reading.load)  # other limits: here
         there = Report()
         plan = read_plan(demo_ws.plan_path, there, load=reading.load)
         again = read_plan(demo_ws.plan_path, Report(), load=reading.load)  # handed over once: now loaded here
         reading.finish(plan, Report())
     assert plan == expected == again
     assert [issue.message for issue in there] == [issue.message for issue in here]
-    assert loaded_here == [PLAN_FILE]
+    assert loaded_here == [PLAN_FILE, PLAN_FILE]
 
 
 def test_a_refused_plan_read_on_a_worker_is_said_as_when_read_here(

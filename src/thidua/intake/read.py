@@ -393,7 +393,7 @@ class Reading:
         paths = discover(folder, self._report)
         self._jobs: list[Job] = [(path, path.relative_to(folder).as_posix()) for path in paths]
         self._pool: Any = None
-        self._first: tuple[Path, Any] | None = None
+        self._first: tuple[Path, guard.Limits, Any] | None = None
         self._results: Iterator[Done]
         self._failures = FailureLog()
         workers = min(os.cpu_count() or 1, 8)
@@ -411,23 +411,23 @@ class Reading:
         )
         if first is not None:  # submitted before any submission: the first worker free loads it
             path, first_limits = first
-            self._first = (path, self._pool.submit(_load_alone, (path, path.name), first_limits))
+            self._first = (path, first_limits, self._pool.submit(_load_alone, (path, path.name), first_limits))
         chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
         self._results = self._ahead(chunk)
 
     def load(self, path: Path, rel: str, report: Report, limits: guard.Limits) -> tuple[Loaded | None, str]:
         """`load_submission` of a file, taken from a worker when it is the `first` file this reading was
-        started with (a big plan: its guard and parse run on a worker while this process imports pandas),
-        else loaded here. A worker that failed on it (thidua's fault) or a pool that broke: loaded here, so
-        whatever goes wrong is met and said exactly as when it is loaded here.
+        started with, with the same limits (a big plan: its guard and parse run on a worker while this process
+        imports pandas), else loaded here. A worker that failed on it (thidua's fault) or a pool that broke:
+        loaded here, so whatever goes wrong is met and said exactly as when it is loaded here.
 
         Saves, for the benchmark's plan (roster of 20,000): its guard and parse, 0.35-0.38 CPU-s of this
         process, for 0.07 CPU-s of unpickling the rows (2026-12-07)."""
-        if self._first is None or self._first[0] != path:
+        if self._first is None or self._first[:2] != (path, limits):
             return load_submission(path, rel, report, limits)
         from concurrent.futures import BrokenExecutor
 
-        future = self._first[1]
+        future = self._first[2]
         self._first = None
         try:
             done: Done = future.result()
