@@ -12,6 +12,7 @@ import pytest
 from thidua.core import vocabulary
 from thidua.core.plan import Person, Plan
 from thidua.counting.frames import Records
+from thidua.counting.judgements import vote_day
 from thidua.counting.measure import MonthResult
 from thidua.counting.rules import apply_rules, capped, choose_pack, months_between
 from thidua.issues import Report
@@ -233,3 +234,35 @@ def test_the_htxsnv_route_is_a_setting() -> None:
         found = Report()
         apply_rules(result, pack, found)
         assert len([i for i in found if i.code == "rule-cstdcs-initiative"]) == expected, route
+
+
+@pytest.mark.parametrize("min_months", [1, 6, 9, 10, 12, 24])
+def test_recent_recruits_registered_for_ldtt_are_exactly_those_the_months_rule_names(min_months: int) -> None:
+    """The registrations of recent recruits (`min_months` since recruitment at the vote), judged after a filter on
+    month numbers (issue 20): every registration of the roster, none voted, gives one warning per person whose
+    whole months since recruitment (`months_between`, the rule's own definition) fall short, in roster order (the
+    merged registrations' order), and no other."""
+    school = dataclasses.replace(PLAN.school, vote_day=D(2022, 5, 20))  # recruits on the 19th, 20th and 21st
+    day = vote_day(dataclasses.replace(PLAN, school=school))
+
+    def recruited(i: int) -> dt.date | None:  # 0 to 13 months before the vote, the day before, of or after it
+        if i % 7 == 6:
+            return None
+        month = day.year * 12 + day.month - 1 - i // 3 % 14
+        return D(month // 12, month % 12 + 1, day.day + i % 3 - 1)
+
+    roster = [dataclasses.replace(p, recruited=recruited(i)) for i, p in enumerate(PLAN.roster)]
+    plan = dataclasses.replace(PLAN, roster=tuple(roster), school=school)
+    report = Report()
+    result = month_of(
+        records_of([reg(p) for p in reversed(roster)], plan=plan), "2022-05", D(2022, 5, 31), report, plan
+    )
+    pack = choose_pack(plan.school.school_year, {"ldtt_conditions": {"min_months": min_months}})
+    assert pack is not None
+    apply_rules(result, pack, report)
+    expected = [p.label for p in roster if p.recruited and months_between(p.recruited, day) < min_months]
+    found = [i.person for i in report if i.code == "rule-ldtt-recruited"]
+    assert found == expected
+    assert all("đăng ký" in i.message for i in report if i.code == "rule-ldtt-recruited")
+    if min_months in (6, 9, 10, 12):  # some recruits on either side of the line
+        assert 0 < len(found) < len(roster)

@@ -157,6 +157,7 @@ def collectives_frame(plan: Plan) -> pd.DataFrame:
 
 STAGES = (REGISTERED, ACHIEVED)  # an item's stage is its position here
 ITEM_COLUMNS = ["code", "stage", "person", "work", "date", "record"]
+UNIT_KINDS = 3  # what one counted unit is: a person, a work or an entry
 
 
 @dataclass(frozen=True)
@@ -177,47 +178,70 @@ class Counting:
     def count(self, window: Window, by: tuple[str, np.ndarray] | None = None) -> pd.DataFrame:
         """Registered and achieved per target in `window`, and per group when `by` = (name, a whole number per
         item, -1 for none: a team, a person), the way each target counts: distinct persons, distinct works (an
-        untitled work is its author's) or entries; a collective title counts each of its rows. Targets in the
-        table's order (every target when there is no grouping), then groups in number order."""
+        untitled work is its author's) or entries; a collective title counts each of its rows. Without a grouping,
+        every target in the table's order; with one, the targets and groups counted, by code (as text), then by
+        group number.
+
+        Counted on whole numbers (each counted unit one int64 key, distinct keys by `pd.unique`, counts by
+        `np.bincount`) rather than a frame's drop_duplicates and groupby: measuring the 1,000-file benchmark's
+        month calls it four times, 0.106 s → 0.035 s of CPU (best of seven); tests/test_counting_fast.py keeps
+        the frame version it must equal."""
         items = self.items
-        day = items["date"]
-        inside = day <= pd.Timestamp(window.end)
+        day = items["date"].to_numpy()
+        inside = day <= np.datetime64(window.end, "s")
         if window.start is not None:
-            inside &= day >= pd.Timestamp(window.start)
-        inside |= day.isna() & window.undated
-        keep = (items["eligible"] & ((items["stage"] == 0) | inside)).to_numpy()
-        kept = items.loc[keep, ["code", "stage", "person", "work"]]
-        how = self.table["count_by"].to_numpy()[kept["code"].cat.codes.to_numpy()]
-        person, work = kept["person"].to_numpy(), kept["work"].to_numpy()
+            inside &= day >= np.datetime64(window.start, "s")
+        if window.undated:
+            inside |= np.isnat(day)
+        stage = items["stage"].to_numpy()
+        keep = items["eligible"].to_numpy() & ((stage == 0) | inside)
+        code = items["code"].cat.codes.to_numpy()[keep].astype("int64")
+        stage, person, work = (
+            stage[keep].astype("int64"),
+            items["person"].to_numpy()[keep],
+            items["work"].to_numpy()[keep],
+        )
+        how = self.table["count_by"].to_numpy()[code]
         # What one counted unit is: a person, a work (an untitled work is its author's) or the entry itself; a
         # collective's row (no person) is always an entry.
         by_person = (person >= 0) & ((how == COUNT_PERSONS) | ((how == COUNT_WORKS) & (work < 0)))
         by_work = (person >= 0) & (how == COUNT_WORKS) & (work >= 0)
-        units = pd.DataFrame(
-            {
-                "code": kept["code"].to_numpy(),
-                "group": by[1][keep].astype("int64") if by is not None else np.zeros(len(kept), dtype="int64"),
-                "stage": kept["stage"].to_numpy(),
-                "kind": np.select([by_person, by_work], [0, 1], 2).astype("int8"),
-                "unit": np.select([by_person, by_work], [person, work], np.arange(len(kept))),
-            }
-        )
-        counted = (
-            units.drop_duplicates()
-            .groupby(["code", "group", "stage"], observed=True, sort=True)
-            .size()
-            .unstack("stage", fill_value=0)
-            .reindex(columns=range(len(STAGES)), fill_value=0)
-            .rename(columns=dict(enumerate(STAGES)))
-            .reset_index()
-        )
+        kind = np.select([by_person, by_work], [0, 1], 2).astype("int64")
+        unit = np.select([by_person, by_work], [person, work], np.arange(len(code))).astype("int64")
+        group, groups = _numbered(by[1][keep] if by is not None else np.zeros(len(code), "int64"))
+        # One cell per (code, group, stage), numbered in that order (codes as text, as a groupby sorts them);
+        # within a cell, one key per distinct unit.
+        names = self.table["code"].to_numpy()
+        alphabetical = np.argsort(names, kind="stable")
+        rank = np.empty(len(names), dtype="int64")
+        rank[alphabetical] = np.arange(len(names))
+        cell, cells = _numbered((rank[code] * len(groups) + group) * len(STAGES) + stage)
+        units = int(unit.max()) + 1 if len(unit) else 1
+        span = UNIT_KINDS * units  # keys of one cell: kind, then unit
+        distinct = pd.unique(cell * span + kind * units + unit)  # hashed: numpy's unique sorts (5× slower)
+        sizes = np.bincount(distinct // span, minlength=len(cells))
+        pair, pairs = _numbered(cells // len(STAGES))
+        figures = np.zeros((len(pairs), len(STAGES)), dtype="int64")
+        figures[pair, cells % len(STAGES)] = sizes
+        columns = pd.Index(list(STAGES), name="stage")
+        target = alphabetical[pairs // len(groups)]  # each (code, group) pair's row in the table
         if by is None:  # every target, in the table's order
-            figures = counted.set_index("code")[list(STAGES)].reindex(self.table["code"], fill_value=0)
-            return figures.reset_index().astype({REGISTERED: "int64", ACHIEVED: "int64"})
-        counted = counted.rename(columns={"group": by[0]})
-        return counted.assign(code=counted["code"].astype(object)).astype({REGISTERED: "int64", ACHIEVED: "int64"})[
-            ["code", by[0], REGISTERED, ACHIEVED]
-        ]
+            total = np.zeros((len(self.table), len(STAGES)), dtype="int64")
+            total[target] = figures
+            found = pd.DataFrame(total, columns=columns)
+            found.insert(0, "code", pd.Index(names))
+            return found
+        found = pd.DataFrame(figures, columns=columns)
+        found.insert(0, by[0], groups[pairs % len(groups)])
+        found.insert(0, "code", pd.Series(names[target], dtype=object))
+        return found
+
+
+def _numbered(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's number among the distinct values (int64), and the distinct values in ascending order; like
+    `np.unique(values, return_inverse=True)`, by hashing (a tenth of numpy's time on small sets)."""
+    number, distinct = pd.factorize(values.astype("int64"), sort=True)
+    return number.astype("int64"), np.asarray(distinct, dtype="int64")
 
 
 def _items(
