@@ -24,6 +24,7 @@ Format._get_xf_index; a test of tests/test_rowstream.py says plainly when a new 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 import re
 import shutil
@@ -107,10 +108,31 @@ class RowStream:
             found = self._styles[id(fmt)] = (fmt, f' s="{index}"' if index else "")
         return found[1]
 
-    def cells(self, col: int, values: Iterable[object], fmt: Format | None) -> list[bytes]:
+    def cells(self, col: int, values: Sequence[object], fmt: Format | None) -> list[bytes]:
         """The XML of a cell of column `col` in format `fmt` for each of `values`, in UTF-8, its row number left as
-        ROW (filled in when its row is added); empty for a blank cell without a style."""
-        return [made.encode() for made in self._made(zip(repeat(col), values, repeat(fmt)), repeated=False)]
+        ROW (filled in when its row is added); empty for a blank cell without a style.
+
+        Each cell is what `_made` makes. A column of one common kind (texts, whole numbers, dates Excel can count,
+        with blank cells among them) is made in a few passes over the column joined into one text rather than
+        value by value (`_in_one_pass`; tests/test_rowstream.py holds it to `_made` on tricky values). Measured
+        2026-12-07 on the benchmark month (20,000 persons, two shared cores, forked writer, best of 8): the cells of
+        either persons sheet (the dashboard's, the report's) 0.016-0.017 CPU-s against 0.040 value by value."""
+        if not values:
+            return []
+        found = self._openings.get((col, id(fmt))) or self._opening(col, fmt)
+        present: Sequence[object] = values
+        blanks: list[int] = []
+        if None in values or "" in values:
+            blanks = [i for i, value in enumerate(values) if value is None or (value.__class__ is str and not value)]
+            gone = set(blanks)
+            present = [value for i, value in enumerate(values) if i not in gone]
+        made = _in_one_pass(present, found[0]) if present else []
+        if made is None:  # another kind, or text to keep as typed: value by value
+            made = _encoded(self._made(zip(repeat(col), present, repeat(fmt)), repeated=False))
+        blank = found[2].encode()
+        for i in blanks:  # in increasing order: each goes back where it was
+            made.insert(i, blank)
+        return made
 
     def _made(self, cells: Iterable[tuple[int, object, Format | None]], repeated: bool) -> list[str]:
         """The XML of each (column, value, format), its row number left as ROW; `repeated`: short texts recur
@@ -246,6 +268,47 @@ class RowStream:
     def size(self) -> int:
         self._flush()
         return self._file.tell()
+
+
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_SEPARATOR = "\x01"  # between the cells of a column joined into one text: XML forbids it, so no cell-safe text holds it
+
+
+def _encoded(cells: list[str]) -> list[bytes]:
+    """Each cell's XML in UTF-8, encoded in one call when no cell holds the separator."""
+    encoded = _SEPARATOR.join(cells).encode().split(_SEPARATOR.encode())
+    return encoded if len(encoded) == len(cells) else [cell.encode() for cell in cells]
+
+
+def _in_one_pass(values: Sequence[object], opening: str) -> list[bytes] | None:
+    """`RowStream.cells` of a column of non-blank values of one common kind (`opening`: a cell of the column up to
+    its type) made without running Python code per value: whole numbers and dates Excel can count through one
+    bytes template mapped over them, texts (none holding the separator or ROW, none starting or ending with a
+    space, which `_made` keeps with xml:space) escaped and wrapped joined into one text; None for any other
+    column."""
+    kinds = set(map(type, values))
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind is int or kind is dt.date:
+        numbers = cast(Sequence[int], values)
+        if kind is dt.date:
+            days = cast(Sequence[dt.date], values)
+            if min(days) < _FIRST_SERIAL_DATE:
+                return None  # shown as text
+            numbers = list(map(operator.sub, map(dt.date.toordinal, days), repeat(_EPOCH_ORDINAL)))
+        template = f"{opening.replace('%', '%%')}><v>%d</v></c>".encode()
+        return list(map(template.__mod__, numbers))
+    if kind is not str:
+        return None
+    texts = cast(Sequence[str], values)
+    joined = _SEPARATOR.join(texts)
+    if ROW in joined or joined.count(_SEPARATOR) != len(texts) - 1 or joined != _SEPARATOR.join(map(str.strip, texts)):
+        return None
+    joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    start, end = f'{opening} t="inlineStr"><is><t>', "</t></is></c>"
+    first, last, between = start.encode(), end.encode(), f"{end}{_SEPARATOR}{start}".encode()
+    return b"".join((first, joined.encode().replace(_SEPARATOR.encode(), between), last)).split(_SEPARATOR.encode())
 
 
 # The deflate level of a sheet holding a streamed table: zlib's fastest. Its default (6) spent more CPU on the
