@@ -407,6 +407,10 @@ def test_submission_individual_rows_and_totals(written: dict[str, Path], result:
     hoa = data[[p.name for p in registered].index(HOA.name)]
     assert hoa[5:11] == (vocabulary.CSTDCS, "Giấy khen của Chủ tịch UBND huyện", LINK, "Huyện", AT_SUM, "x")
     assert hoa[11:13] == ("x", None)
+    marks = result.records.marks  # every tick is a (person, activity) mark of the records, and only those
+    marked = set(zip(marks["person"].tolist(), marks["activity"].astype(object).tolist(), strict=True))
+    ticks = [tuple("x" if (p.Index, name) in marked else None for name in (TIET, VIDEO, BGDT)) for p in registered]
+    assert [r[10:13] for r in data] == ticks and len(set(ticks)) > 2
     assert total[0] == "Tổng cộng" and among[0] == f"Trong đó: {vocabulary.CSTDCS}"
     first, last = _find(ws, "STT").row + 1, _find(ws, "STT").row + len(data)
     assert total[_col(header, TIET)] == f'=COUNTIF($K${first}:$K${last},"x")'
