@@ -694,3 +694,26 @@ def test_the_persons_of_the_issue_report_are_ordered_as_a_table_of_every_label_w
     write_issue_report(month_of(frames.records(plan=plan), "2021-10", D(2021, 10, 31), report, plan=plan), path)
     _h, rows = _table(openpyxl.load_workbook(path)["Theo người"], "STT")
     assert [r[1] for r in rows] == sorted(named, key=by_table)
+
+
+def test_the_rounds_sheet_holds_round_targets_as_the_frame_pivoted_would(result: MonthResult, tmp_path: Path) -> None:
+    """The dashboard's "Theo đợt" table looks each target's achievement within a round up (no pivot): a target or a
+    round the frame does not name shows 0, a pair it does not hold shows an empty cell, as the frame pivoted target
+    by round and widened to every target and round would."""
+    import dataclasses
+
+    figures = result.round_targets
+    codes = list(result.targets["code"])
+    kept = figures[~((figures["code"] == codes[0]) & (figures["round"] == 1)) & (figures["code"] != codes[1])]
+    kept = kept.assign(achieved=[n + 1 for n in range(len(kept))])  # every figure told apart
+    changed = dataclasses.replace(result, round_targets=kept)
+    path = tmp_path / "dashboard.xlsx"
+    write_dashboard(changed, path)
+    rounds = len(result.rounds)
+    wide = kept.pivot(index="code", columns="round", values="achieved")
+    wide = wide.reindex(index=codes, columns=range(1, rounds + 1), fill_value=0)
+    expected = [tuple(None if value != value else int(value) for value in row) for row in wide.itertuples(index=False)]
+    _h, rows = _table(openpyxl.load_workbook(path)["Theo đợt"], "STT")
+    assert [r[3 : 3 + rounds] for r in rows] == expected
+    assert expected[0][0] is None and expected[1] == (0,) * rounds and expected[2][0] > 0
+    assert [r[3 + rounds] for r in rows] == list(result.targets["achieved"])
