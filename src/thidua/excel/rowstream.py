@@ -18,7 +18,9 @@ out like the dashboard's persons (14 columns, its widths and formats, rows as ta
 workbook written, each run in its own process (median of 5 to 10 runs): 20,000 persons 0.62 s against 2.24 s
 cell by cell through xlsxwriter (the same cells and heights), peak 93 against 123 MiB; 1,000 persons 0.04
 against 0.09 s; a school's 32 persons about 10 ms either way. It depends on one private call of xlsxwriter,
-Format._get_xf_index; a test of tests/test_rowstream.py says plainly when a new xlsxwriter changes it.
+Format._get_xf_index; a test of tests/test_rowstream.py says plainly when a new xlsxwriter changes it. The
+sheets around a table (`AroundTables`) rely on how xlsxwriter writes its rows (Worksheet._write_rows over its
+dimensions, the rows it holds in table, row_info and comments); a test compares them with xlsxwriter's own.
 """
 
 from __future__ import annotations
@@ -328,8 +330,12 @@ class AroundTables(Worksheet):
     dim_rowmax: int | None
 
     def _write_rows(self) -> None:
+        stores = [getattr(self, name, None) for name in ("table", "row_info", "comments")]  # rows xlsxwriter holds
+        if any(not isinstance(store, dict) for store in stores):  # an xlsxwriter that keeps them otherwise
+            super()._write_rows()
+            return
         low, high = cast(int, self.dim_rowmin), cast(int, self.dim_rowmax)  # set: xlsxwriter holds rows
-        held = sorted(row for row in {*self.table, *self.row_info, *self.comments} if low <= row <= high)
+        held = sorted({row for store in stores for row in cast(dict[int, object], store) if low <= row <= high})
         runs: list[tuple[int, int]] = []
         start = low
         for before, after in pairwise(held):
