@@ -257,3 +257,140 @@ def test_the_dashboard_and_the_report_write_their_persons_as_row_by_row(
             assert columns.namelist() == rows.namelist()
             for part in columns.namelist():
                 assert columns.read(part) == rows.read(part), f"{name}: {part}"
+
+
+D = dt.date
+
+
+class _Text(str):
+    """Text of a subclass of str: written as text, value by value."""
+
+
+# Columns for the one-pass cells (RowStream.cells, TableRows.add_columns), eight rows each: texts that need
+# escaping, a combining mark first, a percent sign, inner spaces and a line break (made in one pass); texts that
+# start or end with a space of any kind, a decomposed name, a control character, a text over Excel's limit, a
+# text subclass (made value by value); whole numbers, dates Excel can count with blanks among them (one pass);
+# a date before 1 March 1900, a datetime-free mix of ints and floats, floats (value by value).
+ONE_PASS_COLUMNS: list[list[Any]] = [
+    list(range(-3, 5)),
+    [
+        "A & B <c> \"d\" 'e'",
+        "\u0301dấu đầu",
+        "100% %d %s %%",
+        "giữa  hai\tdấu",
+        "dòng\nhai",
+        "x",
+        "x",
+        "Nguyễn Thị Hoa",
+    ],
+    ["ổn", " đầu", "ổn", "ổn", "ổn", "ổn", "ổn", "ổn"],
+    ["cuối\u00a0", "ổn", "\u3000", "ổn", "ổn", "ổn", "ổn", "ổn"],
+    ["ổn", "Nguye\u0302\u0303n", "ổn", "ổn", "ổn", "ổn", "ổn", "ổn"],
+    ["ổn", "ổn", "chuông\x07", "ổn", "ổn", "ổn", "ổn", "ổn"],
+    ["ổn", "ổn", "ổn", "x" * 33000, "ổn", "ổn", "ổn", "ổn"],
+    ["ổn", "ổn", "ổn", "ổn", "ổn", "ổn", "", None],
+    [_Text("lớp con"), "ổn", _Text("lớp con"), "ổn", "ổn", "ổn", "ổn", "ổn"],
+    [D(1900, 3, 1), None, D(2021, 10, 4), "", D(1985, 3, 4), D(1985, 3, 4), None, D(9999, 12, 31)],
+    [D(1900, 2, 28), D(1985, 3, 4), None, D(1899, 12, 30), D(1985, 3, 4), None, None, None],
+    [1, 1.0, 2.5, -7, 0, 10**20, 3, 3],
+    [0.1, 1e-9, -2.5, 1 / 3, 2.0, 1e22, 0.5, 0.5],
+    ["dài " * 30, "dài " * 30, "ngắn", "rất " * 40, "", None, "ngắn", "dòng\nhai"],
+]
+
+
+def _one_pass_table(path: Path, by_columns: bool) -> None:
+    with new_workbook(path) as wb:
+        styles = Styles(wb, size=12)
+        ws = add_sheet(wb, "Bảng")
+        for col in range(len(ONE_PASS_COLUMNS)):
+            ws.set_column(col, col, 12)
+        fmts = [styles.number, styles.text, styles.text, styles.center, styles.text, styles.text, styles.text]
+        fmts += [styles.text, styles.text, styles.date]
+        fmts += [styles.date, styles.percent, styles.percent, styles.text]
+        table = ws.table(1)
+        if by_columns:
+            table.add_columns(list(zip(ONE_PASS_COLUMNS, fmts, strict=True)))
+        else:
+            for values in zip(*ONE_PASS_COLUMNS, strict=True):
+                table.add(list(zip(values, fmts, strict=True)))
+        ws.fit_rows()
+
+
+def test_the_cells_of_a_column_made_in_one_pass_are_the_cells_made_value_by_value(tmp_path: Path) -> None:
+    """RowStream.cells makes a column of one kind in a few passes over it joined: each cell is the XML `_made`
+    makes for its value alone, whatever the column holds, and a table given column by column is the very bytes of
+    one given row by row."""
+    from thidua.excel.rowstream import RowStream, _in_one_pass
+
+    with new_workbook(tmp_path / "x.xlsx") as wb:
+        styles = Styles(wb, size=12)
+        stream = RowStream("Bảng", 0)
+        in_one_pass = []
+        for col, values in enumerate(ONE_PASS_COLUMNS):
+            distinct = list(dict.fromkeys((type(v), v) for v in values))  # as given: not made cell-safe
+            shown = [v for _kind, v in distinct]
+            for fmt in (styles.text, styles.number, None):
+                plain = [made.encode() for made in stream._made(((col, v, fmt) for v in shown), repeated=False)]
+                assert stream.cells(col, shown, fmt) == plain, (col, fmt)
+            present = [v for v in shown if v is not None and v != ""]
+            if _in_one_pass(present, '<c r="A\x00"') is not None:
+                in_one_pass.append(col)
+        stream.close()
+        add_sheet(wb, "Bảng")
+    assert in_one_pass == [0, 1, 4, 5, 6, 7, 9], "numbers, texts kept as they are, dates with blanks: one pass"
+    _one_pass_table(tmp_path / "rows.xlsx", by_columns=False)
+    _one_pass_table(tmp_path / "columns.xlsx", by_columns=True)
+    with zipfile.ZipFile(tmp_path / "rows.xlsx") as rows, zipfile.ZipFile(tmp_path / "columns.xlsx") as columns:
+        assert rows.namelist() == columns.namelist()
+        for name in rows.namelist():
+            assert rows.read(name) == columns.read(name), name
+    sheet = openpyxl.load_workbook(tmp_path / "columns.xlsx")["Bảng"]
+    assert sheet["B2"].value == "A & B <c> \"d\" 'e'" and sheet["C3"].value == " đầu" and sheet["E3"].value == "Nguyễn"
+    assert sheet["F4"].value == "chuông\ufffd" and len(sheet["G5"].value) == 32767 and sheet["K2"].value == "28/02/1900"
+    assert sheet["J2"].value == dt.datetime(1900, 3, 1) and sheet["A2"].value == -3 and sheet["L7"].value == 10**20
+    assert sheet.row_dimensions[2].height and sheet.row_dimensions[5].height, "the long texts' rows are tall"
+
+
+def test_a_text_holding_the_row_placeholder_is_refused_in_one_pass_as_value_by_value(tmp_path: Path) -> None:
+    from thidua.excel.rowstream import RowStream
+
+    with new_workbook(tmp_path / "x.xlsx") as wb:
+        styles = Styles(wb)
+        stream = RowStream("Bảng", 0)
+        with pytest.raises(ValueError, match="not made cell-safe"):
+            stream.cells(0, ["a", "b\x00c"], styles.text)
+        stream.close()
+        add_sheet(wb, "Bảng")
+
+
+def _gapped(path: Path, worksheet_class: type) -> None:
+    """A sheet whose rows leave gaps of whole blocks of 16 rows and of parts of blocks, with a row holding only a
+    height, a comment, merged cells and a last row inside its block: xlsxwriter alone, no streamed table."""
+    with new_workbook(path) as wb:
+        ws = wb.add_worksheet("Bảng", worksheet_class=worksheet_class)
+        bold = wb.add_format({"bold": True})
+        for row, col in ((0, 0), (5, 3), (15, 1), (16, 6), (41, 2), (47, 9), (1000, 7), (1003, 0)):
+            ws.write_string(row, col, f"ô {row}-{col}", bold)
+        ws.write_number(1002, 4, 7)
+        ws.set_row(60, 30)
+        ws.set_row(5, 20, bold)
+        ws.write_comment(500, 2, "ghi chú")
+        ws.merge_range(800, 1, 800, 5, "gộp", bold)
+        wb.add_worksheet("Trống", worksheet_class=worksheet_class)
+
+
+def test_a_sheet_around_a_table_writes_the_rows_xlsxwriter_writes(tmp_path: Path) -> None:
+    """AroundTables visits only the runs of rows xlsxwriter holds, whole blocks of 16 at a time: the very parts
+    xlsxwriter's own worksheet saves, spans included. A new xlsxwriter that writes rows differently fails here."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from thidua.excel.rowstream import AroundTables
+
+    _gapped(tmp_path / "stock.xlsx", Worksheet)
+    _gapped(tmp_path / "runs.xlsx", AroundTables)
+    with zipfile.ZipFile(tmp_path / "stock.xlsx") as stock, zipfile.ZipFile(tmp_path / "runs.xlsx") as runs:
+        assert stock.namelist() == runs.namelist()
+        for name in stock.namelist():
+            assert stock.read(name) == runs.read(name), name
+        xml = runs.read("xl/worksheets/sheet1.xml").decode()
+    assert '<row r="48" spans="3:10">' in xml and '<row r="1004" spans="1:8">' in xml and '<row r="61" ht="30"' in xml

@@ -407,6 +407,10 @@ def test_submission_individual_rows_and_totals(written: dict[str, Path], result:
     hoa = data[[p.name for p in registered].index(HOA.name)]
     assert hoa[5:11] == (vocabulary.CSTDCS, "Giấy khen của Chủ tịch UBND huyện", LINK, "Huyện", AT_SUM, "x")
     assert hoa[11:13] == ("x", None)
+    marks = result.records.marks  # every tick is a (person, activity) mark of the records, and only those
+    marked = set(zip(marks["person"].tolist(), marks["activity"].astype(object).tolist(), strict=True))
+    ticks = [tuple("x" if (p.Index, name) in marked else None for name in (TIET, VIDEO, BGDT)) for p in registered]
+    assert [r[10:13] for r in data] == ticks and len(set(ticks)) > 2
     assert total[0] == "Tổng cộng" and among[0] == f"Trong đó: {vocabulary.CSTDCS}"
     first, last = _find(ws, "STT").row + 1, _find(ws, "STT").row + len(data)
     assert total[_col(header, TIET)] == f'=COUNTIF($K${first}:$K${last},"x")'
@@ -640,3 +644,76 @@ def test_no_printed_page_holds_only_the_header_row_or_only_the_recipients(
         assert table_rows or letterhead, (page, lines[:8])  # never the header row alone, nor the recipients alone
         if any(line.startswith("Nơi nhận") for line in lines):
             assert table_rows, (page, lines[:8])  # the signatures and recipients come with the table's end
+
+
+def test_the_persons_of_the_issue_report_are_ordered_as_a_table_of_every_label_would_order_them(
+    tmp_path: Path,
+) -> None:
+    """person_order finds a label's member by name (it does not make all the roster's labels): namesakes, a member
+    whose name reads like another's label (the later of the two is meant, as a label → member table holds), a
+    label no member bears and a name without its birth date order exactly as a table of every label orders them,
+    in the report's persons sheet too."""
+    import dataclasses
+
+    extra = (
+        Person(900, "Trần Văn Bình (04/03/1985)", None, "Nam", "Giáo viên", "Tổ 1"),
+        Person(901, "Trần Văn Bình", D(1985, 3, 4), "Nam", "Giáo viên", "Tổ 2"),
+        Person(902, "An", None, "Nữ", "Giáo viên", "Tổ 1"),
+        Person(903, "Lê Thị Cúc", D(1990, 1, 2), "Nữ", "Giáo viên", "Tổ 1"),
+        Person(904, "Lê Thị Cúc", D(1979, 12, 30), "Nữ", "Giáo viên", "Tổ 2"),
+    )
+    plan = dataclasses.replace(PLAN, roster=(*PLAN.roster, *extra))
+    table = {p.label: p for p in plan.roster}
+
+    def by_table(label: str) -> tuple[object, ...]:
+        person = table.get(label)
+        if person is None:
+            return ((), label)
+        return (name_sort_key(person.name), person.birth_date.isoformat() if person.birth_date else "")
+
+    labels = [p.label for p in plan.roster] + ["Trần Văn Bình", "Lê Thị Cúc", "Người lạ (01/01/2000)", "", "B"]
+    order = person_order(plan)
+    assert [order(label) for label in labels] == [by_table(label) for label in labels]
+    assert order("Trần Văn Bình (04/03/1985)")[1] == "1985-03-04", "the later member with the label is meant"
+
+    report = Report()
+    named = ["Lê Thị Cúc (30/12/1979)", "Trần Văn Bình (04/03/1985)", "An", "Lê Thị Cúc (02/01/1990)", "Người lạ"]
+    for row, label in enumerate(named, start=6):
+        report.add(
+            "rule-late-registration",
+            file="r.xlsx",
+            sheet="Đăng ký",
+            cell=f"N{row}",
+            person=label,
+            team="Tổ 1",
+            value="06/10/2021",
+            deadline="04/10/2021",
+            source="kế hoạch",
+        )
+    path = tmp_path / "loi.xlsx"
+    write_issue_report(month_of(frames.records(plan=plan), "2021-10", D(2021, 10, 31), report, plan=plan), path)
+    _h, rows = _table(openpyxl.load_workbook(path)["Theo người"], "STT")
+    assert [r[1] for r in rows] == sorted(named, key=by_table)
+
+
+def test_the_rounds_sheet_holds_round_targets_as_the_frame_pivoted_would(result: MonthResult, tmp_path: Path) -> None:
+    """The dashboard's "Theo đợt" table looks each target's achievement within a round up (no pivot): a target or a
+    round the frame does not name shows 0, a pair it does not hold shows an empty cell, as the frame pivoted target
+    by round and widened to every target and round would."""
+    import dataclasses
+
+    figures = result.round_targets
+    codes = list(result.targets["code"])
+    kept = figures[~((figures["code"] == codes[0]) & (figures["round"] == 1)) & (figures["code"] != codes[1])]
+    kept = kept.assign(achieved=[n + 1 for n in range(len(kept))])  # every figure told apart
+    changed = dataclasses.replace(result, round_targets=kept)
+    path = tmp_path / "dashboard.xlsx"
+    write_dashboard(changed, path)
+    rounds = len(result.rounds)
+    wide = kept.pivot(index="code", columns="round", values="achieved")
+    wide = wide.reindex(index=codes, columns=range(1, rounds + 1), fill_value=0)
+    expected = [tuple(None if value != value else int(value) for value in row) for row in wide.itertuples(index=False)]
+    _h, rows = _table(openpyxl.load_workbook(path)["Theo đợt"], "STT")
+    assert [r[3 : 3 + rounds] for r in rows] == expected
+    assert expected[0][0] is None and expected[1] == (0,) * rounds and expected[2][0] > 0
+    assert [r[3 + rounds] for r in rows] == list(result.targets["achieved"])

@@ -8,10 +8,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any
+from itertools import compress, count, repeat
+from operator import itemgetter
+from typing import Any, cast
 
-from thidua.excel.rowstream import RowStream
-from thidua.excel.workbook import Book, safe_text
+from thidua.excel.rowstream import AroundTables, RowStream
+from thidua.excel.workbook import _XML_ILLEGAL, EXCEL_CELL_LIMIT, Book, safe_text
 
 Workbook = Any
 Worksheet = Any
@@ -119,6 +121,14 @@ class FittedSheet:
         """A height a table body wrote on its own (see TableRows)."""
         self._heights[row] = height
 
+    def set_heights_seen(self, first: int, heights: Iterable[float]) -> None:
+        """The heights a table body wrote from row `first` on (0: the row kept the default height)."""
+        self._heights.update(filter(itemgetter(1), zip(count(first), heights)))
+
+    def row_heights(self, rows: int, default: float) -> list[float]:
+        """The heights of the first `rows` rows (points): as given, else `default`."""
+        return list(map(self._heights.get, range(rows), repeat(default)))
+
     def row_height(self, row: int, default: float) -> float:
         """The height a row was given (points), else `default`."""
         return self._heights.get(row, default)
@@ -181,11 +191,16 @@ class TableRows:
         long) and its format; the rows are the ones `add` would write, row by row.
 
         Each column's distinct values are made cell-safe, measured for height and turned into XML once, and every
-        row is then put together from them (`RowStream.add_rows`). Measured 2026-12-07 on the benchmark workspace's
-        month (20,000 persons, two shared cores, CPU of a forked writer, best of 4 in three alternating sessions):
-        the dashboard's persons sheet 0.13-0.14 CPU-s against 0.44-0.48 row by row through `add`, the report's
-        0.16-0.17 against 0.51; its 20,000 names are distinct, its other text columns hold a few dozen values. A
-        school's 32 persons: a few ms either way."""
+        row is then put together from them (`RowStream.add_rows`). Measured 2026-12-07 on the benchmark
+        workspace's month (20,000 persons, two shared cores, CPU of a forked writer, best of 4 in three alternating
+        sessions): the dashboard's persons sheet 0.13-0.14 CPU-s against 0.44-0.48 row by row through `add`, the
+        report's 0.16-0.17 against 0.51; its 20,000 names are distinct, its other text columns hold a few dozen
+        values. A school's 32 persons: a few ms either way.
+
+        A column whose values are all distinct (numbers, names) is not looked up value by value again, only texts
+        longer than a line are measured, and heights are rounded once per distinct value (rounding commutes with a
+        row's max): 0.083 CPU-s for either persons sheet against 0.092-0.096 (cells and cell-safe text as now;
+        forked writer, best of 8, 2026-12-07)."""
         if not columns:
             return
         count = len(columns[0][0])
@@ -199,40 +214,43 @@ class TableRows:
             if tall is not None:
                 heights.append(tall)
         if not heights:
-            needed: Iterable[float] = [0.0] * count
+            needed: Sequence[float] = [0.0] * count
         elif len(heights) == 1:
             needed = heights[0]
         else:
-            needed = map(max, *heights)
-        rounded = [round(height, 2) for height in needed]
+            needed = list(map(max, *heights))
         first = self._stream.last_row + 1
-        self._stream.add_rows(zip(*cells, strict=True), rounded, len(columns))
-        for row, height in enumerate(rounded, start=first):
-            if height:
-                self._sheet.set_height_seen(row, height)
+        self._stream.add_rows(zip(*cells, strict=True), needed, len(columns))
+        if heights:
+            self._sheet.set_heights_seen(first, needed)
 
     def _column(self, col: int, values: Sequence[object], fmt: Format) -> tuple[list[bytes], list[float] | None]:
-        """A column's cells as XML (`RowStream.cells`), and the height each row's text needs (None when no value
-        of the column needs more than the default height)."""
+        """A column's cells as XML (`RowStream.cells`), and the height each row's text needs, rounded as a row's
+        height is (None when no value of the column needs more than the default height)."""
         kinds = set(map(type, values))
         kinds.discard(type(None))  # None equals no value of another kind
         plain = len(kinds) <= 1  # no 1 == 1.0 == True between kinds: the values can be dictionary keys as they are
         keys: list[Any] = list(values) if plain else [(value.__class__, value) for value in values]
         distinct = list(dict.fromkeys(keys))
-        shown = [_vn_fresh(v) if isinstance(v, str) else v for v in (distinct if plain else [k[1] for k in distinct])]
-        xml = dict(zip(distinct, self._stream.cells(col, shown, fmt), strict=True))
-        cells = list(map(xml.__getitem__, keys))
+        shown = _cell_safe(distinct if plain else [k[1] for k in distinct])
+        made = self._stream.cells(col, shown, fmt)
+        every = len(distinct) == len(keys)  # each value once (numbers, names): the rows are the distinct values
+        cells = made if every else list(map(dict(zip(distinct, made, strict=True)).__getitem__, keys))
         if fmt is None or not fmt.text_wrap:
             return cells, None
         per_line = self._sheet.line_length(fmt, col, col)
+        candidates: Iterable[tuple[Any, object]] = zip(distinct, shown, strict=True)
+        texts = cast(list[str], shown)
+        if kinds == {str} and None not in texts and not any(map(str.__contains__, texts, repeat("\n"))):
+            candidates = compress(candidates, map(per_line.__lt__, map(len, texts)))  # only the long ones
         tall = {
-            key: self._sheet.text_height(text, fmt, col)
-            for key, text in zip(distinct, shown, strict=True)
+            key: round(self._sheet.text_height(text, fmt, col), 2)  # rounding commutes with the row's max
+            for key, text in candidates
             if text.__class__ is str and (len(text) > per_line or "\n" in text)  # else one line: no height
         }
         if not any(tall.values()):
             return cells, None
-        return cells, list(map((dict.fromkeys(distinct, 0.0) | tall).__getitem__, keys))
+        return cells, list(map(tall.get, keys, repeat(0.0)))
 
     @property
     def last_row(self) -> int:
@@ -260,7 +278,8 @@ def wrapped_lines(text: str, per_line: int) -> int:
 
 
 def add_sheet(workbook: Workbook, name: str) -> FittedSheet:
-    return FittedSheet(workbook.add_worksheet(name), workbook if isinstance(workbook, Book) else None)
+    sheet = workbook.add_worksheet(name, worksheet_class=AroundTables)
+    return FittedSheet(sheet, workbook if isinstance(workbook, Book) else None)
 
 
 def vn(value: object) -> str:
@@ -273,6 +292,27 @@ def vn(value: object) -> str:
 @lru_cache(maxsize=1 << 14)  # titles, positions, teams and marks repeat on every row of a table
 def _vn_short(value: str) -> str:
     return _vn_fresh(value)
+
+
+def _cell_safe(values: list[object]) -> list[object]:
+    """`values` with each text made cell-safe NFC text (`_vn_fresh`), other values as they are. A column of texts
+    that are all cell-safe NFC already is checked joined into one text (a line break apart: normalisation never
+    joins a line break to a neighbour, so the whole is NFC exactly when each text is) and given back as it is: the
+    texts of either persons sheet of the benchmark month (its 20,000 names) 0.0036 CPU-s against 0.0084-0.0088 one
+    by one (forked writer, best of 8, 2026-12-07)."""
+    kinds = set(map(type, values))
+    if not any(issubclass(kind, str) for kind in kinds):
+        return values
+    if kinds == {str}:
+        texts = cast(list[str], values)
+        joined = "\n".join(texts)
+        if (
+            max(map(len, texts)) <= EXCEL_CELL_LIMIT
+            and _XML_ILLEGAL.search(joined) is None
+            and unicodedata.is_normalized("NFC", joined)
+        ):
+            return values
+    return [_vn_fresh(v) if isinstance(v, str) else v for v in values]
 
 
 def _vn_fresh(value: object) -> str:

@@ -243,7 +243,7 @@ def keep_end_together(
     holds only the recipients or only the repeated header, and none is left mostly empty for the end's sake).
     The pages are estimated from the row heights and the fit-to-width scale, with a margin (PAGE_SAFETY)."""
     frame = PageFrame.of(ws, last_col, landscape=landscape)
-    heights = [ws.row_height(row, row_default) for row in range(last_row + 1)]
+    heights = ws.row_heights(last_row + 1, row_default)
     needed = sum(heights)
     if needed <= frame.capacity * PAGE_SAFETY:
         return  # one page
