@@ -361,36 +361,3 @@ def test_a_text_holding_the_row_placeholder_is_refused_in_one_pass_as_value_by_v
             stream.cells(0, ["a", "b\x00c"], styles.text)
         stream.close()
         add_sheet(wb, "Bảng")
-
-
-def _gapped(path: Path, worksheet_class: type) -> None:
-    """A sheet whose rows leave gaps of whole blocks of 16 rows and of parts of blocks, with a row holding only a
-    height, a comment, merged cells and a last row inside its block: xlsxwriter alone, no streamed table."""
-    with new_workbook(path) as wb:
-        ws = wb.add_worksheet("Bảng", worksheet_class=worksheet_class)
-        bold = wb.add_format({"bold": True})
-        for row, col in ((0, 0), (5, 3), (15, 1), (16, 6), (41, 2), (47, 9), (1000, 7), (1003, 0)):
-            ws.write_string(row, col, f"ô {row}-{col}", bold)
-        ws.write_number(1002, 4, 7)
-        ws.set_row(60, 30)
-        ws.set_row(5, 20, bold)
-        ws.write_comment(500, 2, "ghi chú")
-        ws.merge_range(800, 1, 800, 5, "gộp", bold)
-        wb.add_worksheet("Trống", worksheet_class=worksheet_class)
-
-
-def test_a_sheet_around_a_table_writes_the_rows_xlsxwriter_writes(tmp_path: Path) -> None:
-    """AroundTables visits only the runs of rows xlsxwriter holds, whole blocks of 16 at a time: the very parts
-    xlsxwriter's own worksheet saves, spans included. A new xlsxwriter that writes rows differently fails here."""
-    from xlsxwriter.worksheet import Worksheet
-
-    from thidua.excel.rowstream import AroundTables
-
-    _gapped(tmp_path / "stock.xlsx", Worksheet)
-    _gapped(tmp_path / "runs.xlsx", AroundTables)
-    with zipfile.ZipFile(tmp_path / "stock.xlsx") as stock, zipfile.ZipFile(tmp_path / "runs.xlsx") as runs:
-        assert stock.namelist() == runs.namelist()
-        for name in stock.namelist():
-            assert stock.read(name) == runs.read(name), name
-        xml = runs.read("xl/worksheets/sheet1.xml").decode()
-    assert '<row r="48" spans="3:10">' in xml and '<row r="1004" spans="1:8">' in xml and '<row r="61" ht="30"' in xml

@@ -12,7 +12,7 @@ from itertools import compress, count, repeat
 from operator import itemgetter
 from typing import Any, cast
 
-from thidua.excel.rowstream import AroundTables, RowStream
+from thidua.excel.rowstream import RowStream
 from thidua.excel.workbook import _XML_ILLEGAL, EXCEL_CELL_LIMIT, Book, safe_text
 
 Workbook = Any
@@ -278,8 +278,7 @@ def wrapped_lines(text: str, per_line: int) -> int:
 
 
 def add_sheet(workbook: Workbook, name: str) -> FittedSheet:
-    sheet = workbook.add_worksheet(name, worksheet_class=AroundTables)
-    return FittedSheet(sheet, workbook if isinstance(workbook, Book) else None)
+    return FittedSheet(workbook.add_worksheet(name), workbook if isinstance(workbook, Book) else None)
 
 
 def vn(value: object) -> str:

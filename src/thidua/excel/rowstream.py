@@ -18,9 +18,7 @@ out like the dashboard's persons (14 columns, its widths and formats, rows as ta
 workbook written, each run in its own process (median of 5 to 10 runs): 20,000 persons 0.62 s against 2.24 s
 cell by cell through xlsxwriter (the same cells and heights), peak 93 against 123 MiB; 1,000 persons 0.04
 against 0.09 s; a school's 32 persons about 10 ms either way. It depends on one private call of xlsxwriter,
-Format._get_xf_index; a test of tests/test_rowstream.py says plainly when a new xlsxwriter changes it. The
-sheets around a table (`AroundTables`) rely on how xlsxwriter writes its rows (Worksheet._write_rows over its
-dimensions, the rows it holds in table, row_info and comments); a test compares them with xlsxwriter's own.
+Format._get_xf_index; a test of tests/test_rowstream.py says plainly when a new xlsxwriter changes it.
 """
 
 from __future__ import annotations
@@ -34,12 +32,11 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from itertools import pairwise, repeat
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any, cast
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
 from thidua.excel.ooxml import sheet_parts
 
@@ -312,44 +309,6 @@ def _in_one_pass(values: Sequence[object], opening: str) -> list[bytes] | None:
     start, end = f'{opening} t="inlineStr"><is><t>', "</t></is></c>"
     first, last, between = start.encode(), end.encode(), f"{end}{_SEPARATOR}{start}".encode()
     return b"".join((first, joined.encode().replace(_SEPARATOR.encode(), between), last)).split(_SEPARATOR.encode())
-
-
-class AroundTables(Worksheet):
-    """An xlsxwriter worksheet for a sheet with a streamed table: the rows it holds itself (title, header, totals
-    and signatures under the table) are written visiting only them, not every row number the table fills.
-
-    xlsxwriter writes a sheet's rows by visiting each row number from its first to its last, twice (once for the
-    spans, the columns each block of 16 rows uses); the report's registration sheet has 20,000 streamed rows
-    between its header and its totals. Its rows are written here in runs, each of whole blocks of 16 rows, that
-    leave out blocks holding nothing of xlsxwriter's: the same rows and spans (tests/test_rowstream.py compares
-    with xlsxwriter's own on a sheet with gaps). Measured 2026-12-07 on the benchmark month (forked writer, best of
-    10): saving the report workbook (xlsxwriter's close) 0.010 CPU-s against 0.018."""
-
-    BLOCK = 16  # rows that share a span
-    dim_rowmin: int | None  # xlsxwriter's: the first and the last row the sheet holds (None: none)
-    dim_rowmax: int | None
-
-    def _write_rows(self) -> None:
-        stores = [getattr(self, name, None) for name in ("table", "row_info", "comments")]  # rows xlsxwriter holds
-        if any(not isinstance(store, dict) for store in stores):  # an xlsxwriter that keeps them otherwise
-            super()._write_rows()
-            return
-        low, high = cast(int, self.dim_rowmin), cast(int, self.dim_rowmax)  # set: xlsxwriter holds rows
-        held = sorted({row for store in stores for row in cast(dict[int, object], store) if low <= row <= high})
-        runs: list[tuple[int, int]] = []
-        start = low
-        for before, after in pairwise(held):
-            end, next_start = (before // self.BLOCK + 1) * self.BLOCK - 1, after // self.BLOCK * self.BLOCK
-            if next_start > end + 1:  # whole blocks between them hold nothing
-                runs.append((start, end))
-                start = next_start
-        runs.append((start, high))
-        try:
-            for first, last in runs:
-                self.dim_rowmin, self.dim_rowmax = first, last
-                super()._write_rows()
-        finally:
-            self.dim_rowmin, self.dim_rowmax = low, high
 
 
 # The deflate level of a sheet holding a streamed table: zlib's fastest. Its default (6) spent more CPU on the
