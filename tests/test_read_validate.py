@@ -459,11 +459,11 @@ def test_the_plan_is_loaded_on_a_reading_worker_with_the_same_result(
     assert any(issue.code == "plan-value-invalid" for issue in here)
 
     with read.Reading(demo_ws.submissions, first=(demo_ws.plan_path, plan_limits(None))) as reading:
-        loaded_here: list[str] = []
+        loaded_here: list[tuple[str, object]] = []
         load_here = read.load_submission
 
         def spy(path: Path, rel: str, report: Report, limits: object = None) -> object:
-            loaded_here.append(rel)
+            loaded_here.append((rel, limits))
             return load_here(path, rel, report, limits)  # type: ignore[arg-type]
 
         monkeypatch.setattr(read, "load_submission", spy)  # this process only: the workers were forked before
@@ -475,7 +475,8 @@ def test_the_plan_is_loaded_on_a_reading_worker_with_the_same_result(
         reading.finish(plan, Report())
     assert plan == expected == again
     assert [issue.message for issue in there] == [issue.message for issue in here]
-    assert loaded_here == [PLAN_FILE, PLAN_FILE]
+    # The first call (other limits) and the third (after the handover) loaded here; the second took the worker's.
+    assert loaded_here == [(PLAN_FILE, plan_limits(other_limits)), (PLAN_FILE, plan_limits(None))]
 
 
 def test_a_refused_plan_read_on_a_worker_is_said_as_when_read_here(
@@ -495,6 +496,32 @@ def test_a_refused_plan_read_on_a_worker_is_said_as_when_read_here(
         compute(demo_ws, "2022-05")
     assert str(there.value) == str(here.value)
     assert "kehoach.xlsx" in str(there.value)
+
+
+def test_a_plan_whose_parser_fails_on_a_worker_fails_as_when_read_here(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error the reader does not foresee on the plan (its parser's, memory run out) is not turned into an issue
+    about the plan on the worker: the plan is loaded again here and the error met as with few submissions."""
+    import python_calamine
+
+    import thidua.intake.read as read
+
+    plan_size = demo_ws.plan_path.stat().st_size
+    load_sheets = read.load_sheets
+
+    def failing(source: object, *args: object) -> object:
+        if isinstance(source, bytes) and len(source) == plan_size:
+            raise python_calamine.CalamineError("the parser failed")
+        return load_sheets(source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(read, "load_sheets", failing)  # before the readers fork: the workers fail on it too
+    with pytest.raises(python_calamine.CalamineError):
+        compute(demo_ws, "2022-05")
+    monkeypatch.setattr(read, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(read.os, "cpu_count", lambda: 2)
+    with pytest.raises(python_calamine.CalamineError):
+        compute(demo_ws, "2022-05")
 
 
 def test_a_kinds_columns_kept_for_a_plan_are_never_another_plans() -> None:

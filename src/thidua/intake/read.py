@@ -418,8 +418,8 @@ class Reading:
     def load(self, path: Path, rel: str, report: Report, limits: guard.Limits) -> tuple[Loaded | None, str]:
         """`load_submission` of a file, taken from a worker when it is the `first` file this reading was
         started with, with the same limits (a big plan: its guard and parse run on a worker while this process
-        imports pandas), else loaded here. A worker that failed on it (thidua's fault) or a pool that broke:
-        loaded here, so whatever goes wrong is met and said exactly as when it is loaded here.
+        imports pandas), else loaded here. A load that raised on the worker (whatever the error) or a pool that
+        broke: loaded here, so whatever goes wrong is met and said exactly as when it is loaded here.
 
         Saves, for the benchmark's plan (roster of 20,000): its guard and parse, 0.35-0.38 CPU-s of this
         process, for 0.07 CPU-s of unpickling the rows (2026-12-07)."""
@@ -517,13 +517,18 @@ def _load_some(jobs: list[Job]) -> list[Done]:
 
 
 def _load_alone(job: Job, limits: guard.Limits) -> Done:
-    """`_load_one` with limits of its own (a plan's rows are bounded higher than a submission's)."""
-    global _WORKER_LIMITS
-    kept, _WORKER_LIMITS = _WORKER_LIMITS, limits
+    """`load_submission` of one file with limits of its own (a plan's rows are bounded higher than a
+    submission's). Whatever it raises comes back as a failure, never as an issue about the file: the caller
+    loads the file again itself and meets the error as it would have (`Reading.load`)."""
+    path, rel = job
+    local = Report()
     try:
-        return _load_one(job)
-    finally:
-        _WORKER_LIMITS = kept
+        loaded, digest = load_submission(path, rel, local, limits)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        return Done(rel, None, "", [], traceback.format_exc())
+    return Done(rel, loaded, digest, list(local))
 
 
 def _caused_by_file(error: BaseException) -> bool:
