@@ -385,15 +385,12 @@ class Reading:
 
     Use as a context manager: leaving it stops the workers, whatever happened in between."""
 
-    def __init__(
-        self, folder: Path, limits: guard.Limits | None = None, first: tuple[Path, guard.Limits] | None = None
-    ) -> None:
+    def __init__(self, folder: Path, limits: guard.Limits | None = None) -> None:
         self._report = Report()  # discovery issues, added to the batch's report by finish()
         self._limits = limits
         paths = discover(folder, self._report)
         self._jobs: list[Job] = [(path, path.relative_to(folder).as_posix()) for path in paths]
         self._pool: Any = None
-        self._first: tuple[Path, guard.Limits, Any] | None = None
         self._results: Iterator[Done]
         self._failures = FailureLog()
         workers = min(os.cpu_count() or 1, 8)
@@ -409,34 +406,8 @@ class Reading:
         self._pool = ProcessPoolExecutor(
             workers, mp_context=context, initializer=worker_initializer, initargs=(_init_worker, os.getpid(), limits)
         )
-        if first is not None:  # submitted before any submission: the first worker free loads it
-            path, first_limits = first
-            self._first = (path, first_limits, self._pool.submit(_load_alone, (path, path.name), first_limits))
         chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
         self._results = self._ahead(chunk)
-
-    def load(self, path: Path, rel: str, report: Report, limits: guard.Limits) -> tuple[Loaded | None, str]:
-        """`load_submission` of a file, taken from a worker when it is the `first` file this reading was
-        started with, with the same limits (a big plan: its guard and parse run on a worker while this process
-        imports pandas), else loaded here. A load that raised on the worker (whatever the error) or a pool that
-        broke: loaded here, so whatever goes wrong is met and said exactly as when it is loaded here.
-
-        Saves, for the benchmark's plan (roster of 20,000): its guard and parse, 0.35-0.38 CPU-s of this
-        process, for 0.07 CPU-s of unpickling the rows (2026-12-07)."""
-        if self._first is None or self._first[:2] != (path, limits):
-            return load_submission(path, rel, report, limits)
-        from concurrent.futures import BrokenExecutor
-
-        future = self._first[2]
-        self._first = None
-        try:
-            done: Done = future.result()
-        except BrokenExecutor:
-            return load_submission(path, rel, report, limits)
-        if done.failure:
-            return load_submission(path, rel, report, limits)
-        report.extend(done.issues)
-        return done.loaded, done.digest
 
     def _ahead(self, chunk: int) -> Iterator[Done]:
         """Each file's result in file order, read on the pool at most AHEAD files ahead of the one the caller
@@ -514,21 +485,6 @@ def _init_worker(limits: guard.Limits | None) -> None:
 
 def _load_some(jobs: list[Job]) -> list[Done]:
     return [_load_one(job) for job in jobs]
-
-
-def _load_alone(job: Job, limits: guard.Limits) -> Done:
-    """`load_submission` of one file with limits of its own (a plan's rows are bounded higher than a
-    submission's). Whatever it raises comes back as a failure, never as an issue about the file: the caller
-    loads the file again itself and meets the error as it would have (`Reading.load`)."""
-    path, rel = job
-    local = Report()
-    try:
-        loaded, digest = load_submission(path, rel, local, limits)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
-        return Done(rel, None, "", [], traceback.format_exc())
-    return Done(rel, loaded, digest, list(local))
 
 
 def _caused_by_file(error: BaseException) -> bool:

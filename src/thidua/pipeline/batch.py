@@ -23,7 +23,7 @@ from thidua.intake.validate import Validator
 from thidua.issues import Report
 from thidua.system.processes import die_with_parent, uninterrupted
 from thidua.workspace.folder import Workspace, month_label, parse_month
-from thidua.workspace.plan_workbook import PLAN_FILE, YEAR_CODES, plan_limits, read_plan
+from thidua.workspace.plan_workbook import PLAN_FILE, YEAR_CODES, read_plan
 
 if TYPE_CHECKING:  # the counting modules (pandas) load in the background while the files are read
     from thidua.core.calendar import SchoolYear
@@ -151,13 +151,10 @@ def _compute(ws: Workspace, month: str | None, progress: Progress | None = None)
     progress.say("Đang đọc các tệp đã nộp…")
     repaired, checked = Report(), Report()  # kept apart: the report lists them as if the stages ran one by one
     submissions, style = ws.submissions, ws.tone_style  # each resolves a path: asked once, not once a file
-    # Files are opened on every core while the plan is read; the plan itself first, on a worker, while this
-    # process imports pandas.
-    with Reading(submissions, limits, first=(ws.plan_path, plan_limits(limits))) as reading:
+    with Reading(submissions, limits) as reading:  # files are opened on every core while the plan is read
         loading = _load_in_background(COUNTING)  # after the readers are forked: no fork while a thread imports
         try:
-            plan = read_plan(ws.plan_path, report, style, limits, load=reading.load)
-            plan = with_recipient(plan, ws.config.recipient)
+            plan = with_recipient(read_plan(ws.plan_path, report, style, limits), ws.config.recipient)
             month, month_end = month_in_year(month, plan)
             progress.stage("plan (read_plan)")
             validator = Validator(plan, checked)

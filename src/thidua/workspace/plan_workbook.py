@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from thidua.core import vocabulary
 from thidua.core.calendar import SchoolYear, parse_school_year
@@ -44,12 +44,6 @@ from thidua.forms.plan_sheets import (
 from thidua.forms.template_fields import Field
 from thidua.intake.guard import Limits
 from thidua.issues import Report, cell_ref
-
-if TYPE_CHECKING:
-    from thidua.intake.read import Loaded
-
-# How a plan's file is loaded: `intake.read.load_submission`'s signature (path, name, report, limits).
-Loader = Callable[[Path, str, Report, Limits], "tuple[Loaded | None, str]"]
 
 PLAN_MAX_ROWS = 1_000_000  # rows a plan sheet may hold (a submission's bound is [limits] max_rows)
 
@@ -359,31 +353,20 @@ class _Sheet:
         return found
 
 
-def plan_limits(limits: Limits | None) -> Limits:
-    """The limits a plan is read with. Its roster may be a whole province's (the benchmark's 200,000 staff): rows
-    are bounded higher than a submission's, everything else (size, inflation, XML) as for any file."""
-    limits = limits or Limits()
-    return dataclasses.replace(limits, max_rows=max(limits.max_rows, PLAN_MAX_ROWS))
-
-
 def read_plan(
-    path: Path,
-    report: Report,
-    style: str = "old",
-    limits: Limits | None = None,
-    need_roster: bool = True,
-    load: Loader | None = None,
+    path: Path, report: Report, style: str = "old", limits: Limits | None = None, need_roster: bool = True
 ) -> Plan:
     """Read and check the plan workbook. Problems go to `report`; only an unusable plan raises PlanError (a plan
     with no roster too, unless not `need_roster`: blank templates can be written before the roster is typed). The
-    plan is untrusted input too: it passes the same guard and limits as every submission (`load`, by default
-    `intake.read.load_submission`; the batch's reading may have loaded it on a worker already)."""
-    if load is None:
-        from thidua.intake.read import load_submission  # the reader owns the spreadsheet library and the guard
+    plan is untrusted input too: it passes the same guard and limits as every submission."""
+    from thidua.intake.read import load_submission  # the reader owns the spreadsheet library and the guard
 
-        load = load_submission
     refused = Report()
-    loaded, _digest = load(path, path.name, refused, plan_limits(limits))
+    # A plan's roster may be a whole province's (the benchmark's 200,000 staff): rows are bounded higher than a
+    # submission's, everything else (size, inflation, XML) as for any file.
+    limits = limits or Limits()
+    bounded = dataclasses.replace(limits, max_rows=max(limits.max_rows, PLAN_MAX_ROWS))
+    loaded, _digest = load_submission(path, path.name, refused, bounded)
     if loaded is None:
         why = next(iter(refused)).message if len(refused) else "không đọc được"
         raise PlanError(f"Không dùng được tệp kế hoạch {path.name}: {why}")
