@@ -553,3 +553,33 @@ def test_an_ods_sheet_reaching_far_is_refused_and_the_month_runs(
     with contextlib.closing(openpyxl.load_workbook(ran.month_dir(MONTH) / f"danh-sach-loi-{MONTH}.xlsx")) as book:
         rows = [row for row in book.worksheets[1].iter_rows(values_only=True) if row[1] == "xa.ods"]
     assert len(rows) == 1 and rows[0][10] == expected and shown in rows[0][8], rows
+
+
+def test_a_parser_panic_on_the_plan_is_one_sentence_and_logged(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python-calamine's Rust code can panic on a file; pyo3 raises that as a BaseException named PanicException.
+    On a submission the reader says the file is damaged; on the plan, read in this process, it reached the user as
+    a traceback. It is the last guard's sentence now, its details in the log."""
+    import thidua.intake.read as read
+
+    class PanicException(BaseException):  # pyo3's own is not importable: matched by name, as the reader does
+        pass
+
+    load_sheets = read.load_sheets
+    plan_size = demo_ws.plan_path.stat().st_size
+
+    def panicking(source: object, *args: object) -> object:
+        if isinstance(source, bytes) and len(source) == plan_size:
+            raise PanicException("called `Option::unwrap()` on a `None` value")
+        return load_sheets(source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(read, "load_sheets", panicking)
+    logs = demo_ws.root / "logs"
+    logs.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(logs))  # the log of thidua's own failures goes there
+    result = CliRunner().invoke(main, ["run", "--month", "2022-05", "-w", str(demo_ws.root)])
+    assert result.exit_code == 1
+    assert "sự cố ngoài dự kiến" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert "PanicException" in (logs / "thidua-loi.log").read_text(encoding="utf-8")
+    assert not (demo_ws.root / "output" / "2022-05").exists()

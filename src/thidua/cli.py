@@ -70,11 +70,22 @@ def friendly(func: F) -> F:
             click.echo(errors.STOPPED, err=True)
             _leave_now(128 + stop.signum if isinstance(stop, Stopped) else 130)
         except Exception:  # the last guard: log the details (appended: a read's traceback logged earlier stays)
-            where = log.append(traceback.format_exc())  # a full disk may leave no room: the sentence still comes
-            click.secho(f"Lỗi: {errors.unexpected_failure(where).message}", fg="red", err=True)
-            sys.exit(1)
+            _unexpected()
+        except BaseException as exc:
+            # A panic in a library's Rust code (python-calamine's, raised by pyo3 as a BaseException) on a file
+            # read in this process, such as the plan: the same last guard. SystemExit and the rest go on as they are.
+            if type(exc).__name__ != "PanicException":
+                raise
+            _unexpected()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unexpected() -> NoReturn:
+    """The failure being handled, logged, and one sentence saying where the log is; exit status 1."""
+    where = log.append(traceback.format_exc())  # a full disk may leave no room: the sentence still comes
+    click.secho(f"Lỗi: {errors.unexpected_failure(where).message}", fg="red", err=True)
+    sys.exit(1)
 
 
 def _leave_now(code: int) -> NoReturn:
