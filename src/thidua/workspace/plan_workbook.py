@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
@@ -688,32 +689,19 @@ def _read_collectives(sheet: _Sheet, codes: set[str]) -> list[CollectiveTitle]:
 _READ: tuple[int, list[Any]] = (-1, [])  # a roster row already read
 
 
-def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`convert` of a cell value, asked once per distinct value (by type too: 1, 1.0 and True read differently).
-    For the roster's columns with few values (team, position, gender, note): a 20,000-person roster read in
-    0.17-0.18 -> 0.13 CPU-s (the benchmark's plan, best of 5, 2026-12-07)."""
-    seen: dict[tuple[type, Any], Any] = {}
-
-    def converted(value: Any) -> Any:
-        known = (value.__class__, value)
-        try:
-            return seen[known]
-        except KeyError:
-            seen[known] = found = convert(value)
-            return found
-
-    return converted
-
-
 def _read_roster(sheet: _Sheet) -> list[Person]:
     people: list[Person] = []
     placed: list[int] = []  # the row each person was read from
     names: dict[str, list[Person]] = {}
     rows = sheet.rows
     style = sheet.style
-    text_of = _memo(lambda value: tidy(cell_text(value), style))
-    position_of = _memo(lambda value: vocabulary.POSITION.match(value) if not is_blank(value) else vocabulary.TEACHER)
-    gender_of = _memo(lambda value: None if is_blank(value) else vocabulary.GENDER.match(value))
+    # The columns with few values (team, position, gender, note) converted once per distinct value, by type too
+    # (1, 1.0 and True read differently): a 20,000-person roster read in 0.17-0.18 -> 0.13 CPU-s (the benchmark's
+    # plan, best of 5, 2026-12-07).
+    once = functools.lru_cache(maxsize=None, typed=True)
+    text_of = once(lambda value: tidy(cell_text(value), style))
+    position_of = once(lambda value: vocabulary.POSITION.match(value) if not is_blank(value) else vocabulary.TEACHER)
+    gender_of = once(lambda value: None if is_blank(value) else vocabulary.GENDER.match(value))
     for position_, (index, row) in enumerate(rows):
         # Each row let go once read, so that a long roster's rows do not all outlive its people: a 200,000-person
         # roster left 346 MiB resident after the plan read with them, 286 without (the benchmark's 10,000 files).
