@@ -123,7 +123,6 @@ def person_order(plan: Plan) -> Callable[[str], tuple[object, ...]]:
     named: dict[str, list[tuple[int, Person]]] = {}
     for position, person in enumerate(plan.roster):
         named.setdefault(person.name, []).append((position, person))
-    dated = len(" (dd/mm/yyyy)")
     keys: dict[str, tuple[object, ...]] = {}
 
     def order(label: str) -> tuple[object, ...]:
@@ -131,7 +130,7 @@ def person_order(plan: Plan) -> Callable[[str], tuple[object, ...]]:
         if found is None:
             bearers = [
                 (position, person)
-                for name in dict.fromkeys((label, label[:-dated]))
+                for name in dict.fromkeys((label, label.rsplit(" (", 1)[0]))
                 for position, person in named.get(name, ())
                 if person.label == label
             ]
