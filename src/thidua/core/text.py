@@ -187,7 +187,6 @@ def ascii_slug(value: object) -> str:
 _VOWELS = frozenset("aăâeêioôơuưy")
 _MARKED = frozenset("ăâêôơư")  # a vowel with a hat, breve or horn takes the tone
 _ENDINGS_OLD = ("oa", "oe", "uy")  # old style: hòa, hòe, thúy (tone on the first); new style: hoà, hoè, thuý
-_TONE_CHARS = {v: k for k, v in _TONES.items()}
 
 
 def _split_tone(word: str) -> tuple[str, str]:
