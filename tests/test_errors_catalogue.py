@@ -233,4 +233,4 @@ class PanicException(BaseException):
     ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else str(value),
 )
 def test_a_failure_is_the_files_only_when_the_file_can_cause_it(error: BaseException, the_files: bool) -> None:
-    assert read._caused_by_file(error) is the_files
+    assert read.caused_by_file(error) is the_files

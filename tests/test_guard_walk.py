@@ -16,6 +16,7 @@ from thidua.intake import guard
 from thidua.workspace.folder import Workspace
 
 from . import guard_walk as gw
+from . import xls_files
 
 SOURCE = "dang-ky/DK thi dua To 2-3.xlsx"  # a demo registration file: 7 rows of Tổ 2–3
 MEMORY_MIB = 400
@@ -35,6 +36,9 @@ def hostile(source: bytes) -> dict[str, bytes]:
         "binary-far.xlsb": gw.xlsb_package(far=True),
         "decoy-workbook.xlsx": gw.decoy_office_document(source),
         **gw.far_cell_written_otherwise(source),
+        "far-cell.xls": xls_files.far_cell(),
+        "far-columns.xls": xls_files.far_columns(),
+        "lying-dimensions.xls": xls_files.lying_dimensions(),
     }
 
 
@@ -57,6 +61,8 @@ def test_honest_files_written_another_way_pass(source: bytes) -> None:
     ):
         assert not guard.inspect(data, ".xlsx", guard.Limits()).unread
     assert not guard.inspect(gw.xlsb_package(far=False), ".xlsb", guard.Limits()).unread
+    honest_xls = xls_files.honest([["STT", "Họ và tên"], [1, "Đinh Thị Mai"], [2, "Y Blưm"]])
+    assert guard.inspect(honest_xls, ".xls", guard.Limits()) == guard.Inspection()
 
 
 def test_a_workbook_whose_sheets_cannot_be_told_is_refused(source: bytes) -> None:

@@ -32,6 +32,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from thidua.errors import not_a_table, settings_problems
 from thidua.excel.ooxml import map_sheets, office_document, relationships_part, worksheet_targets, xml_unescape
+from thidua.intake import legacy_xls
 
 MB = 1 << 20
 LIMIT_CEILING = 10_000_000  # no limit of [limits] is sensibly larger (and inf or nan never)
@@ -189,13 +190,33 @@ def inspect(data: bytes, suffix: str, limits: Limits, unparsed: Callable[[str], 
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
             raise Refused("file-encrypted")
-        return Inspection()  # a legacy .xls: calamine reads it, and reports its own password protection
+        return _inspect_legacy(data, limits)  # calamine reports a password-protected .xls itself
     if data.startswith(b"PK"):
         return _inspect_zip(data, limits, unparsed or _parsed_all)
     what = _text_kind(data[:2048])
     if what:
         raise Refused("file-renamed-text", what=what, ext=suffix or "không đuôi")
     return Inspection()  # unknown bytes: the reader's own error names the file
+
+
+def _inspect_legacy(data: bytes, limits: Limits) -> Inspection:
+    """An Excel 97-2003 workbook (.xls): calamine lays out all its sheets when it opens it, so every sheet is
+    bounded here, by its cell records and by the room its DIMENSIONS record reserves (`legacy_xls`); one sheet
+    over the limits refuses the whole file."""
+    try:
+        sheets = legacy_xls.measure(data)
+    except legacy_xls.Damaged as damage:
+        raise Refused("file-unreadable", reason=f"tệp Excel 97-2003 bị hỏng: {damage}") from damage
+    except struct.error as exc:  # a structure cut short by the file's end
+        raise Refused("file-unreadable", reason="tệp Excel 97-2003 bị hỏng (bị cắt cụt)") from exc
+    for sheet in sheets:
+        if sheet.reserved_rows > _BIFF_ROWS or sheet.reserved_cols > _BIFF_COLUMNS:  # past the grid of the format
+            raise Refused("file-unreadable", reason=f"trang tính “{sheet.name}” khai báo vùng vượt quá khổ bảng tính")
+        _bound_area(sheet.name, sheet.last_row, sheet.last_col, limits)
+    return Inspection()
+
+
+_BIFF_ROWS, _BIFF_COLUMNS = 65_536, 256  # an Excel 97-2003 sheet's grid (MS-XLS 2.2.1: rows 0-65535, columns 0-255)
 
 
 def _text_kind(head: bytes) -> str:

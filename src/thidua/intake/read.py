@@ -26,7 +26,7 @@ from thidua.forms.cell_values import cell_text, is_blank
 from thidua.forms.headers import FoldedRows, HeaderMatch, best_possible, find_header
 from thidua.intake import guard
 from thidua.issues import Issue, Report, cell_ref
-from thidua.system.log import FailureLog
+from thidua.system.log import FailureLog, native_output_to_log
 from thidua.system.processes import worker_initializer
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"})
@@ -125,6 +125,13 @@ def load_sheets(
 ) -> dict[str, SheetData]:
     """Every sheet of a workbook (a path, or its bytes already read), except those named in `skip` or whose
     name's key is in `skip_keys`; at most `nrows` rows each."""
+    with native_output_to_log():  # a panic of calamine's Rust code is raised here, its message logged
+        return _load_sheets(source, skip, nrows, skip_keys)
+
+
+def _load_sheets(
+    source: Path | bytes, skip: frozenset[str], nrows: int | None, skip_keys: frozenset[str]
+) -> dict[str, SheetData]:
     try:
         if isinstance(source, bytes):
             workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
@@ -487,7 +494,9 @@ def _load_some(jobs: list[Job]) -> list[Done]:
     return [_load_one(job) for job in jobs]
 
 
-def _caused_by_file(error: BaseException) -> bool:
+def caused_by_file(error: BaseException) -> bool:
+    """Whether reading a file raised this because of the file (its parser's errors, a panic of calamine's Rust
+    code, damage met by the guard), not because of a fault of thidua's own code."""
     return isinstance(error, FILE_FAULTS) or type(error).__name__ == "PanicException"
 
 
@@ -500,7 +509,7 @@ def _load_one(job: Job) -> Done:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
-        if not _caused_by_file(exc):  # a fault of ours: the parent logs it and says so
+        if not caused_by_file(exc):  # a fault of ours: the parent logs it and says so
             return Done(rel, None, "", [], traceback.format_exc())
         local = Report()
         local.add("file-unreadable", file=rel, reason=_UNKNOWN_DAMAGE)  # a parser failure nobody foresaw

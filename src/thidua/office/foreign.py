@@ -26,7 +26,7 @@ from thidua.core.calendar import parse_school_year
 from thidua.core.text import clean, fold, key
 from thidua.counting.dossier import authority_of
 from thidua.intake import guard
-from thidua.intake.read import FILE_FAULTS, load_sheets
+from thidua.intake.read import caused_by_file, load_sheets
 
 HEADER_ROWS = 20  # the header row is looked for among a sheet's first rows
 # Header labels (folded: no case, diacritics or punctuation), per field; a label may also start with one of these.
@@ -95,8 +95,12 @@ def read_list(path: Path, limits: guard.Limits, issues: Found) -> ForeignList | 
     except guard.Refused as refused:
         issues.append((refused.code, refused.params))
         return None
-    except FILE_FAULTS:
-        return None  # read_report has said why already
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a parser's error or a panic of its Rust code: read_report has said why already
+        if not caused_by_file(exc):
+            raise
+        return None
     for name, sheet in sheets.items():
         if not sheet.visible:
             continue

@@ -22,11 +22,11 @@ from thidua.core.calendar import VIETNAM, parse_school_year
 from thidua.core.text import clean, fold, key
 from thidua.forms.report_data import COLLECTIVES, KIND, NOMINATIONS, NOMINEES, READABLE_VERSIONS, SHEET, TARGETS
 from thidua.intake import guard
-from thidua.intake.read import FILE_FAULTS
+from thidua.intake.read import caused_by_file
 from thidua.office.foreign import ForeignList, read_list
 from thidua.office.reading import pooled
 from thidua.office.units import Unit
-from thidua.system.log import FailureLog
+from thidua.system.log import FailureLog, native_output_to_log
 
 DATA_SHEET = SHEET  # the report's hidden figures (forms.report_data: the one statement of their format)
 NOT_REPORT = "office-not-report"
@@ -174,7 +174,11 @@ def read_report(path: Path, limits: guard.Limits, issues: list[tuple[str, dict[s
     except guard.Refused as refused:
         issues.append((refused.code, refused.params))
         return None
-    except FILE_FAULTS as exc:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a parser's error or a panic of its Rust code; a fault of ours goes on up
+        if not caused_by_file(exc):
+            raise
         issues.append(("file-unreadable", {"reason": _reason(exc)}))
         return None
     if rows is None:
@@ -197,15 +201,16 @@ def _reason(exc: BaseException) -> str:
 
 def _data_rows(data: bytes, nrows: int) -> list[list[Any]] | None:
     """The `_thidua` sheet's rows (None: the workbook has no such sheet)."""
-    workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    try:
-        name = next((n for n in workbook.sheet_names if key(n) == key(DATA_SHEET)), None)
-        if name is None:
-            return None
-        rows: list[list[Any]] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
-        return rows
-    finally:
-        workbook.close()
+    with native_output_to_log():  # a panic of calamine's Rust code is raised here, its message logged
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:
+            name = next((n for n in workbook.sheet_names if key(n) == key(DATA_SHEET)), None)
+            if name is None:
+                return None
+            rows: list[list[Any]] = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
+            return rows
+        finally:
+            workbook.close()
 
 
 def _blank(value: object) -> bool:

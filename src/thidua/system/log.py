@@ -5,8 +5,11 @@ the log leaves the message on screen or in the issue list to say what happened."
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 LOG_FILE = "thidua-loi.log"
@@ -22,6 +25,34 @@ def append(text: str) -> Path:
     with suppress(OSError), path.open("a", encoding="utf-8") as log:
         log.write(text if text.endswith("\n") else text + "\n")
     return path
+
+
+_NATIVE_LOG: list[int] = []  # this process's descriptor of the log, opened once (a forked reader inherits it)
+
+
+@contextmanager
+def native_output_to_log() -> Iterator[None]:
+    """While native code runs that may print on its own, the process's standard error (descriptor 2) goes to the
+    log: python-calamine's Rust code, meeting a file damaged in a way it did not foresee, prints its panic
+    message there before pyo3 raises it as PanicException, which the reader reports as an unreadable file. On
+    the board's screen that message would be a stack trace in English; in the log it tells support what
+    happened. Python's own text is flushed first, so nothing written before lands in the log. Costs three
+    descriptor calls (about 5 µs); without a log to write to, standard error stays as it is."""
+    if not _NATIVE_LOG:
+        try:
+            _NATIVE_LOG.append(os.open(log_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+        except OSError:
+            yield
+            return
+    with suppress(OSError, ValueError):
+        sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        os.dup2(_NATIVE_LOG[0], 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class FailureLog:
