@@ -37,7 +37,7 @@ def native_output_to_log() -> Iterator[None]:
     message there before pyo3 raises it as PanicException, which the reader reports as an unreadable file. On
     the board's screen that message would be a stack trace in English; in the log it tells support what
     happened. Python's own text is flushed first, so nothing written before lands in the log. Costs three
-    descriptor calls (about 5 µs); without a log to write to, standard error stays as it is."""
+    descriptor calls (about 3 µs); without a log to write to, standard error stays as it is."""
     if not _NATIVE_LOG:
         try:
             _NATIVE_LOG.append(os.open(log_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
