@@ -16,6 +16,7 @@ parsing a file (`intake.read.load_submission`) went from 1.93 to about 1.45 ms."
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import math
@@ -43,6 +44,7 @@ _SPACE = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*")
 _CLOSING = {b"<?": b"?>", b"<!--": b"-->"}
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_CELL_OPENING = re.compile(rb"[<:]c ")  # a cell's opening tag, prefixed or not (its "<" or its prefix's ":")
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")  # a computed value, not an empty <v></v>
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
 # The far corner of a sheet, as the parser reaches it. python-calamine matches elements by their local name (any
@@ -642,6 +644,30 @@ class _Corner:
         return max(self.numbered + self.unnumbered, self.by_cells), self.last_col
 
 
+def _formula_cells(xml: bytes) -> list[tuple[str, bool]]:
+    """Each cell holding a formula (its reference) and whether the formula has a computed value. Every cell's
+    opening and closing tag is found once and each formula placed between them by bisection, each cell taken
+    once: a search from every formula back to its opening tag and on to its closing one was quadratic when they
+    lay far apart (a 15 KB file with 32,000 formula tags after its last cell: 22 s, hours at 500,000; 2026-12-07)."""
+    openings = [match.start() for match in _CELL_OPENING.finditer(xml)]
+    closings = [(match.start(), match.end()) for match in _CELL_END.finditer(xml)]
+    ends = [start for start, _end in closings]
+    cells: list[tuple[str, bool]] = []
+    taken: set[int] = set()
+    for match in _FORMULA.finditer(xml):
+        before = bisect.bisect_right(openings, match.start()) - 1
+        after = bisect.bisect_left(ends, match.start())
+        if before < 0 or after == len(ends) or openings[before] in taken:
+            continue
+        start = openings[before]
+        taken.add(start)
+        ref = _REF.search(xml, start, xml.find(b">", start))
+        if ref:
+            value = _VALUE.search(xml, match.start(), ends[after])
+            cells.append((ref.group(1).decode(), value is not None))
+    return cells
+
+
 def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
     # <dimension> is only what the file says (the parser allocates what the cells reach, measured: a sheet
     # declaring A1:XFD1048576 over two cells is read in 10 MiB): the cells themselves are bounded.
@@ -656,15 +682,6 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
     hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)] if b"hidden" in xml else []
     if hidden:
         found.hidden_rows[sheet] = hidden
-    cells = []
-    for match in _FORMULA.finditer(xml) if formulas else ():  # linear: from each formula back to its cell's opening tag
-        start = max(xml.rfind(b"<c ", 0, match.start()), xml.rfind(b":c ", 0, match.start()))
-        closing = _CELL_END.search(xml, match.start())
-        if start == -1 or closing is None:
-            continue
-        ref = _REF.search(xml, start, xml.find(b">", start))
-        if ref:
-            value = _VALUE.search(xml[match.start() : closing.start()])
-            cells.append((ref.group(1).decode(), value is not None))
+    cells = _formula_cells(xml) if formulas else []
     if cells:
         found.formulas[sheet] = cells
