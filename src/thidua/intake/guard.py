@@ -101,7 +101,9 @@ _ODS_TAG = re.compile(
 _ODS_ROWS_REPEATED = re.compile(rb"""\btable:number-rows-repeated\s*=\s*["'](\d{1,12})["']""")
 _ODS_COLUMNS_REPEATED = re.compile(rb"""\btable:number-columns-repeated\s*=\s*["'](\d{1,12})["']""")
 _ODS_NAME = re.compile(rb"""\btable:name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_HIDDEN_ROW = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\br\s*=\s*["'](\d+)["'][^>]*?\bhidden\s*=\s*["'](?:1|true)["']""")
+_ROW_OPENING = re.compile(rb"<(?:\w+:)?row\b")
+_HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 
 
 @dataclass(frozen=True)
@@ -644,6 +646,29 @@ class _Corner:
         return max(self.numbered + self.unnumbered, self.by_cells), self.last_col
 
 
+def _hidden_rows(xml: bytes) -> list[int]:
+    """The numbers of the rows whose tag says hidden="1" (or "true"), their attributes in any order. Each row tag
+    is looked at once, from the first hidden attribute after its opening: one pattern running from every row tag
+    to its end and back was quadratic in a tag's length (a 15 KB file with 16,000 r attributes in one row tag:
+    8 s; 2026-12-07), and missed a row whose hidden attribute came before its number."""
+    starts = [match.start() for match in _ROW_OPENING.finditer(xml)]
+    rows: list[int] = []
+    looked: set[int] = set()
+    for match in _HIDDEN.finditer(xml):
+        before = bisect.bisect_right(starts, match.start()) - 1
+        if before < 0 or starts[before] in looked:
+            continue
+        start = starts[before]
+        looked.add(start)
+        if xml.find(b">", start, match.start()) != -1:  # the attribute lies past this row's tag
+            continue
+        end = xml.find(b">", match.end())
+        number = _ROW_NUMBER.search(xml, start, len(xml) if end == -1 else end)  # wherever it stands in the tag
+        if number:
+            rows.append(int(number.group(1)))
+    return rows
+
+
 def _formula_cells(xml: bytes) -> list[tuple[str, bool]]:
     """Each cell holding a formula (its reference) and whether the formula has a computed value. Every cell's
     opening and closing tag is found once and each formula placed between them by bisection, each cell taken
@@ -679,7 +704,7 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
         found.too_wide[sheet] = f"{xl_col_to_name(last_col - 1)}{last_row}"
         return
     # Searched only in a sheet that holds the word: 0.01 ms instead of 0.08 for a template's data sheet (2026-12-07).
-    hidden = [int(r) for r in _HIDDEN_ROW.findall(xml)] if b"hidden" in xml else []
+    hidden = _hidden_rows(xml) if b"hidden" in xml else []
     if hidden:
         found.hidden_rows[sheet] = hidden
     cells = _formula_cells(xml) if formulas else []
