@@ -268,3 +268,26 @@ def test_the_name_dropdown_entry_of_a_namesake_reads_back(empty_ws: Workspace, t
     month = api.month(empty_ws.root, "2021-10")
     assert codes(month) == []
     assert person_of(month, month.registrations["person"].iloc[0]) == HOA_23
+
+
+def test_closest_spellings_are_looked_for_within_a_budget_of_comparisons(
+    empty_ws: Workspace, fill: Fill, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each unknown name is compared with every roster name (0.12 s a name against a roster of 20,000): past the
+    month's budget an unknown name is still reported on its cell, without a closest spelling; a name already
+    looked for keeps its answer."""
+    from thidua.core.text import fold
+    from thidua.intake import validate
+    from thidua.issues import Report
+    from thidua.workspace.plan_workbook import read_plan
+
+    names = len({fold(p.name) for p in read_plan(empty_ws.plan_path, Report()).roster})  # the names compared with
+    monkeypatch.setattr(validate, "CLOSE_NAME_COMPARISONS", 2 * names)  # an unknown name's two questions' worth
+    fill("dang-ky", "a.xlsx", [reg_row("Ngô Văn Hùn", "LĐTT"), reg_row("Ngô Văn Hùn", "LĐTT")])
+    fill("dang-ky", "b.xlsx", [reg_row("Trần Thị Mỹ Lin", "LĐTT")])
+    month = api.month(empty_ws.root, "2021-10")
+    unknown = month.issues[month.issues["code"] == "person-unknown"].sort_values(["file", "cell"])
+    messages = list(unknown["message"])
+    assert len(messages) == 3
+    assert "Ngô Văn Hùng" in messages[0] and "Ngô Văn Hùng" in messages[1]  # looked for once, answered twice
+    assert "Có phải là" not in messages[2] and "kiểm tra chính tả" in messages[2]  # the budget is spent

@@ -34,6 +34,8 @@ class Roster:
             self.by_key.setdefault(p.key, []).append(p)
             self.position[id(p)] = i
         self.teams = {team_key(t): t for t in plan.teams}
+        self._comparisons_left = CLOSE_NAME_COMPARISONS
+        self._close: dict[tuple[str, int, float], list[str]] = {}
 
     # What only a name that matches no key needs, built the first time one does (a clean month never pays for it:
     # half a second at a province's 200,000 staff).
@@ -59,8 +61,19 @@ class Roster:
             if (bare := [p for p in found if looks_undiacritised(p.name)])
         }
 
+    def close_names(self, folded: str, n: int, cutoff: float) -> list[str]:
+        """The roster's folded names closest to `folded` (difflib), once per name and question; none once the
+        month has compared CLOSE_NAME_COMPARISONS roster names already."""
+        found = self._close.get((folded, n, cutoff))
+        if found is None:
+            if self._comparisons_left < len(self._folded):
+                return []
+            self._comparisons_left -= len(self._folded)
+            found = self._close[folded, n, cutoff] = difflib.get_close_matches(folded, self._folded, n=n, cutoff=cutoff)
+        return found
+
     def suggestions(self, name: str) -> str:
-        close = difflib.get_close_matches(fold(name), list(self._folded), n=3, cutoff=0.6)
+        close = self.close_names(fold(name), 3, 0.6)
         if close:
             names = ", ".join(f"“{self._folded[c]}”" for c in close)
             return f"Có phải là {names}? Hãy sửa lại họ tên cho đúng danh sách."
@@ -93,7 +106,7 @@ class Roster:
                 return own
         same = self._by_fold.get(fold(name), [])
         if not same:
-            close = difflib.get_close_matches(fold(name), list(self._by_fold), n=2, cutoff=PROBABLE_CUTOFF)
+            close = self.close_names(fold(name), 2, PROBABLE_CUTOFF)
             if len(close) == 1:
                 same = self._by_fold[close[0]]
         in_team = [p for p in same if team and p.team == team]
@@ -101,6 +114,11 @@ class Roster:
 
 
 PROBABLE_CUTOFF = 0.88  # a name this close to one roster name (and no other) was most likely meant for it
+# Roster names compared with names that match nobody, in one month at most: difflib compares two names in about
+# 3 µs, so a province's roster of 20,000 cost 0.12 s for each such name, and a file of 10,000 of them would have
+# taken 20 minutes (2026-12-07). Past this the issue still names the row, without a closest spelling: a school's
+# roster of 40 allows 25,000 such names, a roster of 20,000 fifty.
+CLOSE_NAME_COMPARISONS = 1_000_000
 
 
 def _hinted(person: Person, hint: str) -> bool:
