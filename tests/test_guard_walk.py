@@ -126,3 +126,21 @@ def test_the_cli_stays_bounded_and_counts_the_other_files(empty_ws: Workspace, s
     named = {str(r[1]): str(r[10]) for r in issues.iter_rows(min_row=4, values_only=True) if r[1]}
     for name in hostile(source):
         assert any(name in file for file in named), f"{name} has no issue"
+
+
+def test_sheets_together_are_bounded_as_each_is() -> None:
+    """The reader keeps every sheet it reads: four sheets each at the limit (A1 and BL50000) are four times what
+    one may be (ten of them took 1.3 GB). The first is read, the others are named over the limit."""
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    for i in range(4):
+        sheet = book.add_worksheet(f"S{i}")
+        sheet.write(0, 0, 1)
+        sheet.write(49_999, 63, 2)
+    book.close()
+    seen = guard.inspect(buffer.getvalue(), ".xlsx", guard.Limits())
+    assert seen.unread == {"S1", "S2", "S3"} and seen.too_wide["S3"] == "BL50000"

@@ -34,11 +34,14 @@ def _bof(kind: int) -> bytes:
     return record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x0206))
 
 
-def workbook_stream(sheets: list[tuple[str, list[bytes]]], strings: int | None = None) -> bytes:
-    """BIFF8 globals (BOF, an optional SST declaring `strings` strings, one BoundSheet8 a sheet, EOF), then each
-    sheet's records between its own BOF and EOF."""
+def workbook_stream(
+    sheets: list[tuple[str, list[bytes]]], strings: int | None = None, shared: bytes = b"", same_start: bool = False
+) -> bytes:
+    """BIFF8 globals (BOF, an optional SST declaring `strings` strings or the records `shared` of
+    `shared_strings`, one BoundSheet8 a sheet, EOF), then each sheet's records between its own BOF and EOF;
+    `same_start`: every BoundSheet8 points at the first sheet's records."""
     eof = record(0x000A, b"")
-    sst = record(0x00FC, struct.pack("<ii", strings, strings)) if strings is not None else b""
+    sst = shared or (record(0x00FC, struct.pack("<ii", strings, strings)) if strings is not None else b"")
 
     def bound(position: int, name: str) -> bytes:
         return record(0x0085, struct.pack("<IBBBB", position, 0, 0, len(name), 1) + name.encode("utf-16-le"))
@@ -50,29 +53,56 @@ def workbook_stream(sheets: list[tuple[str, list[bytes]]], strings: int | None =
     for body in bodies:
         positions.append(at)
         at += len(body)
+    if same_start:
+        positions = [positions[0]] * len(positions)
     listed = b"".join(bound(position, name) for position, (name, _) in zip(positions, sheets, strict=True))
     return head + listed + eof + b"".join(bodies)
 
 
-def _entry(name: str, kind: int, start: int, size: int, child: int = NO_STREAM) -> bytes:
-    raw = (name + "\0").encode("utf-16-le")
+def _entry(name: str, kind: int, start: int, size: int, child: int = NO_STREAM, raw: bytes | None = None) -> bytes:
+    encoded = raw if raw is not None else (name + "\0").encode("utf-16-le")
     return struct.pack(
-        "<64sHBBIII16sIQQIQ", raw, len(raw), kind, 1, NO_STREAM, NO_STREAM, child, b"", 0, 0, 0, start, size
+        "<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, NO_STREAM, NO_STREAM, child, b"", 0, 0, 0, start, size
     )
 
 
-def compound(stream: bytes, *, loop: bool = False, declared_size: int | None = None) -> bytes:
+def compound(
+    stream: bytes,
+    *,
+    loop: bool = False,
+    declared_size: int | None = None,
+    entries: list[tuple[str, int, bytes | None, int]] | None = None,
+    second: bytes = b"",
+    shift: int = 9,
+    cut: int = 0,
+) -> bytes:
     """A version-3 compound file: sector 0 the FAT, sector 1 the directory, the Workbook stream from sector 2
-    (padded to at least 4096 bytes, so it is read from the FAT, not the mini stream). `loop`: the stream's last
-    sector points back to its first; `declared_size`: the length its directory entry claims."""
-    stream = stream + b"\0" * max(0, 4096 - len(stream))
-    stream += b"\0" * (-len(stream) % SECTOR)
-    count = len(stream) // SECTOR
-    assert count + 2 <= SECTOR // 4, "one FAT sector holds 128 entries"
-    fat = [FAT_SECTOR, END, *range(3, count + 2), 2 if loop else END]
-    fat += [FREE] * (SECTOR // 4 - len(fat))
-    directory = _entry("Root Entry", 5, END, 0, child=1) + _entry("Workbook", 2, 2, declared_size or len(stream))
-    directory += b"\0" * (SECTOR - len(directory))
+    (padded to at least 4096 bytes, so it is read from the FAT, not the mini stream), then `second` if given.
+    `loop`: the first stream's last sector points back to its first; `declared_size`: the length the entries claim;
+    `entries`: the directory entries after the root, as (name, type, raw name bytes or None, 0 for the stream or 1
+    for `second`), the default one stream named Workbook; `shift`: 12 for 4096-byte sectors; `cut`: bytes left off
+    the file's end."""
+    size = 1 << shift
+    streams = [stream, *([second] if second else [])]
+    padded = []
+    for body in streams:
+        body = body + b"\0" * max(0, 4096 - len(body))
+        padded.append(body + b"\0" * (-len(body) % size))
+    fat, starts = [FAT_SECTOR, END], []
+    for body in padded:
+        starts.append(len(fat))
+        fat += [*range(len(fat) + 1, len(fat) + len(body) // size), END]
+    if loop:
+        fat[starts[0] + len(padded[0]) // size - 1] = starts[0]
+    assert len(fat) <= size // 4, "one FAT sector maps the whole file"
+    fat += [FREE] * (size // 4 - len(fat))
+    listed = entries or [("Workbook", 2, None, 0)]
+    directory = _entry("Root Entry", 5, END, 0, child=1) + b"".join(
+        _entry(name, kind, starts[which], declared_size or len(padded[which]), raw=raw)
+        for name, kind, raw, which in listed
+    )
+    assert len(directory) <= size, "one directory sector"
+    directory += b"\0" * (size - len(directory))
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII",
         SIGNATURE,
@@ -80,7 +110,7 @@ def compound(stream: bytes, *, loop: bool = False, declared_size: int | None = N
         0x3E,
         3,
         0xFFFE,
-        9,
+        shift,
         6,
         b"",
         0,  # directory sectors (0 in version 3)
@@ -94,7 +124,9 @@ def compound(stream: bytes, *, loop: bool = False, declared_size: int | None = N
         0,
     )
     header += struct.pack("<109I", 0, *([FREE] * 108))
-    return header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + stream
+    header += b"\0" * (size - len(header))
+    data = header + struct.pack(f"<{size // 4}I", *fat) + directory + b"".join(padded)
+    return data[: len(data) - cut]
 
 
 def honest(rows: list[list[object]], sheet: str = "Đăng ký") -> bytes:
@@ -135,3 +167,38 @@ def panicking() -> bytes:
     """A workbook whose one BoundSheet8 record holds a single byte: nothing for the guard to bound, and
     calamine's Rust code panics reading the sheet's position from it (measured on python-calamine 0.9.1)."""
     return compound(_bof(0x0005) + record(0x0085, b"\x01") + record(0x000A, b""))
+
+
+def shared_strings(texts: list[str], part: int = 8000) -> bytes:
+    """An SST record and its CONTINUE records holding `texts` (UTF-16, no formatting runs), its data cut every
+    `part` bytes; a string cut there goes on in the next record after a flags byte (MS-XLS 2.4.265, 2.5.293)."""
+    body = struct.pack("<ii", len(texts), len(texts))
+    pieces: list[bytes] = []
+    for text in texts:
+        encoded = text.encode("utf-16-le")
+        head = struct.pack("<HB", len(text), 1)
+        if len(body) + len(head) > part:
+            pieces.append(body)
+            body = b""
+        body += head
+        while len(body) + len(encoded) > part:
+            room = (part - len(body)) // 2 * 2
+            body += encoded[:room]
+            encoded = encoded[room:]
+            pieces.append(body)
+            body = b"\x01"  # the next record's flags: still UTF-16
+        body += encoded
+    pieces.append(body)
+    return record(0x00FC, pieces[0]) + b"".join(record(0x003C, piece) for piece in pieces[1:])
+
+
+def label_sst(row: int, col: int, index: int) -> bytes:
+    return record(0x00FD, struct.pack("<HHHI", row, col, 0, index))
+
+
+def spaced_formula(row: int, col: int, tokens: int, spaces: int = 255) -> bytes:
+    """A Formula record: the number 7, then `tokens` PtgAttrSpace tokens of `spaces` spaces each (calamine puts
+    each space at the front of the formula's text, one at a time)."""
+    expression = struct.pack("<BH", 0x1E, 7) + struct.pack("<BBBB", 0x19, 0x40, 0x00, spaces) * tokens
+    head = struct.pack("<HHH8sHI", row, col, 0, struct.pack("<d", 7.0), 0, 0)
+    return record(0x0006, head + struct.pack("<H", len(expression)) + expression)

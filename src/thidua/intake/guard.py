@@ -204,23 +204,38 @@ def inspect(data: bytes, suffix: str, limits: Limits, unparsed: Callable[[str], 
 
 
 def _inspect_legacy(data: bytes, limits: Limits) -> Inspection:
-    """An Excel 97-2003 workbook (.xls): calamine lays out all its sheets when it opens it, so every sheet is
-    bounded here, by its cell records and by the room its DIMENSIONS record reserves (`legacy_xls`); one sheet
-    over the limits refuses the whole file."""
+    """An Excel 97-2003 workbook (.xls): calamine lays out all its sheets when it opens it, so the workbook is
+    bounded here as a whole (`legacy_xls`): each sheet and their sum by the limits' area, the text its cells copy
+    from the shared strings and the work of its formulas' space tokens by fixed bounds. One sheet over refuses the
+    whole file (an .xls sheet cannot be skipped)."""
     try:
-        sheets = legacy_xls.measure(data)
-    except legacy_xls.Damaged as damage:
-        raise Refused("file-unreadable", reason=f"tệp Excel 97-2003 bị hỏng: {damage}") from damage
-    except struct.error as exc:  # a structure cut short by the file's end
-        raise Refused("file-unreadable", reason="tệp Excel 97-2003 bị hỏng (bị cắt cụt)") from exc
-    for sheet in sheets:
+        measured = legacy_xls.measure(data)
+    except (legacy_xls.Damaged, struct.error) as damage:  # struct.error: a structure cut short by the file's end
+        raise Refused("file-unreadable", reason=_DAMAGED_XLS) from damage
+    laid_out = 0
+    for sheet in measured.sheets:
         if sheet.reserved_rows > _BIFF_ROWS or sheet.reserved_cols > _BIFF_COLUMNS:  # past the grid of the format
-            raise Refused("file-unreadable", reason=f"trang tính “{sheet.name}” khai báo vùng vượt quá khổ bảng tính")
+            raise Refused("file-unreadable", reason=_DAMAGED_XLS)
         _bound_area(sheet.name, sheet.last_row, sheet.last_col, limits)
+        laid_out += sheet.last_row * sheet.last_col
+        if laid_out > limits.max_rows * CELLS_PER_ROW:  # calamine keeps every sheet laid out at once
+            corner = f"{xl_col_to_name(max(1, min(sheet.last_col, 16_384)) - 1)}{sheet.last_row}"
+            raise Refused("sheet-too-large", sheet=sheet.name, corner=corner)
+    if measured.shared_text > SHARED_TEXT or measured.formula_spaces > FORMULA_SPACE_WORK:
+        raise Refused("file-unreadable", reason=_DAMAGED_XLS)
     return Inspection()
 
 
 _BIFF_ROWS, _BIFF_COLUMNS = 65_536, 256  # an Excel 97-2003 sheet's grid (MS-XLS 2.2.1: rows 0-65535, columns 0-255)
+# The characters an .xls's cells may copy from its shared-string table (each cell holds its own copy, in calamine
+# and again in Python: up to 7 bytes a character): 16 million, about 110 MB at most. A workbook of 50,000 cells of
+# 300 characters stays under it; 4,000 cells repeating one 65,535-character string (190 KB) took 2 GB.
+SHARED_TEXT = 16_000_000
+# Characters calamine moves inserting formulas' space tokens at the front of their text, at most: 200 million
+# (about 0.1 s). Ten thousand formulas of a few spaces each stay far under it; one 8 KB formula of space tokens
+# took 1.5 s, a file of them hours.
+FORMULA_SPACE_WORK = 200_000_000
+_DAMAGED_XLS = "tệp Excel 97-2003 bị hỏng hoặc có cấu trúc bất thường"
 
 
 def _text_kind(head: bytes) -> str:
@@ -381,6 +396,7 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
     # sheets bounded, so a decoy named in _rels/.rels hides nothing.
     books = [part for part in dict.fromkeys((named, *_BOOK_PARTS)) if part and part in names]
     bounded: set[str] = set()
+    laid_out = 0  # cells of the sheets read, together (ten sheets each at the limit took 1.3 GB; 2026-12-07)
     for book_part in books:
         rels_part = relationships_part(book_part)
         rels = whole(rels_part) if rels_part in names else b""
@@ -396,7 +412,11 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
         found.date1904 = found.date1904 or bool(_DATE1904.search(book))
         for sheet, member in sheets.items():
             if not unparsed(sheet):  # a sheet thidua never parses was only checked for declarations
-                _inspect_sheet(whole(member), sheet, limits, found)
+                corner = _inspect_sheet(whole(member), sheet, limits, found)
+                laid_out += corner[0] * corner[1]
+                if laid_out > limits.max_rows * CELLS_PER_ROW:  # the reader keeps every sheet it reads at once
+                    found.too_wide[sheet] = f"{xl_col_to_name(max(1, corner[1]) - 1)}{corner[0]}"
+                    laid_out -= corner[0] * corner[1]
             bounded.add(member)
     # A sheet part no workbook lists, or that any relationship names as a sheet, is bounded all the same.
     targeted = set().union(*(worksheet_targets(whole(n), n) for n in names if n.endswith(".rels"))) & names
@@ -693,16 +713,18 @@ def _formula_cells(xml: bytes) -> list[tuple[str, bool]]:
     return cells
 
 
-def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> None:
+def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) -> tuple[int, int]:
+    """Bound a sheet and note what it holds; its far corner (last row, last column) when it may be read, (0, 0)
+    when it is over the limits and noted so."""
     # <dimension> is only what the file says (the parser allocates what the cells reach, measured: a sheet
     # declaring A1:XFD1048576 over two cells is read in 10 MiB): the cells themselves are bounded.
     last_row, last_col, formulas = _far_corner(xml)
     if last_row > limits.max_rows:
         found.too_long[sheet] = last_row
-        return
+        return 0, 0
     if last_row * last_col > limits.max_rows * CELLS_PER_ROW:
         found.too_wide[sheet] = f"{xl_col_to_name(last_col - 1)}{last_row}"
-        return
+        return 0, 0
     # Searched only in a sheet that holds the word: 0.01 ms instead of 0.08 for a template's data sheet (2026-12-07).
     hidden = _hidden_rows(xml) if b"hidden" in xml else []
     if hidden:
@@ -710,3 +732,4 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
     cells = _formula_cells(xml) if formulas else []
     if cells:
         found.formulas[sheet] = cells
+    return last_row, last_col

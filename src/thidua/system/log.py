@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -28,6 +29,7 @@ def append(text: str) -> Path:
 
 
 _NATIVE_LOG: list[int] = []  # this process's descriptor of the log, opened once (a forked reader inherits it)
+_NATIVE_LOCK = threading.RLock()  # descriptor 2 is the process's: one thread at a time points it elsewhere
 
 
 @contextmanager
@@ -38,21 +40,27 @@ def native_output_to_log() -> Iterator[None]:
     the board's screen that message would be a stack trace in English; in the log it tells support what
     happened. Python's own text is flushed first, so nothing written before lands in the log. Costs three
     descriptor calls (about 3 µs); without a log to write to, standard error stays as it is."""
-    if not _NATIVE_LOG:
+    with _NATIVE_LOCK:
+        if not _NATIVE_LOG:
+            try:
+                _NATIVE_LOG.append(os.open(log_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+            except OSError:
+                yield
+                return
+        if sys.stderr is not None:  # None when the process was started without one
+            with suppress(OSError, ValueError):
+                sys.stderr.flush()
         try:
-            _NATIVE_LOG.append(os.open(log_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
-        except OSError:
+            saved = os.dup(2)
+        except OSError:  # no descriptor 2 to point elsewhere
             yield
             return
-    with suppress(OSError, ValueError):
-        sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        os.dup2(_NATIVE_LOG[0], 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        try:
+            os.dup2(_NATIVE_LOG[0], 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 class FailureLog:
