@@ -58,10 +58,10 @@ def _base_document() -> bytes:
     """The empty document every document starts from, made once a process. python-docx's default template holds
     about 160 defined styles (styles.xml, 350 KB) and Word 2010's stylesWithEffects.xml (438 KB), which every
     document parsed, serialised, deflated and, for a table, deflated again (`_splice`); the base keeps the styles
-    our documents name (Normal, Table Grid), the defaults and what they rest on, and Word's built-in styles stay
-    listed (latentStyles). Opening and saving a document: 14.5 -> 2.6 ms; the demo's year-end dossier (seven
-    documents) 0.28 -> 0.20 s, and 38 KB a document -> 14 KB (best of 20 and of 4, 2026-12-07, two shared cores;
-    the documents print the same, pixel for pixel, through LibreOffice)."""
+    our documents name (Normal, Table Grid), the defaults, those its numbering names and what they rest on; Word's
+    built-in styles stay listed (latentStyles). Opening and saving a document: 14.5 -> 2.6 ms; the demo's year-end
+    dossier (seven documents) 0.28 -> 0.20-0.24 s, and 38 KB a document -> 14 KB (best of 20 and of 4, 2026-12-07,
+    two shared cores; the documents print the same, pixel for pixel, through LibreOffice)."""
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -88,13 +88,15 @@ NAMED_STYLES = ("Normal", "Table Grid")  # the styles the documents ask for by n
 
 
 def _keep_styles(doc: DocumentType, names: Iterable[str]) -> None:
-    """Remove every defined style but the named ones, the defaults (w:default) and the styles they are based on,
-    followed by or linked to."""
+    """Remove every defined style but the named ones, the defaults (w:default), those the numbering definitions
+    name, and the styles they are based on, followed by or linked to."""
     root = doc.styles.element
     by_id = {style.get(qn("w:styleId")): style for style in root.findall(qn("w:style"))}
     wanted: set[str] = set()
     todo = [doc.styles[name].style_id for name in names]
     todo += [sid for sid, style in by_id.items() if style.get(qn("w:default")) in ("1", "true", "on")]
+    # the template's numbering definitions name styles too (List Bullet, List Number): they are kept with them
+    todo += [element.get(qn("w:val")) for element in doc.part.numbering_part.element.iter(qn("w:pStyle"))]
     while todo:
         sid = todo.pop()
         if sid in wanted or sid not in by_id:
