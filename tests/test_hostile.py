@@ -45,7 +45,7 @@ from thidua.pipeline.batch import Progress, compute
 from thidua.workspace.folder import Workspace, open_workspace
 
 from . import hostile
-from .conftest import reg_row
+from .conftest import Fill, reg_row
 from .frames import figures, target
 
 MONTH = "2022-05"
@@ -855,3 +855,41 @@ def test_overlapping_merged_ranges_fill_each_cell_at_most_once_in_all() -> None:
     _fill_merged(sheet)
     assert _CountingRow.writes <= 100
     assert all(cell == "x" for row in rows for cell in row)  # the first range was filled
+
+
+def _dies_on(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Readers die (as an abort of calamine's Rust code kills them) on the file called `name`."""
+    from thidua.intake import read
+
+    loading = read.load_submission
+
+    def load(path: Path, rel: str, *args: Any) -> Any:
+        if path.name == name:
+            os.abort()
+        return loading(path, rel, *args)
+
+    monkeypatch.setattr(read, "load_submission", load)
+
+
+@pytest.mark.parametrize("many", [True, False])
+def test_a_reader_that_dies_costs_its_file_not_the_month(
+    empty_ws: Workspace, fill: Fill, monkeypatch: pytest.MonkeyPatch, many: bool
+) -> None:
+    """On the pool (a large month), the files read with the dead one are read again and the one it dies on again
+    is reported; in a small month, an Excel 97-2003 file is read on a process of its own, so the month goes on."""
+    from thidua.intake import read
+
+    from . import xls_files
+
+    if many:
+        monkeypatch.setattr(read, "PARALLEL_FROM", 2)
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        fill("dang-ky", name, [reg_row("Đinh Thị Mai", "LĐTT")])
+    victim = "chet.xlsx" if many else "chet.xls"
+    (empty_ws.submissions / victim).write_bytes(xls_files.honest([["STT"], [1]]))
+    _dies_on(monkeypatch, victim)
+    result = compute(empty_ws, "2021-10")
+    dead = [i for i in result.issues if i.file == victim]
+    assert [(i.code, "phải dừng" in i.message) for i in dead] == [("file-unreadable", True)]
+    assert {i.file for i in result.issues if i.code == "file-not-template"} <= {victim}
+    assert figures(result)["LDTT"][0] == 1  # the other files were read and counted

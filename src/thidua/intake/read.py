@@ -361,6 +361,7 @@ def read_all(
 PARALLEL_FROM = 48  # files; below this a process pool costs more than it saves
 AHEAD = 1024  # files read ahead of the batch at most (`Reading._ahead`)
 _UNKNOWN_DAMAGE = "tệp bị hỏng theo cách thidua chưa nhận ra"
+_READER_DIED = "tệp bị hỏng đến mức chương trình đọc tệp phải dừng"
 INTERNAL_ERROR = "file-internal-error"  # thidua's own code failed on a file: the file is probably fine
 # What a file itself can make its reading raise, beyond what `load_submission` tells already (the guard's Refused,
 # ValueError, OSError): its parser's errors (python_calamine's, and a panic of its Rust code, which pyo3 raises as
@@ -409,21 +410,45 @@ class Reading:
         self._pool: Any = None
         self._results: Iterator[Done]
         self._failures = FailureLog()
-        workers = min(os.cpu_count() or 1, 8)
-        if len(self._jobs) < PARALLEL_FROM or workers < 2:
+        self._workers = min(os.cpu_count() or 1, 8)
+        if len(self._jobs) < PARALLEL_FROM or self._workers < 2:
             _init_worker(limits)
-            self._results = map(_load_one, self._jobs)
+            self._results = map(self._in_process, self._jobs)
             return
+        self._pool = self._new_pool(self._workers)
+        chunk = max(1, min(64, len(self._jobs) // (self._workers * 8)))
+        self._results = self._ahead(chunk)
+
+    def _new_pool(self, workers: int) -> Any:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         methods = multiprocessing.get_all_start_methods()  # fork where there is one: the workers' parent is us
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self._pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=worker_initializer, initargs=(_init_worker, os.getpid(), limits)
-        )
-        chunk = max(1, min(64, len(self._jobs) // (workers * 8)))
-        self._results = self._ahead(chunk)
+        start = (_init_worker, os.getpid(), self._limits)
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=worker_initializer, initargs=start)
+
+    def _in_process(self, job: Job) -> Done:
+        """A file of a small month, read here; an Excel 97-2003 file on a process of its own where processes can
+        be forked: its parser is the one most likely to die on a damaged file (an abort of calamine's Rust code
+        takes the process with it), and a dead reader must cost one file, not the month."""
+        if job[0].suffix.lower() != ".xls" or "fork" not in _start_methods():
+            return _load_one(job)
+        return self._isolated(job)
+
+    def _isolated(self, job: Job) -> Done:
+        """One file read on a pool of its own; when the reader dies on it, the file is reported unreadable."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self._new_pool(1)
+        try:
+            return pool.submit(_load_one, job).result()
+        except BrokenProcessPool:
+            local = Report()
+            local.add("file-unreadable", file=job[1], reason=_READER_DIED)
+            return Done(job[1], None, "", list(local))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _ahead(self, chunk: int) -> Iterator[Done]:
         """Each file's result in file order, read on the pool at most AHEAD files ahead of the one the caller
@@ -434,16 +459,28 @@ class Reading:
         10,000 files, about 6 s) was read. A month of up to AHEAD files is all read ahead, as before."""
         batches = iter([self._jobs[i : i + chunk] for i in range(0, len(self._jobs), chunk)])
         window = max(1, AHEAD // chunk)
-        pending = deque([self._pool.submit(_load_some, batch) for batch in islice(batches, window)])
+        pending = deque((self._pool.submit(_load_some, batch), batch) for batch in islice(batches, window))
         return self._in_order(pending, batches)
 
-    def _in_order(self, pending: deque[Any], batches: Iterator[list[Job]]) -> Iterator[Done]:
-        """The results of the submitted batches in order, each taken one submitting the next."""
+    def _in_order(self, pending: deque[tuple[Any, list[Job]]], batches: Iterator[list[Job]]) -> Iterator[Done]:
+        """The results of the submitted batches in order, each taken one submitting the next. When a reader dies
+        (its parser aborted on a file, or the system took its memory), the pool is broken and every batch in
+        flight with it: those are read again on a new pool, the dead one file by file on a process each, and the
+        file its reader dies on again is reported unreadable; the month goes on."""
+        from concurrent.futures.process import BrokenProcessPool
+
         while pending:
-            found = pending.popleft().result()
+            future, batch = pending.popleft()
+            try:
+                found = future.result()
+            except BrokenProcessPool:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = self._new_pool(self._workers)
+                found = [self._isolated(job) for job in batch]
+                pending = deque((self._pool.submit(_load_some, again), again) for _future, again in pending)
             following = next(batches, None)
             if following is not None:
-                pending.append(self._pool.submit(_load_some, following))
+                pending.append((self._pool.submit(_load_some, following), following))
             yield from found
 
     def __enter__(self) -> Reading:
@@ -492,6 +529,12 @@ class Reading:
             if progress is not None:
                 progress(done, len(self._jobs))
         return sheets, files
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
 
 
 def _init_worker(limits: guard.Limits | None) -> None:
