@@ -22,8 +22,10 @@ bytes; the guard (`intake.guard`) turns their findings into refusals."""
 
 from __future__ import annotations
 
+import array
 import codecs
 import struct
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -102,10 +104,12 @@ class _Compound:
             raise Damaged("không đọc được danh mục của tệp")
         _name, root_start, root_length = self.entries[0]  # calamine reads the mini stream from the first entry
         self.mini = self._stream(root_start, root_length)
-        self.mini_fat: list[int] = []
+        self.mini_fat = array.array("I")
         if self.mini_fat_start != _END_OF_CHAIN:
             table = self._read(self._chain(self.mini_fat_start, self.fat, self.sectors))
-            self.mini_fat = list(struct.unpack(f"<{len(table) // 4}I", table[: len(table) // 4 * 4]))
+            self.mini_fat.frombytes(table[: len(table) // 4 * 4])
+            if sys.byteorder != "little":
+                self.mini_fat.byteswap()
 
     def _sector(self, number: int) -> bytes:
         start = (number + 1) * self.size
@@ -114,7 +118,7 @@ class _Compound:
     def _read(self, chain: list[int]) -> bytes:
         return b"".join(self._sector(number) for number in chain)
 
-    def _allocation_table(self, difat: list[int], next_sector: int) -> list[int]:
+    def _allocation_table(self, difat: list[int], next_sector: int) -> array.array[int]:
         """The FAT, from the header's 109 DIFAT entries and the DIFAT sectors' chain (each sector's last entry
         points to the next)."""
         seen: set[int] = set()
@@ -126,16 +130,18 @@ class _Compound:
             entries = struct.unpack(f"<{per_sector}I", self._sector(next_sector))
             difat.extend(entries[:-1])
             next_sector = entries[-1]
-        fat: list[int] = []
+        fat = array.array("I")  # 4 bytes an entry: a 50 MB file's table as a list of ints would take 500 MB
         for number in difat:
             if number == _FREE:
                 continue
             if number >= self.sectors:
                 raise Damaged("bảng cấp phát của tệp trỏ ra ngoài tệp")
-            fat.extend(struct.unpack(f"<{per_sector}I", self._sector(number)))
+            fat.frombytes(self._sector(number))
+        if sys.byteorder != "little":
+            fat.byteswap()
         return fat
 
-    def _chain(self, start: int, table: list[int], count: int) -> list[int]:
+    def _chain(self, start: int, table: array.array[int], count: int) -> list[int]:
         """A chain of sectors (or mini sectors) from `start` to its end, each within the `count` there are and
         none twice: calamine follows a chain until ENDOFCHAIN, so a loop would grow its buffer without end."""
         chain: list[int] = []
