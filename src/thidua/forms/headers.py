@@ -15,6 +15,9 @@ from typing import Protocol
 from thidua.core.text import fold
 
 HEADER_SCAN_ROWS = 40
+# A header is looked for in a row's first 128 columns (a template has 15; a plan's activities add a few): a sheet
+# of 16,384 columns of near-labels kept the close-spelling search busy 40 s (2026-12-07).
+HEADER_SCAN_COLUMNS = 128
 FUZZY_CUTOFF = 0.86
 
 
@@ -63,8 +66,9 @@ def _labels(fields: tuple[Labelled, ...]) -> _Labels:
 
 
 def fold_cells(cells: Sequence[object]) -> tuple[str, ...]:
-    """A row as the header matcher compares it: each text cell folded, anything else empty."""
-    return tuple(fold(c) if isinstance(c, str) else "" for c in cells)
+    """A row as the header matcher compares it: each text cell of its first HEADER_SCAN_COLUMNS folded, anything
+    else empty."""
+    return tuple(fold(c) if isinstance(c, str) else "" for c in cells[:HEADER_SCAN_COLUMNS])
 
 
 def match_row(cells: Sequence[object], fields: Sequence[Labelled]) -> HeaderMatch | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import io
+import itertools
 import math
 import operator
 import re
@@ -44,6 +45,7 @@ _SPACE = re.compile(rb"[ \t\r\n\xef\xbb\xbf]*")
 _CLOSING = {b"<?": b"?>", b"<!--": b"-->"}
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
+_TAG_BOUND = re.compile(rb"[<>]")  # where a tag ends at the latest: its ">", or the next tag's "<"
 _CELL_OPENING = re.compile(rb"[<:]c ")  # a cell's opening tag, prefixed or not (its "<" or its prefix's ":")
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")  # a computed value, not an empty <v></v>
 _REF = re.compile(rb'\br="([A-Z]+\d+)"')
@@ -92,10 +94,10 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^<>]*\bdate1904=\"(?:1|true)\"")  # within its tag: linear
 # OpenDocument (ODF 1.2 Part 1, 9.1: table:table, table:table-row, table:table-cell with their repeat counts).
 _ODS_TAG = re.compile(
-    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>"
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])((?:[^<>\"'/]|/(?!>)|\"[^\"<]*\"|'[^'<]*')*+)(/?)>"
     rb"|</table:(table|table-row)>"
 )
 _ODS_ROWS_REPEATED = re.compile(rb"""\btable:number-rows-repeated\s*=\s*["'](\d{1,12})["']""")
@@ -219,22 +221,25 @@ def _inspect_legacy(data: bytes, limits: Limits) -> Inspection:
         _bound_area(sheet.name, sheet.last_row, sheet.last_col, limits)
         laid_out += sheet.last_row * sheet.last_col
         if laid_out > limits.max_rows * CELLS_PER_ROW:  # calamine keeps every sheet laid out at once
-            corner = f"{xl_col_to_name(max(1, min(sheet.last_col, 16_384)) - 1)}{sheet.last_row}"
-            raise Refused("sheet-too-large", sheet=sheet.name, corner=corner)
-    if measured.shared_text > SHARED_TEXT or measured.formula_spaces > FORMULA_SPACE_WORK:
+            raise Refused("sheet-too-large", sheet=sheet.name, corner=_corner(sheet.last_row, sheet.last_col))
+    if measured.shared_text + measured.formula_text > SHARED_TEXT or measured.formula_work > FORMULA_WORK:
         raise Refused("file-unreadable", reason=_DAMAGED_XLS)
+    if measured.merged_ranges > MERGED_RANGES:
+        raise Refused("file-unreadable", reason=_MERGED_OVER)
     return Inspection()
 
 
 _BIFF_ROWS, _BIFF_COLUMNS = 65_536, 256  # an Excel 97-2003 sheet's grid (MS-XLS 2.2.1: rows 0-65535, columns 0-255)
-# The characters an .xls's cells may copy from its shared-string table (each cell holds its own copy, in calamine
-# and again in Python: up to 7 bytes a character): 16 million, about 110 MB at most. A workbook of 50,000 cells of
-# 300 characters stays under it; 4,000 cells repeating one 65,535-character string (190 KB) took 2 GB.
+# The characters the cells of a workbook may copy from its shared strings (each cell holds its own copy, in the
+# parser and again in Python: up to 7 bytes a character): 16 million, about 110 MB at most (for an .xlsx, that many
+# beyond what its short strings account for). A workbook of 50,000 cells of 300 characters stays under it; 4,000
+# .xls cells repeating one 65,535-character string (190 KB) took 2 GB, 200 .xlsx cells repeating one of 5 million
+# 1.9 GB (2026-12-07).
 SHARED_TEXT = 16_000_000
-# Characters calamine moves inserting formulas' space tokens at the front of their text, at most: 200 million
-# (about 0.1 s). Ten thousand formulas of a few spaces each stay far under it; one 8 KB formula of space tokens
-# took 1.5 s, a file of them hours.
-FORMULA_SPACE_WORK = 200_000_000
+# Characters calamine moves rewriting an .xls's formulas into text, at most (`legacy_xls._formula_cost`): 200
+# million, about 0.1 s. Ten thousand formulas of a few parentheses and functions each stay far under it; one 8 KB
+# formula of space tokens took 1.5 s, 1 MB of parentheses around sheet names 24 s (2026-12-07).
+FORMULA_WORK = 200_000_000
 _DAMAGED_XLS = "tệp Excel 97-2003 bị hỏng hoặc có cấu trúc bất thường"
 
 
@@ -397,6 +402,7 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
     books = [part for part in dict.fromkeys((named, *_BOOK_PARTS)) if part and part in names]
     bounded: set[str] = set()
     laid_out = 0  # cells of the sheets read, together (ten sheets each at the limit took 1.3 GB; 2026-12-07)
+    read_sheets: list[bytes] = []
     for book_part in books:
         rels_part = relationships_part(book_part)
         rels = whole(rels_part) if rels_part in names else b""
@@ -415,9 +421,12 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
                 corner = _inspect_sheet(whole(member), sheet, limits, found)
                 laid_out += corner[0] * corner[1]
                 if laid_out > limits.max_rows * CELLS_PER_ROW:  # the reader keeps every sheet it reads at once
-                    found.too_wide[sheet] = f"{xl_col_to_name(max(1, corner[1]) - 1)}{corner[0]}"
+                    found.too_wide[sheet] = _corner(*corner)
                     laid_out -= corner[0] * corner[1]
+                elif corner[0]:
+                    read_sheets.append(whole(member))
             bounded.add(member)
+    _bound_shared_text(package, read_sheets)
     # A sheet part no workbook lists, or that any relationship names as a sheet, is bounded all the same.
     targeted = set().union(*(worksheet_targets(whole(n), n) for n in names if n.endswith(".rels"))) & names
     for name in sorted((targeted | {n for n in names if _WORKSHEET_PART.search(n)}) - bounded):
@@ -431,6 +440,42 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
     return found
 
 
+def _bound_shared_text(package: _Package, sheets: list[bytes]) -> None:
+    """Refuse a workbook whose cells would copy too much text from its shared strings: the parser gives every
+    cell its own copy, so one string of 5 million characters in 200 cells of a 7 KB file took 1.9 GB (and 9
+    million in 1,000 cells aborted the process; 2026-12-07). Each cell with a value (each <v>) may hold one shared
+    string: when the whole shared-string part times the cells is within SHARED_TEXT, nothing more is looked at
+    (a registration file: 7 KB × 200 cells); else each string's length is its <si>'s bytes, the strings longer
+    than SHARED_TEXT / cells are counted where a <v> names them (a number that happens to equal their index
+    counts too), and those copies must be within SHARED_TEXT (a 20,000-person plan: about 30 ms)."""
+    parts = [name for name in package.infos if name.lower().endswith("sharedstrings.xml")]
+    cells = sum(xml.count(b"<v>") + xml.count(b":v>") for xml in sheets)
+    if not parts or not cells or sum(package.infos[n].file_size for n in parts) * cells <= SHARED_TEXT:
+        return
+    longest: dict[int, int] = {}
+    for name in parts:
+        table = package.whole(name)
+        starts = [match.start() for match in _SHARED_STRING.finditer(table)] + [len(table)]
+        for index, (start, end) in enumerate(itertools.pairwise(starts)):
+            longest[index] = max(longest.get(index, 0), end - start)
+    small = SHARED_TEXT // cells
+    copied = 0
+    for index, size in longest.items():
+        if size > small:
+            references = sum(xml.count(b">%d</" % index) for xml in sheets)  # <v>7</v>, <x:v>7</x:v>
+            copied += references * size
+    if copied > SHARED_TEXT:
+        raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
+
+
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
+# Merged ranges a sheet may list: each becomes Python objects when the sheet is read (4 million ranges in a 3 MB
+# .xlsx took 939 MiB; 2026-12-07); a real sheet has a few hundred.
+MERGED_RANGES = 100_000
+_MERGED_OVER = "một trang tính có quá nhiều vùng ô gộp (đọc sẽ tốn quá nhiều bộ nhớ); hãy chép số liệu sang mẫu mới"
+_SHARED_TEXT_OVER = (
+    "tệp lặp lại một đoạn chữ rất dài trong rất nhiều ô (đọc sẽ tốn quá nhiều bộ nhớ); hãy chép số liệu sang mẫu mới"
+)
 _SMALL_PART = 1 << 18
 _ROOT_RELS = "_rels/.rels"
 _BOOK_PARTS = ("xl/workbook.xml", "xl/workbook.bin")
@@ -512,10 +557,19 @@ def _declares_doctype(head: bytes, whole: Callable[[], bytes]) -> bool:
 def _inspect_ods(content: bytes, limits: Limits) -> None:
     """Refuse an OpenDocument file whose sheet reaches far beyond its data: rows and cells are counted with their
     repeat counts, as the reader expands them (empty repeated rows and cells, which LibreOffice writes to the
-    sheet's end, reach nothing). The reader opens every sheet of such a file at once, so the whole file is refused."""
+    sheet's end, reach nothing). The reader opens every sheet of such a file at once, so the whole file is refused;
+    the sheets' areas together are bounded as one sheet's, and so is the text a repeated cell copies into every
+    cell it stands for (a 965-byte file repeating a 100,000-character cell 64,000 times aborted the process)."""
     sheet, row, last_row, last_col = "", 0, 0, 0
     repeat, col, row_col = 1, 0, 0
+    laid_out = copied = 0
+    text_from, copies = 0, 0  # a non-empty repeated cell's content runs from its tag to the next tag
     for tag in _ODS_TAG.finditer(content):
+        if copies:
+            copied += (tag.start() - text_from) * copies
+            if copied > SHARED_TEXT:
+                raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
+            copies = 0
         kind, attrs, empty, closing = tag.group(1), tag.group(2), tag.group(3), tag.group(4)
         if closing == b"table-row":
             if row_col:
@@ -523,6 +577,9 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
             row += repeat
         elif closing == b"table":
             _bound_area(sheet, last_row, last_col, limits)
+            laid_out += last_row * last_col
+            if laid_out > limits.max_rows * CELLS_PER_ROW:
+                raise Refused("sheet-too-large", sheet=sheet, corner=_corner(last_row, last_col))
             sheet, row, last_row, last_col = "", 0, 0, 0
         elif kind == b"table":
             name = _ODS_NAME.search(attrs)
@@ -542,8 +599,17 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
             width = int(found.group(1)) if found else 1
             if not empty or b"office:value-type" in attrs:
                 row_col = col + width
+            if not empty:
+                text_from, copies = tag.end(), width * repeat
             col += width
     _bound_area(sheet, last_row, last_col, limits)
+    if laid_out + last_row * last_col > limits.max_rows * CELLS_PER_ROW:
+        raise Refused("sheet-too-large", sheet=sheet, corner=_corner(last_row, last_col))
+
+
+def _corner(last_row: int, last_col: int) -> str:
+    """A sheet's far corner as Excel names it ("BL50000")."""
+    return f"{xl_col_to_name(max(1, min(last_col, 16_384)) - 1)}{last_row}"
 
 
 def _bound_area(sheet: str, last_row: int, last_col: int, limits: Limits) -> None:
@@ -680,10 +746,10 @@ def _hidden_rows(xml: bytes) -> list[int]:
             continue
         start = starts[before]
         looked.add(start)
-        if xml.find(b">", start, match.start()) != -1:  # the attribute lies past this row's tag
+        if _TAG_BOUND.search(xml, start + 1, match.start()):  # the attribute lies past this row's tag
             continue
-        end = xml.find(b">", match.end())
-        number = _ROW_NUMBER.search(xml, start, len(xml) if end == -1 else end)  # wherever it stands in the tag
+        end = _TAG_BOUND.search(xml, match.end())
+        number = _ROW_NUMBER.search(xml, start, end.start() if end else len(xml))  # wherever it stands in the tag
         if number:
             rows.append(int(number.group(1)))
     return rows
@@ -705,9 +771,11 @@ def _formula_cells(xml: bytes) -> list[tuple[str, bool]]:
             continue
         start = openings[before]
         taken.add(start)
-        ref = _REF.search(xml, start, xml.find(b">", start))
-        if ref:
-            value = _VALUE.search(xml, match.start(), ends[after])
+        tag_end = _TAG_BOUND.search(xml, start + 1)
+        ref = _REF.search(xml, start, tag_end.start() if tag_end else len(xml))
+        if ref:  # its value lies before its closing tag, and before the next cell's opening
+            stop = min(ends[after], openings[before + 1]) if before + 1 < len(openings) else ends[after]
+            value = _VALUE.search(xml, match.start(), max(stop, match.start()))
             cells.append((ref.group(1).decode(), value is not None))
     return cells
 
@@ -718,6 +786,8 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
     # <dimension> is only what the file says (the parser allocates what the cells reach, measured: a sheet
     # declaring A1:XFD1048576 over two cells is read in 10 MiB): the cells themselves are bounded.
     last_row, last_col, formulas = _far_corner(xml)
+    if b"mergeCell" in xml and xml.count(b"mergeCell ") > MERGED_RANGES:  # <mergeCell ref=…/>, prefixed or not
+        raise Refused("file-unreadable", reason=_MERGED_OVER)
     if last_row > limits.max_rows:
         found.too_long[sheet] = last_row
         return 0, 0

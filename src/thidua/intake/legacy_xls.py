@@ -15,7 +15,8 @@ thousands of cells; a formula of thousands of space tokens (calamine inserts eac
   within the file; the book stream is the directory entry calamine picks (its name decoded as calamine decodes it);
 - each sheet's far corner comes from its value records as calamine places them, and from its DIMENSIONS record as
   calamine reserves room; the guard bounds each sheet and the workbook's sum (`Measure`);
-- the text the cells repeat from the shared-string table, and the work of formulas' space tokens, are counted.
+- the text the cells repeat from the shared-string table, formulas' text and the work of rewriting it, and the
+  merged ranges are counted; a shared-string table in more than 8,192 pieces is refused.
 
 A record or a string that runs past its stream is damage (calamine fails there too). Pure functions of the file's
 bytes; the guard (`intake.guard`) turns their findings into refusals."""
@@ -40,12 +41,20 @@ _BOOK_STREAMS = ("Workbook", "Book")  # calamine's choice, in this order, by exa
 # BIFF records (MS-XLS 2.3): the workbook's globals end at the first EOF; BoundSheet8 gives each sheet's name and
 # where its records start in the stream.
 _EOF, _BOF, _CONTINUE, _BOUND_SHEET, _SST, _DIMENSIONS = 0x000A, 0x0809, 0x003C, 0x0085, 0x00FC, 0x0200
-_LABEL_SST, _FORMULA, _MUL_RK = 0x00FD, 0x0006, 0x00BD
+_LABEL_SST, _FORMULA, _MUL_RK, _MERGE_CELLS = 0x00FD, 0x0006, 0x00BD, 0x00E5
 # Records calamine lays out as one cell, their data starting with its row and column (2 bytes each): Number,
 # Label, BoolErr, RK, LabelSst, RString, Formula (its String record takes the formula's place). Blank and MulBlank
 # are not laid out (measured).
 _CELL_RECORDS = frozenset({0x0203, 0x0204, 0x0205, 0x027E, _LABEL_SST, 0x00D6, _FORMULA})
 _SPACE_TOKEN = (b"\x19\x40", b"\x19\x41")  # PtgAttrSpace (MS-XLS 2.5.198.38), then its type and count bytes
+# Formula tokens (MS-XLS 2.5.198) calamine turns into text: a reference to another sheet or a defined name writes
+# that name out (up to 255 characters); parentheses, unary signs, functions and sums rewrite the text so far.
+_NAMING = bytes([0x3A, 0x5A, 0x7A, 0x3B, 0x5B, 0x7B, 0x23, 0x43, 0x63])
+_REWRITING = bytes([0x12, 0x13, 0x15, 0x21, 0x41, 0x61, 0x22, 0x42, 0x62])
+_NOT_NAMING = bytes(b for b in range(256) if b not in _NAMING)
+_NOT_REWRITING = bytes(b for b in range(256) if b not in _REWRITING)
+_LONGEST_NAME = 255
+_CONTINUES = 8192  # CONTINUE records after a shared-string table: calamine takes each off the front of a list
 
 
 class Damaged(ValueError):
@@ -67,11 +76,13 @@ class SheetExtent:
 @dataclass
 class Measure:
     """What opening the workbook costs calamine: its sheets, the characters its cells copy from the shared
-    strings, and the work of its formulas' space tokens (characters moved)."""
+    strings, its formulas' text and the characters moved rewriting it, its merged ranges (upper bounds)."""
 
     sheets: list[SheetExtent] = field(default_factory=list)
     shared_text: int = 0
-    formula_spaces: int = 0
+    formula_text: int = 0
+    formula_work: int = 0
+    merged_ranges: int = 0
 
 
 def measure(data: bytes) -> Measure:
@@ -265,28 +276,36 @@ def _sheet(
                 index = struct.unpack_from("<I", stream, begin + 6)[0]
                 found.shared_text += strings[index] if index < len(strings) else 0
             elif kind == _FORMULA and size > 20:
-                found.formula_spaces += _space_work(stream[begin + 20 : end])
+                text, work = _formula_cost(stream[begin + 20 : end])
+                found.formula_text += text
+                found.formula_work += work
         elif kind == _MUL_RK and size >= 6:
             # calamine checks the record's length against its columns in 16 bits, then places one cell per
             # 6 bytes from the first column on, in 32 bits: the last column follows from the length.
             row, first = struct.unpack_from("<HH", stream, begin)
             last_row, last_col = max(last_row, row + 1), max(last_col, first + (size - 6) // 6)
+        elif kind == _MERGE_CELLS and size >= 2:
+            found.merged_ranges += struct.unpack_from("<H", stream, begin)[0]
         elif kind == _DIMENSIONS and size in (10, 14):
             rows, cols = _reserved(stream[begin:end])
             reserved_rows, reserved_cols = max(reserved_rows, rows), max(reserved_cols, cols)
     return SheetExtent(name, last_row, last_col, reserved_rows, reserved_cols), bytes_left
 
 
-def _space_work(tokens: bytes) -> int:
-    """An upper bound of the characters calamine moves for a formula's space tokens: each of a token's spaces is
-    inserted at the front of the formula's text, which is at most 32 characters a token byte long."""
-    spaces = 0
+def _formula_cost(tokens: bytes) -> tuple[int, int]:
+    """Upper bounds of the text calamine makes of a formula (8 characters a token byte, a whole name for each byte
+    that may start a reference to a sheet or a name) and of the characters it moves making it: each space of a
+    space token and each rewriting token moves the whole text (one formula of 2,000 space tokens: 1.5 s; 16 MB of
+    parentheses around sheet names: 24 s, 670 MB; 2026-12-07). Bytes of other tokens' data counted as tokens only
+    make the bounds larger."""
+    text = len(tokens) * 8 + len(tokens.translate(None, _NOT_NAMING)) * _LONGEST_NAME
+    moves = len(tokens.translate(None, _NOT_REWRITING))
     for mark in _SPACE_TOKEN:
         at = tokens.find(mark)
         while at != -1:
-            spaces += tokens[at + 3] if at + 3 < len(tokens) else 0
+            moves += tokens[at + 3] if at + 3 < len(tokens) else 0
             at = tokens.find(mark, at + 1)
-    return spaces * 32 * len(tokens)
+    return text, moves * text
 
 
 def _reserved(data: bytes) -> tuple[int, int]:
@@ -312,6 +331,8 @@ def _string_lengths(stream: bytes, start: int, end: int) -> list[int]:
         if kind != _CONTINUE:
             break
         parts.append(stream[begin:stop])
+        if len(parts) > _CONTINUES:  # quadratic for calamine (1,000,000 empty ones: 112 s)
+            raise Damaged("bảng chuỗi của tệp bị chia thành quá nhiều phần")
     total = sum(map(len, parts))
     declared = struct.unpack_from("<i", parts[0], 4)[0]
     if declared < 0 or declared * 3 > total:
