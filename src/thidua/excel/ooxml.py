@@ -115,7 +115,9 @@ def map_sheets(names: set[str], book: bytes, rels: bytes, book_part: str) -> dic
     if rels_root is None:
         return None
     parts = _mapped(names, book_root, rels_root, book_part)
-    return parts if len(parts) == len({element.get("name") for element in listed}) else None
+    # Two sheets of one name: a parser reads the first, the mapping keeps the last; Excel never writes it.
+    distinct = {element.get("name") for element in listed}
+    return parts if len(parts) == len(distinct) == len(listed) else None
 
 
 _SHEET_TYPES = ("/worksheet", "/dialogsheet", "/xlMacrosheet", "/xlIntlMacrosheet")

@@ -17,6 +17,7 @@ parsing a file (`intake.read.load_submission`) went from 1.93 to about 1.45 ms."
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
 import io
 import itertools
@@ -196,8 +197,12 @@ def inspect(data: bytes, suffix: str, limits: Limits, unparsed: Callable[[str], 
     if data.startswith(_OLE):
         if _ENCRYPTED in data:
             raise Refused("file-encrypted")
-        return _inspect_legacy(data, limits)  # calamine reports a password-protected .xls itself
-    if data.startswith(b"PK"):
+        legacy = _inspect_legacy(data, limits)  # calamine reports a password-protected .xls itself
+        if not _holds_zip(data):
+            return legacy
+    if data.startswith(b"PK") or _holds_zip(data):
+        # calamine reads as a zip whatever ends with a zip's directory, after an .xls's header or any bytes
+        # (an .xls header before a hostile .xlsx got the .xlsx past the guard: an abort at 2.9 GB, 2026-12-07)
         return _inspect_zip(data, limits, unparsed or _parsed_all)
     what = _text_kind(data[:2048])
     if what:
@@ -241,6 +246,14 @@ SHARED_TEXT = 16_000_000
 # formula of space tokens took 1.5 s, 1 MB of parentheses around sheet names 24 s (2026-12-07).
 FORMULA_WORK = 200_000_000
 _DAMAGED_XLS = "tệp Excel 97-2003 bị hỏng hoặc có cấu trúc bất thường"
+
+
+def _holds_zip(data: bytes) -> bool:
+    """Whether the bytes end with a zip archive's directory (what a zip reader looks for first)."""
+    try:
+        return zipfile.is_zipfile(io.BytesIO(data))
+    except (OSError, ValueError, struct.error):
+        return False
 
 
 def _text_kind(head: bytes) -> str:
@@ -443,31 +456,41 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
 def _bound_shared_text(package: _Package, sheets: list[bytes]) -> None:
     """Refuse a workbook whose cells would copy too much text from its shared strings: the parser gives every
     cell its own copy, so one string of 5 million characters in 200 cells of a 7 KB file took 1.9 GB (and 9
-    million in 1,000 cells aborted the process; 2026-12-07). Each cell with a value (each <v>) may hold one shared
-    string: when the whole shared-string part times the cells is within SHARED_TEXT, nothing more is looked at
-    (a registration file: 7 KB × 200 cells); else each string's length is its <si>'s bytes, the strings longer
-    than SHARED_TEXT / cells are counted where a <v> names them (a number that happens to equal their index
-    counts too), and those copies must be within SHARED_TEXT (a 20,000-person plan: about 30 ms)."""
+    million in 1,000 cells aborted the process; 2026-12-07). Every value tag may name a shared string: when the
+    shared-string parts times the value tags are within SHARED_TEXT, nothing more is looked at (a registration
+    file: 7 KB × 200 values). Else each value is read as the parser reads an index (digits, anything else 0) and
+    the named long strings' lengths (their <si>'s bytes) added up (numbers count as if they were indexes: the
+    bound only grows)."""
     parts = [name for name in package.infos if name.lower().endswith("sharedstrings.xml")]
-    cells = sum(xml.count(b"<v>") + xml.count(b":v>") for xml in sheets)
+    cells = sum(xml.count(b"<v") + xml.count(b":v") for xml in sheets)  # <v>, <v a="1">, <x:v>: over, not under
     if not parts or not cells or sum(package.infos[n].file_size for n in parts) * cells <= SHARED_TEXT:
         return
-    longest: dict[int, int] = {}
+    lengths: list[int] = []
     for name in parts:
         table = package.whole(name)
         starts = [match.start() for match in _SHARED_STRING.finditer(table)] + [len(table)]
         for index, (start, end) in enumerate(itertools.pairwise(starts)):
-            longest[index] = max(longest.get(index, 0), end - start)
+            if index < len(lengths):
+                lengths[index] = max(lengths[index], end - start)
+            else:
+                lengths.append(end - start)
+    # The strings no longer than SHARED_TEXT / cells copy at most SHARED_TEXT in all, wherever they are named; the
+    # longer ones are counted where a value names them, values counted once each by Counter (a plan's 140,000
+    # values in about 50 ms), anything not read as an index naming string 0 as it does for the parser.
     small = SHARED_TEXT // cells
+    long = {index: size for index, size in enumerate(lengths) if size > small}
     copied = 0
-    for index, size in longest.items():
-        if size > small:
-            references = sum(xml.count(b">%d</" % index) for xml in sheets)  # <v>7</v>, <x:v>7</x:v>
-            copied += references * size
+    if long:
+        named = collections.Counter(value for xml in sheets for value in _VALUE_TEXT.findall(xml))
+        copied = sum(size * named.get(b"%d" % index, 0) for index, size in long.items())  # "7" names string 7
+        for value in [v for v in named if not v.isdigit() or v[:1] == b"0" or len(v) > 18]:  # "007", "x", "00"
+            index = int(value) if value.isdigit() and len(value) < 19 else 0  # as the parser reads an index
+            copied += long.get(index, 0) * named[value] if value != b"0" else 0
     if copied > SHARED_TEXT:
         raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
 
 
+_VALUE_TEXT = re.compile(rb"<(?:\w+:)?v(?:\s[^<>]*)?>([^<]*)<")  # a value tag's text, however the tag is written
 _SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
 # Merged ranges a sheet may list: each becomes Python objects when the sheet is read (4 million ranges in a 3 MB
 # .xlsx took 939 MiB; 2026-12-07); a real sheet has a few hundred.
@@ -786,7 +809,7 @@ def _inspect_sheet(xml: bytes, sheet: str, limits: Limits, found: Inspection) ->
     # <dimension> is only what the file says (the parser allocates what the cells reach, measured: a sheet
     # declaring A1:XFD1048576 over two cells is read in 10 MiB): the cells themselves are bounded.
     last_row, last_col, formulas = _far_corner(xml)
-    if b"mergeCell" in xml and xml.count(b"mergeCell ") > MERGED_RANGES:  # <mergeCell ref=…/>, prefixed or not
+    if xml.count(b"mergeCell") > MERGED_RANGES:  # <mergeCell ref=…/> however written (and its container, twice)
         raise Refused("file-unreadable", reason=_MERGED_OVER)
     if last_row > limits.max_rows:
         found.too_long[sheet] = last_row
