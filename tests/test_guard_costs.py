@@ -176,3 +176,106 @@ def test_a_header_is_looked_for_in_the_first_columns_only() -> None:
     row = ["STT", *(f"Họ và tên {i}" for i in range(16_383))]
     assert len(fold_cells(row)) == HEADER_SCAN_COLUMNS
     assert fold_cells(row)[:1] == fold_cells(["STT"])
+
+
+LONG = b'<?xml version="1.0"?><sst xmlns="' + MAIN + b'"><si><t>' + b"a" * 200_000 + b"</t></si></sst>"
+
+
+@pytest.mark.parametrize("value", [b'<v a="1">0</v>', b"<v>00</v>", b"<v>x</v>", b"<v>\n0</v>"])
+def test_shared_string_copies_are_counted_however_the_value_is_written(value: bytes) -> None:
+    """The parser reads an index it cannot parse as 0, and a value tag may carry attributes (third review: 1.9 GB)."""
+    cells = b"".join(b'<row r="%d"><c r="A%d" t="s">%s</c></row>' % (r, r, value) for r in range(1, 201))
+    with pytest.raises(guard.Refused):
+        guard.inspect(xlsx(cells, shared=LONG), ".xlsx", guard.Limits())
+
+
+def test_an_xlsx_behind_an_xls_header_is_guarded_as_a_zip() -> None:
+    """calamine reads as a zip whatever ends with a zip's directory when it is no readable .xls (an abort at 2.9
+    GB behind 18 KB)."""
+    cells = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c></row>' % (r, r) for r in range(1, 201))
+    hostile = xlsx(cells, shared=LONG)
+    with pytest.raises(guard.Refused):
+        guard.inspect(xf.honest([["STT"]]) + hostile, ".xls", guard.Limits())
+    with pytest.raises(guard.Refused):
+        guard.inspect(b"anything first" + hostile, ".xlsx", guard.Limits())
+    assert guard.inspect(xf.honest([["STT"]]), ".xls", guard.Limits()) == guard.Inspection()
+
+
+def test_merged_ranges_are_counted_however_their_tag_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(guard, "MERGED_RANGES", 100)
+    merges = b"<mergeCells>" + b'<mergeCell\nref="A1:B1"/>' * 101 + b"</mergeCells>"
+    with pytest.raises(guard.Refused):
+        guard.inspect(xlsx(CELL, sheet_extra=merges), ".xlsx", guard.Limits())
+
+
+def test_two_sheets_of_one_name_cannot_be_mapped() -> None:
+    from thidua.excel.ooxml import map_sheets
+
+    book = (
+        b'<workbook xmlns="' + MAIN + b'" xmlns:r="' + RELS + b'"><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+        b'<sheet name="S" sheetId="2" r:id="rId2"/></sheets></workbook>'
+    )
+    rels = (
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="' + RELS + b'/worksheet" Target="worksheets/a.xml"/>'
+        b'<Relationship Id="rId2" Type="' + RELS + b'/worksheet" Target="worksheets/b.xml"/></Relationships>'
+    )
+    names = {"xl/worksheets/a.xml", "xl/worksheets/b.xml"}
+    assert map_sheets(names, book, rels, "xl/workbook.xml") is None  # the parser reads the first, Excel never writes it
+    assert map_sheets(names, book.replace(b'name="S" sheetId="2"', b'name="T" sheetId="2"'), rels, "xl/workbook.xml")
+
+
+@pytest.mark.parametrize(
+    ("name", "cells"),
+    [
+        # <text:s text:c="N"/> writes N spaces: 788 MiB from 0.8 KB
+        (
+            "space runs",
+            b'<table:table-cell office:value-type="string"><text:p><text:s text:c="200000000"/></text:p>'
+            b"</table:table-cell>",
+        ),
+        # a string value in the tag of a repeated empty-looking cell: 2.9 GB from 1.8 KB
+        (
+            "attribute text",
+            b'<table:table-cell office:value-type="string" office:string-value="'
+            + b"a" * 100_000
+            + b'" table:number-columns-repeated="1000"/>',
+        ),
+        # a cell kept for its value, repeated across the sheet's width: an abort
+        ("kept values", b'<table:table-cell office:value="1" table:number-columns-repeated="16384"/>'),
+    ],
+)
+def test_ods_cells_the_parser_expands_are_counted(name: str, cells: bytes) -> None:
+    rows = b'<table:table-row table:number-rows-repeated="3000">' if name == "kept values" else b"<table:table-row>"
+    with pytest.raises(guard.Refused):
+        guard.inspect(ods(ODS_HEAD + rows + cells + ODS_TAIL), ".ods", guard.Limits())
+
+
+def _xlsb(book: bytes, sheet: bytes, shared: bytes = b"") -> bytes:
+    from .guard_walk import xlsb_package
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsb_package(far=False))) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            body = {"xl/workbook.bin": book, "xl/worksheets/sheet1.bin": sheet}.get(info.filename, zin.read(info))
+            zout.writestr(info.filename, body)
+        if shared:
+            zout.writestr("xl/sharedStrings.bin", shared)
+    return out.getvalue()
+
+
+def test_xlsb_names_and_shared_strings_the_parser_copies_are_bounded() -> None:
+    from .guard_walk import _record
+
+    book = _record(0x0083, b"") + _record(0x0084, b"")
+    rows = _record(0x0191, b"") + _record(0, (0).to_bytes(4, "little") + bytes(13))
+    isst = b"".join(_record(0x0007, struct.pack("<III", 0, 0, 0)) for _ in range(200))
+    sheet = _record(0x0181, b"") + rows + isst + _record(0x0192, b"") + _record(0x0182, b"")
+    item = _record(0x0013, b"\x00" + struct.pack("<I", 200_000) + "a".encode("utf-16-le") * 200_000)
+    shared = _record(0x009F, struct.pack("<II", 1, 1)) + item + _record(0x00A0, b"")
+    with pytest.raises(guard.Refused):  # 200 cells naming one string of 200,000 characters (4.5 million: 1.8 GB)
+        guard.inspect(_xlsb(book, sheet, shared), ".xlsb", guard.Limits())
+    assert guard.inspect(_xlsb(book, sheet), ".xlsb", guard.Limits()) == guard.Inspection()
+    long_name = _record(0x009C, struct.pack("<III", 0, 1, 4) + "rId1".encode("utf-16-le") + bytes(700))
+    with pytest.raises(guard.Refused):  # a sheet's name written out for every reference to it: aborts
+        guard.inspect(_xlsb(book + long_name, sheet), ".xlsb", guard.Limits())

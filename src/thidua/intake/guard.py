@@ -103,6 +103,7 @@ _ODS_TAG = re.compile(
 )
 _ODS_ROWS_REPEATED = re.compile(rb"""\btable:number-rows-repeated\s*=\s*["'](\d{1,12})["']""")
 _ODS_COLUMNS_REPEATED = re.compile(rb"""\btable:number-columns-repeated\s*=\s*["'](\d{1,12})["']""")
+_ODS_SPACES = re.compile(rb"""\btext:c\s*=\s*["'](\d{1,12})["']""")
 _ODS_NAME = re.compile(rb"""\btable:name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROW_OPENING = re.compile(rb"<(?:\w+:)?row\b")
 _HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
@@ -420,9 +421,13 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
         rels_part = relationships_part(book_part)
         rels = whole(rels_part) if rels_part in names else b""
         if book_part.endswith(".bin"):  # Excel's binary workbook (.xlsb): every worksheet's records bounded
+            strings = _inspect_binary_book(package, book_part)
+            copied = 0
             for name in sorted((worksheet_targets(rels, rels_part) & names) - bounded):
-                _inspect_binary_sheet(whole(name), name, limits)
+                copied += _inspect_binary_sheet(whole(name), name, limits, strings)
                 bounded.add(name)
+            if copied > SHARED_TEXT:
+                raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
             continue
         book = whole(book_part)
         sheets = map_sheets(names, book, rels, book_part)
@@ -442,9 +447,14 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
     _bound_shared_text(package, read_sheets)
     # A sheet part no workbook lists, or that any relationship names as a sheet, is bounded all the same.
     targeted = set().union(*(worksheet_targets(whole(n), n) for n in names if n.endswith(".rels"))) & names
+    stray_copies = 0
+    stray_strings: list[int] | None = None  # the .xlsb shared strings' lengths, read once if a stray part needs them
     for name in sorted((targeted | {n for n in names if _WORKSHEET_PART.search(n)}) - bounded):
         if name.endswith(".bin"):
-            _inspect_binary_sheet(whole(name), name, limits)
+            stray_strings = _binary_strings(package) if stray_strings is None else stray_strings
+            stray_copies += _inspect_binary_sheet(whole(name), name, limits, stray_strings)
+            if stray_copies > SHARED_TEXT:
+                raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
             continue
         stray = Inspection()
         _inspect_sheet(whole(name), name, limits, stray)
@@ -532,23 +542,71 @@ def _varint(data: bytes, pos: int, most: int) -> tuple[int, int]:
     return value, pos
 
 
-def _inspect_binary_sheet(data: bytes, part: str, limits: Limits) -> None:
-    """Bound an .xlsb worksheet by its own records (the rows and cells the parser would allocate), whatever its
-    dimension record says; the whole file is refused when a sheet is over (an .xlsb sheet cannot be skipped by
-    name: its names live in a binary workbook the guard does not parse)."""
-    pos, end, last_row, last_col = 0, len(data), 0, 0
+def _records_of(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(type, data start, size) of each record of an .xlsb part (MS-XLSB 2.1.4); a record cut short is damage."""
+    pos, end = 0, len(data)
     try:
         while pos < end:
             kind, pos = _varint(data, pos, 2)
             size, pos = _varint(data, pos, 4)
-            if kind == _ROW_HEADER and size >= 4:
-                last_row = max(last_row, int.from_bytes(data[pos : pos + 4], "little") + 1)
-            elif kind in _CELLS and size >= 4:
-                last_col = max(last_col, int.from_bytes(data[pos : pos + 4], "little") + 1)
+            if pos + size > end:
+                raise IndexError(pos)
+            yield kind, pos, size
             pos += size
-    except IndexError as exc:  # a record cut short
+    except IndexError as exc:
         raise Refused("file-unreadable", reason="tệp .xlsb bị hỏng (một bản ghi bị cắt cụt)") from exc
+
+
+def _inspect_binary_book(package: _Package, book_part: str) -> list[int]:
+    """An .xlsb's workbook and shared strings, bounded where the parser copies their text: the workbook part
+    holds the sheet names, which each reference to another sheet writes out again (a 4.8 KB file with a
+    30,000-character sheet name referenced 200,000 times, or a 1-million-character name listed 300,000 times,
+    aborted the parser; 2026-12-07): the part may be 512 KB and a sheet's record 600 bytes (a name of 255
+    characters). The shared strings' lengths are returned, for the cells that name them."""
+    book = package.whole(book_part)
+    if len(book) > _BINARY_BOOK:
+        raise Refused("file-unreadable", reason=_BINARY_UNBOUNDED)
+    for kind, _start, size in _records_of(book):
+        if kind == _BUNDLE_SHEET and size > _SHEET_RECORD:
+            raise Refused("file-unreadable", reason=_BINARY_UNBOUNDED)
+    return _binary_strings(package)
+
+
+def _binary_strings(package: _Package) -> list[int]:
+    """The lengths of an .xlsb's shared strings (BrtSSTItem: flags, then the character count), [] without any."""
+    part = next((name for name in package.infos if name.lower() == "xl/sharedstrings.bin"), None)
+    if part is None:
+        return []
+    table = package.whole(part)
+    return [
+        int.from_bytes(table[start + 1 : start + 5], "little") if size >= 5 else 0
+        for kind, start, size in _records_of(table)
+        if kind == _SST_ITEM
+    ]
+
+
+_BINARY_BOOK, _SHEET_RECORD = 512 * 1024, 600
+_BUNDLE_SHEET, _SST_ITEM, _CELL_ISST = 0x009C, 0x0013, 0x0007  # BrtBundleSh, BrtSSTItem, BrtCellIsst
+_BINARY_UNBOUNDED = (
+    "tệp .xlsb có danh sách trang tính hoặc tên quá dài, không kiểm soát được khi đọc; hãy lưu lại dưới dạng .xlsx"
+)
+
+
+def _inspect_binary_sheet(data: bytes, part: str, limits: Limits, strings: list[int]) -> int:
+    """Bound an .xlsb worksheet by its own records (the rows and cells the parser would allocate), whatever its
+    dimension record says; the whole file is refused when a sheet is over (an .xlsb sheet cannot be skipped by
+    name). Returns the characters its cells copy from the shared strings (`strings`: their lengths)."""
+    last_row = last_col = copied = 0
+    for kind, start, size in _records_of(data):
+        if kind == _ROW_HEADER and size >= 4:
+            last_row = max(last_row, int.from_bytes(data[start : start + 4], "little") + 1)
+        elif kind in _CELLS and size >= 4:
+            last_col = max(last_col, int.from_bytes(data[start : start + 4], "little") + 1)
+            if kind == _CELL_ISST and size >= 12:
+                index = int.from_bytes(data[start + 8 : start + 12], "little")
+                copied += strings[index] if index < len(strings) else 0
     _bound_area(part, last_row, last_col, limits)
+    return copied
 
 
 def _declares_doctype(head: bytes, whole: Callable[[], bytes]) -> bool:
@@ -581,15 +639,20 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
     """Refuse an OpenDocument file whose sheet reaches far beyond its data: rows and cells are counted with their
     repeat counts, as the reader expands them (empty repeated rows and cells, which LibreOffice writes to the
     sheet's end, reach nothing). The reader opens every sheet of such a file at once, so the whole file is refused;
-    the sheets' areas together are bounded as one sheet's, and so is the text a repeated cell copies into every
-    cell it stands for (a 965-byte file repeating a 100,000-character cell 64,000 times aborted the process)."""
+    the sheets' areas together are bounded as one sheet's, and so is the text the cells hold, a repeated cell's
+    in every cell it stands for, its attributes' and its space runs' included (a 965-byte file repeating a
+    100,000-character cell 64,000 times aborted the process; <text:s text:c="200000000"/> took 788 MiB)."""
     sheet, row, last_row, last_col = "", 0, 0, 0
     repeat, col, row_col = 1, 0, 0
     laid_out = copied = 0
     text_from, copies = 0, 0  # a non-empty repeated cell's content runs from its tag to the next tag
+    spaces = b"text:c" in content  # <text:s text:c="N"/>: N spaces, written out by the parser
     for tag in _ODS_TAG.finditer(content):
-        if copies:
-            copied += (tag.start() - text_from) * copies
+        if copies:  # what the file holds once is bounded by its size: the copies and the space runs are counted
+            text = (tag.start() - text_from) if copies > 1 else 0
+            if spaces:
+                text += sum(map(int, _ODS_SPACES.findall(content, text_from, tag.start())))
+            copied += text * copies
             if copied > SHARED_TEXT:
                 raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
             copies = 0
@@ -620,10 +683,15 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
         else:  # a cell, covered or not
             found = _ODS_COLUMNS_REPEATED.search(attrs)
             width = int(found.group(1)) if found else 1
-            if not empty or b"office:value-type" in attrs:
+            held = b"office:" in attrs or b"table:formula" in attrs  # a value, a formula: a cell kept
+            if not empty or held:
                 row_col = col + width
             if not empty:
                 text_from, copies = tag.end(), width * repeat
+            if held and width * repeat > 1:  # a string value or a formula in the tag, in every cell it stands for
+                copied += len(attrs) * width * repeat
+                if copied > SHARED_TEXT:
+                    raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
             col += width
     _bound_area(sheet, last_row, last_col, limits)
     if laid_out + last_row * last_col > limits.max_rows * CELLS_PER_ROW:
