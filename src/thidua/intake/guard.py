@@ -574,15 +574,16 @@ def _inspect_binary_book(package: _Package, book_part: str) -> list[int]:
 
 def _binary_strings(package: _Package) -> list[int]:
     """The lengths of an .xlsb's shared strings (BrtSSTItem: flags, then the character count), [] without any."""
-    part = next((name for name in package.infos if name.lower() == "xl/sharedstrings.bin"), None)
-    if part is None:
-        return []
-    table = package.whole(part)
-    return [
-        int.from_bytes(table[start + 1 : start + 5], "little") if size >= 5 else 0
-        for kind, start, size in _records_of(table)
-        if kind == _SST_ITEM
-    ]
+    lengths: list[int] = []
+    for part in (name for name in package.infos if name.lower() == "xl/sharedstrings.bin"):  # any case: the longest
+        table = package.whole(part)
+        found = [
+            int.from_bytes(table[start + 1 : start + 5], "little") if size >= 5 else 0
+            for kind, start, size in _records_of(table)
+            if kind == _SST_ITEM
+        ]
+        lengths = [max(pair) for pair in itertools.zip_longest(lengths, found, fillvalue=0)]
+    return lengths
 
 
 _BINARY_BOOK, _SHEET_RECORD = 512 * 1024, 600
