@@ -279,3 +279,72 @@ def test_xlsb_names_and_shared_strings_the_parser_copies_are_bounded() -> None:
     long_name = _record(0x009C, struct.pack("<III", 0, 1, 4) + "rId1".encode("utf-16-le") + bytes(700))
     with pytest.raises(guard.Refused):  # a sheet's name written out for every reference to it: aborts
         guard.inspect(_xlsb(book + long_name, sheet), ".xlsb", guard.Limits())
+
+
+def _rebuilt(data: bytes, change: dict[str, bytes], rename: dict[str, str] | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = change.get(info.filename, zin.read(info))
+            zout.writestr((rename or {}).get(info.filename, info.filename), body)
+    return out.getvalue()
+
+
+def test_a_sheet_is_mapped_only_where_every_reader_finds_the_same_part() -> None:
+    """The fourth review: a target written with '..', two relationship ids on a sheet, a workbook part spelt in
+    capitals, two sheets on one part, a workbook part of millions of elements — each let a reader open a part
+    the guard had not bounded, or made the guard itself slow."""
+    base = xlsx(CELL)
+    rels = zipfile.ZipFile(io.BytesIO(base)).read("xl/_rels/workbook.xml.rels")
+    book = zipfile.ZipFile(io.BytesIO(base)).read("xl/workbook.xml")
+    cases = {
+        "dots": _rebuilt(
+            base, {"xl/_rels/workbook.xml.rels": rels.replace(b'"worksheets/', b'"worksheets/../worksheets/')}
+        ),
+        "two ids": _rebuilt(
+            base,
+            {"xl/workbook.xml": book.replace(b' r:id="rId1"', b' xmlns:y="' + RELS + b'" y:id="rId9" r:id="rId1"')},
+        ),
+        "capitals": _rebuilt(base, {}, rename={"xl/workbook.xml": "XL/workbook.xml"}),
+        "one part twice": _rebuilt(
+            base, {"xl/workbook.xml": book.replace(b"</sheets>", b'<sheet name="T" sheetId="2" r:id="rId1"/></sheets>')}
+        ),
+        "millions of elements": _rebuilt(
+            base, {"xl/workbook.xml": book.replace(b"<sheets>", b"<x/>" * 200_000 + b"<sheets>")}
+        ),
+    }
+    for name, data in cases.items():
+        with pytest.raises(guard.Refused) as refused:
+            guard.inspect(data, ".xlsx", guard.Limits())
+        assert refused.value.code == "file-unreadable", name
+    assert guard.inspect(base, ".xlsx", guard.Limits()) == guard.Inspection()
+
+
+def test_shared_strings_are_numbered_as_the_parser_numbers_them() -> None:
+    """A commented-out <si> or an <si.x/> (no string to the parser) shifted the guard's numbering, and a prefix with
+    a hyphen hid one: the long string was measured as a short one (1.9 GB)."""
+    cells = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>1</v></c></row>' % (r, r) for r in range(1, 201))
+    for fake in (b"<!--<si><t>x</t></si>-->", b"<si.x/>"):
+        shared = b'<?xml version="1.0"?><sst xmlns="' + MAIN + b'">' + fake + b"<si><t>a</t></si><si><t>"
+        shared += b"b" * 200_000 + b"</t></si></sst>"
+        with pytest.raises(guard.Refused):
+            guard.inspect(xlsx(cells, shared=shared), ".xlsx", guard.Limits())
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        b'<table:table-cell office:value="1" table:number-columns-repeated="+16384"/>',
+        b'<table:table-cell office:value="1" table:number-columns-repeated="0000000000000016384"/>',
+    ],
+)
+def test_ods_counts_are_read_as_the_parser_reads_them(cells: bytes) -> None:
+    rows = b'<table:table-row table:number-rows-repeated="3000">'
+    with pytest.raises(guard.Refused):
+        guard.inspect(ods(ODS_HEAD + rows + cells + ODS_TAIL), ".ods", guard.Limits())
+
+
+def test_an_ods_table_inside_a_cell_is_refused() -> None:
+    nested = b'<table:table-row><table:table-cell><table:table table:name="N"></table:table></table:table-cell>'
+    with pytest.raises(guard.Refused):
+        guard.inspect(ods(ODS_HEAD + nested + ODS_TAIL), ".ods", guard.Limits())

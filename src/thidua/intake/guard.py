@@ -101,9 +101,10 @@ _ODS_TAG = re.compile(
     rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])((?:[^<>\"'/]|/(?!>)|\"[^\"<]*\"|'[^'<]*')*+)(/?)>"
     rb"|</table:(table|table-row)>"
 )
-_ODS_ROWS_REPEATED = re.compile(rb"""\btable:number-rows-repeated\s*=\s*["'](\d{1,12})["']""")
-_ODS_COLUMNS_REPEATED = re.compile(rb"""\btable:number-columns-repeated\s*=\s*["'](\d{1,12})["']""")
-_ODS_SPACES = re.compile(rb"""\btext:c\s*=\s*["'](\d{1,12})["']""")
+# Counts as the parser reads a number: a "+" and any zeros before the digits (more digits than 12: far too many).
+_ODS_ROWS_REPEATED = re.compile(rb"""\btable:number-rows-repeated\s*=\s*["']\+?0*(\d{1,12})(\d*)["']""")
+_ODS_COLUMNS_REPEATED = re.compile(rb"""\btable:number-columns-repeated\s*=\s*["']\+?0*(\d{1,12})(\d*)["']""")
+_ODS_SPACES = re.compile(rb"""\btext:c\s*=\s*["']\+?0*(\d{1,12})(\d*)["']""")
 _ODS_NAME = re.compile(rb"""\btable:name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROW_OPENING = re.compile(rb"<(?:\w+:)?row\b")
 _HIDDEN = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']""")
@@ -389,6 +390,35 @@ class _Package:
         return body
 
 
+# The parts a parser opens by their name, written as Excel and LibreOffice write them: calamine finds some whatever
+# their case, so another spelling (XL/workbook.xml beside a decoy) would be read while the guard looked elsewhere.
+_NAMED_PARTS = {
+    name.lower(): name
+    for name in (
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/workbook.bin",
+        "xl/_rels/workbook.xml.rels",
+        "xl/_rels/workbook.bin.rels",
+        "xl/sharedStrings.xml",
+        "xl/sharedStrings.bin",
+        "xl/styles.xml",
+        "content.xml",
+    )
+}
+
+
+def _check_part_names(names: set[str]) -> None:
+    """Refuse two members whose names differ only by case, and a part a parser opens by name spelt otherwise."""
+    seen: set[str] = set()
+    for name in names:
+        lowered = name.lower()
+        if lowered in seen or _NAMED_PARTS.get(lowered, name) != name:
+            raise Refused("file-unreadable", reason=_UNMAPPED)
+        seen.add(lowered)
+
+
 def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str], bool]) -> Inspection:
     infos = package.infos
     inflated = sum(info.file_size for info in infos.values())
@@ -398,6 +428,7 @@ def _inspect_members(package: _Package, limits: Limits, unparsed: Callable[[str]
         raise Refused("file-zip-bomb", inflated=f"{inflated / MB:,.0f}", ratio=f"{max(worst, inflated / packed):,.0f}")
     whole, head = package.whole, package.head
     names = set(infos)
+    _check_part_names(names)
     if "content.xml" in names and "xl/workbook.xml" not in names:  # OpenDocument
         if _declares_doctype(head("content.xml"), functools.partial(whole, "content.xml")):
             raise Refused("file-xml-entity")
@@ -478,6 +509,8 @@ def _bound_shared_text(package: _Package, sheets: list[bytes]) -> None:
     lengths: list[int] = []
     for name in parts:
         table = package.whole(name)
+        if b"<!" in table:
+            table = _NOT_ELEMENTS.sub(b"", table)
         starts = [match.start() for match in _SHARED_STRING.finditer(table)] + [len(table)]
         for index, (start, end) in enumerate(itertools.pairwise(starts)):
             if index < len(lengths):
@@ -501,7 +534,8 @@ def _bound_shared_text(package: _Package, sheets: list[bytes]) -> None:
 
 
 _VALUE_TEXT = re.compile(rb"<(?:\w+:)?v(?:\s[^<>]*)?>([^<]*)<")  # a value tag's text, however the tag is written
-_SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
+_SHARED_STRING = re.compile(rb"<(?:[^\s<>/:=\"'!?]++:)?si[\s/>]")  # <si>, <x:si>, <a-b:si …>; not <si.x/>
+_NOT_ELEMENTS = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL)  # what a parser reads as no element
 # Merged ranges a sheet may list: each becomes Python objects when the sheet is read (4 million ranges in a 3 MB
 # .xlsx took 939 MiB; 2026-12-07); a real sheet has a few hundred.
 MERGED_RANGES = 100_000
@@ -648,11 +682,12 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
     laid_out = copied = 0
     text_from, copies = 0, 0  # a non-empty repeated cell's content runs from its tag to the next tag
     spaces = b"text:c" in content  # <text:s text:c="N"/>: N spaces, written out by the parser
+    inside = False
     for tag in _ODS_TAG.finditer(content):
         if copies:  # what the file holds once is bounded by its size: the copies and the space runs are counted
             text = (tag.start() - text_from) if copies > 1 else 0
             if spaces:
-                text += sum(map(int, _ODS_SPACES.findall(content, text_from, tag.start())))
+                text += sum(_ods_count(found) for found in _ODS_SPACES.finditer(content, text_from, tag.start()))
             copied += text * copies
             if copied > SHARED_TEXT:
                 raise Refused("file-unreadable", reason=_SHARED_TEXT_OVER)
@@ -668,7 +703,11 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
             if laid_out > limits.max_rows * CELLS_PER_ROW:
                 raise Refused("sheet-too-large", sheet=sheet, corner=_corner(last_row, last_col))
             sheet, row, last_row, last_col = "", 0, 0, 0
+            inside = False
         elif kind == b"table":
+            if inside:  # a table in a cell: what the parser makes of the outer one is not what is counted here
+                raise Refused("file-unreadable", reason=_UNMAPPED)
+            inside = True
             name = _ODS_NAME.search(attrs)
             sheet, row, last_row, last_col = (
                 (xml_unescape((name.group(1) or name.group(2) or b"").decode("utf-8", "replace")) if name else ""),
@@ -678,12 +717,12 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
             )
         elif kind == b"table-row":
             found = _ODS_ROWS_REPEATED.search(attrs)
-            repeat, col, row_col = int(found.group(1)) if found else 1, 0, 0
+            repeat, col, row_col = _ods_count(found) if found else 1, 0, 0
             if empty:
                 row += repeat
         else:  # a cell, covered or not
             found = _ODS_COLUMNS_REPEATED.search(attrs)
-            width = int(found.group(1)) if found else 1
+            width = _ods_count(found) if found else 1
             held = b"office:" in attrs or b"table:formula" in attrs  # a value, a formula: a cell kept
             if not empty or held:
                 row_col = col + width
@@ -702,6 +741,11 @@ def _inspect_ods(content: bytes, limits: Limits) -> None:
 def _corner(last_row: int, last_col: int) -> str:
     """A sheet's far corner as Excel names it ("BL50000")."""
     return f"{xl_col_to_name(max(1, min(last_col, 16_384)) - 1)}{last_row}"
+
+
+def _ods_count(found: re.Match[bytes]) -> int:
+    """A repeat or space count as the parser reads it; more than 12 digits after the zeros: far past any limit."""
+    return int(found.group(1)) if not found.group(2) else LIMIT_CEILING**2
 
 
 def _bound_area(sheet: str, last_row: int, last_col: int, limits: Limits) -> None:
