@@ -348,3 +348,14 @@ def test_an_ods_table_inside_a_cell_is_refused() -> None:
     nested = b'<table:table-row><table:table-cell><table:table table:name="N"></table:table></table:table-cell>'
     with pytest.raises(guard.Refused):
         guard.inspect(ods(ODS_HEAD + nested + ODS_TAIL), ".ods", guard.Limits())
+
+
+def test_a_second_id_on_a_sheet_unprefixed_makes_it_unmappable() -> None:
+    """The fifth review: with r:id and a bare id on one sheet, calamine opened the bare one's part, which the guard
+    had bounded only as a stray part (40 cells copying a 9-million-character string: 729 MiB; 400: an abort)."""
+    base = xlsx(CELL)
+    book = zipfile.ZipFile(io.BytesIO(base)).read("xl/workbook.xml")
+    two = _rebuilt(base, {"xl/workbook.xml": book.replace(b' r:id="rId1"', b' r:id="rId1" id="rId2"')})
+    with pytest.raises(guard.Refused) as refused:
+        guard.inspect(two, ".xlsx", guard.Limits())
+    assert refused.value.code == "file-unreadable"

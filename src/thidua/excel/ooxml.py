@@ -67,7 +67,8 @@ def _mapped(names: set[str], book_root: Element, rels_root: Element, book_part: 
     for sheet in book_root.iter():
         if _local(sheet.tag) != "sheet":
             continue
-        ids = [value for attr, value in sheet.attrib.items() if _local(attr) == _R_ID and "}" in attr]
+        # Any attribute called id, prefixed or not: a reader may take another than r:id (calamine takes the last).
+        ids = [value for attr, value in sheet.attrib.items() if _local(attr) == _R_ID]
         rid = ids[0] if len(ids) == 1 else None  # two relationship ids: which one a reader takes is its own choice
         name = sheet.get("name")
         path = targets.get(rid or "", "")
@@ -132,7 +133,7 @@ def map_sheets(names: set[str], book: bytes, rels: bytes, book_part: str) -> dic
     return parts if len(parts) == len(distinct) == len(listed) == len(set(parts.values())) else None
 
 
-_SHEET_TYPES = ("/worksheet", "/dialogsheet", "/xlMacrosheet", "/xlIntlMacrosheet")
+_SHEET_TYPES = ("/worksheet", "/dialogsheet", "/chartsheet", "/xlMacrosheet", "/xlIntlMacrosheet")
 
 
 def worksheet_targets(rels: bytes, rels_part: str) -> set[str]:
