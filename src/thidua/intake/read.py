@@ -413,7 +413,7 @@ class Reading:
         self._workers = min(os.cpu_count() or 1, 8)
         if len(self._jobs) < PARALLEL_FROM or self._workers < 2:
             _init_worker(limits)
-            self._results = map(self._in_process, self._jobs)
+            self._results = map(_load_one, self._jobs)
             return
         self._pool = self._new_pool(self._workers)
         chunk = max(1, min(64, len(self._jobs) // (self._workers * 8)))
@@ -427,14 +427,6 @@ class Reading:
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         start = (_init_worker, os.getpid(), self._limits)
         return ProcessPoolExecutor(workers, mp_context=context, initializer=worker_initializer, initargs=start)
-
-    def _in_process(self, job: Job) -> Done:
-        """A file of a small month, read here; an Excel 97-2003 file on a process of its own where processes can
-        be forked: its parser is the one most likely to die on a damaged file (an abort of calamine's Rust code
-        takes the process with it), and a dead reader must cost one file, not the month."""
-        if job[0].suffix.lower() != ".xls" or "fork" not in _start_methods():
-            return _load_one(job)
-        return self._isolated(job)
 
     def _isolated(self, job: Job) -> Done:
         """One file read on a pool of its own; when the reader dies on it, the file is reported unreadable."""
@@ -529,12 +521,6 @@ class Reading:
             if progress is not None:
                 progress(done, len(self._jobs))
         return sheets, files
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()
 
 
 def _init_worker(limits: guard.Limits | None) -> None:
