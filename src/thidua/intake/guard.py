@@ -623,7 +623,7 @@ def _binary_strings(package: _Package) -> list[int]:
 _BINARY_BOOK, _SHEET_RECORD = 512 * 1024, 600
 _BUNDLE_SHEET, _SST_ITEM, _CELL_ISST = 0x009C, 0x0013, 0x0007  # BrtBundleSh, BrtSSTItem, BrtCellIsst
 _BINARY_UNBOUNDED = (
-    "tệp .xlsb có danh sách trang tính hoặc tên quá dài, không kiểm soát được khi đọc; hãy lưu lại dưới dạng .xlsx"
+    "tệp .xlsb có danh sách trang tính hoặc tên quá dài, đọc sẽ tốn quá nhiều bộ nhớ"
 )
 
 
